@@ -1,0 +1,40 @@
+// ChaCha20-Poly1305 (RFC 8439) and XChaCha20-Poly1305, in place or out of place.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "crypto/memory.hpp"
+
+namespace sluice::crypto {
+
+inline constexpr std::size_t kAeadTagSize = 16;
+inline constexpr std::size_t kXChaChaNonceSize = 24;
+
+// `out` must hold plaintext.size() + kAeadTagSize bytes. `out` may start at the same address
+// as `plaintext` (in-place encryption); any other overlap is not allowed.
+void chacha20poly1305_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,
+                              std::span<const std::uint8_t, 12> nonce, const SymmetricKey& key,
+                              std::span<const std::uint8_t> ad);
+
+// `out` must hold ciphertext.size() - kAeadTagSize bytes; may start where `ciphertext` starts.
+// Returns false (and writes nothing usable) if authentication fails or the input is shorter than a tag.
+[[nodiscard]] bool chacha20poly1305_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> ciphertext,
+                                            std::span<const std::uint8_t, 12> nonce, const SymmetricKey& key,
+                                            std::span<const std::uint8_t> ad);
+
+// WireGuard's nonce: four zero bytes, then the 64-bit counter little-endian.
+void wg_aead_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext, std::uint64_t counter,
+                     const SymmetricKey& key, std::span<const std::uint8_t> ad);
+[[nodiscard]] bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> ciphertext,
+                                   std::uint64_t counter, const SymmetricKey& key, std::span<const std::uint8_t> ad);
+
+void xchacha20poly1305_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,
+                               std::span<const std::uint8_t, kXChaChaNonceSize> nonce, const SymmetricKey& key,
+                               std::span<const std::uint8_t> ad);
+[[nodiscard]] bool xchacha20poly1305_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> ciphertext,
+                                             std::span<const std::uint8_t, kXChaChaNonceSize> nonce,
+                                             const SymmetricKey& key, std::span<const std::uint8_t> ad);
+
+}  // namespace sluice::crypto

@@ -1,0 +1,79 @@
+// Under load: an initiation without a valid mac2 gets a cookie reply; the retry carries mac2.
+#include <boost/test/unit_test.hpp>
+
+#include "tunnel/messages.hpp"
+#include "tunnel_harness.hpp"
+
+using namespace sluice;
+using namespace sluice::test;
+
+BOOST_AUTO_TEST_SUITE(tunnel_cookie)
+
+BOOST_AUTO_TEST_CASE(cookie_reply_then_mac2_retry_succeeds) {
+  TunnelPair t;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  t.pump(/*b_under_load=*/true);
+  BOOST_CHECK_EQUAL(t.b.counters().cookie_replies_sent, 1U);
+  BOOST_CHECK_EQUAL(t.a_to_b->counters().cookie_replies_received, 1U);
+  BOOST_CHECK(t.sb.delivered.empty());
+
+  // The retransmit timer resends; this time mac2 is valid and B answers despite the load.
+  t.advance(tunnel::kRekeyTimeout + tunnel::kRekeyTimeoutJitterMax);
+  t.a.tick(t.now, t.sa);
+  BOOST_REQUIRE_EQUAL(t.sa.sent.size(), 1U);
+  t.pump(/*b_under_load=*/true, /*a_under_load=*/false);
+  BOOST_CHECK_EQUAL(t.b.counters().cookie_replies_sent, 1U);
+  BOOST_CHECK_EQUAL(t.sb.delivered.size(), 1U);
+  BOOST_CHECK_EQUAL(t.a_to_b->counters().handshakes_completed, 1U);
+}
+
+BOOST_AUTO_TEST_CASE(forged_mac2_gets_another_cookie_reply) {
+  TunnelPair t;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  auto initiation = t.sa.sent.front().bytes;
+  t.sa.sent.clear();
+  initiation[tunnel::Initiation::kMac2Offset] ^= 0xff;
+  t.b.receive(initiation, t.a_endpoint, t.now, true, t.sb);
+  BOOST_REQUIRE_EQUAL(t.sb.sent.size(), 1U);
+  BOOST_CHECK_EQUAL(t.sb.sent.front().bytes.size(), tunnel::kCookieReplySize);
+  BOOST_CHECK_EQUAL(t.b_to_a->counters().initiations_received, 0U);
+}
+
+BOOST_AUTO_TEST_CASE(cookie_is_bound_to_source_address) {
+  TunnelPair t;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  t.pump(true);
+  t.advance(6s);
+  t.a.tick(t.now, t.sa);
+  BOOST_REQUIRE_EQUAL(t.sa.sent.size(), 1U);
+  // The retry arrives from another address: its mac2 does not match that address's cookie.
+  auto retry = t.sa.sent.front().bytes;
+  t.sa.sent.clear();
+  t.b.receive(retry, endpoint(99, 1234), t.now, true, t.sb);
+  BOOST_CHECK_EQUAL(t.b.counters().cookie_replies_sent, 2U);
+}
+
+BOOST_AUTO_TEST_CASE(bad_mac1_never_gets_a_cookie) {
+  TunnelPair t;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  auto initiation = t.sa.sent.front().bytes;
+  initiation[tunnel::Initiation::kMac1Offset] ^= 1;
+  t.b.receive(initiation, t.a_endpoint, t.now, true, t.sb);
+  BOOST_CHECK(t.sb.sent.empty());
+  BOOST_CHECK_EQUAL(t.b.counters().bad_mac1, 1U);
+}
+
+BOOST_AUTO_TEST_CASE(cookie_reply_for_other_mac1_ignored) {
+  TunnelPair t;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  t.sa.sent.clear();
+  // A cookie reply whose AEAD was bound to a different mac1 must not be accepted.
+  tunnel::CookieReply forged;
+  forged.receiver_index = 0;
+  std::array<std::uint8_t, tunnel::kCookieReplySize> bytes{};
+  forged.write(bytes);
+  t.a.receive(bytes, t.b_endpoint, t.now, false, t.sa);
+  BOOST_CHECK_EQUAL(t.a_to_b->counters().cookie_replies_received, 0U);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,471 @@
+#include "tunnel/device.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "crypto/aead.hpp"
+#include "crypto/random.hpp"
+#include "tunnel/ip_packet.hpp"
+
+namespace sluice::tunnel {
+namespace {
+
+Duration rekey_jitter() {
+  const auto max_ms = std::chrono::duration_cast<std::chrono::milliseconds>(kRekeyTimeoutJitterMax).count();
+  return std::chrono::milliseconds(crypto::random_uniform(static_cast<std::uint32_t>(max_ms)));
+}
+
+std::optional<Peer*> route(const AllowedIps<Peer*>& table, std::span<const std::uint8_t> address) {
+  if (address.size() == 4) return table.lookup_v4(address.first<4>());
+  return table.lookup_v6(address.first<16>());
+}
+
+}  // namespace
+
+Device::Device(std::function<std::chrono::nanoseconds()> wall_clock) : wall_clock_(std::move(wall_clock)) {
+  crypto::ensure_initialized();
+}
+
+Device::~Device() = default;
+
+void Device::set_private_key(const crypto::PrivateKey& private_key) {
+  if (identity_.has_key && identity_.private_key == private_key) return;
+  identity_ = LocalIdentity::from_private(private_key);
+  cookie_checker_.set_identity(identity_);
+  // A peer cannot be ourselves.
+  remove_peer(identity_.public_key);
+  for (auto& peer : peers_) {
+    peer->remote_.precompute(identity_);
+    zero_key_material(*peer);
+  }
+}
+
+Peer* Device::add_peer(const crypto::PublicKey& public_key) {
+  if (identity_.has_key && public_key == identity_.public_key) return nullptr;
+  if (Peer* existing = find_peer(public_key)) return existing;
+  peers_.push_back(std::make_unique<Peer>(public_key, identity_));
+  Peer* peer = peers_.back().get();
+  peers_by_key_.emplace(public_key, peer);
+  return peer;
+}
+
+Peer* Device::find_peer(const crypto::PublicKey& public_key) const {
+  const auto it = peers_by_key_.find(public_key);
+  return it == peers_by_key_.end() ? nullptr : it->second;
+}
+
+bool Device::remove_peer(const crypto::PublicKey& public_key) {
+  Peer* peer = find_peer(public_key);
+  if (peer == nullptr) return false;
+  forget_peer(*peer);
+  peers_by_key_.erase(public_key);
+  std::erase_if(peers_, [peer](const std::unique_ptr<Peer>& p) { return p.get() == peer; });
+  return true;
+}
+
+void Device::remove_all_peers() {
+  for (auto& peer : peers_) forget_peer(*peer);
+  peers_by_key_.clear();
+  peers_.clear();
+}
+
+void Device::forget_peer(Peer& peer) {
+  zero_key_material(peer);
+  allowed_ips_.remove_value(&peer);
+}
+
+// --- index table ---------------------------------------------------------------------------
+
+std::uint32_t Device::allocate_index(Peer& peer) {
+  for (;;) {
+    const std::uint32_t index = crypto::random_u32();
+    if (indices_.try_emplace(index, IndexEntry{&peer, nullptr}).second) return index;
+  }
+}
+
+void Device::release_handshake_index(Peer& peer) {
+  if (!peer.handshake_index_) return;
+  const auto it = indices_.find(*peer.handshake_index_);
+  if (it != indices_.end() && it->second.keypair == nullptr) indices_.erase(it);
+  peer.handshake_index_.reset();
+}
+
+void Device::release(Keypairs::Retired& retired) {
+  for (const auto& keypair : retired) {
+    const auto it = indices_.find(keypair->local_index);
+    if (it != indices_.end() && it->second.keypair == keypair.get()) indices_.erase(it);
+  }
+  retired.clear();
+}
+
+void Device::zero_key_material(Peer& peer) {
+  peer.handshake_.clear();
+  release_handshake_index(peer);
+  auto retired = peer.keypairs_.clear_all();
+  release(retired);
+}
+
+// --- receive -------------------------------------------------------------------------------
+
+void Device::receive(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, bool under_load,
+                     Sink& sink) {
+  const auto type = classify(datagram);
+  if (!type) {
+    ++counters_.invalid_message;
+    return;
+  }
+  switch (*type) {
+    case MessageType::transport_data:
+      receive_transport(datagram, from, now, sink);
+      return;
+    case MessageType::cookie_reply:
+      receive_cookie_reply(datagram, now);
+      return;
+    case MessageType::handshake_initiation:
+    case MessageType::handshake_response:
+      receive_handshake(datagram, *type, from, now, under_load, sink);
+      return;
+  }
+}
+
+void Device::receive_handshake(std::span<const std::uint8_t> datagram, MessageType type, const Endpoint& from,
+                               Instant now, bool under_load, Sink& sink) {
+  const bool initiation = type == MessageType::handshake_initiation;
+  const std::size_t mac1_offset = initiation ? Initiation::kMac1Offset : Response::kMac1Offset;
+  const auto source = from.cookie_source();
+  const auto verdict = cookie_checker_.check(datagram, mac1_offset, source.span(), under_load, now);
+  if (verdict == CookieChecker::Verdict::invalid_mac1) {
+    ++counters_.bad_mac1;
+    return;
+  }
+  if (under_load && verdict != CookieChecker::Verdict::valid_mac1_and_mac2) {
+    // Both message types carry the sender index right after the type field.
+    const std::uint32_t sender_index = static_cast<std::uint32_t>(datagram[4]) |
+                                       static_cast<std::uint32_t>(datagram[5]) << 8 |
+                                       static_cast<std::uint32_t>(datagram[6]) << 16 |
+                                       static_cast<std::uint32_t>(datagram[7]) << 24;
+    std::array<std::uint8_t, kCookieReplySize> out{};
+    cookie_checker_.make_reply(datagram, mac1_offset, sender_index, source.span(), now).write(out);
+    sink.send(from, out, nullptr);
+    ++counters_.cookie_replies_sent;
+    return;
+  }
+
+  Peer* peer = initiation ? consume_initiation(datagram, now) : consume_response(datagram);
+  if (peer == nullptr) {
+    ++counters_.handshake_rejected;
+    return;
+  }
+  peer->counters_.rx_bytes += datagram.size();
+  peer->endpoint_ = from;
+  if (initiation) {
+    send_response(*peer, now, sink);
+  } else if (begin_session(*peer, now)) {
+    handshake_completed(*peer);
+    send_keepalive(*peer, now, sink);
+  }
+  peer->timers_.authenticated_packet_received();
+  peer->timers_.authenticated_packet_traversal(now, peer->persistent_keepalive_);
+}
+
+Peer* Device::consume_initiation(std::span<const std::uint8_t> datagram, Instant now) {
+  const auto message = Initiation::parse(datagram);
+  if (!message) return nullptr;
+  const auto opened = open_initiation(*message, identity_);
+  if (!opened) return nullptr;
+  Peer* peer = find_peer(opened->remote_static);
+  if (peer == nullptr) return nullptr;
+  if (!peer->handshake_.accept_initiation(*opened, *message, peer->remote_, now)) return nullptr;
+  // Any handshake we had started with this peer is superseded.
+  release_handshake_index(*peer);
+  ++peer->counters_.initiations_received;
+  return peer;
+}
+
+Peer* Device::consume_response(std::span<const std::uint8_t> datagram) {
+  const auto message = Response::parse(datagram);
+  if (!message) return nullptr;
+  const auto it = indices_.find(message->receiver_index);
+  if (it == indices_.end() || it->second.keypair != nullptr) return nullptr;
+  Peer* peer = it->second.peer;
+  if (!peer->handshake_.consume_response(*message, identity_, peer->remote_)) return nullptr;
+  return peer;
+}
+
+void Device::receive_cookie_reply(std::span<const std::uint8_t> datagram, Instant now) {
+  const auto reply = CookieReply::parse(datagram);
+  if (!reply) return;
+  const auto it = indices_.find(reply->receiver_index);
+  if (it == indices_.end()) {
+    ++counters_.unknown_index;
+    return;
+  }
+  Peer& peer = *it->second.peer;
+  if (peer.cookie_.consume_reply(*reply, peer.remote_, now)) {
+    ++peer.counters_.cookie_replies_received;
+  } else {
+    ++counters_.bad_cookie_reply;
+  }
+}
+
+void Device::receive_transport(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, Sink& sink) {
+  const auto header = TransportHeader::parse(datagram);
+  if (!header) return;
+  const auto it = indices_.find(header->receiver_index);
+  if (it == indices_.end() || it->second.keypair == nullptr) {
+    ++counters_.unknown_index;
+    return;
+  }
+  Peer& peer = *it->second.peer;
+  Keypair& keypair = *it->second.keypair;
+  if (!keypair.can_receive(now)) {
+    ++counters_.expired_session;
+    return;
+  }
+  if (!keypair.replay.might_accept(header->counter)) {
+    ++counters_.replayed;
+    ++peer.counters_.dropped_replay;
+    return;
+  }
+  const auto ciphertext = datagram.subspan(kTransportHeaderSize);
+  const auto plaintext = ciphertext.first(ciphertext.size() - crypto::kAeadTagSize);
+  if (!crypto::wg_aead_decrypt(plaintext, ciphertext, header->counter, keypair.receive_key, {})) {
+    ++counters_.decrypt_failed;
+    ++peer.counters_.dropped_decrypt;
+    return;
+  }
+  if (!keypair.replay.accept(header->counter)) {
+    ++counters_.replayed;
+    ++peer.counters_.dropped_replay;
+    return;
+  }
+
+  peer.endpoint_ = from;
+  peer.counters_.rx_bytes += datagram.size();
+  Keypairs::Retired retired;
+  if (peer.keypairs_.confirm(&keypair, retired)) {
+    release(retired);
+    handshake_completed(peer);
+    send_staged(peer, now, sink);
+  }
+  keep_key_fresh_after_receive(peer, now, sink);
+  peer.timers_.authenticated_packet_received();
+  peer.timers_.authenticated_packet_traversal(now, peer.persistent_keepalive_);
+  if (plaintext.empty()) return;  // keepalive
+
+  peer.timers_.data_received(now);
+  const auto parsed = parse_ip_packet(plaintext);
+  if (parsed.status != IpPacketStatus::ok) {
+    ++counters_.malformed_inner;
+    ++peer.counters_.dropped_malformed;
+    return;
+  }
+  if (route(allowed_ips_, parsed.packet.source) != &peer) {
+    ++counters_.allowed_ips_mismatch;
+    ++peer.counters_.dropped_allowed_ips;
+    return;
+  }
+  ++peer.counters_.rx_packets;
+  sink.deliver(peer, plaintext.first(parsed.packet.total_length));
+}
+
+// --- handshakes ----------------------------------------------------------------------------
+
+void Device::initiate_handshake(Peer& peer, Instant now, Sink& sink) { start_handshake(peer, now, sink, false); }
+
+void Device::start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry) {
+  if (!is_retry) peer.timers_.reset_attempts();
+  if (peer.last_sent_handshake_ && now - *peer.last_sent_handshake_ < kRekeyTimeout) return;
+  if (!peer.endpoint_) {
+    ++counters_.no_endpoint;
+    return;
+  }
+  peer.last_sent_handshake_ = now;
+  release_handshake_index(peer);
+  const std::uint32_t index = allocate_index(peer);
+  const auto message =
+      peer.handshake_.create_initiation(identity_, peer.remote_, whitened_tai64n(wall_clock_()), index);
+  if (!message) {
+    indices_.erase(index);
+    return;
+  }
+  peer.handshake_index_ = index;
+  std::array<std::uint8_t, kInitiationSize> out{};
+  message->write(out);
+  peer.cookie_.add_macs(out, Initiation::kMac1Offset, peer.remote_, now);
+  peer.timers_.authenticated_packet_traversal(now, peer.persistent_keepalive_);
+  peer.timers_.authenticated_packet_sent();
+  transmit(peer, out, sink);
+  ++peer.counters_.initiations_sent;
+  peer.timers_.handshake_initiated(now, rekey_jitter());
+}
+
+void Device::send_response(Peer& peer, Instant now, Sink& sink) {
+  peer.last_sent_handshake_ = now;
+  const std::uint32_t index = allocate_index(peer);
+  const auto message = peer.handshake_.create_response(peer.remote_, index);
+  if (!message) {
+    indices_.erase(index);
+    return;
+  }
+  peer.handshake_index_ = index;
+  std::array<std::uint8_t, kResponseSize> out{};
+  message->write(out);
+  peer.cookie_.add_macs(out, Response::kMac1Offset, peer.remote_, now);
+  begin_session(peer, now);
+  peer.timers_.authenticated_packet_traversal(now, peer.persistent_keepalive_);
+  peer.timers_.authenticated_packet_sent();
+  transmit(peer, out, sink);
+}
+
+bool Device::begin_session(Peer& peer, Instant now) {
+  auto keys = peer.handshake_.derive_session();
+  if (!keys) return false;
+  auto keypair = std::make_unique<Keypair>(std::move(*keys), now);
+  // The handshake's receiver index now names the session.
+  indices_[keypair->local_index] = IndexEntry{&peer, keypair.get()};
+  peer.handshake_index_.reset();
+  auto retired = peer.keypairs_.install(std::move(keypair));
+  release(retired);
+  peer.timers_.session_derived(now);
+  return true;
+}
+
+void Device::handshake_completed(Peer& peer) {
+  peer.timers_.handshake_complete();
+  peer.last_handshake_ = wall_clock_();
+  peer.sent_lastminute_handshake_ = false;
+  ++peer.counters_.handshakes_completed;
+}
+
+// --- send ----------------------------------------------------------------------------------
+
+void Device::send_packet(std::span<const std::uint8_t> packet, Instant now, Sink& sink) {
+  if (packet.size() > kMaxPacketSize) {
+    ++counters_.oversize;
+    return;
+  }
+  const auto parsed = parse_ip_packet(packet);
+  if (parsed.status != IpPacketStatus::ok) {
+    ++counters_.malformed_inner;
+    return;
+  }
+  const auto peer = route(allowed_ips_, parsed.packet.destination);
+  if (!peer) {
+    ++counters_.no_route;
+    return;
+  }
+  if (!(*peer)->endpoint_) {
+    ++counters_.no_endpoint;
+    return;
+  }
+  if ((*peer)->staged_.empty() && try_send_now(**peer, packet, now, sink)) {
+    keep_key_fresh_after_send(**peer, now, sink);
+    return;
+  }
+  stage(**peer, packet);
+  send_staged(**peer, now, sink);
+}
+
+void Device::send_keepalive(Peer& peer, Instant now, Sink& sink) {
+  if (peer.staged_.empty()) stage(peer, {});
+  send_staged(peer, now, sink);
+}
+
+void Device::stage(Peer& peer, std::span<const std::uint8_t> packet) {
+  peer.staged_.emplace_back(packet.begin(), packet.end());
+  while (peer.staged_.size() > kMaxStagedPackets) {
+    peer.staged_.pop_front();
+    ++counters_.staged_dropped;
+    ++peer.counters_.dropped_staged;
+  }
+}
+
+void Device::send_staged(Peer& peer, Instant now, Sink& sink) {
+  while (!peer.staged_.empty()) {
+    if (!try_send_now(peer, peer.staged_.front(), now, sink)) {
+      start_handshake(peer, now, sink, false);
+      return;
+    }
+    peer.staged_.pop_front();
+  }
+  keep_key_fresh_after_send(peer, now, sink);
+}
+
+bool Device::try_send_now(Peer& peer, std::span<const std::uint8_t> packet, Instant now, Sink& sink) {
+  Keypair* keypair = peer.keypairs_.current();
+  if (keypair == nullptr || !keypair->can_send(now) || !peer.endpoint_) return false;
+
+  const std::uint64_t counter = keypair->send_counter++;
+  const std::size_t padded = padded_length(packet.size(), mtu_);
+  const std::size_t total = kTransportHeaderSize + padded + crypto::kAeadTagSize;
+  if (tx_buffer_.size() < total) tx_buffer_.resize(total);
+  const std::span<std::uint8_t> out(tx_buffer_.data(), total);
+  TransportHeader{keypair->remote_index, counter}.write(out.first<kTransportHeaderSize>());
+  const auto body = out.subspan(kTransportHeaderSize, padded);
+  std::copy(packet.begin(), packet.end(), body.begin());
+  std::fill(body.begin() + static_cast<std::ptrdiff_t>(packet.size()), body.end(), std::uint8_t{0});
+  crypto::wg_aead_encrypt(out.subspan(kTransportHeaderSize), body, counter, keypair->send_key, {});
+
+  transmit(peer, out, sink);
+  peer.timers_.authenticated_packet_traversal(now, peer.persistent_keepalive_);
+  peer.timers_.authenticated_packet_sent();
+  if (!packet.empty()) {
+    ++peer.counters_.tx_packets;
+    peer.timers_.data_sent(now, rekey_jitter());
+  }
+  return true;
+}
+
+void Device::keep_key_fresh_after_send(Peer& peer, Instant now, Sink& sink) {
+  const Keypair* keypair = peer.keypairs_.current();
+  if (keypair != nullptr && keypair->can_send(now) &&
+      (keypair->send_counter > kRekeyAfterMessages ||
+       (keypair->initiator && now - keypair->birth >= kRekeyAfterTime))) {
+    start_handshake(peer, now, sink, false);
+  }
+}
+
+void Device::keep_key_fresh_after_receive(Peer& peer, Instant now, Sink& sink) {
+  const Keypair* keypair = peer.keypairs_.current();
+  if (keypair != nullptr && keypair->initiator && now - keypair->birth >= kRekeyOnReceiveAge &&
+      !peer.sent_lastminute_handshake_) {
+    peer.sent_lastminute_handshake_ = true;
+    start_handshake(peer, now, sink, false);
+  }
+}
+
+void Device::transmit(Peer& peer, std::span<const std::uint8_t> datagram, Sink& sink) {
+  peer.counters_.tx_bytes += datagram.size();
+  sink.send(*peer.endpoint_, datagram, &peer);
+}
+
+// --- timers --------------------------------------------------------------------------------
+
+void Device::tick(Instant now, Sink& sink) {
+  for (auto& owned : peers_) {
+    Peer& peer = *owned;
+    const TimerActions due = peer.timers_.expire(now, peer.persistent_keepalive_);
+    if (!due.any()) continue;
+    if (due.retransmit_handshake) start_handshake(peer, now, sink, true);
+    if (due.give_up_handshake) {
+      counters_.staged_dropped += peer.staged_.size();
+      peer.counters_.dropped_staged += peer.staged_.size();
+      peer.staged_.clear();
+    }
+    if (due.send_keepalive || due.persistent_keepalive) send_keepalive(peer, now, sink);
+    if (due.new_handshake) start_handshake(peer, now, sink, false);
+    if (due.zero_key_material) zero_key_material(peer);
+  }
+}
+
+std::optional<Instant> Device::next_deadline() const noexcept {
+  std::optional<Instant> earliest;
+  for (const auto& peer : peers_) {
+    const auto deadline = peer->timers_.next_deadline();
+    if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
+  }
+  return earliest;
+}
+
+}  // namespace sluice::tunnel

@@ -1,0 +1,148 @@
+// The protocol core of one WireGuard interface, free of I/O: datagrams, inner packets and the
+// time come in; datagrams to send and packets to deliver go out through a Sink. The daemon owns
+// sockets, the TUN device and the clock; tests drive two Devices against each other in memory.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "crypto/memory.hpp"
+#include "tunnel/allowed_ips.hpp"
+#include "tunnel/cookie.hpp"
+#include "tunnel/endpoint.hpp"
+#include "tunnel/identity.hpp"
+#include "tunnel/peer.hpp"
+
+namespace sluice::tunnel {
+
+// Where the core's output goes. Calls happen synchronously inside Device methods; spans are only
+// valid during the call.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // A datagram to `to`. `peer` is the peer it belongs to, or nullptr for a cookie reply to an
+  // unauthenticated sender.
+  virtual void send(const Endpoint& to, std::span<const std::uint8_t> datagram, Peer* peer) = 0;
+  // An authenticated, decrypted inner packet, trimmed of padding, for the TUN device.
+  virtual void deliver(Peer& peer, std::span<const std::uint8_t> packet) = 0;
+};
+
+// Interface-wide drop and event counters; per-peer ones live in PeerCounters.
+struct DeviceCounters {
+  std::uint64_t invalid_message = 0;  // unknown type or wrong size for its type
+  std::uint64_t bad_mac1 = 0;
+  std::uint64_t cookie_replies_sent = 0;
+  std::uint64_t bad_cookie_reply = 0;
+  std::uint64_t handshake_rejected = 0;  // undecryptable, unknown peer, replayed or flooding
+  std::uint64_t unknown_index = 0;
+  std::uint64_t expired_session = 0;
+  std::uint64_t decrypt_failed = 0;
+  std::uint64_t replayed = 0;
+  std::uint64_t malformed_inner = 0;
+  std::uint64_t allowed_ips_mismatch = 0;
+  std::uint64_t no_route = 0;
+  std::uint64_t no_endpoint = 0;
+  std::uint64_t staged_dropped = 0;
+  std::uint64_t oversize = 0;
+};
+
+class Device {
+ public:
+  // Largest inner packet accepted from the TUN side.
+  static constexpr std::size_t kMaxPacketSize = 65535;
+
+  // `wall_clock` gives the time since the Unix epoch: for TAI64N stamps and for `wg show`'s
+  // latest-handshake time. Everything else runs on the monotonic `now` passed to each call.
+  explicit Device(std::function<std::chrono::nanoseconds()> wall_clock);
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  // Setting the key that is already set changes nothing; a new key drops every session.
+  void set_private_key(const crypto::PrivateKey& private_key);
+  [[nodiscard]] const LocalIdentity& identity() const noexcept { return identity_; }
+
+  // Pads transport payloads up to a multiple of 16 but not past `mtu` (0: no limit).
+  void set_mtu(std::size_t mtu) noexcept { mtu_ = mtu; }
+
+  // The peer with this key, created if needed; nullptr for our own public key.
+  Peer* add_peer(const crypto::PublicKey& public_key);
+  [[nodiscard]] Peer* find_peer(const crypto::PublicKey& public_key) const;
+  bool remove_peer(const crypto::PublicKey& public_key);
+  void remove_all_peers();
+  // In the order they were added.
+  [[nodiscard]] const std::vector<std::unique_ptr<Peer>>& peers() const noexcept { return peers_; }
+
+  [[nodiscard]] AllowedIps<Peer*>& allowed_ips() noexcept { return allowed_ips_; }
+  [[nodiscard]] const AllowedIps<Peer*>& allowed_ips() const noexcept { return allowed_ips_; }
+
+  // A datagram from the network. Transport data is decrypted in place in `datagram`.
+  // `under_load` is the caller's judgement; it makes handshakes without a valid mac2 get a
+  // cookie reply instead of an answer.
+  void receive(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, bool under_load, Sink& sink);
+
+  // An inner packet from the TUN device: routed by destination, encrypted, sent, or staged
+  // while a handshake is made.
+  void send_packet(std::span<const std::uint8_t> packet, Instant now, Sink& sink);
+
+  void send_keepalive(Peer& peer, Instant now, Sink& sink);
+  // Starts a handshake unless one was sent less than REKEY_TIMEOUT ago.
+  void initiate_handshake(Peer& peer, Instant now, Sink& sink);
+
+  // Runs the timers of every peer. Call at least every few hundred milliseconds.
+  void tick(Instant now, Sink& sink);
+  [[nodiscard]] std::optional<Instant> next_deadline() const noexcept;
+
+  [[nodiscard]] const DeviceCounters& counters() const noexcept { return counters_; }
+
+ private:
+  // A receiver index names a handshake in progress (keypair == nullptr) or a session.
+  struct IndexEntry {
+    Peer* peer;
+    Keypair* keypair;
+  };
+
+  void receive_handshake(std::span<const std::uint8_t> datagram, MessageType type, const Endpoint& from,
+                         Instant now, bool under_load, Sink& sink);
+  Peer* consume_initiation(std::span<const std::uint8_t> datagram, Instant now);
+  Peer* consume_response(std::span<const std::uint8_t> datagram);
+  void receive_cookie_reply(std::span<const std::uint8_t> datagram, Instant now);
+  void receive_transport(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, Sink& sink);
+
+  void start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry);
+  void send_response(Peer& peer, Instant now, Sink& sink);
+  bool begin_session(Peer& peer, Instant now);
+  void handshake_completed(Peer& peer);
+
+  void send_staged(Peer& peer, Instant now, Sink& sink);
+  bool try_send_now(Peer& peer, std::span<const std::uint8_t> packet, Instant now, Sink& sink);
+  void keep_key_fresh_after_send(Peer& peer, Instant now, Sink& sink);
+  void keep_key_fresh_after_receive(Peer& peer, Instant now, Sink& sink);
+  void transmit(Peer& peer, std::span<const std::uint8_t> datagram, Sink& sink);
+  void stage(Peer& peer, std::span<const std::uint8_t> packet);
+
+  std::uint32_t allocate_index(Peer& peer);
+  void release_handshake_index(Peer& peer);
+  void release(Keypairs::Retired& retired);
+  void zero_key_material(Peer& peer);
+  void forget_peer(Peer& peer);
+
+  std::function<std::chrono::nanoseconds()> wall_clock_;
+  LocalIdentity identity_;
+  CookieChecker cookie_checker_;
+  std::vector<std::unique_ptr<Peer>> peers_;
+  std::unordered_map<crypto::PublicKey, Peer*, crypto::PublicKeyHash> peers_by_key_;
+  std::unordered_map<std::uint32_t, IndexEntry> indices_;
+  AllowedIps<Peer*> allowed_ips_;
+  std::size_t mtu_ = 0;
+  std::vector<std::uint8_t> tx_buffer_;
+  DeviceCounters counters_;
+};
+
+}  // namespace sluice::tunnel

@@ -1,0 +1,123 @@
+#include "tunnel/ip_address.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
+
+namespace sluice::tunnel {
+namespace {
+
+[[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
+
+// Control bytes are shown as \xNN so the message stays one readable C string (an embedded NUL
+// would cut what() short).
+std::string quoted(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(1, '\'');
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out.append("\\x").push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xf]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('\'');
+  return out;
+}
+
+std::string out_of_range(std::string_view cidr, const IpAddress& address) {
+  return "prefix length " + std::string(cidr) + " is out of range for " + (address.is_v4() ? "IPv4" : "IPv6") +
+         " (0-" + std::to_string(address.bit_length()) + ")";
+}
+
+}  // namespace
+
+IpAddress::IpAddress(IpFamily family, std::span<const std::uint8_t> bytes) noexcept : family_(family) {
+  std::copy(bytes.begin(), bytes.end(), bytes_.begin());
+}
+
+IpAddress IpAddress::v4(std::span<const std::uint8_t, 4> bytes) noexcept { return {IpFamily::v4, bytes}; }
+
+IpAddress IpAddress::v6(std::span<const std::uint8_t, 16> bytes) noexcept { return {IpFamily::v6, bytes}; }
+
+IpAddress IpAddress::from_bytes(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() == 4) return v4(bytes.first<4>());
+  if (bytes.size() == 16) return v6(bytes.first<16>());
+  fail("an IP address has 4 or 16 bytes, not " + std::to_string(bytes.size()));
+}
+
+IpAddress IpAddress::parse(std::string_view text) {
+  // inet_pton needs a NUL-terminated string; an embedded NUL would silently cut the text short.
+  if (text.find('\0') == std::string_view::npos) {
+    const std::string terminated(text);
+    std::array<std::uint8_t, 16> buffer{};
+    if (inet_pton(AF_INET, terminated.c_str(), buffer.data()) == 1) {
+      return v4(std::span(buffer).first<4>());
+    }
+    if (inet_pton(AF_INET6, terminated.c_str(), buffer.data()) == 1) return v6(buffer);
+  }
+  fail(quoted(text) + " is not an IPv4 or IPv6 address");
+}
+
+std::string IpAddress::to_string() const {
+  char text[INET6_ADDRSTRLEN];
+  inet_ntop(is_v4() ? AF_INET : AF_INET6, bytes_.data(), text, sizeof text);
+  return text;
+}
+
+IpPrefix::IpPrefix(IpAddress address, unsigned cidr) : address_(address), cidr_(0) {
+  if (cidr > address.bit_length()) fail(out_of_range(std::to_string(cidr), address));
+  cidr_ = static_cast<std::uint8_t>(cidr);
+}
+
+IpPrefix IpPrefix::parse(std::string_view text) {
+  const auto slash = text.find('/');
+  const IpAddress address = IpAddress::parse(text.substr(0, slash));
+  if (slash == std::string_view::npos) return {address, address.bit_length()};
+
+  const std::string_view length = text.substr(slash + 1);
+  // Digits only: from_chars would stop early and accept "8x"; this also rejects "", " 8" and "-1".
+  const bool digits_only =
+      !length.empty() && std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits_only) fail(quoted(length) + " is not a prefix length (in " + quoted(text) + ")");
+  unsigned cidr = 0;
+  if (std::from_chars(length.data(), length.data() + length.size(), cidr).ec != std::errc{} ||
+      cidr > address.bit_length()) {
+    fail(out_of_range(length, address) + " in " + quoted(text));
+  }
+  return {address, cidr};
+}
+
+IpPrefix IpPrefix::masked() const noexcept {
+  std::array<std::uint8_t, 16> bytes{};
+  const auto source = address_.bytes();
+  std::copy(source.begin(), source.end(), bytes.begin());
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    const int kept = std::clamp(static_cast<int>(cidr_) - static_cast<int>(8 * i), 0, 8);
+    bytes[i] &= static_cast<std::uint8_t>(0xff00u >> kept);
+  }
+  IpPrefix result = *this;
+  result.address_ = address_.is_v4() ? IpAddress::v4(std::span(bytes).first<4>()) : IpAddress::v6(bytes);
+  return result;
+}
+
+bool IpPrefix::contains(const IpAddress& address) const noexcept {
+  return address.family() == family() && IpPrefix(address, cidr_).masked() == masked();
+}
+
+std::string IpPrefix::to_string() const { return address_.to_string() + "/" + std::to_string(cidr_); }
+
+}  // namespace sluice::tunnel
+
+std::size_t std::hash<sluice::tunnel::IpAddress>::operator()(const sluice::tunnel::IpAddress& address) const noexcept {
+  // FNV-1a over the family and the address bytes: cheap, and mixes every byte.
+  std::uint64_t state = 0xcbf29ce484222325u;
+  const auto mix = [&state](std::uint8_t byte) { state = (state ^ byte) * 0x100000001b3u; };
+  mix(static_cast<std::uint8_t>(address.family()));
+  for (const std::uint8_t byte : address.bytes()) mix(byte);
+  return static_cast<std::size_t>(state);
+}

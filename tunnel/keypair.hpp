@@ -1,0 +1,68 @@
+// Transport sessions: a keypair per completed handshake, and the current / previous / next slots
+// a peer keeps so packets in flight across a rekey still decrypt (paper section 6.1).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "crypto/memory.hpp"
+#include "tunnel/constants.hpp"
+#include "tunnel/handshake.hpp"
+#include "tunnel/replay_window.hpp"
+
+namespace sluice::tunnel {
+
+struct Keypair {
+  Keypair(SessionKeys&& keys, Instant now) noexcept
+      : send_key(keys.send),
+        receive_key(keys.receive),
+        local_index(keys.local_index),
+        remote_index(keys.remote_index),
+        initiator(keys.initiator),
+        birth(now) {}
+
+  crypto::SymmetricKey send_key;
+  crypto::SymmetricKey receive_key;
+  std::uint32_t local_index;
+  std::uint32_t remote_index;
+  bool initiator;
+  Instant birth;
+  std::uint64_t send_counter = 0;
+  ReplayWindow replay;
+
+  [[nodiscard]] bool expired(Instant now) const noexcept { return now - birth >= kRejectAfterTime; }
+  [[nodiscard]] bool can_send(Instant now) const noexcept {
+    return !expired(now) && send_counter < kRejectAfterMessages;
+  }
+  [[nodiscard]] bool can_receive(Instant now) const noexcept {
+    return !expired(now) && replay.greatest() < kRejectAfterMessages;
+  }
+};
+
+class Keypairs {
+ public:
+  [[nodiscard]] Keypair* current() const noexcept { return current_.get(); }
+  [[nodiscard]] Keypair* previous() const noexcept { return previous_.get(); }
+  [[nodiscard]] Keypair* next() const noexcept { return next_.get(); }
+
+  // Keypairs taken out of service; the caller releases their receiver indices.
+  using Retired = std::vector<std::unique_ptr<Keypair>>;
+
+  // Installs a fresh session. The initiator uses it at once; the responder holds it as `next`
+  // until the initiator's first packet confirms it.
+  [[nodiscard]] Retired install(std::unique_ptr<Keypair> keypair);
+
+  // A packet arrived on `keypair`: if it is `next`, promote it and return true.
+  [[nodiscard]] bool confirm(const Keypair* keypair, Retired& retired);
+
+  // Every session, wiped when the returned keypairs are destroyed.
+  [[nodiscard]] Retired clear_all();
+
+ private:
+  std::unique_ptr<Keypair> current_;
+  std::unique_ptr<Keypair> previous_;
+  std::unique_ptr<Keypair> next_;
+};
+
+}  // namespace sluice::tunnel

@@ -1,0 +1,79 @@
+// Everything the core keeps about one peer: its keys, handshake, sessions, timers, endpoint,
+// packets waiting for a session, and counters. The Device drives it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "crypto/memory.hpp"
+#include "tunnel/cookie.hpp"
+#include "tunnel/endpoint.hpp"
+#include "tunnel/handshake.hpp"
+#include "tunnel/identity.hpp"
+#include "tunnel/keypair.hpp"
+#include "tunnel/timers.hpp"
+
+namespace sluice::tunnel {
+
+struct PeerCounters {
+  std::uint64_t rx_bytes = 0;  // whole datagrams received from the peer, handshakes included
+  std::uint64_t tx_bytes = 0;  // whole datagrams sent to the peer, handshakes included
+  std::uint64_t rx_packets = 0;  // inner packets delivered
+  std::uint64_t tx_packets = 0;  // inner packets encrypted and sent
+  std::uint64_t initiations_sent = 0;
+  std::uint64_t initiations_received = 0;
+  std::uint64_t handshakes_completed = 0;
+  std::uint64_t cookie_replies_received = 0;
+  std::uint64_t dropped_replay = 0;
+  std::uint64_t dropped_decrypt = 0;
+  std::uint64_t dropped_allowed_ips = 0;
+  std::uint64_t dropped_malformed = 0;
+  std::uint64_t dropped_staged = 0;
+};
+
+class Peer {
+ public:
+  Peer(const crypto::PublicKey& public_key, const LocalIdentity& local) : remote_(public_key, local) {}
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  [[nodiscard]] const crypto::PublicKey& public_key() const noexcept { return remote_.public_key; }
+  [[nodiscard]] const crypto::PresharedKey& preshared_key() const noexcept { return remote_.preshared_key; }
+  void set_preshared_key(const crypto::PresharedKey& key) noexcept { remote_.preshared_key = key; }
+
+  [[nodiscard]] const std::optional<Endpoint>& endpoint() const noexcept { return endpoint_; }
+  void set_endpoint(const Endpoint& endpoint) noexcept { endpoint_ = endpoint; }
+
+  [[nodiscard]] std::uint16_t persistent_keepalive() const noexcept { return persistent_keepalive_; }
+  void set_persistent_keepalive(std::uint16_t seconds) noexcept { persistent_keepalive_ = seconds; }
+
+  // Wall-clock time (since the Unix epoch) of the last completed handshake, for `wg show`.
+  [[nodiscard]] std::optional<std::chrono::nanoseconds> last_handshake() const noexcept { return last_handshake_; }
+  [[nodiscard]] const PeerCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const Keypairs& keypairs() const noexcept { return keypairs_; }
+  [[nodiscard]] const PeerTimers& timers() const noexcept { return timers_; }
+  [[nodiscard]] std::size_t staged_count() const noexcept { return staged_.size(); }
+
+ private:
+  friend class Device;
+
+  RemoteIdentity remote_;
+  Handshake handshake_;
+  CookieState cookie_;
+  Keypairs keypairs_;
+  PeerTimers timers_;
+  std::optional<Endpoint> endpoint_;
+  std::uint16_t persistent_keepalive_ = 0;
+  // The receiver index registered for the handshake in progress, if any.
+  std::optional<std::uint32_t> handshake_index_;
+  std::optional<Instant> last_sent_handshake_;
+  bool sent_lastminute_handshake_ = false;
+  std::optional<std::chrono::nanoseconds> last_handshake_;
+  std::deque<std::vector<std::uint8_t>> staged_;
+  PeerCounters counters_;
+};
+
+}  // namespace sluice::tunnel
