@@ -26,7 +26,7 @@ T* check_ptr(T* p, const char* what) {
   return p;
 }
 
-// Fetched once: these run for every handshake message, and a fetch takes a global lock.
+// Fetched once: these run for every handshake message, and a fetch searches the provider store under a lock.
 // Deliberately never freed, because OpenSSL's atexit cleanup may run before static destructors.
 const EVP_MD* blake2s_md() {
   static EVP_MD* const md = check_ptr(EVP_MD_fetch(nullptr, "BLAKE2S-256", nullptr), "EVP_MD_fetch(BLAKE2S-256)");
@@ -70,8 +70,8 @@ class WipeOnExit {
 
 // T1 = HMAC(T0, 0x01), Ti = HMAC(T0, Ti-1 || i). Everything is computed into locals before any
 // output is written, so outputs may alias `key`.
-void kdf(std::initializer_list<std::span<std::uint8_t, kHashSize>> outputs, std::span<const std::uint8_t, kHashSize> key,
-         std::span<const std::uint8_t> input) {
+void kdf(std::initializer_list<std::span<std::uint8_t, kHashSize>> outputs,
+         std::span<const std::uint8_t, kHashSize> key, std::span<const std::uint8_t> input) {
   std::array<std::uint8_t, kHashSize> t0;
   std::array<std::array<std::uint8_t, kHashSize>, 3> t;
   const WipeOnExit wipe_t0(t0.data(), sizeof(t0));
@@ -112,8 +112,8 @@ void blake2s_mac16(std::span<std::uint8_t, kMacSize> out, std::span<const std::u
 
 void hmac_blake2s(std::span<std::uint8_t, kHashSize> out, std::span<const std::uint8_t> key,
                   std::initializer_list<std::span<const std::uint8_t>> message_parts) {
-  // RFC 2104 by hand over the cached digest: cheaper than an EVP_MAC "HMAC" context, which
-  // looks the digest up by name on every initialisation. `out` is written last, so it may alias.
+  // RFC 2104 by hand over the cached digest: cheaper than an EVP_MAC "HMAC" context, which has
+  // to be given its digest by name (another fetch) each time. `out` is written last, so it may alias.
   std::array<std::uint8_t, kBlockSize> pad{};
   std::array<std::uint8_t, kHashSize> inner;
   const WipeOnExit wipe_pad(pad.data(), sizeof(pad));

@@ -19,7 +19,8 @@ int base64_value(char ch) {
   const int c = static_cast<unsigned char>(ch);
   return -1 + ((((('A' - 1) - c) & (c - ('Z' + 1))) >> 8) & (c - 64)) +
          ((((('a' - 1) - c) & (c - ('z' + 1))) >> 8) & (c - 70)) +
-         ((((('0' - 1) - c) & (c - ('9' + 1))) >> 8) & (c + 5)) + ((((('+' - 1) - c) & (c - ('+' + 1))) >> 8) & 63) +
+         ((((('0' - 1) - c) & (c - ('9' + 1))) >> 8) & (c + 5)) +
+         ((((('+' - 1) - c) & (c - ('+' + 1))) >> 8) & 63) +
          ((((('/' - 1) - c) & (c - ('/' + 1))) >> 8) & 64);
 }
 
@@ -30,20 +31,20 @@ int hex_value(char ch) {
          ((((('A' - 1) - c) & (c - ('F' + 1))) >> 8) & (c - 54));
 }
 
-// Names the offending character (never the key) by 1-based position; unprintable ones in hex.
-[[noreturn]] void throw_bad_char(const char* alphabet, char ch, std::size_t index, std::span<std::uint8_t> out) {
-  wipe(out.data(), out.size());
-  const auto c = static_cast<unsigned char>(ch);
-  char shown[8];
-  std::snprintf(shown, sizeof(shown), c >= 0x20 && c < 0x7f ? "'%c'" : "0x%02x", c);
-  throw KeyFormatError(std::string("key contains invalid ") + alphabet + " character " + shown + " at position " +
-                       std::to_string(index + 1));
-}
-
 // On any error `out` is left zeroed, never half-decoded.
 [[noreturn]] void throw_wiped(const std::string& message, std::span<std::uint8_t> out) {
   wipe(out.data(), out.size());
   throw KeyFormatError(message);
+}
+
+// Names the offending character (never the key) by 1-based position; unprintable ones in hex.
+[[noreturn]] void throw_bad_char(const char* alphabet, char ch, std::size_t index, std::span<std::uint8_t> out) {
+  const auto c = static_cast<unsigned char>(ch);
+  char shown[8];
+  std::snprintf(shown, sizeof(shown), c >= 0x20 && c < 0x7f ? "'%c'" : "0x%02x", c);
+  throw_wiped(std::string("key contains invalid ") + alphabet + " character " + shown + " at position " +
+                  std::to_string(index + 1),
+              out);
 }
 
 }  // namespace

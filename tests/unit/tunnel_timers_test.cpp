@@ -172,4 +172,87 @@ BOOST_AUTO_TEST_CASE(initiation_flood_from_one_peer_rate_limited) {
   BOOST_CHECK_EQUAL(t.b.counters().handshake_rejected, 1U);
 }
 
+BOOST_AUTO_TEST_CASE(message_count_limits) {
+  TunnelPair t;
+  establish(t);
+  tunnel::Keypair* keypair = t.a_to_b->keypairs().current();
+  BOOST_REQUIRE(keypair != nullptr);
+  t.run_timers_for(tunnel::kRekeyTimeout + 1s);
+  t.pump();
+  // Past REKEY_AFTER_MESSAGES the packet still goes out, and a new handshake starts.
+  keypair->send_counter = tunnel::kRekeyAfterMessages + 1;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  BOOST_CHECK_EQUAL(count_type(t.sa, tunnel::MessageType::transport_data), 1U);
+  BOOST_CHECK_EQUAL(count_type(t.sa, tunnel::MessageType::handshake_initiation), 1U);
+  t.sa.sent.clear();
+  // At REJECT_AFTER_MESSAGES the session can no longer send at all: the packet waits.
+  keypair->send_counter = tunnel::kRejectAfterMessages;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  BOOST_CHECK_EQUAL(count_type(t.sa, tunnel::MessageType::transport_data), 0U);
+  BOOST_CHECK_EQUAL(t.a_to_b->staged_count(), 1U);
+}
+
+BOOST_AUTO_TEST_CASE(simultaneous_initiations_converge) {
+  TunnelPair t;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  t.b.send_packet(t.packet_b_to_a(), t.now, t.sb);
+  // Both answer each other and so abandon their own initiations; the retries, spread by jitter,
+  // settle it. Delivery is immediate here, so pump after every timer step.
+  t.pump();
+  for (int i = 0; i < 400 && (t.sa.delivered.empty() || t.sb.delivered.empty()); ++i) {
+    t.run_timers_for(100ms);
+    t.pump();
+  }
+  BOOST_CHECK(!t.sa.delivered.empty());
+  BOOST_CHECK(!t.sb.delivered.empty());
+}
+
+BOOST_AUTO_TEST_CASE(previous_session_still_decrypts_after_rekey) {
+  TunnelPair t;
+  establish(t);
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  auto in_flight = t.sa.sent.front().bytes;  // made on the first session
+  t.sa.sent.clear();
+  t.advance(tunnel::kRekeyAfterTime + 1s);
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  t.pump();
+  BOOST_CHECK_EQUAL(t.a_to_b->counters().handshakes_completed, 2U);
+  t.sb.delivered.clear();
+  t.b.receive(in_flight, t.a_endpoint, t.now, false, t.sb);
+  BOOST_CHECK_EQUAL(t.sb.delivered.size(), 1U);
+}
+
+BOOST_AUTO_TEST_CASE(responder_waits_for_confirmation_before_sending) {
+  TunnelPair t;
+  t.a.initiate_handshake(*t.a_to_b, t.now, t.sa);
+  t.deliver_all(t.sa, t.b, t.a_endpoint, false, t.sb);  // B answers, holds the session as `next`
+  BOOST_CHECK(t.b_to_a->keypairs().next() != nullptr);
+  BOOST_CHECK(t.b_to_a->keypairs().current() == nullptr);
+  t.b.send_packet(t.packet_b_to_a(), t.now, t.sb);
+  BOOST_CHECK_EQUAL(count_type(t.sb, tunnel::MessageType::transport_data), 0U);
+  // A's keepalive confirms the session; B's staged packet follows.
+  t.pump();
+  BOOST_CHECK(t.b_to_a->keypairs().current() != nullptr);
+  BOOST_CHECK_EQUAL(t.sa.delivered.size(), 1U);
+}
+
+BOOST_AUTO_TEST_CASE(staged_queue_is_bounded) {
+  TunnelPair t;
+  for (std::size_t i = 0; i < tunnel::kMaxStagedPackets + 10; ++i) t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  BOOST_CHECK_EQUAL(t.a_to_b->staged_count(), tunnel::kMaxStagedPackets);
+  BOOST_CHECK_EQUAL(t.a_to_b->counters().dropped_staged, 10U);
+  t.pump();
+  BOOST_CHECK_EQUAL(t.sb.delivered.size(), tunnel::kMaxStagedPackets);
+}
+
+BOOST_AUTO_TEST_CASE(peer_removal_releases_everything) {
+  TunnelPair t;
+  establish(t);
+  BOOST_CHECK(t.b.remove_peer(t.a.identity().public_key));
+  BOOST_CHECK(t.b.allowed_ips().size() == 0);
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  t.pump();
+  BOOST_CHECK_GT(t.b.counters().unknown_index, 0U);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
