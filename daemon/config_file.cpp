@@ -1,0 +1,371 @@
+#include "daemon/config_file.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include "crypto/key_encoding.hpp"
+#include "crypto/x25519.hpp"
+#include "daemon/resolve_endpoint.hpp"
+#include "daemon/small_file.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Far beyond any real file of either kind; the limits only stop a mistaken path such as
+// /dev/zero from being read forever.
+constexpr std::size_t kConfigFileLimit = std::size_t{1} << 20;
+constexpr std::size_t kKeyFileLimit = 4096;
+
+// The kernel removes IPv6 from a link whose MTU is below the IPv6 minimum (RFC 8200).
+constexpr std::int64_t kMinMtu = 576;
+constexpr std::int64_t kMinMtuIpv6 = 1280;
+
+// Runs `action` when leaving the scope, error or not: used to wipe buffers that held keys.
+template <typename Action>
+class OnExit {
+ public:
+  explicit OnExit(Action action) : action_(std::move(action)) {}
+  OnExit(const OnExit&) = delete;
+  OnExit& operator=(const OnExit&) = delete;
+  ~OnExit() { action_(); }
+
+ private:
+  Action action_;
+};
+
+void wipe(std::string& text) { crypto::wipe(text.data(), text.size()); }
+
+// The parsed tree keeps its own copies of inline keys; every string is wiped, not only the
+// known key fields, so no later edit can forget one.
+void wipe_strings(toml::node& node) {
+  if (auto* table = node.as_table()) {
+    for (auto&& entry : *table) wipe_strings(entry.second);
+  } else if (auto* array = node.as_array()) {
+    for (auto& element : *array) wipe_strings(element);
+  } else if (auto* text = node.as_string()) {
+    wipe(text->get());
+  }
+}
+
+// A path or a parser description could hold a control character; the message must stay one line.
+std::string one_line(std::string text) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
+  return text;
+}
+
+std::string_view type_name(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date or time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+std::string indexed(std::string_view name, std::size_t index) {
+  return std::string(name) + "[" + std::to_string(index) + "]";
+}
+
+// Typed access to the tree; every failure names the file, the position and the key.
+class Reader {
+ public:
+  explicit Reader(const fs::path& origin) : origin_(origin) {}
+
+  [[noreturn]] void fail(const toml::source_region& where, std::string_view key, const std::string& message) const {
+    throw ConfigError(one_line(origin_.string() + ":" + std::to_string(where.begin.line) + ":" +
+                               std::to_string(where.begin.column) + ": " + std::string(key) + ": " + message));
+  }
+  [[noreturn]] void fail(const toml::node& at, std::string_view key, const std::string& message) const {
+    fail(at.source(), key, message);
+  }
+
+  toml::table parse(std::string_view text) const {
+    try {
+      return toml::parse(text, origin_.string());
+    } catch (const toml::parse_error& e) {
+      fail(e.source(), "invalid TOML", std::string(e.description()));
+    }
+  }
+
+  // Typos must not be ignored: a misspelt "persistent_keepalive" would silently leave NAT
+  // mappings to expire, a misspelt "allowed_ips" would drop a peer's traffic.
+  void reject_unknown_keys(const toml::table& table, std::string_view prefix,
+                           std::initializer_list<std::string_view> known) const {
+    for (auto&& [key, value] : table) {
+      if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+      std::string allowed;
+      for (const auto name : known) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+      fail(key.source(), std::string(prefix) + std::string(key.str()), "unknown key (allowed here: " + allowed + ")");
+    }
+  }
+
+  const toml::table& table(const toml::node& node, std::string_view key) const {
+    if (const auto* table = node.as_table()) return *table;
+    fail(node, key, "expected a table, got " + std::string(type_name(node)));
+  }
+  const toml::array& array(const toml::node& node, std::string_view key) const {
+    if (const auto* array = node.as_array()) return *array;
+    fail(node, key, "expected an array, got " + std::string(type_name(node)));
+  }
+  const std::string& string(const toml::node& node, std::string_view key) const {
+    if (const auto* text = node.as_string()) return text->get();
+    fail(node, key, "expected a string, got " + std::string(type_name(node)));
+  }
+  bool boolean(const toml::node& node, std::string_view key) const {
+    if (const auto* value = node.as_boolean()) return value->get();
+    fail(node, key, "expected true or false, got " + std::string(type_name(node)));
+  }
+  std::int64_t integer(const toml::node& node, std::string_view key, std::int64_t min, std::int64_t max) const {
+    const auto* value = node.as_integer();
+    if (value == nullptr) fail(node, key, "expected an integer, got " + std::string(type_name(node)));
+    if (value->get() < min || value->get() > max) {
+      fail(node, key,
+           std::to_string(value->get()) + " is out of range (" + std::to_string(min) + "-" + std::to_string(max) + ")");
+    }
+    return value->get();
+  }
+
+  tunnel::IpPrefix prefix(const toml::node& node, std::string_view key) const {
+    try {
+      return tunnel::IpPrefix::parse(string(node, key));
+    } catch (const std::invalid_argument& e) {
+      fail(node, key, e.what());
+    }
+  }
+
+  // Inline base64 key: the decoder's messages give lengths and positions, never the key.
+  void inline_key(const toml::node& node, std::string_view key, std::span<std::uint8_t, 32> out) const {
+    try {
+      crypto::decode_base64_key(string(node, key), out);
+    } catch (const crypto::KeyFormatError& e) {
+      fail(node, key, e.what());
+    }
+  }
+
+  void key_file(const toml::node& node, std::string_view key, std::span<std::uint8_t, 32> out) const {
+    const std::string& text = string(node, key);
+    if (text.empty()) fail(node, key, "the path is empty");
+    fs::path path(text);
+    if (path.is_relative()) path = origin_.parent_path() / path;
+
+    std::string contents;
+    try {
+      contents = read_small_file(path, kKeyFileLimit);
+    } catch (const std::system_error& e) {
+      fail(node, key, "cannot read '" + path.string() + "': " + e.code().message());
+    }
+    const OnExit wipe_contents([&contents] { wipe(contents); });
+    constexpr std::string_view kSpace = " \t\r\n";
+    std::string_view trimmed(contents);
+    trimmed.remove_prefix(std::min(trimmed.find_first_not_of(kSpace), trimmed.size()));
+    trimmed.remove_suffix(trimmed.size() - (trimmed.find_last_not_of(kSpace) + 1));
+    try {
+      crypto::decode_base64_key(trimmed, out);
+    } catch (const crypto::KeyFormatError& e) {
+      fail(node, key, "'" + path.string() + "': " + e.what());
+    }
+  }
+
+  // `name` (inline) or `name`_file, at most one of them; false when neither is present.
+  bool key_choice(const toml::table& table, std::string_view prefix, std::string_view name,
+                  std::span<std::uint8_t, 32> out) const {
+    const std::string file_name = std::string(name) + "_file";
+    const toml::node* inline_node = table.get(name);
+    const toml::node* file_node = table.get(file_name);
+    if (inline_node != nullptr && file_node != nullptr) {
+      fail(*file_node, std::string(prefix) + file_name,
+           "give either " + std::string(name) + " or " + file_name + ", not both");
+    }
+    if (inline_node != nullptr) inline_key(*inline_node, std::string(prefix) + std::string(name), out);
+    if (file_node != nullptr) key_file(*file_node, std::string(prefix) + file_name, out);
+    return inline_node != nullptr || file_node != nullptr;
+  }
+
+ private:
+  fs::path origin_;
+};
+
+InterfaceMode read_mode(const Reader& reader, const toml::node& node) {
+  const std::string& mode = reader.string(node, "interface.mode");
+  if (mode == "tun") return InterfaceMode::tun;
+  if (mode == "tap") return InterfaceMode::tap;
+  reader.fail(node, "interface.mode", "must be \"tun\" or \"tap\"");
+}
+
+InterfaceSettings read_interface(const Reader& reader, const toml::table& table) {
+  reader.reject_unknown_keys(
+      table, "interface.",
+      {"private_key", "private_key_file", "listen_port", "fwmark", "address", "mtu", "mode", "routes"});
+  InterfaceSettings settings;
+  if (!reader.key_choice(table, "interface.", "private_key", settings.private_key.emplace().span())) {
+    reader.fail(table.source(), "interface", "missing private_key or private_key_file");
+  }
+  if (const auto* node = table.get("listen_port")) {
+    settings.listen_port = static_cast<std::uint16_t>(reader.integer(*node, "interface.listen_port", 0, 65535));
+  }
+  if (const auto* node = table.get("fwmark")) {
+    settings.fwmark = static_cast<std::uint32_t>(reader.integer(*node, "interface.fwmark", 0, UINT32_MAX));
+  }
+  if (const auto* node = table.get("address")) {
+    const toml::array& list = reader.array(*node, "interface.address");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string key = indexed("interface.address", i);
+      const tunnel::IpPrefix address = reader.prefix(list[i], key);
+      if (std::find(settings.addresses.begin(), settings.addresses.end(), address) != settings.addresses.end()) {
+        reader.fail(list[i], key, address.to_string() + " is listed twice");
+      }
+      settings.addresses.push_back(address);
+    }
+  }
+  if (const auto* node = table.get("mtu")) {
+    const bool has_ipv6 = std::any_of(settings.addresses.begin(), settings.addresses.end(),
+                                      [](const tunnel::IpPrefix& address) { return !address.address().is_v4(); });
+    const auto mtu = reader.integer(*node, "interface.mtu", kMinMtu, 65535);
+    if (has_ipv6 && mtu < kMinMtuIpv6) {
+      reader.fail(*node, "interface.mtu",
+                  std::to_string(mtu) + " is below " + std::to_string(kMinMtuIpv6) +
+                      ", the minimum for an interface with an IPv6 address");
+    }
+    settings.mtu = static_cast<unsigned>(mtu);
+  }
+  if (const auto* node = table.get("mode")) settings.mode = read_mode(reader, *node);
+  if (const auto* node = table.get("routes")) settings.routes = reader.boolean(*node, "interface.routes");
+  return settings;
+}
+
+// What must be unique across [[peer]] tables, with where it was first seen for the message.
+struct PeerRegistry {
+  crypto::PublicKey own_key;
+  std::vector<std::pair<crypto::PublicKey, std::size_t>> keys;                 // key, line
+  std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> owner;  // masked prefix -> peer, line
+};
+
+PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size_t index, PeerRegistry& registry) {
+  const std::string name = indexed("peer", index);
+  const std::string prefix = name + ".";
+  reader.reject_unknown_keys(
+      table, prefix,
+      {"public_key", "preshared_key", "preshared_key_file", "endpoint", "allowed_ips", "persistent_keepalive"});
+  PeerSettings peer;
+
+  const auto* key_node = table.get("public_key");
+  if (key_node == nullptr) reader.fail(table.source(), name, "missing public_key");
+  reader.inline_key(*key_node, prefix + "public_key", peer.public_key.bytes);
+  if (peer.public_key == registry.own_key) {
+    reader.fail(*key_node, prefix + "public_key", "is the interface's own public key");
+  }
+  for (std::size_t i = 0; i < registry.keys.size(); ++i) {
+    if (registry.keys[i].first == peer.public_key) {
+      reader.fail(
+          *key_node, prefix + "public_key",
+          "same public key as peer[" + std::to_string(i) + "] (line " + std::to_string(registry.keys[i].second) + ")");
+    }
+  }
+  registry.keys.emplace_back(peer.public_key, key_node->source().begin.line);
+
+  crypto::PresharedKey preshared_key;
+  if (reader.key_choice(table, prefix, "preshared_key", preshared_key.span())) peer.preshared_key = preshared_key;
+
+  if (const auto* node = table.get("endpoint")) {
+    try {
+      peer.endpoint = resolve_endpoint(reader.string(*node, prefix + "endpoint"));
+    } catch (const std::invalid_argument& e) {
+      reader.fail(*node, prefix + "endpoint", e.what());
+    }
+  }
+
+  if (const auto* node = table.get("allowed_ips")) {
+    const toml::array& list = reader.array(*node, prefix + "allowed_ips");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string key = indexed(prefix + "allowed_ips", i);
+      const tunnel::IpPrefix allowed = reader.prefix(list[i], key).masked();
+      const std::size_t line = list[i].source().begin.line;
+      const auto [first, inserted] = registry.owner.try_emplace(allowed.to_string(), index, line);
+      if (!inserted) {
+        const auto [owner, owner_line] = first->second;
+        reader.fail(list[i], key,
+                    allowed.to_string() + " is already an allowed IP of " +
+                        (owner == index ? "this peer" : indexed("peer", owner)) + " (line " +
+                        std::to_string(owner_line) + ")");
+      }
+      peer.allowed_ips.push_back(allowed);
+    }
+  }
+
+  if (const auto* node = table.get("persistent_keepalive")) {
+    peer.persistent_keepalive =
+        static_cast<std::uint16_t>(reader.integer(*node, prefix + "persistent_keepalive", 0, 65535));
+  }
+  return peer;
+}
+
+std::vector<PeerSettings> read_peers(const Reader& reader, const toml::node& node, const crypto::PublicKey& own_key) {
+  // A single [peer] table is the likeliest mistake; say how to write it rather than "expected an array".
+  if (node.is_table()) reader.fail(node, "peer", "write [[peer]] (double brackets), one table per peer");
+  const toml::array& list = reader.array(node, "peer");
+  PeerRegistry registry{own_key, {}, {}};
+  std::vector<PeerSettings> peers;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    peers.push_back(read_peer(reader, reader.table(list[i], indexed("peer", i)), i, registry));
+  }
+  return peers;
+}
+
+InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
+  reader.reject_unknown_keys(root, "", {"interface", "peer"});
+  const auto* interface_node = root.get("interface");
+  if (interface_node == nullptr) reader.fail(root.source(), "interface", "missing [interface] table");
+  InterfaceSettings settings = read_interface(reader, reader.table(*interface_node, "interface"));
+  if (const auto* node = root.get("peer")) {
+    settings.peers = read_peers(reader, *node, crypto::public_from_private(*settings.private_key));
+  }
+  return settings;
+}
+
+}  // namespace
+
+InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin) {
+  const Reader reader(origin);
+  toml::table root = reader.parse(toml_text);
+  const OnExit wipe_tree([&root] { wipe_strings(root); });
+  return read_settings(reader, root);
+}
+
+InterfaceSettings load_config_file(const std::filesystem::path& file) {
+  std::string text;
+  try {
+    text = read_small_file(file, kConfigFileLimit);
+  } catch (const std::system_error& e) {
+    throw ConfigError(one_line(file.string() + ": cannot read config file: " + e.code().message()));
+  }
+  const OnExit wipe_text([&text] { wipe(text); });
+  return parse_config(text, file);
+}
+
+}  // namespace sluice::daemon

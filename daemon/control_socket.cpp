@@ -1,0 +1,141 @@
+#include "daemon/control_socket.hpp"
+
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "daemon/os_error.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+// A `wg setconf` with thousands of peers fits easily; anything larger is not a real client.
+constexpr std::size_t kMaxRequestSize = 8 << 20;
+constexpr int kWriteTimeoutMs = 2000;
+
+sockaddr_un unix_address(const std::filesystem::path& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string text = path.string();
+  if (text.size() >= sizeof addr.sun_path) throw_os_error(text + ": socket path too long", ENAMETOOLONG);
+  std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
+  return addr;
+}
+
+// Writes everything, waiting briefly for a slow reader; a reader stuck longer is dropped.
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EAGAIN) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, kWriteTimeoutMs) <= 0) return false;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ControlSocket::answers(const std::filesystem::path& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return false;
+  const sockaddr_un addr = unix_address(path);
+  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+}
+
+ControlSocket::ControlSocket(const std::string& ifname, const std::filesystem::path& directory)
+    : path_(directory / (ifname + ".sock")) {
+  if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw_os_error(ifname + ": cannot create " + directory.string());
+  }
+  if (answers(path_)) {
+    throw std::runtime_error(ifname + ": another daemon is already running for this interface (" + path_.string() +
+                             " answers)");
+  }
+  ::unlink(path_.c_str());
+  listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listener_.valid()) throw_os_error(ifname + ": cannot create control socket");
+  const sockaddr_un addr = unix_address(path_);
+  // The socket grants full control of the interface: owner only from the moment it exists.
+  const mode_t old_mask = ::umask(0077);
+  const int bound = ::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int bind_errno = errno;
+  ::umask(old_mask);
+  if (bound != 0) throw_os_error(ifname + ": cannot bind " + path_.string(), bind_errno);
+  if (::listen(listener_.get(), 16) != 0) throw_os_error(ifname + ": cannot listen on " + path_.string());
+}
+
+ControlSocket::~ControlSocket() {
+  if (loop_ != nullptr) {
+    for (const auto& [fd, connection] : connections_) loop_->remove(fd);
+    loop_->remove(listener_.get());
+  }
+  ::unlink(path_.c_str());
+}
+
+void ControlSocket::attach(EventLoop& loop, RequestHandler handler) {
+  loop_ = &loop;
+  handler_ = std::move(handler);
+  loop.add(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
+}
+
+void ControlSocket::accept_all() {
+  for (;;) {
+    UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    if (!fd.valid()) return;
+    const int raw = fd.get();
+    auto connection = std::make_unique<Connection>();
+    connection->fd = std::move(fd);
+    connections_[raw] = std::move(connection);
+    loop_->add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](std::uint32_t) { on_readable(raw); });
+  }
+}
+
+void ControlSocket::on_readable(int fd) {
+  const auto it = connections_.find(fd);
+  if (it == connections_.end()) return;
+  Connection& connection = *it->second;
+  std::array<char, 4096> chunk{};
+  for (;;) {
+    const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN)) {
+      close_connection(fd);
+      return;
+    }
+    if (n < 0) break;
+    connection.buffer.append(chunk.data(), static_cast<std::size_t>(n));
+    if (connection.buffer.size() > kMaxRequestSize) {
+      close_connection(fd);
+      return;
+    }
+  }
+  for (std::size_t end; (end = connection.buffer.find("\n\n")) != std::string::npos;) {
+    const std::string request = connection.buffer.substr(0, end + 2);
+    connection.buffer.erase(0, end + 2);
+    if (!write_all(fd, handler_(request))) {
+      close_connection(fd);
+      return;
+    }
+  }
+}
+
+void ControlSocket::close_connection(int fd) {
+  loop_->remove(fd);
+  connections_.erase(fd);
+}
+
+}  // namespace sluice::daemon

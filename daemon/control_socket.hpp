@@ -1,0 +1,53 @@
+// The UAPI control socket /run/wireguard/IFNAME.sock: a Unix stream socket that the stock `wg`
+// tool talks to. Requests end with an empty line; each gets one answer.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "daemon/event_loop.hpp"
+#include "daemon/unique_fd.hpp"
+
+namespace sluice::daemon {
+
+class ControlSocket {
+ public:
+  using RequestHandler = std::function<std::string(std::string_view request)>;
+
+  // Creates `directory` (mode 0700) and the socket (mode 0600). If a daemon already answers on
+  // that path, throws std::runtime_error saying so; a stale socket file is replaced.
+  ControlSocket(const std::string& ifname, const std::filesystem::path& directory);
+  ~ControlSocket();
+  ControlSocket(const ControlSocket&) = delete;
+  ControlSocket& operator=(const ControlSocket&) = delete;
+
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+  // Starts accepting connections on `loop`; requests are answered by `handler`.
+  void attach(EventLoop& loop, RequestHandler handler);
+
+  // Whether something accepts connections on `path` (a running daemon).
+  [[nodiscard]] static bool answers(const std::filesystem::path& path);
+
+ private:
+  struct Connection {
+    UniqueFd fd;
+    std::string buffer;
+  };
+
+  void accept_all();
+  void on_readable(int fd);
+  void close_connection(int fd);
+
+  std::filesystem::path path_;
+  UniqueFd listener_;
+  EventLoop* loop_ = nullptr;
+  RequestHandler handler_;
+  std::unordered_map<int, std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace sluice::daemon

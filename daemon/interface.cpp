@@ -1,0 +1,215 @@
+#include "daemon/interface.hpp"
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/log.hpp"
+#include "daemon/netlink.hpp"
+#include "daemon/os_error.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kTickInterval = 100ms;
+// Handshake messages per second above which we ask initiators for cookies (paper 5.3).
+constexpr unsigned kUnderLoadHandshakesPerSecond = 256;
+constexpr auto kUnderLoadHold = 1s;
+constexpr auto kDropReportInterval = 10s;
+// Datagrams or packets handled per wake-up before the other sources get a turn.
+constexpr int kBatch = 256;
+constexpr unsigned kDefaultMtu = 1420;
+
+std::chrono::nanoseconds wall_clock() { return std::chrono::system_clock::now().time_since_epoch(); }
+
+bool is_handshake(std::span<const std::uint8_t> datagram) {
+  return datagram.size() >= 4 && (datagram[0] == 1 || datagram[0] == 2);
+}
+
+std::uint64_t dropped_total(const tunnel::DeviceCounters& c) {
+  return c.invalid_message + c.bad_mac1 + c.handshake_rejected + c.unknown_index + c.decrypt_failed + c.replayed +
+         c.malformed_inner + c.allowed_ips_mismatch + c.expired_session + c.bad_cookie_reply;
+}
+
+}  // namespace
+
+Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& settings)
+    : ifname_(options.ifname),
+      tun_(options.ifname),
+      control_(options.ifname, options.control_directory),
+      sockets_(std::make_unique<UdpSockets>(options.ifname, settings.listen_port, settings.fwmark)),
+      fwmark_(settings.fwmark),
+      device_(wall_clock),
+      timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      buffer_(tunnel::Device::kMaxPacketSize + 64) {
+  if (!timer_.valid()) throw_os_error(ifname_ + ": cannot create timer");
+  const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
+  device_.set_mtu(mtu);
+
+  SetRequest request = set_request_from_settings(settings);
+  // The sockets were just made with these.
+  request.listen_port.reset();
+  request.fwmark.reset();
+  if (const int error = apply_set_request(request, *this); error != 0) {
+    throw_os_error(ifname_ + ": cannot apply configuration", error);
+  }
+
+  Rtnetlink link(ifname_);
+  link.set_mtu(mtu);
+  for (const auto& address : settings.addresses) link.add_address(address);
+  link.set_up();
+  if (settings.routes) {
+    for (const auto& peer : settings.peers) {
+      for (const auto& prefix : peer.allowed_ips) link.add_route(prefix);
+    }
+  }
+
+  const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();
+  itimerspec spec{};
+  spec.it_interval.tv_nsec = interval;
+  spec.it_value.tv_nsec = interval;
+  ::timerfd_settime(timer_.get(), 0, &spec, nullptr);
+
+  loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) { on_tun_readable(); });
+  loop_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) { on_tick(); });
+  watch_sockets();
+  control_.attach(loop_, [this](std::string_view text) { return handle_request(text, *this); });
+  Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());
+}
+
+void Interface::run() {
+  while (!loop_.stopped()) loop_.run_once(1000);
+}
+
+void Interface::stop_on_signals(int fd) {
+  loop_.add(fd, EPOLLIN, [this, fd](std::uint32_t) {
+    signalfd_siginfo info{};
+    if (::read(fd, &info, sizeof info) == sizeof info) Log::info("received signal {}; exiting", info.ssi_signo);
+    stop();
+  });
+}
+
+void Interface::watch_sockets() {
+  for (const int fd : {sockets_->fd4(), sockets_->fd6()}) {
+    if (fd >= 0) loop_.add(fd, EPOLLIN, [this, fd](std::uint32_t) { on_udp_readable(fd); });
+  }
+}
+
+void Interface::unwatch_sockets() {
+  for (const int fd : {sockets_->fd4(), sockets_->fd6()}) {
+    if (fd >= 0) loop_.remove(fd);
+  }
+}
+
+tunnel::Instant Interface::now() const {
+  return std::chrono::duration_cast<tunnel::Instant>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+void Interface::on_tun_readable() {
+  for (int i = 0; i < kBatch; ++i) {
+    const long n = tun_.read(buffer_);
+    if (n == 0) return;
+    if (n < 0) {
+      if (!tun_.exists()) {
+        Log::info("TUN device was removed; exiting");
+        stop();
+      } else if (n != -EINTR) {
+        Log::warning("reading from TUN device failed: {}", std::strerror(static_cast<int>(-n)));
+      }
+      return;
+    }
+    device_.send_packet(std::span(buffer_).first(static_cast<std::size_t>(n)), now(), *this);
+  }
+}
+
+void Interface::on_udp_readable(int fd) {
+  for (int i = 0; i < kBatch; ++i) {
+    tunnel::Endpoint from;
+    const long n = sockets_->receive(fd, buffer_, from);
+    if (n == 0) return;
+    if (n < 0) {
+      if (n != -EINTR) Log::warning("receiving on UDP port {} failed: {}", sockets_->port(), std::strerror(-static_cast<int>(n)));
+      return;
+    }
+    const auto datagram = std::span(buffer_).first(static_cast<std::size_t>(n));
+    const tunnel::Instant t = now();
+    device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
+  }
+}
+
+bool Interface::under_load(tunnel::Instant t) {
+  if (t - load_window_start_ >= 1s) {
+    load_window_start_ = t;
+    handshakes_in_window_ = 0;
+  }
+  if (++handshakes_in_window_ > kUnderLoadHandshakesPerSecond) under_load_until_ = t + kUnderLoadHold;
+  return under_load_until_ && t < *under_load_until_;
+}
+
+void Interface::on_tick() {
+  std::uint64_t expirations = 0;
+  if (::read(timer_.get(), &expirations, sizeof expirations) < 0) return;
+  const tunnel::Instant t = now();
+  device_.tick(t, *this);
+  // `ip link del` gives no event on the TUN descriptor; check for it once a second.
+  if (++ticks_ % 10 == 0 && !tun_.exists()) {
+    Log::info("TUN device was removed; exiting");
+    stop();
+  }
+  if (t - last_report_ >= kDropReportInterval) report_drops();
+}
+
+// One summary line per interval instead of a line per bad datagram, so a flood cannot flood the log.
+void Interface::report_drops() {
+  const tunnel::DeviceCounters& c = device_.counters();
+  const std::uint64_t delta = dropped_total(c) - dropped_total(reported_);
+  if (delta > 0) {
+    Log::warning(
+        "dropped {} datagrams in the last {} s (invalid {}, bad mac1 {}, rejected handshakes {}, unknown index {}, "
+        "decryption failed {}, replayed {}, bad inner packet {}, source outside allowed IPs {})",
+        delta, std::chrono::duration_cast<std::chrono::seconds>(kDropReportInterval).count(),
+        c.invalid_message - reported_.invalid_message, c.bad_mac1 - reported_.bad_mac1,
+        c.handshake_rejected - reported_.handshake_rejected, c.unknown_index - reported_.unknown_index,
+        c.decrypt_failed - reported_.decrypt_failed, c.replayed - reported_.replayed,
+        c.malformed_inner - reported_.malformed_inner, c.allowed_ips_mismatch - reported_.allowed_ips_mismatch);
+  }
+  reported_ = c;
+  last_report_ = now();
+}
+
+void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer*) {
+  if (sockets_->send(to, datagram) != 0) ++udp_send_errors_;
+}
+
+void Interface::deliver(tunnel::Peer&, std::span<const std::uint8_t> packet) {
+  if (tun_.write(packet) != 0) ++tun_write_errors_;
+}
+
+int Interface::set_listen_port(std::uint16_t port) {
+  if (port == sockets_->port() && port != 0) return 0;
+  try {
+    auto replacement = std::make_unique<UdpSockets>(ifname_, port, fwmark_);
+    unwatch_sockets();
+    sockets_ = std::move(replacement);
+    watch_sockets();
+    return 0;
+  } catch (const std::system_error& e) {
+    Log::warning("{}", e.what());
+    return e.code().value();
+  }
+}
+
+int Interface::set_fwmark(std::uint32_t mark) {
+  if (const int error = sockets_->set_fwmark(mark); error != 0) return -error;
+  fwmark_ = mark;
+  return 0;
+}
+
+void Interface::persistent_keepalive_enabled(tunnel::Peer& peer) { device_.send_keepalive(peer, now(), *this); }
+
+}  // namespace sluice::daemon

@@ -1,0 +1,84 @@
+// One running interface: the TUN device, the UDP sockets and the control socket wired to the
+// protocol core, driven by an epoll loop and a monotonic clock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/control_socket.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/settings.hpp"
+#include "daemon/tun_device.hpp"
+#include "daemon/uapi.hpp"
+#include "daemon/udp_sockets.hpp"
+#include "tunnel/device.hpp"
+
+namespace sluice::daemon {
+
+struct InterfaceOptions {
+  std::string ifname;
+  std::filesystem::path control_directory = "/run/wireguard";
+};
+
+class Interface final : public tunnel::Sink, public UapiTarget {
+ public:
+  // Creates the TUN device, the control socket and the UDP sockets, and applies `settings`
+  // (addresses, MTU and routes through rtnetlink, then keys and peers). Throws on any failure,
+  // with a message naming the interface and the cause; whatever was created is released.
+  Interface(const InterfaceOptions& options, const InterfaceSettings& settings);
+
+  // Runs until stop() (a signal) or until the TUN device disappears (`ip link del`).
+  void run();
+  void stop() noexcept { loop_.stop(); }
+  // Stops the loop when the signalfd `fd` reports a signal.
+  void stop_on_signals(int fd);
+
+  // tunnel::Sink
+  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) override;
+  void deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) override;
+
+  // UapiTarget
+  tunnel::Device& device() override { return device_; }
+  [[nodiscard]] std::uint16_t listen_port() const override { return sockets_->port(); }
+  int set_listen_port(std::uint16_t port) override;
+  [[nodiscard]] std::uint32_t fwmark() const override { return fwmark_; }
+  int set_fwmark(std::uint32_t mark) override;
+  [[nodiscard]] tunnel::Instant now() const override;
+  void persistent_keepalive_enabled(tunnel::Peer& peer) override;
+
+ private:
+  void on_tun_readable();
+  void on_udp_readable(int fd);
+  void on_tick();
+  void watch_sockets();
+  void unwatch_sockets();
+  [[nodiscard]] bool under_load(tunnel::Instant now);
+  void report_drops();
+
+  std::string ifname_;
+  EventLoop loop_;
+  TunDevice tun_;
+  ControlSocket control_;
+  std::unique_ptr<UdpSockets> sockets_;
+  std::uint32_t fwmark_ = 0;
+  tunnel::Device device_;
+  UniqueFd timer_;
+  std::vector<std::uint8_t> buffer_;
+
+  // Handshake messages in the current one-second window, for the under-load judgement.
+  tunnel::Instant load_window_start_{};
+  unsigned handshakes_in_window_ = 0;
+  std::optional<tunnel::Instant> under_load_until_;
+
+  tunnel::DeviceCounters reported_{};
+  tunnel::Instant last_report_{};
+  std::uint64_t tun_write_errors_ = 0;
+  std::uint64_t udp_send_errors_ = 0;
+  unsigned ticks_ = 0;
+};
+
+}  // namespace sluice::daemon

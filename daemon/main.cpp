@@ -1,0 +1,93 @@
+// sluiced: the WireGuard-compatible userspace daemon.
+// Command line after the cross-platform userspace convention: sluiced [-f] [--config FILE] IFNAME.
+#include <fcntl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <exception>
+
+#include "daemon/config_file.hpp"
+#include "daemon/interface.hpp"
+#include "daemon/log.hpp"
+#include "daemon/os_error.hpp"
+
+namespace {
+
+using namespace sluice::daemon;
+
+// Blocks the termination signals and returns a descriptor that reads them, so the loop handles
+// them like any other event.
+UniqueFd termination_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+  UniqueFd fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!fd.valid()) throw_os_error("cannot create signalfd");
+  return fd;
+}
+
+// Detaches after set-up, so errors above reached the caller's terminal and `wg` can talk to the
+// socket as soon as this returns.
+void detach() {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw_os_error("cannot fork");
+  if (pid > 0) std::_Exit(0);
+  ::setsid();
+  if (::chdir("/") != 0) throw_os_error("cannot chdir to /");
+  const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    ::dup2(null, STDIN_FILENO);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    ::close(null);
+  }
+  Log::use_syslog();
+}
+
+bool env_says_foreground() {
+  const char* value = std::getenv("WG_PROCESS_FOREGROUND");
+  return value != nullptr && std::string(value) == "1";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sluiced: WireGuard-compatible VPN daemon"};
+  app.set_version_flag("--version", SLUICE_VERSION);
+  bool foreground = false;
+  bool verbose = false;
+  std::string config_path;
+  InterfaceOptions options;
+  app.add_flag("-f,--foreground", foreground, "Stay in the foreground (also WG_PROCESS_FOREGROUND=1)");
+  app.add_flag("-v,--verbose", verbose, "Log debugging detail");
+  app.add_option("--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
+  app.add_option("--control-dir", options.control_directory, "Directory of the control socket")
+      ->default_val("/run/wireguard");
+  app.add_option("IFNAME", options.ifname, "Interface name")->required();
+  CLI11_PARSE(app, argc, argv);
+
+  Log::set_interface(options.ifname);
+  Log::set_verbose(verbose);
+  try {
+    // A bad file is refused before anything exists.
+    const InterfaceSettings settings = config_path.empty() ? InterfaceSettings{} : load_config_file(config_path);
+    UniqueFd signals = termination_signals();
+    Interface interface(options, settings);
+    interface.stop_on_signals(signals.get());
+    if (!foreground && !env_says_foreground()) detach();
+    interface.run();
+    Log::info("stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    Log::error("{}", e.what());
+    return 1;
+  }
+}

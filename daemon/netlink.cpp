@@ -1,0 +1,115 @@
+#include "daemon/netlink.hpp"
+
+#include <net/if.h>
+// After <net/if.h>: these pull <linux/if.h>, whose flag names clash with glibc's.
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <memory>
+
+#include "daemon/os_error.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+// Requests are a few attributes; answers are one ack (or error) message.
+constexpr std::size_t kBufferSize = 8192;
+
+struct SocketCloser {
+  void operator()(mnl_socket* socket) const noexcept { mnl_socket_close(socket); }
+};
+
+int family_of(const tunnel::IpPrefix& prefix) { return prefix.address().is_v4() ? AF_INET : AF_INET6; }
+
+}  // namespace
+
+Rtnetlink::Rtnetlink(std::string ifname) : ifname_(std::move(ifname)) {}
+
+unsigned Rtnetlink::index() const {
+  const unsigned idx = ::if_nametoindex(ifname_.c_str());
+  if (idx == 0) throw_os_error(ifname_ + ": no such interface");
+  return idx;
+}
+
+void Rtnetlink::request(void* message, const std::string& what) {
+  auto* header = static_cast<nlmsghdr*>(message);
+  const std::unique_ptr<mnl_socket, SocketCloser> socket(mnl_socket_open(NETLINK_ROUTE));
+  if (!socket) throw_os_error(ifname_ + ": cannot open rtnetlink socket to " + what);
+  if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) throw_os_error(ifname_ + ": cannot " + what);
+  header->nlmsg_seq = 1;
+  header->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  if (mnl_socket_sendto(socket.get(), header, header->nlmsg_len) < 0) throw_os_error(ifname_ + ": cannot " + what);
+  alignas(nlmsghdr) std::array<char, kBufferSize> answer{};
+  const ssize_t n = mnl_socket_recvfrom(socket.get(), answer.data(), answer.size());
+  if (n < 0) throw_os_error(ifname_ + ": cannot " + what);
+  if (mnl_cb_run(answer.data(), static_cast<size_t>(n), 1, mnl_socket_get_portid(socket.get()), nullptr, nullptr) <
+      0) {
+    if (errno == EEXIST && header->nlmsg_type == RTM_NEWROUTE) return;
+    throw_os_error(ifname_ + ": cannot " + what);
+  }
+}
+
+void Rtnetlink::set_up() {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+  header->nlmsg_type = RTM_NEWLINK;
+  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(header, sizeof(ifinfomsg)));
+  link->ifi_family = AF_UNSPEC;
+  link->ifi_index = static_cast<int>(index());
+  link->ifi_flags = IFF_UP;
+  link->ifi_change = IFF_UP;
+  request(header, "set the link up");
+}
+
+void Rtnetlink::set_mtu(unsigned mtu) {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+  header->nlmsg_type = RTM_NEWLINK;
+  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(header, sizeof(ifinfomsg)));
+  link->ifi_family = AF_UNSPEC;
+  link->ifi_index = static_cast<int>(index());
+  mnl_attr_put_u32(header, IFLA_MTU, mtu);
+  request(header, "set MTU " + std::to_string(mtu));
+}
+
+void Rtnetlink::add_address(const tunnel::IpPrefix& address) {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+  header->nlmsg_type = RTM_NEWADDR;
+  header->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+  auto* addr = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(header, sizeof(ifaddrmsg)));
+  addr->ifa_family = static_cast<unsigned char>(family_of(address));
+  addr->ifa_prefixlen = static_cast<unsigned char>(address.cidr());
+  addr->ifa_scope = RT_SCOPE_UNIVERSE;
+  addr->ifa_index = index();
+  const auto bytes = address.address().bytes();
+  mnl_attr_put(header, IFA_LOCAL, bytes.size(), bytes.data());
+  mnl_attr_put(header, IFA_ADDRESS, bytes.size(), bytes.data());
+  request(header, "add address " + address.to_string());
+}
+
+void Rtnetlink::add_route(const tunnel::IpPrefix& destination) {
+  const tunnel::IpPrefix masked = destination.masked();
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+  header->nlmsg_type = RTM_NEWROUTE;
+  header->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  auto* route = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(header, sizeof(rtmsg)));
+  route->rtm_family = static_cast<unsigned char>(family_of(masked));
+  route->rtm_dst_len = static_cast<unsigned char>(masked.cidr());
+  route->rtm_table = RT_TABLE_MAIN;
+  route->rtm_protocol = RTPROT_BOOT;
+  route->rtm_scope = RT_SCOPE_LINK;
+  route->rtm_type = RTN_UNICAST;
+  const auto bytes = masked.address().bytes();
+  if (masked.cidr() > 0) mnl_attr_put(header, RTA_DST, bytes.size(), bytes.data());
+  mnl_attr_put_u32(header, RTA_OIF, index());
+  request(header, "add route " + masked.to_string());
+}
+
+}  // namespace sluice::daemon

@@ -1,0 +1,31 @@
+// Interface set-up through rtnetlink (libmnl): link state, MTU, addresses, routes.
+// Each call throws std::system_error naming the interface, what was attempted and errno.
+#pragma once
+
+#include <string>
+
+#include "tunnel/ip_address.hpp"
+
+namespace sluice::daemon {
+
+class Rtnetlink {
+ public:
+  // Addresses the interface by name; looked up on every call, so a vanished device gives ENODEV.
+  explicit Rtnetlink(std::string ifname);
+
+  void set_up();
+  void set_mtu(unsigned mtu);
+  // `address` keeps its host bits: 10.0.0.1/24 is the address 10.0.0.1 on a /24.
+  void add_address(const tunnel::IpPrefix& address);
+  // A route for `destination` (host bits cleared) through the interface. An existing identical
+  // route is not an error.
+  void add_route(const tunnel::IpPrefix& destination);
+
+ private:
+  [[nodiscard]] unsigned index() const;
+  void request(void* message, const std::string& what);
+
+  std::string ifname_;
+};
+
+}  // namespace sluice::daemon

@@ -1,0 +1,39 @@
+// The desired state of one interface, as read from a TOML file or assembled by a `set=1`
+// request: plain values, validated on the way in, applied to the running daemon afterwards.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/memory.hpp"
+#include "tunnel/endpoint.hpp"
+#include "tunnel/ip_address.hpp"
+
+namespace sluice::daemon {
+
+struct PeerSettings {
+  crypto::PublicKey public_key;
+  std::optional<crypto::PresharedKey> preshared_key;
+  std::optional<tunnel::Endpoint> endpoint;
+  std::vector<tunnel::IpPrefix> allowed_ips;  // stored masked, as WireGuard does
+  std::uint16_t persistent_keepalive = 0;     // seconds, 0 = off
+};
+
+enum class InterfaceMode : std::uint8_t { tun, tap };
+
+struct InterfaceSettings {
+  std::optional<crypto::PrivateKey> private_key;
+  std::uint16_t listen_port = 0;  // 0 = pick a free port
+  std::uint32_t fwmark = 0;       // 0 = none
+  // Addresses of the interface itself, with their prefix length (host bits kept: "10.0.0.1/24").
+  std::vector<tunnel::IpPrefix> addresses;
+  std::optional<unsigned> mtu;
+  InterfaceMode mode = InterfaceMode::tun;
+  // Install a route to every peer's allowed IPs through the interface.
+  bool routes = false;
+  std::vector<PeerSettings> peers;
+};
+
+}  // namespace sluice::daemon

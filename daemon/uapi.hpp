@@ -1,0 +1,103 @@
+// The WireGuard cross-platform userspace API (https://www.wireguard.com/xplatform/): the text
+// protocol the stock `wg` tool speaks over /run/wireguard/IFNAME.sock. `get=1` dumps the
+// interface, `set=1` changes it. A set request is parsed and validated completely into a
+// SetRequest before anything is applied, so a malformed request changes nothing. The daemon
+// lends its sockets and the protocol core through UapiTarget; the control socket only frames
+// requests (each ends with an empty line) and hands them to handle_request.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/memory.hpp"
+#include "daemon/settings.hpp"
+#include "tunnel/constants.hpp"
+#include "tunnel/device.hpp"
+#include "tunnel/endpoint.hpp"
+#include "tunnel/ip_address.hpp"
+
+namespace sluice::daemon {
+
+// One `public_key=` section of a set request.
+struct PeerChange {
+  crypto::PublicKey public_key;
+  // remove=true: the peer goes, whatever else its section says.
+  bool remove = false;
+  // update_only=true: the section applies only to a peer that already exists.
+  bool update_only = false;
+  std::optional<crypto::PresharedKey> preshared_key;  // all zero: none
+  std::optional<tunnel::Endpoint> endpoint;
+  std::optional<std::uint16_t> persistent_keepalive;  // seconds, 0 = off
+  // The peer's existing prefixes are dropped before `allowed_ips` are added.
+  bool replace_allowed_ips = false;
+  // Host bits cleared. A prefix another peer owns moves to this one.
+  std::vector<tunnel::IpPrefix> allowed_ips;
+};
+
+struct SetRequest {
+  std::optional<crypto::PrivateKey> private_key;  // all zero: remove the key
+  std::optional<std::uint16_t> listen_port;       // 0: any free port
+  std::optional<std::uint32_t> fwmark;            // 0: none
+  bool replace_peers = false;                     // remove every peer before `peers` apply
+  std::vector<PeerChange> peers;                  // applied in order
+};
+
+struct SetParse {
+  std::optional<SetRequest> request;  // present exactly when the whole body is valid
+  int error = 0;                      // otherwise EINVAL (bad key or value) or EPROTO (bad framing)
+  // For the log: the line number and what is wrong with it. Never contains a key's value.
+  std::string problem;
+};
+
+// What a request acts on: the daemon's interface. Errors are positive errno values.
+class UapiTarget {
+ public:
+  virtual ~UapiTarget() = default;
+
+  virtual tunnel::Device& device() = 0;
+
+  // The port the UDP sockets are bound to (the one the kernel picked, when 0 was asked for).
+  [[nodiscard]] virtual std::uint16_t listen_port() const = 0;
+  // Rebinds the UDP sockets to `port` (0: any free port). On failure (EADDRINUSE, EACCES) the old
+  // sockets stay bound and 0 is not returned.
+  [[nodiscard]] virtual int set_listen_port(std::uint16_t port) = 0;
+
+  [[nodiscard]] virtual std::uint32_t fwmark() const = 0;
+  // Marks the sockets' packets with `mark` (0: unmarked); on failure (EPERM) nothing changed.
+  [[nodiscard]] virtual int set_fwmark(std::uint32_t mark) = 0;
+
+  // The monotonic clock the daemon drives the core with.
+  [[nodiscard]] virtual tunnel::Instant now() const = 0;
+
+  // Called once a request is applied, for each peer whose persistent keepalive it switched on
+  // (from 0): the daemon sends that peer a keepalive at once, as the kernel does, so a NAT
+  // mapping is opened without waiting for traffic.
+  virtual void persistent_keepalive_enabled(tunnel::Peer& peer) = 0;
+};
+
+// `body` is what follows the "set=1\n" line: key=value lines, then the empty line that ends the
+// request, and nothing after it.
+[[nodiscard]] SetParse parse_set_request(std::string_view body);
+
+// Socket changes come first, because only they can fail: on failure the errno is returned and
+// the interface is as it was. Returns 0 on success.
+[[nodiscard]] int apply_set_request(const SetRequest& request, UapiTarget& target);
+
+// The request `wg setconf` would send for `settings`: every peer replaced, a missing private key
+// removed. So a config file at start-up and the control socket share one path. Addresses, MTU,
+// mode and routes are not part of the protocol and are left to the caller.
+[[nodiscard]] SetRequest set_request_from_settings(const InterfaceSettings& settings);
+
+// The key=value lines of a get answer, without the final "errno=0" and empty line. A port or mark
+// of 0 is left out, as wireguard-go does. Holds the private key: send it, never log it.
+[[nodiscard]] std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port,
+                                        std::uint32_t fwmark);
+
+// One whole request, "get=1\n\n" or "set=1\n...\n\n", to its whole answer ending in "errno=N\n\n".
+// Refused set requests are logged (without values).
+[[nodiscard]] std::string handle_request(std::string_view request, UapiTarget& target);
+
+}  // namespace sluice::daemon

@@ -1,0 +1,132 @@
+#include "daemon/udp_sockets.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/os_error.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+UniqueFd open_socket(int family) {
+  UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
+  if (fd.valid() && family == AF_INET6) {
+    const int on = 1;
+    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  }
+  return fd;
+}
+
+int bind_port(int fd, int family, std::uint16_t port) {
+  if (family == AF_INET) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    return ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
+  }
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_port = htons(port);
+  addr.sin6_addr = in6addr_any;
+  return ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
+}
+
+std::uint16_t bound_port(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  return addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                    : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+int apply_mark(int fd, std::uint32_t mark) {
+  if (fd < 0) return 0;
+  return ::setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) == 0 ? 0 : -errno;
+}
+
+}  // namespace
+
+UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint32_t fwmark) {
+  const std::string where = ifname + ": UDP port " + std::to_string(port);
+  // With port 0 the IPv6 socket picks the port and IPv4 must get the same one; another program
+  // may hold it for IPv4, so try a few times.
+  const int attempts = port == 0 ? 10 : 1;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    v6_ = open_socket(AF_INET6);
+    std::uint16_t chosen = port;
+    if (v6_.valid()) {
+      if (const int err = bind_port(v6_.get(), AF_INET6, port); err != 0) {
+        if (err != EADDRNOTAVAIL && err != EAFNOSUPPORT) throw_os_error("cannot bind " + where + " (IPv6)", err);
+        v6_.reset();
+      } else {
+        chosen = bound_port(v6_.get());
+      }
+    }
+    v4_ = open_socket(AF_INET);
+    if (!v4_.valid()) throw_os_error("cannot open IPv4 socket for " + where);
+    const int err = bind_port(v4_.get(), AF_INET, chosen);
+    if (err == 0) {
+      port_ = bound_port(v4_.get());
+      break;
+    }
+    if (err != EADDRINUSE || port != 0 || attempt + 1 == attempts) {
+      throw_os_error("cannot bind " + where + " (IPv4)", err);
+    }
+  }
+  if (fwmark != 0) {
+    if (const int err = set_fwmark(fwmark); err != 0) throw_os_error(ifname + ": cannot set fwmark", -err);
+  }
+}
+
+int UdpSockets::set_fwmark(std::uint32_t mark) noexcept {
+  if (const int err = apply_mark(v4_.get(), mark); err != 0) return err;
+  return apply_mark(v6_.get(), mark);
+}
+
+int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram) noexcept {
+  const auto bytes = to.address.bytes();
+  ssize_t sent;
+  if (to.address.is_v4()) {
+    if (!v4_.valid()) return -EAFNOSUPPORT;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(to.port);
+    std::memcpy(&addr.sin_addr, bytes.data(), 4);
+    sent = ::sendto(v4_.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  } else {
+    if (!v6_.valid()) return -EAFNOSUPPORT;
+    sockaddr_in6 addr{};
+    addr.sin6_family = AF_INET6;
+    addr.sin6_port = htons(to.port);
+    std::memcpy(&addr.sin6_addr, bytes.data(), 16);
+    sent = ::sendto(v6_.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  return sent >= 0 ? 0 : -errno;
+}
+
+long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from) noexcept {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&addr), &len);
+  if (n < 0) return errno == EAGAIN ? 0 : -errno;
+  if (addr.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+    from.address = tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(
+        reinterpret_cast<const std::uint8_t*>(&in->sin_addr), 4));
+    from.port = ntohs(in->sin_port);
+  } else {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    from.address = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
+        reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr), 16));
+    from.port = ntohs(in6->sin6_port);
+  }
+  return n;
+}
+
+}  // namespace sluice::daemon

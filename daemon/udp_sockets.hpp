@@ -1,0 +1,39 @@
+// The interface's outer UDP sockets: one IPv4 and one IPv6 (v6-only) socket on the same port,
+// so a peer may use either family. Converts between sockaddr and tunnel::Endpoint.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "daemon/unique_fd.hpp"
+#include "tunnel/endpoint.hpp"
+
+namespace sluice::daemon {
+
+class UdpSockets {
+ public:
+  // Binds both families to `port` (0: a free port chosen by the kernel, the same for both).
+  // IPv6 is optional: on a host without it only the IPv4 socket is opened. Non-blocking.
+  // Throws std::system_error naming `ifname`, the port and errno.
+  UdpSockets(const std::string& ifname, std::uint16_t port, std::uint32_t fwmark);
+
+  [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
+  [[nodiscard]] int fd4() const noexcept { return v4_.get(); }
+  [[nodiscard]] int fd6() const noexcept { return v6_.get(); }
+
+  // Returns 0 or -errno (EAFNOSUPPORT when the endpoint's family has no socket).
+  [[nodiscard]] int send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram) noexcept;
+  // One datagram from `fd` (fd4() or fd6()): its size, 0 if none is waiting, or -errno.
+  [[nodiscard]] long receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from) noexcept;
+
+  // SO_MARK on both sockets (0 clears it). Returns 0 or -errno.
+  [[nodiscard]] int set_fwmark(std::uint32_t mark) noexcept;
+
+ private:
+  UniqueFd v4_;
+  UniqueFd v6_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace sluice::daemon

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# sluiced <-> sluiced in two namespaces: inner IPv4 and IPv6 pings, then iperf3 TCP for 3 s.
+# Usage: sluiced_pair.sh SLUICED
+set -euo pipefail
+SLUICED=$1
+source "$(dirname "$0")/lib.sh"
+net_init sluiced_pair
+net_require_root
+
+net_ns a a
+net_ns b b
+net_veth "$a" 10.200.1.1/24 "$b" 10.200.1.2/24
+net_keypair a
+net_keypair b
+
+write_config() {  # NAME PORT ADDR4 ADDR6 PEER PEER_ENDPOINT PEER_ALLOWED...
+  local name=$1 port=$2 addr4=$3 addr6=$4 peer=$5 endpoint=$6 allowed=$7
+  cat >"$NET_TMP/$name.toml" <<TOML
+[interface]
+private_key_file = "$NET_TMP/$name.key"
+listen_port = $port
+address = ["$addr4", "$addr6"]
+
+[[peer]]
+public_key = "$(cat "$NET_TMP/$peer.pub")"
+endpoint = "$endpoint"
+allowed_ips = [$allowed]
+TOML
+}
+write_config a 51820 10.99.1.1/24 fd00:99:1::1/64 b 10.200.1.2:51821 '"10.99.1.2/32", "fd00:99:1::2/128"'
+write_config b 51821 10.99.1.2/24 fd00:99:1::2/64 a 10.200.1.1:51820 '"10.99.1.1/32", "fd00:99:1::1/128"'
+
+net_start_sluiced "$a" "${NET_PREFIX}a" "$NET_TMP/a.toml" "$NET_TMP/a.log"
+net_start_sluiced "$b" "${NET_PREFIX}b" "$NET_TMP/b.toml" "$NET_TMP/b.log"
+
+net_ping "$a" 10.99.1.2 5 || { cat "$NET_TMP"/*.log >&2; net_fail "IPv4 ping through the tunnel"; }
+net_ping "$a" fd00:99:1::2 5 || { cat "$NET_TMP"/*.log >&2; net_fail "IPv6 ping through the tunnel"; }
+net_ping "$b" 10.99.1.1 3 || net_fail "IPv4 ping from the other side"
+
+ip netns exec "$b" iperf3 -s -1 -B 10.99.1.2 >"$NET_TMP/iperf-server.log" 2>&1 &
+NET_PIDS+=($!)
+net_wait_for 5 ip netns exec "$b" ss -ltn 'sport = :5201' | grep -q 5201 || true
+sleep 0.5
+ip netns exec "$a" timeout 20 iperf3 -c 10.99.1.2 -t 3 -J >"$NET_TMP/iperf.json" || net_fail "iperf3 through the tunnel"
+bps=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"])' "$NET_TMP/iperf.json")
+net_log "iperf3 TCP sluiced <-> sluiced: $(python3 -c "print(f'{$bps/1e9:.2f}')") Gbit/s"
+net_log "PASS"
