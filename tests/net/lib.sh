@@ -106,3 +106,15 @@ net_start_sluiced() {
 net_ping() {
   ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 "$2"
 }
+
+# net_iperf_server NS ADDRESS: a one-shot iperf3 server, ready when this returns.
+net_iperf_server() {
+  ip netns exec "$1" iperf3 -s -1 -B "$2" >/dev/null 2>&1 &
+  NET_PIDS+=($!)
+  net_wait_for 5 bash -c "ip netns exec '$1' ss -ltn | grep -q ':5201 '" || net_fail "iperf3 server did not start"
+}
+
+# net_iperf_rate FILE: the receiver's rate from iperf3 output made with -f m, e.g. "512 Mbits/sec".
+net_iperf_rate() {
+  awk '/receiver/ {for (i = 1; i <= NF; i++) if ($i ~ /bits\/sec/) {print $(i-1), $i; exit}}' "$1"
+}

@@ -37,11 +37,7 @@ net_ping "$a" 10.99.1.2 5 || { cat "$NET_TMP"/*.log >&2; net_fail "IPv4 ping thr
 net_ping "$a" fd00:99:1::2 5 || { cat "$NET_TMP"/*.log >&2; net_fail "IPv6 ping through the tunnel"; }
 net_ping "$b" 10.99.1.1 3 || net_fail "IPv4 ping from the other side"
 
-ip netns exec "$b" iperf3 -s -1 -B 10.99.1.2 >"$NET_TMP/iperf-server.log" 2>&1 &
-NET_PIDS+=($!)
-net_wait_for 5 ip netns exec "$b" ss -ltn 'sport = :5201' | grep -q 5201 || true
-sleep 0.5
-ip netns exec "$a" timeout 20 iperf3 -c 10.99.1.2 -t 3 -J >"$NET_TMP/iperf.json" || net_fail "iperf3 through the tunnel"
-bps=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"])' "$NET_TMP/iperf.json")
-net_log "iperf3 TCP sluiced <-> sluiced: $(python3 -c "print(f'{$bps/1e9:.2f}')") Gbit/s"
+net_iperf_server "$b" 10.99.1.2
+ip netns exec "$a" timeout 20 iperf3 -c 10.99.1.2 -t 3 -f m >"$NET_TMP/iperf.txt" || net_fail "iperf3 through the tunnel"
+net_log "iperf3 TCP sluiced <-> sluiced: $(net_iperf_rate "$NET_TMP/iperf.txt")"
 net_log "PASS"
