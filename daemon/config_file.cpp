@@ -10,6 +10,7 @@
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
@@ -26,7 +27,8 @@ namespace fs = std::filesystem;
 constexpr std::size_t kConfigFileLimit = std::size_t{1} << 20;
 constexpr std::size_t kKeyFileLimit = 4096;
 
-// The kernel removes IPv6 from a link whose MTU is below the IPv6 minimum (RFC 8200).
+// 576 is the datagram size every IPv4 host must accept (RFC 791); the kernel removes IPv6 from a
+// link whose MTU is below the IPv6 minimum of 1280 (RFC 8200).
 constexpr std::int64_t kMinMtu = 576;
 constexpr std::int64_t kMinMtuIpv6 = 1280;
 
@@ -126,11 +128,11 @@ class Reader {
   }
 
   const toml::table& table(const toml::node& node, std::string_view key) const {
-    if (const auto* table = node.as_table()) return *table;
+    if (const auto* found = node.as_table()) return *found;
     fail(node, key, "expected a table, got " + std::string(type_name(node)));
   }
   const toml::array& array(const toml::node& node, std::string_view key) const {
-    if (const auto* array = node.as_array()) return *array;
+    if (const auto* found = node.as_array()) return *found;
     fail(node, key, "expected an array, got " + std::string(type_name(node)));
   }
   const std::string& string(const toml::node& node, std::string_view key) const {

@@ -191,7 +191,6 @@ void Interface::deliver(tunnel::Peer&, std::span<const std::uint8_t> packet) {
 }
 
 int Interface::set_listen_port(std::uint16_t port) {
-  if (port == sockets_->port() && port != 0) return 0;
   try {
     auto replacement = std::make_unique<UdpSockets>(ifname_, port, fwmark_);
     unwatch_sockets();

@@ -1,7 +1,7 @@
 // Applying a validated set request to the interface, and building one from the config file.
-#include <algorithm>
-
 #include "daemon/uapi.hpp"
+
+#include <algorithm>
 
 namespace sluice::daemon {
 namespace {

@@ -1,8 +1,8 @@
 // The `get=1` dump, in the order and form wireguard-go writes it (which `wg show` and
 // `wg showconf` read).
-#include <chrono>
-
 #include "daemon/uapi.hpp"
+
+#include <chrono>
 
 namespace sluice::daemon {
 namespace {

@@ -1,4 +1,6 @@
 // Parsing of `set=1` bodies: every line is checked before anything is applied.
+#include "daemon/uapi.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -6,7 +8,6 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
-#include "daemon/uapi.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -18,8 +19,9 @@ template <class Unsigned>
 Unsigned parse_decimal(std::string_view value) {
   constexpr std::uint64_t kMax = std::numeric_limits<Unsigned>::max();
   std::uint64_t number = 0;
-  // Digits only: from_chars alone would accept "51820x" by stopping early, and "-1" or "+1".
-  const bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  // Digits only: from_chars alone would accept "51820x" by stopping early.
+  const bool digits =
+      !value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits || std::from_chars(value.data(), value.data() + value.size(), number).ec != std::errc{} ||
       number > kMax) {
     throw std::invalid_argument("expected a number from 0 to " + std::to_string(kMax));
