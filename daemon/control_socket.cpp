@@ -12,6 +12,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "crypto/memory.hpp"
 #include "daemon/os_error.hpp"
 
 namespace sluice::daemon {
@@ -46,6 +47,15 @@ bool write_all(int fd, std::string_view data) {
     return false;
   }
   return true;
+}
+
+// Removes the first `count` characters, leaving no copy of them in the freed tail.
+void wipe_prefix(std::string& buffer, std::size_t count) {
+  buffer.erase(0, count);
+  const std::size_t size = buffer.size();
+  buffer.resize(buffer.capacity());
+  crypto::wipe(buffer.data() + size, buffer.size() - size);
+  buffer.resize(size);
 }
 
 }  // namespace
@@ -124,9 +134,14 @@ void ControlSocket::on_readable(int fd) {
     }
   }
   for (std::size_t end; (end = connection.buffer.find("\n\n")) != std::string::npos;) {
-    const std::string request = connection.buffer.substr(0, end + 2);
-    connection.buffer.erase(0, end + 2);
-    if (!write_all(fd, handler_(request))) {
+    std::string request = connection.buffer.substr(0, end + 2);
+    wipe_prefix(connection.buffer, end + 2);
+    std::string response = handler_(request);
+    const bool sent = write_all(fd, response);
+    // Both may hold private or preshared keys.
+    crypto::wipe(request.data(), request.size());
+    crypto::wipe(response.data(), response.size());
+    if (!sent) {
       close_connection(fd);
       return;
     }
@@ -134,6 +149,12 @@ void ControlSocket::on_readable(int fd) {
 }
 
 void ControlSocket::close_connection(int fd) {
+  const auto it = connections_.find(fd);
+  if (it != connections_.end()) {
+    std::string& buffer = it->second->buffer;
+    buffer.resize(buffer.capacity());
+    crypto::wipe(buffer.data(), buffer.size());
+  }
   loop_->remove(fd);
   connections_.erase(fd);
 }

@@ -40,8 +40,8 @@ std::uint64_t dropped_total(const tunnel::DeviceCounters& c) {
 
 Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& settings)
     : ifname_(options.ifname),
-      tun_(options.ifname),
       control_(options.ifname, options.control_directory),
+      tun_(options.ifname),
       sockets_(std::make_unique<UdpSockets>(options.ifname, settings.listen_port, settings.fwmark)),
       fwmark_(settings.fwmark),
       device_(wall_clock),

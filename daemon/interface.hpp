@@ -61,8 +61,10 @@ class Interface final : public tunnel::Sink, public UapiTarget {
 
   std::string ifname_;
   EventLoop loop_;
-  TunDevice tun_;
+  // Before the TUN device: a second daemon for the same name is refused by the socket check,
+  // with a clearer message than the kernel's EBUSY.
   ControlSocket control_;
+  TunDevice tun_;
   std::unique_ptr<UdpSockets> sockets_;
   std::uint32_t fwmark_ = 0;
   tunnel::Device device_;
