@@ -73,6 +73,9 @@ net_veth() {
   fi
   ip -n "$a" link set "$ia" up
   ip -n "$b" link set "$ib" up
+  # A fresh veth drops packets until both ends report UP (about a second).
+  net_wait_for 10 bash -c "ip -n '$a' link show '$ia' | grep -q 'state UP' && ip -n '$b' link show '$ib' | grep -q 'state UP'" ||
+    net_fail "veth $ia/$ib did not come up"
 }
 
 # net_keypair NAME: writes $NET_TMP/NAME.key and NAME.pub.
