@@ -54,27 +54,28 @@ void Rtnetlink::request(void* message, const std::string& what) {
   }
 }
 
-void Rtnetlink::set_up() {
-  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
-  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+ifinfomsg* Rtnetlink::link_message(void* buffer) {
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer);
   header->nlmsg_type = RTM_NEWLINK;
   auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(header, sizeof(ifinfomsg)));
   link->ifi_family = AF_UNSPEC;
   link->ifi_index = static_cast<int>(index());
+  return link;
+}
+
+void Rtnetlink::set_up() {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  ifinfomsg* link = link_message(buffer.data());
   link->ifi_flags = IFF_UP;
   link->ifi_change = IFF_UP;
-  request(header, "set the link up");
+  request(buffer.data(), "set the link up");
 }
 
 void Rtnetlink::set_mtu(unsigned mtu) {
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
-  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
-  header->nlmsg_type = RTM_NEWLINK;
-  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(header, sizeof(ifinfomsg)));
-  link->ifi_family = AF_UNSPEC;
-  link->ifi_index = static_cast<int>(index());
-  mnl_attr_put_u32(header, IFLA_MTU, mtu);
-  request(header, "set MTU " + std::to_string(mtu));
+  link_message(buffer.data());
+  mnl_attr_put_u32(reinterpret_cast<nlmsghdr*>(buffer.data()), IFLA_MTU, mtu);
+  request(buffer.data(), "set MTU " + std::to_string(mtu));
 }
 
 void Rtnetlink::add_address(const tunnel::IpPrefix& address) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+struct ifinfomsg;
+
 #include "tunnel/ip_address.hpp"
 
 namespace sluice::daemon {
@@ -23,6 +25,8 @@ class Rtnetlink {
 
  private:
   [[nodiscard]] unsigned index() const;
+  // Starts an RTM_NEWLINK request for this interface in `buffer`.
+  ifinfomsg* link_message(void* buffer);
   void request(void* message, const std::string& what);
 
   std::string ifname_;

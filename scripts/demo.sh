@@ -15,28 +15,22 @@ net_veth "$west" 10.200.0.1/24 "$east" 10.200.0.2/24
 net_keypair west
 net_keypair east
 
-cat >"$NET_TMP/west.toml" <<TOML
+# demo_config NAME ADDRESS PEER PEER_VETH_ADDRESS PEER_ADDRESS
+demo_config() {
+  cat >"$NET_TMP/$1.toml" <<TOML
 [interface]
-private_key_file = "$NET_TMP/west.key"
+private_key_file = "$NET_TMP/$1.key"
 listen_port = 51820
-address = ["10.10.0.1/24"]
+address = ["$2/24"]
 
 [[peer]]
-public_key = "$(cat "$NET_TMP/east.pub")"
-endpoint = "10.200.0.2:51820"
-allowed_ips = ["10.10.0.2/32"]
+public_key = "$(cat "$NET_TMP/$3.pub")"
+endpoint = "$4:51820"
+allowed_ips = ["$5/32"]
 TOML
-cat >"$NET_TMP/east.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/east.key"
-listen_port = 51820
-address = ["10.10.0.2/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/west.pub")"
-endpoint = "10.200.0.1:51820"
-allowed_ips = ["10.10.0.1/32"]
-TOML
+}
+demo_config west 10.10.0.1 east 10.200.0.2 10.10.0.2
+demo_config east 10.10.0.2 west 10.200.0.1 10.10.0.1
 
 net_start_sluiced "$west" "${NET_PREFIX}w" "$NET_TMP/west.toml" "$NET_TMP/west.log"
 net_start_sluiced "$east" "${NET_PREFIX}e" "$NET_TMP/east.toml" "$NET_TMP/east.log"

@@ -292,10 +292,7 @@ void Device::start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry)
   peer.handshake_index_ = index;
   std::array<std::uint8_t, kInitiationSize> out{};
   message->write(out);
-  peer.cookie_.add_macs(out, Initiation::kMac1Offset, peer.remote_, now);
-  peer.timers_.authenticated_packet_traversal(now, peer.persistent_keepalive_);
-  peer.timers_.authenticated_packet_sent();
-  transmit(peer, out, sink);
+  send_handshake_message(peer, out, Initiation::kMac1Offset, now, sink);
   ++peer.counters_.initiations_sent;
   peer.timers_.handshake_initiated(now, rekey_jitter());
 }
@@ -311,11 +308,16 @@ void Device::send_response(Peer& peer, Instant now, Sink& sink) {
   peer.handshake_index_ = index;
   std::array<std::uint8_t, kResponseSize> out{};
   message->write(out);
-  peer.cookie_.add_macs(out, Response::kMac1Offset, peer.remote_, now);
+  send_handshake_message(peer, out, Response::kMac1Offset, now, sink);
   begin_session(peer, now);
+}
+
+void Device::send_handshake_message(Peer& peer, std::span<std::uint8_t> message, std::size_t mac1_offset, Instant now,
+                                    Sink& sink) {
+  peer.cookie_.add_macs(message, mac1_offset, peer.remote_, now);
   peer.timers_.authenticated_packet_traversal(now, peer.persistent_keepalive_);
   peer.timers_.authenticated_packet_sent();
-  transmit(peer, out, sink);
+  transmit(peer, message, sink);
 }
 
 bool Device::begin_session(Peer& peer, Instant now) {

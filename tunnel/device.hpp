@@ -117,6 +117,9 @@ class Device {
 
   void start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry);
   void send_response(Peer& peer, Instant now, Sink& sink);
+  // Adds mac1/mac2, counts the message as authenticated traffic and sends it.
+  void send_handshake_message(Peer& peer, std::span<std::uint8_t> message, std::size_t mac1_offset, Instant now,
+                              Sink& sink);
   bool begin_session(Peer& peer, Instant now);
   void handshake_completed(Peer& peer);
 
