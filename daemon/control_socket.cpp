@@ -7,7 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -31,8 +33,10 @@ sockaddr_un unix_address(const std::filesystem::path& path) {
   return addr;
 }
 
-// Writes everything, waiting briefly for a slow reader; a reader stuck longer is dropped.
+// Writes everything, waiting briefly for a slow reader; the whole answer gets one deadline, so a
+// client that reads a byte now and then cannot hold up the tunnel.
 bool write_all(int fd, std::string_view data) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWriteTimeoutMs);
   while (!data.empty()) {
     const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {
@@ -40,13 +44,27 @@ bool write_all(int fd, std::string_view data) {
       continue;
     }
     if (n < 0 && errno == EAGAIN) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       pollfd p{fd, POLLOUT, 0};
-      if (::poll(&p, 1, kWriteTimeoutMs) <= 0) return false;
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
       continue;
     }
     return false;
   }
   return true;
+}
+
+// Appends without leaving the old contents in a freed block when the string has to grow.
+void append_wiping(std::string& buffer, std::string_view data) {
+  if (buffer.size() + data.size() > buffer.capacity()) {
+    std::string grown;
+    grown.reserve(std::max(buffer.capacity() * 2, buffer.size() + data.size()));
+    grown.append(buffer);
+    buffer.resize(buffer.capacity());
+    crypto::wipe(buffer.data(), buffer.size());
+    buffer.swap(grown);
+  }
+  buffer.append(data);
 }
 
 // Removes the first `count` characters, leaving no copy of them in the freed tail.
@@ -120,31 +138,44 @@ void ControlSocket::on_readable(int fd) {
   if (it == connections_.end()) return;
   Connection& connection = *it->second;
   std::array<char, 4096> chunk{};
+  bool closed = false;
   for (;;) {
     const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
-    if (n == 0 || (n < 0 && errno != EAGAIN)) {
-      close_connection(fd);
-      return;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    if (n <= 0) {
+      closed = true;
+      break;
     }
-    if (n < 0) break;
-    connection.buffer.append(chunk.data(), static_cast<std::size_t>(n));
+    append_wiping(connection.buffer, std::string_view(chunk.data(), static_cast<std::size_t>(n)));
     if (connection.buffer.size() > kMaxRequestSize) {
-      close_connection(fd);
-      return;
+      closed = true;
+      break;
     }
   }
-  for (std::size_t end; (end = connection.buffer.find("\n\n")) != std::string::npos;) {
+  crypto::wipe(chunk.data(), chunk.size());
+  // A client may send its request and half-close at once: answer what arrived before closing.
+  if (connection.buffer.size() <= kMaxRequestSize && !answer_complete_requests(fd, connection)) closed = true;
+  if (closed) close_connection(fd);
+}
+
+bool ControlSocket::answer_complete_requests(int fd, Connection& connection) {
+  for (;;) {
+    const std::size_t end = connection.buffer.find("\n\n", connection.scanned);
+    if (end == std::string::npos) {
+      // Resume after what was searched, so a client dribbling bytes costs linear time.
+      connection.scanned = connection.buffer.empty() ? 0 : connection.buffer.size() - 1;
+      return true;
+    }
     std::string request = connection.buffer.substr(0, end + 2);
     wipe_prefix(connection.buffer, end + 2);
+    connection.scanned = 0;
     std::string response = handler_(request);
     const bool sent = write_all(fd, response);
     // Both may hold private or preshared keys.
     crypto::wipe(request.data(), request.size());
     crypto::wipe(response.data(), response.size());
-    if (!sent) {
-      close_connection(fd);
-      return;
-    }
+    if (!sent) return false;
   }
 }
 

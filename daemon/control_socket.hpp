@@ -37,10 +37,13 @@ class ControlSocket {
   struct Connection {
     UniqueFd fd;
     std::string buffer;
+    std::size_t scanned = 0;  // how far `buffer` has been searched for the end of a request
   };
 
   void accept_all();
   void on_readable(int fd);
+  // False if an answer could not be written.
+  bool answer_complete_requests(int fd, Connection& connection);
   void close_connection(int fd);
 
   std::filesystem::path path_;

@@ -65,7 +65,9 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
   link.set_up();
   if (settings.routes) {
     for (const auto& peer : settings.peers) {
-      for (const auto& prefix : peer.allowed_ips) link.add_route(prefix);
+      for (const auto& prefix : peer.allowed_ips) {
+        if (!link.add_route(prefix)) Log::warning("a route to {} exists already; not replaced", prefix.to_string());
+      }
     }
   }
 
@@ -156,10 +158,15 @@ void Interface::on_tick() {
   if (::read(timer_.get(), &expirations, sizeof expirations) < 0) return;
   const tunnel::Instant t = now();
   device_.tick(t, *this);
-  // `ip link del` gives no event on the TUN descriptor; check for it once a second.
-  if (++ticks_ % 10 == 0 && !tun_.exists()) {
-    Log::info("TUN device was removed; exiting");
-    stop();
+  // `ip link del` gives no event on the TUN descriptor, and `ip link set mtu` none either:
+  // look once a second.
+  if (++ticks_ % 10 == 0) {
+    if (!tun_.exists()) {
+      Log::info("TUN device was removed; exiting");
+      stop();
+      return;
+    }
+    if (const unsigned mtu = tun_.mtu(); mtu != 0) device_.set_mtu(mtu);
   }
   if (t - last_report_ >= kDropReportInterval) report_drops();
 }
@@ -167,6 +174,13 @@ void Interface::on_tick() {
 // One summary line per interval instead of a line per bad datagram, so a flood cannot flood the log.
 void Interface::report_drops() {
   const tunnel::DeviceCounters& c = device_.counters();
+  if (udp_send_errors_ + tun_write_errors_ > 0) {
+    Log::warning("in the last {} s: {} datagrams could not be sent, {} packets could not be written to the TUN device",
+                 std::chrono::duration_cast<std::chrono::seconds>(kDropReportInterval).count(), udp_send_errors_,
+                 tun_write_errors_);
+    udp_send_errors_ = 0;
+    tun_write_errors_ = 0;
+  }
   const std::uint64_t delta = dropped_total(c) - dropped_total(reported_);
   if (delta > 0) {
     Log::warning(

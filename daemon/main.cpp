@@ -9,11 +9,14 @@
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <optional>
+#include <stdexcept>
 
 #include "daemon/config_file.hpp"
 #include "daemon/interface.hpp"
 #include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/tun_device.hpp"
 
 namespace {
 
@@ -77,13 +80,26 @@ int main(int argc, char** argv) {
   Log::set_interface(options.ifname);
   Log::set_verbose(verbose);
   try {
-    // A bad file is refused before anything exists.
-    const InterfaceSettings settings = config_path.empty() ? InterfaceSettings{} : load_config_file(config_path);
+    validate_interface_name(options.ifname);
+    // detach() changes to /, where a relative path would name another socket.
+    options.control_directory = std::filesystem::absolute(options.control_directory);
     UniqueFd signals = termination_signals();
-    Interface interface(options, settings);
-    interface.stop_on_signals(signals.get());
+    std::optional<Interface> interface;
+    {
+      // A bad file is refused before anything exists. The settings hold keys: they live only
+      // until the interface has applied them.
+      const InterfaceSettings settings = config_path.empty() ? InterfaceSettings{} : load_config_file(config_path);
+      if (settings.mode == InterfaceMode::tap) {
+        throw std::runtime_error(config_path + ": mode = \"tap\" (L2) is not supported yet; use mode = \"tun\"");
+      }
+      interface.emplace(options, settings);
+    }
     if (!foreground && !env_says_foreground()) detach();
-    interface.run();
+    // Registered after the fork: epoll watches a signalfd through the signal queue of the process
+    // that added it, so a registration made before detaching would never see the child's SIGTERM.
+    // Until then the signals stay blocked and pending.
+    interface->stop_on_signals(signals.get());
+    interface->run();
     Log::info("stopped");
     return 0;
   } catch (const std::exception& e) {

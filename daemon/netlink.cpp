@@ -36,7 +36,7 @@ unsigned Rtnetlink::index() const {
   return idx;
 }
 
-void Rtnetlink::request(void* message, const std::string& what) {
+bool Rtnetlink::request(void* message, const std::string& what) {
   auto* header = static_cast<nlmsghdr*>(message);
   const std::unique_ptr<mnl_socket, SocketCloser> socket(mnl_socket_open(NETLINK_ROUTE));
   if (!socket) throw_os_error(ifname_ + ": cannot open rtnetlink socket to " + what);
@@ -49,9 +49,10 @@ void Rtnetlink::request(void* message, const std::string& what) {
   if (n < 0) throw_os_error(ifname_ + ": cannot " + what);
   if (mnl_cb_run(answer.data(), static_cast<size_t>(n), 1, mnl_socket_get_portid(socket.get()), nullptr, nullptr) <
       0) {
-    if (errno == EEXIST && header->nlmsg_type == RTM_NEWROUTE) return;
+    if (errno == EEXIST && header->nlmsg_type == RTM_NEWROUTE) return false;
     throw_os_error(ifname_ + ": cannot " + what);
   }
+  return true;
 }
 
 ifinfomsg* Rtnetlink::link_message(void* buffer) {
@@ -94,7 +95,7 @@ void Rtnetlink::add_address(const tunnel::IpPrefix& address) {
   request(header, "add address " + address.to_string());
 }
 
-void Rtnetlink::add_route(const tunnel::IpPrefix& destination) {
+bool Rtnetlink::add_route(const tunnel::IpPrefix& destination) {
   const tunnel::IpPrefix masked = destination.masked();
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
   nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
@@ -110,7 +111,7 @@ void Rtnetlink::add_route(const tunnel::IpPrefix& destination) {
   const auto bytes = masked.address().bytes();
   if (masked.cidr() > 0) mnl_attr_put(header, RTA_DST, bytes.size(), bytes.data());
   mnl_attr_put_u32(header, RTA_OIF, index());
-  request(header, "add route " + masked.to_string());
+  return request(header, "add route " + masked.to_string());
 }
 
 }  // namespace sluice::daemon

@@ -19,15 +19,16 @@ class Rtnetlink {
   void set_mtu(unsigned mtu);
   // `address` keeps its host bits: 10.0.0.1/24 is the address 10.0.0.1 on a /24.
   void add_address(const tunnel::IpPrefix& address);
-  // A route for `destination` (host bits cleared) through the interface. An existing identical
-  // route is not an error.
-  void add_route(const tunnel::IpPrefix& destination);
+  // A route for `destination` (host bits cleared) through the interface. Returns false, and
+  // changes nothing, if a route to that prefix exists already.
+  bool add_route(const tunnel::IpPrefix& destination);
 
  private:
   [[nodiscard]] unsigned index() const;
   // Starts an RTM_NEWLINK request for this interface in `buffer`.
   ifinfomsg* link_message(void* buffer);
-  void request(void* message, const std::string& what);
+  // False when the kernel answered EEXIST to a new route.
+  bool request(void* message, const std::string& what);
 
   std::string ifname_;
 };

@@ -10,6 +10,10 @@
 
 namespace sluice::daemon {
 
+// Throws std::invalid_argument unless `name` can be an interface name: 1 to 15 characters, no
+// '/' or white space, not "." or ".." (it also names the control socket file).
+void validate_interface_name(const std::string& name);
+
 class TunDevice {
  public:
   // Creates (or attaches to) the device `name`; non-blocking. Throws std::system_error naming
@@ -24,13 +28,17 @@ class TunDevice {
   // Returns 0 or -errno.
   [[nodiscard]] int write(std::span<const std::uint8_t> packet) noexcept;
 
-  // Whether the kernel still has the device: `ip link del` (how wg-quick stops a userspace
-  // daemon) makes reads fail with EBADFD / EINVAL or the index vanish.
+  // Whether the kernel still has this device: `ip link del` (how wg-quick stops a userspace
+  // daemon) removes it; a new device that reused the name has another index.
   [[nodiscard]] bool exists() const noexcept;
+
+  // The MTU the kernel has now (wg-quick sets it after the daemon starts); 0 if unknown.
+  [[nodiscard]] unsigned mtu() const noexcept;
 
  private:
   UniqueFd fd_;
   std::string name_;
+  unsigned index_ = 0;
 };
 
 }  // namespace sluice::daemon
