@@ -80,7 +80,9 @@ net_veth() {
 
 # net_keypair NAME: writes $NET_TMP/NAME.key and NAME.pub.
 net_keypair() {
-  wg genkey >"$NET_TMP/$1.key"
+  # umask 077: the private key is never readable by others, not even for a moment (and wg genkey
+  # stops warning about it).
+  (umask 077 && wg genkey >"$NET_TMP/$1.key")
   wg pubkey <"$NET_TMP/$1.key" >"$NET_TMP/$1.pub"
   chmod 600 "$NET_TMP/$1.key"
 }
@@ -102,7 +104,7 @@ net_start_sluiced() {
   ip netns exec "$ns" "$SLUICED" -f --config "$config" "$ifname" >"$log" 2>&1 &
   NET_PIDS+=($!)
   NET_FILES+=("/run/wireguard/$ifname.sock")
-  net_wait_for 10 test -S "/run/wireguard/$ifname.sock" || { cat "$log" >&2; net_fail "sluiced $ifname did not start"; }
+  net_wait_control "$ns" "$ifname" || { cat "$log" >&2; net_fail "sluiced $ifname did not start"; }
 }
 
 # net_ping NS ADDRESS [COUNT]: bounded ping; succeeds if at least one reply came back.
@@ -120,4 +122,93 @@ net_iperf_server() {
 # net_iperf_rate FILE: the receiver's rate from iperf3 output made with -f m, e.g. "512 Mbits/sec".
 net_iperf_rate() {
   awk '/receiver/ {for (i = 1; i <= NF; i++) if ($i ~ /bits\/sec/) {print $(i-1), $i; exit}}' "$1"
+}
+
+# --- Helpers for the wg-tool, wireguard-go, restart and lifecycle tests -------------------------
+# The pid of the process each starter launches is the last entry of NET_PIDS ("${NET_PIDS[-1]}").
+
+# net_wg NS ARGS...: the stock wg tool inside namespace NS, bounded in time.
+net_wg() {
+  local ns=$1
+  shift
+  ip netns exec "$ns" timeout 10 wg "$@"
+}
+
+# net_wait_control NS IFNAME: waits (10 s at most) until the control socket answers `wg show`. The
+# socket file alone is not enough: a daemon killed with SIGKILL leaves a stale one behind, which
+# the next daemon replaces only once it is up.
+net_wait_control() {
+  net_wait_for 10 net_wg "$1" show "$2"
+}
+
+# net_start_sluiced_bare NS IFNAME LOG: sluiced without a config file; keys, peers, addresses and
+# link state come afterwards from wg and ip, as with wg-quick.
+net_start_sluiced_bare() {
+  local ns=$1 ifname=$2 log=$3
+  ip netns exec "$ns" "$SLUICED" -f "$ifname" >"$log" 2>&1 &
+  NET_PIDS+=($!)
+  NET_FILES+=("/run/wireguard/$ifname.sock")
+  net_wait_control "$ns" "$ifname" || { cat "$log" >&2; net_fail "sluiced $ifname did not start"; }
+}
+
+# net_start_wireguard_go NS IFNAME LOG: wireguard-go in the foreground, in the background of this
+# script, ready for `wg set` when this returns. Started directly (not in a subshell) so that the
+# pid recorded is wireguard-go's own and cleanup stops the right process.
+net_start_wireguard_go() {
+  local ns=$1 ifname=$2 log=$3
+  NET_FILES+=("/run/wireguard/$ifname.sock")
+  ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$ifname" >"$log" 2>&1 &
+  NET_PIDS+=($!)
+  net_wait_control "$ns" "$ifname" || { cat "$log" >&2; net_fail "wireguard-go $ifname did not start"; }
+}
+
+# net_wait_exit PID TIMEOUT_S: waits until process PID (a child of this shell) has ended; fails
+# on timeout. Bash reaps its children as they end, so `kill -0` stops succeeding at once.
+net_wait_exit() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while kill -0 "$pid" 2>/dev/null; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+# net_stop PID: SIGTERM and a bounded wait (5 s); SIGKILL if it is still there. Prints nothing;
+# returns the process's exit status when it stopped by itself, 137 when it had to be killed.
+net_stop() {
+  local pid=$1 status=0
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! net_wait_exit "$pid" 5; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    return 137
+  fi
+  wait "$pid" 2>/dev/null || status=$?
+  return "$status"
+}
+
+# net_peer_field NS IFNAME PUBKEY FIELD: one field of a peer's line in `wg show IFNAME dump`
+# (1 public key, 2 preshared key, 3 endpoint, 4 allowed ips, 5 latest handshake, 6 rx bytes,
+# 7 tx bytes, 8 persistent keepalive).
+net_peer_field() {
+  net_wg "$1" show "$2" dump | awk -F'\t' -v key="$3" -v field="$4" 'NR > 1 && $1 == key {print $field}'
+}
+
+# net_has_handshake NS IFNAME PUBKEY: the peer has a handshake and traffic both ways.
+net_has_handshake() {
+  local dump
+  dump=$(net_wg "$1" show "$2" dump | awk -F'\t' -v key="$3" 'NR > 1 && $1 == key')
+  [[ -n $dump ]] && awk -F'\t' '{exit !($5 > 0 && $6 > 0 && $7 > 0)}' <<<"$dump"
+}
+
+# net_iperf SERVER_NS ADDRESS CLIENT_NS OUT [IPERF3_ARGS...]: iperf3 TCP for 3 s from CLIENT_NS to
+# ADDRESS (in SERVER_NS); the output goes to OUT, the receiver's rate is printed.
+net_iperf() {
+  local server=$1 address=$2 client=$3 out=$4 server_pid
+  shift 4
+  net_iperf_server "$server" "$address"
+  server_pid=${NET_PIDS[-1]}
+  ip netns exec "$client" timeout 20 iperf3 -c "$address" -t 3 -f m "$@" >"$out" || return 1
+  # The one-shot server must be gone before the next one binds the same port in this namespace.
+  net_wait_exit "$server_pid" 5 || return 1
+  net_iperf_rate "$out"
 }
