@@ -7,18 +7,34 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "daemon/os_error.hpp"
 
 namespace sluice::daemon {
 namespace {
 
+// Bursts from a fast sender overflow the default ~200 KiB buffers while the loop is busy
+// encrypting; dropped datagrams cost TCP inside the tunnel a retransmit each.
+constexpr int kSocketBufferBytes = 4 << 20;
+
+void enlarge_buffers(int fd) {
+  for (const auto& [forced, plain] : {std::pair{SO_RCVBUFFORCE, SO_RCVBUF}, std::pair{SO_SNDBUFFORCE, SO_SNDBUF}}) {
+    // The forced variant ignores net.core.*mem_max but needs CAP_NET_ADMIN; fall back quietly.
+    if (::setsockopt(fd, SOL_SOCKET, forced, &kSocketBufferBytes, sizeof kSocketBufferBytes) != 0) {
+      ::setsockopt(fd, SOL_SOCKET, plain, &kSocketBufferBytes, sizeof kSocketBufferBytes);
+    }
+  }
+}
+
 UniqueFd open_socket(int family) {
   UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
-  if (fd.valid() && family == AF_INET6) {
+  if (!fd.valid()) return fd;
+  if (family == AF_INET6) {
     const int on = 1;
     ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
   }
+  enlarge_buffers(fd.get());
   return fd;
 }
 
