@@ -196,8 +196,15 @@ void Interface::report_drops() {
   last_report_ = now();
 }
 
-void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer*) {
-  if (sockets_->send(to, datagram) != 0) ++udp_send_errors_;
+void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {
+  int error = sockets_->send(to, datagram);
+  if (error != 0 && to.local) {
+    // Our address went away: let the kernel pick a source from now on, until the peer writes again.
+    tunnel::Endpoint unpinned{to.address, to.port, std::nullopt};
+    if (peer != nullptr) peer->set_endpoint(unpinned);
+    error = sockets_->send(unpinned, datagram);
+  }
+  if (error != 0) ++udp_send_errors_;
 }
 
 void Interface::deliver(tunnel::Peer&, std::span<const std::uint8_t> packet) {

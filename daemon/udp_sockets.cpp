@@ -30,9 +30,13 @@ void enlarge_buffers(int fd) {
 UniqueFd open_socket(int family) {
   UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
   if (!fd.valid()) return fd;
+  const int on = 1;
   if (family == AF_INET6) {
-    const int on = 1;
     ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+  } else {
+    // Each datagram then says which local address it was sent to (see send()).
+    ::setsockopt(fd.get(), IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
   }
   enlarge_buffers(fd.get());
   return fd;
@@ -106,31 +110,73 @@ int UdpSockets::set_fwmark(std::uint32_t mark) noexcept {
 }
 
 int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram) noexcept {
+  const bool v4 = to.address.is_v4();
+  const int fd = v4 ? v4_.get() : v6_.get();
+  if (fd < 0) return -EAFNOSUPPORT;
   const auto bytes = to.address.bytes();
-  ssize_t sent;
-  if (to.address.is_v4()) {
-    if (!v4_.valid()) return -EAFNOSUPPORT;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(to.port);
-    std::memcpy(&addr.sin_addr, bytes.data(), 4);
-    sent = ::sendto(v4_.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  sockaddr_storage addr{};
+  socklen_t addr_len;
+  if (v4) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(to.port);
+    std::memcpy(&in->sin_addr, bytes.data(), 4);
+    addr_len = sizeof(sockaddr_in);
   } else {
-    if (!v6_.valid()) return -EAFNOSUPPORT;
-    sockaddr_in6 addr{};
-    addr.sin6_family = AF_INET6;
-    addr.sin6_port = htons(to.port);
-    std::memcpy(&addr.sin6_addr, bytes.data(), 16);
-    sent = ::sendto(v6_.get(), datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(to.port);
+    std::memcpy(&in6->sin6_addr, bytes.data(), 16);
+    addr_len = sizeof(sockaddr_in6);
   }
-  return sent >= 0 ? 0 : -errno;
+  iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
+  msghdr message{};
+  message.msg_name = &addr;
+  message.msg_namelen = addr_len;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  // Answer from the address the peer wrote to: on a host with several addresses the kernel's
+  // own choice may differ, and the peer's NAT or firewall would drop the reply.
+  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
+  if (to.local && to.local->is_v4() == v4) {
+    message.msg_control = control.data();
+    cmsghdr* cmsg = reinterpret_cast<cmsghdr*>(control.data());
+    const auto local = to.local->bytes();
+    if (v4) {
+      in_pktinfo info{};
+      std::memcpy(&info.ipi_spec_dst, local.data(), 4);
+      cmsg->cmsg_level = IPPROTO_IP;
+      cmsg->cmsg_type = IP_PKTINFO;
+      cmsg->cmsg_len = CMSG_LEN(sizeof info);
+      std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+      message.msg_controllen = CMSG_SPACE(sizeof info);
+    } else {
+      in6_pktinfo info{};
+      std::memcpy(&info.ipi6_addr, local.data(), 16);
+      cmsg->cmsg_level = IPPROTO_IPV6;
+      cmsg->cmsg_type = IPV6_PKTINFO;
+      cmsg->cmsg_len = CMSG_LEN(sizeof info);
+      std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+      message.msg_controllen = CMSG_SPACE(sizeof info);
+    }
+  }
+  return ::sendmsg(fd, &message, 0) >= 0 ? 0 : -errno;
 }
 
 long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from) noexcept {
   sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&addr), &len);
+  iovec iov{buffer.data(), buffer.size()};
+  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo))> control{};
+  msghdr message{};
+  message.msg_name = &addr;
+  message.msg_namelen = sizeof addr;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  const ssize_t n = ::recvmsg(fd, &message, 0);
   if (n < 0) return errno == EAGAIN ? 0 : -errno;
+  from.local.reset();
   if (addr.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
     from.address = tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(
@@ -141,6 +187,19 @@ long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoin
     from.address = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
         reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr), 16));
     from.port = ntohs(in6->sin6_port);
+  }
+  for (cmsghdr* cmsg = CMSG_FIRSTHDR(&message); cmsg != nullptr; cmsg = CMSG_NXTHDR(&message, cmsg)) {
+    if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(cmsg), sizeof info);
+      from.local = tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(
+          reinterpret_cast<const std::uint8_t*>(&info.ipi_spec_dst), 4));
+    } else if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(cmsg), sizeof info);
+      from.local = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
+          reinterpret_cast<const std::uint8_t*>(&info.ipi6_addr), 16));
+    }
   }
   return n;
 }

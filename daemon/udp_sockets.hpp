@@ -22,9 +22,11 @@ class UdpSockets {
   [[nodiscard]] int fd4() const noexcept { return v4_.get(); }
   [[nodiscard]] int fd6() const noexcept { return v6_.get(); }
 
-  // Returns 0 or -errno (EAFNOSUPPORT when the endpoint's family has no socket).
+  // Sends from `to.local` when it is set. Returns 0 or -errno (EAFNOSUPPORT when the endpoint's
+  // family has no socket; EINVAL or EADDRNOTAVAIL when `to.local` is no longer ours).
   [[nodiscard]] int send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram) noexcept;
-  // One datagram from `fd` (fd4() or fd6()): its size, 0 if none is waiting, or -errno.
+  // One datagram from `fd` (fd4() or fd6()): its size, 0 if none is waiting, or -errno. `from.local`
+  // is the address of ours it was sent to.
   [[nodiscard]] long receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from) noexcept;
 
   // SO_MARK on both sockets (0 clears it). Returns 0 or -errno.

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -12,8 +13,14 @@
 namespace sluice::tunnel {
 
 struct Endpoint {
+  Endpoint() = default;
+  Endpoint(const IpAddress& address_, std::uint16_t port_, std::optional<IpAddress> local_ = std::nullopt)
+      : address(address_), port(port_), local(local_) {}
+
   IpAddress address = IpAddress::v4(std::array<std::uint8_t, 4>{});
   std::uint16_t port = 0;
+  // Our own address the peer last wrote to, so answers leave from it (unset: the kernel chooses).
+  std::optional<IpAddress> local;
 
   bool operator==(const Endpoint&) const = default;
 
