@@ -33,7 +33,8 @@ bool is_handshake(std::span<const std::uint8_t> datagram) {
 
 std::uint64_t dropped_total(const tunnel::DeviceCounters& c) {
   return c.invalid_message + c.bad_mac1 + c.handshake_rejected + c.unknown_index + c.decrypt_failed + c.replayed +
-         c.malformed_inner + c.allowed_ips_mismatch + c.expired_session + c.bad_cookie_reply;
+         c.malformed_inner + c.allowed_ips_mismatch + c.expired_session + c.bad_cookie_reply +
+         c.handshake_rate_limited;
 }
 
 }  // namespace
@@ -184,11 +185,13 @@ void Interface::report_drops() {
   const std::uint64_t delta = dropped_total(c) - dropped_total(reported_);
   if (delta > 0) {
     Log::warning(
-        "dropped {} datagrams in the last {} s (invalid {}, bad mac1 {}, rejected handshakes {}, unknown index {}, "
-        "decryption failed {}, replayed {}, bad inner packet {}, source outside allowed IPs {})",
+        "dropped {} datagrams in the last {} s (invalid {}, bad mac1 {}, rejected handshakes {}, rate-limited "
+        "handshakes {}, unknown index {}, decryption failed {}, replayed {}, bad inner packet {}, source outside "
+        "allowed IPs {})",
         delta, std::chrono::duration_cast<std::chrono::seconds>(kDropReportInterval).count(),
         c.invalid_message - reported_.invalid_message, c.bad_mac1 - reported_.bad_mac1,
-        c.handshake_rejected - reported_.handshake_rejected, c.unknown_index - reported_.unknown_index,
+        c.handshake_rejected - reported_.handshake_rejected,
+        c.handshake_rate_limited - reported_.handshake_rate_limited, c.unknown_index - reported_.unknown_index,
         c.decrypt_failed - reported_.decrypt_failed, c.replayed - reported_.replayed,
         c.malformed_inner - reported_.malformed_inner, c.allowed_ips_mismatch - reported_.allowed_ips_mismatch);
   }

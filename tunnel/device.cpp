@@ -150,6 +150,10 @@ void Device::receive_handshake(std::span<const std::uint8_t> datagram, MessageTy
     ++counters_.cookie_replies_sent;
     return;
   }
+  if (under_load && !rate_limiter_.allow(from.address, now)) {
+    ++counters_.handshake_rate_limited;
+    return;
+  }
 
   Peer* peer = initiation ? consume_initiation(datagram, now) : consume_response(datagram);
   if (peer == nullptr) {

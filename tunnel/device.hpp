@@ -18,6 +18,7 @@
 #include "tunnel/endpoint.hpp"
 #include "tunnel/identity.hpp"
 #include "tunnel/peer.hpp"
+#include "tunnel/rate_limiter.hpp"
 
 namespace sluice::tunnel {
 
@@ -38,6 +39,7 @@ struct DeviceCounters {
   std::uint64_t invalid_message = 0;  // unknown type or wrong size for its type
   std::uint64_t bad_mac1 = 0;
   std::uint64_t cookie_replies_sent = 0;
+  std::uint64_t handshake_rate_limited = 0;  // under load, a source sent more than its share
   std::uint64_t bad_cookie_reply = 0;
   std::uint64_t handshake_rejected = 0;  // undecryptable, unknown peer, replayed or flooding
   std::uint64_t unknown_index = 0;
@@ -139,6 +141,7 @@ class Device {
   std::function<std::chrono::nanoseconds()> wall_clock_;
   LocalIdentity identity_;
   CookieChecker cookie_checker_;
+  RateLimiter rate_limiter_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unordered_map<crypto::PublicKey, Peer*, crypto::PublicKeyHash> peers_by_key_;
   std::unordered_map<std::uint32_t, IndexEntry> indices_;

@@ -2,6 +2,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "tunnel/messages.hpp"
+#include "tunnel/rate_limiter.hpp"
 #include "tunnel_harness.hpp"
 
 using namespace sluice;
@@ -74,6 +75,64 @@ BOOST_AUTO_TEST_CASE(cookie_reply_for_other_mac1_ignored) {
   forged.write(bytes);
   t.a.receive(bytes, t.b_endpoint, t.now, false, t.sa);
   BOOST_CHECK_EQUAL(t.a_to_b->counters().cookie_replies_received, 0U);
+}
+
+BOOST_AUTO_TEST_CASE(rate_limiter_buckets) {
+  tunnel::RateLimiter limiter;
+  const auto a = tunnel::IpAddress::parse("10.200.0.1");
+  const auto b = tunnel::IpAddress::parse("10.200.0.2");
+  Instant t{100s};
+  // A burst, then one per 1/kPacketsPerSecond.
+  for (unsigned i = 0; i < tunnel::RateLimiter::kBurst; ++i) BOOST_CHECK(limiter.allow(a, t));
+  BOOST_CHECK(!limiter.allow(a, t));
+  BOOST_CHECK(limiter.allow(b, t));  // other sources are not affected
+  t += tunnel::Duration(1s) / tunnel::RateLimiter::kPacketsPerSecond;
+  BOOST_CHECK(limiter.allow(a, t));
+  BOOST_CHECK(!limiter.allow(a, t));
+  // IPv6 sources share their /64.
+  const auto v6a = tunnel::IpAddress::parse("fd00:1:2:3::1");
+  const auto v6b = tunnel::IpAddress::parse("fd00:1:2:3::99");
+  for (unsigned i = 0; i < tunnel::RateLimiter::kBurst; ++i) BOOST_CHECK(limiter.allow(v6a, t));
+  BOOST_CHECK(!limiter.allow(v6b, t));
+  // Idle entries are forgotten.
+  t += 2s;
+  BOOST_CHECK(limiter.allow(a, t));
+  BOOST_CHECK_EQUAL(limiter.size(), 1U);
+}
+
+BOOST_AUTO_TEST_CASE(rate_limiter_table_is_bounded) {
+  tunnel::RateLimiter limiter;
+  const Instant t{100s};
+  for (std::uint32_t i = 0; i < tunnel::RateLimiter::kMaxEntries + 100; ++i) {
+    std::array<std::uint8_t, 4> bytes{10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
+                                      static_cast<std::uint8_t>(i)};
+    (void)limiter.allow(tunnel::IpAddress::v4(bytes), t);
+  }
+  BOOST_CHECK_LE(limiter.size(), tunnel::RateLimiter::kMaxEntries);
+}
+
+BOOST_AUTO_TEST_CASE(under_load_a_source_with_a_cookie_is_rate_limited) {
+  TunnelPair t;
+  // A gets its cookie, then sends valid, mac2-carrying initiations from one address.
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  const Instant b_start = t.now;
+  t.pump(true);
+  constexpr int kSent = 15;
+  std::size_t answered = 0;
+  for (int i = 0; i < kSent; ++i) {
+    t.advance(tunnel::kRekeyTimeout + 1s);  // A's own limit: one initiation per REKEY_TIMEOUT
+    t.a.initiate_handshake(*t.a_to_b, t.now, t.sa);
+    auto initiation = std::move(t.sa.sent.front().bytes);
+    t.sa.sent.clear();
+    // They reach B 21 ms apart: above the per-peer limit of 50/s, below the per-source one.
+    t.b.receive(initiation, t.a_endpoint, b_start + i * 21ms, true, t.sb);
+    for (const auto& d : t.sb.sent) answered += tunnel::classify(d.bytes) == tunnel::MessageType::handshake_response;
+    t.sb.sent.clear();
+  }
+  BOOST_CHECK_EQUAL(t.b.counters().cookie_replies_sent, 1U);  // only the first, cookie-less one
+  BOOST_CHECK_GT(t.b.counters().handshake_rate_limited, 0U);
+  BOOST_CHECK_EQUAL(answered + t.b.counters().handshake_rate_limited, static_cast<std::size_t>(kSent));
+  BOOST_CHECK_LE(answered, tunnel::RateLimiter::kBurst + kSent * 21 / 50 + 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
