@@ -1,0 +1,257 @@
+#include "ctl/commands.hpp"
+
+#include <net/if.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <system_error>
+
+#include "ctl/daemon_process.hpp"
+#include "ctl/error.hpp"
+#include "ctl/export.hpp"
+#include "ctl/import.hpp"
+#include "ctl/keys.hpp"
+#include "ctl/set_arguments.hpp"
+#include "ctl/set_request_text.hpp"
+#include "ctl/show.hpp"
+#include "ctl/sync.hpp"
+#include "ctl/uapi_client.hpp"
+#include "daemon/config_file.hpp"
+#include "daemon/netlink.hpp"
+#include "daemon/small_file.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+// Larger than any real wg-quick file or private key on stdin.
+constexpr std::size_t kInputLimit = 1 << 20;
+
+void print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+void warn(std::string_view message) {
+  std::string line("sluicectl: warning: ");
+  line.append(message).push_back('\n');
+  std::fputs(line.c_str(), stderr);
+}
+
+void report(std::string_view message) {
+  std::string line("sluicectl: ");
+  line.append(message).push_back('\n');
+  std::fputs(line.c_str(), stderr);
+}
+
+bool color_wanted() {
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr &&
+         !(term != nullptr && std::string_view(term) == "dumb");
+}
+
+InterfaceState query(const Globals& globals, const std::string& ifname) {
+  UapiClient client(globals.control_dir, ifname);
+  return parse_get_answer(client.get().str());
+}
+
+std::string peer_count(std::size_t count) { return std::to_string(count).append(count == 1 ? " peer" : " peers"); }
+
+std::filesystem::path config_of(const Globals& globals, const std::string& ifname) {
+  std::filesystem::path file = globals.config_dir / ifname;
+  return file.concat(".toml");
+}
+
+daemon::InterfaceSettings load_config(const std::filesystem::path& file) {
+  try {
+    return daemon::load_config_file(file);
+  } catch (const daemon::ConfigError& e) {
+    throw CtlError(e.what());
+  }
+}
+
+}  // namespace
+
+int run_genkey() {
+  print(generate_private_key_text().str());
+  return 0;
+}
+
+int run_genpsk() {
+  print(generate_preshared_key_text().str());
+  return 0;
+}
+
+int run_pubkey() {
+  SecretText input;
+  try {
+    input.str() = daemon::read_small_file("/dev/stdin", kInputLimit);
+  } catch (const std::system_error& e) {
+    throw CtlError(std::string("pubkey: cannot read standard input: ").append(e.code().message()));
+  }
+  print(public_key_text(input.str()));
+  return 0;
+}
+
+int run_show(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
+  const std::vector<std::string> names =
+      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+  const bool color = !json && color_wanted();
+  nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
+  std::string text;
+  int status = 0;
+  for (const std::string& name : names) {
+    try {
+      const InterfaceState state = query(globals, name);
+      const auto now = WallClock::now();
+      if (json) {
+        interfaces.push_back(interface_json(name, state, now));
+      } else {
+        if (!text.empty()) text.push_back('\n');
+        text.append(show_text(name, state, color, now));
+      }
+    } catch (const CtlError& e) {
+      // With one interface named, its error is the answer; with several, the others still show.
+      if (ifname) throw;
+      report(e.what());
+      status = 1;
+    }
+  }
+  print(json ? show_document(std::move(interfaces)).dump(2).append("\n") : text);
+  return status;
+}
+
+int run_status(const Globals& globals) {
+  const std::vector<std::string> names = socket_interfaces(globals.control_dir);
+  if (names.empty()) {
+    print(std::string("no sluice interface is running (no socket in ")
+              .append(globals.control_dir.string())
+              .append(")\n"));
+    return 0;
+  }
+  std::string text;
+  for (const std::string& name : names) {
+    try {
+      text.append(status_line(name, query(globals, name), WallClock::now()));
+    } catch (const CtlError& e) {
+      text.append(e.what());
+    }
+    text.push_back('\n');
+  }
+  print(text);
+  return 0;
+}
+
+int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words) {
+  check_interface_name(ifname);
+  const daemon::SetRequest request = parse_set_arguments(words, read_key_file);
+  UapiClient client(globals.control_dir, ifname);
+  client.set(set_request_text(request).str());
+  return 0;
+}
+
+int run_up(const Globals& globals, const std::string& target) {
+  // A path (with a '/' or ending in .toml) names the file and the interface is its stem; a bare
+  // name is an interface whose file lives in the config directory.
+  const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml");
+  const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
+  const std::string ifname = is_file ? config.stem().string() : target;
+  check_interface_name(ifname);
+  std::error_code error;
+  if (!std::filesystem::exists(config, error)) {
+    if (is_file) throw CtlError(config.string().append(": no such file"));
+    throw CtlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
+  }
+  if (is_file && config.extension() != ".toml") {
+    throw CtlError(config.string().append(": the file name must be the interface name followed by .toml"));
+  }
+  const InterfaceState state =
+      start_daemon(find_sluiced(), std::filesystem::absolute(config), ifname, globals.control_dir);
+  print(std::string(ifname)
+            .append(": up, UDP port ")
+            .append(std::to_string(state.listen_port))
+            .append(", ")
+            .append(peer_count(state.peers.size()))
+            .append("\n"));
+  return 0;
+}
+
+int run_down(const Globals& globals, const std::string& ifname) {
+  check_interface_name(ifname);
+  const pid_t pid = stop_daemon(ifname, globals.control_dir);
+  print(std::string(ifname).append(": stopped (sluiced pid ").append(std::to_string(pid)).append(")\n"));
+  return 0;
+}
+
+int run_reload(const Globals& globals, const std::string& ifname, const std::optional<std::string>& config) {
+  check_interface_name(ifname);
+  const std::filesystem::path file = config ? std::filesystem::path(*config) : config_of(globals, ifname);
+  std::error_code error;
+  if (!config && !std::filesystem::exists(file, error)) {
+    throw CtlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
+  }
+  const daemon::InterfaceSettings wanted = load_config(file);
+
+  UapiClient client(globals.control_dir, ifname);
+  const InterfaceState running = parse_get_answer(client.get().str());
+  const daemon::SetRequest request = sync_request(wanted, running);
+  client.set(set_request_text(request).str());
+
+  // Addresses, MTU and routes belong to the kernel's interface, which is visible only from the
+  // daemon's network namespace; elsewhere the protocol part above is all reload can do.
+  if (::if_nametoindex(ifname.c_str()) == 0) {
+    warn(std::string(ifname).append(": not in this network namespace: routes, addresses and MTU not checked"));
+  } else {
+    const std::vector<tunnel::IpPrefix> routes = routes_to_add(wanted, running);
+    try {
+      daemon::Rtnetlink link(ifname);
+      for (const tunnel::IpPrefix& prefix : routes) link.add_route(prefix);
+    } catch (const std::system_error& e) {
+      throw CtlError(std::string("peers reloaded, but ").append(e.what()));
+    }
+    for (const std::string& note : unapplied_changes(wanted, read_link_info(ifname))) {
+      warn(std::string(ifname)
+               .append(": ")
+               .append(note)
+               .append("; reload does not change this (sluicectl down ")
+               .append(ifname)
+               .append(" then up applies it)"));
+    }
+  }
+
+  const auto removed = std::count_if(request.peers.begin(), request.peers.end(),
+                                     [](const daemon::PeerChange& change) { return change.remove; });
+  const auto added = std::count_if(wanted.peers.begin(), wanted.peers.end(), [&](const daemon::PeerSettings& peer) {
+    return std::none_of(running.peers.begin(), running.peers.end(),
+                        [&](const PeerState& state) { return state.public_key == peer.public_key; });
+  });
+  std::string summary(ifname);
+  summary.append(": reloaded ").append(file.string()).append(": ").append(peer_count(wanted.peers.size()));
+  summary.append(" (").append(std::to_string(added)).append(" added, ").append(std::to_string(removed));
+  summary.append(" removed)\n");
+  print(summary);
+  return 0;
+}
+
+int run_import(const std::string& file) {
+  std::string text;
+  try {
+    text = daemon::read_small_file(file, kInputLimit);
+  } catch (const std::system_error& e) {
+    throw CtlError(std::string(file).append(": cannot read: ").append(e.code().message()));
+  }
+  const ImportResult result = import_wg_quick(text, file);
+  crypto::wipe(text.data(), text.size());
+  for (const std::string& warning : result.warnings) warn(warning);
+  print(write_toml(result.config).str());
+  return 0;
+}
+
+int run_export(const Globals& globals, const std::string& ifname, bool show_keys) {
+  const InterfaceState state = query(globals, ifname);
+  print(write_toml(export_config(ifname, state, read_link_info(ifname), show_keys)).str());
+  return 0;
+}
+
+}  // namespace sluice::ctl

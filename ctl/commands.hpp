@@ -1,0 +1,31 @@
+// The subcommands of sluicectl, each a function from its parsed arguments to output on stdout;
+// failures are thrown as CtlError (or the loader's ConfigError) and printed by main.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sluice::ctl {
+
+struct Globals {
+  std::filesystem::path control_dir;
+  std::filesystem::path config_dir;  // where `up IFNAME` and `reload IFNAME` look for IFNAME.toml
+};
+
+int run_genkey();
+int run_genpsk();
+int run_pubkey();
+// Without an interface: every interface with a socket; a failing one is reported and the others
+// still shown, with a non-zero exit.
+int run_show(const Globals& globals, const std::optional<std::string>& ifname, bool json);
+int run_status(const Globals& globals);
+int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words);
+int run_up(const Globals& globals, const std::string& target);
+int run_down(const Globals& globals, const std::string& ifname);
+int run_reload(const Globals& globals, const std::string& ifname, const std::optional<std::string>& config);
+int run_import(const std::string& file);
+int run_export(const Globals& globals, const std::string& ifname, bool show_keys);
+
+}  // namespace sluice::ctl

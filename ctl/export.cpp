@@ -1,0 +1,48 @@
+#include "ctl/export.hpp"
+
+#include "crypto/key_encoding.hpp"
+
+namespace sluice::ctl {
+
+TomlInterface export_config(std::string_view ifname, const InterfaceState& state, const LinkInfo& link,
+                            bool show_keys) {
+  TomlInterface config;
+  config.header.push_back(std::string("Running configuration of ").append(ifname).append(", from `sluicectl export`."));
+  if (state.private_key) {
+    if (show_keys) {
+      config.private_key = crypto::encode_base64_key(state.private_key->span());
+    } else {
+      config.private_key_note = std::string("private_key is not printed: `sluicectl export --show-keys ")
+                                    .append(ifname)
+                                    .append("` prints it; or add private_key_file = \"/path/to/key\"");
+    }
+  }
+  if (state.listen_port != 0) config.listen_port = state.listen_port;
+  if (state.fwmark != 0) config.fwmark = state.fwmark;
+  for (const tunnel::IpPrefix& address : link.addresses) config.addresses.push_back(address.to_string());
+  config.mtu = link.mtu;
+  if (link.tap) config.mode = "tap";
+  // Routes live in the kernel's tables, not in the daemon; which ones the config asked for
+  // cannot be told apart from routes added by hand.
+  config.routes_note =
+      "routes = true makes sluiced add a route for every peer's allowed_ips (not known from the "
+      "running interface)";
+
+  for (const PeerState& peer : state.peers) {
+    TomlPeer& out = config.peers.emplace_back();
+    out.public_key = crypto::encode_base64_key(peer.public_key.span());
+    if (peer.preshared_key) {
+      if (show_keys) {
+        out.preshared_key = crypto::encode_base64_key(peer.preshared_key->span());
+      } else {
+        out.preshared_key_note = "preshared_key is not printed (--show-keys prints it)";
+      }
+    }
+    out.endpoint = peer.endpoint;
+    for (const tunnel::IpPrefix& prefix : peer.allowed_ips) out.allowed_ips.push_back(prefix.to_string());
+    out.persistent_keepalive = peer.persistent_keepalive;
+  }
+  return config;
+}
+
+}  // namespace sluice::ctl

@@ -1,0 +1,17 @@
+// `sluicectl export IFNAME`: the running configuration as a TOML file sluiced can start from.
+#pragma once
+
+#include <string_view>
+
+#include "ctl/interface_state.hpp"
+#include "ctl/link_info.hpp"
+#include "ctl/toml_writer.hpp"
+
+namespace sluice::ctl {
+
+// Keys are printed only with `show_keys`; otherwise a comment says how to get them, and the file
+// will not load until a key is put back (the loader names the missing key).
+[[nodiscard]] TomlInterface export_config(std::string_view ifname, const InterfaceState& state, const LinkInfo& link,
+                                          bool show_keys);
+
+}  // namespace sluice::ctl

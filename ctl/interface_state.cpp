@@ -1,0 +1,100 @@
+#include "ctl/interface_state.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+#include <stdexcept>
+
+#include "crypto/key_encoding.hpp"
+#include "crypto/x25519.hpp"
+#include "ctl/error.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+template <class Unsigned>
+Unsigned parse_number(std::string_view value) {
+  Unsigned number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (value.empty() || error != std::errc{} || end != value.data() + value.size()) {
+    throw std::invalid_argument(
+        std::string("expected a number from 0 to ").append(std::to_string(std::numeric_limits<Unsigned>::max())));
+  }
+  return number;
+}
+
+}  // namespace
+
+InterfaceState parse_get_answer(std::string_view lines) {
+  InterfaceState state;
+  PeerState* peer = nullptr;
+  std::uint64_t handshake_sec = 0;
+  std::uint64_t handshake_nsec = 0;
+  // The two handshake lines arrive separately; a peer's time is complete when the next peer
+  // starts or the answer ends.
+  const auto finish_peer = [&] {
+    if (peer != nullptr && (handshake_sec != 0 || handshake_nsec != 0)) {
+      peer->latest_handshake = std::chrono::seconds(handshake_sec) + std::chrono::nanoseconds(handshake_nsec);
+    }
+    handshake_sec = handshake_nsec = 0;
+  };
+
+  unsigned line_number = 0;
+  while (!lines.empty()) {
+    const std::size_t end = std::min(lines.find('\n'), lines.size());
+    const std::string_view line = lines.substr(0, end);
+    lines.remove_prefix(std::min(end + 1, lines.size()));
+    ++line_number;
+    const std::size_t equals = line.find('=');
+    const std::string_view key = line.substr(0, equals);
+    const std::string_view value = equals == std::string_view::npos ? std::string_view{} : line.substr(equals + 1);
+    try {
+      if (equals == std::string_view::npos) throw std::invalid_argument("expected key=value");
+      if (key == "public_key") {
+        finish_peer();
+        peer = &state.peers.emplace_back();
+        crypto::decode_hex_key(value, peer->public_key.bytes);
+      } else if (peer == nullptr) {
+        if (key == "private_key") {
+          crypto::PrivateKey private_key;
+          crypto::decode_hex_key(value, private_key.span());
+          if (!private_key.is_zero()) {
+            state.public_key = crypto::public_from_private(private_key);
+            state.private_key = private_key;
+          }
+        } else if (key == "listen_port") {
+          state.listen_port = parse_number<std::uint16_t>(value);
+        } else if (key == "fwmark") {
+          state.fwmark = parse_number<std::uint32_t>(value);
+        }
+      } else if (key == "preshared_key") {
+        crypto::PresharedKey preshared_key;
+        crypto::decode_hex_key(value, preshared_key.span());
+        if (!preshared_key.is_zero()) peer->preshared_key = preshared_key;
+      } else if (key == "endpoint") {
+        peer->endpoint = std::string(value);
+      } else if (key == "last_handshake_time_sec") {
+        handshake_sec = parse_number<std::uint64_t>(value);
+      } else if (key == "last_handshake_time_nsec") {
+        handshake_nsec = parse_number<std::uint64_t>(value);
+      } else if (key == "rx_bytes") {
+        peer->rx_bytes = parse_number<std::uint64_t>(value);
+      } else if (key == "tx_bytes") {
+        peer->tx_bytes = parse_number<std::uint64_t>(value);
+      } else if (key == "persistent_keepalive_interval") {
+        peer->persistent_keepalive = parse_number<std::uint16_t>(value);
+      } else if (key == "allowed_ip") {
+        peer->allowed_ips.push_back(tunnel::IpPrefix::parse(value));
+      }
+    } catch (const std::invalid_argument& e) {
+      // KeyFormatError derives from invalid_argument and, like the others, never quotes a key.
+      std::string message("malformed answer from the daemon, line ");
+      message.append(std::to_string(line_number)).append(" (").append(key).append("): ").append(e.what());
+      throw CtlError(message);
+    }
+  }
+  finish_peer();
+  return state;
+}
+
+}  // namespace sluice::ctl

@@ -1,0 +1,21 @@
+// What the control protocol does not carry but `export` needs: the interface's addresses, MTU
+// and mode, read from the kernel in the current network namespace.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tunnel/ip_address.hpp"
+
+namespace sluice::ctl {
+
+struct LinkInfo {
+  std::vector<tunnel::IpPrefix> addresses;  // host bits kept ("10.0.0.1/24"); no IPv6 link-local
+  unsigned mtu = 0;
+  bool tap = false;  // an Ethernet (TAP) device rather than a TUN device
+};
+
+// Throws CtlError ("no such interface in this network namespace") when `ifname` is not here.
+[[nodiscard]] LinkInfo read_link_info(const std::string& ifname);
+
+}  // namespace sluice::ctl

@@ -1,0 +1,95 @@
+// sluicectl: the control tool of sluiced. Subcommands follow wg(8) and wg-quick(8) where those
+// have one (show, set, genkey, pubkey, genpsk, up, down), plus status, reload, import, export.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctl/commands.hpp"
+#include "ctl/error.hpp"
+#include "ctl/uapi_client.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sluice::ctl;
+  CLI::App app{"sluicectl: control tool for sluiced, the WireGuard-compatible VPN daemon"};
+  app.set_version_flag("--version", SLUICE_VERSION);
+  app.require_subcommand(1);
+  // One line, like every other error of this tool.
+  app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
+    std::string message("sluicectl: ");
+    // CLI11 reports an unknown subcommand as "a subcommand is required": name the word instead.
+    const std::vector<std::string> extra = failed->remaining();
+    if (failed->get_parent() == nullptr && !extra.empty() && failed->get_subcommands().empty()) {
+      message.append("unknown command '").append(extra.front()).append("'");
+    } else {
+      message.append(e.what());
+    }
+    return message.append(" (see sluicectl --help)\n");
+  });
+
+  Globals globals;
+  app.add_option("--control-dir", globals.control_dir, "Directory of the control sockets")
+      ->default_val(std::string(kDefaultControlDir));
+  app.add_option("--config-dir", globals.config_dir, "Where `up IFNAME` and `reload IFNAME` find IFNAME.toml")
+      ->default_val("/etc/sluice");
+
+  std::optional<std::string> ifname_option;
+  std::string ifname;
+  std::string target;
+  std::vector<std::string> words;
+  std::optional<std::string> config;
+  bool json = false;
+  bool show_keys = false;
+
+  auto* show = app.add_subcommand("show", "Show interfaces and peers (all running ones without IFNAME)");
+  show->add_option("IFNAME", ifname_option, "Interface");
+  show->add_flag("--json", json, "Print JSON (schema in README.md)");
+  auto* status = app.add_subcommand("status", "One line for every interface with a control socket");
+  auto* set = app.add_subcommand("set", "Change settings, with the words of `wg set`");
+  set->add_option("IFNAME", ifname, "Interface")->required();
+  set->add_option("ARGS", words,
+                  "[listen-port PORT] [fwmark MARK] [private-key FILE] [peer PUBKEY [remove] [preshared-key FILE] "
+                  "[endpoint HOST:PORT] [persistent-keepalive SECONDS|off] [allowed-ips PREFIX,...]]...")
+      ->required();
+  auto* genkey = app.add_subcommand("genkey", "Print a new private key");
+  auto* pubkey = app.add_subcommand("pubkey", "Print the public key of the private key on stdin");
+  auto* genpsk = app.add_subcommand("genpsk", "Print a new preshared key");
+  auto* up = app.add_subcommand("up", "Start sluiced for CONFIG.toml, or for IFNAME with CONFIG_DIR/IFNAME.toml");
+  up->add_option("CONFIG_OR_IFNAME", target, "A .toml file (the interface is its name) or an interface")->required();
+  auto* down = app.add_subcommand("down", "Stop the sluiced of an interface");
+  down->add_option("IFNAME", ifname, "Interface")->required();
+  auto* reload = app.add_subcommand("reload", "Apply the config file's changes, keeping unchanged peers' sessions");
+  reload->add_option("IFNAME", ifname, "Interface")->required();
+  reload->add_option("--config", config, "Config file (default CONFIG_DIR/IFNAME.toml)");
+  auto* import = app.add_subcommand("import", "Print the sluice TOML equivalent of a wg-quick .conf file");
+  import->add_option("FILE", target, "wg-quick configuration")->required();
+  auto* export_ = app.add_subcommand("export", "Print the running configuration as TOML");
+  export_->add_option("IFNAME", ifname, "Interface")->required();
+  export_->add_flag("--show-keys", show_keys, "Include the private and preshared keys");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*show) return run_show(globals, ifname_option, json);
+    if (*status) return run_status(globals);
+    if (*set) return run_set(globals, ifname, words);
+    if (*genkey) return run_genkey();
+    if (*pubkey) return run_pubkey();
+    if (*genpsk) return run_genpsk();
+    if (*up) return run_up(globals, target);
+    if (*down) return run_down(globals, ifname);
+    if (*reload) return run_reload(globals, ifname, config);
+    if (*import) return run_import(target);
+    if (*export_) return run_export(globals, ifname, show_keys);
+  } catch (const CtlError& e) {
+    std::fprintf(stderr, "sluicectl: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    // Not expected (CtlError covers what users meet), but still one line and no stack trace.
+    std::fprintf(stderr, "sluicectl: %s\n", e.what());
+    return 1;
+  }
+  return 1;
+}

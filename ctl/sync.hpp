@@ -1,0 +1,28 @@
+// `sluicectl reload`: bring a running interface to what its config file says, changing only what
+// differs, as `wg syncconf` does, so that sessions of unchanged peers survive.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ctl/interface_state.hpp"
+#include "ctl/link_info.hpp"
+#include "daemon/settings.hpp"
+#include "daemon/uapi.hpp"
+
+namespace sluice::ctl {
+
+// Peers gone from the file are removed; every other peer is stated in full with its allowed IPs
+// replaced, without replace_peers (which would end every session). The private key, port and
+// mark are sent only when they differ (a port of 0 in the file means "keep whatever is bound").
+[[nodiscard]] daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const InterfaceState& running);
+
+// With `routes = true`: the peers' prefixes the running interface does not route yet.
+[[nodiscard]] std::vector<tunnel::IpPrefix> routes_to_add(const daemon::InterfaceSettings& wanted,
+                                                          const InterfaceState& running);
+
+// One line for each setting the control protocol cannot change (addresses, MTU, mode) that
+// differs between the file and the interface: reload leaves those as they are.
+[[nodiscard]] std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& wanted, const LinkInfo& link);
+
+}  // namespace sluice::ctl

@@ -1,0 +1,51 @@
+// Writes an interface configuration in the TOML form daemon/config_file.hpp reads: what `import`
+// and `export` print. Values arrive as text already checked by the caller; the writer only quotes
+// and lays them out, with the comments a reader of the file needs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ctl/secret_text.hpp"
+
+namespace sluice::ctl {
+
+struct TomlPeer {
+  std::string public_key;                         // base64
+  std::optional<std::string> preshared_key;       // base64; printed as is
+  std::optional<std::string> preshared_key_note;  // instead of the key: why it is not printed
+  std::optional<std::string> endpoint;
+  std::vector<std::string> allowed_ips;
+  std::uint16_t persistent_keepalive = 0;  // 0 = off, left out
+};
+
+struct TomlInterface {
+  std::vector<std::string> header;              // comment lines at the top of the file, without '#'
+  std::optional<std::string> private_key;       // base64; printed as is
+  std::optional<std::string> private_key_note;  // instead of the key: why it is not printed
+  std::optional<std::uint16_t> listen_port;
+  std::optional<std::uint32_t> fwmark;
+  std::vector<std::string> addresses;
+  std::optional<unsigned> mtu;
+  std::optional<std::string> mode;  // "tun" or "tap"
+  std::optional<bool> routes;
+  std::optional<std::string> routes_note;  // a comment line above `routes`
+  std::vector<TomlPeer> peers;
+
+  TomlInterface() = default;
+  TomlInterface(TomlInterface&&) = default;
+  TomlInterface& operator=(TomlInterface&&) = default;
+  TomlInterface(const TomlInterface&) = delete;
+  TomlInterface& operator=(const TomlInterface&) = delete;
+  // The keys are secrets: wiped with the object.
+  ~TomlInterface();
+};
+
+// A TOML basic string: quoted, with '"', '\' and control characters escaped.
+[[nodiscard]] std::string toml_string(std::string_view text);
+
+[[nodiscard]] SecretText write_toml(const TomlInterface& config);
+
+}  // namespace sluice::ctl

@@ -1,0 +1,193 @@
+#include "ctl/uapi_client.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "ctl/error.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+// Far above any real answer (thousands of peers); a larger one is not from a daemon we know.
+constexpr std::size_t kMaxAnswer = 16 << 20;
+// A get answer is at most a few hundred bytes per peer: reserving this much up front keeps most
+// answers, which hold the private key, from being copied by a growing string.
+constexpr std::size_t kAnswerReserve = 64 << 10;
+
+using Clock = std::chrono::steady_clock;
+
+std::string prefixed(std::string_view ifname, std::string_view message) {
+  std::string text(ifname);
+  text.append(": ").append(message);
+  return text;
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return static_cast<int>(std::max<long long>(left, 0));
+}
+
+// Waits for `events` on `fd` until `deadline`; false on timeout.
+bool wait_for(int fd, short events, Clock::time_point deadline) {
+  for (;;) {
+    pollfd p{fd, events, 0};
+    const int ready = ::poll(&p, 1, remaining_ms(deadline));
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return false;
+  }
+}
+
+}  // namespace
+
+void check_interface_name(std::string_view name) {
+  const bool valid = !name.empty() && name.size() <= 15 && name != "." && name != ".." &&
+                     std::none_of(name.begin(), name.end(), [](char c) {
+                       return c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+                              c == '\f' || c == '\0';
+                     });
+  if (!valid) {
+    std::string message("'");
+    message.append(name).append(
+        "': no such interface (not a valid interface name: 1-15 characters, no '/', ':' "
+        "or spaces)");
+    throw CtlError(message);
+  }
+}
+
+std::filesystem::path socket_path(const std::filesystem::path& control_dir, std::string_view ifname) {
+  std::string file(ifname);
+  file.append(".sock");
+  return control_dir / file;
+}
+
+std::vector<std::string> socket_interfaces(const std::filesystem::path& control_dir) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(control_dir, error), end; !error && it != end; it.increment(error)) {
+    const std::filesystem::path& path = it->path();
+    if (path.extension() == ".sock" && it->is_socket(error)) names.push_back(path.stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifname)
+    : ifname_(std::move(ifname)), path_(socket_path(control_dir, ifname_)) {
+  check_interface_name(ifname_);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::string& text = path_.native();
+  if (text.size() >= sizeof addr.sun_path) {
+    throw CtlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
+  }
+  std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
+
+  // Non-blocking, so that a daemon that stopped accepting cannot hang connect() either.
+  fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd_ < 0) throw CtlError(prefixed(ifname_, std::string("cannot create a socket: ") + std::strerror(errno)));
+  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return;
+  const int error = errno;
+  ::close(fd_);
+  fd_ = -1;
+  std::string message;
+  switch (error) {
+    case ENOENT:
+      message.append("no daemon is running (no ").append(text).append(")");
+      break;
+    case ECONNREFUSED:
+      message.append("no daemon is running (").append(text).append(" is stale: nothing answers on it)");
+      break;
+    case EACCES:
+    case EPERM:
+      message.append("permission denied on ").append(text).append(" (the control socket is root's: run as root)");
+      break;
+    case EAGAIN:
+      message.append("the daemon is not accepting connections on ").append(text).append(" (busy or stopped)");
+      break;
+    default:
+      message.append("cannot connect to ").append(text).append(": ").append(std::strerror(error));
+  }
+  throw CtlError(prefixed(ifname_, message));
+}
+
+UapiClient::~UapiClient() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+SecretText UapiClient::exchange(std::string_view request, int& answer_errno) {
+  const Clock::time_point deadline = Clock::now() + kAnswerTimeout;
+  const auto timed_out = [&] {
+    std::string message("the daemon did not answer within ");
+    message.append(std::to_string(kAnswerTimeout.count())).append(" s (").append(path_.string()).append(")");
+    return CtlError(prefixed(ifname_, message));
+  };
+  while (!request.empty()) {
+    const ssize_t n = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      request.remove_prefix(static_cast<std::size_t>(n));
+    } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      if (!wait_for(fd_, POLLOUT, deadline)) throw timed_out();
+    } else {
+      throw CtlError(prefixed(ifname_, std::string("lost the connection to the daemon: ") + std::strerror(errno)));
+    }
+  }
+
+  SecretText answer(kAnswerReserve);
+  std::string& text = answer.str();
+  std::array<char, 4096> chunk{};
+  // The answer is key=value lines; the first empty line ends it.
+  while (text.find("\n\n") == std::string::npos) {
+    if (!wait_for(fd_, POLLIN, deadline)) throw timed_out();
+    const ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) throw CtlError(prefixed(ifname_, "the daemon closed the connection without answering"));
+    text.append(chunk.data(), static_cast<std::size_t>(n));
+    crypto::wipe(chunk.data(), chunk.size());
+    if (text.size() > kMaxAnswer) throw CtlError(prefixed(ifname_, "the daemon's answer is too long"));
+  }
+  text.erase(text.find("\n\n") + 1);
+
+  // The last line is errno=N; wireguard-go writes it negative after a set, so the sign is dropped.
+  const std::size_t line_start = text.rfind('\n', text.size() - 2);
+  const std::size_t start = line_start == std::string::npos ? 0 : line_start + 1;
+  const std::string_view last = std::string_view(text).substr(start, text.size() - 1 - start);
+  int value = 0;
+  std::string_view digits = last.substr(std::min(last.size(), std::string_view("errno=").size()));
+  if (!digits.empty() && digits.front() == '-') digits.remove_prefix(1);
+  if (!last.starts_with("errno=") ||
+      std::from_chars(digits.data(), digits.data() + digits.size(), value).ptr != digits.data() + digits.size() ||
+      digits.empty()) {
+    throw CtlError(prefixed(ifname_, "the daemon's answer does not end in an errno line"));
+  }
+  answer_errno = value;
+  text.erase(start);
+  return answer;
+}
+
+SecretText UapiClient::get() {
+  int error = 0;
+  SecretText answer = exchange("get=1\n\n", error);
+  if (error != 0) {
+    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
+  }
+  return answer;
+}
+
+void UapiClient::set(std::string_view request) {
+  int error = 0;
+  const SecretText answer = exchange(request, error);
+  if (error != 0) {
+    throw CtlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
+  }
+}
+
+}  // namespace sluice::ctl

@@ -1,0 +1,56 @@
+// The client side of the WireGuard userspace control protocol: one connection to
+// DIR/IFNAME.sock, requests out, answers (ending in "errno=N" and an empty line) back. Every wait
+// is bounded, and every failure is a CtlError with one line that says what to do about it.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ctl/secret_text.hpp"
+
+namespace sluice::ctl {
+
+inline constexpr std::string_view kDefaultControlDir = "/run/wireguard";
+
+// How long a daemon may take to answer one request before sluicectl gives up on it.
+inline constexpr std::chrono::seconds kAnswerTimeout{5};
+
+// Throws CtlError unless `name` can be a Linux interface name (1-15 characters, no '/', ':' or
+// white space, not "." or ".."), so that no path is ever built from something else.
+void check_interface_name(std::string_view name);
+
+[[nodiscard]] std::filesystem::path socket_path(const std::filesystem::path& control_dir, std::string_view ifname);
+
+// Names of the interfaces with a socket in `control_dir` (running or stale), sorted.
+[[nodiscard]] std::vector<std::string> socket_interfaces(const std::filesystem::path& control_dir);
+
+class UapiClient {
+ public:
+  // Connects without waiting: a missing socket, a stale one, a permission problem or a daemon
+  // whose queue is full each throw a CtlError naming the socket.
+  UapiClient(const std::filesystem::path& control_dir, std::string ifname);
+  UapiClient(const UapiClient&) = delete;
+  UapiClient& operator=(const UapiClient&) = delete;
+  ~UapiClient();
+
+  // The key=value lines of a get=1 answer, without the final errno line. Holds the private key.
+  [[nodiscard]] SecretText get();
+  // `request` is a whole set=1 request; throws CtlError if the daemon refuses it.
+  void set(std::string_view request);
+
+  // The connected socket, for finding the process at its other end.
+  [[nodiscard]] int fd() const noexcept { return fd_; }
+
+ private:
+  // Sends `request` and returns the whole answer with the errno value taken off.
+  [[nodiscard]] SecretText exchange(std::string_view request, int& answer_errno);
+
+  std::string ifname_;
+  std::filesystem::path path_;
+  int fd_ = -1;
+};
+
+}  // namespace sluice::ctl

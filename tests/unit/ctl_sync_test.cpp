@@ -1,0 +1,148 @@
+// `sluicectl reload` (the `wg syncconf` request) and `sluicectl export` (running state to TOML).
+#include <boost/test/unit_test.hpp>
+#include <string>
+
+#include "crypto/key_encoding.hpp"
+#include "ctl/export.hpp"
+#include "ctl/sync.hpp"
+#include "daemon/config_file.hpp"
+
+using namespace sluice;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kPrivate = "b1wZnbaNAvsixbGvcxuzbnJs7N3o2Ul/UnPNt2Llc0A=";
+const std::string kPeer1 = "6x9Z45ChX02oTwbWEwPJOGX7cE5tF4HD4pJgAjKrrBI=";
+const std::string kPeer2 = "pFnToKtrSqECNU+hmdNbvxM/yAsIlBzf/B5vhMtVZRQ=";
+const std::string kPeer3 = "PPy6qHchEI6zaLcj44OiKMyJSXp8wQ3x1Od5h08ktXM=";
+const std::string kPreshared = "lnxAY9P5fW7UF4CjEhuvZGi5mHygMYIlMzLRsmcZijs=";
+
+std::string hex(const std::string& base64) {
+  std::array<std::uint8_t, 32> key{};
+  crypto::decode_base64_key(base64, key);
+  return crypto::encode_hex_key(key);
+}
+
+std::string b64(const crypto::PublicKey& key) { return crypto::encode_base64_key(key.span()); }
+
+// Running: peers 1 and 2, port 51820, mark 0x10, a session with peer 1.
+ctl::InterfaceState running() {
+  return ctl::parse_get_answer("private_key=" + hex(kPrivate) + "\nlisten_port=51820\nfwmark=16\n" +  //
+                               "public_key=" + hex(kPeer1) + "\npreshared_key=" + hex(kPreshared) +
+                               "\nendpoint=192.0.2.1:51820\nlast_handshake_time_sec=1700000000\n"
+                               "allowed_ip=10.0.1.0/24\n" +
+                               "public_key=" + hex(kPeer2) + "\nallowed_ip=10.0.2.0/24\n");
+}
+
+// The file: peer 2 gone, peer 3 new, peer 1 unchanged.
+daemon::InterfaceSettings wanted(const std::string& interface_extra = "") {
+  return daemon::parse_config("[interface]\nprivate_key = \"" + kPrivate + "\"\nroutes = true\n" + interface_extra +
+                                  "address = [\"10.0.0.1/16\"]\n"
+                                  "[[peer]]\npublic_key = \"" +
+                                  kPeer1 + "\"\npreshared_key = \"" + kPreshared +
+                                  "\"\nendpoint = \"192.0.2.1:51820\"\nallowed_ips = [\"10.0.1.0/24\"]\n"
+                                  "[[peer]]\npublic_key = \"" +
+                                  kPeer3 + "\"\nallowed_ips = [\"10.0.3.7/24\"]\n",
+                              "/etc/sluice/wg0.toml");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ctl_sync)
+
+BOOST_AUTO_TEST_CASE(request_is_what_wg_syncconf_sends) {
+  const daemon::SetRequest request = ctl::sync_request(wanted(), running());
+  // Never replace_peers: that would end the sessions of peers that did not change.
+  BOOST_TEST(!request.replace_peers);
+  // The key already in use is not sent again; port 0 in the file keeps the bound port.
+  BOOST_TEST(!request.private_key.has_value());
+  BOOST_TEST(!request.listen_port.has_value());
+  BOOST_TEST(request.fwmark.value_or(1) == 0u);
+
+  BOOST_TEST_REQUIRE(request.peers.size() == 3u);
+  BOOST_TEST(b64(request.peers[0].public_key) == kPeer2);
+  BOOST_TEST(request.peers[0].remove);
+  for (std::size_t i = 1; i < 3; ++i) {
+    BOOST_TEST(!request.peers[i].remove);
+    BOOST_TEST(!request.peers[i].update_only);
+    BOOST_TEST(request.peers[i].replace_allowed_ips);
+    BOOST_TEST(request.peers[i].preshared_key.has_value());
+    BOOST_TEST(request.peers[i].persistent_keepalive.has_value());
+  }
+  BOOST_TEST(b64(request.peers[1].public_key) == kPeer1);
+  BOOST_TEST(b64(request.peers[2].public_key) == kPeer3);
+  // A peer without a preshared key in the file gets the all-zero key: "none".
+  BOOST_TEST(request.peers[2].preshared_key->is_zero());
+  BOOST_TEST_REQUIRE(request.peers[2].allowed_ips.size() == 1u);
+  BOOST_TEST(request.peers[2].allowed_ips[0].to_string() == "10.0.3.0/24");
+}
+
+BOOST_AUTO_TEST_CASE(changed_interface_settings_are_sent) {
+  const std::string other_key = "[interface]\nprivate_key = \"" + kPeer3 + "\"\nlisten_port = 51999\nfwmark = 16\n";
+  const daemon::SetRequest request =
+      ctl::sync_request(daemon::parse_config(other_key, "/etc/sluice/wg0.toml"), running());
+  BOOST_TEST(request.private_key.has_value());
+  BOOST_TEST(request.listen_port.value_or(0) == 51999);
+  BOOST_TEST(!request.fwmark.has_value());
+  // An empty file removes every running peer.
+  BOOST_TEST(request.peers.size() == 2u);
+  BOOST_TEST((request.peers[0].remove && request.peers[1].remove));
+}
+
+BOOST_AUTO_TEST_CASE(only_new_prefixes_get_routes) {
+  const std::vector<tunnel::IpPrefix> routes = ctl::routes_to_add(wanted(), running());
+  BOOST_TEST_REQUIRE(routes.size() == 1u);
+  BOOST_TEST(routes[0].to_string() == "10.0.3.0/24");
+  daemon::InterfaceSettings no_routes = wanted();
+  no_routes.routes = false;
+  BOOST_TEST(ctl::routes_to_add(no_routes, running()).empty());
+}
+
+BOOST_AUTO_TEST_CASE(link_changes_reload_cannot_make_are_named) {
+  ctl::LinkInfo link;
+  link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
+  link.mtu = 1420;
+  BOOST_TEST(ctl::unapplied_changes(wanted(), link).empty());
+  const std::vector<std::string> notes =
+      ctl::unapplied_changes(wanted("mtu = 1400\nmode = \"tap\"\n"), ctl::LinkInfo{});
+  const std::vector<std::string> expected{"address: the file has 10.0.0.1/16, the interface none",
+                                          "mtu: the file has 1400, the interface 0",
+                                          "mode: the file has tap, the interface tun"};
+  BOOST_TEST(notes == expected, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
+  ctl::LinkInfo link;
+  link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16"), tunnel::IpPrefix::parse("fd00::1/64")};
+  link.mtu = 1380;
+  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, true));
+  const daemon::InterfaceSettings settings = daemon::parse_config(toml.str(), "/tmp/wg0.toml");
+  BOOST_TEST(crypto::encode_base64_key(settings.private_key.value().span()) == kPrivate);
+  BOOST_TEST(settings.listen_port == 51820);
+  BOOST_TEST(settings.fwmark == 16u);
+  BOOST_TEST((settings.addresses == link.addresses));
+  BOOST_TEST(settings.mtu.value_or(0) == 1380u);
+  BOOST_TEST((settings.mode == daemon::InterfaceMode::tun));
+  BOOST_TEST_REQUIRE(settings.peers.size() == 2u);
+  BOOST_TEST(b64(settings.peers[0].public_key) == kPeer1);
+  BOOST_TEST(crypto::encode_base64_key(settings.peers[0].preshared_key.value().span()) == kPreshared);
+  BOOST_TEST(settings.peers[0].endpoint.value().to_string() == "192.0.2.1:51820");
+  BOOST_TEST(settings.peers[0].allowed_ips.at(0).to_string() == "10.0.1.0/24");
+  BOOST_TEST(b64(settings.peers[1].public_key) == kPeer2);
+}
+
+BOOST_AUTO_TEST_CASE(export_without_keys_prints_no_secret) {
+  ctl::LinkInfo link;
+  link.tap = true;
+  const std::string toml = ctl::write_toml(ctl::export_config("wg0", running(), link, false)).str();
+  BOOST_TEST(toml.find(kPrivate) == std::string::npos, toml);
+  BOOST_TEST(toml.find(kPreshared) == std::string::npos, toml);
+  BOOST_TEST(toml.find("\nprivate_key =") == std::string::npos, toml);
+  BOOST_TEST(
+      toml.find("# private_key is not printed: `sluicectl export --show-keys wg0` prints it") != std::string::npos,
+      toml);
+  BOOST_TEST(toml.find("mode = \"tap\"") != std::string::npos, toml);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
