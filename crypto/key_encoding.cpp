@@ -81,6 +81,14 @@ void decode_base64_key(std::string_view text, std::span<std::uint8_t, 32> out) {
   if (!canonical) throw_wiped("key is not canonical base64", out);
 }
 
+void append_hex_key(std::string& out, std::span<const std::uint8_t, 32> key) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (const std::uint8_t byte : key) {
+    out.push_back(kDigits[byte >> 4]);
+    out.push_back(kDigits[byte & 0xf]);
+  }
+}
+
 std::string encode_hex_key(std::span<const std::uint8_t, 32> key) {
   char text[kHexKeyLength + 1];
   sodium_bin2hex(text, sizeof(text), key.data(), key.size());

@@ -23,6 +23,8 @@ class KeyFormatError : public std::invalid_argument {
 void decode_base64_key(std::string_view text, std::span<std::uint8_t, 32> out);
 
 [[nodiscard]] std::string encode_hex_key(std::span<const std::uint8_t, 32> key);
+// Appends the hex form to `out` with no temporary string, for text that will be wiped as a whole.
+void append_hex_key(std::string& out, std::span<const std::uint8_t, 32> key);
 // Exactly 64 hex digits (either case); throws KeyFormatError.
 void decode_hex_key(std::string_view text, std::span<std::uint8_t, 32> out);
 

@@ -12,12 +12,8 @@ constexpr std::size_t kPeerLines = 8;
 
 // Hex straight into `out`, so no temporary string holds a secret key.
 void append_key(std::string& out, std::string_view name, std::span<const std::uint8_t, 32> key) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.append(name).push_back('=');
-  for (const std::uint8_t byte : key) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
+  crypto::append_hex_key(out, key);
   out.push_back('\n');
 }
 

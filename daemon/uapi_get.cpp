@@ -1,5 +1,6 @@
 // The `get=1` dump, in the order and form wireguard-go writes it (which `wg show` and
 // `wg showconf` read).
+#include "crypto/key_encoding.hpp"
 #include "daemon/uapi.hpp"
 
 #include <chrono>
@@ -15,12 +16,8 @@ constexpr std::size_t kInterfaceBytes = 160;
 
 // Hex straight into `out`: no temporary string holds the private key.
 void append_key(std::string& out, std::string_view name, std::span<const std::uint8_t, 32> key) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.append(name).push_back('=');
-  for (const std::uint8_t byte : key) {
-    out.push_back(kHex[byte >> 4]);
-    out.push_back(kHex[byte & 0xf]);
-  }
+  crypto::append_hex_key(out, key);
   out.push_back('\n');
 }
 

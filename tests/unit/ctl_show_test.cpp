@@ -3,25 +3,16 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
+#include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "ctl/interface_state.hpp"
 #include "ctl/show.hpp"
 
 using namespace sluice;
+using namespace sluice::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string kPrivate = "b1wZnbaNAvsixbGvcxuzbnJs7N3o2Ul/UnPNt2Llc0A=";
-const std::string kPeer1 = "6x9Z45ChX02oTwbWEwPJOGX7cE5tF4HD4pJgAjKrrBI=";
-const std::string kPeer2 = "pFnToKtrSqECNU+hmdNbvxM/yAsIlBzf/B5vhMtVZRQ=";
-const std::string kPreshared = "lnxAY9P5fW7UF4CjEhuvZGi5mHygMYIlMzLRsmcZijs=";
-
-std::string hex(const std::string& base64) {
-  std::array<std::uint8_t, 32> key{};
-  crypto::decode_base64_key(base64, key);
-  return crypto::encode_hex_key(key);
-}
 
 // The moment the tests look at the interface: 75 s after peer 2's handshake.
 const ctl::WallClock::time_point kNow{1'700'000'075s};

@@ -2,27 +2,17 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
+#include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "ctl/export.hpp"
 #include "ctl/sync.hpp"
 #include "daemon/config_file.hpp"
 
 using namespace sluice;
+using namespace sluice::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string kPrivate = "b1wZnbaNAvsixbGvcxuzbnJs7N3o2Ul/UnPNt2Llc0A=";
-const std::string kPeer1 = "6x9Z45ChX02oTwbWEwPJOGX7cE5tF4HD4pJgAjKrrBI=";
-const std::string kPeer2 = "pFnToKtrSqECNU+hmdNbvxM/yAsIlBzf/B5vhMtVZRQ=";
-const std::string kPeer3 = "PPy6qHchEI6zaLcj44OiKMyJSXp8wQ3x1Od5h08ktXM=";
-const std::string kPreshared = "lnxAY9P5fW7UF4CjEhuvZGi5mHygMYIlMzLRsmcZijs=";
-
-std::string hex(const std::string& base64) {
-  std::array<std::uint8_t, 32> key{};
-  crypto::decode_base64_key(base64, key);
-  return crypto::encode_hex_key(key);
-}
 
 std::string b64(const crypto::PublicKey& key) { return crypto::encode_base64_key(key.span()); }
 

@@ -3,6 +3,7 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
+#include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "ctl/error.hpp"
@@ -11,21 +12,10 @@
 #include "daemon/uapi.hpp"
 
 using namespace sluice;
+using namespace sluice::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Test-only keys (wg genkey / wg pubkey / wg genpsk).
-const std::string kPrivate = "b1wZnbaNAvsixbGvcxuzbnJs7N3o2Ul/UnPNt2Llc0A=";
-const std::string kPeer1 = "6x9Z45ChX02oTwbWEwPJOGX7cE5tF4HD4pJgAjKrrBI=";
-const std::string kPeer2 = "pFnToKtrSqECNU+hmdNbvxM/yAsIlBzf/B5vhMtVZRQ=";
-const std::string kPreshared = "lnxAY9P5fW7UF4CjEhuvZGi5mHygMYIlMzLRsmcZijs=";
-
-std::string hex(const std::string& base64) {
-  std::array<std::uint8_t, 32> key{};
-  crypto::decode_base64_key(base64, key);
-  return crypto::encode_hex_key(key);
-}
 
 crypto::PublicKey public_key(const std::string& base64) {
   crypto::PublicKey key;
