@@ -1,9 +1,10 @@
 // The `get=1` dump, in the order and form wireguard-go writes it (which `wg show` and
 // `wg showconf` read).
-#include "crypto/key_encoding.hpp"
 #include "daemon/uapi.hpp"
 
 #include <chrono>
+
+#include "crypto/key_encoding.hpp"
 
 namespace sluice::daemon {
 namespace {
