@@ -16,6 +16,7 @@
 #include "ctl/set_arguments.hpp"
 #include "ctl/set_request_text.hpp"
 #include "ctl/show.hpp"
+#include "ctl/stats.hpp"
 #include "ctl/sync.hpp"
 #include "ctl/uapi_client.hpp"
 #include "daemon/config_file.hpp"
@@ -113,6 +114,31 @@ int run_show(const Globals& globals, const std::optional<std::string>& ifname, b
       }
     } catch (const CtlError& e) {
       // With one interface named, its error is the answer; with several, the others still show.
+      if (ifname) throw;
+      report(e.what());
+      status = 1;
+    }
+  }
+  print(json ? show_document(std::move(interfaces)).dump(2).append("\n") : text);
+  return status;
+}
+
+int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
+  const std::vector<std::string> names =
+      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+  nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
+  std::string text;
+  int status = 0;
+  for (const std::string& name : names) {
+    try {
+      const InterfaceStats stats = parse_stats_answer(UapiClient(globals.control_dir, name).stats());
+      if (json) {
+        interfaces.push_back(stats_json(name, stats));
+      } else {
+        if (!text.empty()) text.push_back('\n');
+        text.append(stats_text(name, stats));
+      }
+    } catch (const CtlError& e) {
       if (ifname) throw;
       report(e.what());
       status = 1;

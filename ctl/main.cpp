@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ctl/capture.hpp"
 #include "ctl/commands.hpp"
 #include "ctl/error.hpp"
 #include "ctl/uapi_client.hpp"
@@ -46,6 +47,20 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "Show interfaces and peers (all running ones without IFNAME)");
   show->add_option("IFNAME", ifname_option, "Interface");
   show->add_flag("--json", json, "Print JSON (schema in README.md)");
+  auto* stats = app.add_subcommand("stats", "Counters of the interface and of each peer (all running ones without IFNAME)");
+  stats->add_option("IFNAME", ifname_option, "Interface");
+  stats->add_flag("--json", json, "Print JSON (schema in README.md)");
+  CaptureOptions capture_options;
+  auto* capture = app.add_subcommand("capture", "Copy the interface's cleartext packets into a pcap file");
+  capture->add_option("IFNAME", capture_options.ifname, "Interface")->required();
+  capture->add_option("-w", capture_options.output, "pcap file, or - for stdout")->required();
+  capture->add_option("--peer", capture_options.peer, "Only this peer's packets (base64 public key)");
+  capture->add_option("--direction", capture_options.direction, "in (from peers), out (to peers) or both")
+      ->check(CLI::IsMember({"in", "out", "both"}));
+  capture->add_option("--count", capture_options.count, "Stop after N packets")->check(CLI::PositiveNumber);
+  capture->add_option("--duration", capture_options.duration, "Stop after S seconds")->check(CLI::PositiveNumber);
+  capture->add_option("--snaplen", capture_options.snaplen, "Bytes kept of each packet (1-65535)")
+      ->check(CLI::Range(1, 65535));
   auto* status = app.add_subcommand("status", "One line for every interface with a control socket");
   auto* set = app.add_subcommand("set", "Change settings, with the words of `wg set`");
   set->add_option("IFNAME", ifname, "Interface")->required();
@@ -74,6 +89,8 @@ int main(int argc, char** argv) {
   try {
     if (*show) return run_show(globals, ifname_option, json);
     if (*status) return run_status(globals);
+    if (*capture) return run_capture(globals, capture_options);
+    if (*stats) return run_stats(globals, ifname_option, json);
     if (*set) return run_set(globals, ifname, words);
     if (*genkey) return run_genkey();
     if (*pubkey) return run_pubkey();

@@ -182,6 +182,16 @@ SecretText UapiClient::get() {
   return answer;
 }
 
+std::string UapiClient::stats() {
+  int error = 0;
+  SecretText answer = exchange("stats=1\n\n", error);
+  if (error != 0) {
+    // A daemon from before stats=1 refuses it as an unknown request.
+    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
+  }
+  return answer.str();
+}
+
 void UapiClient::set(std::string_view request) {
   int error = 0;
   const SecretText answer = exchange(request, error);

@@ -38,6 +38,8 @@ class UapiClient {
 
   // The key=value lines of a get=1 answer, without the final errno line. Holds the private key.
   [[nodiscard]] SecretText get();
+  // The key=value lines of a stats=1 answer (counters only, no secret), without the errno line.
+  [[nodiscard]] std::string stats();
   // `request` is a whole set=1 request; throws CtlError if the daemon refuses it.
   void set(std::string_view request);
 

@@ -223,7 +223,8 @@ InterfaceMode read_mode(const Reader& reader, const toml::node& node) {
 InterfaceSettings read_interface(const Reader& reader, const toml::table& table) {
   reader.reject_unknown_keys(
       table, "interface.",
-      {"private_key", "private_key_file", "listen_port", "fwmark", "address", "mtu", "mode", "routes"});
+      {"private_key", "private_key_file", "listen_port", "fwmark", "address", "mtu", "mode", "routes",
+       "metrics_listen"});
   InterfaceSettings settings;
   if (!reader.key_choice(table, "interface.", "private_key", settings.private_key.emplace().span())) {
     reader.fail(table.source(), "interface", "missing private_key or private_key_file");
@@ -258,6 +259,13 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
   }
   if (const auto* node = table.get("mode")) settings.mode = read_mode(reader, *node);
   if (const auto* node = table.get("routes")) settings.routes = reader.boolean(*node, "interface.routes");
+  if (const auto* node = table.get("metrics_listen")) {
+    try {
+      settings.metrics_listen = resolve_endpoint(reader.string(*node, "interface.metrics_listen"));
+    } catch (const std::invalid_argument& e) {
+      reader.fail(*node, "interface.metrics_listen", e.what());
+    }
+  }
   return settings;
 }
 

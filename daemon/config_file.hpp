@@ -10,6 +10,7 @@
 //   mtu = 1420                        # 576-65535; at least 1280 when an IPv6 address is set
 //   mode = "tun"                      # or "tap"
 //   routes = true                     # route every peer's allowed_ips through the interface
+//   metrics_listen = "127.0.0.1:9586" # Prometheus metrics over HTTP; off by default
 //
 //   [[peer]]                          # any number of these
 //   public_key = "base64"             # required, unique, not the interface's own

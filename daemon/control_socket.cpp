@@ -115,9 +115,12 @@ ControlSocket::~ControlSocket() {
   ::unlink(path_.c_str());
 }
 
-void ControlSocket::attach(EventLoop& loop, RequestHandler handler) {
+void ControlSocket::attach(EventLoop& loop, RequestHandler handler, std::string takeover_line,
+                           TakeoverHandler takeover) {
   loop_ = &loop;
   handler_ = std::move(handler);
+  takeover_line_ = std::move(takeover_line);
+  takeover_ = std::move(takeover);
   loop.add(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
 }
 
@@ -155,27 +158,38 @@ void ControlSocket::on_readable(int fd) {
   }
   crypto::wipe(chunk.data(), chunk.size());
   // A client may send its request and half-close at once: answer what arrived before closing.
-  if (connection.buffer.size() <= kMaxRequestSize && !answer_complete_requests(fd, connection)) closed = true;
+  if (connection.buffer.size() <= kMaxRequestSize) {
+    const Outcome outcome = answer_complete_requests(fd, connection);
+    if (outcome == Outcome::handed_over) return;
+    if (outcome == Outcome::close) closed = true;
+  }
   if (closed) close_connection(fd);
 }
 
-bool ControlSocket::answer_complete_requests(int fd, Connection& connection) {
+ControlSocket::Outcome ControlSocket::answer_complete_requests(int fd, Connection& connection) {
   for (;;) {
     const std::size_t end = connection.buffer.find("\n\n", connection.scanned);
     if (end == std::string::npos) {
       // Resume after what was searched, so a client dribbling bytes costs linear time.
       connection.scanned = connection.buffer.empty() ? 0 : connection.buffer.size() - 1;
-      return true;
+      return Outcome::keep;
     }
     std::string request = connection.buffer.substr(0, end + 2);
     wipe_prefix(connection.buffer, end + 2);
     connection.scanned = 0;
+    if (takeover_ && !takeover_line_.empty() && request.starts_with(takeover_line_)) {
+      UniqueFd taken = std::move(connection.fd);
+      loop_->remove(fd);
+      connections_.erase(fd);
+      takeover_(std::move(taken), request);
+      return Outcome::handed_over;
+    }
     std::string response = handler_(request);
     const bool sent = write_all(fd, response);
     // Both may hold private or preshared keys.
     crypto::wipe(request.data(), request.size());
     crypto::wipe(response.data(), response.size());
-    if (!sent) return false;
+    if (!sent) return Outcome::close;
   }
 }
 

@@ -27,8 +27,13 @@ class ControlSocket {
 
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
-  // Starts accepting connections on `loop`; requests are answered by `handler`.
-  void attach(EventLoop& loop, RequestHandler handler);
+  // Takes over a connection whose request starts with a given line (a capture stream); the
+  // descriptor is non-blocking and no longer watched by the control socket.
+  using TakeoverHandler = std::function<void(UniqueFd fd, std::string_view request)>;
+
+  // Starts accepting connections on `loop`; requests are answered by `handler`, except those
+  // whose first line is `takeover_line`, which go to `takeover`.
+  void attach(EventLoop& loop, RequestHandler handler, std::string takeover_line = {}, TakeoverHandler takeover = {});
 
   // Whether something accepts connections on `path` (a running daemon).
   [[nodiscard]] static bool answers(const std::filesystem::path& path);
@@ -42,14 +47,17 @@ class ControlSocket {
 
   void accept_all();
   void on_readable(int fd);
-  // False if an answer could not be written.
-  bool answer_complete_requests(int fd, Connection& connection);
+  enum class Outcome : std::uint8_t { keep, close, handed_over };
+  // handed_over: `connection` is gone.
+  Outcome answer_complete_requests(int fd, Connection& connection);
   void close_connection(int fd);
 
   std::filesystem::path path_;
   UniqueFd listener_;
   EventLoop* loop_ = nullptr;
   RequestHandler handler_;
+  std::string takeover_line_;
+  TakeoverHandler takeover_;
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
 };
 

@@ -10,6 +10,7 @@
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/os_error.hpp"
+#include "tunnel/ip_packet.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -78,10 +79,21 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
   spec.it_value.tv_nsec = interval;
   ::timerfd_settime(timer_.get(), 0, &spec, nullptr);
 
-  loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) { on_tun_readable(); });
+  // Captures are drained once per batch, not per packet.
+  loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) {
+    on_tun_readable();
+    if (captures_.active()) captures_.flush();
+  });
   loop_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) { on_tick(); });
   watch_sockets();
-  control_.attach(loop_, [this](std::string_view text) { return handle_request(text, *this); });
+  control_.attach(
+      loop_, [this](std::string_view text) { return handle_request(text, *this); }, "capture=1\n",
+      [this](UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
+  if (settings.metrics_listen) {
+    metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
+                                               [this] { return render_metrics(ifname_, device_); });
+    Log::info("serving metrics on http://{}/metrics", settings.metrics_listen->to_string());
+  }
   Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());
 }
 
@@ -99,7 +111,12 @@ void Interface::stop_on_signals(int fd) {
 
 void Interface::watch_sockets() {
   for (const int fd : {sockets_->fd4(), sockets_->fd6()}) {
-    if (fd >= 0) loop_.add(fd, EPOLLIN, [this, fd](std::uint32_t) { on_udp_readable(fd); });
+    if (fd >= 0) {
+      loop_.add(fd, EPOLLIN, [this, fd](std::uint32_t) {
+        on_udp_readable(fd);
+        if (captures_.active()) captures_.flush();
+      });
+    }
   }
 }
 
@@ -126,8 +143,21 @@ void Interface::on_tun_readable() {
       }
       return;
     }
-    device_.send_packet(std::span(buffer_).first(static_cast<std::size_t>(n)), now(), *this);
+    const auto packet = std::span(buffer_).first(static_cast<std::size_t>(n));
+    if (captures_.active()) capture_outbound(packet);
+    device_.send_packet(packet, now(), *this);
   }
+}
+
+// The peer is looked up again here, rather than reported by the core, so the core stays as it is
+// and this lookup happens only while a capture runs.
+void Interface::capture_outbound(std::span<const std::uint8_t> packet) {
+  const tunnel::IpPacketParse parsed = tunnel::parse_ip_packet(packet);
+  const tunnel::Peer* peer = nullptr;
+  if (parsed.status == tunnel::IpPacketStatus::ok) {
+    peer = device_.allowed_ips().lookup(parsed.packet.destination_address()).value_or(nullptr);
+  }
+  captures_.record(CaptureDirection::out, peer, packet);
 }
 
 void Interface::on_udp_readable(int fd) {
@@ -210,7 +240,8 @@ void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
   if (error != 0) ++udp_send_errors_;
 }
 
-void Interface::deliver(tunnel::Peer&, std::span<const std::uint8_t> packet) {
+void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
+  if (captures_.active()) captures_.record(CaptureDirection::in, &peer, packet);
   if (tun_.write(packet) != 0) ++tun_write_errors_;
 }
 

@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "daemon/capture.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/metrics_server.hpp"
 #include "daemon/settings.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/uapi.hpp"
@@ -52,6 +54,7 @@ class Interface final : public tunnel::Sink, public UapiTarget {
 
  private:
   void on_tun_readable();
+  void capture_outbound(std::span<const std::uint8_t> packet);
   void on_udp_readable(int fd);
   void on_tick();
   void watch_sockets();
@@ -61,6 +64,8 @@ class Interface final : public tunnel::Sink, public UapiTarget {
 
   std::string ifname_;
   EventLoop loop_;
+  // After the loop (it unregisters from it), before the control socket that hands it connections.
+  CaptureSet captures_{loop_};
   // Before the TUN device: a second daemon for the same name is refused by the socket check,
   // with a clearer message than the kernel's EBUSY.
   ControlSocket control_;
@@ -69,6 +74,7 @@ class Interface final : public tunnel::Sink, public UapiTarget {
   std::uint32_t fwmark_ = 0;
   tunnel::Device device_;
   UniqueFd timer_;
+  std::unique_ptr<MetricsServer> metrics_;  // only with metrics_listen
   std::vector<std::uint8_t> buffer_;
 
   // Handshake messages in the current one-second window, for the under-load judgement.

@@ -16,6 +16,7 @@
 #include "daemon/interface.hpp"
 #include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/systemd_notify.hpp"
 #include "daemon/tun_device.hpp"
 
 namespace {
@@ -99,7 +100,10 @@ int main(int argc, char** argv) {
     // that added it, so a registration made before detaching would never see the child's SIGTERM.
     // Until then the signals stay blocked and pending.
     interface->stop_on_signals(signals.get());
+    // After the fork, so the notice comes from the process that stays (under systemd, -f anyway).
+    notify_ready();
     interface->run();
+    notify_stopping();
     Log::info("stopped");
     return 0;
   } catch (const std::exception& e) {

@@ -33,6 +33,8 @@ struct InterfaceSettings {
   InterfaceMode mode = InterfaceMode::tun;
   // Install a route to every peer's allowed IPs through the interface.
   bool routes = false;
+  // Where to serve Prometheus metrics over HTTP; none by default.
+  std::optional<tunnel::Endpoint> metrics_listen;
   std::vector<PeerSettings> peers;
 };
 

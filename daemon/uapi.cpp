@@ -4,6 +4,7 @@
 #include <cerrno>
 
 #include "daemon/log.hpp"
+#include "daemon/stats.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -29,6 +30,12 @@ std::string handle_request(std::string_view request, UapiTarget& target) {
     answer.append(get_status(0));
     return answer;
   }
+  // Our own request; `wg` never sends it, and get=1 stays exactly what wg expects.
+  if (request == "stats=1\n\n") {
+    std::string answer = serialize_stats(target.device());
+    answer.append(get_status(0));
+    return answer;
+  }
   if (request.starts_with(kSet)) {
     const SetParse parsed = parse_set_request(request.substr(kSet.size()));
     if (!parsed.request) {
@@ -38,7 +45,7 @@ std::string handle_request(std::string_view request, UapiTarget& target) {
     return set_status(apply_set_request(*parsed.request, target));
   }
   // wireguard-go hangs up here; an answer tells a hand-written client what went wrong.
-  Log::warning("control: refused a request that is neither get=1 nor set=1");
+  Log::warning("control: refused a request that is neither get=1, set=1 nor stats=1");
   return set_status(EINVAL);
 }
 

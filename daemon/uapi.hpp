@@ -96,7 +96,8 @@ class UapiTarget {
 [[nodiscard]] std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port,
                                         std::uint32_t fwmark);
 
-// One whole request, "get=1\n\n" or "set=1\n...\n\n", to its whole answer ending in "errno=N\n\n".
+// One whole request, "get=1\n\n", "set=1\n...\n\n" or our own "stats=1\n\n" (daemon/stats.hpp),
+// to its whole answer ending in "errno=N\n\n".
 // Refused set requests are logged (without values).
 [[nodiscard]] std::string handle_request(std::string_view request, UapiTarget& target);
 

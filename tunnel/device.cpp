@@ -363,6 +363,7 @@ void Device::send_packet(std::span<const std::uint8_t> packet, Instant now, Sink
   }
   if (!(*peer)->endpoint_) {
     ++counters_.no_endpoint;
+    ++(*peer)->counters_.dropped_no_endpoint;
     return;
   }
   if ((*peer)->staged_.empty() && try_send_now(**peer, packet, now, sink)) {

@@ -31,7 +31,8 @@ struct PeerCounters {
   std::uint64_t dropped_decrypt = 0;
   std::uint64_t dropped_allowed_ips = 0;
   std::uint64_t dropped_malformed = 0;
-  std::uint64_t dropped_staged = 0;
+  std::uint64_t dropped_staged = 0;  // the queue waiting for a session was full, or the handshake gave up
+  std::uint64_t dropped_no_endpoint = 0;  // routed to this peer before its endpoint was known
 };
 
 class Peer {

@@ -1,0 +1,187 @@
+#include "ctl/capture.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+
+#include "crypto/key_encoding.hpp"
+#include "ctl/error.hpp"
+#include "ctl/uapi_client.hpp"
+#include "daemon/capture.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// After the stop, how long the daemon may take to drain its ring and send the trailer.
+constexpr std::chrono::seconds kFinishTimeout{5};
+
+volatile std::sig_atomic_t interrupted = 0;
+
+void on_interrupt(int) { interrupted = 1; }
+
+std::uint32_t load32(const std::uint8_t* bytes) {
+  std::uint32_t value = 0;
+  std::memcpy(&value, bytes, sizeof value);
+  return value;
+}
+
+void send_all(int fd, std::string_view data, Clock::time_point deadline) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      pollfd p{fd, POLLOUT, 0};
+      if (Clock::now() >= deadline || ::poll(&p, 1, 100) < 0) throw CtlError("the daemon did not take the request");
+      continue;
+    }
+    throw CtlError(std::string("lost the connection to the daemon: ").append(std::strerror(errno)));
+  }
+}
+
+}  // namespace
+
+std::string capture_request(const CaptureOptions& options) {
+  std::string request("capture=1\n");
+  if (options.peer) {
+    crypto::PublicKey key;
+    try {
+      crypto::decode_base64_key(*options.peer, key.bytes);
+    } catch (const crypto::KeyFormatError& e) {
+      throw CtlError(std::string("--peer: ").append(e.what()));
+    }
+    request.append("peer=").append(crypto::encode_hex_key(key.span())).push_back('\n');
+  }
+  if (options.direction != "in" && options.direction != "out" && options.direction != "both") {
+    throw CtlError("--direction must be in, out or both");
+  }
+  request.append("direction=").append(options.direction).push_back('\n');
+  if (options.snaplen == 0 || options.snaplen > daemon::kDefaultSnaplen) throw CtlError("--snaplen must be 1 to 65535");
+  request.append("snaplen=").append(std::to_string(options.snaplen)).append("\n\n");
+  return request;
+}
+
+void PcapStream::feed(std::span<const std::uint8_t> data) {
+  // Drop what was consumed before growing, so the buffer stays about one record long.
+  buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(offset_));
+  offset_ = 0;
+  buffer_.insert(buffer_.end(), data.begin(), data.end());
+}
+
+std::optional<PcapStream::Item> PcapStream::next() {
+  const std::span<const std::uint8_t> rest = std::span(buffer_).subspan(offset_);
+  if (!seen_header_) {
+    static constexpr std::string_view kRefused = "errno=";
+    if (rest.size() >= kRefused.size() && std::memcmp(rest.data(), kRefused.data(), kRefused.size()) == 0) {
+      throw CtlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
+    }
+    if (rest.size() < daemon::kPcapHeaderSize) return std::nullopt;
+    if (load32(rest.data()) != daemon::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
+    seen_header_ = true;
+    offset_ += daemon::kPcapHeaderSize;
+    return Item{Kind::header, rest.first(daemon::kPcapHeaderSize)};
+  }
+  if (rest.size() < daemon::kPcapRecordHeaderSize) return std::nullopt;
+  if (load32(rest.data()) == daemon::kTrailerMark && load32(rest.data() + 4) == daemon::kTrailerMark) {
+    if (rest.size() < daemon::kTrailerSize) return std::nullopt;
+    std::uint64_t dropped = 0;
+    std::memcpy(&dropped, rest.data() + daemon::kPcapRecordHeaderSize, sizeof dropped);
+    offset_ += daemon::kTrailerSize;
+    return Item{Kind::trailer, {}, dropped};
+  }
+  const std::uint32_t caplen = load32(rest.data() + 8);
+  if (caplen > daemon::kDefaultSnaplen) throw CtlError("the daemon's capture stream is corrupt");
+  const std::size_t size = daemon::kPcapRecordHeaderSize + caplen;
+  if (rest.size() < size) return std::nullopt;
+  offset_ += size;
+  return Item{Kind::record, rest.first(size)};
+}
+
+int run_capture(const Globals& globals, const CaptureOptions& options) {
+  const std::string request = capture_request(options);
+  UapiClient client(globals.control_dir, options.ifname);
+  const int fd = client.fd();
+
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
+  std::FILE* out = stdout;
+  if (options.output != "-") {
+    file.reset(std::fopen(options.output.c_str(), "wb"));
+    if (!file) throw CtlError(std::string("cannot write ").append(options.output).append(": ").append(std::strerror(errno)));
+    out = file.get();
+  }
+
+  // Ctrl-C ends the capture cleanly (no SA_RESTART: poll returns at once); a reader of stdout
+  // that goes away is a write error, not a silent death.
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  ::sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  send_all(fd, request, Clock::now() + kAnswerTimeout);
+  const Clock::time_point start = Clock::now();
+  std::optional<Clock::time_point> finish_by;
+  PcapStream stream;
+  std::uint64_t captured = 0;
+  std::optional<std::uint64_t> dropped;
+  std::array<std::uint8_t, 64 << 10> chunk{};
+  bool output_failed = false;
+
+  while (!dropped) {
+    const Clock::time_point now = Clock::now();
+    const bool enough = options.count && captured >= *options.count;
+    const bool expired = options.duration && now - start >= std::chrono::duration<double>(*options.duration);
+    if (!finish_by && (interrupted != 0 || enough || expired || output_failed)) {
+      // Half-close: the daemon stops copying, drains its ring and sends the trailer.
+      ::shutdown(fd, SHUT_WR);
+      finish_by = now + kFinishTimeout;
+    }
+    if (finish_by && now >= *finish_by) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0) throw CtlError("the daemon ended the capture stream early");
+    stream.feed(std::span(chunk).first(static_cast<std::size_t>(n)));
+    while (const auto item = stream.next()) {
+      if (item->kind == PcapStream::Kind::trailer) {
+        dropped = item->dropped;
+        break;
+      }
+      // Records that come after the count was reached, or once the output failed, are read
+      // (so the trailer can come) but not kept.
+      if (output_failed || (item->kind == PcapStream::Kind::record && options.count && captured >= *options.count)) {
+        continue;
+      }
+      if (std::fwrite(item->bytes.data(), 1, item->bytes.size(), out) != item->bytes.size()) {
+        output_failed = true;
+      } else if (item->kind == PcapStream::Kind::record) {
+        ++captured;
+      }
+    }
+    // Per chunk, so `-w - | tcpdump -r -` shows packets as they come.
+    if (!output_failed && std::fflush(out) != 0) output_failed = true;
+  }
+
+  std::string summary = std::to_string(captured).append(captured == 1 ? " packet captured, " : " packets captured, ");
+  summary.append(dropped ? std::to_string(*dropped).append(" dropped") : std::string("drop count unknown (the daemon did not finish in time)"));
+  std::fprintf(stderr, "%s\n", summary.c_str());
+  // A write cut short by Ctrl-C (a reader that stopped reading) is how the user ended it, not a failure.
+  if (output_failed && interrupted == 0) throw CtlError(std::string("writing ").append(options.output == "-" ? "stdout" : options.output).append(" failed"));
+  return dropped ? 0 : 1;
+}
+
+}  // namespace sluice::ctl

@@ -1,0 +1,96 @@
+#include "ctl/stats.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include "crypto/key_encoding.hpp"
+#include "ctl/error.hpp"
+
+namespace sluice::ctl {
+namespace {
+
+std::uint64_t parse_counter(std::string_view value, std::size_t line) {
+  std::uint64_t number = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
+  if (value.empty() || error != std::errc{} || end != value.data() + value.size()) {
+    throw CtlError(std::string("the daemon's stats answer has a bad number on line ").append(std::to_string(line)));
+  }
+  return number;
+}
+
+void append_rows(std::string& out, const Counters& counters) {
+  std::size_t width = 0;
+  for (const auto& [name, value] : counters) width = std::max(width, name.size());
+  for (const auto& [name, value] : counters) {
+    out.append("  ").append(name).append(width - name.size() + 2, ' ').append(std::to_string(value)).push_back('\n');
+  }
+}
+
+nlohmann::ordered_json counters_json(const Counters& counters) {
+  nlohmann::ordered_json object = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : counters) object[name] = value;
+  return object;
+}
+
+}  // namespace
+
+InterfaceStats parse_stats_answer(std::string_view lines) {
+  InterfaceStats stats;
+  PeerStats* peer = nullptr;
+  std::size_t number = 0;
+  while (!lines.empty()) {
+    const std::size_t end = lines.find('\n');
+    const std::string_view line = lines.substr(0, end);
+    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+    ++number;
+    const std::size_t equals = line.find('=');
+    if (equals == std::string_view::npos) {
+      throw CtlError(std::string("the daemon's stats answer has no '=' on line ").append(std::to_string(number)));
+    }
+    const std::string_view key = line.substr(0, equals);
+    const std::string_view value = line.substr(equals + 1);
+    if (key == "public_key") {
+      peer = &stats.peers.emplace_back();
+      try {
+        crypto::decode_hex_key(value, peer->public_key.bytes);
+      } catch (const crypto::KeyFormatError&) {
+        throw CtlError(std::string("the daemon's stats answer has a bad key on line ").append(std::to_string(number)));
+      }
+    } else if (peer != nullptr && key == "last_handshake_time_sec") {
+      const std::uint64_t seconds = parse_counter(value, number);
+      if (seconds != 0) peer->latest_handshake = static_cast<std::int64_t>(seconds);
+    } else {
+      (peer != nullptr ? peer->counters : stats.counters).emplace_back(key, parse_counter(value, number));
+    }
+  }
+  return stats;
+}
+
+std::string stats_text(std::string_view ifname, const InterfaceStats& stats) {
+  std::string out("interface: ");
+  out.append(ifname).push_back('\n');
+  append_rows(out, stats.counters);
+  for (const PeerStats& peer : stats.peers) {
+    out.append("peer: ").append(crypto::encode_base64_key(peer.public_key.span())).push_back('\n');
+    out.append("  latest handshake: ")
+        .append(peer.latest_handshake ? std::to_string(*peer.latest_handshake).append(" (Unix time)") : "none")
+        .push_back('\n');
+    append_rows(out, peer.counters);
+  }
+  return out;
+}
+
+nlohmann::ordered_json stats_json(std::string_view ifname, const InterfaceStats& stats) {
+  nlohmann::ordered_json peers = nlohmann::ordered_json::array();
+  for (const PeerStats& peer : stats.peers) {
+    peers.push_back({
+        {"public_key", crypto::encode_base64_key(peer.public_key.span())},
+        {"latest_handshake",
+         peer.latest_handshake ? nlohmann::ordered_json(*peer.latest_handshake) : nlohmann::ordered_json(nullptr)},
+        {"counters", counters_json(peer.counters)},
+    });
+  }
+  return {{"name", ifname}, {"counters", counters_json(stats.counters)}, {"peers", std::move(peers)}};
+}
+
+}  // namespace sluice::ctl

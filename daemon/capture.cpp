@@ -1,0 +1,232 @@
+#include "daemon/capture.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#include "crypto/key_encoding.hpp"
+#include "daemon/log.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+constexpr std::string_view kCaptureLine = "capture=1\n";
+
+template <std::size_t N>
+void put32(std::array<std::uint8_t, N>& out, std::size_t offset, std::uint32_t value) {
+  std::memcpy(out.data() + offset, &value, sizeof value);
+}
+
+}  // namespace
+
+std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
+  if (!request.starts_with(kCaptureLine) || !request.ends_with("\n\n")) return std::nullopt;
+  std::string_view body = request.substr(kCaptureLine.size(), request.size() - kCaptureLine.size() - 1);
+  CaptureFilter filter;
+  while (!body.empty()) {
+    const std::size_t end = body.find('\n');
+    const std::string_view line = body.substr(0, end);
+    body.remove_prefix(end + 1);
+    const std::size_t equals = line.find('=');
+    if (equals == std::string_view::npos) return std::nullopt;
+    const std::string_view key = line.substr(0, equals);
+    const std::string_view value = line.substr(equals + 1);
+    if (key == "peer") {
+      crypto::PublicKey peer;
+      try {
+        crypto::decode_hex_key(value, peer.bytes);
+      } catch (const crypto::KeyFormatError&) {
+        return std::nullopt;
+      }
+      filter.peer = peer;
+    } else if (key == "direction") {
+      if (value == "in") {
+        filter.direction = CaptureDirection::in;
+      } else if (value == "out") {
+        filter.direction = CaptureDirection::out;
+      } else if (value == "both") {
+        filter.direction = CaptureDirection::both;
+      } else {
+        return std::nullopt;
+      }
+    } else if (key == "snaplen") {
+      std::uint32_t snaplen = 0;
+      const auto [ptr, error] = std::from_chars(value.data(), value.data() + value.size(), snaplen);
+      if (error != std::errc{} || ptr != value.data() + value.size() || snaplen == 0 || snaplen > kDefaultSnaplen) {
+        return std::nullopt;
+      }
+      filter.snaplen = snaplen;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return filter;
+}
+
+std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen) {
+  std::array<std::uint8_t, kPcapHeaderSize> out{};
+  put32(out, 0, kPcapMagic);
+  const std::uint16_t version[2] = {2, 4};
+  std::memcpy(out.data() + 4, version, sizeof version);
+  // thiszone and sigfigs stay 0.
+  put32(out, 16, snaplen);
+  put32(out, 20, kLinktypeRaw);
+  return out;
+}
+
+std::array<std::uint8_t, kPcapRecordHeaderSize> pcap_record_header(std::uint32_t sec, std::uint32_t usec,
+                                                                    std::uint32_t caplen, std::uint32_t len) {
+  std::array<std::uint8_t, kPcapRecordHeaderSize> out{};
+  put32(out, 0, sec);
+  put32(out, 4, usec);
+  put32(out, 8, caplen);
+  put32(out, 12, len);
+  return out;
+}
+
+// --- ByteRing --------------------------------------------------------------------------------
+
+bool ByteRing::push(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
+  if (a.size() + b.size() > free_space()) return false;
+  append(a);
+  append(b);
+  return true;
+}
+
+void ByteRing::append(std::span<const std::uint8_t> data) noexcept {
+  if (data.empty()) return;  // memcpy must not see the null pointer of an empty span
+  std::size_t tail = (head_ + size_) % bytes_.size();
+  const std::size_t first = std::min(data.size(), bytes_.size() - tail);
+  std::memcpy(bytes_.data() + tail, data.data(), first);
+  std::memcpy(bytes_.data(), data.data() + first, data.size() - first);
+  size_ += data.size();
+}
+
+ByteRing::Drain ByteRing::drain_to(int fd) noexcept {
+  while (size_ > 0) {
+    const std::size_t first = std::min(size_, bytes_.size() - head_);
+    iovec parts[2] = {{bytes_.data() + head_, first}, {bytes_.data(), size_ - first}};
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = size_ > first ? 2 : 1;
+    const ssize_t n = ::sendmsg(fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno == EAGAIN ? Drain::blocked : Drain::failed;
+    }
+    head_ = (head_ + static_cast<std::size_t>(n)) % bytes_.size();
+    size_ -= static_cast<std::size_t>(n);
+  }
+  head_ = 0;  // contiguous again for the next burst
+  return Drain::empty;
+}
+
+// --- CaptureSet ------------------------------------------------------------------------------
+
+CaptureSet::~CaptureSet() {
+  for (const auto& [fd, capture] : captures_) loop_.remove(fd);
+}
+
+void CaptureSet::start(UniqueFd fd, std::string_view request) {
+  const std::optional<CaptureFilter> filter = parse_capture_request(request);
+  if (!filter) {
+    Log::warning("control: refused a malformed capture request");
+    static constexpr std::string_view kRefused = "errno=22\n\n";
+    // Best effort: a fresh socket takes these few bytes at once.
+    [[maybe_unused]] const ssize_t sent = ::send(fd.get(), kRefused.data(), kRefused.size(), MSG_NOSIGNAL);
+    return;
+  }
+  const int raw = fd.get();
+  auto capture = std::make_unique<Capture>(std::move(fd), *filter);
+  const auto header = pcap_header(filter->snaplen);
+  capture->ring.push(header);
+  captures_[raw] = std::move(capture);
+  // Edge-triggered: EPOLLOUT only when the socket turns writable again, so a stalled reader
+  // wakes nobody; EPOLLIN/RDHUP tell that the client stopped.
+  loop_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, [this, raw](std::uint32_t events) { on_event(raw, events); });
+  Log::info("capture started ({} running)", captures_.size());
+}
+
+void CaptureSet::record(CaptureDirection direction, const tunnel::Peer* peer,
+                        std::span<const std::uint8_t> packet) noexcept {
+  // One clock read per packet, whatever the number of captures.
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds);
+  for (auto& [fd, owned] : captures_) {
+    Capture& capture = *owned;
+    if (capture.stopping) continue;
+    if (capture.filter.direction != CaptureDirection::both && capture.filter.direction != direction) continue;
+    if (capture.filter.peer && (peer == nullptr || !(peer->public_key() == *capture.filter.peer))) continue;
+    const std::size_t caplen = std::min<std::size_t>(packet.size(), capture.filter.snaplen);
+    const auto header =
+        pcap_record_header(static_cast<std::uint32_t>(seconds.count()), static_cast<std::uint32_t>(micros.count()),
+                           static_cast<std::uint32_t>(caplen), static_cast<std::uint32_t>(packet.size()));
+    // Room for the trailer stays free, so the end of the stream can always be written.
+    if (capture.ring.free_space() < header.size() + caplen + kTrailerSize || !capture.ring.push(header, packet.first(caplen))) {
+      ++capture.dropped;
+    }
+  }
+}
+
+void CaptureSet::flush() {
+  std::vector<int> finished;
+  for (auto& [fd, owned] : captures_) {
+    if (!owned->blocked && owned->ring.size() > 0 && !pump(*owned)) finished.push_back(fd);
+  }
+  for (const int fd : finished) close(fd);
+}
+
+bool CaptureSet::pump(Capture& capture) noexcept {
+  const ByteRing::Drain result = capture.ring.drain_to(capture.fd.get());
+  capture.blocked = result == ByteRing::Drain::blocked;
+  return result == ByteRing::Drain::blocked || (result == ByteRing::Drain::empty && !capture.stopping);
+}
+
+void CaptureSet::on_event(int fd, std::uint32_t events) {
+  const auto it = captures_.find(fd);
+  if (it == captures_.end()) return;
+  Capture& capture = *it->second;
+  if ((events & (EPOLLHUP | EPOLLERR)) != 0) {
+    close(fd);
+    return;
+  }
+  if ((events & (EPOLLIN | EPOLLRDHUP)) != 0 && !capture.stopping) {
+    // The client sends nothing after its request; reading only looks for its half-close.
+    std::array<char, 256> discard{};
+    for (;;) {
+      const ssize_t n = ::recv(fd, discard.data(), discard.size(), 0);
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) break;
+      if (n < 0) {
+        close(fd);
+        return;
+      }
+      capture.stopping = true;
+      std::array<std::uint8_t, 8> dropped{};
+      std::memcpy(dropped.data(), &capture.dropped, sizeof capture.dropped);
+      capture.ring.push(pcap_record_header(kTrailerMark, kTrailerMark, 0, 0), dropped);
+      break;
+    }
+  }
+  if (!pump(capture)) close(fd);
+}
+
+void CaptureSet::close(int fd) {
+  const auto it = captures_.find(fd);
+  if (it == captures_.end()) return;
+  Log::info("capture ended: {} copies dropped ({} still running)", it->second->dropped, captures_.size() - 1);
+  loop_.remove(fd);
+  captures_.erase(it);
+}
+
+}  // namespace sluice::daemon

@@ -1,0 +1,179 @@
+// Capture machinery: the request, pcap encoding, the all-or-nothing ring, and a CaptureSet on a
+// socket pair: filters, drops when the reader stalls, the trailer after the client's half-close.
+#include <boost/test/unit_test.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "crypto/key_encoding.hpp"
+#include "crypto/x25519.hpp"
+#include "ctl/capture.hpp"
+#include "ctl/error.hpp"
+#include "daemon/capture.hpp"
+#include "tunnel_harness.hpp"
+
+using namespace sluice;
+
+namespace {
+
+std::uint32_t load32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+// Everything the client end has, read without blocking.
+std::vector<std::uint8_t> read_available(int fd) {
+  std::vector<std::uint8_t> out;
+  std::uint8_t chunk[65536];
+  for (;;) {
+    const ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+    if (n <= 0) return out;
+    out.insert(out.end(), chunk, chunk + n);
+  }
+}
+
+struct Pair {
+  Pair() {
+    int fds[2];
+    BOOST_REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
+    daemon_end = daemon::UniqueFd(fds[0]);
+    client = daemon::UniqueFd(fds[1]);
+  }
+  daemon::UniqueFd daemon_end;
+  daemon::UniqueFd client;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(daemon_capture)
+
+BOOST_AUTO_TEST_CASE(parses_requests) {
+  const auto plain = daemon::parse_capture_request("capture=1\n\n");
+  BOOST_REQUIRE(plain);
+  BOOST_TEST(!plain->peer);
+  BOOST_TEST((plain->direction == daemon::CaptureDirection::both));
+  BOOST_TEST(plain->snaplen == daemon::kDefaultSnaplen);
+  const std::string hex(64, 'b');
+  const auto full = daemon::parse_capture_request("capture=1\npeer=" + hex + "\ndirection=in\nsnaplen=96\n\n");
+  BOOST_REQUIRE(full);
+  BOOST_TEST(crypto::encode_hex_key(full->peer->span()) == hex);
+  BOOST_TEST((full->direction == daemon::CaptureDirection::in));
+  BOOST_TEST(full->snaplen == 96U);
+  for (const char* bad : {"capture=1\ndirection=sideways\n\n", "capture=1\nsnaplen=0\n\n", "capture=1\nsnaplen=70000\n\n",
+                          "capture=1\npeer=xyz\n\n", "capture=1\nfoo=1\n\n", "capture=1\nnoequals\n\n"}) {
+    BOOST_TEST(!daemon::parse_capture_request(bad), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(client_request_round_trips) {
+  ctl::CaptureOptions options;
+  const crypto::PublicKey key = crypto::public_from_private(crypto::generate_private_key());
+  options.peer = crypto::encode_base64_key(key.span());
+  options.direction = "out";
+  options.snaplen = 128;
+  const auto filter = daemon::parse_capture_request(ctl::capture_request(options));
+  BOOST_REQUIRE(filter);
+  BOOST_TEST((*filter->peer == key));
+  BOOST_TEST((filter->direction == daemon::CaptureDirection::out));
+  BOOST_TEST(filter->snaplen == 128U);
+}
+
+BOOST_AUTO_TEST_CASE(pcap_headers) {
+  const auto header = daemon::pcap_header(1500);
+  BOOST_TEST(load32(header.data()) == 0xa1b2c3d4U);
+  BOOST_TEST(header[4] == 2);
+  BOOST_TEST(header[6] == 4);
+  BOOST_TEST(load32(header.data() + 16) == 1500U);
+  BOOST_TEST(load32(header.data() + 20) == 101U);
+  const auto record = daemon::pcap_record_header(7, 8, 9, 10);
+  BOOST_TEST(load32(record.data()) == 7U);
+  BOOST_TEST(load32(record.data() + 12) == 10U);
+}
+
+BOOST_AUTO_TEST_CASE(ring_takes_whole_pieces_and_wraps) {
+  Pair pair;
+  daemon::ByteRing ring(10);
+  const std::uint8_t a[6] = {1, 2, 3, 4, 5, 6};
+  BOOST_TEST(ring.push(a));
+  BOOST_TEST(!ring.push(a));  // 12 > 10: nothing taken
+  BOOST_TEST(ring.size() == 6U);
+  BOOST_TEST((ring.drain_to(pair.daemon_end.get()) == daemon::ByteRing::Drain::empty));
+  BOOST_TEST(ring.push(std::span(a).first(4), std::span(a).last(4)));
+  BOOST_TEST((ring.drain_to(pair.daemon_end.get()) == daemon::ByteRing::Drain::empty));
+  const std::vector<std::uint8_t> expected = {1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 3, 4, 5, 6};
+  BOOST_TEST(read_available(pair.client.get()) == expected, boost::test_tools::per_element());
+  pair.client.reset();
+  BOOST_TEST(ring.push(a));
+  BOOST_TEST((ring.drain_to(pair.daemon_end.get()) == daemon::ByteRing::Drain::failed));
+}
+
+BOOST_AUTO_TEST_CASE(capture_set_filters_drops_and_ends_with_trailer) {
+  test::TunnelPair tunnel;  // two real peers to filter on
+  daemon::EventLoop loop;
+  daemon::CaptureSet captures(loop);
+  Pair pair;
+  const int client = pair.client.get();
+  captures.start(std::move(pair.daemon_end),
+                 "capture=1\npeer=" + crypto::encode_hex_key(tunnel.a_to_b->public_key().span()) + "\ndirection=in\n\n");
+  BOOST_TEST(captures.active());
+  loop.run_once(0);  // first writable edge: the pcap header goes out
+
+  const auto packet = test::ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, 100);
+  captures.record(daemon::CaptureDirection::in, tunnel.a_to_b, packet);
+  captures.record(daemon::CaptureDirection::out, tunnel.a_to_b, packet);  // wrong direction
+  captures.record(daemon::CaptureDirection::in, tunnel.b_to_a, packet);   // another peer
+  captures.record(daemon::CaptureDirection::in, nullptr, packet);         // no peer
+  captures.flush();
+  ctl::PcapStream stream;
+  stream.feed(read_available(client));
+  BOOST_TEST((stream.next()->kind == ctl::PcapStream::Kind::header));
+  const auto record = stream.next();
+  BOOST_REQUIRE(record);
+  BOOST_TEST((record->kind == ctl::PcapStream::Kind::record));
+  BOOST_TEST(record->bytes.size() == 16U + 100U);
+  BOOST_TEST(!stream.next());
+
+  // The client stops reading: the socket buffer, then the 4 MiB ring fill; the rest is counted.
+  const auto big = test::ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, 60000);
+  for (int i = 0; i < 400; ++i) {
+    captures.record(daemon::CaptureDirection::in, tunnel.a_to_b, big);
+    captures.flush();
+  }
+  BOOST_TEST(captures.count() == 1U);
+  ::shutdown(client, SHUT_WR);
+  std::uint64_t records = 0;
+  std::optional<std::uint64_t> dropped;
+  for (int round = 0; round < 2000 && !dropped; ++round) {
+    loop.run_once(10);
+    stream.feed(read_available(client));
+    while (const auto item = stream.next()) {
+      if (item->kind == ctl::PcapStream::Kind::trailer) dropped = item->dropped;
+      if (item->kind == ctl::PcapStream::Kind::record) ++records;
+    }
+  }
+  BOOST_REQUIRE(dropped);
+  BOOST_TEST(*dropped > 0U);
+  BOOST_TEST(records + *dropped == 400U);
+  BOOST_TEST(!captures.active());  // closed after the trailer
+}
+
+BOOST_AUTO_TEST_CASE(refused_request_gets_an_errno_line) {
+  daemon::EventLoop loop;
+  daemon::CaptureSet captures(loop);
+  Pair pair;
+  const int client = pair.client.get();
+  captures.start(std::move(pair.daemon_end), "capture=1\ndirection=up\n\n");
+  BOOST_TEST(!captures.active());
+  const auto answer = read_available(client);
+  BOOST_TEST(std::string(answer.begin(), answer.end()) == "errno=22\n\n");
+  ctl::PcapStream stream;
+  stream.feed(answer);
+  BOOST_CHECK_THROW(static_cast<void>(stream.next()), ctl::CtlError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
