@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <system_error>
 
 #include "ctl/daemon_process.hpp"
@@ -72,6 +73,35 @@ daemon::InterfaceSettings load_config(const std::filesystem::path& file) {
   }
 }
 
+// Prints the report of IFNAME, or of every interface with a socket, as one JSON document or as
+// text blocks. With one interface named its error is the answer; with several, a failing one is
+// reported and the others still show (exit status 1).
+int report_interfaces(const Globals& globals, const std::optional<std::string>& ifname, bool json,
+                      const std::function<nlohmann::ordered_json(const std::string&)>& as_json,
+                      const std::function<std::string(const std::string&)>& as_text) {
+  const std::vector<std::string> names =
+      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+  nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
+  std::string text;
+  int status = 0;
+  for (const std::string& name : names) {
+    try {
+      if (json) {
+        interfaces.push_back(as_json(name));
+      } else {
+        if (!text.empty()) text.push_back('\n');
+        text.append(as_text(name));
+      }
+    } catch (const CtlError& e) {
+      if (ifname) throw;
+      report(e.what());
+      status = 1;
+    }
+  }
+  print(json ? show_document(std::move(interfaces)).dump(2).append("\n") : text);
+  return status;
+}
+
 }  // namespace
 
 int run_genkey() {
@@ -96,56 +126,20 @@ int run_pubkey() {
 }
 
 int run_show(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
-  const std::vector<std::string> names =
-      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
   const bool color = !json && color_wanted();
-  nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
-  std::string text;
-  int status = 0;
-  for (const std::string& name : names) {
-    try {
-      const InterfaceState state = query(globals, name);
-      const auto now = WallClock::now();
-      if (json) {
-        interfaces.push_back(interface_json(name, state, now));
-      } else {
-        if (!text.empty()) text.push_back('\n');
-        text.append(show_text(name, state, color, now));
-      }
-    } catch (const CtlError& e) {
-      // With one interface named, its error is the answer; with several, the others still show.
-      if (ifname) throw;
-      report(e.what());
-      status = 1;
-    }
-  }
-  print(json ? show_document(std::move(interfaces)).dump(2).append("\n") : text);
-  return status;
+  return report_interfaces(
+      globals, ifname, json,
+      [&](const std::string& name) { return interface_json(name, query(globals, name), WallClock::now()); },
+      [&](const std::string& name) { return show_text(name, query(globals, name), color, WallClock::now()); });
 }
 
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
-  const std::vector<std::string> names =
-      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
-  nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
-  std::string text;
-  int status = 0;
-  for (const std::string& name : names) {
-    try {
-      const InterfaceStats stats = parse_stats_answer(UapiClient(globals.control_dir, name).stats());
-      if (json) {
-        interfaces.push_back(stats_json(name, stats));
-      } else {
-        if (!text.empty()) text.push_back('\n');
-        text.append(stats_text(name, stats));
-      }
-    } catch (const CtlError& e) {
-      if (ifname) throw;
-      report(e.what());
-      status = 1;
-    }
-  }
-  print(json ? show_document(std::move(interfaces)).dump(2).append("\n") : text);
-  return status;
+  const auto stats_of = [&](const std::string& name) {
+    return parse_stats_answer(UapiClient(globals.control_dir, name).stats());
+  };
+  return report_interfaces(
+      globals, ifname, json, [&](const std::string& name) { return stats_json(name, stats_of(name)); },
+      [&](const std::string& name) { return stats_text(name, stats_of(name)); });
 }
 
 int run_status(const Globals& globals) {
