@@ -65,6 +65,18 @@ std::uint16_t bound_port(int fd) {
                                     : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
+// Makes `info` the one control message of `message`, in `buffer` (CMSG_SPACE(sizeof info) bytes).
+template <class Info>
+void attach_control(msghdr& message, std::uint8_t* buffer, int level, int type, const Info& info) {
+  message.msg_control = buffer;
+  message.msg_controllen = CMSG_SPACE(sizeof info);
+  cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
+  cmsg->cmsg_level = level;
+  cmsg->cmsg_type = type;
+  cmsg->cmsg_len = CMSG_LEN(sizeof info);
+  std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+}
+
 int apply_mark(int fd, std::uint32_t mark) {
   if (fd < 0) return 0;
   return ::setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) == 0 ? 0 : -errno;
@@ -139,25 +151,15 @@ int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
   // own choice may differ, and the peer's NAT or firewall would drop the reply.
   alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
   if (to.local && to.local->is_v4() == v4) {
-    message.msg_control = control.data();
-    cmsghdr* cmsg = reinterpret_cast<cmsghdr*>(control.data());
     const auto local = to.local->bytes();
     if (v4) {
       in_pktinfo info{};
       std::memcpy(&info.ipi_spec_dst, local.data(), 4);
-      cmsg->cmsg_level = IPPROTO_IP;
-      cmsg->cmsg_type = IP_PKTINFO;
-      cmsg->cmsg_len = CMSG_LEN(sizeof info);
-      std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
-      message.msg_controllen = CMSG_SPACE(sizeof info);
+      attach_control(message, control.data(), IPPROTO_IP, IP_PKTINFO, info);
     } else {
       in6_pktinfo info{};
       std::memcpy(&info.ipi6_addr, local.data(), 16);
-      cmsg->cmsg_level = IPPROTO_IPV6;
-      cmsg->cmsg_type = IPV6_PKTINFO;
-      cmsg->cmsg_len = CMSG_LEN(sizeof info);
-      std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
-      message.msg_controllen = CMSG_SPACE(sizeof info);
+      attach_control(message, control.data(), IPPROTO_IPV6, IPV6_PKTINFO, info);
     }
   }
   return ::sendmsg(fd, &message, 0) >= 0 ? 0 : -errno;
