@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <limits>
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
 #include "tunnel/ip_address.hpp"
+#include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -43,13 +43,12 @@ std::vector<std::string_view> split_list(std::string_view value) {
 
 template <class Unsigned>
 Unsigned parse_number(std::string_view value, int base = 10) {
-  Unsigned number = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number, base);
-  if (value.empty() || error != std::errc{} || end != value.data() + value.size()) {
+  const auto number = tunnel::parse_unsigned<Unsigned>(value, base);
+  if (!number) {
     throw std::invalid_argument(
         std::string("not a number from 0 to ").append(std::to_string(std::numeric_limits<Unsigned>::max())));
   }
-  return number;
+  return *number;
 }
 
 // Checked, then kept as written: the TOML loader resolves host names when the daemon starts.

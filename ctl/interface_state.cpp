@@ -1,26 +1,25 @@
 #include "ctl/interface_state.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "ctl/error.hpp"
+#include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
 namespace {
 
 template <class Unsigned>
 Unsigned parse_number(std::string_view value) {
-  Unsigned number = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-  if (value.empty() || error != std::errc{} || end != value.data() + value.size()) {
+  const auto number = tunnel::parse_unsigned<Unsigned>(value);
+  if (!number) {
     throw std::invalid_argument(
         std::string("expected a number from 0 to ").append(std::to_string(std::numeric_limits<Unsigned>::max())));
   }
-  return number;
+  return *number;
 }
 
 }  // namespace

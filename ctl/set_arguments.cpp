@@ -1,7 +1,6 @@
 #include "ctl/set_arguments.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 #include <system_error>
 
@@ -10,6 +9,7 @@
 #include "ctl/secret_text.hpp"
 #include "daemon/resolve_endpoint.hpp"
 #include "daemon/small_file.hpp"
+#include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -32,15 +32,14 @@ std::string_view trim(std::string_view text) {
 
 template <class Unsigned>
 Unsigned parse_unsigned(std::string_view word, std::string_view what, int base = 10) {
-  Unsigned value = 0;
-  const auto [end, error] = std::from_chars(word.data(), word.data() + word.size(), value, base);
-  if (word.empty() || error != std::errc{} || end != word.data() + word.size()) {
+  const auto value = tunnel::parse_unsigned<Unsigned>(word, base);
+  if (!value) {
     std::string message(what);
     message.append(": ").append(in_quotes(word)).append(" is not a number from 0 to ");
     message.append(std::to_string(std::numeric_limits<Unsigned>::max()));
     throw CtlError(message);
   }
-  return value;
+  return *value;
 }
 
 // "off" or a number, in hex with 0x, as wg takes it.

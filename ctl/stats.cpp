@@ -1,21 +1,20 @@
 #include "ctl/stats.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
+#include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
 namespace {
 
 std::uint64_t parse_counter(std::string_view value, std::size_t line) {
-  std::uint64_t number = 0;
-  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
-  if (value.empty() || error != std::errc{} || end != value.data() + value.size()) {
+  const auto number = tunnel::parse_unsigned<std::uint64_t>(value);
+  if (!number) {
     throw CtlError(std::string("the daemon's stats answer has a bad number on line ").append(std::to_string(line)));
   }
-  return number;
+  return *number;
 }
 
 void append_rows(std::string& out, const Counters& counters) {

@@ -7,13 +7,13 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <string>
 
 #include "crypto/key_encoding.hpp"
 #include "daemon/log.hpp"
+#include "tunnel/parse_number.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -58,12 +58,9 @@ std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
         return std::nullopt;
       }
     } else if (key == "snaplen") {
-      std::uint32_t snaplen = 0;
-      const auto [ptr, error] = std::from_chars(value.data(), value.data() + value.size(), snaplen);
-      if (error != std::errc{} || ptr != value.data() + value.size() || snaplen == 0 || snaplen > kDefaultSnaplen) {
-        return std::nullopt;
-      }
-      filter.snaplen = snaplen;
+      const auto snaplen = tunnel::parse_unsigned<std::uint32_t>(value);
+      if (!snaplen || *snaplen == 0 || *snaplen > kDefaultSnaplen) return std::nullopt;
+      filter.snaplen = *snaplen;
     } else {
       return std::nullopt;
     }

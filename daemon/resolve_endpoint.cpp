@@ -1,4 +1,5 @@
 #include "daemon/resolve_endpoint.hpp"
+#include "tunnel/parse_number.hpp"
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -6,7 +7,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -25,13 +25,9 @@ bool all_of_chars(std::string_view text, std::string_view allowed) {
 }
 
 std::uint16_t parse_port(std::string_view text, std::string_view port) {
-  unsigned value = 0;
-  // Digits only: from_chars alone would accept "51820x" by stopping early.
-  if (port.empty() || !all_of_chars(port, "0123456789") ||
-      std::from_chars(port.data(), port.data() + port.size(), value).ec != std::errc{} || value == 0 || value > 65535) {
-    fail(text, "port must be a number from 1 to 65535");
-  }
-  return static_cast<std::uint16_t>(value);
+  const auto value = tunnel::parse_unsigned<std::uint16_t>(port);
+  if (!value || *value == 0) fail(text, "port must be a number from 1 to 65535");
+  return *value;
 }
 
 std::optional<tunnel::IpAddress> parse_numeric(std::string_view host) {

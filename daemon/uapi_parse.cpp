@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <limits>
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
+#include "tunnel/parse_number.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -17,16 +17,12 @@ namespace {
 
 template <class Unsigned>
 Unsigned parse_decimal(std::string_view value) {
-  constexpr std::uint64_t kMax = std::numeric_limits<Unsigned>::max();
-  std::uint64_t number = 0;
-  // Digits only: from_chars alone would accept "51820x" by stopping early.
-  const bool digits =
-      !value.empty() && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::from_chars(value.data(), value.data() + value.size(), number).ec != std::errc{} ||
-      number > kMax) {
-    throw std::invalid_argument("expected a number from 0 to " + std::to_string(kMax));
+  const auto number = tunnel::parse_unsigned<Unsigned>(value);
+  if (!number) {
+    throw std::invalid_argument("expected a number from 0 to " +
+                                std::to_string(std::uint64_t{std::numeric_limits<Unsigned>::max()}));
   }
-  return static_cast<Unsigned>(number);
+  return *number;
 }
 
 void expect_true(std::string_view value) {
