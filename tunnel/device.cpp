@@ -419,7 +419,7 @@ bool Device::try_send_now(Peer& peer, std::span<const std::uint8_t> packet, Inst
   peer.timers_.authenticated_packet_sent();
   if (!packet.empty()) {
     ++peer.counters_.tx_packets;
-    peer.timers_.data_sent(now, rekey_jitter());
+    peer.timers_.data_sent(now, rekey_jitter);
   }
   return true;
 }

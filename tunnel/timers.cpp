@@ -24,10 +24,6 @@ void PeerTimers::handshake_complete() noexcept {
 
 void PeerTimers::session_derived(Instant now) noexcept { zero_key_material_ = now + kZeroKeyMaterialAfter; }
 
-void PeerTimers::data_sent(Instant now, Duration jitter) noexcept {
-  if (!new_handshake_) new_handshake_ = now + kKeepaliveTimeout + kRekeyTimeout + jitter;
-}
-
 void PeerTimers::data_received(Instant now) noexcept {
   if (!send_keepalive_) {
     send_keepalive_ = now + kKeepaliveTimeout;

@@ -29,7 +29,12 @@ class PeerTimers {
   void handshake_initiated(Instant now, Duration jitter) noexcept;
   void handshake_complete() noexcept;
   void session_derived(Instant now) noexcept;
-  void data_sent(Instant now, Duration jitter) noexcept;
+  // `draw_jitter()` gives such a delay. This runs for every data packet sent, so it is drawn only
+  // when the timer is armed.
+  template <class DrawJitter>
+  void data_sent(Instant now, DrawJitter&& draw_jitter) {
+    if (!new_handshake_) new_handshake_ = now + kKeepaliveTimeout + kRekeyTimeout + draw_jitter();
+  }
   void data_received(Instant now) noexcept;
   void authenticated_packet_sent() noexcept;
   void authenticated_packet_received() noexcept;
