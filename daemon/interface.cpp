@@ -135,10 +135,7 @@ void Interface::on_tun_readable() {
     const long n = tun_.read(buffer_);
     if (n == 0) return;
     if (n < 0) {
-      if (!tun_.exists()) {
-        Log::info("TUN device was removed; exiting");
-        stop();
-      } else if (n != -EINTR) {
+      if (!stop_if_tun_removed() && n != -EINTR) {
         Log::warning("reading from TUN device failed: {}", std::strerror(static_cast<int>(-n)));
       }
       return;
@@ -192,18 +189,21 @@ void Interface::on_tick() {
   // `ip link del` gives no event on the TUN descriptor, and `ip link set mtu` none either:
   // look once a second.
   if (++ticks_ % 10 == 0) {
-    if (!tun_.exists()) {
-      Log::info("TUN device was removed; exiting");
-      stop();
-      return;
-    }
+    if (stop_if_tun_removed()) return;
     if (const unsigned mtu = tun_.mtu(); mtu != 0) device_.set_mtu(mtu);
   }
-  if (t - last_report_ >= kDropReportInterval) report_drops();
+  if (t - last_report_ >= kDropReportInterval) report_drops(t);
+}
+
+bool Interface::stop_if_tun_removed() {
+  if (tun_.exists()) return false;
+  Log::info("TUN device was removed; exiting");
+  stop();
+  return true;
 }
 
 // One summary line per interval instead of a line per bad datagram, so a flood cannot flood the log.
-void Interface::report_drops() {
+void Interface::report_drops(tunnel::Instant at) {
   const tunnel::DeviceCounters& c = device_.counters();
   if (udp_send_errors_ + tun_write_errors_ > 0) {
     Log::warning("in the last {} s: {} datagrams could not be sent, {} packets could not be written to the TUN device",
@@ -226,7 +226,7 @@ void Interface::report_drops() {
         c.malformed_inner - reported_.malformed_inner, c.allowed_ips_mismatch - reported_.allowed_ips_mismatch);
   }
   reported_ = c;
-  last_report_ = now();
+  last_report_ = at;
 }
 
 void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {

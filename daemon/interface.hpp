@@ -60,7 +60,9 @@ class Interface final : public tunnel::Sink, public UapiTarget {
   void watch_sockets();
   void unwatch_sockets();
   [[nodiscard]] bool under_load(tunnel::Instant now);
-  void report_drops();
+  void report_drops(tunnel::Instant at);
+  // True (and the loop stopped) once `ip link del` removed the device: how wg-quick stops us.
+  bool stop_if_tun_removed();
 
   std::string ifname_;
   EventLoop loop_;
