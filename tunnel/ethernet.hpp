@@ -1,0 +1,50 @@
+// Ethernet II headers and MAC addresses, as far as an L2 segment needs them: where a frame goes,
+// where it came from, and whether it is for everyone (broadcast and multicast).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace sluice::tunnel {
+
+inline constexpr std::size_t kEthernetHeaderSize = 14;
+
+struct MacAddress {
+  std::array<std::uint8_t, 6> bytes{};
+
+  // "52:54:00:12:34:56" (or with '-'), either case; nullopt for anything else.
+  [[nodiscard]] static std::optional<MacAddress> parse(std::string_view text) noexcept;
+  // Lower case, colon separated.
+  [[nodiscard]] std::string to_string() const;
+  // The group bit: broadcast and multicast, which go to every peer of the segment.
+  [[nodiscard]] bool is_group() const noexcept { return (bytes[0] & 1u) != 0; }
+
+  bool operator==(const MacAddress&) const = default;
+  auto operator<=>(const MacAddress&) const = default;
+};
+
+struct EthernetHeader {
+  MacAddress destination;
+  MacAddress source;
+  std::uint16_t ethertype = 0;
+};
+
+// nullopt when the frame is shorter than the 14-byte header.
+[[nodiscard]] std::optional<EthernetHeader> parse_ethernet(std::span<const std::uint8_t> frame) noexcept;
+
+}  // namespace sluice::tunnel
+
+template <>
+struct std::hash<sluice::tunnel::MacAddress> {
+  std::size_t operator()(const sluice::tunnel::MacAddress& mac) const noexcept {
+    std::uint64_t value = 0;
+    for (const std::uint8_t byte : mac.bytes) value = value << 8 | byte;
+    return std::hash<std::uint64_t>{}(value);
+  }
+};

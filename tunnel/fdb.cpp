@@ -1,0 +1,60 @@
+#include "tunnel/fdb.hpp"
+
+#include <algorithm>
+
+namespace sluice::tunnel {
+
+Fdb::Fdb(std::chrono::seconds aging, std::size_t capacity) : aging_(aging), capacity_(capacity) {}
+
+void Fdb::add_static(const MacAddress& mac, const crypto::PublicKey& peer) {
+  const auto found = table_.find(mac);
+  if (found != table_.end() && !found->second.is_static) --learned_;
+  table_.insert_or_assign(mac, Entry{mac, peer, true, {}});
+}
+
+bool Fdb::learn(const MacAddress& mac, const crypto::PublicKey& peer, Instant now) {
+  if (mac.is_group()) return true;
+  const auto found = table_.find(mac);
+  if (found != table_.end()) {
+    if (!found->second.is_static) {
+      found->second.peer = peer;
+      found->second.last_seen = now;
+    }
+    return true;
+  }
+  if (learned_ >= capacity_) return false;
+  table_.emplace(mac, Entry{mac, peer, false, now});
+  ++learned_;
+  return true;
+}
+
+const crypto::PublicKey* Fdb::lookup(const MacAddress& mac, Instant now) const noexcept {
+  const auto found = table_.find(mac);
+  if (found == table_.end() || expired(found->second, now)) return nullptr;
+  return &found->second.peer;
+}
+
+void Fdb::forget_learned(const MacAddress& mac) noexcept {
+  const auto found = table_.find(mac);
+  if (found == table_.end() || found->second.is_static) return;
+  table_.erase(found);
+  --learned_;
+}
+
+void Fdb::expire(Instant now) {
+  learned_ -= std::erase_if(table_, [&](const auto& item) { return expired(item.second, now); });
+}
+
+std::vector<Fdb::Entry> Fdb::entries() const {
+  std::vector<Entry> out;
+  out.reserve(table_.size());
+  for (const auto& [mac, entry] : table_) out.push_back(entry);
+  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.mac < b.mac; });
+  return out;
+}
+
+bool Fdb::expired(const Entry& entry, Instant now) const noexcept {
+  return !entry.is_static && now - entry.last_seen >= aging_;
+}
+
+}  // namespace sluice::tunnel
