@@ -21,7 +21,6 @@ TomlInterface export_config(std::string_view ifname, const InterfaceState& state
   if (state.fwmark != 0) config.fwmark = state.fwmark;
   for (const tunnel::IpPrefix& address : link.addresses) config.addresses.push_back(address.to_string());
   config.mtu = link.mtu;
-  if (link.tap) config.mode = "tap";
   // Routes live in the kernel's tables, not in the daemon; which ones the config asked for
   // cannot be told apart from routes added by hand.
   config.routes_note =

@@ -2,7 +2,6 @@
 
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -63,13 +62,11 @@ LinkInfo read_link_info(const std::string& ifname) {
   ifreq request{};
   std::strncpy(request.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
   const bool got_mtu = ::ioctl(fd, SIOCGIFMTU, &request) == 0;
-  if (got_mtu) info.mtu = static_cast<unsigned>(request.ifr_mtu);
-  const bool got_type = got_mtu && ::ioctl(fd, SIOCGIFHWADDR, &request) == 0;
   const int error = errno;
   ::close(fd);
   errno = error;
-  if (!got_type) throw CtlError(failure(ifname, "cannot read the interface's MTU and type"));
-  info.tap = request.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+  if (!got_mtu) throw CtlError(failure(ifname, "cannot read the interface's MTU"));
+  info.mtu = static_cast<unsigned>(request.ifr_mtu);
   return info;
 }
 

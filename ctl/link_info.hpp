@@ -1,5 +1,5 @@
-// What the control protocol does not carry but `export` needs: the interface's addresses, MTU
-// and mode, read from the kernel in the current network namespace.
+// What the control protocol does not carry but `export` needs: the interface's addresses and MTU,
+// read from the kernel in the current network namespace.
 #pragma once
 
 #include <string>
@@ -12,7 +12,6 @@ namespace sluice::ctl {
 struct LinkInfo {
   std::vector<tunnel::IpPrefix> addresses;  // host bits kept ("10.0.0.1/24"); no IPv6 link-local
   unsigned mtu = 0;
-  bool tap = false;  // an Ethernet (TAP) device rather than a TUN device
 };
 
 // Throws CtlError ("no such interface in this network namespace") when `ifname` is not here.

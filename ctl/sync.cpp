@@ -86,12 +86,6 @@ std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& want
                         .append(", the interface ")
                         .append(std::to_string(link.mtu)));
   }
-  if ((wanted.mode == daemon::InterfaceMode::tap) != link.tap) {
-    notes.push_back(std::string("mode: the file has ")
-                        .append(link.tap ? "tun" : "tap")
-                        .append(", the interface ")
-                        .append(link.tap ? "tap" : "tun"));
-  }
   return notes;
 }
 

@@ -21,7 +21,7 @@ namespace sluice::ctl {
 [[nodiscard]] std::vector<tunnel::IpPrefix> routes_to_add(const daemon::InterfaceSettings& wanted,
                                                           const InterfaceState& running);
 
-// One line for each setting the control protocol cannot change (addresses, MTU, mode) that
+// One line for each setting the control protocol cannot change (addresses, MTU) that
 // differs between the file and the interface: reload leaves those as they are.
 [[nodiscard]] std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& wanted, const LinkInfo& link);
 

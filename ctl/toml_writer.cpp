@@ -81,7 +81,6 @@ SecretText write_toml(const TomlInterface& config) {
   }
   if (!config.addresses.empty()) append_list(out, "address", config.addresses);
   if (config.mtu) out.append("mtu = ").append(std::to_string(*config.mtu)).push_back('\n');
-  if (config.mode) out.append("mode = ").append(toml_string(*config.mode)).push_back('\n');
   if (config.routes_note) out.append("# ").append(*config.routes_note).push_back('\n');
   if (config.routes) out.append("routes = ").append(*config.routes ? "true" : "false").push_back('\n');
 

@@ -29,7 +29,6 @@ struct TomlInterface {
   std::optional<std::uint32_t> fwmark;
   std::vector<std::string> addresses;
   std::optional<unsigned> mtu;
-  std::optional<std::string> mode;  // "tun" or "tap"
   std::optional<bool> routes;
   std::optional<std::string> routes_note;  // a comment line above `routes`
   std::vector<TomlPeer> peers;

@@ -16,6 +16,8 @@
 #include "crypto/x25519.hpp"
 #include "daemon/resolve_endpoint.hpp"
 #include "daemon/small_file.hpp"
+#include "daemon/tun_device.hpp"
+#include "tunnel/vxlan.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -213,11 +215,16 @@ class Reader {
   fs::path origin_;
 };
 
-InterfaceMode read_mode(const Reader& reader, const toml::node& node) {
+// `mode = "tun"` is accepted for older files; it is the only mode of the interface itself.
+void check_mode(const Reader& reader, const toml::node& node) {
   const std::string& mode = reader.string(node, "interface.mode");
-  if (mode == "tun") return InterfaceMode::tun;
-  if (mode == "tap") return InterfaceMode::tap;
-  reader.fail(node, "interface.mode", "must be \"tun\" or \"tap\"");
+  if (mode == "tun") return;
+  if (mode == "tap") {
+    reader.fail(node, "interface.mode",
+                "the interface is always a TUN device; carry Ethernet with [[segment]] tables (TAP devices "
+                "bridged over VXLAN, see sluice.toml(5))");
+  }
+  reader.fail(node, "interface.mode", "must be \"tun\"");
 }
 
 InterfaceSettings read_interface(const Reader& reader, const toml::table& table) {
@@ -257,7 +264,7 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
     }
     settings.mtu = static_cast<unsigned>(mtu);
   }
-  if (const auto* node = table.get("mode")) settings.mode = read_mode(reader, *node);
+  if (const auto* node = table.get("mode")) check_mode(reader, *node);
   if (const auto* node = table.get("routes")) settings.routes = reader.boolean(*node, "interface.routes");
   if (const auto* node = table.get("metrics_listen")) {
     try {
@@ -347,14 +354,108 @@ std::vector<PeerSettings> read_peers(const Reader& reader, const toml::node& nod
   return peers;
 }
 
+// Interface names are checked here too, so a bad TAP or bridge name is reported with its line.
+void check_link_name(const Reader& reader, const toml::node& node, std::string_view key, const std::string& name) {
+  try {
+    validate_interface_name(name);
+  } catch (const std::invalid_argument& e) {
+    reader.fail(node, key, e.what());
+  }
+}
+
+std::vector<StaticFdbEntry> read_static_fdb(const Reader& reader, const toml::node& node, const std::string& prefix,
+                                            const std::vector<PeerSettings>& peers) {
+  const toml::array& list = reader.array(node, prefix + "fdb");
+  std::vector<StaticFdbEntry> entries;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string name = indexed(prefix + "fdb", i);
+    const toml::table& table = reader.table(list[i], name);
+    reader.reject_unknown_keys(table, name + ".", {"mac", "peer"});
+    const auto* mac_node = table.get("mac");
+    const auto* peer_node = table.get("peer");
+    if (mac_node == nullptr || peer_node == nullptr) reader.fail(table.source(), name, "needs both mac and peer");
+    StaticFdbEntry entry;
+    const auto mac = tunnel::MacAddress::parse(reader.string(*mac_node, name + ".mac"));
+    if (!mac) reader.fail(*mac_node, name + ".mac", "expected a MAC address such as \"52:54:00:12:34:56\"");
+    if (mac->is_group()) reader.fail(*mac_node, name + ".mac", "a broadcast or multicast address goes to every peer");
+    entry.mac = *mac;
+    reader.inline_key(*peer_node, name + ".peer", entry.peer.bytes);
+    if (std::none_of(peers.begin(), peers.end(), [&](const PeerSettings& p) { return p.public_key == entry.peer; })) {
+      reader.fail(*peer_node, name + ".peer", "is not the public key of any [[peer]]");
+    }
+    for (const auto& earlier : entries) {
+      if (earlier.mac == entry.mac) reader.fail(*mac_node, name + ".mac", entry.mac.to_string() + " is listed twice");
+    }
+    entries.push_back(entry);
+  }
+  return entries;
+}
+
+SegmentSettings read_segment(const Reader& reader, const toml::table& table, std::size_t index,
+                             const InterfaceSettings& interface) {
+  const std::string name = indexed("segment", index);
+  const std::string prefix = name + ".";
+  reader.reject_unknown_keys(table, prefix, {"vni", "tap", "bridge", "mtu", "local", "aging", "fdb"});
+  SegmentSettings segment;
+  const auto* vni_node = table.get("vni");
+  const auto* tap_node = table.get("tap");
+  if (vni_node == nullptr) reader.fail(table.source(), name, "missing vni");
+  if (tap_node == nullptr) reader.fail(table.source(), name, "missing tap (the TAP device's name)");
+  segment.vni = static_cast<std::uint32_t>(reader.integer(*vni_node, prefix + "vni", 0, tunnel::kMaxVni));
+  segment.tap = reader.string(*tap_node, prefix + "tap");
+  check_link_name(reader, *tap_node, prefix + "tap", segment.tap);
+  if (const auto* node = table.get("bridge")) {
+    segment.bridge = reader.string(*node, prefix + "bridge");
+    check_link_name(reader, *node, prefix + "bridge", *segment.bridge);
+  }
+  // 68 is the smallest MTU IPv4 allows (RFC 791).
+  if (const auto* node = table.get("mtu")) segment.mtu = static_cast<unsigned>(reader.integer(*node, prefix + "mtu", 68, 65535));
+  if (const auto* node = table.get("local")) {
+    try {
+      segment.local = tunnel::IpAddress::parse(reader.string(*node, prefix + "local"));
+    } catch (const std::invalid_argument& e) {
+      reader.fail(*node, prefix + "local", e.what());
+    }
+  } else if (!interface.addresses.empty()) {
+    segment.local = interface.addresses.front().address();
+  } else {
+    reader.fail(table.source(), name, "needs a tunnel address: set interface.address or " + prefix + "local");
+  }
+  if (const auto* node = table.get("aging")) {
+    // One day is far beyond any bridge's aging time; 0 would forget every address at once.
+    segment.aging = std::chrono::seconds(reader.integer(*node, prefix + "aging", 1, 86400));
+  }
+  if (const auto* node = table.get("fdb")) segment.fdb = read_static_fdb(reader, *node, prefix, interface.peers);
+  return segment;
+}
+
+std::vector<SegmentSettings> read_segments(const Reader& reader, const toml::node& node,
+                                           const InterfaceSettings& interface) {
+  if (node.is_table()) reader.fail(node, "segment", "write [[segment]] (double brackets), one table per segment");
+  const toml::array& list = reader.array(node, "segment");
+  std::vector<SegmentSettings> segments;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const toml::table& table = reader.table(list[i], indexed("segment", i));
+    SegmentSettings segment = read_segment(reader, table, i, interface);
+    for (std::size_t j = 0; j < segments.size(); ++j) {
+      const std::string other = indexed("segment", j);
+      if (segments[j].vni == segment.vni) reader.fail(*table.get("vni"), indexed("segment", i) + ".vni", "same VNI as " + other);
+      if (segments[j].tap == segment.tap) reader.fail(*table.get("tap"), indexed("segment", i) + ".tap", "same TAP as " + other);
+    }
+    segments.push_back(std::move(segment));
+  }
+  return segments;
+}
+
 InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
-  reader.reject_unknown_keys(root, "", {"interface", "peer"});
+  reader.reject_unknown_keys(root, "", {"interface", "peer", "segment"});
   const auto* interface_node = root.get("interface");
   if (interface_node == nullptr) reader.fail(root.source(), "interface", "missing [interface] table");
   InterfaceSettings settings = read_interface(reader, reader.table(*interface_node, "interface"));
   if (const auto* node = root.get("peer")) {
     settings.peers = read_peers(reader, *node, crypto::public_from_private(*settings.private_key));
   }
+  if (const auto* node = root.get("segment")) settings.segments = read_segments(reader, *node, settings);
   return settings;
 }
 

@@ -8,7 +8,7 @@
 //   fwmark = 0x1234                   # 0-4294967295, 0 = none (default)
 //   address = ["10.0.0.1/24", "fd00::1/64"]   # a bare address is a /32 or /128
 //   mtu = 1420                        # 576-65535; at least 1280 when an IPv6 address is set
-//   mode = "tun"                      # or "tap"
+//   mode = "tun"                      # the only mode; L2 goes through [[segment]] tables
 //   routes = true                     # route every peer's allowed_ips through the interface
 //   metrics_listen = "127.0.0.1:9586" # Prometheus metrics over HTTP; off by default
 //

@@ -72,6 +72,9 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
       }
     }
   }
+  if (!settings.segments.empty()) {
+    segments_ = std::make_unique<L2Segments>(ifname_, settings.segments, loop_, device_, *this, [this] { return now(); });
+  }
 
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();
   itimerspec spec{};
@@ -186,6 +189,7 @@ void Interface::on_tick() {
   if (::read(timer_.get(), &expirations, sizeof expirations) < 0) return;
   const tunnel::Instant t = now();
   device_.tick(t, *this);
+  if (segments_) segments_->tick(t);
   // `ip link del` gives no event on the TUN descriptor, and `ip link set mtu` none either:
   // look once a second.
   if (++ticks_ % 10 == 0) {
@@ -242,6 +246,7 @@ void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.active()) captures_.record(CaptureDirection::in, &peer, packet);
+  if (segments_ && segments_->deliver(peer, packet, now())) return;
   if (tun_.write(packet) != 0) ++tun_write_errors_;
 }
 
@@ -265,5 +270,9 @@ int Interface::set_fwmark(std::uint32_t mark) {
 }
 
 void Interface::persistent_keepalive_enabled(tunnel::Peer& peer) { device_.send_keepalive(peer, now(), *this); }
+
+std::vector<NamedCounter> Interface::extra_counters() const { return segments_ ? segments_->counters() : std::vector<NamedCounter>{}; }
+
+std::string Interface::serialize_fdb() const { return segments_ ? segments_->serialize_fdb(now()) : std::string(); }
 
 }  // namespace sluice::daemon

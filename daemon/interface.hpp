@@ -12,6 +12,7 @@
 #include "daemon/capture.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/l2_segments.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/settings.hpp"
 #include "daemon/tun_device.hpp"
@@ -51,6 +52,8 @@ class Interface final : public tunnel::Sink, public UapiTarget {
   int set_fwmark(std::uint32_t mark) override;
   [[nodiscard]] tunnel::Instant now() const override;
   void persistent_keepalive_enabled(tunnel::Peer& peer) override;
+  [[nodiscard]] std::vector<NamedCounter> extra_counters() const override;
+  [[nodiscard]] std::string serialize_fdb() const override;
 
  private:
   void on_tun_readable();
@@ -77,6 +80,7 @@ class Interface final : public tunnel::Sink, public UapiTarget {
   tunnel::Device device_;
   UniqueFd timer_;
   std::unique_ptr<MetricsServer> metrics_;  // only with metrics_listen
+  std::unique_ptr<L2Segments> segments_;    // only with [[segment]] tables
   std::vector<std::uint8_t> buffer_;
 
   // Handshake messages in the current one-second window, for the under-load judgement.

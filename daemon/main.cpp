@@ -90,9 +90,6 @@ int main(int argc, char** argv) {
       // A bad file is refused before anything exists. The settings hold keys: they live only
       // until the interface has applied them.
       const InterfaceSettings settings = config_path.empty() ? InterfaceSettings{} : load_config_file(config_path);
-      if (settings.mode == InterfaceMode::tap) {
-        throw std::runtime_error(config_path + ": mode = \"tap\" (L2) is not supported yet; use mode = \"tun\"");
-      }
       interface.emplace(options, settings);
     }
     if (!foreground && !env_says_foreground()) detach();

@@ -49,7 +49,7 @@ bool Rtnetlink::request(void* message, const std::string& what) {
   if (n < 0) throw_os_error(ifname_ + ": cannot " + what);
   if (mnl_cb_run(answer.data(), static_cast<size_t>(n), 1, mnl_socket_get_portid(socket.get()), nullptr, nullptr) <
       0) {
-    if (errno == EEXIST && header->nlmsg_type == RTM_NEWROUTE) return false;
+    if (errno == EEXIST && (header->nlmsg_type == RTM_NEWROUTE || header->nlmsg_type == RTM_NEWLINK)) return false;
     throw_os_error(ifname_ + ": cannot " + what);
   }
   return true;
@@ -112,6 +112,29 @@ bool Rtnetlink::add_route(const tunnel::IpPrefix& destination) {
   if (masked.cidr() > 0) mnl_attr_put(header, RTA_DST, bytes.size(), bytes.data());
   mnl_attr_put_u32(header, RTA_OIF, index());
   return request(header, "add route " + masked.to_string());
+}
+
+bool Rtnetlink::create_bridge() {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+  header->nlmsg_type = RTM_NEWLINK;
+  header->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  auto* link = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(header, sizeof(ifinfomsg)));
+  link->ifi_family = AF_UNSPEC;
+  mnl_attr_put_strz(header, IFLA_IFNAME, ifname_.c_str());
+  nlattr* info = mnl_attr_nest_start(header, IFLA_LINKINFO);
+  mnl_attr_put_strz(header, IFLA_INFO_KIND, "bridge");
+  mnl_attr_nest_end(header, info);
+  return request(header, "create bridge");
+}
+
+void Rtnetlink::set_master(const std::string& master) {
+  const unsigned master_index = ::if_nametoindex(master.c_str());
+  if (master_index == 0) throw_os_error(ifname_ + ": cannot add to bridge " + master);
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  link_message(buffer.data());
+  mnl_attr_put_u32(reinterpret_cast<nlmsghdr*>(buffer.data()), IFLA_MASTER, master_index);
+  request(buffer.data(), "add to bridge " + master);
 }
 
 }  // namespace sluice::daemon

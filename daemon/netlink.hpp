@@ -22,12 +22,16 @@ class Rtnetlink {
   // A route for `destination` (host bits cleared) through the interface. Returns false, and
   // changes nothing, if a route to that prefix exists already.
   bool add_route(const tunnel::IpPrefix& destination);
+  // Creates a Linux bridge of this name; false, and nothing changed, if a link of that name exists.
+  bool create_bridge();
+  // Enslaves the interface to the bridge (or other master) `master`.
+  void set_master(const std::string& master);
 
  private:
   [[nodiscard]] unsigned index() const;
   // Starts an RTM_NEWLINK request for this interface in `buffer`.
   ifinfomsg* link_message(void* buffer);
-  // False when the kernel answered EEXIST to a new route.
+  // False when the kernel answered EEXIST to a new route or link.
   bool request(void* message, const std::string& what);
 
   std::string ifname_;

@@ -2,12 +2,14 @@
 // request: plain values, validated on the way in, applied to the running daemon afterwards.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "crypto/memory.hpp"
+#include "tunnel/ethernet.hpp"
 #include "tunnel/endpoint.hpp"
 #include "tunnel/ip_address.hpp"
 
@@ -21,7 +23,24 @@ struct PeerSettings {
   std::uint16_t persistent_keepalive = 0;     // seconds, 0 = off
 };
 
-enum class InterfaceMode : std::uint8_t { tun, tap };
+// A static forwarding entry of a segment: frames to `mac` go to `peer` only.
+struct StaticFdbEntry {
+  tunnel::MacAddress mac;
+  crypto::PublicKey peer;
+};
+
+// One L2 segment ([[segment]]): a TAP device whose frames travel as VXLAN with this VNI.
+struct SegmentSettings {
+  std::uint32_t vni = 0;
+  std::string tap;                    // the TAP device's name
+  std::optional<std::string> bridge;  // enslave the TAP to this bridge, created if missing
+  std::optional<unsigned> mtu;        // default: what fits the tunnel MTU unfragmented
+  // Our tunnel address, the VXLAN source: `local`, or else the first interface address (the
+  // config reader fills it in; a segment without one is refused).
+  std::optional<tunnel::IpAddress> local;
+  std::chrono::seconds aging{300};
+  std::vector<StaticFdbEntry> fdb;
+};
 
 struct InterfaceSettings {
   std::optional<crypto::PrivateKey> private_key;
@@ -30,12 +49,12 @@ struct InterfaceSettings {
   // Addresses of the interface itself, with their prefix length (host bits kept: "10.0.0.1/24").
   std::vector<tunnel::IpPrefix> addresses;
   std::optional<unsigned> mtu;
-  InterfaceMode mode = InterfaceMode::tun;
   // Install a route to every peer's allowed IPs through the interface.
   bool routes = false;
   // Where to serve Prometheus metrics over HTTP; none by default.
   std::optional<tunnel::Endpoint> metrics_listen;
   std::vector<PeerSettings> peers;
+  std::vector<SegmentSettings> segments;
 };
 
 }  // namespace sluice::daemon

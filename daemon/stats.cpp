@@ -51,9 +51,10 @@ std::vector<NamedCounter> peer_counters(const tunnel::PeerCounters& p) {
           {"dropped_no_endpoint", p.dropped_no_endpoint}};
 }
 
-std::string serialize_stats(const tunnel::Device& device) {
+std::string serialize_stats(const tunnel::Device& device, const std::vector<NamedCounter>& extra) {
   std::string out;
   for (const auto& [name, value] : device_counters(device.counters())) append_counter(out, name, value);
+  for (const auto& [name, value] : extra) append_counter(out, name, value);
   for (const auto& owned : device.peers()) {
     const tunnel::Peer& peer = *owned;
     out.append("public_key=").append(crypto::encode_hex_key(peer.public_key().span())).push_back('\n');

@@ -32,7 +32,12 @@ std::string handle_request(std::string_view request, UapiTarget& target) {
   }
   // Our own request; `wg` never sends it, and get=1 stays exactly what wg expects.
   if (request == "stats=1\n\n") {
-    std::string answer = serialize_stats(target.device());
+    std::string answer = serialize_stats(target.device(), target.extra_counters());
+    answer.append(get_status(0));
+    return answer;
+  }
+  if (request == "fdb=1\n\n") {
+    std::string answer = target.serialize_fdb();
     answer.append(get_status(0));
     return answer;
   }
@@ -45,7 +50,7 @@ std::string handle_request(std::string_view request, UapiTarget& target) {
     return set_status(apply_set_request(*parsed.request, target));
   }
   // wireguard-go hangs up here; an answer tells a hand-written client what went wrong.
-  Log::warning("control: refused a request that is neither get=1, set=1 nor stats=1");
+  Log::warning("control: refused a request that is neither get=1, set=1, stats=1 nor fdb=1");
   return set_status(EINVAL);
 }
 

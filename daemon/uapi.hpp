@@ -14,6 +14,7 @@
 
 #include "crypto/memory.hpp"
 #include "daemon/settings.hpp"
+#include "daemon/stats.hpp"
 #include "tunnel/constants.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/endpoint.hpp"
@@ -76,6 +77,11 @@ class UapiTarget {
   // (from 0): the daemon sends that peer a keepalive at once, as the kernel does, so a NAT
   // mapping is opened without waiting for traffic.
   virtual void persistent_keepalive_enabled(tunnel::Peer& peer) = 0;
+
+  // Interface counters beyond the core's (the L2 segments' l2_*), for stats=1.
+  [[nodiscard]] virtual std::vector<NamedCounter> extra_counters() const { return {}; }
+  // The key=value lines of an fdb=1 answer: the L2 segments and their forwarding tables (none: empty).
+  [[nodiscard]] virtual std::string serialize_fdb() const { return {}; }
 };
 
 // `body` is what follows the "set=1\n" line: key=value lines, then the empty line that ends the
@@ -96,7 +102,9 @@ class UapiTarget {
 [[nodiscard]] std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port,
                                         std::uint32_t fwmark);
 
-// One whole request, "get=1\n\n", "set=1\n...\n\n" or our own "stats=1\n\n" (daemon/stats.hpp),
+// One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp) or
+// "fdb=1\n\n" (daemon/l2_segments.hpp: per segment vni=, tap=, bridge=, local=, mtu=, aging=, its
+// counters, peer= and peer_address= per member, then per FDB entry mac=, public_key=, static=, age=),
 // to its whole answer ending in "errno=N\n\n".
 // Refused set requests are logged (without values).
 [[nodiscard]] std::string handle_request(std::string_view request, UapiTarget& target);

@@ -95,10 +95,9 @@ BOOST_AUTO_TEST_CASE(link_changes_reload_cannot_make_are_named) {
   link.mtu = 1420;
   BOOST_TEST(ctl::unapplied_changes(wanted(), link).empty());
   const std::vector<std::string> notes =
-      ctl::unapplied_changes(wanted("mtu = 1400\nmode = \"tap\"\n"), ctl::LinkInfo{});
+      ctl::unapplied_changes(wanted("mtu = 1400\n"), ctl::LinkInfo{});
   const std::vector<std::string> expected{"address: the file has 10.0.0.1/16, the interface none",
-                                          "mtu: the file has 1400, the interface 0",
-                                          "mode: the file has tap, the interface tun"};
+                                          "mtu: the file has 1400, the interface 0"};
   BOOST_TEST(notes == expected, boost::test_tools::per_element());
 }
 
@@ -113,7 +112,6 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
   BOOST_TEST(settings.fwmark == 16u);
   BOOST_TEST((settings.addresses == link.addresses));
   BOOST_TEST(settings.mtu.value_or(0) == 1380u);
-  BOOST_TEST((settings.mode == daemon::InterfaceMode::tun));
   BOOST_TEST_REQUIRE(settings.peers.size() == 2u);
   BOOST_TEST(b64(settings.peers[0].public_key) == kPeer1);
   BOOST_TEST(crypto::encode_base64_key(settings.peers[0].preshared_key.value().span()) == kPreshared);
@@ -124,7 +122,6 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
 
 BOOST_AUTO_TEST_CASE(export_without_keys_prints_no_secret) {
   ctl::LinkInfo link;
-  link.tap = true;
   const std::string toml = ctl::write_toml(ctl::export_config("wg0", running(), link, false)).str();
   BOOST_TEST(toml.find(kPrivate) == std::string::npos, toml);
   BOOST_TEST(toml.find(kPreshared) == std::string::npos, toml);
@@ -132,7 +129,6 @@ BOOST_AUTO_TEST_CASE(export_without_keys_prints_no_secret) {
   BOOST_TEST(
       toml.find("# private_key is not printed: `sluicectl export --show-keys wg0` prints it") != std::string::npos,
       toml);
-  BOOST_TEST(toml.find("mode = \"tap\"") != std::string::npos, toml);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -16,7 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using sluice::daemon::ConfigError;
-using sluice::daemon::InterfaceMode;
 using sluice::daemon::InterfaceSettings;
 using sluice::daemon::load_config_file;
 using sluice::daemon::parse_config;
@@ -106,7 +105,7 @@ private_key = "@PRIV@"
 [peers]
 public_key = "@PUB1@"
 )",
-     4, "peers", "unknown key (allowed here: interface, peer)"},
+     4, "peers", "unknown key (allowed here: interface, peer, segment)"},
     {"unknown key in [interface]", R"([interface]
 private_key = "@PRIV@"
 listen_prot = 51820
@@ -212,7 +211,77 @@ mtu = 1000
 private_key = "@PRIV@"
 mode = "bogus"
 )",
-     3, "interface.mode", "must be \"tun\" or \"tap\""},
+     3, "interface.mode", "must be \"tun\""},
+    {"tap mode", R"([interface]
+private_key = "@PRIV@"
+mode = "tap"
+)",
+     3, "interface.mode", "carry Ethernet with [[segment]] tables"},
+    {"segment without vni", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+tap = "sl100"
+)",
+     4, "segment[0]", "missing vni"},
+    {"segment vni too large", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 16777216
+tap = "sl100"
+)",
+     5, "segment[0].vni", "out of range (0-16777215)"},
+    {"segment bad tap name", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "a/b"
+)",
+     6, "segment[0].tap", "not a valid interface name"},
+    {"segment without an address", R"([interface]
+private_key = "@PRIV@"
+[[segment]]
+vni = 100
+tap = "sl100"
+)",
+     3, "segment[0]", "needs a tunnel address"},
+    {"segment same vni twice", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+[[segment]]
+vni = 100
+tap = "sl101"
+)",
+     8, "segment[1].vni", "same VNI as segment[0]"},
+    {"segment static entry for an unknown peer", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+fdb = [{ mac = "52:54:00:00:00:01", peer = "@PUB1@" }]
+)",
+     7, "segment[0].fdb[0].peer", "is not the public key of any [[peer]]"},
+    {"segment static entry with a bad MAC", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+fdb = [{ mac = "52:54:00:00:01", peer = "@PUB1@" }]
+)",
+     7, "segment[0].fdb[0].mac", "expected a MAC address"},
+    {"segment as a single table", R"([interface]
+private_key = "@PRIV@"
+[segment]
+vni = 100
+)",
+     3, "segment", "write [[segment]]"},
     {"routes not a boolean", R"([interface]
 private_key = "@PRIV@"
 routes = "yes"
@@ -499,7 +568,6 @@ allowed_ips = []
   BOOST_TEST(settings.addresses[1].to_string() == "fd00::1/64");
   BOOST_TEST(settings.addresses[2].to_string() == "192.168.7.9/32");
   BOOST_TEST((settings.mtu == 1420u));
-  BOOST_TEST((settings.mode == InterfaceMode::tun));
   BOOST_TEST(settings.routes);
 
   BOOST_TEST_REQUIRE(settings.peers.size() == 3u);
@@ -536,17 +604,58 @@ BOOST_AUTO_TEST_CASE(defaults) {
   BOOST_TEST(settings.fwmark == 0u);
   BOOST_TEST(settings.addresses.empty());
   BOOST_TEST(!settings.mtu.has_value());
-  BOOST_TEST((settings.mode == InterfaceMode::tun));
   BOOST_TEST(!settings.routes);
   BOOST_TEST(settings.peers.empty());
 }
 
-BOOST_AUTO_TEST_CASE(tap_mode_and_small_ipv4_mtu) {
+BOOST_AUTO_TEST_CASE(small_ipv4_mtu) {
   const InterfaceSettings settings = parse_config(
-      expand("[interface]\nprivate_key = \"@PRIV@\"\nmode = \"tap\"\naddress = [\"10.0.0.1/24\"]\nmtu = 576\n"),
+      expand("[interface]\nprivate_key = \"@PRIV@\"\naddress = [\"10.0.0.1/24\"]\nmtu = 576\n"),
       "wg0.toml");
-  BOOST_TEST((settings.mode == InterfaceMode::tap));
   BOOST_TEST((settings.mtu == 576u));
+}
+
+BOOST_AUTO_TEST_CASE(segments) {
+  const InterfaceSettings settings = parse_config(expand(R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+
+[[peer]]
+public_key = "@PUB1@"
+allowed_ips = ["10.0.0.2/32"]
+
+[[segment]]
+vni = 100
+tap = "sl100"
+bridge = "br100"
+
+[[segment]]
+vni = 200
+tap = "sl200"
+mtu = 1300
+local = "fd00::1"
+aging = 60
+[[segment.fdb]]
+mac = "52:54:00:AA:00:01"
+peer = "@PUB1@"
+)"),
+                                                  "wg0.toml");
+  BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
+  const auto& first = settings.segments[0];
+  BOOST_TEST(first.vni == 100u);
+  BOOST_TEST(first.tap == "sl100");
+  BOOST_TEST(first.bridge.value_or("") == "br100");
+  BOOST_TEST(!first.mtu.has_value());
+  BOOST_TEST(first.local.value().to_string() == "10.0.0.1", "the first interface address");
+  BOOST_TEST(first.aging.count() == 300);
+  const auto& second = settings.segments[1];
+  BOOST_TEST(!second.bridge.has_value());
+  BOOST_TEST(second.mtu.value_or(0) == 1300u);
+  BOOST_TEST(second.local.value().to_string() == "fd00::1");
+  BOOST_TEST(second.aging.count() == 60);
+  BOOST_TEST_REQUIRE(second.fdb.size() == 1u);
+  BOOST_TEST(second.fdb[0].mac.to_string() == "52:54:00:aa:00:01");
+  BOOST_TEST((second.fdb[0].peer == settings.peers[0].public_key));
 }
 
 BOOST_AUTO_TEST_CASE(host_name_endpoint) {

@@ -1,0 +1,274 @@
+#include "daemon/l2_segments.hpp"
+
+#include <sys/epoll.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include "crypto/key_encoding.hpp"
+#include "daemon/log.hpp"
+#include "daemon/netlink.hpp"
+#include "tunnel/vxlan.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Frames handled per wake-up before the other sources get a turn, as for the TUN device.
+constexpr int kBatch = 256;
+constexpr auto kRefreshInterval = 1s;
+
+void append(std::string& out, std::string_view key, std::string_view value) {
+  out.append(key).append("=").append(value).push_back('\n');
+}
+void append(std::string& out, std::string_view key, std::uint64_t value) { append(out, key, std::to_string(value)); }
+
+std::vector<NamedCounter> named(const SegmentCounters& c) {
+  return {{"tx_frames", c.tx_frames}, {"tx_flooded", c.tx_flooded},   {"rx_frames", c.rx_frames},
+          {"oversize", c.oversize},   {"no_peer", c.no_peer},         {"malformed", c.malformed},
+          {"tap_write_errors", c.tap_write_errors}, {"fdb_full", c.fdb_full}};
+}
+
+// The tunnel address of a peer for one family (the rule in l2_segments.hpp), if it has one.
+std::optional<tunnel::IpAddress> tunnel_address(const tunnel::Device& device, const tunnel::Peer& peer,
+                                                tunnel::IpFamily family) {
+  const std::vector<tunnel::IpPrefix> prefixes = device.allowed_ips().prefixes_of(const_cast<tunnel::Peer*>(&peer));
+  std::optional<tunnel::IpAddress> chosen;
+  for (const auto& prefix : prefixes) {
+    if (prefix.family() != family) continue;
+    if (prefix.cidr() == prefix.address().bit_length()) {
+      chosen = prefix.address();
+      break;
+    }
+    if (!chosen && prefix.cidr() > 0 && prefix.cidr() < prefix.address().bit_length() - 1) {
+      std::array<std::uint8_t, 16> bytes{};
+      const auto network = prefix.address().bytes();
+      std::copy(network.begin(), network.end(), bytes.begin());
+      ++bytes[network.size() - 1];  // the network address has its last bit clear, so no carry
+      chosen = tunnel::IpAddress::from_bytes(std::span(bytes).first(network.size()));
+    }
+  }
+  if (!chosen || device.allowed_ips().lookup(*chosen).value_or(nullptr) != &peer) return std::nullopt;
+  return chosen;
+}
+
+}  // namespace
+
+struct L2Segments::Segment {
+  SegmentSettings settings;
+  TapDevice tap;
+  tunnel::Fdb fdb;
+  SegmentCounters counters;
+  unsigned mtu = 0;
+
+  explicit Segment(const SegmentSettings& s) : settings(s), tap(s.tap), fdb(s.aging) {}
+  [[nodiscard]] const tunnel::IpAddress& local() const { return *settings.local; }
+};
+
+L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<SegmentSettings>& segments, EventLoop& loop,
+                       tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock)
+    : tunnel_name_(tunnel_name),
+      tunnel_mtu_(link_mtu(tunnel_name)),
+      loop_(loop),
+      device_(device),
+      sink_(sink),
+      clock_(std::move(clock)),
+      buffer_(tunnel::kMaxVxlanHeadroom + tunnel::Device::kMaxPacketSize) {
+  for (const SegmentSettings& settings : segments) {
+    auto segment = std::make_unique<Segment>(settings);
+    for (const StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
+    Rtnetlink tap(settings.tap);
+    segment->mtu = settings.mtu.value_or(
+        static_cast<unsigned>(tunnel::vxlan_frame_mtu(tunnel_mtu_, segment->local().family())));
+    tap.set_mtu(segment->mtu);
+    if (settings.bridge) {
+      Rtnetlink bridge(*settings.bridge);
+      if (bridge.create_bridge()) Log::info("created bridge {}", *settings.bridge);
+      tap.set_master(*settings.bridge);
+      bridge.set_up();
+    }
+    tap.set_up();
+    Log::info("segment VNI {}: {}{}{}, MTU {}", settings.vni, settings.tap, settings.bridge ? " on bridge " : "",
+              settings.bridge.value_or(""), segment->mtu);
+    segments_.push_back(std::move(segment));
+  }
+  refresh_members();
+  for (const auto& segment : segments_) {
+    loop_.add(segment->tap.fd(), EPOLLIN, [this, s = segment.get()](std::uint32_t) { on_tap_readable(*s); });
+  }
+}
+
+L2Segments::~L2Segments() {
+  for (const auto& segment : segments_) loop_.remove(segment->tap.fd());
+}
+
+const std::vector<L2Segments::Member>& L2Segments::members(const Segment& segment) const {
+  return segment.local().is_v4() ? members_v4_ : members_v6_;
+}
+
+void L2Segments::refresh_members() {
+  members_v4_.clear();
+  members_v6_.clear();
+  for (const auto& peer : device_.peers()) {
+    if (auto address = tunnel_address(device_, *peer, tunnel::IpFamily::v4)) {
+      members_v4_.push_back({peer->public_key(), *address});
+    }
+    if (auto address = tunnel_address(device_, *peer, tunnel::IpFamily::v6)) {
+      members_v6_.push_back({peer->public_key(), *address});
+    }
+  }
+}
+
+void L2Segments::on_tap_readable(Segment& segment) {
+  const auto frame_area = std::span(buffer_).subspan(tunnel::kMaxVxlanHeadroom);
+  for (int i = 0; i < kBatch; ++i) {
+    const long n = segment.tap.read(frame_area);
+    if (n == 0) return;
+    if (n < 0) {
+      if (n == -EINTR) return;
+      // The TAP was deleted (or broke): stop watching it rather than spin on the error.
+      Log::warning("reading from TAP device {} failed: {}; segment VNI {} stops", segment.settings.tap,
+                   std::strerror(static_cast<int>(-n)), segment.settings.vni);
+      loop_.remove(segment.tap.fd());
+      return;
+    }
+    forward(segment, static_cast<std::size_t>(n), clock_());
+  }
+}
+
+void L2Segments::forward(Segment& segment, std::size_t frame_size, tunnel::Instant now) {
+  const auto frame = std::span(buffer_).subspan(tunnel::kMaxVxlanHeadroom, frame_size);
+  const auto header = tunnel::parse_ethernet(frame);
+  if (!header) {
+    ++segment.counters.malformed;
+    return;
+  }
+  if (frame_size + tunnel::vxlan_headroom(segment.local().family()) > tunnel_mtu_) {
+    ++segment.counters.oversize;
+    return;
+  }
+  // The sender is on our side now, whatever a peer said before.
+  segment.fdb.forget_learned(header->source);
+  if (!header->destination.is_group()) {
+    if (const crypto::PublicKey* owner = segment.fdb.lookup(header->destination, now)) {
+      for (const Member& member : members(segment)) {
+        if (member.peer == *owner && send_to(segment, member, frame_size, now)) {
+          ++segment.counters.tx_frames;
+          return;
+        }
+      }
+    }
+  }
+  bool sent = false;
+  for (const Member& member : members(segment)) sent = send_to(segment, member, frame_size, now) || sent;
+  if (!sent) {
+    ++segment.counters.no_peer;
+    return;
+  }
+  ++segment.counters.tx_frames;
+  ++segment.counters.tx_flooded;
+}
+
+bool L2Segments::send_to(Segment& segment, const Member& member, std::size_t frame_size, tunnel::Instant now) {
+  // The cached member may have been removed since the last refresh.
+  if (device_.find_peer(member.peer) == nullptr) return false;
+  const auto packet = tunnel::vxlan_encapsulate(buffer_, tunnel::kMaxVxlanHeadroom, frame_size,
+                                                {segment.local(), member.address, segment.settings.vni});
+  device_.send_packet(packet, now, sink_);
+  return true;
+}
+
+bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet, tunnel::Instant now) {
+  const auto decoded = tunnel::vxlan_decapsulate(packet);
+  if (!decoded) return false;
+  for (const auto& segment : segments_) {
+    if (segment->settings.vni != decoded->vni || segment->local() != decoded->destination) continue;
+    const auto header = tunnel::parse_ethernet(decoded->frame);
+    if (!segment->fdb.learn(header->source, peer.public_key(), now)) ++segment->counters.fdb_full;
+    if (segment->tap.write(decoded->frame) != 0) {
+      ++segment->counters.tap_write_errors;
+    } else {
+      ++segment->counters.rx_frames;
+    }
+    return true;
+  }
+  return false;
+}
+
+void L2Segments::tick(tunnel::Instant now) {
+  if (now - last_refresh_ < kRefreshInterval) return;
+  last_refresh_ = now;
+  for (const auto& segment : segments_) segment->fdb.expire(now);
+  refresh_members();
+  follow_tunnel_mtu();
+}
+
+// wg-quick and `ip link set mtu` change the tunnel MTU after start: segments without an MTU of
+// their own follow, so their frames keep fitting.
+void L2Segments::follow_tunnel_mtu() {
+  const unsigned mtu = link_mtu(tunnel_name_);
+  if (mtu == 0 || mtu == tunnel_mtu_) return;
+  tunnel_mtu_ = mtu;
+  for (const auto& segment : segments_) {
+    if (segment->settings.mtu) continue;
+    const auto fitting = static_cast<unsigned>(tunnel::vxlan_frame_mtu(mtu, segment->local().family()));
+    try {
+      Rtnetlink(segment->settings.tap).set_mtu(fitting);
+      segment->mtu = fitting;
+    } catch (const std::system_error& e) {
+      Log::warning("{}", e.what());
+    }
+  }
+}
+
+std::vector<NamedCounter> L2Segments::counters() const {
+  SegmentCounters total;
+  for (const auto& segment : segments_) {
+    const SegmentCounters& c = segment->counters;
+    total.tx_frames += c.tx_frames;
+    total.tx_flooded += c.tx_flooded;
+    total.rx_frames += c.rx_frames;
+    total.oversize += c.oversize;
+    total.no_peer += c.no_peer;
+    total.malformed += c.malformed;
+    total.tap_write_errors += c.tap_write_errors;
+    total.fdb_full += c.fdb_full;
+  }
+  return {{"l2_tx_frames", total.tx_frames},   {"l2_tx_flooded", total.tx_flooded},
+          {"l2_rx_frames", total.rx_frames},   {"l2_oversize", total.oversize},
+          {"l2_no_peer", total.no_peer},       {"l2_malformed", total.malformed},
+          {"l2_tap_write_errors", total.tap_write_errors}, {"l2_fdb_full", total.fdb_full}};
+}
+
+std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
+  std::string out;
+  for (const auto& segment : segments_) {
+    const SegmentSettings& s = segment->settings;
+    append(out, "vni", s.vni);
+    append(out, "tap", s.tap);
+    if (s.bridge) append(out, "bridge", *s.bridge);
+    append(out, "local", segment->local().to_string());
+    append(out, "mtu", segment->mtu);
+    append(out, "aging", static_cast<std::uint64_t>(s.aging.count()));
+    for (const auto& [name, value] : named(segment->counters)) append(out, name, value);
+    for (const Member& member : members(*segment)) {
+      append(out, "peer", crypto::encode_hex_key(member.peer.span()));
+      append(out, "peer_address", member.address.to_string());
+    }
+    for (const tunnel::Fdb::Entry& entry : segment->fdb.entries()) {
+      if (!entry.is_static && now - entry.last_seen >= s.aging) continue;
+      append(out, "mac", entry.mac.to_string());
+      append(out, "public_key", crypto::encode_hex_key(entry.peer.span()));
+      append(out, "static", entry.is_static ? 1 : 0);
+      if (!entry.is_static) {
+        append(out, "age", static_cast<std::uint64_t>(
+                               std::chrono::duration_cast<std::chrono::seconds>(now - entry.last_seen).count()));
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace sluice::daemon

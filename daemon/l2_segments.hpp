@@ -1,0 +1,96 @@
+// The L2 segments of an interface ([[segment]] in the config): for each, a TAP device (enslaved to
+// a bridge if asked) whose Ethernet frames travel to the peers as VXLAN inside the tunnel.
+//
+// Forwarding, per segment: a frame to a MAC address the FDB knows goes to that peer only;
+// broadcast, multicast and unknown unicast go to every peer (head-end replication). Frames from a
+// peer are never sent on to another peer (split horizon, as in a full mesh of Linux vxlan devices).
+// A peer takes part through its tunnel address, the VXLAN destination: its first single-host
+// allowed IP (/32 or /128) of the segment's family, else the first host address of its first
+// allowed prefix of that family; an address that does not route back to that peer is not used.
+//
+// Inner packets from peers that are VXLAN to a segment's local address with its VNI go to that
+// segment's TAP; every other packet (another VNI, another address) stays an ordinary inner packet.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "daemon/event_loop.hpp"
+#include "daemon/settings.hpp"
+#include "daemon/stats.hpp"
+#include "daemon/tap_device.hpp"
+#include "tunnel/device.hpp"
+#include "tunnel/fdb.hpp"
+
+namespace sluice::daemon {
+
+struct SegmentCounters {
+  std::uint64_t tx_frames = 0;    // frames read from the TAP and sent to at least one peer
+  std::uint64_t tx_flooded = 0;   // of those, sent to every peer (broadcast, multicast, unknown)
+  std::uint64_t rx_frames = 0;    // frames from peers written to the TAP
+  std::uint64_t oversize = 0;     // frames too large for the tunnel MTU: dropped, never fragmented
+  std::uint64_t no_peer = 0;      // frames with no peer to go to (no peer has a tunnel address)
+  std::uint64_t malformed = 0;    // reads shorter than an Ethernet header
+  std::uint64_t tap_write_errors = 0;
+  std::uint64_t fdb_full = 0;     // source addresses not learned because the table was full
+};
+
+class L2Segments {
+ public:
+  // Creates the TAP devices and bridges (a missing bridge is created and left in place when the
+  // daemon exits, so what else is attached to it stays attached), sets MTUs, brings the links up
+  // and watches the TAPs on `loop`. `tunnel_name` is the TUN device whose MTU bounds the frames.
+  // Throws std::system_error naming the device on failure.
+  L2Segments(const std::string& tunnel_name, const std::vector<SegmentSettings>& segments, EventLoop& loop,
+             tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock);
+  ~L2Segments();
+  L2Segments(const L2Segments&) = delete;
+  L2Segments& operator=(const L2Segments&) = delete;
+
+  // An inner packet from `peer`. True when it was a frame for one of our segments (then it was
+  // written to that TAP); false when it is an ordinary packet for the TUN device.
+  bool deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet, tunnel::Instant now);
+
+  // Call every tick: ages the FDBs, and once a second refreshes the peers' tunnel addresses and
+  // follows changes of the tunnel MTU.
+  void tick(tunnel::Instant now);
+
+  // Totals over all segments, for stats=1 and the metrics page, named l2_*.
+  [[nodiscard]] std::vector<NamedCounter> counters() const;
+
+  // The key=value lines of an fdb=1 answer (daemon/uapi.hpp), without the errno line.
+  [[nodiscard]] std::string serialize_fdb(tunnel::Instant now) const;
+
+ private:
+  struct Segment;
+  struct Member {
+    crypto::PublicKey peer;
+    tunnel::IpAddress address;
+  };
+
+  void on_tap_readable(Segment& segment);
+  void forward(Segment& segment, std::size_t frame_size, tunnel::Instant now);
+  bool send_to(Segment& segment, const Member& member, std::size_t frame_size, tunnel::Instant now);
+  void refresh_members();
+  void follow_tunnel_mtu();
+  [[nodiscard]] const std::vector<Member>& members(const Segment& segment) const;
+
+  std::string tunnel_name_;
+  unsigned tunnel_mtu_ = 0;
+  EventLoop& loop_;
+  tunnel::Device& device_;
+  tunnel::Sink& sink_;
+  std::function<tunnel::Instant()> clock_;
+  std::vector<std::unique_ptr<Segment>> segments_;
+  std::vector<Member> members_v4_;
+  std::vector<Member> members_v6_;
+  tunnel::Instant last_refresh_{};
+  // Frames are read behind room for the outer headers, which are then written in front of them.
+  std::vector<std::uint8_t> buffer_;
+};
+
+}  // namespace sluice::daemon

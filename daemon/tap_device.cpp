@@ -1,0 +1,49 @@
+#include "daemon/tap_device.hpp"
+
+#include <fcntl.h>
+#include <net/if.h>
+// After <net/if.h>: it pulls <linux/if.h>, whose flag names clash with glibc's.
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/os_error.hpp"
+#include "daemon/tun_device.hpp"
+
+namespace sluice::daemon {
+
+TapDevice::TapDevice(const std::string& name) : name_(name) {
+  validate_interface_name(name);
+  fd_.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
+  if (!fd_.valid()) throw_os_error(name + ": cannot open /dev/net/tun");
+  ifreq request{};
+  std::memcpy(request.ifr_name, name.data(), name.size());
+  request.ifr_flags = IFF_TAP | IFF_NO_PI;
+  if (::ioctl(fd_.get(), TUNSETIFF, &request) != 0) throw_os_error(name + ": cannot create TAP device");
+}
+
+long TapDevice::read(std::span<std::uint8_t> buffer) noexcept {
+  const ssize_t n = ::read(fd_.get(), buffer.data(), buffer.size());
+  if (n >= 0) return n;
+  return errno == EAGAIN ? 0 : -errno;
+}
+
+int TapDevice::write(std::span<const std::uint8_t> frame) noexcept {
+  const ssize_t n = ::write(fd_.get(), frame.data(), frame.size());
+  return n >= 0 ? 0 : -errno;
+}
+
+unsigned link_mtu(const std::string& name) noexcept {
+  const UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq request{};
+  if (name.size() >= sizeof request.ifr_name) return 0;
+  std::memcpy(request.ifr_name, name.data(), name.size());
+  if (!probe.valid() || ::ioctl(probe.get(), SIOCGIFMTU, &request) != 0) return 0;
+  return static_cast<unsigned>(request.ifr_mtu);
+}
+
+}  // namespace sluice::daemon
