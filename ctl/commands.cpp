@@ -12,6 +12,7 @@
 #include "ctl/daemon_process.hpp"
 #include "ctl/error.hpp"
 #include "ctl/export.hpp"
+#include "ctl/fdb.hpp"
 #include "ctl/import.hpp"
 #include "ctl/keys.hpp"
 #include "ctl/set_arguments.hpp"
@@ -140,6 +141,13 @@ int run_stats(const Globals& globals, const std::optional<std::string>& ifname, 
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return stats_json(name, stats_of(name)); },
       [&](const std::string& name) { return stats_text(name, stats_of(name)); });
+}
+
+int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
+  const auto fdb_of = [&](const std::string& name) { return parse_fdb_answer(UapiClient(globals.control_dir, name).fdb()); };
+  return report_interfaces(
+      globals, ifname, json, [&](const std::string& name) { return fdb_json(name, fdb_of(name)); },
+      [&](const std::string& name) { return fdb_text(name, fdb_of(name)); });
 }
 
 int run_status(const Globals& globals) {

@@ -23,6 +23,7 @@ int run_show(const Globals& globals, const std::optional<std::string>& ifname, b
 int run_status(const Globals& globals);
 // Counters of one interface, or of every interface with a socket; failures as in run_show.
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json);
+int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json);
 int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words);
 int run_up(const Globals& globals, const std::string& target);
 int run_down(const Globals& globals, const std::string& ifname);

@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "Counters of the interface and of each peer (all running ones without IFNAME)");
   stats->add_option("IFNAME", ifname_option, "Interface");
   stats->add_flag("--json", json, "Print JSON (schema in README.md)");
+  auto* fdb = app.add_subcommand("fdb", "L2 segments and their forwarding tables (all running interfaces without IFNAME)");
+  fdb->add_option("IFNAME", ifname_option, "Interface");
+  fdb->add_flag("--json", json, "Print JSON (schema in README.md)");
   CaptureOptions capture_options;
   auto* capture = app.add_subcommand("capture", "Copy the interface's cleartext packets into a pcap file");
   capture->add_option("IFNAME", capture_options.ifname, "Interface")->required();
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
     if (*status) return run_status(globals);
     if (*capture) return run_capture(globals, capture_options);
     if (*stats) return run_stats(globals, ifname_option, json);
+    if (*fdb) return run_fdb(globals, ifname_option, json);
     if (*set) return run_set(globals, ifname, words);
     if (*genkey) return run_genkey();
     if (*pubkey) return run_pubkey();

@@ -192,6 +192,15 @@ std::string UapiClient::stats() {
   return answer.str();
 }
 
+std::string UapiClient::fdb() {
+  int error = 0;
+  SecretText answer = exchange("fdb=1\n\n", error);
+  if (error != 0) {
+    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
+  }
+  return answer.str();
+}
+
 void UapiClient::set(std::string_view request) {
   int error = 0;
   const SecretText answer = exchange(request, error);

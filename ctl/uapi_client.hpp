@@ -40,6 +40,8 @@ class UapiClient {
   [[nodiscard]] SecretText get();
   // The key=value lines of a stats=1 answer (counters only, no secret), without the errno line.
   [[nodiscard]] std::string stats();
+  // The key=value lines of an fdb=1 answer (L2 segments and their forwarding tables).
+  [[nodiscard]] std::string fdb();
   // `request` is a whole set=1 request; throws CtlError if the daemon refuses it.
   void set(std::string_view request);
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# L2 segments between three sluiced sites A, B and C (full mesh), each with bridges for VNI 100
+# and VNI 200 and "host" namespaces attached to them; all hosts share 192.168.100.0/24, no routing.
+#   1. Hosts on VNI 100 at A and B resolve each other by ARP and ping across the tunnel.
+#   2. The TAP's MTU is the tunnel MTU minus the VXLAN overhead (1420 - 50 = 1370).
+#   3. Isolation: VNI 200 hosts reach each other, but not the VNI 100 hosts, nor these them.
+#   4. Flooding and learning: A's ARP broadcast reaches both B and C (both learn A's host behind
+#      peer A); afterwards unicast between A and B reaches B only (C's frame counter stays put)
+#      and A's FDB holds B's host behind peer B.
+#   5. A frame larger than the tunnel can carry (VNI 200 at A has mtu = 1500 set by hand) is
+#      dropped and counted in l2_oversize, never fragmented.
+#   6. iperf3 TCP 3 s between the VNI 100 hosts of A and B, and for comparison between the
+#      sluiced of A and B at L3 (tunnel addresses); figures are printed, never judged.
+# Costs about 15 s.
+# Usage: l2_segments.sh SLUICECTL SLUICED
+set -euo pipefail
+SLUICECTL=$1
+SLUICED=$2
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/l2_lib.sh"
+net_init l2_segments
+net_require_root
+command -v jq >/dev/null || net_fail "needs jq"
+
+net_ns site_a sa
+net_ns site_b sb
+net_ns site_c sc
+for ns in "$site_a" "$site_b" "$site_c"; do l2_no_ipv6 "$ns"; done
+net_veth "$site_a" 10.200.61.1/24 "$site_b" 10.200.61.2/24
+net_veth "$site_a" 10.200.62.1/24 "$site_c" 10.200.62.3/24
+net_veth "$site_b" 10.200.63.2/24 "$site_c" 10.200.63.3/24
+for s in a b c; do net_keypair "$s"; done
+
+# site_config NAME TUNNEL_ADDRESS EXTRA_SEGMENT_LINES PEER ENDPOINT ADDRESS PEER ENDPOINT ADDRESS
+site_config() {
+  local name=$1 address=$2 extra=$3
+  cat >"$NET_TMP/$name.toml" <<TOML
+[interface]
+private_key_file = "$NET_TMP/$name.key"
+listen_port = 51820
+address = ["$address/24"]
+
+[[peer]]
+public_key = "$(cat "$NET_TMP/$4.pub")"
+endpoint = "$5:51820"
+allowed_ips = ["$6/32"]
+
+[[peer]]
+public_key = "$(cat "$NET_TMP/$7.pub")"
+endpoint = "$8:51820"
+allowed_ips = ["$9/32"]
+
+[[segment]]
+vni = 100
+tap = "${NET_PREFIX}t100"
+bridge = "${NET_PREFIX}b100"
+
+[[segment]]
+vni = 200
+tap = "${NET_PREFIX}t200"
+bridge = "${NET_PREFIX}b200"
+$extra
+TOML
+}
+site_config a 10.10.0.1 "mtu = 1500" b 10.200.61.2 10.10.0.2 c 10.200.62.3 10.10.0.3
+site_config b 10.10.0.2 "" a 10.200.61.1 10.10.0.1 c 10.200.63.3 10.10.0.3
+site_config c 10.10.0.3 "" a 10.200.62.1 10.10.0.1 b 10.200.63.2 10.10.0.2
+IF_A="${NET_PREFIX}a" IF_B="${NET_PREFIX}b" IF_C="${NET_PREFIX}c"
+net_start_sluiced "$site_a" "$IF_A" "$NET_TMP/a.toml" "$NET_TMP/a.log"
+net_start_sluiced "$site_b" "$IF_B" "$NET_TMP/b.toml" "$NET_TMP/b.log"
+net_start_sluiced "$site_c" "$IF_C" "$NET_TMP/c.toml" "$NET_TMP/c.log"
+PUB_A=$(cat "$NET_TMP/a.pub") PUB_B=$(cat "$NET_TMP/b.pub")
+logs() { tail -n 20 "$NET_TMP"/*.log >&2 || true; }
+
+# 2. MTU: what fits the tunnel by default, the configured value otherwise.
+tap_mtu=$(ip -n "$site_a" -o link show "${NET_PREFIX}t100" | awk '{for (i = 1; i < NF; i++) if ($i == "mtu") print $(i+1)}')
+[[ $tap_mtu == 1370 ]] || net_fail "TAP MTU is $tap_mtu, expected 1370 (1420 - 20 IP - 8 UDP - 8 VXLAN - 14 Ethernet)"
+ip -n "$site_a" -o link show "${NET_PREFIX}t100" | grep -q "master ${NET_PREFIX}b100" || net_fail "the TAP is not a port of its bridge"
+net_log "TAP MTU 1370, enslaved to the bridge sluiced created"
+
+B100=${NET_PREFIX}b100 B200=${NET_PREFIX}b200
+l2_host host_a1 ha1 "$site_a" "$B100" 192.168.100.1/24 1370
+l2_host host_b1 hb1 "$site_b" "$B100" 192.168.100.2/24 1370
+l2_host host_c1 hc1 "$site_c" "$B100" 192.168.100.3/24 1370
+l2_host host_a2 ha2 "$site_a" "$B200" 192.168.100.21/24 1500
+l2_host host_b2 hb2 "$site_b" "$B200" 192.168.100.22/24 1370
+
+# 1 and 4. The first ping makes A's host broadcast an ARP request.
+rx_c_before=$(l2_counter "$site_c" "$IF_C" 100 rx_frames)
+net_ping "$host_a1" 192.168.100.2 3 >/dev/null || { logs; net_fail "ping VNI 100 host A -> host B"; }
+mac_a1=$(l2_own_mac "$host_a1" 192.168.100.1)
+mac_b1=$(l2_own_mac "$host_b1" 192.168.100.2)
+[[ $(l2_mac "$host_a1" 192.168.100.2) == "$mac_b1" ]] || net_fail "host A did not resolve host B's MAC $mac_b1 by ARP"
+net_log "ARP resolved 192.168.100.2 to $mac_b1 across the tunnel; ping A -> B on VNI 100 works"
+net_ping "$host_b1" 192.168.100.1 2 >/dev/null || net_fail "ping VNI 100 host B -> host A"
+
+[[ $(l2_fdb_peer "$site_b" "$IF_B" 100 "$mac_a1") == "$PUB_A" ]] || net_fail "B did not learn host A's MAC behind peer A"
+[[ $(l2_fdb_peer "$site_c" "$IF_C" 100 "$mac_a1") == "$PUB_A" ]] ||
+  net_fail "the ARP broadcast of host A did not reach C (C has not learned $mac_a1)"
+rx_c_after_arp=$(l2_counter "$site_c" "$IF_C" 100 rx_frames)
+((rx_c_after_arp > rx_c_before)) || net_fail "C's segment received no frame from A's broadcast"
+[[ $(l2_fdb_peer "$site_a" "$IF_A" 100 "$mac_b1") == "$PUB_B" ]] || net_fail "A did not learn host B's MAC behind peer B"
+net_log "A's ARP broadcast reached B and C (both learned $mac_a1 behind A); A learned $mac_b1 behind B"
+
+rx_b_before=$(l2_counter "$site_b" "$IF_B" 100 rx_frames)
+rx_c_before=$(l2_counter "$site_c" "$IF_C" 100 rx_frames)
+flooded_before=$(l2_counter "$site_a" "$IF_A" 100 tx_flooded)
+net_ping "$host_a1" 192.168.100.2 20 >/dev/null || net_fail "second ping A -> B"
+rx_b=$(( $(l2_counter "$site_b" "$IF_B" 100 rx_frames) - rx_b_before ))
+rx_c=$(( $(l2_counter "$site_c" "$IF_C" 100 rx_frames) - rx_c_before ))
+flooded=$(( $(l2_counter "$site_a" "$IF_A" 100 tx_flooded) - flooded_before ))
+((rx_b >= 20)) || net_fail "B's segment received $rx_b frames for 20 pings"
+((rx_c == 0)) || net_fail "C's segment received $rx_c frames of the A -> B unicast (expected none)"
+((flooded == 0)) || net_fail "A flooded $flooded frames after learning (expected none)"
+net_log "after learning, 20 pings A -> B: B received $rx_b frames, C $rx_c, A flooded $flooded"
+ip netns exec "$site_a" "$SLUICECTL" fdb "$IF_A" >&2
+
+# 3. Isolation between VNIs (all hosts share one /24).
+net_ping "$host_a2" 192.168.100.22 3 >/dev/null || { logs; net_fail "ping VNI 200 host A -> host B"; }
+if net_ping "$host_a1" 192.168.100.22 2 >/dev/null; then net_fail "VNI 100 host A reached VNI 200 host B"; fi
+if net_ping "$host_a2" 192.168.100.2 2 >/dev/null; then net_fail "VNI 200 host A reached VNI 100 host B"; fi
+[[ -z $(l2_mac "$host_a1" 192.168.100.22) ]] || net_fail "a VNI 100 host resolved a VNI 200 host"
+[[ -z $(l2_fdb_peer "$site_b" "$IF_B" 200 "$mac_a1") ]] || net_fail "VNI 100 host A's MAC appeared in B's VNI 200 table"
+net_log "VNI 200 hosts reach each other; VNI 100 and VNI 200 do not reach each other"
+
+# 5. Oversize: host A2 (MTU 1500) sends a 1500-byte packet; the tunnel carries at most 1370.
+oversize_before=$(ip netns exec "$site_a" "$SLUICECTL" stats "$IF_A" --json | jq '.interfaces[0].counters.l2_oversize')
+if ip netns exec "$host_a2" ping -c 2 -i 0.2 -W 1 -M do -s 1472 192.168.100.22 >/dev/null; then
+  net_fail "a 1500-byte packet crossed a 1420-byte tunnel"
+fi
+oversize=$(( $(ip netns exec "$site_a" "$SLUICECTL" stats "$IF_A" --json | jq '.interfaces[0].counters.l2_oversize') - oversize_before ))
+((oversize >= 2)) || net_fail "oversize frames counted: $oversize, expected 2"
+net_log "frames too large for the tunnel: dropped and counted (l2_oversize +$oversize)"
+
+# 6. Throughput, L2 and L3, in the same run.
+l2_rate=$(net_iperf "$host_b1" 192.168.100.2 "$host_a1" "$NET_TMP/iperf-l2.txt") || net_fail "iperf3 over VNI 100"
+l3_rate=$(net_iperf "$site_b" 10.10.0.2 "$site_a" "$NET_TMP/iperf-l3.txt") || net_fail "iperf3 over the tunnel (L3)"
+net_log "iperf3 TCP 3 s: L2 segment (VXLAN in the tunnel) $l2_rate; L3 sluiced <-> sluiced $l3_rate"
+net_log "PASS"
