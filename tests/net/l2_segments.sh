@@ -11,7 +11,7 @@
 #      dropped and counted in l2_oversize, never fragmented.
 #   6. iperf3 TCP 3 s between the VNI 100 hosts of A and B, and for comparison between the
 #      sluiced of A and B at L3 (tunnel addresses); figures are printed, never judged.
-# Costs about 15 s.
+# Costs about 18 s.
 # Usage: l2_segments.sh SLUICECTL SLUICED
 set -euo pipefail
 SLUICECTL=$1
