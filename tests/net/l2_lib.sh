@@ -25,14 +25,14 @@ l2_host() {
 
 # l2_mac NS ADDRESS: the MAC address NS resolved ADDRESS to (empty if none).
 l2_mac() {
-  ip -n "$1" neigh show "$2" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") {print $(i+1); exit}}'
+  ip -n "$1" neigh show "$2" | awk '{for (i = 1; i < NF; i++) if ($i == "lladdr") {print $(i+1)}}'
 }
 
 # l2_own_mac NS ADDRESS: the MAC address of the interface of NS that has ADDRESS.
 l2_own_mac() {
   local dev
-  dev=$(ip -n "$1" -o addr show to "$2" | awk '{print $2; exit}')
-  ip -n "$1" link show "$dev" | awk '/link\/ether/ {print $2; exit}'
+  dev=$(ip -n "$1" -o addr show to "$2" | awk 'NR == 1 {print $2}')
+  ip -n "$1" link show "$dev" | awk '/link\/ether/ {print $2}'
 }
 
 # l2_fdb_json NS IFNAME: `sluicectl fdb IFNAME --json`, run in NS.

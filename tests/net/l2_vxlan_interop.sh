@@ -68,8 +68,11 @@ net_ping "$host_b" 192.168.100.1 3 >/dev/null || { logs; net_fail "ping vxlan si
 net_log "ARP and ping both ways between the sluiced segment and the Linux vxlan device"
 
 [[ $(l2_fdb_peer "$site_a" "$IF_A" 100 "$mac_b") == "$(cat "$NET_TMP/b.pub")" ]] || net_fail "sluiced did not learn host B"
-ip -n "$site_b" -d link show "$VXLAN" | grep -q "vxlan id 100" || net_fail "the vxlan device is not VNI 100"
-bridge -n "$site_b" fdb show dev "$VXLAN" | grep -q "$mac_a dst 10.10.0.1" ||
-  net_fail "the Linux vxlan device did not learn host A behind 10.10.0.1: $(bridge -n "$site_b" fdb show dev "$VXLAN")"
+# Into variables first: with pipefail, grep -q quitting early could fail the whole pipe.
+vxlan_link=$(ip -n "$site_b" -d link show "$VXLAN")
+[[ $vxlan_link == *"vxlan id 100 "* ]] || net_fail "the vxlan device is not VNI 100: $vxlan_link"
+vxlan_fdb=$(bridge -n "$site_b" fdb show dev "$VXLAN")
+[[ $vxlan_fdb == *"$mac_a dst 10.10.0.1 "* ]] ||
+  net_fail "the Linux vxlan device did not learn host A behind 10.10.0.1: $vxlan_fdb"
 net_log "each side learned the other host: sluiced behind peer B, Linux vxlan behind 10.10.0.1"
 net_log "PASS"

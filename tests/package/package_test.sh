@@ -59,6 +59,7 @@ drwxr-xr-x /usr/share/doc/sluice
 -rw-r--r-- /usr/share/doc/sluice/copyright
 drwxr-xr-x /usr/share/doc/sluice/examples
 -rw-r--r-- /usr/share/doc/sluice/examples/hub.toml
+-rw-r--r-- /usr/share/doc/sluice/examples/l2-site.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/road-warrior-client.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/road-warrior-hub.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/site-a.toml
