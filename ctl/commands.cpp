@@ -144,7 +144,9 @@ int run_stats(const Globals& globals, const std::optional<std::string>& ifname, 
 }
 
 int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
-  const auto fdb_of = [&](const std::string& name) { return parse_fdb_answer(UapiClient(globals.control_dir, name).fdb()); };
+  const auto fdb_of = [&](const std::string& name) {
+    return parse_fdb_answer(UapiClient(globals.control_dir, name).fdb());
+  };
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return fdb_json(name, fdb_of(name)); },
       [&](const std::string& name) { return fdb_text(name, fdb_of(name)); });

@@ -8,7 +8,8 @@ namespace sluice::ctl {
 namespace {
 
 [[noreturn]] void bad_line(std::string_view what, std::size_t line) {
-  throw CtlError(std::string("the daemon's fdb answer has ").append(what).append(" on line ").append(std::to_string(line)));
+  throw CtlError(
+      std::string("the daemon's fdb answer has ").append(what).append(" on line ").append(std::to_string(line)));
 }
 
 std::uint64_t number(std::string_view value, std::size_t line) {
@@ -97,7 +98,8 @@ std::string fdb_text(std::string_view ifname, const std::vector<SegmentTable>& s
     }
     for (const FdbEntry& entry : s.entries) {
       out.append("  ").append(entry.mac).append("  ").append(b64(entry.peer)).append("  ");
-      out.append(entry.is_static ? std::string("static") : "learned, " + std::to_string(entry.age.value_or(0)) + " s ago");
+      out.append(entry.is_static ? std::string("static")
+                                 : "learned, " + std::to_string(entry.age.value_or(0)) + " s ago");
       out.push_back('\n');
     }
   }
@@ -110,7 +112,8 @@ nlohmann::ordered_json fdb_json(std::string_view ifname, const std::vector<Segme
     nlohmann::ordered_json counters = nlohmann::ordered_json::object();
     for (const auto& [name, value] : s.counters) counters[name] = value;
     nlohmann::ordered_json members = nlohmann::ordered_json::array();
-    for (const SegmentMember& member : s.members) members.push_back({{"public_key", b64(member.peer)}, {"address", member.address}});
+    for (const SegmentMember& member : s.members)
+      members.push_back({{"public_key", b64(member.peer)}, {"address", member.address}});
     nlohmann::ordered_json entries = nlohmann::ordered_json::array();
     for (const FdbEntry& entry : s.entries) {
       entries.push_back({{"mac", entry.mac},

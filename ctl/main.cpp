@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   auto* stats = app.add_subcommand("stats", "Counters of the interface and of each peer (all running ones without IFNAME)");
   stats->add_option("IFNAME", ifname_option, "Interface");
   stats->add_flag("--json", json, "Print JSON (schema in README.md)");
-  auto* fdb = app.add_subcommand("fdb", "L2 segments and their forwarding tables (all running interfaces without IFNAME)");
+  auto* fdb = app.add_subcommand("fdb", "L2 segments and their forwarding tables (all running ones without IFNAME)");
   fdb->add_option("IFNAME", ifname_option, "Interface");
   fdb->add_flag("--json", json, "Print JSON (schema in README.md)");
   CaptureOptions capture_options;

@@ -196,7 +196,8 @@ std::string UapiClient::fdb() {
   int error = 0;
   SecretText answer = exchange("fdb=1\n\n", error);
   if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
+    throw CtlError(
+        prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
   }
   return answer.str();
 }

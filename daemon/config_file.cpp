@@ -409,7 +409,9 @@ SegmentSettings read_segment(const Reader& reader, const toml::table& table, std
     check_link_name(reader, *node, prefix + "bridge", *segment.bridge);
   }
   // 68 is the smallest MTU IPv4 allows (RFC 791).
-  if (const auto* node = table.get("mtu")) segment.mtu = static_cast<unsigned>(reader.integer(*node, prefix + "mtu", 68, 65535));
+  if (const auto* node = table.get("mtu")) {
+    segment.mtu = static_cast<unsigned>(reader.integer(*node, prefix + "mtu", 68, 65535));
+  }
   if (const auto* node = table.get("local")) {
     try {
       segment.local = tunnel::IpAddress::parse(reader.string(*node, prefix + "local"));
@@ -437,10 +439,11 @@ std::vector<SegmentSettings> read_segments(const Reader& reader, const toml::nod
   for (std::size_t i = 0; i < list.size(); ++i) {
     const toml::table& table = reader.table(list[i], indexed("segment", i));
     SegmentSettings segment = read_segment(reader, table, i, interface);
+    const std::string name = indexed("segment", i);
     for (std::size_t j = 0; j < segments.size(); ++j) {
       const std::string other = indexed("segment", j);
-      if (segments[j].vni == segment.vni) reader.fail(*table.get("vni"), indexed("segment", i) + ".vni", "same VNI as " + other);
-      if (segments[j].tap == segment.tap) reader.fail(*table.get("tap"), indexed("segment", i) + ".tap", "same TAP as " + other);
+      if (segments[j].vni == segment.vni) reader.fail(*table.get("vni"), name + ".vni", "same VNI as " + other);
+      if (segments[j].tap == segment.tap) reader.fail(*table.get("tap"), name + ".tap", "same TAP as " + other);
     }
     segments.push_back(std::move(segment));
   }

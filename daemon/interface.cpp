@@ -73,7 +73,8 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
     }
   }
   if (!settings.segments.empty()) {
-    segments_ = std::make_unique<L2Segments>(ifname_, settings.segments, loop_, device_, *this, [this] { return now(); });
+    segments_ =
+        std::make_unique<L2Segments>(ifname_, settings.segments, loop_, device_, *this, [this] { return now(); });
   }
 
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();
@@ -271,7 +272,9 @@ int Interface::set_fwmark(std::uint32_t mark) {
 
 void Interface::persistent_keepalive_enabled(tunnel::Peer& peer) { device_.send_keepalive(peer, now(), *this); }
 
-std::vector<NamedCounter> Interface::extra_counters() const { return segments_ ? segments_->counters() : std::vector<NamedCounter>{}; }
+std::vector<NamedCounter> Interface::extra_counters() const {
+  return segments_ ? segments_->counters() : std::vector<NamedCounter>{};
+}
 
 std::string Interface::serialize_fdb() const { return segments_ ? segments_->serialize_fdb(now()) : std::string(); }
 

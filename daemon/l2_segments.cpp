@@ -26,15 +26,20 @@ void append(std::string& out, std::string_view key, std::string_view value) {
 void append(std::string& out, std::string_view key, std::uint64_t value) { append(out, key, std::to_string(value)); }
 
 std::vector<NamedCounter> named(const SegmentCounters& c) {
-  return {{"tx_frames", c.tx_frames}, {"tx_flooded", c.tx_flooded},   {"rx_frames", c.rx_frames},
-          {"oversize", c.oversize},   {"no_peer", c.no_peer},         {"malformed", c.malformed},
-          {"tap_write_errors", c.tap_write_errors}, {"fdb_full", c.fdb_full}};
+  return {{"tx_frames", c.tx_frames},
+          {"tx_flooded", c.tx_flooded},
+          {"rx_frames", c.rx_frames},
+          {"oversize", c.oversize},
+          {"no_peer", c.no_peer},
+          {"malformed", c.malformed},
+          {"tap_write_errors", c.tap_write_errors},
+          {"fdb_full", c.fdb_full}};
 }
 
 // The tunnel address of a peer for one family (the rule in l2_segments.hpp), if it has one.
-std::optional<tunnel::IpAddress> tunnel_address(const tunnel::Device& device, const tunnel::Peer& peer,
+std::optional<tunnel::IpAddress> tunnel_address(const tunnel::Device& device, tunnel::Peer& peer,
                                                 tunnel::IpFamily family) {
-  const std::vector<tunnel::IpPrefix> prefixes = device.allowed_ips().prefixes_of(const_cast<tunnel::Peer*>(&peer));
+  const std::vector<tunnel::IpPrefix> prefixes = device.allowed_ips().prefixes_of(&peer);
   std::optional<tunnel::IpAddress> chosen;
   for (const auto& prefix : prefixes) {
     if (prefix.family() != family) continue;
@@ -80,8 +85,8 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<Segment
     auto segment = std::make_unique<Segment>(settings);
     for (const StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
     Rtnetlink tap(settings.tap);
-    segment->mtu = settings.mtu.value_or(
-        static_cast<unsigned>(tunnel::vxlan_frame_mtu(tunnel_mtu_, segment->local().family())));
+    segment->mtu =
+        settings.mtu.value_or(static_cast<unsigned>(tunnel::vxlan_frame_mtu(tunnel_mtu_, segment->local().family())));
     tap.set_mtu(segment->mtu);
     if (settings.bridge) {
       Rtnetlink bridge(*settings.bridge);
@@ -185,6 +190,7 @@ bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packe
   if (!decoded) return false;
   for (const auto& segment : segments_) {
     if (segment->settings.vni != decoded->vni || segment->local() != decoded->destination) continue;
+    // vxlan_decapsulate only returns frames with a whole Ethernet header.
     const auto header = tunnel::parse_ethernet(decoded->frame);
     if (!segment->fdb.learn(header->source, peer.public_key(), now)) ++segment->counters.fdb_full;
     if (segment->tap.write(decoded->frame) != 0) {
@@ -236,10 +242,14 @@ std::vector<NamedCounter> L2Segments::counters() const {
     total.tap_write_errors += c.tap_write_errors;
     total.fdb_full += c.fdb_full;
   }
-  return {{"l2_tx_frames", total.tx_frames},   {"l2_tx_flooded", total.tx_flooded},
-          {"l2_rx_frames", total.rx_frames},   {"l2_oversize", total.oversize},
-          {"l2_no_peer", total.no_peer},       {"l2_malformed", total.malformed},
-          {"l2_tap_write_errors", total.tap_write_errors}, {"l2_fdb_full", total.fdb_full}};
+  return {{"l2_tx_frames", total.tx_frames},
+          {"l2_tx_flooded", total.tx_flooded},
+          {"l2_rx_frames", total.rx_frames},
+          {"l2_oversize", total.oversize},
+          {"l2_no_peer", total.no_peer},
+          {"l2_malformed", total.malformed},
+          {"l2_tap_write_errors", total.tap_write_errors},
+          {"l2_fdb_full", total.fdb_full}};
 }
 
 std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
@@ -263,8 +273,9 @@ std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
       append(out, "public_key", crypto::encode_hex_key(entry.peer.span()));
       append(out, "static", entry.is_static ? 1 : 0);
       if (!entry.is_static) {
-        append(out, "age", static_cast<std::uint64_t>(
-                               std::chrono::duration_cast<std::chrono::seconds>(now - entry.last_seen).count()));
+        append(out, "age",
+               static_cast<std::uint64_t>(
+                   std::chrono::duration_cast<std::chrono::seconds>(now - entry.last_seen).count()));
       }
     }
   }

@@ -29,14 +29,14 @@
 namespace sluice::daemon {
 
 struct SegmentCounters {
-  std::uint64_t tx_frames = 0;    // frames read from the TAP and sent to at least one peer
-  std::uint64_t tx_flooded = 0;   // of those, sent to every peer (broadcast, multicast, unknown)
-  std::uint64_t rx_frames = 0;    // frames from peers written to the TAP
-  std::uint64_t oversize = 0;     // frames too large for the tunnel MTU: dropped, never fragmented
-  std::uint64_t no_peer = 0;      // frames with no peer to go to (no peer has a tunnel address)
-  std::uint64_t malformed = 0;    // reads shorter than an Ethernet header
+  std::uint64_t tx_frames = 0;   // frames read from the TAP and sent to at least one peer
+  std::uint64_t tx_flooded = 0;  // of those, sent to every peer (broadcast, multicast, unknown)
+  std::uint64_t rx_frames = 0;   // frames from peers written to the TAP
+  std::uint64_t oversize = 0;    // frames too large for the tunnel MTU: dropped, never fragmented
+  std::uint64_t no_peer = 0;     // frames with no peer to go to (no peer has a tunnel address)
+  std::uint64_t malformed = 0;   // reads shorter than an Ethernet header
   std::uint64_t tap_write_errors = 0;
-  std::uint64_t fdb_full = 0;     // source addresses not learned because the table was full
+  std::uint64_t fdb_full = 0;  // source addresses not learned because the table was full
 };
 
 class L2Segments {

@@ -22,7 +22,9 @@ struct NamedCounter {
 [[nodiscard]] std::vector<NamedCounter> device_counters(const tunnel::DeviceCounters& counters);
 [[nodiscard]] std::vector<NamedCounter> peer_counters(const tunnel::PeerCounters& counters);
 
-// The key=value lines (`extra` after the core's interface counters), without the final "errno=0" and empty line. Holds no secret.
-[[nodiscard]] std::string serialize_stats(const tunnel::Device& device, const std::vector<NamedCounter>& extra = {});
+// The key=value lines (`extra` after the core's interface counters), without the final "errno=0"
+// and empty line. Holds no secret.
+[[nodiscard]] std::string serialize_stats(const tunnel::Device& device,
+                                          const std::vector<NamedCounter>& extra = {});
 
 }  // namespace sluice::daemon

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
-#include "tunnel/ethernet.hpp"
 #include "tunnel/constants.hpp"
+#include "tunnel/ethernet.hpp"
 
 namespace sluice::tunnel {
 

@@ -15,7 +15,7 @@
 
 namespace sluice::tunnel {
 
-inline constexpr std::uint16_t kVxlanPort = 4789;  // IANA
+inline constexpr std::uint16_t kVxlanPort = 4789;   // IANA
 inline constexpr std::uint32_t kMaxVni = 0xffffff;  // 24 bits
 inline constexpr std::size_t kVxlanHeaderSize = 8;
 inline constexpr std::size_t kUdpHeaderSize = 8;
@@ -50,8 +50,8 @@ struct VxlanAddressing {
 
 struct VxlanFrame {
   std::uint32_t vni = 0;
-  IpAddress source;       // the sender's tunnel address
-  IpAddress destination;  // ours, if it was meant for us
+  IpAddress source;                     // the sender's tunnel address
+  IpAddress destination;                // ours, if it was meant for us
   std::span<const std::uint8_t> frame;  // inside the packet, at least an Ethernet header long
 };
 

@@ -1,7 +1,6 @@
 // sluicectl fdb: reading an fdb=1 answer and printing it.
-#include <string>
-
 #include <boost/test/unit_test.hpp>
+#include <string>
 
 #include "ctl/error.hpp"
 #include "ctl/fdb.hpp"
@@ -15,9 +14,15 @@ const std::string kHex2(64, '2');
 
 std::string answer() {
   return "vni=100\ntap=sl100\nbridge=br100\nlocal=10.0.0.1\nmtu=1370\naging=300\ntx_frames=5\noversize=1\n"
-         "peer=" + kHex1 + "\npeer_address=10.0.0.2\npeer=" + kHex2 + "\npeer_address=10.0.0.3\n"
-         "mac=52:54:00:00:00:02\npublic_key=" + kHex1 + "\nstatic=0\nage=12\n"
-         "mac=52:54:00:00:00:03\npublic_key=" + kHex2 + "\nstatic=1\n"
+         "peer=" +
+         kHex1 + "\npeer_address=10.0.0.2\npeer=" + kHex2 +
+         "\npeer_address=10.0.0.3\n"
+         "mac=52:54:00:00:00:02\npublic_key=" +
+         kHex1 +
+         "\nstatic=0\nage=12\n"
+         "mac=52:54:00:00:00:03\npublic_key=" +
+         kHex2 +
+         "\nstatic=1\n"
          "vni=200\ntap=sl200\nlocal=10.0.0.1\nmtu=1370\naging=60\n";
 }
 
@@ -44,7 +49,8 @@ BOOST_AUTO_TEST_CASE(parses_segments_members_and_entries) {
   BOOST_TEST(!segments[1].bridge.has_value());
 
   const std::string text = ctl::fdb_text("wg0", segments);
-  BOOST_TEST(text.find("segment: vni 100, tap sl100 on bridge br100, local 10.0.0.1, mtu 1370") != std::string::npos, text);
+  BOOST_TEST(text.find("segment: vni 100, tap sl100 on bridge br100, local 10.0.0.1, mtu 1370") != std::string::npos,
+             text);
   BOOST_TEST(text.find("52:54:00:00:00:02  ") != std::string::npos, text);
   BOOST_TEST(text.find("learned, 12 s ago") != std::string::npos, text);
   const auto json = ctl::fdb_json("wg0", segments);

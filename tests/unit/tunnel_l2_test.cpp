@@ -1,13 +1,12 @@
 // Ethernet headers, VXLAN encapsulation and the forwarding database of L2 segments.
 #include <algorithm>
 #include <array>
+#include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <vector>
-
-#include <boost/test/unit_test.hpp>
 
 #include "tunnel/ethernet.hpp"
 #include "tunnel/fdb.hpp"
@@ -31,18 +30,19 @@ std::vector<std::uint8_t> framed(std::size_t payload) {
   std::vector<std::uint8_t> buffer(kMaxVxlanHeadroom + kEthernetHeaderSize + payload);
   const std::array<std::uint8_t, 14> header{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0, 0, 0, 1, 0x08, 0x06};
   std::copy(header.begin(), header.end(), buffer.begin() + kMaxVxlanHeadroom);
-  for (std::size_t i = 0; i < payload; ++i) buffer[kMaxVxlanHeadroom + kEthernetHeaderSize + i] = static_cast<std::uint8_t>(i);
+  for (std::size_t i = 0; i < payload; ++i)
+    buffer[kMaxVxlanHeadroom + kEthernetHeaderSize + i] = static_cast<std::uint8_t>(i);
   return buffer;
 }
 
 // The frame of a VXLAN datagram as Linux's vxlan device sends it (captured shape, IPv4, UDP
 // checksum 0): 10.10.0.2:54321 -> 10.10.0.1:4789, VNI 100, a 14-byte frame.
 std::vector<std::uint8_t> linux_vxlan_v4() {
-  std::vector<std::uint8_t> p{
-      0x45, 0x00, 0x00, 0x3e, 0x12, 0x34, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 10,   10,   0,    2,
-      10,   10,   0,    1,    0xd4, 0x31, 0x12, 0xb5, 0x00, 0x2a, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x64, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x00, 0x00, 0x02,
-      0x08, 0x06, 0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0};
+  std::vector<std::uint8_t> p{0x45, 0x00, 0x00, 0x3e, 0x12, 0x34, 0x00, 0x00, 0x40, 0x11, 0x00, 0x00, 10,
+                              10,   0,    2,    10,   10,   0,    1,    0xd4, 0x31, 0x12, 0xb5, 0x00, 0x2a,
+                              0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x64, 0x00, 0xff, 0xff, 0xff,
+                              0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x00, 0x00, 0x02, 0x08, 0x06, 0,    0,
+                              0,    0,    0,    0,    0,    0,    0,    0,    0,    0};
   // The IPv4 header checksum, computed the long way.
   std::uint32_t sum = 0;
   for (std::size_t i = 0; i < 20; i += 2) sum += static_cast<std::uint32_t>(p[i] << 8 | p[i + 1]);
@@ -59,8 +59,8 @@ BOOST_AUTO_TEST_SUITE(tunnel_l2)
 BOOST_AUTO_TEST_CASE(mac_addresses_parse_and_print) {
   BOOST_TEST(mac("52:54:00:AB:cd:0f").to_string() == "52:54:00:ab:cd:0f");
   BOOST_TEST(mac("52-54-00-ab-cd-0f").to_string() == "52:54:00:ab:cd:0f");
-  for (const char* bad : {"", "52:54:00:ab:cd", "52:54:00:ab:cd:0g", "52:54-00:ab:cd:0f", "52:54:00:ab:cd:0f:",
-                          "5254.00ab.cd0f", "52:54:00:ab:cd:0f0"}) {
+  for (const char* bad : {"", "52:54:00:ab:cd", "52:54:00:ab:cd:0g", "52:54-00:ab:cd:0f",
+                          "52:54:00:ab:cd:0f:", "5254.00ab.cd0f", "52:54:00:ab:cd:0f0"}) {
     BOOST_TEST(!MacAddress::parse(bad).has_value(), bad);
   }
   BOOST_TEST(mac("ff:ff:ff:ff:ff:ff").is_group());
