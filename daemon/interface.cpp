@@ -95,7 +95,7 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
       [this](UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
   if (settings.metrics_listen) {
     metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
-                                               [this] { return render_metrics(ifname_, device_); });
+                                               [this] { return render_metrics(ifname_, device_, extra_counters()); });
     Log::info("serving metrics on http://{}/metrics", settings.metrics_listen->to_string());
   }
   Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());

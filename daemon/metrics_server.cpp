@@ -37,11 +37,14 @@ std::string answer(std::string_view status, std::string_view content_type, std::
 
 }  // namespace
 
-std::string render_metrics(std::string_view ifname, const tunnel::Device& device) {
+std::string render_metrics(std::string_view ifname, const tunnel::Device& device,
+                           const std::vector<NamedCounter>& extra) {
   std::string labels("interface=\"");
   labels.append(ifname).push_back('"');
   std::string out;
-  for (const auto& [name, value] : device_counters(device.counters())) {
+  std::vector<NamedCounter> counters = device_counters(device.counters());
+  counters.insert(counters.end(), extra.begin(), extra.end());
+  for (const auto& [name, value] : counters) {
     std::string metric("sluice_interface_");
     metric.append(name).append("_total");
     append_family(out, metric, std::string("Interface-wide count of ").append(name).append(" events."), "counter");

@@ -11,16 +11,19 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "daemon/event_loop.hpp"
+#include "daemon/stats.hpp"
 #include "daemon/unique_fd.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/endpoint.hpp"
 
 namespace sluice::daemon {
 
-// The exposition text for one interface.
-[[nodiscard]] std::string render_metrics(std::string_view ifname, const tunnel::Device& device);
+// The exposition text for one interface; `extra` are interface counters beyond the core's (l2_*).
+[[nodiscard]] std::string render_metrics(std::string_view ifname, const tunnel::Device& device,
+                                         const std::vector<NamedCounter>& extra = {});
 
 // The whole HTTP answer to the request whose head (up to the first empty line) is `head`.
 [[nodiscard]] std::string metrics_http_answer(std::string_view head, const std::function<std::string()>& render);
