@@ -90,7 +90,9 @@ net_wait_for 5 bash -c "[[ \$(ip netns exec '$a' timeout 5 '$SLUICECTL' stats '$
 [[ $(interface_counter allowed_ips_mismatch) -ge 1 ]] || net_fail "interface allowed_ips_mismatch counter"
 net_log "foreign source counted: dropped_allowed_ips $allowed_before -> $(counter dropped_allowed_ips)"
 
-# Without IFNAME: every interface (both sockets share /run/wireguard).
-ctl "$a" stats --json | jq -e --arg a "$A" --arg b "$B" '[.interfaces[].name] | index($a) != null and index($b) != null' >/dev/null ||
+# Without IFNAME: every interface (both sockets share /run/wireguard). Other daemons on the machine
+# may not answer stats=1 (a wireguard-go of a parallel test): sluicectl then names them and exits
+# with 1, still printing the others; this test only asks that both of its own are there.
+{ ctl "$a" stats --json || true; } | jq -e --arg a "$A" --arg b "$B" '[.interfaces[].name] | index($a) != null and index($b) != null' >/dev/null ||
   net_fail "stats without IFNAME"
 net_log "PASS"
