@@ -61,6 +61,16 @@ InterfaceState query(const Globals& globals, const std::string& ifname) {
 
 std::string peer_count(std::size_t count) { return std::to_string(count).append(count == 1 ? " peer" : " peers"); }
 
+// The running L2 segments; none from a daemon that does not know fdb=1 (wireguard-go hangs up on
+// it). Ask last on a connection, since such a daemon closes it.
+std::vector<SegmentTable> running_segments(UapiClient& client) {
+  try {
+    return parse_fdb_answer(client.fdb());
+  } catch (const CtlError&) {
+    return {};
+  }
+}
+
 std::filesystem::path config_of(const Globals& globals, const std::string& ifname) {
   std::filesystem::path file = globals.config_dir / ifname;
   return file.concat(".toml");
@@ -249,6 +259,10 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
                .append(" then up applies it)"));
     }
   }
+  for (const std::string& note : segment_changes(wanted, running_segments(client))) {
+    warn(std::string(ifname).append(": ").append(note).append(
+        "; reload does not change L2 segments (sluicectl down then up applies them)"));
+  }
 
   const auto removed = std::count_if(request.peers.begin(), request.peers.end(),
                                      [](const daemon::PeerChange& change) { return change.remove; });
@@ -280,7 +294,9 @@ int run_import(const std::string& file) {
 
 int run_export(const Globals& globals, const std::string& ifname, bool show_keys) {
   const InterfaceState state = query(globals, ifname);
-  print(write_toml(export_config(ifname, state, read_link_info(ifname), show_keys)).str());
+  UapiClient client(globals.control_dir, ifname);
+  const auto segments = running_segments(client);
+  print(write_toml(export_config(ifname, state, read_link_info(ifname), segments, show_keys)).str());
   return 0;
 }
 

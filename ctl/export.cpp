@@ -1,11 +1,12 @@
 #include "ctl/export.hpp"
 
 #include "crypto/key_encoding.hpp"
+#include "tunnel/fdb.hpp"
 
 namespace sluice::ctl {
 
 TomlInterface export_config(std::string_view ifname, const InterfaceState& state, const LinkInfo& link,
-                            bool show_keys) {
+                            const std::vector<SegmentTable>& segments, bool show_keys) {
   TomlInterface config;
   config.header.push_back(std::string("Running configuration of ").append(ifname).append(", from `sluicectl export`."));
   if (state.private_key) {
@@ -40,6 +41,18 @@ TomlInterface export_config(std::string_view ifname, const InterfaceState& state
     out.endpoint = peer.endpoint;
     for (const tunnel::IpPrefix& prefix : peer.allowed_ips) out.allowed_ips.push_back(prefix.to_string());
     out.persistent_keepalive = peer.persistent_keepalive;
+  }
+  for (const SegmentTable& segment : segments) {
+    TomlSegment& out = config.segments.emplace_back();
+    out.vni = static_cast<std::uint32_t>(segment.vni);
+    out.tap = segment.tap;
+    out.bridge = segment.bridge;
+    if (segment.configured_mtu) out.mtu = static_cast<unsigned>(*segment.configured_mtu);
+    out.local = segment.local;
+    if (segment.aging != static_cast<std::uint64_t>(tunnel::Fdb::kDefaultAging.count())) out.aging = segment.aging;
+    for (const FdbEntry& entry : segment.entries) {
+      if (entry.is_static) out.fdb.emplace_back(entry.mac, crypto::encode_base64_key(entry.peer.span()));
+    }
   }
   return config;
 }

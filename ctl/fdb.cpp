@@ -58,6 +58,8 @@ std::vector<SegmentTable> parse_fdb_answer(std::string_view lines) {
       segment.local = value;
     } else if (key == "mtu") {
       segment.mtu = number(value, line_number);
+    } else if (key == "configured_mtu") {
+      segment.configured_mtu = number(value, line_number);
     } else if (key == "aging") {
       segment.aging = number(value, line_number);
     } else if (key == "peer") {

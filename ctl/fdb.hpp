@@ -32,6 +32,7 @@ struct SegmentTable {
   std::optional<std::string> bridge;
   std::string local;
   std::uint64_t mtu = 0;
+  std::optional<std::uint64_t> configured_mtu;  // the file's `mtu`, when it set one
   std::uint64_t aging = 0;
   Counters counters;
   std::vector<SegmentMember> members;

@@ -1,6 +1,9 @@
 #include "ctl/sync.hpp"
 
 #include <algorithm>
+#include <optional>
+
+#include "crypto/key_encoding.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -87,6 +90,56 @@ std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& want
                         .append(std::to_string(link.mtu)));
   }
   return notes;
+}
+
+namespace {
+
+// One segment in words (mtu 0: not set), the same for the file and the daemon, so the two can be compared.
+std::string describe(std::uint64_t vni, const std::string& tap, const std::optional<std::string>& bridge,
+                     std::uint64_t mtu, const std::string& local, std::uint64_t aging,
+                     std::vector<std::string> statics) {
+  std::string text = "VNI " + std::to_string(vni) + " (" + tap;
+  if (bridge) text.append(" on ").append(*bridge);
+  if (mtu != 0) text.append(", mtu ").append(std::to_string(mtu));
+  text.append(", local ").append(local).append(", aging ").append(std::to_string(aging));
+  std::sort(statics.begin(), statics.end());
+  for (const std::string& entry : statics) text.append(", ").append(entry);
+  return text.append(")");
+}
+
+std::string join_sorted(std::vector<std::string> items) {
+  std::sort(items.begin(), items.end());
+  std::string text;
+  for (const std::string& item : items) text.append(text.empty() ? "" : ", ").append(item);
+  return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+std::vector<std::string> segment_changes(const daemon::InterfaceSettings& wanted,
+                                         const std::vector<SegmentTable>& running) {
+  std::vector<std::string> file;
+  for (const daemon::SegmentSettings& s : wanted.segments) {
+    std::vector<std::string> statics;
+    for (const daemon::StaticFdbEntry& entry : s.fdb) {
+      statics.push_back(entry.mac.to_string() + " static to " + crypto::encode_base64_key(entry.peer.span()));
+    }
+    file.push_back(describe(s.vni, s.tap, s.bridge, s.mtu.value_or(0), s.local.value().to_string(),
+                            static_cast<std::uint64_t>(s.aging.count()), std::move(statics)));
+  }
+  std::vector<std::string> interface;
+  for (const SegmentTable& s : running) {
+    std::vector<std::string> statics;
+    for (const FdbEntry& entry : s.entries) {
+      if (entry.is_static) statics.push_back(entry.mac + " static to " + crypto::encode_base64_key(entry.peer.span()));
+    }
+    interface.push_back(
+        describe(s.vni, s.tap, s.bridge, s.configured_mtu.value_or(0), s.local, s.aging, std::move(statics)));
+  }
+  const std::string file_text = join_sorted(std::move(file));
+  const std::string interface_text = join_sorted(std::move(interface));
+  if (file_text == interface_text) return {};
+  return {"segments: the file has " + file_text + ", the interface " + interface_text};
 }
 
 }  // namespace sluice::ctl

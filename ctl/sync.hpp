@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ctl/fdb.hpp"
 #include "ctl/interface_state.hpp"
 #include "ctl/link_info.hpp"
 #include "daemon/settings.hpp"
@@ -24,5 +25,10 @@ namespace sluice::ctl {
 // One line for each setting the control protocol cannot change (addresses, MTU) that
 // differs between the file and the interface: reload leaves those as they are.
 [[nodiscard]] std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& wanted, const LinkInfo& link);
+
+// A line when the file's [[segment]] tables differ from the running segments (VNI, TAP, bridge,
+// MTU set, local address, aging, static entries): segments are made at start only. None when equal.
+[[nodiscard]] std::vector<std::string> segment_changes(const daemon::InterfaceSettings& wanted,
+                                                     const std::vector<SegmentTable>& running);
 
 }  // namespace sluice::ctl

@@ -95,6 +95,20 @@ SecretText write_toml(const TomlInterface& config) {
       out.append("persistent_keepalive = ").append(std::to_string(peer.persistent_keepalive)).push_back('\n');
     }
   }
+  for (const TomlSegment& segment : config.segments) {
+    out.push_back('\n');
+    out.append("[[segment]]\n");
+    out.append("vni = ").append(std::to_string(segment.vni)).push_back('\n');
+    out.append("tap = ").append(toml_string(segment.tap)).push_back('\n');
+    if (segment.bridge) out.append("bridge = ").append(toml_string(*segment.bridge)).push_back('\n');
+    if (segment.mtu) out.append("mtu = ").append(std::to_string(*segment.mtu)).push_back('\n');
+    if (segment.local) out.append("local = ").append(toml_string(*segment.local)).push_back('\n');
+    if (segment.aging) out.append("aging = ").append(std::to_string(*segment.aging)).push_back('\n');
+    for (const auto& [mac, peer] : segment.fdb) {
+      out.append("[[segment.fdb]]\nmac = ").append(toml_string(mac)).append("\npeer = ").append(toml_string(peer));
+      out.push_back('\n');
+    }
+  }
   return text;
 }
 

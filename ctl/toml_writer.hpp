@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ctl/secret_text.hpp"
@@ -21,6 +22,17 @@ struct TomlPeer {
   std::uint16_t persistent_keepalive = 0;  // 0 = off, left out
 };
 
+// One [[segment]] table.
+struct TomlSegment {
+  std::uint32_t vni = 0;
+  std::string tap;
+  std::optional<std::string> bridge;
+  std::optional<unsigned> mtu;
+  std::optional<std::string> local;
+  std::optional<std::uint64_t> aging;
+  std::vector<std::pair<std::string, std::string>> fdb;  // static entries: MAC, base64 public key
+};
+
 struct TomlInterface {
   std::vector<std::string> header;              // comment lines at the top of the file, without '#'
   std::optional<std::string> private_key;       // base64; printed as is
@@ -32,6 +44,7 @@ struct TomlInterface {
   std::optional<bool> routes;
   std::optional<std::string> routes_note;  // a comment line above `routes`
   std::vector<TomlPeer> peers;
+  std::vector<TomlSegment> segments;
 
   TomlInterface() = default;
   TomlInterface(TomlInterface&&) = default;

@@ -261,6 +261,7 @@ std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
     if (s.bridge) append(out, "bridge", *s.bridge);
     append(out, "local", segment->local().to_string());
     append(out, "mtu", segment->mtu);
+    if (s.mtu) append(out, "configured_mtu", *s.mtu);
     append(out, "aging", static_cast<std::uint64_t>(s.aging.count()));
     for (const auto& [name, value] : named(segment->counters)) append(out, name, value);
     for (const Member& member : members(*segment)) {

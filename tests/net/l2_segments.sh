@@ -9,6 +9,7 @@
 #      and A's FDB holds B's host behind peer B.
 #   5. A frame larger than the tunnel can carry (VNI 200 at A has mtu = 1500 set by hand) is
 #      dropped and counted in l2_oversize, never fragmented.
+#   sluicectl export shows the segments, and reload names a segment change it cannot apply.
 #   6. iperf3 TCP 3 s between the VNI 100 hosts of A and B, and for comparison between the
 #      sluiced of A and B at L3 (tunnel addresses); figures are printed, never judged.
 # Costs about 20 s.
@@ -135,6 +136,18 @@ fi
 oversize=$(( $(ip netns exec "$site_a" "$SLUICECTL" stats "$IF_A" --json | jq '.interfaces[0].counters.l2_oversize') - oversize_before ))
 ((oversize >= 2)) || net_fail "oversize frames counted: $oversize, expected 2"
 net_log "frames too large for the tunnel: dropped and counted (l2_oversize +$oversize)"
+
+# export writes the segments; reload names segment changes it cannot apply, and only those.
+exported=$(ip netns exec "$site_a" "$SLUICECTL" export "$IF_A")
+printf -v expected '[[segment]]\nvni = 200\ntap = "%s"\nbridge = "%s"\nmtu = 1500\n' "${NET_PREFIX}t200" "$B200"
+[[ $exported == *"$expected"* ]] || net_fail "export does not show segment VNI 200 as configured: $exported"
+notes=$(ip netns exec "$site_a" "$SLUICECTL" reload "$IF_A" --config "$NET_TMP/a.toml" 2>&1 >/dev/null)
+[[ $notes != *segments* ]] || net_fail "reload of the unchanged file reports segment changes: $notes"
+sed 's/^vni = 200$/vni = 300/' "$NET_TMP/a.toml" >"$NET_TMP/a300.toml"
+notes=$(ip netns exec "$site_a" "$SLUICECTL" reload "$IF_A" --config "$NET_TMP/a300.toml" 2>&1 >/dev/null)
+[[ $notes == *"segments: the file has "*"VNI 300"*"reload does not change L2 segments"* ]] ||
+  net_fail "reload did not name the segment change: $notes"
+net_log "export shows the segments; reload names a segment change it leaves for a restart"
 
 # 6. Throughput, L2 and L3, in the same run.
 l2_rate=$(net_iperf "$host_b1" 192.168.100.2 "$host_a1" "$NET_TMP/iperf-l2.txt") || net_fail "iperf3 over VNI 100"

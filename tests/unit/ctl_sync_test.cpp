@@ -37,6 +37,14 @@ daemon::InterfaceSettings wanted(const std::string& interface_extra = "") {
                               "/etc/sluice/wg0.toml");
 }
 
+
+// Two running segments, as an fdb=1 answer: VNI 100 with a static entry for peer 1, VNI 200 with
+// its own MTU and aging.
+std::vector<ctl::SegmentTable> running_segments() {
+  return ctl::parse_fdb_answer("vni=100\ntap=sl100\nbridge=br100\nlocal=10.0.0.1\nmtu=1370\naging=300\ntx_frames=3\n"
+                               "mac=52:54:00:00:00:01\npublic_key=" + hex(kPeer1) + "\nstatic=1\n"
+                               "vni=200\ntap=sl200\nlocal=10.0.0.1\nmtu=1300\nconfigured_mtu=1300\naging=60\n");
+}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(ctl_sync)
@@ -105,7 +113,7 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16"), tunnel::IpPrefix::parse("fd00::1/64")};
   link.mtu = 1380;
-  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, true));
+  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, true));
   const daemon::InterfaceSettings settings = daemon::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST(crypto::encode_base64_key(settings.private_key.value().span()) == kPrivate);
   BOOST_TEST(settings.listen_port == 51820);
@@ -122,13 +130,39 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
 
 BOOST_AUTO_TEST_CASE(export_without_keys_prints_no_secret) {
   ctl::LinkInfo link;
-  const std::string toml = ctl::write_toml(ctl::export_config("wg0", running(), link, false)).str();
+  const std::string toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, false)).str();
   BOOST_TEST(toml.find(kPrivate) == std::string::npos, toml);
   BOOST_TEST(toml.find(kPreshared) == std::string::npos, toml);
   BOOST_TEST(toml.find("\nprivate_key =") == std::string::npos, toml);
   BOOST_TEST(
       toml.find("# private_key is not printed: `sluicectl export --show-keys wg0` prints it") != std::string::npos,
       toml);
+}
+
+BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
+  ctl::LinkInfo link;
+  link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
+  link.mtu = 1420;
+  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
+  const daemon::InterfaceSettings settings = daemon::parse_config(toml.str(), "/tmp/wg0.toml");
+  BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
+  BOOST_TEST(settings.segments[0].bridge.value_or("") == "br100");
+  BOOST_TEST(!settings.segments[0].mtu.has_value(), "an MTU the daemon chose is not pinned");
+  BOOST_TEST_REQUIRE(settings.segments[0].fdb.size() == 1u);
+  BOOST_TEST(b64(settings.segments[0].fdb[0].peer) == kPeer1);
+  BOOST_TEST(settings.segments[1].mtu.value_or(0) == 1300u);
+  BOOST_TEST(settings.segments[1].aging.count() == 60);
+  BOOST_TEST(ctl::segment_changes(settings, running_segments()).empty(), toml.str());
+}
+
+BOOST_AUTO_TEST_CASE(segment_changes_are_named) {
+  const std::vector<std::string> notes = ctl::segment_changes(wanted(), running_segments());
+  BOOST_TEST_REQUIRE(notes.size() == 1u);
+  const std::string expected = "segments: the file has none, the interface VNI 100 (sl100 on br100, local 10.0.0.1, "
+                               "aging 300, 52:54:00:00:00:01 static to " +
+                               kPeer1 + "), VNI 200 (sl200, mtu 1300";
+  BOOST_TEST(notes[0].starts_with(expected), notes[0]);
+  BOOST_TEST(ctl::segment_changes(wanted(), {}).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
