@@ -73,8 +73,16 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
     }
   }
   if (!settings.segments.empty()) {
-    segments_ =
-        std::make_unique<L2Segments>(ifname_, settings.segments, loop_, device_, *this, [this] { return now(); });
+    // Frames sent on a segment show in captures like packets read from the TUN device.
+    L2Segments::Observer observer;
+    observer.packet = [this](std::span<const std::uint8_t> packet) {
+      if (captures_.active()) capture_outbound(packet);
+    };
+    observer.batch_done = [this] {
+      if (captures_.active()) captures_.flush();
+    };
+    segments_ = std::make_unique<L2Segments>(ifname_, settings.segments, loop_, device_, *this,
+                                             [this] { return now(); }, std::move(observer));
   }
 
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();

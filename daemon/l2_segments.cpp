@@ -36,25 +36,12 @@ std::vector<NamedCounter> named(const SegmentCounters& c) {
           {"fdb_full", c.fdb_full}};
 }
 
-// The tunnel address of a peer for one family (the rule in l2_segments.hpp), if it has one.
+// The tunnel address of a peer for one family (tunnel::peer_tunnel_address), if it has one that
+// routes back to it: the core sends each encapsulated frame by its destination address.
 std::optional<tunnel::IpAddress> tunnel_address(const tunnel::Device& device, tunnel::Peer& peer,
                                                 tunnel::IpFamily family) {
   const std::vector<tunnel::IpPrefix> prefixes = device.allowed_ips().prefixes_of(&peer);
-  std::optional<tunnel::IpAddress> chosen;
-  for (const auto& prefix : prefixes) {
-    if (prefix.family() != family) continue;
-    if (prefix.cidr() == prefix.address().bit_length()) {
-      chosen = prefix.address();
-      break;
-    }
-    if (!chosen && prefix.cidr() > 0 && prefix.cidr() < prefix.address().bit_length() - 1) {
-      std::array<std::uint8_t, 16> bytes{};
-      const auto network = prefix.address().bytes();
-      std::copy(network.begin(), network.end(), bytes.begin());
-      ++bytes[network.size() - 1];  // the network address has its last bit clear, so no carry
-      chosen = tunnel::IpAddress::from_bytes(std::span(bytes).first(network.size()));
-    }
-  }
+  const auto chosen = tunnel::peer_tunnel_address(prefixes, family);
   if (!chosen || device.allowed_ips().lookup(*chosen).value_or(nullptr) != &peer) return std::nullopt;
   return chosen;
 }
@@ -73,13 +60,15 @@ struct L2Segments::Segment {
 };
 
 L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<SegmentSettings>& segments, EventLoop& loop,
-                       tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock)
+                       tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
+                       Observer outbound)
     : tunnel_name_(tunnel_name),
       tunnel_mtu_(link_mtu(tunnel_name)),
       loop_(loop),
       device_(device),
       sink_(sink),
       clock_(std::move(clock)),
+      outbound_(std::move(outbound)),
       buffer_(tunnel::kMaxVxlanHeadroom + tunnel::Device::kMaxPacketSize) {
   for (const SegmentSettings& settings : segments) {
     auto segment = std::make_unique<Segment>(settings);
@@ -101,7 +90,10 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<Segment
   }
   refresh_members();
   for (const auto& segment : segments_) {
-    loop_.add(segment->tap.fd(), EPOLLIN, [this, s = segment.get()](std::uint32_t) { on_tap_readable(*s); });
+    loop_.add(segment->tap.fd(), EPOLLIN, [this, s = segment.get()](std::uint32_t) {
+      on_tap_readable(*s);
+      outbound_.batch_done();
+    });
   }
 }
 
@@ -181,6 +173,7 @@ bool L2Segments::send_to(Segment& segment, const Member& member, std::size_t fra
   if (device_.find_peer(member.peer) == nullptr) return false;
   const auto packet = tunnel::vxlan_encapsulate(buffer_, tunnel::kMaxVxlanHeadroom, frame_size,
                                                 {segment.local(), member.address, segment.settings.vni});
+  outbound_.packet(packet);
   device_.send_packet(packet, now, sink_);
   return true;
 }

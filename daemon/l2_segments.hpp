@@ -4,9 +4,10 @@
 // Forwarding, per segment: a frame to a MAC address the FDB knows goes to that peer only;
 // broadcast, multicast and unknown unicast go to every peer (head-end replication). Frames from a
 // peer are never sent on to another peer (split horizon, as in a full mesh of Linux vxlan devices).
-// A peer takes part through its tunnel address, the VXLAN destination: its first single-host
-// allowed IP (/32 or /128) of the segment's family, else the first host address of its first
-// allowed prefix of that family; an address that does not route back to that peer is not used.
+// A peer takes part through its tunnel address, the VXLAN destination (tunnel::peer_tunnel_address
+// over its allowed IPs in the order `wg show` lists them, ascending): its first /32 or /128 of the
+// segment's family, else the first host address of its first wider prefix; an address that does
+// not route back to that peer is not used.
 //
 // Inner packets from peers that are VXLAN to a segment's local address with its VNI go to that
 // segment's TAP; every other packet (another VNI, another address) stays an ordinary inner packet.
@@ -45,8 +46,15 @@ class L2Segments {
   // daemon exits, so what else is attached to it stays attached), sets MTUs, brings the links up
   // and watches the TAPs on `loop`. `tunnel_name` is the TUN device whose MTU bounds the frames.
   // Throws std::system_error naming the device on failure.
+  // What the interface sees of the frames sent (for captures): each encapsulated packet before it
+  // goes to the core, and the end of each batch read from a TAP.
+  struct Observer {
+    std::function<void(std::span<const std::uint8_t> packet)> packet;
+    std::function<void()> batch_done;
+  };
   L2Segments(const std::string& tunnel_name, const std::vector<SegmentSettings>& segments, EventLoop& loop,
-             tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock);
+             tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
+             Observer outbound);
   ~L2Segments();
   L2Segments(const L2Segments&) = delete;
   L2Segments& operator=(const L2Segments&) = delete;
@@ -85,6 +93,7 @@ class L2Segments {
   tunnel::Device& device_;
   tunnel::Sink& sink_;
   std::function<tunnel::Instant()> clock_;
+  Observer outbound_;
   std::vector<std::unique_ptr<Segment>> segments_;
   std::vector<Member> members_v4_;
   std::vector<Member> members_v6_;

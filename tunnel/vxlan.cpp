@@ -1,6 +1,7 @@
 #include "tunnel/vxlan.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 namespace sluice::tunnel {
@@ -157,6 +158,24 @@ std::optional<VxlanFrame> vxlan_decapsulate(std::span<const std::uint8_t> packet
       udp.subspan(kUdpHeaderSize + kVxlanHeaderSize),
   };
   return out;
+}
+
+std::optional<IpAddress> peer_tunnel_address(std::span<const IpPrefix> allowed_ips, IpFamily family) {
+  std::optional<IpAddress> first_host;
+  for (const IpPrefix& prefix : allowed_ips) {
+    if (prefix.family() != family) continue;
+    const unsigned bits = prefix.address().bit_length();
+    if (prefix.cidr() == bits) return prefix.address();
+    if (!first_host && prefix.cidr() > 0 && prefix.cidr() < bits - 1) {
+      std::array<std::uint8_t, 16> bytes{};
+      const auto network = prefix.masked().address().bytes();
+      std::copy(network.begin(), network.end(), bytes.begin());
+      // The network address ends in at least two zero bits: no carry.
+      ++bytes[network.size() - 1];
+      first_host = IpAddress::from_bytes(std::span(bytes).first(network.size()));
+    }
+  }
+  return first_host;
 }
 
 }  // namespace sluice::tunnel

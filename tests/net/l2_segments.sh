@@ -9,6 +9,7 @@
 #      and A's FDB holds B's host behind peer B.
 #   5. A frame larger than the tunnel can carry (VNI 200 at A has mtu = 1500 set by hand) is
 #      dropped and counted in l2_oversize, never fragmented.
+#   sluicectl capture holds the VXLAN packets of a ping both ways.
 #   sluicectl export shows the segments, and reload names a segment change it cannot apply.
 #   6. iperf3 TCP 3 s between the VNI 100 hosts of A and B, and for comparison between the
 #      sluiced of A and B at L3 (tunnel addresses); figures are printed, never judged.
@@ -119,6 +120,20 @@ flooded=$(( $(l2_counter "$site_a" "$IF_A" 100 tx_flooded) - flooded_before ))
 ((flooded == 0)) || net_fail "A flooded $flooded frames after learning (expected none)"
 net_log "after learning, 20 pings A -> B: B received $rx_b frames, C $rx_c, A flooded $flooded"
 ip netns exec "$site_a" "$SLUICECTL" fdb "$IF_A" >&2
+
+# Captures see segment traffic both ways: the VXLAN packets sent and received.
+capture="$NET_TMP/l2.pcap"
+ip netns exec "$site_a" timeout 20 "$SLUICECTL" capture "$IF_A" --count 6 -w "$capture" 2>"$NET_TMP/capture.err" &
+capture_pid=$!
+NET_PIDS+=("$capture_pid")
+net_wait_for 5 bash -c "[[ \$(stat -c %s '$capture' 2>/dev/null || echo 0) -ge 24 ]]" || net_fail "capture did not start"
+net_ping "$host_a1" 192.168.100.2 3 >/dev/null || net_fail "ping A -> B during the capture"
+net_wait_exit "$capture_pid" 10 || net_fail "the capture did not end after 6 packets: $(cat "$NET_TMP/capture.err")"
+decoded=$(tcpdump -nr "$capture" 2>/dev/null)
+sent=$(grep -c '10\.10\.0\.1\.[0-9]* > 10\.10\.0\.2\.4789: VXLAN.* vni 100' <<<"$decoded" || true)
+received=$(grep -c '10\.10\.0\.2\.[0-9]* > 10\.10\.0\.1\.4789: VXLAN.* vni 100' <<<"$decoded" || true)
+((sent == 3 && received == 3)) || net_fail "capture of 3 pings: $sent VXLAN packets out, $received in: $decoded"
+net_log "capture of 3 pings on VNI 100: $sent VXLAN packets out, $received in"
 
 # 3. Isolation between VNIs (all hosts share one /24).
 net_ping "$host_a2" 192.168.100.22 3 >/dev/null || { logs; net_fail "ping VNI 200 host A -> host B"; }

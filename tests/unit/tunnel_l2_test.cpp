@@ -4,7 +4,9 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -181,6 +183,27 @@ BOOST_AUTO_TEST_CASE(leaves_other_packets_alone) {
   BOOST_TEST(!vxlan_decapsulate(fragment).has_value());
   // Truncated: the IP total length says more than there is.
   BOOST_TEST(!vxlan_decapsulate(std::span(good).first(good.size() - 1)).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(peer_tunnel_address_rule) {
+  const auto parse = [](std::initializer_list<const char*> texts) {
+    std::vector<IpPrefix> out;
+    for (const char* text : texts) out.push_back(IpPrefix::parse(text).masked());
+    return out;
+  };
+  const auto address = [](const std::vector<IpPrefix>& prefixes, IpFamily family) {
+    const auto found = peer_tunnel_address(prefixes, family);
+    return found ? found->to_string() : std::string("none");
+  };
+  // A single address wins over an earlier wider prefix.
+  BOOST_TEST(address(parse({"192.168.20.0/24", "10.10.0.2/32", "fd00::2/128"}), IpFamily::v4) == "10.10.0.2");
+  BOOST_TEST(address(parse({"192.168.20.0/24", "10.10.0.2/32", "fd00::2/128"}), IpFamily::v6) == "fd00::2");
+  // No single address: the first host of the first prefix that has one.
+  BOOST_TEST(address(parse({"10.10.0.0/31", "10.20.0.0/24"}), IpFamily::v4) == "10.20.0.1");
+  BOOST_TEST(address(parse({"fd00:20::/64"}), IpFamily::v6) == "fd00:20::1");
+  BOOST_TEST(address(parse({"0.0.0.0/0", "::/0"}), IpFamily::v4) == "none");
+  BOOST_TEST(address(parse({"10.10.0.2/32"}), IpFamily::v6) == "none");
+  BOOST_TEST(address({}, IpFamily::v4) == "none");
 }
 
 BOOST_AUTO_TEST_CASE(fdb_learns_moves_and_ages) {
