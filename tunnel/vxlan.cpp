@@ -168,7 +168,8 @@ std::optional<IpAddress> peer_tunnel_address(std::span<const IpPrefix> allowed_i
     if (prefix.cidr() == bits) return prefix.address();
     if (!first_host && prefix.cidr() > 0 && prefix.cidr() < bits - 1) {
       std::array<std::uint8_t, 16> bytes{};
-      const auto network = prefix.masked().address().bytes();
+      const IpPrefix masked = prefix.masked();  // the bytes below are a view into it
+      const auto network = masked.address().bytes();
       std::copy(network.begin(), network.end(), bytes.begin());
       // The network address ends in at least two zero bits: no carry.
       ++bytes[network.size() - 1];
