@@ -212,3 +212,45 @@ net_iperf() {
   net_wait_exit "$server_pid" 5 || return 1
   net_iperf_rate "$out"
 }
+
+# --- Helpers for the fault, soak and flood tests ----------------------------------------------
+
+# net_relay_path VAR NAME LEFT RIGHT: namespaces ${NAME}a -- ${NAME}r -- ${NAME}b on two veth
+# pairs: A is 10.200.LEFT.1, the relay R is 10.200.LEFT.2 and 10.200.RIGHT.2, B is 10.200.RIGHT.1.
+# Sets ${VAR}_a, ${VAR}_r and ${VAR}_b to the namespace names. There is no routing through R:
+# A's peer endpoint is the relay's listening address 10.200.LEFT.2:40000, B's is the relay's
+# upstream address 10.200.RIGHT.2:40001, and only the relay carries datagrams between them.
+net_relay_path() {
+  local var=$1 name=$2 left=$3 right=$4
+  net_ns "${var}_a" "${name}a"
+  net_ns "${var}_r" "${name}r"
+  net_ns "${var}_b" "${name}b"
+  local -n ns_a="${var}_a" ns_r="${var}_r" ns_b="${var}_b"
+  net_veth "$ns_a" "10.200.$left.1/24" "$ns_r" "10.200.$left.2/24"
+  net_veth "$ns_b" "10.200.$right.1/24" "$ns_r" "10.200.$right.2/24"
+}
+
+# net_start_relay NS LEFT RIGHT PORT_B LOG [FAULT_RELAY_ARGS...]: $FAULT_RELAY in the relay
+# namespace of net_relay_path, forwarding to B's port PORT_B; its pid is "${NET_PIDS[-1]}".
+net_start_relay() {
+  local ns=$1 left=$2 right=$3 port_b=$4 log=$5
+  shift 5
+  ip netns exec "$ns" "$FAULT_RELAY" --listen "10.200.$left.2:40000" --upstream "10.200.$right.2:40001" \
+    --target "10.200.$right.1:$port_b" "$@" 2>"$log" &
+  NET_PIDS+=($!)
+  net_wait_for 5 bash -c "ip netns exec '$ns' ss -lun | grep -q '10.200.$left.2:40000'" ||
+    { cat "$log" >&2; net_fail "fault_relay did not start"; }
+}
+
+# net_ping_count NS ADDRESS COUNT INTERVAL: the number of echo replies received (duplicates
+# not counted), for COUNT pings INTERVAL seconds apart, each waited for at most 1 s.
+net_ping_count() {
+  # ping fails when nothing comes back; that is a count of 0, not an error.
+  { ip netns exec "$1" ping -q -n -c "$3" -i "$4" -W 1 "$2" 2>/dev/null || true; } |
+    awk '/packets transmitted/ {for (i = 1; i <= NF; i++) if ($i ~ /^received/) {print $(i-1); exit}}'
+}
+
+# net_rss_kb PID: resident memory of a process in kB.
+net_rss_kb() {
+  awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
