@@ -2,7 +2,8 @@
 // can send them, for the flood test. The initiations are well formed, with a valid mac1, as an
 // attacker who knows the responder's public key would make them (from its own key, not one the
 // responder knows), so without cookie mode each costs the responder its Diffie-Hellman work.
-// Bounded by --count and --duration. Prints what it sent and how many cookie replies came back.
+// Bounded by --count and --duration; SIGTERM or SIGINT end it early. Prints what it sent and how
+// many cookie replies came back.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -27,6 +29,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace sluice;
+
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_signal(int) { g_stop = 1; }
 
 constexpr std::size_t kBatch = 64;
 constexpr std::size_t kPoolSize = 16;
@@ -77,6 +83,11 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the garbage");
   CLI11_PARSE(app, argc, argv);
 
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+
   try {
     const sockaddr_in to = parse_ipv4(target);
     crypto::PublicKey responder;
@@ -99,7 +110,7 @@ int main(int argc, char** argv) {
     std::uint32_t index = 0;
     const auto start = Clock::now();
     const auto limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
-    while (sent < count && Clock::now() - start < limit) {
+    while (!g_stop && sent < count && Clock::now() - start < limit) {
       const std::size_t n = std::min<std::uint64_t>(kBatch, count - sent);
       std::size_t batch_initiations = 0;
       for (std::size_t i = 0; i < n; ++i) {

@@ -139,6 +139,10 @@ void Device::receive_handshake(std::span<const std::uint8_t> datagram, MessageTy
     return;
   }
   if (under_load && verdict != CookieChecker::Verdict::valid_mac1_and_mac2) {
+    if (!cookie_reply_limiter_.allow(from.address, now)) {
+      ++counters_.handshake_rate_limited;
+      return;
+    }
     // Both message types carry the sender index right after the type field.
     const std::uint32_t sender_index = static_cast<std::uint32_t>(datagram[4]) |
                                        static_cast<std::uint32_t>(datagram[5]) << 8 |

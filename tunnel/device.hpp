@@ -15,6 +15,7 @@
 #include "crypto/memory.hpp"
 #include "tunnel/allowed_ips.hpp"
 #include "tunnel/cookie.hpp"
+#include "tunnel/cookie_reply_limiter.hpp"
 #include "tunnel/endpoint.hpp"
 #include "tunnel/identity.hpp"
 #include "tunnel/peer.hpp"
@@ -39,7 +40,8 @@ struct DeviceCounters {
   std::uint64_t invalid_message = 0;  // unknown type or wrong size for its type
   std::uint64_t bad_mac1 = 0;
   std::uint64_t cookie_replies_sent = 0;
-  std::uint64_t handshake_rate_limited = 0;  // under load, a source sent more than its share
+  // Under load, a source sent more than its share: handshakes, or datagrams wanting a cookie reply.
+  std::uint64_t handshake_rate_limited = 0;
   std::uint64_t bad_cookie_reply = 0;
   std::uint64_t handshake_rejected = 0;  // undecryptable, unknown peer, replayed or flooding
   std::uint64_t unknown_index = 0;
@@ -142,6 +144,7 @@ class Device {
   LocalIdentity identity_;
   CookieChecker cookie_checker_;
   RateLimiter rate_limiter_;
+  CookieReplyLimiter cookie_reply_limiter_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::unordered_map<crypto::PublicKey, Peer*, crypto::PublicKeyHash> peers_by_key_;
   std::unordered_map<std::uint32_t, IndexEntry> indices_;

@@ -1,6 +1,7 @@
 // Under load: an initiation without a valid mac2 gets a cookie reply; the retry carries mac2.
 #include <boost/test/unit_test.hpp>
 
+#include "tunnel/cookie_reply_limiter.hpp"
 #include "tunnel/messages.hpp"
 #include "tunnel/rate_limiter.hpp"
 #include "tunnel_harness.hpp"
@@ -133,6 +134,60 @@ BOOST_AUTO_TEST_CASE(under_load_a_source_with_a_cookie_is_rate_limited) {
   BOOST_CHECK_GT(t.b.counters().handshake_rate_limited, 0U);
   BOOST_CHECK_EQUAL(answered + t.b.counters().handshake_rate_limited, static_cast<std::size_t>(kSent));
   BOOST_CHECK_LE(answered, tunnel::RateLimiter::kBurst + kSent * 21 / 50 + 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(tunnel_cookie_reply_limiter)
+
+BOOST_AUTO_TEST_CASE(one_reply_per_address_per_interval) {
+  tunnel::CookieReplyLimiter limiter;
+  const auto a = tunnel::IpAddress::v4(std::array<std::uint8_t, 4>{10, 0, 0, 1});
+  const auto b = tunnel::IpAddress::v4(std::array<std::uint8_t, 4>{10, 0, 0, 2});
+  const tunnel::Instant t0{1s};
+  BOOST_CHECK(limiter.allow(a, t0));
+  BOOST_CHECK(!limiter.allow(a, t0 + 1ms));
+  BOOST_CHECK(limiter.allow(b, t0 + 1ms));
+  BOOST_CHECK(!limiter.allow(a, t0 + tunnel::CookieReplyLimiter::kInterval - 1ns));
+  BOOST_CHECK(limiter.allow(a, t0 + tunnel::CookieReplyLimiter::kInterval));
+}
+
+BOOST_AUTO_TEST_CASE(fails_open_when_other_sources_churn_the_slots) {
+  tunnel::CookieReplyLimiter limiter;
+  const auto victim = tunnel::IpAddress::v4(std::array<std::uint8_t, 4>{192, 0, 2, 7});
+  const tunnel::Instant t0{1s};
+  BOOST_CHECK(limiter.allow(victim, t0));
+  // Spoofed sources, more than there are slots, all at once: every one is answered (the limiter
+  // keeps no list to fill), and so is the victim's next attempt once its interval is over.
+  int refused = 0;
+  for (std::uint32_t i = 0; i < 3 * tunnel::CookieReplyLimiter::kSlots; ++i) {
+    const auto spoofed = tunnel::IpAddress::v4(std::array<std::uint8_t, 4>{
+        10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)});
+    refused += !limiter.allow(spoofed, t0);
+  }
+  BOOST_CHECK_EQUAL(refused, 0);
+  BOOST_CHECK(limiter.allow(victim, t0 + tunnel::CookieReplyLimiter::kInterval));
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_from_one_source_gets_one_reply_per_interval_others_still_get_theirs) {
+  TunnelPair t;
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  const auto initiation = t.sa.sent.front().bytes;
+  t.sa.sent.clear();
+  // The device works in place: each delivery gets its own copy.
+  const auto deliver = [&](const tunnel::Endpoint& from) {
+    auto copy = initiation;
+    t.b.receive(copy, from, t.now, true, t.sb);
+  };
+  for (int i = 0; i < 100; ++i) deliver(endpoint(66, 4000));
+  BOOST_CHECK_EQUAL(t.b.counters().cookie_replies_sent, 1U);
+  BOOST_CHECK_EQUAL(t.b.counters().handshake_rate_limited, 99U);
+  // The legitimate sender, at another address, is answered at once.
+  deliver(t.a_endpoint);
+  BOOST_CHECK_EQUAL(t.b.counters().cookie_replies_sent, 2U);
+  t.advance(tunnel::CookieReplyLimiter::kInterval);
+  deliver(endpoint(66, 4000));
+  BOOST_CHECK_EQUAL(t.b.counters().cookie_replies_sent, 3U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
