@@ -37,8 +37,16 @@ allowed_ips = ["10.94.0.2/32"]
 TOML
 net_start_sluiced "$a" "$A_IF" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 PID_A=${NET_PIDS[-1]}
-net_start_wireguard_go "$b" "$B_IF" "$NET_TMP/b.log"
-net_wg "$b" set "$B_IF" private-key "$NET_TMP/b.key" listen-port 51821 \
+# wireguard-go keeps its control socket in a /run/wireguard of its own (a tmpfs in the mount
+# namespace `ip netns exec` gives it): the tests running beside this one list every socket in
+# /run/wireguard and ask each for sluiced's stats, which wireguard-go does not answer.
+ip netns exec "$b" sh -c 'mount -t tmpfs -o mode=0755 soak /run/wireguard && exec env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$1"' \
+  sh "$B_IF" >"$NET_TMP/b.log" 2>&1 &
+PID_B=$!
+NET_PIDS+=("$PID_B")
+wg_b() { nsenter -t "$PID_B" -m -n timeout 10 wg "$@"; }
+net_wait_for 10 wg_b show "$B_IF" || { logs; net_fail "wireguard-go did not start"; }
+wg_b set "$B_IF" private-key "$NET_TMP/b.key" listen-port 51821 \
   peer "$A_PUB" endpoint 10.200.40.1:51820 allowed-ips 10.94.0.1/32
 ip -n "$b" addr add 10.94.0.2/24 dev "$B_IF"
 ip -n "$b" link set "$B_IF" up
@@ -49,7 +57,9 @@ handshakes_completed() {
     jq -er '.interfaces[0].peers[0].counters.handshakes_completed'
 }
 before=$(handshakes_completed)
-first_a=$(net_peer_field "$a" "$A_IF" "$B_PUB" 5) first_b=$(net_peer_field "$b" "$B_IF" "$A_PUB" 5)
+# The latest handshake of B's peer A, from `wg show dump` (net_peer_field, inside B's namespaces).
+handshake_b() { wg_b show "$B_IF" dump | awk -F'\t' -v key="$A_PUB" 'NR > 1 && $1 == key {print $5}'; }
+first_a=$(net_peer_field "$a" "$A_IF" "$B_PUB" 5) first_b=$(handshake_b)
 
 count=$((DURATION * 10))
 ip netns exec "$a" ping -q -n -c "$count" -i 0.1 -W 2 10.94.0.2 >"$NET_TMP/ping-ab.txt" 2>&1 &
@@ -65,7 +75,7 @@ declare -A seen_a=() seen_b=()
 while kill -0 "$ping_ab" 2>/dev/null || kill -0 "$ping_ba" 2>/dev/null; do
   ((SECONDS - start < DURATION + 30)) || net_fail "the pings did not end in time"
   kill -0 "$PID_A" 2>/dev/null || { logs; net_fail "sluiced exited during the soak"; }
-  h_a=$(net_peer_field "$a" "$A_IF" "$B_PUB" 5) h_b=$(net_peer_field "$b" "$B_IF" "$A_PUB" 5)
+  h_a=$(net_peer_field "$a" "$A_IF" "$B_PUB" 5) h_b=$(handshake_b)
   [[ -n ${seen_a[$h_a]:-} ]] || { seen_a[$h_a]=1; net_log "t=$((SECONDS - start)) s: sluiced reports a handshake at $h_a"; }
   [[ -n ${seen_b[$h_b]:-} ]] || { seen_b[$h_b]=1; net_log "t=$((SECONDS - start)) s: wireguard-go reports a handshake at $h_b"; }
   sleep 5
@@ -80,7 +90,7 @@ lost() {  # PING_OUTPUT: transmitted minus received
 lost_ab=$(lost "$NET_TMP/ping-ab.txt") lost_ba=$(lost "$NET_TMP/ping-ba.txt")
 [[ $lost_ab != none && $lost_ba != none ]] || { cat "$NET_TMP"/ping-*.txt >&2; net_fail "ping gave no summary"; }
 handshakes=$(($(handshakes_completed) - before + 1))
-last_a=$(net_peer_field "$a" "$A_IF" "$B_PUB" 5) last_b=$(net_peer_field "$b" "$B_IF" "$A_PUB" 5)
+last_a=$(net_peer_field "$a" "$A_IF" "$B_PUB" 5) last_b=$(handshake_b)
 net_log "$((SECONDS - start)) s of traffic, $count pings each way: $handshakes handshakes on sluiced (first at $first_a, last at $last_a; wireguard-go: $first_b to $last_b); lost $lost_ab pings sluiced -> wireguard-go, $lost_ba wireguard-go -> sluiced"
 ((handshakes >= 3)) || net_fail "only $handshakes handshakes in $DURATION s: fewer than two rekeys"
 ((last_a > first_a && last_b > first_b)) || net_fail "the latest handshake did not move on both sides"
