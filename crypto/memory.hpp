@@ -63,6 +63,20 @@ class PresharedKey : public SecretBytes<32> {
   using SecretBytes::SecretBytes;
 };
 
+// Objects that keep keys for long (a peer, a session, an interface) derive from this, so that
+// `new` places them in memory locked against swapping. Locking is best effort: beyond
+// RLIMIT_MEMLOCK (an unprivileged process has a few megabytes) the object still comes, unlocked,
+// and locked_memory_failures() counts it. Pages are shared with other allocations, so locks are
+// counted per page and a page is unlocked when its last locked object goes. Stack copies are
+// short-lived and only wiped.
+struct LockedAllocation {
+  static void* operator new(std::size_t size);
+  static void operator delete(void* pointer, std::size_t size) noexcept;
+};
+
+// How many allocations could not be locked since the process started.
+[[nodiscard]] std::size_t locked_memory_failures() noexcept;
+
 // A Curve25519 public key: not secret, but still compared in constant time.
 struct PublicKey {
   std::array<std::uint8_t, 32> bytes{};

@@ -14,6 +14,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
+#include "daemon/privileges.hpp"
 #include "daemon/resolve_endpoint.hpp"
 #include "daemon/small_file.hpp"
 #include "daemon/tun_device.hpp"
@@ -231,7 +232,7 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
   reader.reject_unknown_keys(
       table, "interface.",
       {"private_key", "private_key_file", "listen_port", "fwmark", "address", "mtu", "mode", "routes",
-       "metrics_listen"});
+       "metrics_listen", "user"});
   InterfaceSettings settings;
   if (!reader.key_choice(table, "interface.", "private_key", settings.private_key.emplace().span())) {
     reader.fail(table.source(), "interface", "missing private_key or private_key_file");
@@ -272,6 +273,11 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
     } catch (const std::invalid_argument& e) {
       reader.fail(*node, "interface.metrics_listen", e.what());
     }
+  }
+  if (const auto* node = table.get("user")) {
+    const std::string& name = reader.string(*node, "interface.user");
+    if (!lookup_user(name)) reader.fail(*node, "interface.user", "no such user '" + name + "'");
+    settings.user = name;
   }
   return settings;
 }

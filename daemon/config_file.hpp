@@ -11,6 +11,7 @@
 //   mode = "tun"                      # the only mode; L2 goes through [[segment]] tables
 //   routes = true                     # route every peer's allowed_ips through the interface
 //   metrics_listen = "127.0.0.1:9586" # Prometheus metrics over HTTP; off by default
+//   user = "sluice"                   # run as this user, with CAP_NET_ADMIN only, once set up
 //
 //   [[peer]]                          # any number of these
 //   public_key = "base64"             # required, unique, not the interface's own

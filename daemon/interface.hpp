@@ -27,7 +27,8 @@ struct InterfaceOptions {
   std::filesystem::path control_directory = "/run/wireguard";
 };
 
-class Interface final : public tunnel::Sink, public UapiTarget {
+// Allocate with make_unique: it holds the private key (in its Device), so it lives in locked memory.
+class Interface final : public tunnel::Sink, public UapiTarget, public crypto::LockedAllocation {
  public:
   // Creates the TUN device, the control socket and the UDP sockets, and applies `settings`
   // (addresses, MTU and routes through rtnetlink, then keys and peers). Throws on any failure,

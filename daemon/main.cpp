@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -16,6 +17,7 @@
 #include "daemon/interface.hpp"
 #include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/privileges.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/tun_device.hpp"
 
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
   app.add_flag("-f,--foreground", foreground, "Stay in the foreground (also WG_PROCESS_FOREGROUND=1)");
   app.add_flag("-v,--verbose", verbose, "Log debugging detail");
   app.add_option("--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
+  std::string user_name;
+  app.add_option("--user", user_name, "Run as this user once set up, keeping only CAP_NET_ADMIN (overrides user =)");
   app.add_option("--control-dir", options.control_directory, "Directory of the control socket")
       ->default_val("/run/wireguard");
   app.add_option("IFNAME", options.ifname, "Interface name")->required();
@@ -85,12 +89,26 @@ int main(int argc, char** argv) {
     // detach() changes to /, where a relative path would name another socket.
     options.control_directory = std::filesystem::absolute(options.control_directory);
     UniqueFd signals = termination_signals();
-    std::optional<Interface> interface;
+    std::unique_ptr<Interface> interface;
+    std::optional<UserIdentity> user;
     {
       // A bad file is refused before anything exists. The settings hold keys: they live only
       // until the interface has applied them.
       const InterfaceSettings settings = config_path.empty() ? InterfaceSettings{} : load_config_file(config_path);
-      interface.emplace(options, settings);
+      if (user_name.empty() && settings.user) user_name = *settings.user;
+      if (!user_name.empty()) {
+        user = lookup_user(user_name);
+        if (!user) throw std::runtime_error("--user: no such user '" + user_name + "'");
+      }
+      interface = std::make_unique<Interface>(options, settings);
+      if (sluice::crypto::locked_memory_failures() > 0) {
+        Log::warning("keys could not be locked in memory (RLIMIT_MEMLOCK); they may be swapped out");
+      }
+    }
+    // Before detaching and before any thread exists: capabilities are per thread.
+    if (user) {
+      drop_privileges(*user);
+      Log::info("running as user {} (uid {}) with CAP_NET_ADMIN only", user->name, user->uid);
     }
     if (!foreground && !env_says_foreground()) detach();
     // Registered after the fork: epoll watches a signalfd through the signal queue of the process

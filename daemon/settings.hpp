@@ -53,6 +53,8 @@ struct InterfaceSettings {
   bool routes = false;
   // Where to serve Prometheus metrics over HTTP; none by default.
   std::optional<tunnel::Endpoint> metrics_listen;
+  // The account to run as once the device and sockets exist (daemon/privileges.hpp); none: stay root.
+  std::optional<std::string> user;
   std::vector<PeerSettings> peers;
   std::vector<SegmentSettings> segments;
 };

@@ -13,7 +13,7 @@
 
 namespace sluice::tunnel {
 
-struct Keypair {
+struct Keypair : crypto::LockedAllocation {
   Keypair(SessionKeys&& keys, Instant now) noexcept
       : send_key(keys.send),
         receive_key(keys.receive),

@@ -35,7 +35,9 @@ struct PeerCounters {
   std::uint64_t dropped_no_endpoint = 0;  // routed to this peer before its endpoint was known
 };
 
-class Peer {
+// Heap-allocated by the Device, in locked memory: it holds the preshared key, the handshake's
+// ephemeral key and chaining key, and the sessions.
+class Peer : public crypto::LockedAllocation {
  public:
   Peer(const crypto::PublicKey& public_key, const LocalIdentity& local) : remote_(public_key, local) {}
   Peer(const Peer&) = delete;

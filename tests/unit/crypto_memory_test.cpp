@@ -1,7 +1,10 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <memory>
 #include <new>
+#include <string>
 #include <unordered_set>
 
 #include "crypto/memory.hpp"
@@ -85,6 +88,43 @@ BOOST_AUTO_TEST_CASE(public_keys_compare_and_hash) {
   std::unordered_set<PublicKey, PublicKeyHash> set{a, b};
   BOOST_TEST(set.size() == 2u);
   BOOST_TEST(set.count(PublicKey{kPattern}) == 1u);
+}
+
+namespace {
+
+struct LockedHolder : LockedAllocation {
+  PrivateKey key;
+  std::array<std::uint8_t, 9000> spread{};  // spans at least three pages
+};
+
+// VmLck of this process, in kB.
+long locked_kb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmLck:")) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(locked_allocations_lock_their_pages_until_the_last_one_goes) {
+  const long before = locked_kb();
+  const std::size_t failures_before = locked_memory_failures();
+  auto first = std::make_unique<LockedHolder>();
+  auto second = std::make_unique<LockedHolder>();
+  if (locked_memory_failures() != failures_before) {
+    // Over RLIMIT_MEMLOCK (an unprivileged run): the objects still work, unlocked.
+    BOOST_TEST_MESSAGE("mlock refused here; checked only that allocation goes on");
+    first->key = PrivateKey(kPattern);
+    return;
+  }
+  BOOST_TEST(locked_kb() >= before + 12);
+  first.reset();
+  BOOST_TEST(locked_kb() >= before + 12);  // the second object's pages are still locked
+  second.reset();
+  BOOST_TEST(locked_kb() == before);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -135,6 +135,16 @@ public_key = "@PUB2@"
 keepalive = 25
 )",
      7, "peer[1].keepalive", "unknown key"},
+    {"unknown user", R"([interface]
+private_key = "@PRIV@"
+user = "no-such-user-for-sluice"
+)",
+     3, "interface.user", "no such user 'no-such-user-for-sluice'"},
+    {"user not a string", R"([interface]
+private_key = "@PRIV@"
+user = 0
+)",
+     3, "interface.user", "expected a string, got an integer"},
     {"no [interface]", R"([[peer]]
 public_key = "@PUB1@"
 )",
@@ -540,6 +550,7 @@ address = ["10.0.0.1/24", "fd00::1/64", "192.168.7.9"]
 mtu = 1420
 mode = "tun"
 routes = true
+user = "nobody"
 
 [[peer]]
 public_key = "@PUB1@"
@@ -569,6 +580,7 @@ allowed_ips = []
   BOOST_TEST(settings.addresses[2].to_string() == "192.168.7.9/32");
   BOOST_TEST((settings.mtu == 1420u));
   BOOST_TEST(settings.routes);
+  BOOST_TEST((settings.user == "nobody"));
 
   BOOST_TEST_REQUIRE(settings.peers.size() == 3u);
   const auto& first = settings.peers[0];

@@ -1,0 +1,32 @@
+// Least privilege: once the TUN device, the sockets and the control socket exist, sluiced can go
+// on as an unprivileged user with CAP_NET_ADMIN alone (for SO_MARK and rtnetlink changes), under
+// no_new_privs, and not dumpable (no core file with keys in it, no ptrace by that user's other
+// processes).
+//
+// What no longer works afterwards: binding a listen port below 1024 (`wg set listen-port 80`
+// answers EACCES and the old port stays), and removing the control socket on exit (its directory
+// belongs to root; `wg` removes a stale socket itself, and the next start replaces it).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+
+namespace sluice::daemon {
+
+struct UserIdentity {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;  // the user's primary group
+};
+
+// The account `name` from the user database; nothing if there is none.
+[[nodiscard]] std::optional<UserIdentity> lookup_user(const std::string& name);
+
+// Becomes `user` (uid, primary gid, no supplementary groups) keeping only CAP_NET_ADMIN,
+// effective and permitted, with an empty bounding set and no_new_privs. Call before any thread
+// starts: capabilities are per thread. Throws std::runtime_error saying which step failed.
+void drop_privileges(const UserIdentity& user);
+
+}  // namespace sluice::daemon
