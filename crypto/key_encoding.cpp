@@ -110,4 +110,23 @@ void decode_hex_key(std::string_view text, std::span<std::uint8_t, 32> out) {
   }
 }
 
+bool may_hold_key(std::string_view text) noexcept {
+  constexpr std::size_t kShortestKeyRun = 40;
+  std::size_t run = 0;
+  for (const char c : text) {
+    const bool base64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+                        c == '/' || c == '=';
+    run = base64 ? run + 1 : 0;
+    if (run >= kShortestKeyRun) return true;
+  }
+  return false;
+}
+
+std::string quote_unless_key(std::string_view text) {
+  if (may_hold_key(text)) return "(a value that looks like a key, not shown)";
+  std::string quoted(1, '\'');
+  quoted.append(text).push_back('\'');
+  return quoted;
+}
+
 }  // namespace sluice::crypto

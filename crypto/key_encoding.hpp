@@ -28,4 +28,12 @@ void append_hex_key(std::string& out, std::span<const std::uint8_t, 32> key);
 // Exactly 64 hex digits (either case); throws KeyFormatError.
 void decode_hex_key(std::string_view text, std::span<std::uint8_t, 32> out);
 
+// Whether `text` may hold a key in either form: a run of 40 or more base64 characters (hex digits
+// are base64 characters too). Messages that quote what a user wrote check this first, so that a
+// key pasted into the wrong field does not reach a log. Host names and addresses never match.
+[[nodiscard]] bool may_hold_key(std::string_view text) noexcept;
+
+// `text` in single quotes for a message, or a note saying it is not shown when it may hold a key.
+[[nodiscard]] std::string quote_unless_key(std::string_view text);
+
 }  // namespace sluice::crypto

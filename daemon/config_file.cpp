@@ -276,7 +276,7 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
   }
   if (const auto* node = table.get("user")) {
     const std::string& name = reader.string(*node, "interface.user");
-    if (!lookup_user(name)) reader.fail(*node, "interface.user", "no such user '" + name + "'");
+    if (!lookup_user(name)) reader.fail(*node, "interface.user", "no such user " + crypto::quote_unless_key(name));
     settings.user = name;
   }
   return settings;

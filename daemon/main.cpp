@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "crypto/key_encoding.hpp"
 #include "daemon/config_file.hpp"
 #include "daemon/interface.hpp"
 #include "daemon/log.hpp"
@@ -74,7 +75,8 @@ int main(int argc, char** argv) {
   InterfaceOptions options;
   app.add_flag("-f,--foreground", foreground, "Stay in the foreground (also WG_PROCESS_FOREGROUND=1)");
   app.add_flag("-v,--verbose", verbose, "Log debugging detail");
-  app.add_option("--config", config_path, "TOML configuration file")->check(CLI::ExistingFile);
+  // No CLI::ExistingFile check: the loader says "FILE: cannot read config file: REASON" in one line.
+  app.add_option("--config", config_path, "TOML configuration file");
   std::string user_name;
   app.add_option("--user", user_name, "Run as this user once set up, keeping only CAP_NET_ADMIN (overrides user =)");
   app.add_option("--control-dir", options.control_directory, "Directory of the control socket")
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
       if (user_name.empty() && settings.user) user_name = *settings.user;
       if (!user_name.empty()) {
         user = lookup_user(user_name);
-        if (!user) throw std::runtime_error("--user: no such user '" + user_name + "'");
+        if (!user) throw std::runtime_error("--user: no such user " + sluice::crypto::quote_unless_key(user_name));
       }
       interface = std::make_unique<Interface>(options, settings);
       if (sluice::crypto::locked_memory_failures() > 0) {

@@ -1,4 +1,5 @@
 #include "daemon/resolve_endpoint.hpp"
+#include "crypto/key_encoding.hpp"
 #include "tunnel/parse_number.hpp"
 
 #include <netdb.h>
@@ -17,7 +18,7 @@ namespace sluice::daemon {
 namespace {
 
 [[noreturn]] void fail(std::string_view text, const std::string& message) {
-  throw std::invalid_argument("'" + std::string(text) + "': " + message);
+  throw std::invalid_argument(crypto::quote_unless_key(text) + ": " + message);
 }
 
 bool all_of_chars(std::string_view text, std::string_view allowed) {

@@ -6,6 +6,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "crypto/key_encoding.hpp"
+
 namespace sluice::tunnel {
 namespace {
 
@@ -14,6 +16,7 @@ namespace {
 // Control bytes are shown as \xNN so the message stays one readable C string (an embedded NUL
 // would cut what() short).
 std::string quoted(std::string_view text) {
+  if (crypto::may_hold_key(text)) return crypto::quote_unless_key(text);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(1, '\'');
   for (const char c : text) {
@@ -75,6 +78,8 @@ IpPrefix::IpPrefix(IpAddress address, unsigned cidr) : address_(address), cidr_(
 }
 
 IpPrefix IpPrefix::parse(std::string_view text) {
+  // A key contains '/' often enough that the parts alone would not look like one.
+  if (crypto::may_hold_key(text)) fail(crypto::quote_unless_key(text) + " is not an address/length");
   const auto slash = text.find('/');
   const IpAddress address = IpAddress::parse(text.substr(0, slash));
   if (slash == std::string_view::npos) return {address, address.bit_length()};

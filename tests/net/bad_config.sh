@@ -2,7 +2,8 @@
 # Refusals and the daemon's lifecycle:
 #   - broken config files (bad key, unknown key, bad CIDR, wrong type, ...): sluiced exits
 #     non-zero with one line naming FILE:LINE: and the key, and leaves no TUN device and no
-#     control socket behind; the same for a valid file whose listen port is taken (a failure
+#     control socket behind; the same for a missing, empty, endless or unreadable file (read as
+#     nobody, since root reads anything), an unreadable key file, a directory, an unknown user; the same for a valid file whose listen port is taken (a failure
 #     after the device and socket were created);
 #   - a second sluiced on the same IFNAME (same namespace, or another one: the socket directory
 #     is shared) is refused with a clear message while the first keeps running;
@@ -92,6 +93,50 @@ public_key = \"$P_PUB\""
 refused bad_toml 3 'invalid TOML' "[interface]
 private_key = \"$A_KEY\"
 listen_port = 51820 51821"
+
+# refused_file NAME EXPECTED ARGS...: sluiced started with ARGS must fail with one line holding
+# EXPECTED, and leave nothing behind.
+refused_file() {
+  local name=$1 expected=$2 status=0
+  shift 2
+  ip netns exec "$a" timeout 10 "$@" >"$NET_TMP/$name.out" 2>&1 || status=$?
+  ((status != 0 && status != 124)) || net_fail "$name: sluiced exited with status $status (expected a refusal)"
+  grep -qF -- "$expected" "$NET_TMP/$name.out" || net_fail "$name: no '$expected' in: $(cat "$NET_TMP/$name.out")"
+  [[ $(wc -l <"$NET_TMP/$name.out") -eq 1 ]] || net_fail "$name: more than one line: $(cat "$NET_TMP/$name.out")"
+  no_leftovers "$IF" "$name"
+  net_log "$name refused: $(tail -n 1 "$NET_TMP/$name.out")"
+}
+
+refused_file missing_file "$NET_TMP/no-such.toml: cannot read config file: No such file or directory" "$SLUICED" -f --config "$NET_TMP/no-such.toml" "$IF"
+mkdir "$NET_TMP/config-dir"
+refused_file config_is_directory "$NET_TMP/config-dir: cannot read config file: Is a directory" "$SLUICED" -f --config "$NET_TMP/config-dir" "$IF"
+: >"$NET_TMP/empty.toml"
+refused_file empty_file "$NET_TMP/empty.toml:1:1: interface: missing [interface] table" \
+  "$SLUICED" -f --config "$NET_TMP/empty.toml" "$IF"
+refused_file endless_file "/dev/zero: cannot read config file" "$SLUICED" -f --config /dev/zero "$IF"
+refused_file unknown_user "--user: no such user 'no-such-user-for-sluice'" \
+  "$SLUICED" -f --user no-such-user-for-sluice "$IF"
+refused unknown_user_in_file 3 interface.user "[interface]
+private_key = \"$A_KEY\"
+user = \"no-such-user-for-sluice\""
+
+# Unreadable files: root reads anything, so these run as nobody, from a directory nobody may
+# enter but not list.
+readable=$(mktemp -d /tmp/sluice-bad-config-nobody.XXXXXX)
+NET_FILES+=("$readable")
+chmod 711 "$readable"
+as_nobody=(setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups)
+printf '[interface]\nprivate_key = "%s"\n' "$A_KEY" >"$readable/unreadable.toml"
+chmod 000 "$readable/unreadable.toml"
+refused_file unreadable_file "$readable/unreadable.toml: cannot read config file: Permission denied" \
+  "${as_nobody[@]}" "$SLUICED" -f --config "$readable/unreadable.toml" "$IF"
+cp "$NET_TMP/a.key" "$readable/unreadable.key"
+chmod 000 "$readable/unreadable.key"
+printf '[interface]\nprivate_key_file = "unreadable.key"\n' >"$readable/key.toml"
+chmod 644 "$readable/key.toml"
+refused_file unreadable_key_file \
+  "$readable/key.toml:2:20: interface.private_key_file: cannot read '$readable/unreadable.key': Permission denied" \
+  "${as_nobody[@]}" "$SLUICED" -f --config "$readable/key.toml" "$IF"
 
 # A valid file that fails later: the listen port is taken (by a sluiced on another interface in
 # the same namespace), after the device and socket already exist.

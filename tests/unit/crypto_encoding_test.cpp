@@ -133,4 +133,17 @@ BOOST_AUTO_TEST_CASE(hex_rejects_malformed_keys) {
   expect_hex_error(bad, "key contains invalid hex character ' ' at position 11");
 }
 
+BOOST_AUTO_TEST_CASE(key_like_text_is_not_quoted) {
+  const std::string base64 = "YAnz0+8RNJp8Cf/RWRVCkEDLTPfVDN4/5xQUEFAPGUM=";
+  const std::string hex(64, 'a');
+  BOOST_TEST(may_hold_key(base64));
+  BOOST_TEST(may_hold_key(hex));
+  BOOST_TEST(may_hold_key("[" + base64 + "]:51820"));
+  BOOST_TEST(!may_hold_key("vpn.example.com:51820"));
+  BOOST_TEST(!may_hold_key("[2001:db8:1234:5678:9abc:def0:1234:5678]:51820"));
+  BOOST_TEST(!may_hold_key("10.0.0.0/8"));
+  BOOST_TEST(quote_unless_key("10.0.0.0/33") == "'10.0.0.0/33'");
+  BOOST_TEST(quote_unless_key(base64).find("YAnz") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

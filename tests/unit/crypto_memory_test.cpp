@@ -114,6 +114,12 @@ BOOST_AUTO_TEST_CASE(locked_allocations_lock_their_pages_until_the_last_one_goes
   const std::size_t failures_before = locked_memory_failures();
   auto first = std::make_unique<LockedHolder>();
   auto second = std::make_unique<LockedHolder>();
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer turns mlock into a no-op: VmLck says nothing there.
+  static_cast<void>(before);
+  BOOST_TEST(locked_memory_failures() == failures_before);
+  return;
+#endif
   if (locked_memory_failures() != failures_before) {
     // Over RLIMIT_MEMLOCK (an unprivileged run): the objects still work, unlocked.
     BOOST_TEST_MESSAGE("mlock refused here; checked only that allocation goes on");

@@ -135,6 +135,20 @@ public_key = "@PUB2@"
 keepalive = 25
 )",
      7, "peer[1].keepalive", "unknown key"},
+    {"a key pasted into allowed_ips is not echoed", R"([interface]
+private_key = "@PRIV@"
+[[peer]]
+public_key = "@PUB1@"
+allowed_ips = ["@PSK@"]
+)",
+     5, "peer[0].allowed_ips[0]", "(a value that looks like a key, not shown)"},
+    {"a key pasted into endpoint is not echoed", R"([interface]
+private_key = "@PRIV@"
+[[peer]]
+public_key = "@PUB1@"
+endpoint = "@PSK@:51820"
+)",
+     5, "peer[0].endpoint", "(a value that looks like a key, not shown): "},
     {"unknown user", R"([interface]
 private_key = "@PRIV@"
 user = "no-such-user-for-sluice"
