@@ -19,6 +19,7 @@
 #include "ctl/error.hpp"
 #include "ctl/socket_owner.hpp"
 #include "ctl/uapi_client.hpp"
+#include "daemon/control_socket.hpp"
 #include "daemon/unique_fd.hpp"
 
 extern char** environ;
@@ -201,7 +202,14 @@ pid_t stop_daemon(const std::string& ifname, const std::filesystem::path& contro
   const Clock::time_point deadline = Clock::now() + kStopTimeout;
   for (;;) {
     std::error_code error;
-    if (!std::filesystem::exists(socket, error) && !process_running(pid)) return pid;
+    if (!process_running(pid)) {
+      // A daemon running as an unprivileged user cannot remove its socket from root's directory;
+      // remove it once nothing answers there (as wg does with a stale socket).
+      if (std::filesystem::exists(socket, error) && !daemon::ControlSocket::answers(socket)) {
+        std::filesystem::remove(socket, error);
+      }
+      return pid;
+    }
     if (Clock::now() >= deadline) break;
     std::this_thread::sleep_for(kPollStep);
   }

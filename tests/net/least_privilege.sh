@@ -6,17 +6,18 @@
 # `wg set` of a peer, the fwmark and an unprivileged listen port), a port below 1024 is refused
 # with EACCES while the old one stays. The control socket is 0600 and owned by root: any other
 # user (nobody, and the daemon's own user) is refused.
-# Usage: least_privilege.sh SLUICED
+# `sluicectl up` and `down` work with such a daemon too (down removes the socket it leaves).
+# Usage: least_privilege.sh SLUICECTL SLUICED
 set -euo pipefail
-SLUICED=$1
 source "$(dirname "$0")/lib.sh"
-net_init least_privilege
+source "$(dirname "$0")/ctl_lib.sh"
+ctl_init least_privilege "$1" "$2"
 net_require_root
 
 USER_NAME=sluice
 if ! id "$USER_NAME" >/dev/null 2>&1; then
   useradd --system --no-create-home --shell /usr/sbin/nologin "$USER_NAME" || net_fail "cannot create user $USER_NAME"
-  trap 'net_cleanup; userdel "$USER_NAME" 2>/dev/null || true' EXIT
+  trap 'ctl_cleanup; net_cleanup; userdel "$USER_NAME" 2>/dev/null || true' EXIT
 fi
 USER_UID=$(id -u "$USER_NAME")
 USER_GID=$(id -g "$USER_NAME")
@@ -113,4 +114,16 @@ done
 
 # It still stops on SIGTERM, as its own user.
 net_stop "$pid_a" || net_fail "sluiced $A did not exit cleanly after SIGTERM"
+
+# Through sluicectl: up returns once the unprivileged daemon answers, down once it is gone.
+C="${NET_PREFIX}c"
+write_config c 51822 10.99.73.1/24 b 10.200.71.2:51821 10.99.73.2/32 "user = \"$USER_NAME\""
+mv "$NET_TMP/c.toml" "$NET_TMP/$C.toml"
+ctl_up "$a" "$NET_TMP/$C.toml"
+pid_c=$(pgrep -f -- "--config $NET_TMP/$C.toml" | head -n 1)
+[[ -n $pid_c && $(status_field "$pid_c" CapEff) == 0000000000001000 ]] || net_fail "sluicectl up: the daemon kept its privileges"
+start=$SECONDS
+ctl "$a" down "$C" >/dev/null || net_fail "sluicectl down of the unprivileged daemon"
+((SECONDS - start <= 3)) || net_fail "sluicectl down took $((SECONDS - start)) s"
+[[ ! -e /run/wireguard/$C.sock ]] || net_fail "sluicectl down left /run/wireguard/$C.sock"
 net_log "PASS"
