@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# The data-path benchmark: in one run, on this machine, over two namespaces joined by veth,
+# measures raw veth, wireguard-go <-> wireguard-go, sluiced <-> sluiced and sluiced <-> wireguard-go
+# (each way): iperf3 TCP with 1 and 4 streams, iperf3 UDP at a fixed offered load (with loss),
+# 64-byte UDP packets per second, and ping RTT (min/avg/p99). Prints a table with the ratios
+# sluice / wireguard-go and sluice / raw veth.
+#
+# Usage (as root): scripts/bench.sh [--sluiced PATH] [--duration S] [--udp-rate RATE]
+#                                   [--pings N] [--json FILE] [--quick]
+#   --quick: 1 s per measurement and 20 pings, to check that the script works, not to measure.
+# SLUICE_DISABLE in the environment reaches sluiced (e.g. SLUICE_DISABLE=gso,gro to compare).
+# Everything it creates is removed on exit. Numbers depend on what else the machine is doing.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+SLUICED=$here/../build/daemon/sluiced
+DURATION=5
+UDP_RATE=1G
+PINGS=200
+JSON_OUT=""
+while (($#)); do
+  case $1 in
+    --sluiced) SLUICED=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --udp-rate) UDP_RATE=$2; shift 2 ;;
+    --pings) PINGS=$2; shift 2 ;;
+    --json) JSON_OUT=$2; shift 2 ;;
+    --quick) DURATION=1; PINGS=20; shift ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+source "$here/../tests/net/lib.sh"
+net_init bench
+net_require_root
+for tool in wireguard-go iperf3 jq ping; do
+  command -v "$tool" >/dev/null || net_fail "needs $tool"
+done
+[[ -x $SLUICED ]] || net_fail "no sluiced at $SLUICED (build first, or --sluiced PATH)"
+
+# pair NAME SUBNET: namespaces ${NAME}_a (10.200.SUBNET.1) and ${NAME}_b (10.200.SUBNET.2) on a
+# veth pair, with a key pair for each side.
+pair() {
+  local name=$1 subnet=$2
+  net_ns "${name}_a" "${name}a"
+  net_ns "${name}_b" "${name}b"
+  local -n ns_a="${name}_a" ns_b="${name}_b"
+  net_veth "$ns_a" "10.200.$subnet.1/24" "$ns_b" "10.200.$subnet.2/24"
+  net_keypair "${name}a"
+  net_keypair "${name}b"
+}
+
+# start_sluiced NS NAME PEER PORT INNER PEER_INNER ENDPOINT
+start_sluiced() {
+  local ns=$1 name=$2 peer=$3 port=$4 inner=$5 peer_inner=$6 endpoint=$7
+  cat >"$NET_TMP/$name.toml" <<TOML
+[interface]
+private_key_file = "$NET_TMP/$name.key"
+listen_port = $port
+address = ["$inner/24"]
+
+[[peer]]
+public_key = "$(cat "$NET_TMP/$peer.pub")"
+endpoint = "$endpoint"
+allowed_ips = ["$peer_inner/32"]
+TOML
+  net_start_sluiced "$ns" "${NET_PREFIX}$name" "$NET_TMP/$name.toml" "$NET_TMP/$name.log"
+}
+
+# start_wggo NS NAME PEER PORT INNER PEER_INNER ENDPOINT
+start_wggo() {
+  local ns=$1 name=$2 peer=$3 port=$4 inner=$5 peer_inner=$6 endpoint=$7 ifname="${NET_PREFIX}$2"
+  net_start_wireguard_go "$ns" "$ifname" "$NET_TMP/$name.log"
+  net_wg "$ns" set "$ifname" private-key "$NET_TMP/$name.key" listen-port "$port" \
+    peer "$(cat "$NET_TMP/$peer.pub")" allowed-ips "$peer_inner/32" endpoint "$endpoint"
+  ip -n "$ns" addr add "$inner/24" dev "$ifname"
+  ip -n "$ns" link set "$ifname" up
+}
+
+# iperf_json SERVER_NS ADDRESS CLIENT_NS NAME IPERF3_ARGS...: one iperf3 run, JSON in NAME.json.
+iperf_json() {
+  local server=$1 address=$2 client=$3 out="$NET_TMP/$4.json" server_pid
+  shift 4
+  net_iperf_server "$server" "$address"
+  server_pid=${NET_PIDS[-1]}
+  ip netns exec "$client" timeout $((DURATION + 20)) iperf3 -c "$address" -t "$DURATION" -J "$@" >"$out" ||
+    net_log "iperf3 $* to $address failed: $(jq -r '.error // empty' "$out" 2>/dev/null)"
+  net_wait_exit "$server_pid" 5 || net_fail "iperf3 server in $server did not exit"
+}
+
+# measure LABEL CLIENT_NS SERVER_NS ADDRESS: every figure for one setup, as one JSON object in
+# $NET_TMP/LABEL.result.
+RESULTS=0
+measure() {
+  local label=$1 client=$2 server=$3 address=$4
+  net_log "measuring $label"
+  net_ping "$client" "$address" 3 >/dev/null || net_fail "$label: no ping reply from $address"
+  iperf_json "$server" "$address" "$client" "$label-tcp1"
+  iperf_json "$server" "$address" "$client" "$label-tcp4" -P 4
+  iperf_json "$server" "$address" "$client" "$label-udp" -u -b "$UDP_RATE" -l 1300
+  # Unlimited rate: iperf3 sends as fast as it can; the receiver's count is what got through.
+  iperf_json "$server" "$address" "$client" "$label-pps" -u -b 0 -l 64
+  ip netns exec "$client" ping -c "$PINGS" -i 0.01 -W 2 "$address" |
+    awk -F'time=' '/time=/ {split($2, t, " "); print t[1]}' | sort -n >"$NET_TMP/$label-rtt.txt"
+  local tmp=$NET_TMP
+  jq -n --arg setup "$label" --argjson duration "$DURATION" \
+    --slurpfile tcp1 "$tmp/$label-tcp1.json" --slurpfile tcp4 "$tmp/$label-tcp4.json" \
+    --slurpfile udp "$tmp/$label-udp.json" --slurpfile pps "$tmp/$label-pps.json" \
+    --rawfile rtt "$tmp/$label-rtt.txt" '
+    def gbit(x): if x == null then null else (x / 1e9 * 1000 | round) / 1000 end;
+    def udp_received(r): r[0].end.sum as $s | if $s == null then null else ($s.packets - $s.lost_packets) end;
+    ($rtt | split("\n") | map(select(length > 0) | tonumber)) as $r |
+    {setup: $setup,
+     tcp1_gbit: gbit($tcp1[0].end.sum_received.bits_per_second),
+     tcp4_gbit: gbit($tcp4[0].end.sum_received.bits_per_second),
+     udp_gbit: gbit($udp[0].end.sum.bits_per_second * (100 - ($udp[0].end.sum.lost_percent // 0)) / 100),
+     udp_loss_percent: ($udp[0].end.sum.lost_percent // null | if . == null then null else (. * 100 | round) / 100 end),
+     pps64_kpps: (udp_received($pps) | if . == null then null else (. / $duration / 1000 | round) end),
+     rtt_min_ms: ($r | if length > 0 then .[0] else null end),
+     rtt_avg_ms: ($r | if length > 0 then ((add / length * 1000 | round) / 1000) else null end),
+     rtt_p99_ms: ($r | if length > 0 then .[((length * 0.99) | floor | if . >= ($r | length) then ($r | length) - 1 else . end)] else null end),
+     pings: ($r | length)}' >"$NET_TMP/$((++RESULTS))-$label.result"
+}
+
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Raw veth: no tunnel at all.
+pair raw 40
+measure raw_veth "$raw_a" "$raw_b" 10.200.40.2
+
+# wireguard-go on both sides.
+pair gg 41
+start_wggo "$gg_a" gga ggb 51820 10.93.1.1 10.93.1.2 10.200.41.2:51821
+start_wggo "$gg_b" ggb gga 51821 10.93.1.2 10.93.1.1 10.200.41.1:51820
+measure wggo "$gg_a" "$gg_b" 10.93.1.2
+
+# sluiced on both sides.
+pair ss 42
+start_sluiced "$ss_a" ssa ssb 51820 10.93.2.1 10.93.2.2 10.200.42.2:51821
+start_sluiced "$ss_b" ssb ssa 51821 10.93.2.2 10.93.2.1 10.200.42.1:51820
+measure sluice "$ss_a" "$ss_b" 10.93.2.2
+
+# sluiced on one side, wireguard-go on the other; the client (sender) on each side in turn.
+pair sg 43
+start_sluiced "$sg_a" sga sgb 51820 10.93.3.1 10.93.3.2 10.200.43.2:51821
+start_wggo "$sg_b" sgb sga 51821 10.93.3.2 10.93.3.1 10.200.43.1:51820
+measure sluice_to_wggo "$sg_a" "$sg_b" 10.93.3.2
+measure wggo_to_sluice "$sg_b" "$sg_a" 10.93.3.1
+
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \
+  --arg kernel "$(uname -r)" --arg cpus "$(nproc)" --argjson duration "$DURATION" --arg udp_rate "$UDP_RATE" \
+  --arg disabled "${SLUICE_DISABLE:-}" '
+  def ratio(a; b): if a == null or b == null or b == 0 then null else ((a / b * 100 | round) / 100) end;
+  (map({(.setup): .}) | add) as $s |
+  ["tcp1_gbit", "tcp4_gbit", "udp_gbit", "pps64_kpps", "rtt_avg_ms", "rtt_p99_ms"] as $keys |
+  {started: $started, kernel: $kernel, cpus: ($cpus | tonumber), loadavg_before: $load_before,
+   loadavg_after: $load_after, duration_s: $duration, udp_offered: $udp_rate, sluice_disable: $disabled,
+   results: .,
+   ratios: {sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add),
+            sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)}}' \
+  $(ls -v "$NET_TMP"/*.result))
+
+[[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"
+
+jq -r '"started \(.started), kernel \(.kernel), \(.cpus) CPUs, load average \(.loadavg_before) before, \(.loadavg_after) after",
+  "\(.duration_s) s per iperf3 run; UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end)"' <<<"$report"
+echo
+jq -r '
+  def f: if . == null then "-" else tostring end;
+  (["setup", "TCP×1 Gb/s", "TCP×4 Gb/s", "UDP Gb/s", "UDP loss %", "64B kpps", "RTT min ms", "RTT avg ms", "RTT p99 ms"] | @tsv),
+  (.results[] | [.setup, (.tcp1_gbit | f), (.tcp4_gbit | f), (.udp_gbit | f), (.udp_loss_percent | f),
+                 (.pps64_kpps | f), (.rtt_min_ms | f), (.rtt_avg_ms | f), (.rtt_p99_ms | f)] | @tsv),
+  "",
+  (.ratios | to_entries[] | [.key, (.value.tcp1_gbit | f), (.value.tcp4_gbit | f), (.value.udp_gbit | f), "",
+                               (.value.pps64_kpps | f), "", (.value.rtt_avg_ms | f), (.value.rtt_p99_ms | f)] | @tsv)
+' <<<"$report" | column -t -s $'\t'

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Keeps scripts/bench.sh working: one quick run (1 s per measurement, about 30 s in all); every
+# setup must report every figure. The figures themselves are not judged.
+# Usage: bench_smoke.sh SLUICED BENCH_SCRIPT
+set -euo pipefail
+SLUICED=$1
+BENCH=$2
+source "$(dirname "$0")/lib.sh"
+net_init bench_smoke
+net_require_root
+bash "$BENCH" --quick --sluiced "$SLUICED" --json "$NET_TMP/bench.json" || net_fail "bench.sh failed"
+missing=$(jq -r '.results[] | to_entries[] | select(.value == null) | "\(.key)"' "$NET_TMP/bench.json")
+[[ $(jq '.results | length' "$NET_TMP/bench.json") == 5 ]] || net_fail "expected 5 setups in the report"
+[[ -z $missing ]] || net_fail "figures missing: $missing"
+net_log "PASS"
