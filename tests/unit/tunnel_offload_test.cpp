@@ -1,0 +1,280 @@
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <span>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "tunnel/checksum.hpp"
+#include "tunnel/offload.hpp"
+
+using sluice::tunnel::checksum_add;
+using sluice::tunnel::checksum_finish;
+using sluice::tunnel::OffloadStatus;
+using sluice::tunnel::pseudo_header_sum;
+using sluice::tunnel::split_packet;
+using sluice::tunnel::TcpCoalescer;
+using sluice::tunnel::VirtioNetHeader;
+
+namespace sluice::tunnel {
+// For Boost.Test's messages.
+inline std::ostream& operator<<(std::ostream& out, OffloadStatus status) { return out << static_cast<int>(status); }
+}  // namespace sluice::tunnel
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+using Segments = std::vector<std::span<const std::uint8_t>>;
+
+constexpr std::uint8_t kAck = 0x10, kPsh = 0x08, kFin = 0x01, kCwr = 0x80, kSyn = 0x02;
+
+std::uint16_t be16(const std::uint8_t* p) { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+std::uint32_t be32(const std::uint8_t* p) { return static_cast<std::uint32_t>(be16(p)) << 16 | be16(p + 2); }
+void put16(std::uint8_t* p, unsigned v) {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v);
+}
+
+// An IPv4 or IPv6 packet 10.0.0.1:1000 -> 10.0.0.2:2000 (or fd00::1 -> fd00::2) of `protocol`
+// (6 or 17) with `payload` bytes 0, 1, 2, ...; TCP with sequence `sequence`, `flags` and a 12-byte
+// timestamp option. Checksums are left zero.
+Bytes make_packet(unsigned version, std::uint8_t protocol, std::size_t payload, std::uint32_t sequence = 1000,
+                  std::uint8_t flags = kAck | kPsh) {
+  const std::size_t ip = version == 4 ? 20 : 40;
+  const std::size_t l4 = protocol == 6 ? 32 : 8;
+  Bytes p(ip + l4 + payload);
+  if (version == 4) {
+    p[0] = 0x45;
+    put16(&p[2], static_cast<unsigned>(p.size()));
+    put16(&p[4], 0x1234);
+    p[6] = 0x40;  // DF
+    p[8] = 64;
+    p[9] = protocol;
+    p[12] = 10, p[15] = 1, p[16] = 10, p[19] = 2;
+  } else {
+    p[0] = 0x60;
+    put16(&p[4], static_cast<unsigned>(p.size() - 40));
+    p[6] = protocol;
+    p[7] = 64;
+    p[8] = 0xfd, p[23] = 1, p[24] = 0xfd, p[39] = 2;
+  }
+  std::uint8_t* t = &p[ip];
+  put16(t, 1000);
+  put16(t + 2, 2000);
+  if (protocol == 6) {
+    put16(t + 4, sequence >> 16);
+    put16(t + 6, sequence & 0xffff);
+    put16(t + 8, 0xabcd);
+    t[12] = 8 << 4;  // 32-byte header
+    t[13] = flags;
+    put16(t + 14, 512);
+    t[20] = 1, t[21] = 1, t[22] = 8, t[23] = 10, t[27] = 7;  // NOP NOP timestamp
+  } else {
+    put16(t + 4, static_cast<unsigned>(l4 + payload));
+  }
+  for (std::size_t i = 0; i < payload; ++i) p[ip + l4 + i] = static_cast<std::uint8_t>(i);
+  return p;
+}
+
+std::size_t ip_length(std::span<const std::uint8_t> p) { return (p[0] >> 4) == 4 ? 20 : 40; }
+
+// Both the IPv4 header checksum and the transport checksum verify (sum to 0 once folded).
+bool checksums_valid(std::span<const std::uint8_t> p) {
+  const unsigned version = p[0] >> 4;
+  const std::size_t ip = ip_length(p);
+  if (version == 4 && checksum_finish(checksum_add(p.first(20))) != 0) return false;
+  const auto source = version == 4 ? p.subspan(12, 4) : p.subspan(8, 16);
+  const auto destination = version == 4 ? p.subspan(16, 4) : p.subspan(24, 16);
+  const std::uint8_t protocol = version == 4 ? p[9] : p[6];
+  const std::uint64_t pseudo =
+      pseudo_header_sum(source, destination, protocol, static_cast<std::uint32_t>(p.size() - ip));
+  return checksum_finish(checksum_add(p.subspan(ip), pseudo)) == 0;
+}
+
+VirtioNetHeader gso(std::uint8_t type, std::uint16_t size) {
+  VirtioNetHeader h;
+  h.flags = VirtioNetHeader::kNeedsChecksum;
+  h.gso_type = type;
+  h.gso_size = size;
+  return h;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(tunnel_offload)
+
+BOOST_AUTO_TEST_CASE(checksum_matches_rfc1071_example) {
+  // An IPv4 header with a known checksum of 0xb861.
+  const Bytes header{0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
+                     0x00, 0x00, 0xc0, 0xa8, 0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7};
+  BOOST_TEST(checksum_finish(checksum_add(header)) == 0xb861);
+  const Bytes odd{0x01, 0x02, 0x03};  // 0x0102 + 0x0300
+  BOOST_TEST(checksum_finish(checksum_add(odd)) == static_cast<std::uint16_t>(~0x0402));
+}
+
+BOOST_AUTO_TEST_CASE(virtio_header_round_trips_little_endian) {
+  VirtioNetHeader h{1, 4, 0x0102, 1380, 40, 16};
+  std::array<std::uint8_t, VirtioNetHeader::kSize> bytes{};
+  h.write(bytes);
+  BOOST_TEST(bytes[2] == 0x02);
+  BOOST_TEST(bytes[3] == 0x01);
+  const VirtioNetHeader back = VirtioNetHeader::parse(bytes);
+  BOOST_TEST(back.gso_size == 1380);
+  BOOST_TEST(back.checksum_start == 40);
+  BOOST_TEST(back.checksum_offset == 16);
+  BOOST_TEST(back.gso_type == 4);
+}
+
+BOOST_AUTO_TEST_CASE(plain_packet_passes_without_copy) {
+  Bytes p = make_packet(4, 6, 100);
+  Bytes out(10);
+  Segments segments;
+  BOOST_TEST(split_packet(VirtioNetHeader{}, p, out, segments) == OffloadStatus::ok);
+  BOOST_TEST(segments.size() == 1U);
+  BOOST_TEST(segments[0].data() == p.data());
+}
+
+BOOST_AUTO_TEST_CASE(partial_checksum_is_finished) {
+  for (const std::uint8_t protocol : {std::uint8_t{6}, std::uint8_t{17}}) {
+    Bytes p = make_packet(6, protocol, 333);
+    // As the kernel leaves it: the pseudo-header sum, folded and not inverted, in the field.
+    const std::uint16_t field = protocol == 6 ? 16 : 6;
+    const auto pseudo = pseudo_header_sum(std::span(p).subspan(8, 16), std::span(p).subspan(24, 16), protocol,
+                                          static_cast<std::uint32_t>(p.size() - 40));
+    put16(&p[40 + field], static_cast<std::uint16_t>(~checksum_finish(pseudo)));
+    VirtioNetHeader h;
+    h.flags = VirtioNetHeader::kNeedsChecksum;
+    h.checksum_start = 40;
+    h.checksum_offset = field;
+    Bytes out;
+    Segments segments;
+    BOOST_TEST(split_packet(h, p, out, segments) == OffloadStatus::ok);
+    BOOST_TEST(checksums_valid(segments.at(0)));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(tcp_super_packet_is_split_with_fixed_headers) {
+  for (const unsigned version : {4U, 6U}) {
+    const std::uint8_t type = version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+    Bytes p = make_packet(version, 6, 2500, 0xfffffc00, kAck | kPsh | kFin | kCwr);  // sequence wraps
+    Bytes out(8192);
+    Segments segments;
+    BOOST_TEST_REQUIRE(split_packet(gso(type, 1000), p, out, segments) == OffloadStatus::ok);
+    BOOST_TEST_REQUIRE(segments.size() == 3U);
+    const std::size_t ip = ip_length(p);
+    const std::size_t headers = ip + 32;
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const auto s = segments[i];
+      const std::size_t chunk = i < 2 ? 1000 : 500;
+      BOOST_TEST(s.size() == headers + chunk);
+      BOOST_TEST(checksums_valid(s));
+      if (version == 4) {
+        BOOST_TEST(be16(&s[2]) == s.size());
+        BOOST_TEST(be16(&s[4]) == 0x1234 + i);
+      } else {
+        BOOST_TEST(be16(&s[4]) == s.size() - 40);
+      }
+      BOOST_TEST(be32(&s[ip + 4]) == static_cast<std::uint32_t>(0xfffffc00 + i * 1000));
+      const std::uint8_t flags = s[ip + 13];
+      BOOST_TEST(((flags & (kPsh | kFin)) != 0) == (i == 2));
+      BOOST_TEST(((flags & kCwr) != 0) == (i == 0));
+      BOOST_TEST((flags & kAck) != 0);
+      BOOST_TEST(std::equal(s.begin() + static_cast<std::ptrdiff_t>(headers), s.end(),
+                            p.begin() + static_cast<std::ptrdiff_t>(headers + offset)));
+      offset += chunk;
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(udp_super_packet_is_split) {
+  Bytes p = make_packet(4, 17, 3000);
+  Bytes out(8192);
+  Segments segments;
+  BOOST_TEST_REQUIRE(split_packet(gso(VirtioNetHeader::kGsoUdpL4, 1200), p, out, segments) == OffloadStatus::ok);
+  BOOST_TEST_REQUIRE(segments.size() == 3U);
+  BOOST_TEST(segments[2].size() == 20U + 8U + 600U);
+  for (const auto s : segments) {
+    BOOST_TEST(be16(&s[24]) == s.size() - 20);
+    BOOST_TEST(checksums_valid(s));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_super_packets_are_refused) {
+  Bytes p = make_packet(4, 6, 2000);
+  Bytes out(8192);
+  Segments segments;
+  BOOST_TEST(split_packet(gso(VirtioNetHeader::kGsoTcpV4, 0), p, out, segments) == OffloadStatus::malformed);
+  BOOST_TEST(split_packet(gso(VirtioNetHeader::kGsoTcpV6, 1000), p, out, segments) == OffloadStatus::malformed);
+  BOOST_TEST(split_packet(gso(3, 1000), p, out, segments) == OffloadStatus::unsupported);  // UFO
+  BOOST_TEST(split_packet(gso(VirtioNetHeader::kGsoUdpL4, 1000), p, out, segments) == OffloadStatus::unsupported);
+  Bytes small(100);
+  BOOST_TEST(split_packet(gso(VirtioNetHeader::kGsoTcpV4, 100), p, small, segments) == OffloadStatus::too_large);
+  Bytes truncated(p.begin(), p.begin() + 30);
+  BOOST_TEST(split_packet(gso(VirtioNetHeader::kGsoTcpV4, 1000), truncated, out, segments) ==
+             OffloadStatus::malformed);
+}
+
+BOOST_AUTO_TEST_CASE(coalescer_rebuilds_the_super_packet) {
+  for (const unsigned version : {4U, 6U}) {
+    const std::uint8_t type = version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+    Bytes p = make_packet(version, 6, 4500);
+    Bytes out(16384);
+    Segments segments;
+    BOOST_TEST_REQUIRE(split_packet(gso(type, 1000), p, out, segments) == OffloadStatus::ok);
+    std::vector<Bytes> originals;
+    for (const auto s : segments) originals.emplace_back(s.begin(), s.end());
+
+    TcpCoalescer coalescer;
+    for (const auto& s : originals) BOOST_TEST_REQUIRE(coalescer.add(s));
+    const auto built = coalescer.pending();
+    const VirtioNetHeader h = VirtioNetHeader::parse(built.first<VirtioNetHeader::kSize>());
+    BOOST_TEST(h.gso_type == type);
+    BOOST_TEST(h.gso_size == 1000);
+    BOOST_TEST(h.flags == VirtioNetHeader::kNeedsChecksum);
+    BOOST_TEST(h.checksum_start == ip_length(p));
+    BOOST_TEST(h.header_length == ip_length(p) + 32);
+    Bytes rebuilt(built.begin() + VirtioNetHeader::kSize, built.end());
+    BOOST_TEST(rebuilt.size() == p.size());
+
+    // Splitting it again (as the kernel would) gives back the very same segments.
+    Bytes again(16384);
+    BOOST_TEST_REQUIRE(split_packet(h, rebuilt, again, segments) == OffloadStatus::ok);
+    BOOST_TEST_REQUIRE(segments.size() == originals.size());
+    for (std::size_t i = 0; i < originals.size(); ++i) {
+      BOOST_TEST(std::equal(segments[i].begin(), segments[i].end(), originals[i].begin(), originals[i].end()));
+    }
+    coalescer.clear();
+    BOOST_TEST(coalescer.empty());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(coalescer_keeps_other_packets_apart) {
+  TcpCoalescer coalescer;
+  const Bytes first = make_packet(4, 6, 1000, 5000, kAck);
+  BOOST_TEST(coalescer.add(first));
+  BOOST_TEST(!coalescer.add(make_packet(4, 6, 1000, 7000, kAck)));         // a gap in the sequence
+  BOOST_TEST(!coalescer.add(make_packet(6, 6, 1000, 6000, kAck)));         // another flow
+  BOOST_TEST(!coalescer.add(make_packet(4, 6, 1000, 6000, kAck | kFin)));  // FIN
+  BOOST_TEST(!coalescer.add(make_packet(4, 6, 1200, 6000, kAck)));         // longer than the first
+  BOOST_TEST(!coalescer.add(make_packet(4, 17, 100)));                     // not TCP
+  BOOST_TEST(coalescer.add(make_packet(4, 6, 400, 6000, kAck)));           // shorter: the last one
+  BOOST_TEST(!coalescer.add(make_packet(4, 6, 400, 6400, kAck)));
+  const auto built = coalescer.pending();
+  BOOST_TEST(built.size() == VirtioNetHeader::kSize + 52 + 1400);
+
+  // Anything that cannot be coalesced goes out alone, marked as verified.
+  coalescer.clear();
+  const Bytes syn = make_packet(4, 6, 0, 1, kSyn);
+  BOOST_TEST(coalescer.add(syn));
+  BOOST_TEST(!coalescer.add(make_packet(4, 6, 100, 2, kAck)));
+  const auto alone = coalescer.pending();
+  BOOST_TEST(alone[0] == VirtioNetHeader::kDataValid);
+  BOOST_TEST(alone[1] == VirtioNetHeader::kGsoNone);
+  BOOST_TEST(std::equal(alone.begin() + VirtioNetHeader::kSize, alone.end(), syn.begin(), syn.end()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

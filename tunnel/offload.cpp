@@ -1,0 +1,271 @@
+#include "tunnel/offload.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "tunnel/checksum.hpp"
+
+namespace sluice::tunnel {
+namespace {
+
+constexpr std::uint8_t kProtocolTcp = 6;
+constexpr std::uint8_t kProtocolUdp = 17;
+constexpr std::size_t kIpv6HeaderSize = 40;
+constexpr std::size_t kUdpHeaderSize = 8;
+constexpr std::size_t kTcpFlagsOffset = 13;
+constexpr std::size_t kTcpChecksumOffset = 16;
+constexpr std::size_t kUdpChecksumOffset = 6;
+constexpr std::uint8_t kTcpFin = 0x01;
+constexpr std::uint8_t kTcpPsh = 0x08;
+constexpr std::uint8_t kTcpAck = 0x10;
+constexpr std::uint8_t kTcpCwr = 0x80;
+
+std::uint16_t load16(const std::uint8_t* p) noexcept { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
+std::uint32_t load32(const std::uint8_t* p) noexcept {
+  return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
+         static_cast<std::uint32_t>(p[2]) << 8 | p[3];
+}
+void store16(std::uint8_t* p, std::uint32_t v) noexcept {
+  p[0] = static_cast<std::uint8_t>(v >> 8);
+  p[1] = static_cast<std::uint8_t>(v);
+}
+void store32(std::uint8_t* p, std::uint32_t v) noexcept {
+  store16(p, v >> 16);
+  store16(p + 2, v);
+}
+
+// Where the IP header ends and which transport protocol follows; nullopt-like `length` 0 when
+// the header is not IPv4 without fragments or IPv6 without extension headers.
+struct IpHeader {
+  unsigned version = 0;
+  std::size_t length = 0;
+  std::uint8_t protocol = 0;
+};
+
+IpHeader parse_ip(std::span<const std::uint8_t> packet) noexcept {
+  if (packet.empty()) return {};
+  const unsigned version = packet[0] >> 4;
+  if (version == 4 && packet.size() >= 20) {
+    const std::size_t length = (packet[0] & 0x0fU) * 4U;
+    const bool fragment = (load16(&packet[6]) & 0x3fffU) != 0;  // MF or an offset
+    if (length < 20 || length > packet.size() || fragment) return {};
+    return {4, length, packet[9]};
+  }
+  if (version == 6 && packet.size() >= kIpv6HeaderSize) return {6, kIpv6HeaderSize, packet[6]};
+  return {};
+}
+
+std::span<const std::uint8_t> source_of(const std::uint8_t* ip, unsigned version) noexcept {
+  return version == 4 ? std::span(ip + 12, 4) : std::span(ip + 8, 16);
+}
+std::span<const std::uint8_t> destination_of(const std::uint8_t* ip, unsigned version) noexcept {
+  return version == 4 ? std::span(ip + 16, 4) : std::span(ip + 24, 16);
+}
+
+void set_ip_length(std::uint8_t* ip, unsigned version, std::size_t ip_header, std::size_t total) noexcept {
+  if (version == 4) {
+    store16(ip + 2, static_cast<std::uint32_t>(total));
+    store16(ip + 10, 0);
+    store16(ip + 10, checksum_finish(checksum_add(std::span<const std::uint8_t>(ip, ip_header))));
+  } else {
+    store16(ip + 4, static_cast<std::uint32_t>(total - kIpv6HeaderSize));
+  }
+}
+
+// A full TCP or UDP checksum over the pseudo-header and the transport bytes after `ip_header`.
+void set_transport_checksum(std::uint8_t* ip, unsigned version, std::size_t ip_header, std::size_t total,
+                            std::uint8_t protocol) noexcept {
+  std::uint8_t* l4 = ip + ip_header;
+  const std::size_t l4_length = total - ip_header;
+  const std::size_t field = protocol == kProtocolTcp ? kTcpChecksumOffset : kUdpChecksumOffset;
+  store16(l4 + field, 0);
+  const std::uint64_t sum = pseudo_header_sum(source_of(ip, version), destination_of(ip, version), protocol,
+                                              static_cast<std::uint32_t>(l4_length));
+  std::uint16_t checksum = checksum_finish(checksum_add(std::span<const std::uint8_t>(l4, l4_length), sum));
+  if (protocol == kProtocolUdp && checksum == 0) checksum = 0xffff;  // 0 means "none" for UDP
+  store16(l4 + field, checksum);
+}
+
+}  // namespace
+
+VirtioNetHeader VirtioNetHeader::parse(std::span<const std::uint8_t, kSize> b) noexcept {
+  const auto le16 = [&](std::size_t i) { return static_cast<std::uint16_t>(b[i] | b[i + 1] << 8); };
+  return {b[0], b[1], le16(2), le16(4), le16(6), le16(8)};
+}
+
+void VirtioNetHeader::write(std::span<std::uint8_t, kSize> b) const noexcept {
+  b[0] = flags;
+  b[1] = gso_type;
+  const auto le16 = [&](std::size_t i, std::uint16_t v) {
+    b[i] = static_cast<std::uint8_t>(v);
+    b[i + 1] = static_cast<std::uint8_t>(v >> 8);
+  };
+  le16(2, header_length);
+  le16(4, gso_size);
+  le16(6, checksum_start);
+  le16(8, checksum_offset);
+}
+
+OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t> packet, std::span<std::uint8_t> out,
+                           std::vector<std::span<const std::uint8_t>>& segments) {
+  segments.clear();
+  const std::uint8_t type = header.gso_type & static_cast<std::uint8_t>(~VirtioNetHeader::kGsoEcn);
+  if (type == VirtioNetHeader::kGsoNone) {
+    if ((header.flags & VirtioNetHeader::kNeedsChecksum) != 0) {
+      // The kernel left the pseudo-header sum in the field; the sum over everything from
+      // checksum_start, that field included, is the checksum.
+      const std::size_t start = header.checksum_start;
+      const std::size_t field = start + header.checksum_offset;
+      if (field + 2 > packet.size() || (start & 1U) != 0) return OffloadStatus::malformed;
+      store16(&packet[field], checksum_finish(checksum_add(packet.subspan(start))));
+    }
+    segments.push_back(packet);
+    return OffloadStatus::ok;
+  }
+
+  const IpHeader ip = parse_ip(packet);
+  std::uint8_t protocol;
+  switch (type) {
+    case VirtioNetHeader::kGsoTcpV4:
+    case VirtioNetHeader::kGsoTcpV6:
+      protocol = kProtocolTcp;
+      if (ip.version != (type == VirtioNetHeader::kGsoTcpV4 ? 4U : 6U)) return OffloadStatus::malformed;
+      break;
+    case VirtioNetHeader::kGsoUdpL4:
+      protocol = kProtocolUdp;
+      break;
+    default:
+      return OffloadStatus::unsupported;
+  }
+  if (ip.length == 0) return OffloadStatus::malformed;
+  if (ip.protocol != protocol) return OffloadStatus::unsupported;  // e.g. an IPv6 extension header
+  std::size_t headers = ip.length + kUdpHeaderSize;
+  if (protocol == kProtocolTcp) {
+    if (packet.size() < ip.length + 20) return OffloadStatus::malformed;
+    headers = ip.length + (packet[ip.length + 12] >> 4) * 4U;
+    if (headers < ip.length + 20) return OffloadStatus::malformed;
+  }
+  if (headers > packet.size() || header.gso_size == 0) return OffloadStatus::malformed;
+
+  const std::size_t payload = packet.size() - headers;
+  const std::size_t mss = header.gso_size;
+  const std::size_t count = std::max<std::size_t>(1, (payload + mss - 1) / mss);
+  if (count * headers + payload > out.size()) return OffloadStatus::too_large;
+  const std::uint16_t first_id = ip.version == 4 ? load16(&packet[4]) : 0;
+  const std::uint32_t first_sequence = protocol == kProtocolTcp ? load32(&packet[ip.length + 4]) : 0;
+
+  std::uint8_t* position = out.data();
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t chunk = std::min(mss, payload - i * mss);
+    const std::size_t total = headers + chunk;
+    std::memcpy(position, packet.data(), headers);
+    std::memcpy(position + headers, packet.data() + headers + i * mss, chunk);
+    if (ip.version == 4) store16(position + 4, static_cast<std::uint32_t>(first_id + i));
+    set_ip_length(position, ip.version, ip.length, total);
+    std::uint8_t* l4 = position + ip.length;
+    if (protocol == kProtocolTcp) {
+      store32(l4 + 4, first_sequence + static_cast<std::uint32_t>(i * mss));
+      std::uint8_t flags = l4[kTcpFlagsOffset];
+      if (i + 1 != count) flags &= static_cast<std::uint8_t>(~(kTcpFin | kTcpPsh));
+      if (i != 0) flags &= static_cast<std::uint8_t>(~kTcpCwr);
+      l4[kTcpFlagsOffset] = flags;
+    } else {
+      store16(l4 + 4, static_cast<std::uint32_t>(total - ip.length));
+    }
+    set_transport_checksum(position, ip.version, ip.length, total, protocol);
+    segments.emplace_back(position, total);
+    position += total;
+  }
+  return OffloadStatus::ok;
+}
+
+TcpCoalescer::TcpCoalescer(std::size_t max_packet)
+    : buffer_(VirtioNetHeader::kSize + std::min<std::size_t>(max_packet, 65535)),
+      max_packet_(std::min<std::size_t>(max_packet, 65535)) {}
+
+bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
+  if (packet.size() > max_packet_) return false;
+  std::uint8_t* built = buffer_.data() + VirtioNetHeader::kSize;
+  const IpHeader ip = parse_ip(packet);
+  // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
+  const bool ip_ok = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.length == 20);
+  std::size_t headers = 0;
+  std::size_t payload = 0;
+  std::uint8_t flags = 0;
+  if (ip_ok && packet.size() >= ip.length + 20) {
+    headers = ip.length + (packet[ip.length + 12] >> 4) * 4U;
+    flags = packet[ip.length + kTcpFlagsOffset];
+    if (headers >= ip.length + 20 && headers <= packet.size()) payload = packet.size() - headers;
+  }
+  // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
+  const bool segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
+
+  if (count_ == 0) {
+    std::memcpy(built, packet.data(), packet.size());
+    size_ = packet.size();
+    count_ = 1;
+    closed_ = !segment || (flags & kTcpPsh) != 0;
+    if (segment) {
+      version_ = ip.version;
+      header_bytes_ = headers;
+      segment_size_ = payload;
+      next_sequence_ = load32(&packet[ip.length + 4]) + static_cast<std::uint32_t>(payload);
+    }
+    return true;
+  }
+  if (closed_ || !segment || ip.version != version_ || headers != header_bytes_ || payload > segment_size_ ||
+      size_ + payload > max_packet_ || load32(&packet[ip.length + 4]) != next_sequence_) {
+    return false;
+  }
+  const std::uint8_t* p = packet.data();
+  const std::size_t l4 = ip.length;
+  // The IP header must match except for lengths, id and checksum; the TCP header except for the
+  // sequence number, checksum and PSH.
+  const bool same_ip =
+      version_ == 4 ? (p[1] == built[1] && std::memcmp(p + 6, built + 6, 4) == 0 && std::memcmp(p + 12, built + 12, 8) == 0)
+                    : (std::memcmp(p, built, 4) == 0 && std::memcmp(p + 6, built + 6, 34) == 0);
+  const bool same_tcp = std::memcmp(p + l4, built + l4, 4) == 0 && std::memcmp(p + l4 + 8, built + l4 + 8, 5) == 0 &&
+                        std::memcmp(p + l4 + 14, built + l4 + 14, 2) == 0 &&
+                        std::memcmp(p + l4 + 20, built + l4 + 20, headers - l4 - 20) == 0;
+  if (!same_ip || !same_tcp) return false;
+
+  std::memcpy(built + size_, p + headers, payload);
+  size_ += payload;
+  ++count_;
+  next_sequence_ += static_cast<std::uint32_t>(payload);
+  if ((flags & kTcpPsh) != 0) built[l4 + kTcpFlagsOffset] |= kTcpPsh;
+  closed_ = payload < segment_size_ || (flags & kTcpPsh) != 0;
+  return true;
+}
+
+std::span<const std::uint8_t> TcpCoalescer::pending() {
+  if (count_ == 0) return {};
+  VirtioNetHeader header;
+  std::uint8_t* built = buffer_.data() + VirtioNetHeader::kSize;
+  if (count_ == 1) {
+    header.flags = VirtioNetHeader::kDataValid;
+  } else {
+    const std::size_t ip_header = version_ == 4 ? 20 : kIpv6HeaderSize;
+    set_ip_length(built, version_, ip_header, size_);
+    // A partial checksum, as the kernel's own GRO leaves it: the pseudo-header sum, not inverted.
+    const std::uint64_t pseudo = pseudo_header_sum(source_of(built, version_), destination_of(built, version_),
+                                                   kProtocolTcp, static_cast<std::uint32_t>(size_ - ip_header));
+    store16(built + ip_header + kTcpChecksumOffset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
+    header.flags = VirtioNetHeader::kNeedsChecksum;
+    header.gso_type = version_ == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+    header.header_length = static_cast<std::uint16_t>(header_bytes_);
+    header.gso_size = static_cast<std::uint16_t>(segment_size_);
+    header.checksum_start = static_cast<std::uint16_t>(ip_header);
+    header.checksum_offset = kTcpChecksumOffset;
+  }
+  header.write(std::span(buffer_).first<VirtioNetHeader::kSize>());
+  return std::span(buffer_).first(VirtioNetHeader::kSize + size_);
+}
+
+void TcpCoalescer::clear() noexcept {
+  count_ = 0;
+  size_ = 0;
+  closed_ = false;
+}
+
+}  // namespace sluice::tunnel

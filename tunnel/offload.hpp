@@ -1,0 +1,84 @@
+// TUN offloads without I/O: the virtio-net header that a TUN device with IFF_VNET_HDR puts in
+// front of each packet, splitting the TCP/UDP super-packets it hands over (TSO/USO) into packets
+// of at most the MTU, finishing checksums the kernel left partial, and coalescing received TCP
+// segments back into one super-packet for the device.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace sluice::tunnel {
+
+// struct virtio_net_hdr (10 bytes, little-endian fields as the TUN device uses them on x86 and ARM).
+struct VirtioNetHeader {
+  static constexpr std::size_t kSize = 10;
+  static constexpr std::uint8_t kNeedsChecksum = 1;  // VIRTIO_NET_HDR_F_NEEDS_CSUM
+  static constexpr std::uint8_t kDataValid = 2;      // VIRTIO_NET_HDR_F_DATA_VALID
+  static constexpr std::uint8_t kGsoNone = 0;
+  static constexpr std::uint8_t kGsoTcpV4 = 1;
+  static constexpr std::uint8_t kGsoTcpV6 = 4;
+  static constexpr std::uint8_t kGsoUdpL4 = 5;
+  static constexpr std::uint8_t kGsoEcn = 0x80;
+
+  std::uint8_t flags = 0;
+  std::uint8_t gso_type = kGsoNone;
+  std::uint16_t header_length = 0;
+  std::uint16_t gso_size = 0;
+  std::uint16_t checksum_start = 0;
+  std::uint16_t checksum_offset = 0;
+
+  [[nodiscard]] static VirtioNetHeader parse(std::span<const std::uint8_t, kSize> bytes) noexcept;
+  void write(std::span<std::uint8_t, kSize> bytes) const noexcept;
+};
+
+enum class OffloadStatus : std::uint8_t {
+  ok,
+  malformed,    // headers do not fit the packet, or the virtio-net header contradicts them
+  unsupported,  // a GSO type or IPv6 extension header we do not split
+  too_large,    // the segments would not fit the output buffer
+};
+
+// Turns one packet read from the TUN device (without its virtio-net header) into ready packets:
+// a super-packet is split into segments of `header.gso_size` payload bytes each, with their own
+// IP length, IPv4 id and checksum, TCP sequence number and flags (FIN/PSH only on the last, CWR
+// only on the first) or UDP length, and full transport checksums; a plain packet with a partial
+// checksum gets it finished. Segments are written one after the other into `out`; `segments`
+// receives a span for each. A packet that needs nothing is not copied: `segments` then holds
+// `packet` itself.
+[[nodiscard]] OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t> packet,
+                                         std::span<std::uint8_t> out,
+                                         std::vector<std::span<const std::uint8_t>>& segments);
+
+// Coalesces consecutive TCP segments of one flow (same addresses and ports, contiguous sequence
+// numbers, equal-sized payloads except a shorter last one, only ACK/PSH flags and the same TCP
+// options) into super-packets for a TUN device that accepts TSO: each output is a virtio-net
+// header followed by the packet. Everything else passes through on its own with a header that
+// marks its checksum as already verified (the tunnel authenticated it).
+class TcpCoalescer {
+ public:
+  // `max_packet` bounds a coalesced packet (at most 65535).
+  explicit TcpCoalescer(std::size_t max_packet = 65535);
+
+  // Adds a decrypted packet. Returns false when it cannot join the packet being built and the
+  // caller must flush() first, then add it again.
+  [[nodiscard]] bool add(std::span<const std::uint8_t> packet);
+  // The packet built so far, virtio-net header first; empty if none. Call clear() after writing it.
+  [[nodiscard]] std::span<const std::uint8_t> pending();
+  void clear() noexcept;
+  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+
+ private:
+  std::vector<std::uint8_t> buffer_;
+  std::size_t max_packet_;
+  std::size_t count_ = 0;
+  std::size_t size_ = 0;           // bytes of the packet built so far
+  std::size_t header_bytes_ = 0;   // IP + TCP header length of the first segment
+  std::size_t segment_size_ = 0;   // payload bytes of the first segment
+  bool closed_ = false;            // the last segment added was shorter, or carried PSH
+  std::uint32_t next_sequence_ = 0;
+  unsigned version_ = 0;
+};
+
+}  // namespace sluice::tunnel
