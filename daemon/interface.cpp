@@ -25,6 +25,9 @@ constexpr auto kDropReportInterval = 10s;
 // Datagrams or packets handled per wake-up before the other sources get a turn.
 constexpr int kBatch = 256;
 constexpr unsigned kDefaultMtu = 1420;
+// Segments of one TUN super-packet: 64 KiB of payload plus a copy of the headers per segment,
+// for an MSS as small as 536.
+constexpr std::size_t kSegmentBufferBytes = 256 * 1024;
 
 std::chrono::nanoseconds wall_clock() { return std::chrono::system_clock::now().time_since_epoch(); }
 
@@ -43,12 +46,15 @@ std::uint64_t dropped_total(const tunnel::DeviceCounters& c) {
 Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& settings)
     : ifname_(options.ifname),
       control_(options.ifname, options.control_directory),
-      tun_(options.ifname),
-      sockets_(std::make_unique<UdpSockets>(options.ifname, settings.listen_port, settings.fwmark)),
+      tun_(options.ifname, options.offloads.vnet),
+      sockets_(std::make_unique<UdpSockets>(options.ifname, settings.listen_port, settings.fwmark,
+                                            options.offloads.gso, options.offloads.gro)),
       fwmark_(settings.fwmark),
       device_(wall_clock),
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
-      buffer_(tunnel::Device::kMaxPacketSize + 64) {
+      buffer_(tunnel::Device::kMaxPacketSize + 64),
+      offloads_(options.offloads),
+      segment_buffer_(tun_.vnet_header() ? kSegmentBufferBytes : 0) {
   if (!timer_.valid()) throw_os_error(ifname_ + ": cannot create timer");
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
@@ -98,8 +104,14 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
   });
   loop_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) { on_tick(); });
   watch_sockets();
+  // Batched datagrams name their peer: send them before a request may remove it.
   control_.attach(
-      loop_, [this](std::string_view text) { return handle_request(text, *this); }, "capture=1\n",
+      loop_,
+      [this](std::string_view text) {
+        flush();
+        return handle_request(text, *this);
+      },
+      "capture=1\n",
       [this](UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
   if (settings.metrics_listen) {
     metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
@@ -107,10 +119,21 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
     Log::info("serving metrics on http://{}/metrics", settings.metrics_listen->to_string());
   }
   Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());
+  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}",
+            tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
+            sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off");
 }
 
 void Interface::run() {
-  while (!loop_.stopped()) loop_.run_once(1000);
+  while (!loop_.stopped()) {
+    loop_.run_once(1000);
+    flush();
+  }
+}
+
+void Interface::flush() {
+  flush_sends();
+  flush_tun();
 }
 
 void Interface::stop_on_signals(int fd) {
@@ -152,9 +175,28 @@ void Interface::on_tun_readable() {
       }
       return;
     }
-    const auto packet = std::span(buffer_).first(static_cast<std::size_t>(n));
+    send_from_tun(std::span(buffer_).first(static_cast<std::size_t>(n)));
+  }
+}
+
+void Interface::send_from_tun(std::span<std::uint8_t> packet) {
+  if (!tun_.vnet_header()) {
     if (captures_.active()) capture_outbound(packet);
     device_.send_packet(packet, now(), *this);
+    return;
+  }
+  if (packet.size() < tunnel::VirtioNetHeader::kSize) return;
+  const auto header = tunnel::VirtioNetHeader::parse(packet.first<tunnel::VirtioNetHeader::kSize>());
+  const auto status =
+      tunnel::split_packet(header, packet.subspan(tunnel::VirtioNetHeader::kSize), segment_buffer_, tun_segments_);
+  if (status != tunnel::OffloadStatus::ok) {
+    ++tun_offload_errors_;
+    return;
+  }
+  const tunnel::Instant t = now();
+  for (const auto segment : tun_segments_) {
+    if (captures_.active()) capture_outbound(segment);
+    device_.send_packet(segment, t, *this);
   }
 }
 
@@ -172,15 +214,20 @@ void Interface::capture_outbound(std::span<const std::uint8_t> packet) {
 void Interface::on_udp_readable(int fd) {
   for (int i = 0; i < kBatch; ++i) {
     tunnel::Endpoint from;
-    const long n = sockets_->receive(fd, buffer_, from);
+    std::uint16_t segment_size = 0;
+    const long n = sockets_->receive(fd, buffer_, from, segment_size);
     if (n == 0) return;
     if (n < 0) {
       if (n != -EINTR) Log::warning("receiving on UDP port {} failed: {}", sockets_->port(), std::strerror(-static_cast<int>(n)));
       return;
     }
-    const auto datagram = std::span(buffer_).first(static_cast<std::size_t>(n));
+    const auto received = std::span(buffer_).first(static_cast<std::size_t>(n));
+    const std::size_t step = segment_size != 0 ? segment_size : received.size();
     const tunnel::Instant t = now();
-    device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
+    for (std::size_t offset = 0; offset < received.size(); offset += step) {
+      const auto datagram = received.subspan(offset, std::min(step, received.size() - offset));
+      device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
+    }
   }
 }
 
@@ -218,12 +265,15 @@ bool Interface::stop_if_tun_removed() {
 // One summary line per interval instead of a line per bad datagram, so a flood cannot flood the log.
 void Interface::report_drops(tunnel::Instant at) {
   const tunnel::DeviceCounters& c = device_.counters();
-  if (udp_send_errors_ + tun_write_errors_ > 0) {
-    Log::warning("in the last {} s: {} datagrams could not be sent, {} packets could not be written to the TUN device",
-                 std::chrono::duration_cast<std::chrono::seconds>(kDropReportInterval).count(), udp_send_errors_,
-                 tun_write_errors_);
+  if (udp_send_errors_ + tun_write_errors_ + tun_offload_errors_ > 0) {
+    Log::warning(
+        "in the last {} s: {} datagrams could not be sent, {} packets could not be written to the TUN device, {} "
+        "offloaded packets from the TUN device could not be split",
+        std::chrono::duration_cast<std::chrono::seconds>(kDropReportInterval).count(), udp_send_errors_,
+        tun_write_errors_, tun_offload_errors_);
     udp_send_errors_ = 0;
     tun_write_errors_ = 0;
+    tun_offload_errors_ = 0;
   }
   const std::uint64_t delta = dropped_total(c) - dropped_total(reported_);
   if (delta > 0) {
@@ -243,6 +293,25 @@ void Interface::report_drops(tunnel::Instant at) {
 }
 
 void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {
+  if (!sockets_->gso()) {
+    send_now(to, datagram, peer);
+    return;
+  }
+  if (!batch_.fits(to, datagram.size())) flush_sends();
+  batch_.add(to, datagram, peer);
+}
+
+void Interface::flush_sends() {
+  if (batch_.empty()) return;
+  if (batch_.count() == 1 || sockets_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size()) != 0) {
+    // One datagram, or the batch failed as a whole (say our source address went away): one by
+    // one, with the fallback to an unpinned source.
+    for (std::size_t i = 0; i < batch_.count(); ++i) send_now(batch_.endpoint(), batch_.datagram(i), batch_.peer());
+  }
+  batch_.clear();
+}
+
+void Interface::send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {
   int error = sockets_->send(to, datagram);
   if (error != 0 && to.local) {
     // Our address went away: let the kernel pick a source from now on, until the peer writes again.
@@ -256,12 +325,25 @@ void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.active()) captures_.record(CaptureDirection::in, &peer, packet);
   if (segments_ && segments_->deliver(peer, packet, now())) return;
-  if (tun_.write(packet) != 0) ++tun_write_errors_;
+  if (!tun_.vnet_header()) {
+    if (tun_.write(packet) != 0) ++tun_write_errors_;
+    return;
+  }
+  if (coalescer_.add(packet)) return;
+  flush_tun();
+  if (!coalescer_.add(packet)) ++tun_write_errors_;  // longer than a TUN packet can be
+}
+
+void Interface::flush_tun() {
+  if (coalescer_.empty()) return;
+  if (tun_.write(coalescer_.pending()) != 0) ++tun_write_errors_;
+  coalescer_.clear();
 }
 
 int Interface::set_listen_port(std::uint16_t port) {
   try {
-    auto replacement = std::make_unique<UdpSockets>(ifname_, port, fwmark_);
+    auto replacement = std::make_unique<UdpSockets>(ifname_, port, fwmark_, offloads_.gso, offloads_.gro);
+    flush_sends();
     unwatch_sockets();
     sockets_ = std::move(replacement);
     watch_sockets();

@@ -14,17 +14,21 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/l2_segments.hpp"
 #include "daemon/metrics_server.hpp"
+#include "daemon/offload_switches.hpp"
 #include "daemon/settings.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/uapi.hpp"
+#include "daemon/udp_batch.hpp"
 #include "daemon/udp_sockets.hpp"
 #include "tunnel/device.hpp"
+#include "tunnel/offload.hpp"
 
 namespace sluice::daemon {
 
 struct InterfaceOptions {
   std::string ifname;
   std::filesystem::path control_directory = "/run/wireguard";
+  OffloadSwitches offloads;
 };
 
 // Allocate with make_unique: it holds the private key (in its Device), so it lives in locked memory.
@@ -58,7 +62,15 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
 
  private:
   void on_tun_readable();
+  // One packet (or super-packet, with its virtio-net header) read from the TUN device.
+  void send_from_tun(std::span<std::uint8_t> packet);
   void capture_outbound(std::span<const std::uint8_t> packet);
+  // Sends what send() gathered for one GSO send, and writes the packet deliver() is coalescing.
+  // Runs after every batch of events, and before anything that may remove a peer.
+  void flush();
+  void flush_sends();
+  void flush_tun();
+  void send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer);
   void on_udp_readable(int fd);
   void on_tick();
   void watch_sockets();
@@ -83,6 +95,12 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::unique_ptr<MetricsServer> metrics_;  // only with metrics_listen
   std::unique_ptr<L2Segments> segments_;    // only with [[segment]] tables
   std::vector<std::uint8_t> buffer_;
+  OffloadSwitches offloads_;
+  // Segments of a TUN super-packet, and the spans naming them.
+  std::vector<std::uint8_t> segment_buffer_;
+  std::vector<std::span<const std::uint8_t>> tun_segments_;
+  UdpBatch batch_;
+  tunnel::TcpCoalescer coalescer_;
 
   // Handshake messages in the current one-second window, for the under-load judgement.
   tunnel::Instant load_window_start_{};
@@ -93,6 +111,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   tunnel::Instant last_report_{};
   std::uint64_t tun_write_errors_ = 0;
   std::uint64_t udp_send_errors_ = 0;
+  std::uint64_t tun_offload_errors_ = 0;
   unsigned ticks_ = 0;
 };
 

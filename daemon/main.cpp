@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
     validate_interface_name(options.ifname);
     // detach() changes to /, where a relative path would name another socket.
     options.control_directory = std::filesystem::absolute(options.control_directory);
+    options.offloads = OffloadSwitches::from_disable_list(std::getenv("SLUICE_DISABLE"));
     UniqueFd signals = termination_signals();
     std::unique_ptr<Interface> interface;
     std::optional<UserIdentity> user;

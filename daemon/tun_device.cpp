@@ -12,9 +12,23 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
 
+// Debian 12's headers predate UDP segmentation offload for TUN (Linux 6.2).
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
 namespace sluice::daemon {
+namespace {
+
+// Checksums and TCP segmentation; UDP segmentation when the kernel has it.
+constexpr unsigned kTcpOffloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+constexpr unsigned kUdpOffloads = TUN_F_USO4 | TUN_F_USO6;
+
+}  // namespace
 
 void validate_interface_name(const std::string& name) {
   const bool bad_character = name.find_first_of("/ \t\n:") != std::string::npos;
@@ -26,15 +40,33 @@ void validate_interface_name(const std::string& name) {
   }
 }
 
-TunDevice::TunDevice(const std::string& name) : name_(name) {
+TunDevice::TunDevice(const std::string& name, bool offloads) : name_(name) {
   validate_interface_name(name);
   fd_.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
   if (!fd_.valid()) throw_os_error(name + ": cannot open /dev/net/tun");
+  unsigned features = 0;
+  if (offloads && (::ioctl(fd_.get(), TUNGETFEATURES, &features) != 0 || (features & IFF_VNET_HDR) == 0)) {
+    Log::info("TUN device has no IFF_VNET_HDR: no TUN offloads, one packet per read and write");
+    offloads = false;
+  }
   ifreq request{};
   std::memcpy(request.ifr_name, name.data(), name.size());
-  request.ifr_flags = IFF_TUN | IFF_NO_PI;
+  request.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0));
   if (::ioctl(fd_.get(), TUNSETIFF, &request) != 0) throw_os_error(name + ": cannot create TUN device");
   index_ = ::if_nametoindex(name.c_str());
+  if (!offloads) return;
+  vnet_header_ = true;
+  for (const unsigned wanted : {kTcpOffloads | kUdpOffloads, kTcpOffloads}) {
+    if (::ioctl(fd_.get(), TUNSETOFFLOAD, wanted) == 0) {
+      offloads_ = wanted;
+      break;
+    }
+  }
+  if (offloads_ == 0) {
+    Log::info("TUN device refuses TSO and checksum offloads ({}): one packet per read", std::strerror(errno));
+  } else if ((offloads_ & kUdpOffloads) == 0) {
+    Log::info("TUN device has TSO but no UDP segmentation offload (USO needs Linux 6.2)");
+  }
 }
 
 long TunDevice::read(std::span<std::uint8_t> buffer) noexcept {

@@ -1,4 +1,6 @@
 // A layer-3 TUN device (IFF_TUN | IFF_NO_PI): each read is one IP packet, each write one packet.
+// With offloads, every read and write starts with a virtio-net header (IFF_VNET_HDR), and the
+// kernel may hand over TCP/UDP super-packets and partial checksums (TUNSETOFFLOAD).
 #pragma once
 
 #include <cstddef>
@@ -18,15 +20,22 @@ class TunDevice {
  public:
   // Creates (or attaches to) the device `name`; non-blocking. Throws std::system_error naming
   // the interface on failure (no /dev/net/tun, no CAP_NET_ADMIN, name too long, busy).
-  explicit TunDevice(const std::string& name);
+  // `offloads`: ask for IFF_VNET_HDR and TSO/USO; whether the kernel gave them is vnet_header()
+  // and offloads(), and a log line names what is missing.
+  explicit TunDevice(const std::string& name, bool offloads = false);
 
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
   // One packet; returns its size, 0 if none is waiting, or -errno.
   [[nodiscard]] long read(std::span<std::uint8_t> buffer) noexcept;
-  // Returns 0 or -errno.
+  // Returns 0 or -errno. With a virtio-net header, `packet` must start with one.
   [[nodiscard]] int write(std::span<const std::uint8_t> packet) noexcept;
+
+  // Reads and writes carry a virtio-net header.
+  [[nodiscard]] bool vnet_header() const noexcept { return vnet_header_; }
+  // The TUN_F_* offloads the kernel accepted (TUNSETOFFLOAD).
+  [[nodiscard]] unsigned offloads() const noexcept { return offloads_; }
 
   // Whether the kernel still has this device: `ip link del` (how wg-quick stops a userspace
   // daemon) removes it; a new device that reused the name has another index.
@@ -39,6 +48,8 @@ class TunDevice {
   UniqueFd fd_;
   std::string name_;
   unsigned index_ = 0;
+  bool vnet_header_ = false;
+  unsigned offloads_ = 0;
 };
 
 }  // namespace sluice::daemon

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -9,6 +10,7 @@
 #include <cstring>
 #include <utility>
 
+#include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
 
 namespace sluice::daemon {
@@ -65,16 +67,16 @@ std::uint16_t bound_port(int fd) {
                                     : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 }
 
-// Makes `info` the one control message of `message`, in `buffer` (CMSG_SPACE(sizeof info) bytes).
+// Appends `info` as a control message to `message`, whose msg_control points at a zeroed buffer
+// with room for it; msg_controllen is what is used so far.
 template <class Info>
-void attach_control(msghdr& message, std::uint8_t* buffer, int level, int type, const Info& info) {
-  message.msg_control = buffer;
-  message.msg_controllen = CMSG_SPACE(sizeof info);
-  cmsghdr* cmsg = CMSG_FIRSTHDR(&message);
+void attach_control(msghdr& message, int level, int type, const Info& info) {
+  auto* cmsg = reinterpret_cast<cmsghdr*>(static_cast<std::uint8_t*>(message.msg_control) + message.msg_controllen);
   cmsg->cmsg_level = level;
   cmsg->cmsg_type = type;
   cmsg->cmsg_len = CMSG_LEN(sizeof info);
   std::memcpy(CMSG_DATA(cmsg), &info, sizeof info);
+  message.msg_controllen += CMSG_SPACE(sizeof info);
 }
 
 int apply_mark(int fd, std::uint32_t mark) {
@@ -84,7 +86,7 @@ int apply_mark(int fd, std::uint32_t mark) {
 
 }  // namespace
 
-UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint32_t fwmark) {
+UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint32_t fwmark, bool gso, bool gro) {
   const std::string where = ifname + ": UDP port " + std::to_string(port);
   // With port 0 the IPv6 socket picks the port and IPv4 must get the same one; another program
   // may hold it for IPv4, so try a few times.
@@ -114,6 +116,25 @@ UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint3
   if (fwmark != 0) {
     if (const int err = set_fwmark(fwmark); err != 0) throw_os_error(ifname + ": cannot set fwmark", -err);
   }
+  if (gso) {
+    // Reading the option succeeds exactly on kernels that know it (Linux 4.18).
+    int size = 0;
+    socklen_t length = sizeof size;
+    gso_ = ::getsockopt(v4_.get(), SOL_UDP, UDP_SEGMENT, &size, &length) == 0;
+    if (!gso_) Log::info("no UDP GSO ({}): one datagram per send", std::strerror(errno));
+  }
+  if (gro) {
+    const int on = 1;
+    gro_ = true;
+    for (const int fd : {v4_.get(), v6_.get()}) {
+      if (fd >= 0 && ::setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof on) != 0) {
+        Log::info("no UDP GRO ({}): one datagram per receive", std::strerror(errno));
+        gro_ = false;
+        break;
+      }
+    }
+    // A socket that said yes before the other refused is harmless: it only gets batches if asked.
+  }
 }
 
 int UdpSockets::set_fwmark(std::uint32_t mark) noexcept {
@@ -121,7 +142,8 @@ int UdpSockets::set_fwmark(std::uint32_t mark) noexcept {
   return apply_mark(v6_.get(), mark);
 }
 
-int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram) noexcept {
+int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram,
+                     std::uint16_t segment_size) noexcept {
   const bool v4 = to.address.is_v4();
   const int fd = v4 ? v4_.get() : v6_.get();
   if (fd < 0) return -EAFNOSUPPORT;
@@ -149,26 +171,33 @@ int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
   message.msg_iovlen = 1;
   // Answer from the address the peer wrote to: on a host with several addresses the kernel's
   // own choice may differ, and the peer's NAT or firewall would drop the reply.
-  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo))> control{};
+  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(std::uint16_t))>
+      control{};
+  message.msg_control = control.data();
   if (to.local && to.local->is_v4() == v4) {
     const auto local = to.local->bytes();
     if (v4) {
       in_pktinfo info{};
       std::memcpy(&info.ipi_spec_dst, local.data(), 4);
-      attach_control(message, control.data(), IPPROTO_IP, IP_PKTINFO, info);
+      attach_control(message, IPPROTO_IP, IP_PKTINFO, info);
     } else {
       in6_pktinfo info{};
       std::memcpy(&info.ipi6_addr, local.data(), 16);
-      attach_control(message, control.data(), IPPROTO_IPV6, IPV6_PKTINFO, info);
+      attach_control(message, IPPROTO_IPV6, IPV6_PKTINFO, info);
     }
   }
+  if (segment_size != 0 && datagram.size() > segment_size) attach_control(message, SOL_UDP, UDP_SEGMENT, segment_size);
+  if (message.msg_controllen == 0) message.msg_control = nullptr;
   return ::sendmsg(fd, &message, 0) >= 0 ? 0 : -errno;
 }
 
-long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from) noexcept {
+long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from,
+                         std::uint16_t& segment_size) noexcept {
   sockaddr_storage addr{};
   iovec iov{buffer.data(), buffer.size()};
-  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo))> control{};
+  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo)) +
+                                                CMSG_SPACE(sizeof(int))>
+      control{};
   msghdr message{};
   message.msg_name = &addr;
   message.msg_namelen = sizeof addr;
@@ -179,6 +208,7 @@ long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoin
   const ssize_t n = ::recvmsg(fd, &message, 0);
   if (n < 0) return errno == EAGAIN ? 0 : -errno;
   from.local.reset();
+  segment_size = 0;
   if (addr.ss_family == AF_INET) {
     const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
     from.address = tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(
@@ -201,6 +231,10 @@ long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoin
       std::memcpy(&info, CMSG_DATA(cmsg), sizeof info);
       from.local = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
           reinterpret_cast<const std::uint8_t*>(&info.ipi6_addr), 16));
+    } else if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
+      int size = 0;
+      std::memcpy(&size, CMSG_DATA(cmsg), sizeof size);
+      if (size > 0 && size < n) segment_size = static_cast<std::uint16_t>(size);
     }
   }
   return n;
