@@ -1,29 +1,38 @@
 #include "tunnel/checksum.hpp"
 
+#include <bit>
 #include <cstring>
 
 namespace sluice::tunnel {
 
 std::uint64_t checksum_add(std::span<const std::uint8_t> bytes, std::uint64_t initial) noexcept {
-  // 32-bit big-endian words into a 64-bit accumulator: no carry is lost before the fold, and the
-  // fold of a sum of 32-bit words equals that of the 16-bit words.
-  std::uint64_t sum = initial;
+  // One's-complement addition is byte-order independent up to a final swap (RFC 1071 2.B), so
+  // the bulk is summed as native 64-bit words with end-around carry, eight bytes a step, and
+  // only the folded 16-bit result is swapped to big-endian.
   const std::uint8_t* p = bytes.data();
   std::size_t n = bytes.size();
-  while (n >= 4) {
-    std::uint32_t word;
-    std::memcpy(&word, p, 4);
-    sum += __builtin_bswap32(word);
-    p += 4;
-    n -= 4;
+  std::uint64_t sum = 0;
+  while (n >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    sum += word;
+    sum += sum < word ? 1 : 0;
+    p += 8;
+    n -= 8;
   }
-  if (n >= 2) {
-    sum += static_cast<std::uint64_t>(p[0]) << 8 | p[1];
-    p += 2;
-    n -= 2;
-  }
-  if (n == 1) sum += static_cast<std::uint64_t>(p[0]) << 8;
-  return sum;
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p, n);  // the rest, zero-padded: an odd last byte lands as the high half
+  sum += tail;
+  sum += sum < tail ? 1 : 0;
+  // Fold to 16 bits (native order), then to big-endian.
+  sum = (sum & 0xffffffffU) + (sum >> 32);
+  sum = (sum & 0xffffU) + (sum >> 16);
+  sum = (sum & 0xffffU) + (sum >> 16);
+  sum = (sum & 0xffffU) + (sum >> 16);
+  const std::uint16_t folded = static_cast<std::uint16_t>(sum);
+  const std::uint64_t big_endian =
+      std::endian::native == std::endian::little ? __builtin_bswap16(folded) : folded;
+  return initial + big_endian;
 }
 
 std::uint16_t checksum_finish(std::uint64_t sum) noexcept {

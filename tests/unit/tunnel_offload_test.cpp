@@ -115,6 +115,19 @@ BOOST_AUTO_TEST_CASE(checksum_matches_rfc1071_example) {
   BOOST_TEST(checksum_finish(checksum_add(odd)) == static_cast<std::uint16_t>(~0x0402));
 }
 
+BOOST_AUTO_TEST_CASE(checksum_matches_the_word_by_word_definition) {
+  Bytes data(301);
+  std::uint32_t state = 12345;
+  for (auto& b : data) b = static_cast<std::uint8_t>((state = state * 1103515245 + 12345) >> 16);
+  for (std::size_t length = 0; length <= data.size(); ++length) {
+    std::uint64_t reference = 7;
+    for (std::size_t i = 0; i < length; i += 2) {
+      reference += static_cast<std::uint64_t>(data[i]) << 8 | (i + 1 < length ? data[i + 1] : 0);
+    }
+    BOOST_TEST(checksum_finish(checksum_add(std::span(data).first(length), 7)) == checksum_finish(reference));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(virtio_header_round_trips_little_endian) {
   VirtioNetHeader h{1, 4, 0x0102, 1380, 40, 16};
   std::array<std::uint8_t, VirtioNetHeader::kSize> bytes{};
