@@ -6,8 +6,10 @@
 # sluice / wireguard-go and sluice / raw veth.
 #
 # Usage (as root): scripts/bench.sh [--sluiced PATH] [--duration S] [--udp-rate RATE]
-#                                   [--pings N] [--json FILE] [--quick]
+#                                   [--pings N] [--json FILE] [--perf DIR] [--quick]
 #   --quick: 1 s per measurement and 20 pings, to check that the script works, not to measure.
+#   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
+#     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed.
 # SLUICE_DISABLE in the environment reaches sluiced (e.g. SLUICE_DISABLE=gso,gro to compare).
 # Everything it creates is removed on exit. Numbers depend on what else the machine is doing.
 set -euo pipefail
@@ -17,6 +19,7 @@ DURATION=5
 UDP_RATE=1G
 PINGS=200
 JSON_OUT=""
+PERF_DIR=""
 while (($#)); do
   case $1 in
     --sluiced) SLUICED=$2; shift 2 ;;
@@ -24,17 +27,19 @@ while (($#)); do
     --udp-rate) UDP_RATE=$2; shift 2 ;;
     --pings) PINGS=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
+    --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 source "$here/../tests/net/lib.sh"
 net_init bench
 net_require_root
-for tool in wireguard-go iperf3 jq ping; do
+for tool in wireguard-go iperf3 jq ping ${PERF_DIR:+perf}; do
   command -v "$tool" >/dev/null || net_fail "needs $tool"
 done
+[[ -z $PERF_DIR ]] || mkdir -p "$PERF_DIR"
 [[ -x $SLUICED ]] || net_fail "no sluiced at $SLUICED (build first, or --sluiced PATH)"
 
 # pair NAME SUBNET: namespaces ${NAME}_a (10.200.SUBNET.1) and ${NAME}_b (10.200.SUBNET.2) on a
@@ -87,6 +92,30 @@ iperf_json() {
   net_wait_exit "$server_pid" 5 || net_fail "iperf3 server in $server did not exit"
 }
 
+# perf_start / perf_report: call-graph samples of the two sluiced of the sluiced <-> sluiced pair
+# (SLUICED_PIDS: sender first) for the length of one iperf3 run, then the symbols by self time.
+SLUICED_PIDS=()
+PERF_PIDS=()
+perf_start() {
+  local side pid i=0
+  for side in sender receiver; do
+    pid=${SLUICED_PIDS[i++]}
+    perf record -q -g -o "$PERF_DIR/$side.data" -p "$pid" -- sleep "$DURATION" >/dev/null 2>&1 &
+    PERF_PIDS+=($!)
+    NET_PIDS+=($!)
+  done
+}
+perf_report() {
+  local side
+  wait "${PERF_PIDS[@]}" || true
+  for side in sender receiver; do
+    perf report -i "$PERF_DIR/$side.data" --no-children --sort dso,symbol --percent-limit 0.5 --stdio 2>/dev/null |
+      grep -v '^$' | sed -E 's/( +-)* *$//' >"$PERF_DIR/$side.txt" || net_log "perf report for the $side failed"
+    net_log "perf, sluiced $side (self time, top 12; whole report in $PERF_DIR/$side.txt):"
+    grep -E '^ +[0-9.]+%' "$PERF_DIR/$side.txt" | head -n 12 >&2 || true
+  done
+}
+
 # measure LABEL CLIENT_NS SERVER_NS ADDRESS: every figure for one setup, as one JSON object in
 # $NET_TMP/LABEL.result.
 RESULTS=0
@@ -94,7 +123,9 @@ measure() {
   local label=$1 client=$2 server=$3 address=$4
   net_log "measuring $label"
   net_ping "$client" "$address" 3 >/dev/null || net_fail "$label: no ping reply from $address"
+  [[ -z $PERF_DIR || $label != sluice ]] || perf_start
   iperf_json "$server" "$address" "$client" "$label-tcp1"
+  [[ -z $PERF_DIR || $label != sluice ]] || perf_report
   iperf_json "$server" "$address" "$client" "$label-tcp4" -P 4
   iperf_json "$server" "$address" "$client" "$label-udp" -u -b "$UDP_RATE" -l 1300
   # Unlimited rate: iperf3 sends as fast as it can; the receiver's count is what got through.
@@ -137,7 +168,9 @@ measure wggo "$gg_a" "$gg_b" 10.93.1.2
 # sluiced on both sides.
 pair ss 42
 start_sluiced "$ss_a" ssa ssb 51820 10.93.2.1 10.93.2.2 10.200.42.2:51821
+SLUICED_PIDS+=("${NET_PIDS[-1]}")
 start_sluiced "$ss_b" ssb ssa 51821 10.93.2.2 10.93.2.1 10.200.42.1:51820
+SLUICED_PIDS+=("${NET_PIDS[-1]}")
 measure sluice "$ss_a" "$ss_b" 10.93.2.2
 
 # sluiced on one side, wireguard-go on the other; the client (sender) on each side in turn.
