@@ -17,17 +17,8 @@ net_keypair east
 
 # demo_config NAME ADDRESS PEER PEER_VETH_ADDRESS PEER_ADDRESS
 demo_config() {
-  cat >"$NET_TMP/$1.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$1.key"
-listen_port = 51820
-address = ["$2/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$3.pub")"
-endpoint = "$4:51820"
-allowed_ips = ["$5/32"]
-TOML
+  net_config "$NET_TMP/$1.toml" "$1" 51820 "$2/24"
+  net_config_peer "$NET_TMP/$1.toml" "$3" "$4:51820" "$5/32"
 }
 demo_config west 10.10.0.1 east 10.200.0.2 10.10.0.2
 demo_config east 10.10.0.2 west 10.200.0.1 10.10.0.1

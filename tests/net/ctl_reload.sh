@@ -39,17 +39,8 @@ TOML
 write_a "[[peer]]
 public_key = \"$(cat "$NET_TMP/d.pub")\"
 allowed_ips = [\"10.99.40.0/24\"]"
-cat >"$NET_TMP/$B.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/b.key"
-listen_port = 51821
-address = ["10.99.5.2/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/a.pub")"
-endpoint = "10.200.50.1:51820"
-allowed_ips = ["10.99.5.1/32"]
-TOML
+net_config "$NET_TMP/$B.toml" b 51821 10.99.5.2/24
+net_config_peer "$NET_TMP/$B.toml" a 10.200.50.1:51820 10.99.5.1/32
 
 ctl_up "$a" "$NET_TMP/$A.toml"
 ctl_up "$b" "$NET_TMP/$B.toml"

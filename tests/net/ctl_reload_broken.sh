@@ -38,17 +38,8 @@ allowed_ips = [\"10.99.52.2/32\"]
 public_key = \"$C_PUB\"
 allowed_ips = [\"10.99.53.0/24\"]"
 printf '%s\n' "$good_a" >"$NET_TMP/$A.toml"
-cat >"$NET_TMP/$B.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/b.key"
-listen_port = 51821
-address = ["10.99.52.2/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/a.pub")"
-endpoint = "10.200.52.1:51820"
-allowed_ips = ["10.99.52.1/32"]
-TOML
+net_config "$NET_TMP/$B.toml" b 51821 10.99.52.2/24
+net_config_peer "$NET_TMP/$B.toml" a 10.200.52.1:51820 10.99.52.1/32
 
 ctl_up "$a" "$NET_TMP/$A.toml"
 ctl_up "$b" "$NET_TMP/$B.toml"

@@ -23,17 +23,8 @@ logs() { tail -n 20 "$NET_TMP"/*.log >&2 || true; }
 
 # sluiced_config NAME PEER PORT INNER PEER_INNER ENDPOINT
 sluiced_config() {
-  cat >"$NET_TMP/$1.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$1.key"
-listen_port = $3
-address = ["$4/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$2.pub")"
-endpoint = "$6"
-allowed_ips = ["$5/32"]
-TOML
+  net_config "$NET_TMP/$1.toml" "$1" "$3" "$4/24"
+  net_config_peer "$NET_TMP/$1.toml" "$2" "$6" "$5/32"
 }
 
 stat() {  # NS IFNAME COUNTER: an interface counter of sluiced

@@ -23,17 +23,8 @@ A_IF="${NET_PREFIX}ea" B_IF="${NET_PREFIX}eb"
 A_PUB=$(cat "$NET_TMP/a.pub") B_PUB=$(cat "$NET_TMP/b.pub") B2_PUB=$(cat "$NET_TMP/b2.pub")
 net_start_relay "$p_r" 35 36 51821 "$NET_TMP/relay.log"
 RELAY=${NET_PIDS[-1]}
-cat >"$NET_TMP/a.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/a.key"
-listen_port = 51820
-address = ["10.93.3.1/24"]
-
-[[peer]]
-public_key = "$B_PUB"
-endpoint = "10.200.35.2:40000"
-allowed_ips = ["10.93.3.2/32"]
-TOML
+net_config "$NET_TMP/a.toml" a 51820 10.93.3.1/24
+net_config_peer "$NET_TMP/a.toml" b 10.200.35.2:40000 10.93.3.2/32
 net_start_sluiced "$p_a" "$A_IF" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 PID_A=${NET_PIDS[-1]}
 

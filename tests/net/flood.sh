@@ -29,17 +29,9 @@ net_veth "$a" 10.200.44.1/24 "$x" 10.200.44.2/24
 net_keypair a
 net_keypair b
 A_IF="${NET_PREFIX}fa" B_IF="${NET_PREFIX}fb"
-A_PUB=$(cat "$NET_TMP/a.pub") B_PUB=$(cat "$NET_TMP/b.pub")
-cat >"$NET_TMP/a.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/a.key"
-listen_port = 51820
-address = ["10.95.0.1/24"]
-
-[[peer]]
-public_key = "$B_PUB"
-allowed_ips = ["10.95.0.2/32"]
-TOML
+A_PUB=$(cat "$NET_TMP/a.pub")
+net_config "$NET_TMP/a.toml" a 51820 10.95.0.1/24
+net_config_peer "$NET_TMP/a.toml" b "" 10.95.0.2/32
 net_start_sluiced "$a" "$A_IF" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 PID_A=${NET_PIDS[-1]}
 net_start_wireguard_go "$b" "$B_IF" "$NET_TMP/b.log"

@@ -23,35 +23,11 @@ for name in a b c; do net_keypair "$name"; done
 A_IF="${NET_PREFIX}6a" B_IF="${NET_PREFIX}6b" C_IF="${NET_PREFIX}6c"
 A_PUB=$(cat "$NET_TMP/a.pub") B_PUB=$(cat "$NET_TMP/b.pub") C_PUB=$(cat "$NET_TMP/c.pub")
 
-# peer_section NAME ENDPOINT INNER4 INNER6: one [[peer]] table.
-peer_section() {
-  cat <<TOML
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$1.pub")"
-endpoint = "$2"
-allowed_ips = ["$3/32", "$4/128"]
-TOML
-}
-# interface_section NAME PORT INNER4 INNER6
-interface_section() {
-  cat <<TOML
-[interface]
-private_key_file = "$NET_TMP/$1.key"
-listen_port = $2
-address = ["$3/24", "$4/64"]
-TOML
-}
-
-{
-  interface_section a 51820 10.94.0.1 fd00:94::1
-  peer_section b "[fd00:200:4::2]:51821" 10.94.0.2 fd00:94::2
-  peer_section c "[fd00:200:5::2]:51822" 10.94.0.3 fd00:94::3
-} >"$NET_TMP/a.toml"
-{
-  interface_section b 51821 10.94.0.2 fd00:94::2
-  peer_section a "[fd00:200:4::1]:51820" 10.94.0.1 fd00:94::1
-} >"$NET_TMP/b.toml"
+net_config "$NET_TMP/a.toml" a 51820 10.94.0.1/24,fd00:94::1/64
+net_config_peer "$NET_TMP/a.toml" b "[fd00:200:4::2]:51821" 10.94.0.2/32,fd00:94::2/128
+net_config_peer "$NET_TMP/a.toml" c "[fd00:200:5::2]:51822" 10.94.0.3/32,fd00:94::3/128
+net_config "$NET_TMP/b.toml" b 51821 10.94.0.2/24,fd00:94::2/64
+net_config_peer "$NET_TMP/b.toml" a "[fd00:200:4::1]:51820" 10.94.0.1/32,fd00:94::1/128
 net_start_sluiced "$a" "$A_IF" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 net_start_sluiced "$b" "$B_IF" "$NET_TMP/b.toml" "$NET_TMP/b.log"
 

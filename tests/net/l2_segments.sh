@@ -36,21 +36,10 @@ for s in a b c; do net_keypair "$s"; done
 # site_config NAME TUNNEL_ADDRESS EXTRA_SEGMENT_LINES PEER ENDPOINT ADDRESS PEER ENDPOINT ADDRESS
 site_config() {
   local name=$1 address=$2 extra=$3
-  cat >"$NET_TMP/$name.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$name.key"
-listen_port = 51820
-address = ["$address/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$4.pub")"
-endpoint = "$5:51820"
-allowed_ips = ["$6/32"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$7.pub")"
-endpoint = "$8:51820"
-allowed_ips = ["$9/32"]
+  net_config "$NET_TMP/$name.toml" "$name" 51820 "$address/24"
+  net_config_peer "$NET_TMP/$name.toml" "$4" "$5:51820" "$6/32"
+  net_config_peer "$NET_TMP/$name.toml" "$7" "$8:51820" "$9/32"
+  cat >>"$NET_TMP/$name.toml" <<TOML
 
 [[segment]]
 vni = 100

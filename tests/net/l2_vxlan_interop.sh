@@ -25,16 +25,9 @@ net_keypair b
 IF_A="${NET_PREFIX}a" IF_B="${NET_PREFIX}b"
 BRIDGE="${NET_PREFIX}br" VXLAN="${NET_PREFIX}vx" BRIDGE6="${NET_PREFIX}br6" VXLAN6="${NET_PREFIX}vx6"
 
-cat >"$NET_TMP/a.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/a.key"
-listen_port = 51820
-address = ["10.10.0.1/24", "fd00:10::1/64"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/b.pub")"
-endpoint = "10.200.64.2:51820"
-allowed_ips = ["10.10.0.2/32", "fd00:10::2/128"]
+net_config "$NET_TMP/a.toml" a 51820 10.10.0.1/24,fd00:10::1/64
+net_config_peer "$NET_TMP/a.toml" b 10.200.64.2:51820 10.10.0.2/32,fd00:10::2/128
+cat >>"$NET_TMP/a.toml" <<TOML
 
 [[segment]]
 vni = 100

@@ -31,22 +31,10 @@ net_keypair c
 A="${NET_PREFIX}a"
 B="${NET_PREFIX}b"
 
-write_config() {  # NAME PORT ADDR PEER PEER_ENDPOINT PEER_ALLOWED [USER_LINE]
-  cat >"$NET_TMP/$1.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$1.key"
-listen_port = $2
-address = ["$3"]
-${7:-}
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$4.pub")"
-endpoint = "$5"
-allowed_ips = ["$6"]
-TOML
-}
-write_config a 51820 10.99.71.1/24 b 10.200.71.2:51821 10.99.71.2/32 "user = \"$USER_NAME\""
-write_config b 51821 10.99.71.2/24 a 10.200.71.1:51820 10.99.71.1/32
+net_config "$NET_TMP/a.toml" a 51820 10.99.71.1/24 "user = \"$USER_NAME\""
+net_config_peer "$NET_TMP/a.toml" b 10.200.71.2:51821 10.99.71.2/32
+net_config "$NET_TMP/b.toml" b 51821 10.99.71.2/24
+net_config_peer "$NET_TMP/b.toml" a 10.200.71.1:51820 10.99.71.1/32
 
 net_start_sluiced "$a" "$A" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 pid_a=${NET_PIDS[-1]}
@@ -117,8 +105,8 @@ net_stop "$pid_a" || net_fail "sluiced $A did not exit cleanly after SIGTERM"
 
 # Through sluicectl: up returns once the unprivileged daemon answers, down once it is gone.
 C="${NET_PREFIX}c"
-write_config c 51822 10.99.73.1/24 b 10.200.71.2:51821 10.99.73.2/32 "user = \"$USER_NAME\""
-mv "$NET_TMP/c.toml" "$NET_TMP/$C.toml"
+net_config "$NET_TMP/$C.toml" c 51822 10.99.73.1/24 "user = \"$USER_NAME\""
+net_config_peer "$NET_TMP/$C.toml" b 10.200.71.2:51821 10.99.73.2/32
 ctl_up "$a" "$NET_TMP/$C.toml"
 pid_c=$(pgrep -f -- "--config $NET_TMP/$C.toml" | head -n 1)
 [[ -n $pid_c && $(status_field "$pid_c" CapEff) == 0000000000001000 ]] || net_fail "sluicectl up: the daemon kept its privileges"

@@ -87,6 +87,44 @@ net_keypair() {
   chmod 600 "$NET_TMP/$1.key"
 }
 
+# net_toml_list A,B,...: the TOML array ["A", "B", ...].
+net_toml_list() {
+  local IFS=,
+  local -a items
+  read -ra items <<<"$1"
+  local out="" item
+  for item in "${items[@]}"; do out+="${out:+, }\"$item\""; done
+  printf '[%s]' "$out"
+}
+
+# net_config FILE KEY PORT ADDRESSES [LINE...]: writes FILE, an [interface] with the private key
+# of net_keypair KEY, the listen PORT (none if empty), the comma-separated ADDRESSES and any
+# further LINEs (say 'user = "sluice"'). Peers are added by net_config_peer.
+net_config() {
+  local file=$1 key=$2 port=$3 addresses=$4
+  shift 4
+  {
+    printf '[interface]\nprivate_key_file = "%s"\n' "$NET_TMP/$key.key"
+    [[ -z $port ]] || printf 'listen_port = %s\n' "$port"
+    printf 'address = %s\n' "$(net_toml_list "$addresses")"
+    (($# == 0)) || printf '%s\n' "$@"
+  } >"$file"
+}
+
+# net_config_peer FILE PEER ENDPOINT ALLOWED_IPS [LINE...]: appends to FILE a [[peer]] with the
+# public key of net_keypair PEER, the ENDPOINT (none if empty), the comma-separated ALLOWED_IPS
+# and any further LINEs.
+net_config_peer() {
+  local file=$1 peer=$2 endpoint=$3 allowed=$4
+  shift 4
+  {
+    printf '\n[[peer]]\npublic_key = "%s"\n' "$(cat "$NET_TMP/$peer.pub")"
+    [[ -z $endpoint ]] || printf 'endpoint = "%s"\n' "$endpoint"
+    printf 'allowed_ips = %s\n' "$(net_toml_list "$allowed")"
+    (($# == 0)) || printf '%s\n' "$@"
+  } >>"$file"
+}
+
 # net_wait_for TIMEOUT_S COMMAND...: polls until the command succeeds.
 net_wait_for() {
   local timeout=$1

@@ -16,22 +16,10 @@ A="${NET_PREFIX}a"
 B="${NET_PREFIX}b"
 net_keypair a
 net_keypair b
-write_config() {  # IFNAME KEY PORT ADDRESS PEER PEER_ENDPOINT PEER_ADDRESS [EXTRA]
-  cat >"$NET_TMP/$1.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$2.key"
-listen_port = $3
-address = ["$4/24"]
-${8:-}
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$5.pub")"
-endpoint = "$6"
-allowed_ips = ["$7/32"]
-TOML
-}
-write_config "$A" a 51886 10.99.11.1 b 10.200.86.2:51887 10.99.11.2 'metrics_listen = "127.0.0.1:9586"'
-write_config "$B" b 51887 10.99.11.2 a 10.200.86.1:51886 10.99.11.1
+net_config "$NET_TMP/$A.toml" a 51886 10.99.11.1/24 'metrics_listen = "127.0.0.1:9586"'
+net_config_peer "$NET_TMP/$A.toml" b 10.200.86.2:51887 10.99.11.2/32
+net_config "$NET_TMP/$B.toml" b 51887 10.99.11.2/24
+net_config_peer "$NET_TMP/$B.toml" a 10.200.86.1:51886 10.99.11.1/32
 ctl_up "$a" "$NET_TMP/$A.toml"
 ctl_up "$b" "$NET_TMP/$B.toml"
 net_ping "$a" 10.99.11.2 3 >/dev/null || net_fail "no tunnel"

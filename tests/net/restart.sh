@@ -26,35 +26,11 @@ for name in a b c; do net_keypair "$name"; done
 A_IF="${NET_PREFIX}sa" B_IF="${NET_PREFIX}sb" C_IF="${NET_PREFIX}sc"
 A_PUB=$(cat "$NET_TMP/a.pub") B_PUB=$(cat "$NET_TMP/b.pub") C_PUB=$(cat "$NET_TMP/c.pub")
 
-cat >"$NET_TMP/a.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/a.key"
-listen_port = 51820
-address = ["10.96.0.1/24"]
-
-[[peer]]
-public_key = "$B_PUB"
-endpoint = "10.200.9.2:51821"
-allowed_ips = ["10.96.0.2/32"]
-persistent_keepalive = 25
-
-[[peer]]
-public_key = "$C_PUB"
-endpoint = "10.200.10.2:51822"
-allowed_ips = ["10.96.0.3/32"]
-persistent_keepalive = 25
-TOML
-cat >"$NET_TMP/b.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/b.key"
-listen_port = 51821
-address = ["10.96.0.2/24"]
-
-[[peer]]
-public_key = "$A_PUB"
-endpoint = "10.200.9.1:51820"
-allowed_ips = ["10.96.0.1/32"]
-TOML
+net_config "$NET_TMP/a.toml" a 51820 10.96.0.1/24
+net_config_peer "$NET_TMP/a.toml" b 10.200.9.2:51821 10.96.0.2/32 'persistent_keepalive = 25'
+net_config_peer "$NET_TMP/a.toml" c 10.200.10.2:51822 10.96.0.3/32 'persistent_keepalive = 25'
+net_config "$NET_TMP/b.toml" b 51821 10.96.0.2/24
+net_config_peer "$NET_TMP/b.toml" a 10.200.9.1:51820 10.96.0.1/32
 
 logs() { tail -n 30 "$NET_TMP"/*.log >&2 || true; }
 

@@ -22,33 +22,11 @@ for name in a b c; do net_keypair "$name"; done
 A_IF="${NET_PREFIX}ra" B_IF="${NET_PREFIX}rb" C_IF="${NET_PREFIX}rc"
 A_PUB=$(cat "$NET_TMP/a.pub") B_PUB=$(cat "$NET_TMP/b.pub") C_PUB=$(cat "$NET_TMP/c.pub")
 
-cat >"$NET_TMP/a.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/a.key"
-listen_port = 51820
-address = ["10.95.0.1/24"]
-
-[[peer]]
-public_key = "$B_PUB"
-endpoint = "10.200.6.2:51821"
-allowed_ips = ["10.95.0.2/32"]
-
-[[peer]]
-public_key = "$C_PUB"
-endpoint = "10.200.8.2:51822"
-allowed_ips = ["10.95.0.3/32"]
-TOML
-cat >"$NET_TMP/b.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/b.key"
-listen_port = 51821
-address = ["10.95.0.2/24"]
-
-[[peer]]
-public_key = "$A_PUB"
-endpoint = "10.200.6.1:51820"
-allowed_ips = ["10.95.0.1/32"]
-TOML
+net_config "$NET_TMP/a.toml" a 51820 10.95.0.1/24
+net_config_peer "$NET_TMP/a.toml" b 10.200.6.2:51821 10.95.0.2/32
+net_config_peer "$NET_TMP/a.toml" c 10.200.8.2:51822 10.95.0.3/32
+net_config "$NET_TMP/b.toml" b 51821 10.95.0.2/24
+net_config_peer "$NET_TMP/b.toml" a 10.200.6.1:51820 10.95.0.1/32
 net_start_sluiced "$a" "$A_IF" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 net_start_sluiced "$b" "$B_IF" "$NET_TMP/b.toml" "$NET_TMP/b.log"
 net_start_wireguard_go "$c" "$C_IF" "$NET_TMP/c.log"

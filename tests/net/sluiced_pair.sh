@@ -13,22 +13,10 @@ net_veth "$a" 10.200.1.1/24 "$b" 10.200.1.2/24
 net_keypair a
 net_keypair b
 
-write_config() {  # NAME PORT ADDR4 ADDR6 PEER PEER_ENDPOINT PEER_ALLOWED...
-  local name=$1 port=$2 addr4=$3 addr6=$4 peer=$5 endpoint=$6 allowed=$7
-  cat >"$NET_TMP/$name.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$name.key"
-listen_port = $port
-address = ["$addr4", "$addr6"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$peer.pub")"
-endpoint = "$endpoint"
-allowed_ips = [$allowed]
-TOML
-}
-write_config a 51820 10.99.1.1/24 fd00:99:1::1/64 b 10.200.1.2:51821 '"10.99.1.2/32", "fd00:99:1::2/128"'
-write_config b 51821 10.99.1.2/24 fd00:99:1::2/64 a 10.200.1.1:51820 '"10.99.1.1/32", "fd00:99:1::1/128"'
+net_config "$NET_TMP/a.toml" a 51820 10.99.1.1/24,fd00:99:1::1/64
+net_config_peer "$NET_TMP/a.toml" b 10.200.1.2:51821 10.99.1.2/32,fd00:99:1::2/128
+net_config "$NET_TMP/b.toml" b 51821 10.99.1.2/24,fd00:99:1::2/64
+net_config_peer "$NET_TMP/b.toml" a 10.200.1.1:51820 10.99.1.1/32,fd00:99:1::1/128
 
 net_start_sluiced "$a" "${NET_PREFIX}a" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 net_start_sluiced "$b" "${NET_PREFIX}b" "$NET_TMP/b.toml" "$NET_TMP/b.log"

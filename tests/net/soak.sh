@@ -24,17 +24,8 @@ net_keypair a
 net_keypair b
 A_IF="${NET_PREFIX}ka" B_IF="${NET_PREFIX}kb"
 A_PUB=$(cat "$NET_TMP/a.pub") B_PUB=$(cat "$NET_TMP/b.pub")
-cat >"$NET_TMP/a.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/a.key"
-listen_port = 51820
-address = ["10.94.0.1/24"]
-
-[[peer]]
-public_key = "$B_PUB"
-endpoint = "10.200.40.2:51821"
-allowed_ips = ["10.94.0.2/32"]
-TOML
+net_config "$NET_TMP/a.toml" a 51820 10.94.0.1/24
+net_config_peer "$NET_TMP/a.toml" b 10.200.40.2:51821 10.94.0.2/32
 net_start_sluiced "$a" "$A_IF" "$NET_TMP/a.toml" "$NET_TMP/a.log"
 PID_A=${NET_PIDS[-1]}
 # wireguard-go keeps its control socket in a /run/wireguard of its own (a tmpfs in the mount

@@ -19,16 +19,8 @@ ip -n "$hub" addr add fd00:200:9::5/64 dev "$hub_link" nodad
 net_keypair hub
 net_keypair peer
 
-cat >"$NET_TMP/hub.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/hub.key"
-listen_port = 51820
-address = ["10.99.9.1/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/peer.pub")"
-allowed_ips = ["10.99.9.2/32"]
-TOML
+net_config "$NET_TMP/hub.toml" hub 51820 10.99.9.1/24
+net_config_peer "$NET_TMP/hub.toml" peer "" 10.99.9.2/32
 
 check_endpoint_kept() {  # ENDPOINT INNER_TARGET
   local endpoint=$1 target=$2 seen
@@ -39,16 +31,8 @@ check_endpoint_kept() {  # ENDPOINT INNER_TARGET
   net_log "hub answered from $endpoint"
 }
 
-cat >"$NET_TMP/peer.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/peer.key"
-address = ["10.99.9.2/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/hub.pub")"
-endpoint = "10.200.9.5:51820"
-allowed_ips = ["10.99.9.1/32"]
-TOML
+net_config "$NET_TMP/peer.toml" peer "" 10.99.9.2/24
+net_config_peer "$NET_TMP/peer.toml" hub 10.200.9.5:51820 10.99.9.1/32
 
 net_start_sluiced "$hub" "${NET_PREFIX}h" "$NET_TMP/hub.toml" "$NET_TMP/hub.log"
 net_start_sluiced "$peer" "${NET_PREFIX}p" "$NET_TMP/peer.toml" "$NET_TMP/peer.log"

@@ -16,21 +16,10 @@ A="${NET_PREFIX}a"
 B="${NET_PREFIX}b"
 net_keypair a
 net_keypair b
-write_config() {  # IFNAME KEY PORT ADDRESS PEER PEER_ENDPOINT PEER_ADDRESS
-  cat >"$NET_TMP/$1.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$2.key"
-listen_port = $3
-address = ["$4/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$5.pub")"
-endpoint = "$6"
-allowed_ips = ["$7/32"]
-TOML
-}
-write_config "$A" a 51880 10.99.9.1 b 10.200.81.2:51881 10.99.9.2
-write_config "$B" b 51881 10.99.9.2 a 10.200.81.1:51880 10.99.9.1
+net_config "$NET_TMP/$A.toml" a 51880 10.99.9.1/24
+net_config_peer "$NET_TMP/$A.toml" b 10.200.81.2:51881 10.99.9.2/32
+net_config "$NET_TMP/$B.toml" b 51881 10.99.9.2/24
+net_config_peer "$NET_TMP/$B.toml" a 10.200.81.1:51880 10.99.9.1/32
 ctl_up "$a" "$NET_TMP/$A.toml"
 ctl_up "$b" "$NET_TMP/$B.toml"
 pub_b=$(cat "$NET_TMP/b.pub")

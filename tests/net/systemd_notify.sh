@@ -20,11 +20,7 @@ socat -u UNIX-RECV:"$NOTIFY" STDOUT >"$NOTICES" 2>"$NET_TMP/socat.log" &
 NET_PIDS+=($!)
 net_wait_for 5 test -S "$NOTIFY" || { cat "$NET_TMP/socat.log" >&2; net_fail "socat did not bind $NOTIFY"; }
 
-cat >"$NET_TMP/$IF.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/a.key"
-address = ["10.99.77.1/24"]
-TOML
+net_config "$NET_TMP/$IF.toml" a "" 10.99.77.1/24
 ip netns exec "$a" env NOTIFY_SOCKET="$NOTIFY" "$SLUICED" -f --config "$NET_TMP/$IF.toml" "$IF" \
   >"$NET_TMP/sluiced.log" 2>&1 &
 daemon=$!
