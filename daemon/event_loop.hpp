@@ -23,6 +23,8 @@ class EventLoop {
   void run_once(int timeout_ms);
 
   void stop() noexcept { stopped_ = true; }
+  // The epoll descriptor, for waiting on it from elsewhere (the io_uring data path polls it).
+  [[nodiscard]] int fd() const noexcept { return epoll_.get(); }
   [[nodiscard]] bool stopped() const noexcept { return stopped_; }
 
  private:

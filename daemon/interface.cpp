@@ -97,13 +97,17 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
   spec.it_value.tv_nsec = interval;
   ::timerfd_settime(timer_.get(), 0, &spec, nullptr);
 
-  // Captures are drained once per batch, not per packet.
-  loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) {
-    on_tun_readable();
-    if (captures_.active()) captures_.flush();
-  });
+  std::string uring_status = "off (SLUICE_DISABLE)";
+  if (options.offloads.uring) uring_ = start_uring(uring_status);
+  if (!uring_) {
+    // Captures are drained once per batch, not per packet.
+    loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) {
+      on_tun_readable();
+      if (captures_.active()) captures_.flush();
+    });
+    watch_sockets();
+  }
   loop_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) { on_tick(); });
-  watch_sockets();
   // Batched datagrams name their peer: send them before a request may remove it.
   control_.attach(
       loop_,
@@ -119,14 +123,37 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
     Log::info("serving metrics on http://{}/metrics", settings.metrics_listen->to_string());
   }
   Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());
-  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}",
+  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}",
             tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
-            sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off");
+            sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status);
+}
+
+std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
+  UringDataPath::Handlers handlers;
+  handlers.tun_packet = [this](std::span<std::uint8_t> packet) { send_from_tun(packet); };
+  handlers.tun_read_failed = [this](int error) {
+    if (!stop_if_tun_removed()) Log::warning("reading from TUN device failed: {}", std::strerror(error));
+  };
+  handlers.udp_received = [this](std::span<std::uint8_t> datagrams, const tunnel::Endpoint& from,
+                                 std::uint16_t segment_size) { receive_datagrams(datagrams, from, segment_size); };
+  handlers.send_failed = [this](const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+                                std::uint16_t segment_size) { resend(to, datagrams, segment_size); };
+  handlers.tun_write_failed = [this] { ++tun_write_errors_; };
+  handlers.epoll_ready = [this] { loop_.run_once(0); };
+  std::string missing;
+  auto path = UringDataPath::create(tun_, *sockets_, loop_.fd(), std::move(handlers), missing);
+  status = path ? "on" : "off (" + missing + ")";
+  return path;
 }
 
 void Interface::run() {
   while (!loop_.stopped()) {
-    loop_.run_once(1000);
+    if (uring_) {
+      uring_->run_once(1000);
+      if (captures_.active()) captures_.flush();
+    } else {
+      loop_.run_once(1000);
+    }
     flush();
   }
 }
@@ -145,6 +172,10 @@ void Interface::stop_on_signals(int fd) {
 }
 
 void Interface::watch_sockets() {
+  if (uring_) {
+    uring_->use_sockets(*sockets_);
+    return;
+  }
   for (const int fd : {sockets_->fd4(), sockets_->fd6()}) {
     if (fd >= 0) {
       loop_.add(fd, EPOLLIN, [this, fd](std::uint32_t) {
@@ -156,6 +187,11 @@ void Interface::watch_sockets() {
 }
 
 void Interface::unwatch_sockets() {
+  if (uring_) {
+    // What is queued leaves through the sockets it was prepared for, before they close.
+    uring_->submit();
+    return;
+  }
   for (const int fd : {sockets_->fd4(), sockets_->fd6()}) {
     if (fd >= 0) loop_.remove(fd);
   }
@@ -221,13 +257,17 @@ void Interface::on_udp_readable(int fd) {
       if (n != -EINTR) Log::warning("receiving on UDP port {} failed: {}", sockets_->port(), std::strerror(-static_cast<int>(n)));
       return;
     }
-    const auto received = std::span(buffer_).first(static_cast<std::size_t>(n));
-    const std::size_t step = segment_size != 0 ? segment_size : received.size();
-    const tunnel::Instant t = now();
-    for (std::size_t offset = 0; offset < received.size(); offset += step) {
-      const auto datagram = received.subspan(offset, std::min(step, received.size() - offset));
-      device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
-    }
+    receive_datagrams(std::span(buffer_).first(static_cast<std::size_t>(n)), from, segment_size);
+  }
+}
+
+void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel::Endpoint& from,
+                                  std::uint16_t segment_size) {
+  const std::size_t step = segment_size != 0 ? segment_size : received.size();
+  const tunnel::Instant t = now();
+  for (std::size_t offset = 0; offset < received.size(); offset += step) {
+    const auto datagram = received.subspan(offset, std::min(step, received.size() - offset));
+    device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
   }
 }
 
@@ -303,7 +343,9 @@ void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
 
 void Interface::flush_sends() {
   if (batch_.empty()) return;
-  if (batch_.count() == 1 || sockets_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size()) != 0) {
+  if (uring_) {
+    uring_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size());
+  } else if (batch_.count() == 1 || sockets_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size()) != 0) {
     // One datagram, or the batch failed as a whole (say our source address went away): one by
     // one, with the fallback to an unpinned source.
     for (std::size_t i = 0; i < batch_.count(); ++i) send_now(batch_.endpoint(), batch_.datagram(i), batch_.peer());
@@ -312,6 +354,10 @@ void Interface::flush_sends() {
 }
 
 void Interface::send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {
+  if (uring_) {
+    uring_->send(to, datagram, 0);
+    return;
+  }
   int error = sockets_->send(to, datagram);
   if (error != 0 && to.local) {
     // Our address went away: let the kernel pick a source from now on, until the peer writes again.
@@ -322,11 +368,29 @@ void Interface::send_now(const tunnel::Endpoint& to, std::span<const std::uint8_
   if (error != 0) ++udp_send_errors_;
 }
 
+void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+                       std::uint16_t segment_size) {
+  const std::size_t step = segment_size != 0 ? segment_size : datagrams.size();
+  for (std::size_t offset = 0; offset < datagrams.size(); offset += step) {
+    const auto datagram = datagrams.subspan(offset, std::min(step, datagrams.size() - offset));
+    int error = sockets_->send(to, datagram);
+    if (error != 0 && to.local) {
+      // As in send_now(), but the peer may be gone since the send was queued: unpin whoever has it.
+      const tunnel::Endpoint unpinned{to.address, to.port, std::nullopt};
+      for (const auto& peer : device_.peers()) {
+        if (peer->endpoint() == to) peer->set_endpoint(unpinned);
+      }
+      error = sockets_->send(unpinned, datagram);
+    }
+    if (error != 0) ++udp_send_errors_;
+  }
+}
+
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.active()) captures_.record(CaptureDirection::in, &peer, packet);
   if (segments_ && segments_->deliver(peer, packet, now())) return;
   if (!tun_.vnet_header()) {
-    if (tun_.write(packet) != 0) ++tun_write_errors_;
+    write_tun(packet);
     return;
   }
   if (coalescer_.add(packet)) return;
@@ -336,8 +400,16 @@ void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet
 
 void Interface::flush_tun() {
   if (coalescer_.empty()) return;
-  if (tun_.write(coalescer_.pending()) != 0) ++tun_write_errors_;
+  write_tun(coalescer_.pending());
   coalescer_.clear();
+}
+
+void Interface::write_tun(std::span<const std::uint8_t> packet) {
+  if (uring_) {
+    uring_->write_tun(packet);
+  } else if (tun_.write(packet) != 0) {
+    ++tun_write_errors_;
+  }
 }
 
 int Interface::set_listen_port(std::uint16_t port) {

@@ -1,5 +1,6 @@
 // One running interface: the TUN device, the UDP sockets and the control socket wired to the
-// protocol core, driven by an epoll loop and a monotonic clock.
+// protocol core, driven by an epoll loop (with TUN and UDP I/O through io_uring where the kernel
+// has it) and a monotonic clock.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "daemon/uapi.hpp"
 #include "daemon/udp_batch.hpp"
 #include "daemon/udp_sockets.hpp"
+#include "daemon/uring_data_path.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/offload.hpp"
 
@@ -72,6 +74,13 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void flush_tun();
   void send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer);
   void on_udp_readable(int fd);
+  // One receive: a datagram, or several of `segment_size` bytes (UDP GRO).
+  void receive_datagrams(std::span<std::uint8_t> received, const tunnel::Endpoint& from, std::uint16_t segment_size);
+  void write_tun(std::span<const std::uint8_t> packet);
+  // The io_uring data path, or nullptr with `status` saying why not.
+  std::unique_ptr<UringDataPath> start_uring(std::string& status);
+  // After a send through io_uring failed: one datagram at a time, as flush_sends() does.
+  void resend(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size);
   void on_tick();
   void watch_sockets();
   void unwatch_sockets();
@@ -101,6 +110,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::vector<std::span<const std::uint8_t>> tun_segments_;
   UdpBatch batch_;
   tunnel::TcpCoalescer coalescer_;
+  std::unique_ptr<UringDataPath> uring_;  // unless SLUICE_DISABLE=uring or the kernel lacks something
 
   // Handshake messages in the current one-second window, for the under-load judgement.
   tunnel::Instant load_window_start_{};

@@ -18,13 +18,16 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
       switches.gso = false;
     } else if (word == "gro") {
       switches.gro = false;
+    } else if (word == "uring") {
+      switches.uring = false;
     } else if (!word.empty()) {
-      Log::warning("SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, gso, gro)", word);
+      Log::warning("SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, gso, gro, uring)", word);
     }
   }
-  if (!switches.vnet || !switches.gso || !switches.gro) {
-    Log::info("SLUICE_DISABLE={}: {}{}{}", list, switches.vnet ? "" : "no TUN offloads; ",
-              switches.gso ? "" : "no UDP GSO; ", switches.gro ? "" : "no UDP GRO");
+  if (!switches.vnet || !switches.gso || !switches.gro || !switches.uring) {
+    Log::info("SLUICE_DISABLE={}: {}{}{}{}", list, switches.vnet ? "" : "no TUN offloads; ",
+              switches.gso ? "" : "no UDP GSO; ", switches.gro ? "" : "no UDP GRO; ",
+              switches.uring ? "" : "no io_uring");
   }
   return switches;
 }

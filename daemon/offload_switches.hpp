@@ -1,6 +1,6 @@
 // Which data-path features sluiced may use. All are on unless SLUICE_DISABLE (a comma-separated
-// list: vnet, gso, gro) turns some off, to compare or to work around a kernel that misbehaves;
-// a feature the kernel lacks is turned off by its probe at start instead.
+// list: vnet, gso, gro, uring) turns some off, to compare or to work around a kernel that
+// misbehaves; a feature the kernel lacks is turned off by its probe at start instead.
 #pragma once
 
 #include <string_view>
@@ -8,9 +8,10 @@
 namespace sluice::daemon {
 
 struct OffloadSwitches {
-  bool vnet = true;  // TUN with IFF_VNET_HDR and TSO/USO/checksum offloads (and coalesced writes)
-  bool gso = true;   // UDP_SEGMENT: a batch of datagrams to one endpoint in one sendmsg
-  bool gro = true;   // UDP_GRO: several datagrams from one sender in one recvmsg
+  bool vnet = true;   // TUN with IFF_VNET_HDR and TSO/USO/checksum offloads (and coalesced writes)
+  bool gso = true;    // UDP_SEGMENT: a batch of datagrams to one endpoint in one sendmsg
+  bool gro = true;    // UDP_GRO: several datagrams from one sender in one recvmsg
+  bool uring = true;  // TUN and UDP I/O through io_uring instead of read/recvmsg/sendmsg/write
 
   // From the value of SLUICE_DISABLE (nullptr: nothing disabled). Unknown words are logged and
   // ignored.

@@ -142,80 +142,75 @@ int UdpSockets::set_fwmark(std::uint32_t mark) noexcept {
   return apply_mark(v6_.get(), mark);
 }
 
-int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram,
-                     std::uint16_t segment_size) noexcept {
+int UdpSockets::prepare_send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+                             std::uint16_t segment_size, UdpSendMessage& out) const noexcept {
   const bool v4 = to.address.is_v4();
   const int fd = v4 ? v4_.get() : v6_.get();
   if (fd < 0) return -EAFNOSUPPORT;
   const auto bytes = to.address.bytes();
-  sockaddr_storage addr{};
+  out.address = {};
   socklen_t addr_len;
   if (v4) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&addr);
+    auto* in = reinterpret_cast<sockaddr_in*>(&out.address);
     in->sin_family = AF_INET;
     in->sin_port = htons(to.port);
     std::memcpy(&in->sin_addr, bytes.data(), 4);
     addr_len = sizeof(sockaddr_in);
   } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&addr);
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out.address);
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(to.port);
     std::memcpy(&in6->sin6_addr, bytes.data(), 16);
     addr_len = sizeof(sockaddr_in6);
   }
-  iovec iov{const_cast<std::uint8_t*>(datagram.data()), datagram.size()};
-  msghdr message{};
-  message.msg_name = &addr;
-  message.msg_namelen = addr_len;
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
+  out.iov = {const_cast<std::uint8_t*>(datagrams.data()), datagrams.size()};
+  out.message = {};
+  out.message.msg_name = &out.address;
+  out.message.msg_namelen = addr_len;
+  out.message.msg_iov = &out.iov;
+  out.message.msg_iovlen = 1;
   // Answer from the address the peer wrote to: on a host with several addresses the kernel's
   // own choice may differ, and the peer's NAT or firewall would drop the reply.
-  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(std::uint16_t))>
-      control{};
-  message.msg_control = control.data();
+  out.control = {};
+  out.message.msg_control = out.control.data();
   if (to.local && to.local->is_v4() == v4) {
     const auto local = to.local->bytes();
     if (v4) {
       in_pktinfo info{};
       std::memcpy(&info.ipi_spec_dst, local.data(), 4);
-      attach_control(message, IPPROTO_IP, IP_PKTINFO, info);
+      attach_control(out.message, IPPROTO_IP, IP_PKTINFO, info);
     } else {
       in6_pktinfo info{};
       std::memcpy(&info.ipi6_addr, local.data(), 16);
-      attach_control(message, IPPROTO_IPV6, IPV6_PKTINFO, info);
+      attach_control(out.message, IPPROTO_IPV6, IPV6_PKTINFO, info);
     }
   }
-  if (segment_size != 0 && datagram.size() > segment_size) attach_control(message, SOL_UDP, UDP_SEGMENT, segment_size);
-  if (message.msg_controllen == 0) message.msg_control = nullptr;
-  return ::sendmsg(fd, &message, 0) >= 0 ? 0 : -errno;
+  if (segment_size != 0 && datagrams.size() > segment_size) {
+    attach_control(out.message, SOL_UDP, UDP_SEGMENT, segment_size);
+  }
+  if (out.message.msg_controllen == 0) out.message.msg_control = nullptr;
+  return fd;
 }
 
-long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from,
-                         std::uint16_t& segment_size) noexcept {
-  sockaddr_storage addr{};
-  iovec iov{buffer.data(), buffer.size()};
-  alignas(cmsghdr) std::array<std::uint8_t, CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo)) +
-                                                CMSG_SPACE(sizeof(int))>
-      control{};
-  msghdr message{};
-  message.msg_name = &addr;
-  message.msg_namelen = sizeof addr;
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
-  const ssize_t n = ::recvmsg(fd, &message, 0);
-  if (n < 0) return errno == EAGAIN ? 0 : -errno;
+int UdpSockets::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+                     std::uint16_t segment_size) noexcept {
+  UdpSendMessage out;
+  const int fd = prepare_send(to, datagrams, segment_size, out);
+  if (fd < 0) return fd;
+  return ::sendmsg(fd, &out.message, 0) >= 0 ? 0 : -errno;
+}
+
+void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t size, tunnel::Endpoint& from,
+                     std::uint16_t& segment_size) noexcept {
   from.local.reset();
   segment_size = 0;
-  if (addr.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&addr);
+  if (name.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&name);
     from.address = tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(
         reinterpret_cast<const std::uint8_t*>(&in->sin_addr), 4));
     from.port = ntohs(in->sin_port);
   } else {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&name);
     from.address = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
         reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr), 16));
     from.port = ntohs(in6->sin6_port);
@@ -232,11 +227,28 @@ long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoin
       from.local = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
           reinterpret_cast<const std::uint8_t*>(&info.ipi6_addr), 16));
     } else if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
-      int size = 0;
-      std::memcpy(&size, CMSG_DATA(cmsg), sizeof size);
-      if (size > 0 && size < n) segment_size = static_cast<std::uint16_t>(size);
+      int gro_size = 0;
+      std::memcpy(&gro_size, CMSG_DATA(cmsg), sizeof gro_size);
+      if (gro_size > 0 && static_cast<std::size_t>(gro_size) < size) segment_size = static_cast<std::uint16_t>(gro_size);
     }
   }
+}
+
+long UdpSockets::receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from,
+                         std::uint16_t& segment_size) noexcept {
+  sockaddr_storage addr{};
+  iovec iov{buffer.data(), buffer.size()};
+  alignas(cmsghdr) std::array<std::uint8_t, kUdpReceiveControlBytes> control{};
+  msghdr message{};
+  message.msg_name = &addr;
+  message.msg_namelen = sizeof addr;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  const ssize_t n = ::recvmsg(fd, &message, 0);
+  if (n < 0) return errno == EAGAIN ? 0 : -errno;
+  decode_received(addr, message, static_cast<std::size_t>(n), from, segment_size);
   return n;
 }
 

@@ -2,6 +2,10 @@
 // so a peer may use either family. Converts between sockaddr and tunnel::Endpoint.
 #pragma once
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -10,6 +14,26 @@
 #include "tunnel/endpoint.hpp"
 
 namespace sluice::daemon {
+
+// Storage for one outgoing sendmsg: destination, its one iovec, and the control messages (source
+// address, UDP_SEGMENT).
+struct UdpSendMessage {
+  static constexpr std::size_t kControlBytes = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(std::uint16_t));
+  sockaddr_storage address{};
+  iovec iov{};
+  msghdr message{};
+  alignas(cmsghdr) std::array<std::uint8_t, kControlBytes> control{};
+};
+
+// Room for the control messages the sockets ask for on receive: the local address (IP_PKTINFO
+// or IPV6_PKTINFO) and the GRO segment size.
+inline constexpr std::size_t kUdpReceiveControlBytes =
+    CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo)) + CMSG_SPACE(sizeof(int));
+
+// Reads the sender from `name` and, from the control messages `message` names (msg_control and
+// msg_controllen), our local address and the GRO segment size of a receive of `size` bytes.
+void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t size, tunnel::Endpoint& from,
+                     std::uint16_t& segment_size) noexcept;
 
 class UdpSockets {
  public:
@@ -30,6 +54,10 @@ class UdpSockets {
   // last one possibly shorter, that the kernel sends separately (UDP_SEGMENT).
   [[nodiscard]] int send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
                          std::uint16_t segment_size = 0) noexcept;
+  // The sendmsg that send() makes, laid out in `out` (which must stay put until it is sent), for
+  // callers that submit it themselves (io_uring). Returns the socket to send it on, or -EAFNOSUPPORT.
+  [[nodiscard]] int prepare_send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+                                 std::uint16_t segment_size, UdpSendMessage& out) const noexcept;
   // One datagram from `fd` (fd4() or fd6()): its size, 0 if none is waiting, or -errno. `from.local`
   // is the address of ours it was sent to. With gro(), several datagrams from one sender may come
   // at once: `segment_size` is then the size of each (the last may be shorter), else 0.

@@ -1,0 +1,340 @@
+#include "daemon/uring_data_path.hpp"
+
+#include <poll.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/log.hpp"
+
+namespace sluice::daemon {
+namespace {
+
+// One TUN super-packet (64 KiB and its virtio-net header), or one GRO receive with the sender
+// and control messages in front of it.
+constexpr std::size_t kBufferSize = 65536 + 4096;
+constexpr std::size_t kPoolBuffers = 256;
+// Reads waiting on the TUN device, each with a buffer of its own for good.
+constexpr std::uint32_t kTunReads = 8;
+// The receive buffer ring: its size (a power of two), and how many buffers it is kept filled with.
+constexpr unsigned kRingEntries = 128;
+constexpr unsigned kBuffersInRing = 64;
+constexpr std::uint16_t kBufferGroup = 0;
+constexpr unsigned kSubmissionEntries = 512;
+// Multishot receives post many completions per submission.
+constexpr unsigned kCompletionEntries = 4096;
+// Completions handled per turn before queued sends are flushed and submitted.
+constexpr unsigned kCompletionsPerTurn = 512;
+
+std::uint64_t tag(std::uint8_t op, std::uint32_t value) { return (std::uint64_t{op} << 56) | value; }
+
+std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
+
+}  // namespace
+
+std::unique_ptr<UringDataPath> UringDataPath::create(TunDevice& tun, UdpSockets& sockets, int epoll_fd,
+                                                     Handlers handlers, std::string& missing) {
+  std::unique_ptr<UringDataPath> path(new UringDataPath(tun, sockets, epoll_fd, std::move(handlers)));
+  missing = path->start();
+  if (!missing.empty()) return nullptr;
+  return path;
+}
+
+UringDataPath::UringDataPath(TunDevice& tun, UdpSockets& sockets, int epoll_fd, Handlers handlers)
+    : tun_(tun),
+      sockets_(&sockets),
+      epoll_fd_(epoll_fd),
+      handlers_(std::move(handlers)),
+      pool_(kPoolBuffers, kBufferSize),
+      send_slots_(kPoolBuffers) {
+  receive_layout_.msg_namelen = sizeof(sockaddr_storage);
+  receive_layout_.msg_controllen = kUdpReceiveControlBytes;
+}
+
+std::string UringDataPath::start() {
+  io_uring_params params{};
+  params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  params.cq_entries = kCompletionEntries;
+  int error = io_uring_queue_init_params(kSubmissionEntries, &ring_, &params);
+  if (error == -EINVAL) {
+    // Before Linux 6.1: completions are then run whenever the kernel likes, which only costs a little.
+    params = {};
+    params.flags = IORING_SETUP_CQSIZE;
+    params.cq_entries = kCompletionEntries;
+    error = io_uring_queue_init_params(kSubmissionEntries, &ring_, &params);
+  }
+  if (error != 0) return "no io_uring: " + errno_text(error);
+  ring_ready_ = true;
+  if ((params.features & IORING_FEAT_EXT_ARG) == 0) return "no io_uring wait with timeout (needs Linux 5.11)";
+
+  io_uring_probe* probe = io_uring_get_probe_ring(&ring_);
+  if (probe == nullptr) return "no io_uring opcode probe (needs Linux 5.6)";
+  // SEND_ZC came with Linux 6.0, as did multishot recvmsg, which has no opcode of its own to probe.
+  const bool complete = io_uring_opcode_supported(probe, IORING_OP_SEND_ZC) != 0 &&
+                        io_uring_opcode_supported(probe, IORING_OP_RECVMSG) != 0 &&
+                        io_uring_opcode_supported(probe, IORING_OP_SENDMSG) != 0 &&
+                        io_uring_opcode_supported(probe, IORING_OP_READ) != 0 &&
+                        io_uring_opcode_supported(probe, IORING_OP_WRITE) != 0 &&
+                        io_uring_opcode_supported(probe, IORING_OP_POLL_ADD) != 0 &&
+                        io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL) != 0;
+  io_uring_free_probe(probe);
+  if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
+
+  buffer_ring_bytes_ = kRingEntries * sizeof(io_uring_buf);
+  buffer_ring_memory_ =
+      ::mmap(nullptr, buffer_ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (buffer_ring_memory_ == MAP_FAILED) {
+    buffer_ring_memory_ = nullptr;
+    return "no memory for the receive buffer ring: " + errno_text(errno);
+  }
+  buffer_ring_ = static_cast<io_uring_buf_ring*>(buffer_ring_memory_);
+  io_uring_buf_ring_init(buffer_ring_);
+  io_uring_buf_reg registration{};
+  registration.ring_addr = reinterpret_cast<std::uintptr_t>(buffer_ring_memory_);
+  registration.ring_entries = kRingEntries;
+  registration.bgid = kBufferGroup;
+  if (const int err = io_uring_register_buf_ring(&ring_, &registration, 0); err != 0) {
+    return "no io_uring buffer rings (needs Linux 5.19): " + errno_text(err);
+  }
+
+  top_up_buffer_ring();
+  for (std::uint32_t i = 0; i < kTunReads; ++i) {
+    const auto buffer = pool_.acquire();
+    arm_tun_read(*buffer, false);
+  }
+  arm_receives();
+  arm_epoll_poll();
+  return {};
+}
+
+UringDataPath::~UringDataPath() {
+  // The ring goes first: it cancels what is in flight, so the kernel stops writing into buffers.
+  if (ring_ready_) io_uring_queue_exit(&ring_);
+  if (buffer_ring_memory_ != nullptr) ::munmap(buffer_ring_memory_, buffer_ring_bytes_);
+}
+
+io_uring_sqe* UringDataPath::next_sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe != nullptr) return sqe;
+  // More than a submission queue's worth in one turn: send those on their way.
+  io_uring_submit(&ring_);
+  return io_uring_get_sqe(&ring_);
+}
+
+void UringDataPath::submit() { io_uring_submit(&ring_); }
+
+void UringDataPath::arm_epoll_poll() {
+  io_uring_sqe* sqe = next_sqe();
+  if (sqe == nullptr) return;
+  // One-shot, re-armed after the handlers ran: level-triggered, like epoll_wait itself.
+  io_uring_prep_poll_add(sqe, epoll_fd_, POLLIN);
+  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::epoll_poll), 0));
+  epoll_armed_ = true;
+}
+
+void UringDataPath::arm_tun_read(std::uint32_t buffer, bool poll_first) {
+  if (poll_first) {
+    // The TUN device said "try again" (a kernel where its reads cannot wait inside io_uring):
+    // wait for it to be readable first, in the same chain.
+    io_uring_sqe* poll = next_sqe();
+    if (poll != nullptr) {
+      io_uring_prep_poll_add(poll, tun_.fd(), POLLIN);
+      io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::tun_poll), buffer));
+      poll->flags |= IOSQE_IO_LINK;
+    }
+  }
+  io_uring_sqe* sqe = next_sqe();
+  const auto data = pool_.data(buffer);
+  io_uring_prep_read(sqe, tun_.fd(), data.data(), static_cast<unsigned>(data.size()), 0);
+  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::tun_read), buffer));
+}
+
+void UringDataPath::arm_receives() {
+  const int fds[2] = {sockets_->fd4(), sockets_->fd6()};
+  for (std::uint32_t family = 0; family < 2; ++family) {
+    if (receive_armed_[family] || fds[family] < 0) continue;
+    io_uring_sqe* sqe = next_sqe();
+    if (sqe == nullptr) return;
+    io_uring_prep_recvmsg_multishot(sqe, fds[family], &receive_layout_, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = kBufferGroup;
+    io_uring_sqe_set_data64(sqe,
+                            tag(static_cast<std::uint8_t>(Op::udp_receive), (socket_generation_ << 1) | family));
+    receive_armed_[family] = true;
+  }
+}
+
+void UringDataPath::top_up_buffer_ring() {
+  const int mask = io_uring_buf_ring_mask(kRingEntries);
+  int added = 0;
+  while (buffers_in_ring_ < kBuffersInRing) {
+    const auto buffer = pool_.acquire();
+    if (!buffer) break;
+    const auto data = pool_.data(*buffer);
+    io_uring_buf_ring_add(buffer_ring_, data.data(), static_cast<unsigned>(data.size()),
+                          static_cast<unsigned short>(*buffer), mask, added++);
+    ++buffers_in_ring_;
+  }
+  if (added > 0) io_uring_buf_ring_advance(buffer_ring_, added);
+}
+
+void UringDataPath::use_sockets(UdpSockets& sockets) {
+  for (std::uint32_t family = 0; family < 2; ++family) {
+    if (!receive_armed_[family]) continue;
+    io_uring_sqe* sqe = next_sqe();
+    if (sqe == nullptr) continue;
+    io_uring_prep_cancel64(sqe, tag(static_cast<std::uint8_t>(Op::udp_receive), (socket_generation_ << 1) | family),
+                           0);
+    io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::cancel), 0));
+    receive_armed_[family] = false;
+  }
+  ++socket_generation_;
+  sockets_ = &sockets;
+  arm_receives();
+}
+
+void UringDataPath::run_once(int timeout_ms) {
+  __kernel_timespec timeout{};
+  timeout.tv_sec = timeout_ms / 1000;
+  timeout.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1'000'000;
+  io_uring_cqe* first = nullptr;
+  const int error = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
+  if (error < 0 && error != -ETIME && error != -EINTR) {
+    Log::warning("waiting on io_uring failed: {}", errno_text(error));
+  }
+  bool epoll_ready = false;
+  unsigned handled = 0;
+  while (handled < kCompletionsPerTurn) {
+    io_uring_cqe* cqes[64];
+    const unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, 64);
+    if (n == 0) break;
+    for (unsigned i = 0; i < n; ++i) {
+      if (static_cast<Op>(cqes[i]->user_data >> 56) == Op::epoll_poll) {
+        epoll_armed_ = false;
+        epoll_ready = true;
+      } else {
+        handle(*cqes[i]);
+      }
+    }
+    io_uring_cq_advance(&ring_, n);
+    handled += n;
+  }
+  top_up_buffer_ring();
+  arm_receives();
+  if (epoll_ready) handlers_.epoll_ready();
+  if (!epoll_armed_) arm_epoll_poll();
+}
+
+void UringDataPath::handle(const io_uring_cqe& cqe) {
+  const auto op = static_cast<Op>(cqe.user_data >> 56);
+  const auto value = static_cast<std::uint32_t>(cqe.user_data);
+  switch (op) {
+    case Op::tun_read:
+      handle_tun_read(value, cqe.res);
+      return;
+    case Op::udp_receive:
+      handle_receive(cqe);
+      return;
+    case Op::udp_send:
+      if (cqe.res < 0) {
+        const SendSlot& slot = send_slots_[value];
+        handlers_.send_failed(slot.to, pool_.data(value).first(slot.length), slot.segment_size);
+      }
+      pool_.release(value);
+      return;
+    case Op::tun_write:
+      if (cqe.res < 0) handlers_.tun_write_failed();
+      pool_.release(value);
+      return;
+    case Op::epoll_poll:
+    case Op::tun_poll:
+    case Op::cancel:
+      return;
+  }
+}
+
+void UringDataPath::handle_tun_read(std::uint32_t buffer, int result) {
+  if (result > 0) {
+    handlers_.tun_packet(pool_.data(buffer).first(static_cast<std::size_t>(result)));
+  } else if (result < 0 && result != -EAGAIN && result != -EINTR && result != -ECANCELED) {
+    handlers_.tun_read_failed(-result);
+  }
+  arm_tun_read(buffer, result == -EAGAIN);
+}
+
+void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
+  const auto value = static_cast<std::uint32_t>(cqe.user_data);
+  const std::uint32_t family = value & 1;
+  if ((cqe.flags & IORING_CQE_F_MORE) == 0 && (value >> 1) == socket_generation_) {
+    // The multishot receive ended (no buffer left, an error): armed again at the end of the turn.
+    receive_armed_[family] = false;
+    if (cqe.res < 0 && cqe.res != -ENOBUFS && cqe.res != -ECANCELED) {
+      Log::warning("receiving on UDP port {} failed: {}", sockets_->port(), errno_text(cqe.res));
+    }
+  }
+  if ((cqe.flags & IORING_CQE_F_BUFFER) == 0) return;
+  const auto buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+  --buffers_in_ring_;
+  const auto data = pool_.data(buffer);
+  auto* out = io_uring_recvmsg_validate(data.data(), cqe.res, &receive_layout_);
+  if (out != nullptr && (out->flags & MSG_TRUNC) == 0) {
+    sockaddr_storage name{};
+    std::memcpy(&name, io_uring_recvmsg_name(out), std::min<std::size_t>(out->namelen, sizeof name));
+    msghdr control{};
+    control.msg_control = static_cast<std::uint8_t*>(io_uring_recvmsg_name(out)) + receive_layout_.msg_namelen;
+    control.msg_controllen = out->controllen;
+    auto* payload = static_cast<std::uint8_t*>(io_uring_recvmsg_payload(out, &receive_layout_));
+    const std::size_t length = io_uring_recvmsg_payload_length(out, cqe.res, &receive_layout_);
+    tunnel::Endpoint from;
+    std::uint16_t segment_size = 0;
+    decode_received(name, control, length, from, segment_size);
+    handlers_.udp_received(std::span(payload, length), from, segment_size);
+  }
+  pool_.release(buffer);
+}
+
+void UringDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+                         std::uint16_t segment_size) {
+  const auto buffer = pool_.acquire();
+  if (!buffer) {
+    // Every buffer is on its way: send what is queued first, so nothing overtakes it, then this
+    // one directly.
+    submit();
+    if (sockets_->send(to, datagrams, segment_size) != 0) handlers_.send_failed(to, datagrams, segment_size);
+    return;
+  }
+  const auto data = pool_.data(*buffer).first(datagrams.size());
+  std::memcpy(data.data(), datagrams.data(), datagrams.size());
+  SendSlot& slot = send_slots_[*buffer];
+  slot.to = to;
+  slot.segment_size = segment_size;
+  slot.length = static_cast<std::uint32_t>(datagrams.size());
+  const int fd = sockets_->prepare_send(to, data, segment_size, slot.message);
+  io_uring_sqe* sqe = fd >= 0 ? next_sqe() : nullptr;
+  if (sqe == nullptr) {
+    handlers_.send_failed(to, data, segment_size);
+    pool_.release(*buffer);
+    return;
+  }
+  io_uring_prep_sendmsg(sqe, fd, &slot.message.message, 0);
+  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::udp_send), *buffer));
+}
+
+void UringDataPath::write_tun(std::span<const std::uint8_t> packet) {
+  const auto buffer = pool_.acquire();
+  io_uring_sqe* sqe = buffer ? next_sqe() : nullptr;
+  if (sqe == nullptr) {
+    if (buffer) pool_.release(*buffer);
+    submit();
+    if (tun_.write(packet) != 0) handlers_.tun_write_failed();
+    return;
+  }
+  const auto data = pool_.data(*buffer);
+  std::memcpy(data.data(), packet.data(), packet.size());
+  io_uring_prep_write(sqe, tun_.fd(), data.data(), static_cast<unsigned>(packet.size()), 0);
+  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::tun_write), *buffer));
+}
+
+}  // namespace sluice::daemon

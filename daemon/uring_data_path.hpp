@@ -1,0 +1,112 @@
+// The TUN and UDP I/O of one interface through io_uring: TUN reads kept in flight, multishot
+// recvmsg on the UDP sockets into a kernel buffer ring, and sendmsg (with UDP_SEGMENT for GSO
+// batches) and TUN writes queued as SQEs; all SQEs of a loop turn go in one io_uring_enter, which
+// also waits. Every buffer comes from one fixed BufferPool.
+//
+// The rest of the daemon (control socket, timers, captures, metrics, TAP devices) stays on the
+// EventLoop's epoll: the ring polls the epoll descriptor, so one wait (in the ring) covers both,
+// and a completion of that poll runs the epoll handlers without blocking.
+#pragma once
+
+#include <liburing.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "daemon/buffer_pool.hpp"
+#include "daemon/tun_device.hpp"
+#include "daemon/udp_sockets.hpp"
+#include "tunnel/endpoint.hpp"
+
+namespace sluice::daemon {
+
+class UringDataPath {
+ public:
+  struct Handlers {
+    // One read from the TUN device (virtio-net header first when the device has one); the
+    // buffer may be changed, and is read into again after the call.
+    std::function<void(std::span<std::uint8_t> packet)> tun_packet;
+    std::function<void(int error)> tun_read_failed;
+    // One receive: a datagram, or with `segment_size` several (UDP GRO). Writable in place.
+    std::function<void(std::span<std::uint8_t> datagrams, const tunnel::Endpoint& from, std::uint16_t segment_size)>
+        udp_received;
+    // A send the kernel refused, for the caller to retry its own way.
+    std::function<void(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+                       std::uint16_t segment_size)>
+        send_failed;
+    std::function<void()> tun_write_failed;
+    // The epoll descriptor has events: run its handlers without waiting.
+    std::function<void()> epoll_ready;
+  };
+
+  // The data path, or nullptr with `missing` naming what this kernel (or liburing) lacks.
+  static std::unique_ptr<UringDataPath> create(TunDevice& tun, UdpSockets& sockets, int epoll_fd,
+                                               Handlers handlers, std::string& missing);
+  ~UringDataPath();
+  UringDataPath(const UringDataPath&) = delete;
+  UringDataPath& operator=(const UringDataPath&) = delete;
+
+  // One loop turn: submits what was queued, waits up to `timeout_ms` for a completion, and
+  // handles those that came.
+  void run_once(int timeout_ms);
+
+  // Queues a sendmsg of `datagrams` (copied into a pool buffer) to `to`; see UdpSockets::send.
+  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size);
+  // Queues a write of one packet (copied into a pool buffer) to the TUN device.
+  void write_tun(std::span<const std::uint8_t> packet);
+
+  // Submits what was queued now, so it leaves through the sockets it was prepared for.
+  void submit();
+  // After the sockets were replaced (a new listen port): receive on these instead.
+  void use_sockets(UdpSockets& sockets);
+
+ private:
+  // What a completion belongs to: the top byte of its user_data.
+  enum class Op : std::uint8_t { epoll_poll = 1, tun_read, tun_poll, udp_receive, udp_send, tun_write, cancel };
+  // Storage a queued sendmsg points into, one per pool buffer.
+  struct SendSlot {
+    UdpSendMessage message;
+    tunnel::Endpoint to;
+    std::uint16_t segment_size = 0;
+    std::uint32_t length = 0;
+  };
+
+  UringDataPath(TunDevice& tun, UdpSockets& sockets, int epoll_fd, Handlers handlers);
+  // Empty when it works, else what is missing.
+  std::string start();
+
+  io_uring_sqe* next_sqe();
+  void arm_epoll_poll();
+  void arm_tun_read(std::uint32_t buffer, bool poll_first);
+  void arm_receives();
+  void top_up_buffer_ring();
+  void handle(const io_uring_cqe& cqe);
+  void handle_receive(const io_uring_cqe& cqe);
+  void handle_tun_read(std::uint32_t buffer, int result);
+
+  TunDevice& tun_;
+  UdpSockets* sockets_;
+  int epoll_fd_;
+  Handlers handlers_;
+  BufferPool pool_;
+  std::vector<SendSlot> send_slots_;
+  // The kernel's buffer ring for receives (its own mapping, entries point into pool_).
+  void* buffer_ring_memory_ = nullptr;
+  std::size_t buffer_ring_bytes_ = 0;
+  io_uring_buf_ring* buffer_ring_ = nullptr;
+  unsigned buffers_in_ring_ = 0;
+  // Layout of each receive buffer: header, sender, control messages, then the payload.
+  msghdr receive_layout_{};
+  // Bumped by use_sockets(), so completions of receives on replaced sockets are not re-armed.
+  std::uint32_t socket_generation_ = 0;
+  bool receive_armed_[2] = {false, false};  // IPv4, IPv6
+  bool epoll_armed_ = false;
+  bool ring_ready_ = false;
+  io_uring ring_{};
+};
+
+}  // namespace sluice::daemon
