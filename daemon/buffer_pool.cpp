@@ -43,4 +43,11 @@ bool BufferPool::release(std::uint32_t index) noexcept {
   return true;
 }
 
+std::optional<std::uint32_t> BufferPool::index_of(const void* address) const noexcept {
+  const auto at = reinterpret_cast<std::uintptr_t>(address);
+  const auto base = reinterpret_cast<std::uintptr_t>(base_);
+  if (at < base || at >= base + mapped_bytes_) return std::nullopt;
+  return static_cast<std::uint32_t>((at - base) / buffer_size_);
+}
+
 }  // namespace sluice::daemon

@@ -30,6 +30,8 @@ class BufferPool {
   [[nodiscard]] std::span<std::uint8_t> data(std::uint32_t index) const noexcept {
     return {base_ + static_cast<std::size_t>(index) * buffer_size_, buffer_size_};
   }
+  // The buffer `address` lies in, if it is one of ours.
+  [[nodiscard]] std::optional<std::uint32_t> index_of(const void* address) const noexcept;
   [[nodiscard]] std::size_t count() const noexcept { return holds_.size(); }
   [[nodiscard]] std::size_t buffer_size() const noexcept { return buffer_size_; }
   [[nodiscard]] std::size_t available() const noexcept { return free_.size(); }

@@ -143,6 +143,11 @@ std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
   std::string missing;
   auto path = UringDataPath::create(tun_, *sockets_, loop_.fd(), std::move(handlers), missing);
   status = path ? "on" : "off (" + missing + ")";
+  if (path) {
+    // GSO batches and coalesced TUN packets are built in pool buffers, and go to the kernel from there.
+    batch_.set_storage(path->storage({}));
+    coalescer_.set_storage(path->storage({}));
+  }
   return path;
 }
 
@@ -345,7 +350,11 @@ void Interface::flush_sends() {
   if (batch_.empty()) return;
   if (uring_) {
     uring_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size());
-  } else if (batch_.count() == 1 || sockets_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size()) != 0) {
+    batch_.clear();
+    batch_.set_storage(uring_->storage(batch_.storage()));
+    return;
+  }
+  if (batch_.count() == 1 || sockets_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size()) != 0) {
     // One datagram, or the batch failed as a whole (say our source address went away): one by
     // one, with the fallback to an unpinned source.
     for (std::size_t i = 0; i < batch_.count(); ++i) send_now(batch_.endpoint(), batch_.datagram(i), batch_.peer());
@@ -402,6 +411,7 @@ void Interface::flush_tun() {
   if (coalescer_.empty()) return;
   write_tun(coalescer_.pending());
   coalescer_.clear();
+  if (uring_) coalescer_.set_storage(uring_->storage(coalescer_.storage()));
 }
 
 void Interface::write_tun(std::span<const std::uint8_t> packet) {

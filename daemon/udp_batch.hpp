@@ -19,7 +19,10 @@ class UdpBatch {
   static constexpr std::size_t kMaxDatagrams = 64;
   static constexpr std::size_t kMaxBytes = 65000;
 
-  UdpBatch() { bytes_.reserve(kMaxBytes); }
+  UdpBatch() : own_(kMaxBytes), storage_(own_) {}
+  // It may point into its own buffer.
+  UdpBatch(const UdpBatch&) = delete;
+  UdpBatch& operator=(const UdpBatch&) = delete;
 
   // Whether a datagram of `size` bytes to `to` may join (always, when the batch is empty).
   [[nodiscard]] bool fits(const tunnel::Endpoint& to, std::size_t size) const noexcept;
@@ -32,13 +35,21 @@ class UdpBatch {
   [[nodiscard]] const tunnel::Endpoint& endpoint() const noexcept { return endpoint_; }
   // The peer of the first datagram (nullptr for cookie replies).
   [[nodiscard]] tunnel::Peer* peer() const noexcept { return peer_; }
-  [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept { return bytes_; }
+  [[nodiscard]] std::span<const std::uint8_t> bytes() const noexcept { return storage_.first(size_); }
   [[nodiscard]] std::uint16_t segment_size() const noexcept { return static_cast<std::uint16_t>(segment_size_); }
   // The i-th datagram.
   [[nodiscard]] std::span<const std::uint8_t> datagram(std::size_t i) const noexcept;
 
+  // Gathers in `storage` instead of its own buffer (so the caller can hand the batch to the
+  // kernel without a copy); an empty span, or one smaller than kMaxBytes, means its own buffer
+  // again. Only while empty().
+  void set_storage(std::span<std::uint8_t> storage) noexcept;
+  [[nodiscard]] std::span<std::uint8_t> storage() const noexcept { return storage_; }
+
  private:
-  std::vector<std::uint8_t> bytes_;
+  std::vector<std::uint8_t> own_;
+  std::span<std::uint8_t> storage_;  // own_, or the caller's
+  std::size_t size_ = 0;
   tunnel::Endpoint endpoint_;
   tunnel::Peer* peer_ = nullptr;
   std::size_t count_ = 0;

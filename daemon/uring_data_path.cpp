@@ -240,7 +240,7 @@ void UringDataPath::handle(const io_uring_cqe& cqe) {
     case Op::udp_send:
       if (cqe.res < 0) {
         const SendSlot& slot = send_slots_[value];
-        handlers_.send_failed(slot.to, pool_.data(value).first(slot.length), slot.segment_size);
+        handlers_.send_failed(slot.to, pool_.data(value).subspan(slot.offset, slot.length), slot.segment_size);
       }
       pool_.release(value);
       return;
@@ -295,9 +295,28 @@ void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
   pool_.release(buffer);
 }
 
+std::optional<std::uint32_t> UringDataPath::hold(std::span<const std::uint8_t>& bytes) {
+  if (const auto index = pool_.index_of(bytes.data())) {
+    pool_.retain(*index);
+    return index;
+  }
+  const auto index = pool_.acquire();
+  if (!index) return std::nullopt;
+  const auto data = pool_.data(*index);
+  std::memcpy(data.data(), bytes.data(), bytes.size());
+  bytes = data.first(bytes.size());
+  return index;
+}
+
+std::span<std::uint8_t> UringDataPath::storage(std::span<const std::uint8_t> previous) {
+  if (const auto index = pool_.index_of(previous.data())) pool_.release(*index);
+  const auto index = pool_.acquire();
+  return index ? pool_.data(*index) : std::span<std::uint8_t>{};
+}
+
 void UringDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
                          std::uint16_t segment_size) {
-  const auto buffer = pool_.acquire();
+  const auto buffer = hold(datagrams);
   if (!buffer) {
     // Every buffer is on its way: send what is queued first, so nothing overtakes it, then this
     // one directly.
@@ -305,16 +324,15 @@ void UringDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_
     if (sockets_->send(to, datagrams, segment_size) != 0) handlers_.send_failed(to, datagrams, segment_size);
     return;
   }
-  const auto data = pool_.data(*buffer).first(datagrams.size());
-  std::memcpy(data.data(), datagrams.data(), datagrams.size());
   SendSlot& slot = send_slots_[*buffer];
   slot.to = to;
   slot.segment_size = segment_size;
+  slot.offset = static_cast<std::uint32_t>(datagrams.data() - pool_.data(*buffer).data());
   slot.length = static_cast<std::uint32_t>(datagrams.size());
-  const int fd = sockets_->prepare_send(to, data, segment_size, slot.message);
+  const int fd = sockets_->prepare_send(to, datagrams, segment_size, slot.message);
   io_uring_sqe* sqe = fd >= 0 ? next_sqe() : nullptr;
   if (sqe == nullptr) {
-    handlers_.send_failed(to, data, segment_size);
+    handlers_.send_failed(to, datagrams, segment_size);
     pool_.release(*buffer);
     return;
   }
@@ -323,7 +341,7 @@ void UringDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_
 }
 
 void UringDataPath::write_tun(std::span<const std::uint8_t> packet) {
-  const auto buffer = pool_.acquire();
+  const auto buffer = hold(packet);
   io_uring_sqe* sqe = buffer ? next_sqe() : nullptr;
   if (sqe == nullptr) {
     if (buffer) pool_.release(*buffer);
@@ -331,9 +349,7 @@ void UringDataPath::write_tun(std::span<const std::uint8_t> packet) {
     if (tun_.write(packet) != 0) handlers_.tun_write_failed();
     return;
   }
-  const auto data = pool_.data(*buffer);
-  std::memcpy(data.data(), packet.data(), packet.size());
-  io_uring_prep_write(sqe, tun_.fd(), data.data(), static_cast<unsigned>(packet.size()), 0);
+  io_uring_prep_write(sqe, tun_.fd(), packet.data(), static_cast<unsigned>(packet.size()), 0);
   io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::tun_write), *buffer));
 }
 

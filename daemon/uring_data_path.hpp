@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,10 +55,14 @@ class UringDataPath {
   // handles those that came.
   void run_once(int timeout_ms);
 
-  // Queues a sendmsg of `datagrams` (copied into a pool buffer) to `to`; see UdpSockets::send.
+  // Queues a sendmsg of `datagrams` to `to` (see UdpSockets::send). Bytes in a pool buffer
+  // (storage(), a received datagram) are sent from where they are; others are copied into one.
   void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size);
-  // Queues a write of one packet (copied into a pool buffer) to the TUN device.
+  // Queues a write of one packet to the TUN device, without a copy as for send().
   void write_tun(std::span<const std::uint8_t> packet);
+  // A pool buffer to build a batch or packet in, held until the next call, which gives back
+  // `previous` (a span this returned earlier, or empty). Empty when the pool has none free.
+  [[nodiscard]] std::span<std::uint8_t> storage(std::span<const std::uint8_t> previous);
 
   // Submits what was queued now, so it leaves through the sockets it was prepared for.
   void submit();
@@ -72,8 +77,12 @@ class UringDataPath {
     UdpSendMessage message;
     tunnel::Endpoint to;
     std::uint16_t segment_size = 0;
+    std::uint32_t offset = 0;  // of the datagrams in the buffer
     std::uint32_t length = 0;
   };
+  // The pool buffer holding `bytes`, held once more; or a fresh one with a copy of them (and
+  // `bytes` pointed at it). Nothing when the pool is empty.
+  std::optional<std::uint32_t> hold(std::span<const std::uint8_t>& bytes);
 
   UringDataPath(TunDevice& tun, UdpSockets& sockets, int epoll_fd, Handlers handlers);
   // Empty when it works, else what is missing.

@@ -6,8 +6,9 @@
 # sluice / wireguard-go and sluice / raw veth.
 #
 # Usage (as root): scripts/bench.sh [--sluiced PATH] [--duration S] [--udp-rate RATE]
-#                                   [--pings N] [--json FILE] [--perf DIR] [--quick]
+#                                   [--pings N] [--json FILE] [--perf DIR] [--quick] [--only SETUPS]
 #   --quick: 1 s per measurement and 20 pings, to check that the script works, not to measure.
+#   --only: a comma-separated subset of raw_veth, wggo, sluice, mixed (default: all four).
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
 #     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed.
 # SLUICE_DISABLE in the environment reaches sluiced (e.g. SLUICE_DISABLE=gso,gro to compare).
@@ -20,6 +21,7 @@ UDP_RATE=1G
 PINGS=200
 JSON_OUT=""
 PERF_DIR=""
+ONLY=raw_veth,wggo,sluice,mixed
 while (($#)); do
   case $1 in
     --sluiced) SLUICED=$2; shift 2 ;;
@@ -29,7 +31,8 @@ while (($#)); do
     --json) JSON_OUT=$2; shift 2 ;;
     --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    --only) ONLY=$2; shift 2 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -155,30 +158,41 @@ measure() {
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# wanted SETUP: whether --only names it.
+wanted() { [[ ,$ONLY, == *,$1,* ]]; }
+
 # Raw veth: no tunnel at all.
-pair raw 40
-measure raw_veth "$raw_a" "$raw_b" 10.200.40.2
+if wanted raw_veth; then
+  pair raw 40
+  measure raw_veth "$raw_a" "$raw_b" 10.200.40.2
+fi
 
 # wireguard-go on both sides.
-pair gg 41
-start_wggo "$gg_a" gga ggb 51820 10.93.1.1 10.93.1.2 10.200.41.2:51821
-start_wggo "$gg_b" ggb gga 51821 10.93.1.2 10.93.1.1 10.200.41.1:51820
-measure wggo "$gg_a" "$gg_b" 10.93.1.2
+if wanted wggo; then
+  pair gg 41
+  start_wggo "$gg_a" gga ggb 51820 10.93.1.1 10.93.1.2 10.200.41.2:51821
+  start_wggo "$gg_b" ggb gga 51821 10.93.1.2 10.93.1.1 10.200.41.1:51820
+  measure wggo "$gg_a" "$gg_b" 10.93.1.2
+fi
 
 # sluiced on both sides.
-pair ss 42
-start_sluiced "$ss_a" ssa ssb 51820 10.93.2.1 10.93.2.2 10.200.42.2:51821
-SLUICED_PIDS+=("${NET_PIDS[-1]}")
-start_sluiced "$ss_b" ssb ssa 51821 10.93.2.2 10.93.2.1 10.200.42.1:51820
-SLUICED_PIDS+=("${NET_PIDS[-1]}")
-measure sluice "$ss_a" "$ss_b" 10.93.2.2
+if wanted sluice; then
+  pair ss 42
+  start_sluiced "$ss_a" ssa ssb 51820 10.93.2.1 10.93.2.2 10.200.42.2:51821
+  SLUICED_PIDS+=("${NET_PIDS[-1]}")
+  start_sluiced "$ss_b" ssb ssa 51821 10.93.2.2 10.93.2.1 10.200.42.1:51820
+  SLUICED_PIDS+=("${NET_PIDS[-1]}")
+  measure sluice "$ss_a" "$ss_b" 10.93.2.2
+fi
 
 # sluiced on one side, wireguard-go on the other; the client (sender) on each side in turn.
-pair sg 43
-start_sluiced "$sg_a" sga sgb 51820 10.93.3.1 10.93.3.2 10.200.43.2:51821
-start_wggo "$sg_b" sgb sga 51821 10.93.3.2 10.93.3.1 10.200.43.1:51820
-measure sluice_to_wggo "$sg_a" "$sg_b" 10.93.3.2
-measure wggo_to_sluice "$sg_b" "$sg_a" 10.93.3.1
+if wanted mixed; then
+  pair sg 43
+  start_sluiced "$sg_a" sga sgb 51820 10.93.3.1 10.93.3.2 10.200.43.2:51821
+  start_wggo "$sg_b" sgb sga 51821 10.93.3.2 10.93.3.1 10.200.43.1:51820
+  measure sluice_to_wggo "$sg_a" "$sg_b" 10.93.3.2
+  measure wggo_to_sluice "$sg_b" "$sg_a" 10.93.3.1
+fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \

@@ -181,11 +181,16 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
 
 TcpCoalescer::TcpCoalescer(std::size_t max_packet)
     : buffer_(VirtioNetHeader::kSize + std::min<std::size_t>(max_packet, 65535)),
+      storage_(buffer_),
       max_packet_(std::min<std::size_t>(max_packet, 65535)) {}
+
+void TcpCoalescer::set_storage(std::span<std::uint8_t> storage) noexcept {
+  storage_ = storage.size() >= buffer_.size() ? storage : std::span<std::uint8_t>(buffer_);
+}
 
 bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   if (packet.size() > max_packet_) return false;
-  std::uint8_t* built = buffer_.data() + VirtioNetHeader::kSize;
+  std::uint8_t* built = storage_.data() + VirtioNetHeader::kSize;
   const IpHeader ip = parse_ip(packet);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
   const bool ip_ok = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.length == 20);
@@ -241,7 +246,7 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
 std::span<const std::uint8_t> TcpCoalescer::pending() {
   if (count_ == 0) return {};
   VirtioNetHeader header;
-  std::uint8_t* built = buffer_.data() + VirtioNetHeader::kSize;
+  std::uint8_t* built = storage_.data() + VirtioNetHeader::kSize;
   if (count_ == 1) {
     header.flags = VirtioNetHeader::kDataValid;
   } else {
@@ -258,8 +263,8 @@ std::span<const std::uint8_t> TcpCoalescer::pending() {
     header.checksum_start = static_cast<std::uint16_t>(ip_header);
     header.checksum_offset = kTcpChecksumOffset;
   }
-  header.write(std::span(buffer_).first<VirtioNetHeader::kSize>());
-  return std::span(buffer_).first(VirtioNetHeader::kSize + size_);
+  header.write(storage_.first<VirtioNetHeader::kSize>());
+  return storage_.first(VirtioNetHeader::kSize + size_);
 }
 
 void TcpCoalescer::clear() noexcept {

@@ -60,6 +60,9 @@ class TcpCoalescer {
  public:
   // `max_packet` bounds a coalesced packet (at most 65535).
   explicit TcpCoalescer(std::size_t max_packet = 65535);
+  // It may point into its own buffer.
+  TcpCoalescer(const TcpCoalescer&) = delete;
+  TcpCoalescer& operator=(const TcpCoalescer&) = delete;
 
   // Adds a decrypted packet. Returns false when it cannot join the packet being built and the
   // caller must flush() first, then add it again.
@@ -69,8 +72,15 @@ class TcpCoalescer {
   void clear() noexcept;
   [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
 
+  // Builds in `storage` instead of its own buffer (so the caller can hand the packet to the
+  // kernel without a copy); an empty span, or one too small for a header and `max_packet`
+  // bytes, means its own buffer again. Only while empty().
+  void set_storage(std::span<std::uint8_t> storage) noexcept;
+  [[nodiscard]] std::span<std::uint8_t> storage() const noexcept { return storage_; }
+
  private:
   std::vector<std::uint8_t> buffer_;
+  std::span<std::uint8_t> storage_;  // buffer_, or the caller's
   std::size_t max_packet_;
   std::size_t count_ = 0;
   std::size_t size_ = 0;           // bytes of the packet built so far

@@ -83,6 +83,10 @@ SG_A="${NET_PREFIX}sga" SG_B="${NET_PREFIX}sgb"
 SG_A_PUB=$(cat "$NET_TMP/sga.pub") SG_B_PUB=$(cat "$NET_TMP/sgb.pub")
 sluiced_config sga sgb 51820 10.92.2.1 fd00:92:2::1 10.92.2.2 fd00:92:2::2 10.200.22.2:51821
 net_start_sluiced "$sg_a" "$SG_A" "$NET_TMP/sga.toml" "$NET_TMP/sga.log"
+net_log "sluiced $(grep -o 'data path: .*' "$NET_TMP/sga.log")"
+if [[ ,${SLUICE_DISABLE:-}, == *,uring,* ]]; then
+  grep -q "io_uring off (SLUICE_DISABLE)" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=uring did not turn io_uring off"
+fi
 
 start_wggo_b() {  # [ENDPOINT]: wireguard-go in B, knowing sluiced's endpoint only if given.
   net_start_wireguard_go "$sg_b" "$SG_B" "$NET_TMP/sgb.log"

@@ -41,6 +41,17 @@ BOOST_AUTO_TEST_CASE(buffers_are_page_sized_disjoint_and_writable) {
   BOOST_TEST(pool.data(1).data() == pool.data(0).data() + pool.buffer_size());
 }
 
+BOOST_AUTO_TEST_CASE(finds_the_buffer_an_address_lies_in) {
+  BufferPool pool(3, 4096);
+  BOOST_TEST(*pool.index_of(pool.data(0).data()) == 0u);
+  BOOST_TEST(*pool.index_of(pool.data(1).data() + 100) == 1u);
+  BOOST_TEST(*pool.index_of(&pool.data(2).back()) == 2u);
+  BOOST_TEST(!pool.index_of(pool.data(2).data() + pool.buffer_size()));
+  BOOST_TEST(!pool.index_of(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(pool.data(0).data()) - 1)));
+  const int elsewhere = 0;
+  BOOST_TEST(!pool.index_of(&elsewhere));
+}
+
 BOOST_AUTO_TEST_CASE(a_buffer_is_free_only_after_its_last_hold) {
   BufferPool pool(2, 64);
   const auto a = pool.acquire();

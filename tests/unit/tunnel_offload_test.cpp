@@ -290,4 +290,34 @@ BOOST_AUTO_TEST_CASE(coalescer_keeps_other_packets_apart) {
   BOOST_TEST(std::equal(alone.begin() + VirtioNetHeader::kSize, alone.end(), syn.begin(), syn.end()));
 }
 
+BOOST_AUTO_TEST_CASE(coalescer_builds_in_the_callers_storage) {
+  const Bytes first = make_packet(4, 6, 1000, 5000, kAck);
+  const Bytes second = make_packet(4, 6, 1000, 6000, kAck);
+  TcpCoalescer own;
+  BOOST_TEST_REQUIRE(own.add(first));
+  BOOST_TEST_REQUIRE(own.add(second));
+  const Bytes expected(own.pending().begin(), own.pending().end());
+
+  TcpCoalescer coalescer;
+  Bytes storage(VirtioNetHeader::kSize + 65535);
+  coalescer.set_storage(storage);
+  BOOST_TEST(coalescer.storage().data() == storage.data());
+  BOOST_TEST_REQUIRE(coalescer.add(first));
+  BOOST_TEST_REQUIRE(coalescer.add(second));
+  const auto built = coalescer.pending();
+  BOOST_TEST(built.data() == storage.data());
+  BOOST_TEST(std::equal(built.begin(), built.end(), expected.begin(), expected.end()));
+
+  // Too small for the largest packet, or empty: back to its own buffer.
+  coalescer.clear();
+  Bytes small(1500);
+  coalescer.set_storage(small);
+  BOOST_TEST(coalescer.storage().data() != small.data());
+  BOOST_TEST_REQUIRE(coalescer.add(first));
+  BOOST_TEST(coalescer.pending().data() != storage.data());
+  coalescer.clear();
+  coalescer.set_storage({});
+  BOOST_TEST(coalescer.storage().size() == VirtioNetHeader::kSize + 65535);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
