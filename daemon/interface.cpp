@@ -97,16 +97,6 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
   spec.it_value.tv_nsec = interval;
   ::timerfd_settime(timer_.get(), 0, &spec, nullptr);
 
-  std::string uring_status = "off (SLUICE_DISABLE)";
-  if (options.offloads.uring) uring_ = start_uring(uring_status);
-  if (!uring_) {
-    // Captures are drained once per batch, not per packet.
-    loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) {
-      on_tun_readable();
-      if (captures_.active()) captures_.flush();
-    });
-    watch_sockets();
-  }
   loop_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) { on_tick(); });
   // Batched datagrams name their peer: send them before a request may remove it.
   control_.attach(
@@ -123,6 +113,21 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
     Log::info("serving metrics on http://{}/metrics", settings.metrics_listen->to_string());
   }
   Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());
+}
+
+// Called by run(), not the constructor: an io_uring instance (and the buffers it has pinned)
+// belongs to the process that made it, and the daemon may fork to detach after construction.
+void Interface::start_data_path() {
+  std::string uring_status = "off (SLUICE_DISABLE)";
+  if (offloads_.uring) uring_ = start_uring(uring_status);
+  if (!uring_) {
+    // Captures are drained once per batch, not per packet.
+    loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) {
+      on_tun_readable();
+      if (captures_.active()) captures_.flush();
+    });
+    watch_sockets();
+  }
   Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}",
             tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
             sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status);
@@ -152,6 +157,7 @@ std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
 }
 
 void Interface::run() {
+  start_data_path();
   while (!loop_.stopped()) {
     if (uring_) {
       uring_->run_once(1000);

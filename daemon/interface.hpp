@@ -77,6 +77,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   // One receive: a datagram, or several of `segment_size` bytes (UDP GRO).
   void receive_datagrams(std::span<std::uint8_t> received, const tunnel::Endpoint& from, std::uint16_t segment_size);
   void write_tun(std::span<const std::uint8_t> packet);
+  // io_uring where it works, else the TUN device and the sockets on the epoll loop.
+  void start_data_path();
   // The io_uring data path, or nullptr with `status` saying why not.
   std::unique_ptr<UringDataPath> start_uring(std::string& status);
   // After a send through io_uring failed: one datagram at a time, as flush_sends() does.

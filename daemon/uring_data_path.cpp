@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "daemon/log.hpp"
+#include "daemon/os_error.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -201,8 +202,9 @@ void UringDataPath::run_once(int timeout_ms) {
   timeout.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1'000'000;
   io_uring_cqe* first = nullptr;
   const int error = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
-  if (error < 0 && error != -ETIME && error != -EINTR) {
-    Log::warning("waiting on io_uring failed: {}", errno_text(error));
+  // Busy or again: the completion queue is full; handling completions is the cure.
+  if (error < 0 && error != -ETIME && error != -EINTR && error != -EBUSY && error != -EAGAIN) {
+    throw_os_error("io_uring_enter failed", -error);
   }
   bool epoll_ready = false;
   unsigned handled = 0;
