@@ -118,6 +118,9 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
 // Called by run(), not the constructor: an io_uring instance (and the buffers it has pinned)
 // belongs to the process that made it, and the daemon may fork to detach after construction.
 void Interface::start_data_path() {
+  // Handshakes the configuration started leave on the syscall path, before batches move into
+  // pool buffers.
+  flush();
   std::string uring_status = "off (SLUICE_DISABLE)";
   if (offloads_.uring) uring_ = start_uring(uring_status);
   if (!uring_) {

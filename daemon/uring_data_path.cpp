@@ -111,8 +111,16 @@ std::string UringDataPath::start() {
 }
 
 UringDataPath::~UringDataPath() {
-  // The ring goes first: it cancels what is in flight, so the kernel stops writing into buffers.
-  if (ring_ready_) io_uring_queue_exit(&ring_);
+  if (ring_ready_) {
+    // Cancelled and waited for here, not in the ring's own (asynchronous) teardown: the reads in
+    // flight hold the TUN device and the sockets open, and `ip link` or a restarted daemon
+    // must find them gone once we have exited. Also, the kernel must be done with the buffers.
+    io_uring_sync_cancel_reg cancel{};
+    cancel.flags = IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL;
+    cancel.timeout.tv_sec = 1;
+    io_uring_register_sync_cancel(&ring_, &cancel);
+    io_uring_queue_exit(&ring_);
+  }
   if (buffer_ring_memory_ != nullptr) ::munmap(buffer_ring_memory_, buffer_ring_bytes_);
 }
 
