@@ -6,6 +6,9 @@
 // The rest of the daemon (control socket, timers, captures, metrics, TAP devices) stays on the
 // EventLoop's epoll: the ring polls the epoll descriptor, so one wait (in the ring) covers both,
 // and a completion of that poll runs the epoll handlers without blocking.
+//
+// One thread only: the ring is made with IORING_SETUP_SINGLE_ISSUER and DEFER_TASKRUN, so every
+// call (send(), write_tun() included) must come from the thread that runs run_once().
 #pragma once
 
 #include <liburing.h>
