@@ -104,9 +104,11 @@ ControlSocket::ControlSocket(const std::string& ifname, const std::filesystem::p
   const int bind_errno = errno;
   ::umask(old_mask);
   if (bound != 0) throw_os_error(ifname + ": cannot bind " + path_.string(), bind_errno);
+  // Listening at once: `wg` removes a *.sock that refuses connections as stale, which a bound
+  // socket does until it listens.
+  if (::listen(listener_.get(), 16) != 0) throw_os_error(ifname + ": cannot listen on " + path_.string());
   // 0700 after the umask; execute means nothing on a socket, so say exactly what is meant.
   if (::chmod(path_.c_str(), 0600) != 0) throw_os_error(ifname + ": cannot chmod " + path_.string());
-  if (::listen(listener_.get(), 16) != 0) throw_os_error(ifname + ": cannot listen on " + path_.string());
 }
 
 ControlSocket::~ControlSocket() {
