@@ -70,6 +70,10 @@ void Device::remove_all_peers() {
 }
 
 void Device::forget_peer(Peer& peer) {
+  // Jobs in flight keep their keypair alive; once done they are dropped instead of finished.
+  for (auto& job : jobs_) {
+    if (job->peer_ == &peer) job->peer_ = nullptr;
+  }
   zero_key_material(peer);
   allowed_ips_.remove_value(&peer);
 }
@@ -235,6 +239,12 @@ void Device::receive_transport(std::span<std::uint8_t> datagram, const Endpoint&
     ++peer.counters_.dropped_replay;
     return;
   }
+  if (hand_out_jobs_) {
+    TransportJob& job = make_job(TransportJob::Kind::open, peer, peer.keypairs_.share(&keypair), header->counter);
+    job.datagram_.assign(datagram.begin(), datagram.end());
+    job.from_ = from;
+    return;
+  }
   const auto ciphertext = datagram.subspan(kTransportHeaderSize);
   const auto plaintext = ciphertext.first(ciphertext.size() - crypto::kAeadTagSize);
   if (!crypto::wg_aead_decrypt(plaintext, ciphertext, header->counter, keypair.receive_key, {})) {
@@ -242,14 +252,20 @@ void Device::receive_transport(std::span<std::uint8_t> datagram, const Endpoint&
     ++peer.counters_.dropped_decrypt;
     return;
   }
-  if (!keypair.replay.accept(header->counter)) {
+  accept_transport(peer, keypair, header->counter, plaintext, datagram.size(), from, now, sink);
+}
+
+void Device::accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counter,
+                              std::span<const std::uint8_t> plaintext, std::size_t datagram_size,
+                              const Endpoint& from, Instant now, Sink& sink) {
+  if (!keypair.replay.accept(counter)) {
     ++counters_.replayed;
     ++peer.counters_.dropped_replay;
     return;
   }
 
   peer.endpoint_ = from;
-  peer.counters_.rx_bytes += datagram.size();
+  peer.counters_.rx_bytes += datagram_size;
   Keypairs::Retired retired;
   if (peer.keypairs_.confirm(&keypair, retired)) {
     release(retired);
@@ -410,15 +426,23 @@ bool Device::try_send_now(Peer& peer, std::span<const std::uint8_t> packet, Inst
   const std::uint64_t counter = keypair->send_counter++;
   const std::size_t padded = padded_length(packet.size(), mtu_);
   const std::size_t total = kTransportHeaderSize + padded + crypto::kAeadTagSize;
-  if (tx_buffer_.size() < total) tx_buffer_.resize(total);
-  const std::span<std::uint8_t> out(tx_buffer_.data(), total);
+  std::span<std::uint8_t> out;
+  if (hand_out_jobs_) {
+    TransportJob& job = make_job(TransportJob::Kind::seal, peer, peer.keypairs_.share(keypair), counter);
+    job.datagram_.resize(total);
+    out = job.datagram_;
+  } else {
+    if (tx_buffer_.size() < total) tx_buffer_.resize(total);
+    out = std::span(tx_buffer_.data(), total);
+  }
   TransportHeader{keypair->remote_index, counter}.write(out.first<kTransportHeaderSize>());
   const auto body = out.subspan(kTransportHeaderSize, padded);
   std::copy(packet.begin(), packet.end(), body.begin());
   std::fill(body.begin() + static_cast<std::ptrdiff_t>(packet.size()), body.end(), std::uint8_t{0});
-  crypto::wg_aead_encrypt(out.subspan(kTransportHeaderSize), body, counter, keypair->send_key, {});
-
-  transmit(peer, out, sink);
+  if (!hand_out_jobs_) {
+    crypto::wg_aead_encrypt(out.subspan(kTransportHeaderSize), body, counter, keypair->send_key, {});
+    transmit(peer, out, sink);
+  }
   peer.timers_.authenticated_packet_traversal(now, peer.persistent_keepalive_);
   peer.timers_.authenticated_packet_sent();
   if (!packet.empty()) {
@@ -449,6 +473,62 @@ void Device::keep_key_fresh_after_receive(Peer& peer, Instant now, Sink& sink) {
 void Device::transmit(Peer& peer, std::span<const std::uint8_t> datagram, Sink& sink) {
   peer.counters_.tx_bytes += datagram.size();
   sink.send(*peer.endpoint_, datagram, &peer);
+}
+
+// --- hand-out jobs -------------------------------------------------------------------------
+
+TransportJob& Device::make_job(TransportJob::Kind kind, Peer& peer, std::shared_ptr<Keypair> keypair,
+                               std::uint64_t counter) {
+  std::unique_ptr<TransportJob> job;
+  if (spare_jobs_.empty()) {
+    job = std::make_unique<TransportJob>();
+  } else {
+    job = std::move(spare_jobs_.back());
+    spare_jobs_.pop_back();
+  }
+  job->kind_ = kind;
+  job->keypair_ = std::move(keypair);
+  job->counter_ = counter;
+  job->ok_ = false;
+  job->done_.store(false, std::memory_order_relaxed);
+  job->peer_ = &peer;
+  jobs_.push_back(std::move(job));
+  return *jobs_.back();
+}
+
+void Device::take_jobs(std::vector<TransportJob*>& out) {
+  for (; handed_out_ < jobs_.size(); ++handed_out_) out.push_back(jobs_[handed_out_].get());
+}
+
+std::size_t Device::finish_jobs(Instant now, Sink& sink) {
+  // Enough spares for a few read batches; beyond that, buffers go back to the allocator.
+  constexpr std::size_t kMaxSpareJobs = 4096;
+  while (handed_out_ > 0 && jobs_.front()->done()) {
+    std::unique_ptr<TransportJob> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    --handed_out_;
+    if (job->peer_ != nullptr) finish_job(*job, now, sink);
+    job->keypair_.reset();
+    job->peer_ = nullptr;
+    if (spare_jobs_.size() < kMaxSpareJobs) spare_jobs_.push_back(std::move(job));
+  }
+  return jobs_.size();
+}
+
+void Device::finish_job(TransportJob& job, Instant now, Sink& sink) {
+  Peer& peer = *job.peer_;
+  if (job.kind_ == TransportJob::Kind::seal) {
+    if (job.ok_ && peer.endpoint_) transmit(peer, job.datagram_, sink);
+    return;
+  }
+  if (!job.ok_) {
+    ++counters_.decrypt_failed;
+    ++peer.counters_.dropped_decrypt;
+    return;
+  }
+  const auto body = std::span<const std::uint8_t>(job.datagram_).subspan(kTransportHeaderSize);
+  accept_transport(peer, *job.keypair_, job.counter_, body.first(body.size() - crypto::kAeadTagSize),
+                   job.datagram_.size(), job.from_, now, sink);
 }
 
 // --- timers --------------------------------------------------------------------------------

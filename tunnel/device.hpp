@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,6 +21,7 @@
 #include "tunnel/identity.hpp"
 #include "tunnel/peer.hpp"
 #include "tunnel/rate_limiter.hpp"
+#include "tunnel/transport_job.hpp"
 
 namespace sluice::tunnel {
 
@@ -86,7 +88,8 @@ class Device {
   [[nodiscard]] AllowedIps<Peer*>& allowed_ips() noexcept { return allowed_ips_; }
   [[nodiscard]] const AllowedIps<Peer*>& allowed_ips() const noexcept { return allowed_ips_; }
 
-  // A datagram from the network. Transport data is decrypted in place in `datagram`.
+  // A datagram from the network. Transport data is decrypted in place in `datagram` (copied into a
+  // job in hand-out mode).
   // `under_load` is the caller's judgement; it makes handshakes without a valid mac2 get a
   // cookie reply instead of an answer.
   void receive(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, bool under_load, Sink& sink);
@@ -103,6 +106,20 @@ class Device {
   void tick(Instant now, Sink& sink);
   [[nodiscard]] std::optional<Instant> next_deadline() const noexcept;
 
+  // Hand-out mode (off by default): transport data is no longer sealed or opened inside
+  // send_packet() and receive(). The core does the state work (session, counter, replay pre-check)
+  // and makes a TransportJob; the caller runs the jobs, on any threads, and finish_jobs() then
+  // checks the replay window and sends or delivers the results in the order the jobs were made.
+  // Switch only while no job is in flight; destroy the Device only when no job is running.
+  void set_hand_out_jobs(bool on) noexcept { hand_out_jobs_ = on; }
+  [[nodiscard]] bool hands_out_jobs() const noexcept { return hand_out_jobs_; }
+  // Appends the jobs made since the last call, in the order made. The Device keeps owning them.
+  void take_jobs(std::vector<TransportJob*>& out);
+  // Sends or delivers finished jobs in order, up to the first one not yet done. Jobs of removed
+  // peers are dropped. Returns how many jobs are still in flight (made but not finished).
+  std::size_t finish_jobs(Instant now, Sink& sink);
+  [[nodiscard]] std::size_t jobs_in_flight() const noexcept { return jobs_.size(); }
+
   [[nodiscard]] const DeviceCounters& counters() const noexcept { return counters_; }
 
  private:
@@ -118,6 +135,12 @@ class Device {
   Peer* consume_response(std::span<const std::uint8_t> datagram);
   void receive_cookie_reply(std::span<const std::uint8_t> datagram, Instant now);
   void receive_transport(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, Sink& sink);
+  // After a transport message authenticated: replay window, session confirmation, timers, allowed IPs.
+  void accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counter, std::span<const std::uint8_t> plaintext,
+                        std::size_t datagram_size, const Endpoint& from, Instant now, Sink& sink);
+  TransportJob& make_job(TransportJob::Kind kind, Peer& peer, std::shared_ptr<Keypair> keypair,
+                         std::uint64_t counter);
+  void finish_job(TransportJob& job, Instant now, Sink& sink);
 
   void start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry);
   void send_response(Peer& peer, Instant now, Sink& sink);
@@ -151,6 +174,12 @@ class Device {
   AllowedIps<Peer*> allowed_ips_;
   std::size_t mtu_ = 0;
   std::vector<std::uint8_t> tx_buffer_;
+  bool hand_out_jobs_ = false;
+  // Jobs in the order made; the first `handed_out_` of them were given to the caller.
+  std::deque<std::unique_ptr<TransportJob>> jobs_;
+  std::size_t handed_out_ = 0;
+  // Finished jobs kept for reuse, so their buffers are not allocated per message.
+  std::vector<std::unique_ptr<TransportJob>> spare_jobs_;
   DeviceCounters counters_;
 };
 

@@ -1,5 +1,7 @@
 // Transport sessions: a keypair per completed handshake, and the current / previous / next slots
-// a peer keeps so packets in flight across a rekey still decrypt (paper section 6.1).
+// a peer keeps so packets in flight across a rekey still decrypt (paper section 6.1). Slots share
+// ownership with transport jobs in flight, so a retired keypair is wiped only when its last job
+// is done.
 #pragma once
 
 #include <cstdint>
@@ -45,24 +47,27 @@ class Keypairs {
   [[nodiscard]] Keypair* current() const noexcept { return current_.get(); }
   [[nodiscard]] Keypair* previous() const noexcept { return previous_.get(); }
   [[nodiscard]] Keypair* next() const noexcept { return next_.get(); }
+  // The slot owning `keypair` (a job takes a share), or nullptr if it is in none.
+  [[nodiscard]] std::shared_ptr<Keypair> share(const Keypair* keypair) const noexcept;
 
-  // Keypairs taken out of service; the caller releases their receiver indices.
-  using Retired = std::vector<std::unique_ptr<Keypair>>;
+  // Keypairs taken out of service; the caller releases their receiver indices. Their keys are
+  // wiped when the last share (this list, or a job in flight) goes.
+  using Retired = std::vector<std::shared_ptr<Keypair>>;
 
   // Installs a fresh session. The initiator uses it at once; the responder holds it as `next`
   // until the initiator's first packet confirms it.
-  [[nodiscard]] Retired install(std::unique_ptr<Keypair> keypair);
+  [[nodiscard]] Retired install(std::shared_ptr<Keypair> keypair);
 
   // A packet arrived on `keypair`: if it is `next`, promote it and return true.
   [[nodiscard]] bool confirm(const Keypair* keypair, Retired& retired);
 
-  // Every session, wiped when the returned keypairs are destroyed.
+  // Every session, wiped once the returned list and any job sharing a keypair are gone.
   [[nodiscard]] Retired clear_all();
 
  private:
-  std::unique_ptr<Keypair> current_;
-  std::unique_ptr<Keypair> previous_;
-  std::unique_ptr<Keypair> next_;
+  std::shared_ptr<Keypair> current_;
+  std::shared_ptr<Keypair> previous_;
+  std::shared_ptr<Keypair> next_;
 };
 
 }  // namespace sluice::tunnel
