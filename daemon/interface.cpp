@@ -54,7 +54,8 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       buffer_(tunnel::Device::kMaxPacketSize + 64),
       offloads_(options.offloads),
-      segment_buffer_(tun_.vnet_header() ? kSegmentBufferBytes : 0) {
+      segment_buffer_(tun_.vnet_header() ? kSegmentBufferBytes : 0),
+      workers_wanted_(std::max(options.workers, 1U)) {
   if (!timer_.valid()) throw_os_error(ifname_ + ": cannot create timer");
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
@@ -131,14 +132,20 @@ void Interface::start_data_path() {
     });
     watch_sockets();
   }
-  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}",
+  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}, {}",
             tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
-            sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status);
+            sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status,
+            workers_wanted_ == 1 ? std::string("1 crypto worker (inline)")
+                                 : fmt::format("{} crypto workers (the loop's thread and {} more)", workers_wanted_,
+                                               workers_wanted_ - 1));
 }
 
 std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
   UringDataPath::Handlers handlers;
-  handlers.tun_packet = [this](std::span<std::uint8_t> packet) { send_from_tun(packet); };
+  handlers.tun_packet = [this](std::span<std::uint8_t> packet) {
+    send_from_tun(packet);
+    progress_jobs();
+  };
   handlers.tun_read_failed = [this](int error) {
     if (!stop_if_tun_removed()) Log::warning("reading from TUN device failed: {}", std::strerror(error));
   };
@@ -161,6 +168,13 @@ std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
 
 void Interface::run() {
   start_data_path();
+  if (workers_wanted_ > 1 && !workers_) {
+    workers_ = std::make_unique<CryptoWorkers>(workers_wanted_ - 1);
+    device_.set_hand_out_jobs(true);
+    // The loop (polled by the io_uring path too) wakes up for jobs finished on other threads;
+    // run_jobs() below collects them.
+    loop_.add(workers_->finished_fd(), EPOLLIN, [this](std::uint32_t) { workers_->clear_finished(); });
+  }
   while (!loop_.stopped()) {
     if (uring_) {
       uring_->run_once(1000);
@@ -168,6 +182,7 @@ void Interface::run() {
     } else {
       loop_.run_once(1000);
     }
+    run_jobs();
     flush();
   }
 }
@@ -226,6 +241,7 @@ void Interface::on_tun_readable() {
       return;
     }
     send_from_tun(std::span(buffer_).first(static_cast<std::size_t>(n)));
+    progress_jobs();
   }
 }
 
@@ -283,6 +299,37 @@ void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel
     const auto datagram = received.subspan(offset, std::min(step, received.size() - offset));
     device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
   }
+  progress_jobs();
+}
+
+bool Interface::dispatch_jobs() {
+  if (!workers_) return false;
+  new_jobs_.clear();
+  device_.take_jobs(new_jobs_);
+  workers_->submit(new_jobs_);
+  return !new_jobs_.empty();
+}
+
+void Interface::progress_jobs() {
+  // Jobs the threads may have waiting before this one helps: enough to keep them busy while it
+  // reads, few enough to bound the memory held by jobs.
+  constexpr std::size_t kBacklog = 64;
+  if (!workers_) return;
+  dispatch_jobs();
+  workers_->help(kBacklog);
+  device_.finish_jobs(now(), *this);
+}
+
+void Interface::run_jobs() {
+  if (!workers_) return;
+  dispatch_jobs();
+  // Finishing may make jobs of its own: packets that waited for the session it confirmed.
+  do {
+    workers_->help();
+    device_.finish_jobs(now(), *this);
+  } while (dispatch_jobs());
+  // What was delivered here came after the handlers drained the captures.
+  if (captures_.active()) captures_.flush();
 }
 
 bool Interface::under_load(tunnel::Instant t) {

@@ -12,6 +12,7 @@
 
 #include "daemon/capture.hpp"
 #include "daemon/control_socket.hpp"
+#include "daemon/crypto_workers.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/l2_segments.hpp"
 #include "daemon/metrics_server.hpp"
@@ -31,6 +32,8 @@ struct InterfaceOptions {
   std::string ifname;
   std::filesystem::path control_directory = "/run/wireguard";
   OffloadSwitches offloads;
+  // Threads running transport crypto, the loop's own included; 1: all inline on the loop's thread.
+  unsigned workers = 1;
 };
 
 // Allocate with make_unique: it holds the private key (in its Device), so it lives in locked memory.
@@ -88,6 +91,13 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void unwatch_sockets();
   [[nodiscard]] bool under_load(tunnel::Instant now);
   void report_drops(tunnel::Instant at);
+  // With worker threads: hands the core's new jobs to them; returns whether there were any.
+  bool dispatch_jobs();
+  // Between reads: hands out new jobs, runs some here if the threads fall behind, and sends or
+  // delivers what is finished, so output flows while input is still being read.
+  void progress_jobs();
+  // Runs queued jobs on this thread too, then sends and delivers the finished ones in order.
+  void run_jobs();
   // True (and the loop stopped) once `ip link del` removed the device: how wg-quick stops us.
   bool stop_if_tun_removed();
 
@@ -125,6 +135,12 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::uint64_t udp_send_errors_ = 0;
   std::uint64_t tun_offload_errors_ = 0;
   unsigned ticks_ = 0;
+
+  unsigned workers_wanted_ = 1;
+  std::vector<tunnel::TransportJob*> new_jobs_;
+  // Last, so its threads are joined before anything they read goes. Started by run(), after
+  // privileges were dropped and the process detached (capabilities are per thread; fork keeps one).
+  std::unique_ptr<CryptoWorkers> workers_;
 };
 
 }  // namespace sluice::daemon

@@ -87,6 +87,10 @@ net_log "sluiced $(grep -o 'data path: .*' "$NET_TMP/sga.log")"
 if [[ ,${SLUICE_DISABLE:-}, == *,uring,* ]]; then
   grep -q "io_uring off (SLUICE_DISABLE)" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=uring did not turn io_uring off"
 fi
+# Crypto on every CPU unless SLUICE_WORKERS says otherwise; the log line names the count.
+workers=${SLUICE_WORKERS:-$(nproc)}
+grep -qE "data path: .*, $workers crypto workers? \(" "$NET_TMP/sga.log" ||
+  { logs; net_fail "the data path line does not say $workers crypto workers"; }
 
 start_wggo_b() {  # [ENDPOINT]: wireguard-go in B, knowing sluiced's endpoint only if given.
   net_start_wireguard_go "$sg_b" "$SG_B" "$NET_TMP/sgb.log"

@@ -1,0 +1,58 @@
+// Threads that run the core's transport jobs (encryption and decryption) beside the event loop's
+// thread, which runs them too while it has nothing else to do. Jobs are taken in submission
+// order; the core puts the results back in that order (tunnel::Device::finish_jobs).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include "daemon/unique_fd.hpp"
+#include "tunnel/transport_job.hpp"
+
+namespace sluice::daemon {
+
+class CryptoWorkers {
+ public:
+  // `threads` threads besides the loop's own; at least 1.
+  explicit CryptoWorkers(unsigned threads);
+  // Joins the threads; a job already started is finished first, queued ones are left alone.
+  ~CryptoWorkers();
+  CryptoWorkers(const CryptoWorkers&) = delete;
+  CryptoWorkers& operator=(const CryptoWorkers&) = delete;
+
+  // Queues jobs. The threads are woken only for a batch worth a thread hop: a lone ping's job
+  // is left to help(), right away on the loop's thread.
+  void submit(std::span<tunnel::TransportJob* const> jobs);
+  // Runs queued jobs on the calling thread until no more than `backlog` are left.
+  void help(std::size_t backlog = 0);
+
+  // Readable when a thread finished jobs since the last clear_finished().
+  [[nodiscard]] int finished_fd() const noexcept { return finished_.get(); }
+  // Call before collecting finished jobs, so a job finishing meanwhile signals again.
+  void clear_finished() noexcept;
+
+ private:
+  void work();
+  // Up to `max` queued jobs, under the lock.
+  std::size_t take(std::vector<tunnel::TransportJob*>& out, std::size_t max);
+
+  UniqueFd finished_;
+  std::atomic<bool> signalled_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<tunnel::TransportJob*> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+// Threads that run transport jobs, the loop's included: SLUICE_WORKERS if set (1 means no extra
+// thread, everything inline as before), otherwise the number of online CPUs.
+[[nodiscard]] unsigned worker_count(const char* setting);
+
+}  // namespace sluice::daemon
