@@ -11,7 +11,8 @@
 #   --only: a comma-separated subset of raw_veth, wggo, sluice, mixed (default: all four).
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
 #     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed.
-# SLUICE_DISABLE in the environment reaches sluiced (e.g. SLUICE_DISABLE=gso,gro to compare).
+# SLUICE_DISABLE and SLUICE_WORKERS in the environment reach sluiced (e.g. SLUICE_DISABLE=gso,gro
+# or SLUICE_WORKERS=1 to compare).
 # Everything it creates is removed on exit. Numbers depend on what else the machine is doing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
