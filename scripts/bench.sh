@@ -46,32 +46,11 @@ done
 [[ -z $PERF_DIR ]] || mkdir -p "$PERF_DIR"
 [[ -x $SLUICED ]] || net_fail "no sluiced at $SLUICED (build first, or --sluiced PATH)"
 
-# pair NAME SUBNET: namespaces ${NAME}_a (10.200.SUBNET.1) and ${NAME}_b (10.200.SUBNET.2) on a
-# veth pair, with a key pair for each side.
-pair() {
-  local name=$1 subnet=$2
-  net_ns "${name}_a" "${name}a"
-  net_ns "${name}_b" "${name}b"
-  local -n ns_a="${name}_a" ns_b="${name}_b"
-  net_veth "$ns_a" "10.200.$subnet.1/24" "$ns_b" "10.200.$subnet.2/24"
-  net_keypair "${name}a"
-  net_keypair "${name}b"
-}
-
 # start_sluiced NS NAME PEER PORT INNER PEER_INNER ENDPOINT
 start_sluiced() {
   local ns=$1 name=$2 peer=$3 port=$4 inner=$5 peer_inner=$6 endpoint=$7
-  cat >"$NET_TMP/$name.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$name.key"
-listen_port = $port
-address = ["$inner/24"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$peer.pub")"
-endpoint = "$endpoint"
-allowed_ips = ["$peer_inner/32"]
-TOML
+  net_config "$NET_TMP/$name.toml" "$name" "$port" "$inner/24"
+  net_config_peer "$NET_TMP/$name.toml" "$peer" "$endpoint" "$peer_inner/32"
   net_start_sluiced "$ns" "${NET_PREFIX}$name" "$NET_TMP/$name.toml" "$NET_TMP/$name.log"
 }
 
@@ -164,13 +143,13 @@ wanted() { [[ ,$ONLY, == *,$1,* ]]; }
 
 # Raw veth: no tunnel at all.
 if wanted raw_veth; then
-  pair raw 40
+  net_pair raw 40
   measure raw_veth "$raw_a" "$raw_b" 10.200.40.2
 fi
 
 # wireguard-go on both sides.
 if wanted wggo; then
-  pair gg 41
+  net_pair gg 41
   start_wggo "$gg_a" gga ggb 51820 10.93.1.1 10.93.1.2 10.200.41.2:51821
   start_wggo "$gg_b" ggb gga 51821 10.93.1.2 10.93.1.1 10.200.41.1:51820
   measure wggo "$gg_a" "$gg_b" 10.93.1.2
@@ -178,7 +157,7 @@ fi
 
 # sluiced on both sides.
 if wanted sluice; then
-  pair ss 42
+  net_pair ss 42
   start_sluiced "$ss_a" ssa ssb 51820 10.93.2.1 10.93.2.2 10.200.42.2:51821
   SLUICED_PIDS+=("${NET_PIDS[-1]}")
   start_sluiced "$ss_b" ssb ssa 51821 10.93.2.2 10.93.2.1 10.200.42.1:51820
@@ -188,7 +167,7 @@ fi
 
 # sluiced on one side, wireguard-go on the other; the client (sender) on each side in turn.
 if wanted mixed; then
-  pair sg 43
+  net_pair sg 43
   start_sluiced "$sg_a" sga sgb 51820 10.93.3.1 10.93.3.2 10.200.43.2:51821
   start_wggo "$sg_b" sgb sga 51821 10.93.3.2 10.93.3.1 10.200.43.1:51820
   measure sluice_to_wggo "$sg_a" "$sg_b" 10.93.3.2

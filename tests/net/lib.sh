@@ -87,6 +87,19 @@ net_keypair() {
   chmod 600 "$NET_TMP/$1.key"
 }
 
+# net_pair NAME SUBNET: namespaces NAME-a (10.200.SUBNET.1) and NAME-b (10.200.SUBNET.2) joined by
+# a veth pair, with a key pair for each side (net_keypair NAMEa, NAMEb); sets ${NAME}_a and
+# ${NAME}_b to the namespace names.
+net_pair() {
+  local name=$1 subnet=$2
+  net_ns "${name}_a" "${name}a"
+  net_ns "${name}_b" "${name}b"
+  local -n ns_a="${name}_a" ns_b="${name}_b"
+  net_veth "$ns_a" "10.200.$subnet.1/24" "$ns_b" "10.200.$subnet.2/24"
+  net_keypair "${name}a"
+  net_keypair "${name}b"
+}
+
 # net_toml_list A,B,...: the TOML array ["A", "B", ...].
 net_toml_list() {
   local IFS=,

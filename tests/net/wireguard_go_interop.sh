@@ -17,32 +17,11 @@ net_init wireguard_go_interop
 net_require_root
 command -v wireguard-go >/dev/null || net_fail "needs wireguard-go"
 
-# pair NAME SUBNET: namespaces NAME-a (10.200.SUBNET.1) and NAME-b (10.200.SUBNET.2) joined by a
-# veth pair, with a key pair for each side; sets ${NAME}_a and ${NAME}_b to the namespace names.
-pair() {
-  local name=$1 subnet=$2
-  net_ns "${name}_a" "${name}a"
-  net_ns "${name}_b" "${name}b"
-  local -n ns_a="${name}_a" ns_b="${name}_b"
-  net_veth "$ns_a" "10.200.$subnet.1/24" "$ns_b" "10.200.$subnet.2/24"
-  net_keypair "${name}a"
-  net_keypair "${name}b"
-}
-
 # sluiced_config NAME PEER PORT INNER4 INNER6 PEER4 PEER6 ENDPOINT: a TOML file for one sluiced.
 sluiced_config() {
   local name=$1 peer=$2 port=$3 inner4=$4 inner6=$5 peer4=$6 peer6=$7 endpoint=$8
-  cat >"$NET_TMP/$name.toml" <<TOML
-[interface]
-private_key_file = "$NET_TMP/$name.key"
-listen_port = $port
-address = ["$inner4/24", "$inner6/64"]
-
-[[peer]]
-public_key = "$(cat "$NET_TMP/$peer.pub")"
-endpoint = "$endpoint"
-allowed_ips = ["$peer4/32", "$peer6/128"]
-TOML
+  net_config "$NET_TMP/$name.toml" "$name" "$port" "$inner4/24,$inner6/64"
+  net_config_peer "$NET_TMP/$name.toml" "$peer" "$endpoint" "$peer4/32,$peer6/128"
 }
 
 # wggo_configure NS IFNAME NAME PEER PORT INNER4 INNER6 PEER4 PEER6 [ENDPOINT]: keys, port and the
@@ -78,7 +57,7 @@ initiated_by() {
 }
 
 # --- sluiced (A) <-> wireguard-go (B) ----------------------------------------------------------
-pair sg 22
+net_pair sg 22
 SG_A="${NET_PREFIX}sga" SG_B="${NET_PREFIX}sgb"
 SG_A_PUB=$(cat "$NET_TMP/sga.pub") SG_B_PUB=$(cat "$NET_TMP/sgb.pub")
 sluiced_config sga sgb 51820 10.92.2.1 fd00:92:2::1 10.92.2.2 fd00:92:2::2 10.200.22.2:51821
@@ -143,7 +122,7 @@ net_log "wg show on wireguard-go's side:"
 net_wg "$sg_b" show "$SG_B" >&2
 
 # --- sluiced <-> sluiced, for comparison -------------------------------------------------------
-pair ss 21
+net_pair ss 21
 sluiced_config ssa ssb 51820 10.92.1.1 fd00:92:1::1 10.92.1.2 fd00:92:1::2 10.200.21.2:51821
 sluiced_config ssb ssa 51821 10.92.1.2 fd00:92:1::2 10.92.1.1 fd00:92:1::1 10.200.21.1:51820
 net_start_sluiced "$ss_a" "${NET_PREFIX}ssa" "$NET_TMP/ssa.toml" "$NET_TMP/ssa.log"
@@ -152,7 +131,7 @@ net_ping "$ss_a" 10.92.1.2 3 || { logs; net_fail "ping over the sluiced pair"; }
 rate_ss=$(net_iperf "$ss_b" 10.92.1.2 "$ss_a" "$NET_TMP/iperf-ss.txt") || { logs; net_fail "iperf3 over the sluiced pair"; }
 
 # --- wireguard-go <-> wireguard-go, for comparison ---------------------------------------------
-pair gg 23
+net_pair gg 23
 net_start_wireguard_go "$gg_a" "${NET_PREFIX}gga" "$NET_TMP/gga.log"
 net_start_wireguard_go "$gg_b" "${NET_PREFIX}ggb" "$NET_TMP/ggb.log"
 wggo_configure "$gg_a" "${NET_PREFIX}gga" gga ggb 51820 10.92.3.1 fd00:92:3::1 10.92.3.2 fd00:92:3::2 10.200.23.2:51821
