@@ -35,6 +35,16 @@ bool is_handshake(std::span<const std::uint8_t> datagram) {
   return datagram.size() >= 4 && (datagram[0] == 1 || datagram[0] == 2);
 }
 
+// Calls `each` for every datagram of a GSO send or GRO receive: `segment_size` bytes each, the
+// last one possibly shorter; a segment size of 0 means one datagram.
+template <typename Byte, typename Each>
+void for_each_datagram(std::span<Byte> datagrams, std::uint16_t segment_size, Each each) {
+  const std::size_t step = segment_size != 0 ? segment_size : datagrams.size();
+  for (std::size_t offset = 0; offset < datagrams.size(); offset += step) {
+    each(datagrams.subspan(offset, std::min(step, datagrams.size() - offset)));
+  }
+}
+
 std::uint64_t dropped_total(const tunnel::DeviceCounters& c) {
   return c.invalid_message + c.bad_mac1 + c.handshake_rejected + c.unknown_index + c.decrypt_failed + c.replayed +
          c.malformed_inner + c.allowed_ips_mismatch + c.expired_session + c.bad_cookie_reply +
@@ -293,12 +303,10 @@ void Interface::on_udp_readable(int fd) {
 
 void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel::Endpoint& from,
                                   std::uint16_t segment_size) {
-  const std::size_t step = segment_size != 0 ? segment_size : received.size();
   const tunnel::Instant t = now();
-  for (std::size_t offset = 0; offset < received.size(); offset += step) {
-    const auto datagram = received.subspan(offset, std::min(step, received.size() - offset));
+  for_each_datagram(received, segment_size, [&](std::span<std::uint8_t> datagram) {
     device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
-  }
+  });
   progress_jobs();
 }
 
@@ -423,11 +431,18 @@ void Interface::send_now(const tunnel::Endpoint& to, std::span<const std::uint8_
     uring_->send(to, datagram, 0);
     return;
   }
+  send_unpinning(to, datagram, [peer](const tunnel::Endpoint& unpinned) {
+    if (peer != nullptr) peer->set_endpoint(unpinned);
+  });
+}
+
+void Interface::send_unpinning(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram,
+                               const std::function<void(const tunnel::Endpoint&)>& unpin) {
   int error = sockets_->send(to, datagram);
   if (error != 0 && to.local) {
     // Our address went away: let the kernel pick a source from now on, until the peer writes again.
-    tunnel::Endpoint unpinned{to.address, to.port, std::nullopt};
-    if (peer != nullptr) peer->set_endpoint(unpinned);
+    const tunnel::Endpoint unpinned{to.address, to.port, std::nullopt};
+    unpin(unpinned);
     error = sockets_->send(unpinned, datagram);
   }
   if (error != 0) ++udp_send_errors_;
@@ -435,20 +450,14 @@ void Interface::send_now(const tunnel::Endpoint& to, std::span<const std::uint8_
 
 void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
                        std::uint16_t segment_size) {
-  const std::size_t step = segment_size != 0 ? segment_size : datagrams.size();
-  for (std::size_t offset = 0; offset < datagrams.size(); offset += step) {
-    const auto datagram = datagrams.subspan(offset, std::min(step, datagrams.size() - offset));
-    int error = sockets_->send(to, datagram);
-    if (error != 0 && to.local) {
-      // As in send_now(), but the peer may be gone since the send was queued: unpin whoever has it.
-      const tunnel::Endpoint unpinned{to.address, to.port, std::nullopt};
+  for_each_datagram(datagrams, segment_size, [&](std::span<const std::uint8_t> datagram) {
+    // The peer may be gone since the send was queued: unpin whoever has this endpoint.
+    send_unpinning(to, datagram, [&](const tunnel::Endpoint& unpinned) {
       for (const auto& peer : device_.peers()) {
         if (peer->endpoint() == to) peer->set_endpoint(unpinned);
       }
-      error = sockets_->send(unpinned, datagram);
-    }
-    if (error != 0) ++udp_send_errors_;
-  }
+    });
+  });
 }
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {

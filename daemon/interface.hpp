@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +77,10 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void flush_sends();
   void flush_tun();
   void send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer);
+  // A send on the syscall path; if our pinned source address is gone, `unpin` is told the
+  // endpoint without it and the datagram goes once more from there.
+  void send_unpinning(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram,
+                      const std::function<void(const tunnel::Endpoint&)>& unpin);
   void on_udp_readable(int fd);
   // One receive: a datagram, or several of `segment_size` bytes (UDP GRO).
   void receive_datagrams(std::span<std::uint8_t> received, const tunnel::Endpoint& from, std::uint16_t segment_size);
