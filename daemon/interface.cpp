@@ -410,6 +410,13 @@ void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
   batch_.add(to, datagram, peer);
 }
 
+std::span<std::uint8_t> Interface::datagram_room(const tunnel::Endpoint& to, std::size_t size) {
+  // Without GSO each datagram leaves at once, from wherever the core built it.
+  if (!sockets_->gso() || size > UdpBatch::kMaxBytes) return {};
+  if (!batch_.fits(to, size)) flush_sends();
+  return batch_.room(size);
+}
+
 void Interface::flush_sends() {
   if (batch_.empty()) return;
   if (uring_) {

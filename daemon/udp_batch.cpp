@@ -17,7 +17,8 @@ void UdpBatch::add(const tunnel::Endpoint& to, std::span<const std::uint8_t> dat
     segment_size_ = datagram.size();
   }
   closed_ = datagram.size() < segment_size_;
-  std::copy(datagram.begin(), datagram.end(), storage_.begin() + static_cast<std::ptrdiff_t>(size_));
+  const auto at = storage_.begin() + static_cast<std::ptrdiff_t>(size_);
+  if (datagram.data() != std::to_address(at)) std::copy(datagram.begin(), datagram.end(), at);
   size_ += datagram.size();
   ++count_;
 }

@@ -26,6 +26,9 @@ class UdpBatch {
 
   // Whether a datagram of `size` bytes to `to` may join (always, when the batch is empty).
   [[nodiscard]] bool fits(const tunnel::Endpoint& to, std::size_t size) const noexcept;
+  // Where a datagram of `size` bytes would go next, for building it in place; call only when
+  // fits(). add() of a datagram built there copies nothing.
+  [[nodiscard]] std::span<std::uint8_t> room(std::size_t size) const noexcept { return storage_.subspan(size_, size); }
   // Call only when fits().
   void add(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer);
   void clear() noexcept;

@@ -432,8 +432,12 @@ bool Device::try_send_now(Peer& peer, std::span<const std::uint8_t> packet, Inst
     job.datagram_.resize(total);
     out = job.datagram_;
   } else {
-    if (tx_buffer_.size() < total) tx_buffer_.resize(total);
-    out = std::span(tx_buffer_.data(), total);
+    out = sink.datagram_room(*peer.endpoint_, total);
+    if (out.size() < total) {
+      if (tx_buffer_.size() < total) tx_buffer_.resize(total);
+      out = tx_buffer_;
+    }
+    out = out.first(total);
   }
   TransportHeader{keypair->remote_index, counter}.write(out.first<kTransportHeaderSize>());
   const auto body = out.subspan(kTransportHeaderSize, padded);

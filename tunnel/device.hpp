@@ -33,6 +33,11 @@ class Sink {
   // A datagram to `to`. `peer` is the peer it belongs to, or nullptr for a cookie reply to an
   // unauthenticated sender.
   virtual void send(const Endpoint& to, std::span<const std::uint8_t> datagram, Peer* peer) = 0;
+  // Room for the next transport datagram of `size` bytes to `to`, which the core fills, seals in
+  // place and then passes to send(): a sink that gathers datagrams for one GSO send hands out the
+  // end of its batch, so the datagram is never copied. Valid until the next call into the sink.
+  // Empty (the default) or smaller than `size`: the core builds it in its own buffer.
+  virtual std::span<std::uint8_t> datagram_room(const Endpoint& /*to*/, std::size_t /*size*/) { return {}; }
   // An authenticated, decrypted inner packet, trimmed of padding, for the TUN device.
   virtual void deliver(Peer& peer, std::span<const std::uint8_t> packet) = 0;
 };

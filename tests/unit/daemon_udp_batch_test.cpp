@@ -38,6 +38,19 @@ BOOST_AUTO_TEST_CASE(equal_datagrams_to_one_endpoint_join_until_a_shorter_one) {
   BOOST_TEST(batch.datagram(2)[0] == 2);
 }
 
+BOOST_AUTO_TEST_CASE(a_datagram_built_in_its_room_joins_without_a_copy) {
+  UdpBatch batch;
+  batch.add(endpoint(1), std::vector<std::uint8_t>(64, 1), nullptr);
+  const std::span<std::uint8_t> room = batch.room(64);
+  BOOST_TEST(room.data() == batch.bytes().data() + 64);
+  std::fill(room.begin(), room.end(), std::uint8_t{9});
+  batch.add(endpoint(1), room, nullptr);
+  BOOST_TEST(batch.count() == 2u);
+  BOOST_TEST(batch.datagram(0)[63] == 1);
+  BOOST_TEST(batch.datagram(1)[0] == 9);
+  BOOST_TEST(batch.datagram(1)[63] == 9);
+}
+
 BOOST_AUTO_TEST_CASE(gathers_in_the_callers_storage) {
   UdpBatch batch;
   std::vector<std::uint8_t> storage(UdpBatch::kMaxBytes);
