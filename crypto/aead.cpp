@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include <gcrypt.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -53,9 +54,13 @@ bool open(OpenFn fn, std::span<std::uint8_t> out, std::span<const std::uint8_t> 
             key.data()) == 0;
 }
 
-// Transport data goes through OpenSSL: its ChaCha20-Poly1305 has AVX-512 code paths and measured
-// 15-20% faster than libsodium's on 1400-byte packets here. One context per thread and direction,
-// made once; each packet only sets key and nonce.
+// Transport data: libgcrypt for packets up to about twice a common MTU, OpenSSL above. Per call,
+// libgcrypt's setup costs a third of OpenSSL's (no parameter lookups), which halves the time for a
+// small packet and saves about 15% at 1440 bytes; OpenSSL's AVX-512 code wins from about 3 KB on.
+// Measured on this machine's CPU with both libraries as Debian 12 ships them.
+constexpr std::size_t kLargeTransport = 3072;
+
+// One context per thread and direction, made once; each packet only sets key and nonce.
 class EvpAead {
  public:
   explicit EvpAead(bool encrypt) : ctx_(EVP_CIPHER_CTX_new(), EVP_CIPHER_CTX_free), encrypt_(encrypt) {
@@ -84,6 +89,73 @@ class EvpAead {
   bool encrypt_;
 };
 
+// libgcrypt wants its version check before any other call, once per process.
+void gcrypt_initialize() {
+  static const bool initialized = [] {
+    if (gcry_check_version(GCRYPT_VERSION) == nullptr) {
+      throw std::runtime_error("libgcrypt is older than sluice was built with");
+    }
+    // Keys live in sluice's own locked memory; libgcrypt's secure heap is not used.
+    gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+    gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    return true;
+  }();
+  (void)initialized;
+}
+
+// One handle per thread, used for both directions; closing it wipes the last key it held.
+class GcryptAead {
+ public:
+  GcryptAead() {
+    gcrypt_initialize();
+    if (gcry_cipher_open(&handle_, GCRY_CIPHER_CHACHA20, GCRY_CIPHER_MODE_POLY1305, 0) != 0) {
+      throw std::runtime_error("libgcrypt has no ChaCha20-Poly1305");
+    }
+  }
+  ~GcryptAead() { gcry_cipher_close(handle_); }
+  GcryptAead(const GcryptAead&) = delete;
+  GcryptAead& operator=(const GcryptAead&) = delete;
+
+  // Decryption checks the tag after decrypting; the caller wipes `out` on failure.
+  bool run(bool encrypt, std::uint8_t* out, const std::uint8_t* in, std::size_t length, std::uint8_t* tag,
+           const std::array<std::uint8_t, 12>& nonce, const SymmetricKey& key, std::span<const std::uint8_t> ad) {
+    if (gcry_cipher_setkey(handle_, key.data(), key.size()) != 0 ||
+        gcry_cipher_setiv(handle_, nonce.data(), nonce.size()) != 0) {
+      return false;
+    }
+    if (!ad.empty() && gcry_cipher_authenticate(handle_, ad.data(), ad.size()) != 0) return false;
+    // Announcing the last call lets libgcrypt run its one-pass (stitched) code over the whole input.
+    gcry_cipher_final(handle_);
+    // In place is a null input to libgcrypt.
+    const std::uint8_t* input = in == out ? nullptr : in;
+    if (encrypt) {
+      return gcry_cipher_encrypt(handle_, out, length, input, input == nullptr ? 0 : length) == 0 &&
+             gcry_cipher_gettag(handle_, tag, kAeadTagSize) == 0;
+    }
+    return gcry_cipher_decrypt(handle_, out, length, input, input == nullptr ? 0 : length) == 0 &&
+           gcry_cipher_checktag(handle_, tag, kAeadTagSize) == 0;
+  }
+
+ private:
+  gcry_cipher_hd_t handle_ = nullptr;
+};
+
+// Runs one transport seal or open on the backend for its size.
+bool transport_aead(bool encrypt, std::uint8_t* out, const std::uint8_t* in, std::size_t length, std::uint8_t* tag,
+                    const std::array<std::uint8_t, 12>& nonce, const SymmetricKey& key,
+                    std::span<const std::uint8_t> ad) {
+  if (length < kLargeTransport) {
+    thread_local GcryptAead gcrypt;
+    return gcrypt.run(encrypt, out, in, length, tag, nonce, key, ad);
+  }
+  if (encrypt) {
+    thread_local EvpAead sealer(true);
+    return sealer.run(out, in, length, tag, nonce, key, ad);
+  }
+  thread_local EvpAead opener(false);
+  return opener.run(out, in, length, tag, nonce, key, ad);
+}
+
 std::array<std::uint8_t, 12> wg_nonce(std::uint64_t counter) {
   std::array<std::uint8_t, 12> nonce{};
   for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(counter >> (8 * i));
@@ -110,9 +182,8 @@ void wg_aead_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
     throw std::invalid_argument("AEAD output buffer too small for ciphertext and tag");
   }
   check_overlap(out.first(plaintext.size() + kAeadTagSize), plaintext);
-  thread_local EvpAead sealer(true);
-  if (!sealer.run(out.data(), plaintext.data(), plaintext.size(), out.data() + plaintext.size(), wg_nonce(counter),
-                  key, ad)) {
+  if (!transport_aead(true, out.data(), plaintext.data(), plaintext.size(), out.data() + plaintext.size(),
+                      wg_nonce(counter), key, ad)) {
     throw std::runtime_error("ChaCha20-Poly1305 encryption failed");
   }
 }
@@ -123,12 +194,13 @@ bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
   const std::size_t length = ciphertext.size() - kAeadTagSize;
   if (out.size() < length) throw std::invalid_argument("AEAD output buffer too small for plaintext");
   check_overlap(out.first(length), ciphertext);
-  thread_local EvpAead opener(false);
-  // OpenSSL takes the tag through a non-const pointer, so it gets a copy; it checks the tag only
-  // after decrypting, so a failed packet's plaintext is wiped.
+  // OpenSSL takes the tag through a non-const pointer, so it gets a copy. Both libraries check the
+  // tag only after decrypting, so a failed packet's plaintext is wiped.
   std::array<std::uint8_t, kAeadTagSize> tag{};
   std::copy_n(ciphertext.data() + length, kAeadTagSize, tag.begin());
-  if (opener.run(out.data(), ciphertext.data(), length, tag.data(), wg_nonce(counter), key, ad)) return true;
+  if (transport_aead(false, out.data(), ciphertext.data(), length, tag.data(), wg_nonce(counter), key, ad)) {
+    return true;
+  }
   sodium_memzero(out.data(), length);
   return false;
 }

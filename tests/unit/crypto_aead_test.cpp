@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
+#include <array>
 #include <stdexcept>
 #include <vector>
 
@@ -137,6 +139,40 @@ BOOST_AUTO_TEST_CASE(wg_nonce_is_zero_prefix_then_little_endian_counter) {
   Bytes sealed(expected.size());
   wg_aead_encrypt(sealed, kSunscreen, 0x0123456789abcdef, kKey, {});
   BOOST_TEST(sealed == expected);
+}
+
+// Transport sealing picks its library by size (libgcrypt for packets, OpenSSL for jumbo ones):
+// both must agree with libsodium's independent implementation on either side of the switch, in
+// place and out of place, and both must reject a flipped bit.
+BOOST_AUTO_TEST_CASE(wg_aead_agrees_with_libsodium_at_every_size) {
+  for (const std::size_t size : {1U, 63U, 64U, 1440U, 3071U, 3072U, 3073U, 9000U, 65535U}) {
+    Bytes plaintext(size);
+    for (std::size_t i = 0; i < size; ++i) plaintext[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    const std::uint64_t counter = 0x1122334455667788U + size;
+    std::array<std::uint8_t, 12> nonce{};
+    for (int i = 0; i < 8; ++i) nonce[4 + i] = static_cast<std::uint8_t>(counter >> (8 * i));
+
+    Bytes expected(size + kAeadTagSize);
+    chacha20poly1305_encrypt(expected, plaintext, nonce, kKey, kAad);
+    Bytes sealed(size + kAeadTagSize);
+    wg_aead_encrypt(sealed, plaintext, counter, kKey, kAad);
+    BOOST_TEST((sealed == expected), "out-of-place seal of " << size << " bytes");
+    Bytes in_place = plaintext;
+    in_place.resize(size + kAeadTagSize);
+    wg_aead_encrypt(in_place, std::span(in_place).first(size), counter, kKey, kAad);
+    BOOST_TEST((in_place == expected), "in-place seal of " << size << " bytes");
+
+    Bytes opened(size);
+    BOOST_TEST(wg_aead_decrypt(opened, expected, counter, kKey, kAad));
+    BOOST_TEST((opened == plaintext), "open of " << size << " bytes");
+    BOOST_TEST(wg_aead_decrypt(in_place, in_place, counter, kKey, kAad));
+    BOOST_TEST(std::equal(plaintext.begin(), plaintext.end(), in_place.begin()), "in-place open of " << size << " bytes");
+
+    Bytes tampered = expected;
+    tampered[size / 2] ^= 0x40;
+    BOOST_TEST(!wg_aead_decrypt(opened, tampered, counter, kKey, kAad));
+    BOOST_TEST((opened == Bytes(size, 0)), "a rejected open of " << size << " bytes leaves zeros");
+  }
 }
 
 // A WireGuard keepalive is an empty payload: the sealed message is just the tag.
