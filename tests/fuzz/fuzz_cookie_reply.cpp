@@ -15,12 +15,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<std::uint8_t> bytes = in.ConsumeRemainingBytes<std::uint8_t>();
 
   Pair pair(false);
-  pair.a.send_packet(packet_a_to_b(), pair.now, pair.sa);
-  std::vector<std::uint8_t> initiation = pair.take(pair.sa);
+  pair.a.send_packet(pair.packet_a_to_b(), pair.now, pair.sa);
+  std::vector<std::uint8_t> initiation = pair.sa.take();
   pair.b.receive(initiation, pair.a_endpoint, pair.now, true, pair.sb);
   std::vector<std::uint8_t> message;
   if (from_real) {
-    message = pair.take(pair.sb);
+    message = pair.sb.take();
     mutate(message, bytes);
   } else {
     message = bytes;

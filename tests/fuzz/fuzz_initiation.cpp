@@ -25,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Past REKEY_TIMEOUT, so the cookie fetch's initiation does not hold this one back.
     pair.now += 6s;
     pair.a.initiate_handshake(*pair.a_to_b, pair.now, pair.sa);
-    message = pair.take(pair.sa);
+    message = pair.sa.take();
     mutate(message, bytes);
   } else {
     message = bytes;
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   pair.b.receive(message, pair.a_endpoint, pair.now, under_load, pair.sb);
   if (replay) pair.b.receive(copy, pair.a_endpoint, pair.now, under_load, pair.sb);
   pair.pump(under_load);
-  pair.a.send_packet(packet_a_to_b(), pair.now, pair.sa);
+  pair.a.send_packet(pair.packet_a_to_b(), pair.now, pair.sa);
   pair.pump(under_load);
   return 0;
 }

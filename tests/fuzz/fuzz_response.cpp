@@ -17,13 +17,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<std::uint8_t> bytes = in.ConsumeRemainingBytes<std::uint8_t>();
 
   Pair pair(with_psk);
-  pair.a.send_packet(packet_a_to_b(), pair.now, pair.sa);
-  const std::vector<std::uint8_t> initiation = pair.take(pair.sa);
+  pair.a.send_packet(pair.packet_a_to_b(), pair.now, pair.sa);
+  const std::vector<std::uint8_t> initiation = pair.sa.take();
   std::vector<std::uint8_t> message;
   if (from_real) {
     std::vector<std::uint8_t> delivered = initiation;
     pair.b.receive(delivered, pair.a_endpoint, pair.now, false, pair.sb);
-    message = pair.take(pair.sb);
+    message = pair.sb.take();
     mutate(message, bytes);
   } else {
     message = bytes;

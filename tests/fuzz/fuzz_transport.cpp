@@ -51,8 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       }
       case 2: {
-        pair.a.send_packet(packet_a_to_b(in.ConsumeIntegralInRange<std::size_t>(20, kMaxPayload)), pair.now, pair.sa);
-        datagram = pair.take(pair.sa);
+        const auto packet = pair.packet_a_to_b(in.ConsumeIntegralInRange<std::size_t>(20, kMaxPayload));
+        pair.a.send_packet(packet, pair.now, pair.sa);
+        datagram = pair.sa.take();
         mutate(datagram, in.ConsumeBytes<std::uint8_t>(in.ConsumeIntegralInRange<std::size_t>(0, 64)));
         break;
       }

@@ -30,7 +30,7 @@ class Target : public daemon::UapiTarget {
 
  private:
   tunnel::Device& device_;
-  QueueSink sink_;
+  test::RecordingSink sink_{kQueueLimit};
   std::uint16_t port_ = 51820;
   std::uint32_t mark_ = 0;
 };

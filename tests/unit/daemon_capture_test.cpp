@@ -14,7 +14,7 @@
 #include "ctl/capture.hpp"
 #include "ctl/error.hpp"
 #include "daemon/capture.hpp"
-#include "tunnel_harness.hpp"
+#include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
 

@@ -5,7 +5,7 @@
 #include <poll.h>
 
 #include "daemon/crypto_workers.hpp"
-#include "tunnel_harness.hpp"
+#include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
 using namespace sluice::test;

@@ -6,7 +6,7 @@
 #include "crypto/key_encoding.hpp"
 #include "daemon/config_file.hpp"
 #include "daemon/metrics_server.hpp"
-#include "tunnel_harness.hpp"
+#include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
 

@@ -7,7 +7,7 @@
 #include "crypto/key_encoding.hpp"
 #include "daemon/stats.hpp"
 #include "daemon/uapi.hpp"
-#include "tunnel_harness.hpp"
+#include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;

@@ -11,7 +11,7 @@
 #include "crypto/random.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/uapi.hpp"
-#include "tunnel_harness.hpp"
+#include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;

@@ -1,10 +1,10 @@
 // Under load: an initiation without a valid mac2 gets a cookie reply; the retry carries mac2.
 #include <boost/test/unit_test.hpp>
 
+#include "tests/common/tunnel_test_support.hpp"
 #include "tunnel/cookie_reply_limiter.hpp"
 #include "tunnel/messages.hpp"
 #include "tunnel/rate_limiter.hpp"
-#include "tunnel_harness.hpp"
 
 using namespace sluice;
 using namespace sluice::test;

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
+#include "tests/common/tunnel_test_support.hpp"
 #include "tunnel/messages.hpp"
-#include "tunnel_harness.hpp"
 
 using namespace sluice;
 using namespace sluice::test;

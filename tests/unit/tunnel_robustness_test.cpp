@@ -4,9 +4,9 @@
 #include <random>
 #include <set>
 
+#include "tests/common/tunnel_test_support.hpp"
 #include "tunnel/messages.hpp"
 #include "tunnel/replay_window.hpp"
-#include "tunnel_harness.hpp"
 
 using namespace sluice;
 using namespace sluice::test;

@@ -1,8 +1,8 @@
 // The paper's timers, driven by an injected clock.
 #include <boost/test/unit_test.hpp>
 
+#include "tests/common/tunnel_test_support.hpp"
 #include "tunnel/messages.hpp"
-#include "tunnel_harness.hpp"
 
 using namespace sluice;
 using namespace sluice::test;

@@ -1,10 +1,15 @@
-// Two in-memory tunnel cores wired back to back: no sockets, an injected clock.
+// Two in-memory tunnel cores wired back to back: no sockets, an injected clock. Shared by the
+// unit tests (random keys) and the libFuzzer targets (fixed keys, bounded queues).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <limits>
+#include <optional>
+#include <span>
 #include <vector>
 
 #include "crypto/random.hpp"
@@ -21,17 +26,32 @@ struct Datagram {
   std::vector<std::uint8_t> bytes;
 };
 
+// Keeps what a core sends and delivers. `limit` caps each queue, so that a fuzzed sequence cannot
+// grow them without bound; beyond it, more is dropped.
 class RecordingSink : public tunnel::Sink {
  public:
+  explicit RecordingSink(std::size_t limit = std::numeric_limits<std::size_t>::max()) : limit_(limit) {}
+
   void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer*) override {
-    sent.push_back(Datagram{to, {datagram.begin(), datagram.end()}});
+    if (sent.size() < limit_) sent.push_back(Datagram{to, {datagram.begin(), datagram.end()}});
   }
   void deliver(tunnel::Peer&, std::span<const std::uint8_t> packet) override {
-    delivered.emplace_back(packet.begin(), packet.end());
+    if (delivered.size() < limit_) delivered.emplace_back(packet.begin(), packet.end());
+  }
+
+  // The first datagram sent, removed from the queue; empty if none.
+  std::vector<std::uint8_t> take() {
+    if (sent.empty()) return {};
+    std::vector<std::uint8_t> bytes = std::move(sent.front().bytes);
+    sent.pop_front();
+    return bytes;
   }
 
   std::deque<Datagram> sent;
   std::vector<std::vector<std::uint8_t>> delivered;
+
+ private:
+  std::size_t limit_;
 };
 
 inline tunnel::Endpoint endpoint(std::uint8_t last_octet, std::uint16_t port) {
@@ -53,19 +73,30 @@ inline std::vector<std::uint8_t> ipv4_packet(std::array<std::uint8_t, 4> src, st
   return p;
 }
 
+inline crypto::PresharedKey random_preshared_key() {
+  crypto::PresharedKey psk;
+  crypto::random_bytes(psk.span());
+  return psk;
+}
+
 // Site A (inner 10.1.0.0/24) and site B (inner 10.2.0.0/24).
 struct TunnelPair {
+  // Fresh random keys, and a random preshared key if `with_psk`.
   explicit TunnelPair(bool with_psk = false)
-      : a([this] { return wall; }), b([this] { return wall; }) {
-    a.set_private_key(crypto::generate_private_key());
-    b.set_private_key(crypto::generate_private_key());
+      : TunnelPair(crypto::generate_private_key(), crypto::generate_private_key(),
+                   with_psk ? std::optional(random_preshared_key()) : std::nullopt) {}
+
+  TunnelPair(const crypto::PrivateKey& a_key, const crypto::PrivateKey& b_key,
+             const std::optional<crypto::PresharedKey>& psk,
+             std::size_t sink_limit = std::numeric_limits<std::size_t>::max())
+      : a([this] { return wall; }), b([this] { return wall; }), sa(sink_limit), sb(sink_limit) {
+    a.set_private_key(a_key);
+    b.set_private_key(b_key);
     a_to_b = a.add_peer(b.identity().public_key);
     b_to_a = b.add_peer(a.identity().public_key);
-    if (with_psk) {
-      crypto::PresharedKey psk;
-      crypto::random_bytes(psk.span());
-      a_to_b->set_preshared_key(psk);
-      b_to_a->set_preshared_key(psk);
+    if (psk) {
+      a_to_b->set_preshared_key(*psk);
+      b_to_a->set_preshared_key(*psk);
     }
     a_to_b->set_endpoint(b_endpoint);
     b_to_a->set_endpoint(a_endpoint);
@@ -76,10 +107,11 @@ struct TunnelPair {
   std::vector<std::uint8_t> packet_a_to_b(std::size_t total = 84) { return ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, total); }
   std::vector<std::uint8_t> packet_b_to_a(std::size_t total = 84) { return ipv4_packet({10, 2, 0, 1}, {10, 1, 0, 1}, total); }
 
-  // Delivers everything in flight until both sides are quiet; returns how many datagrams moved.
+  // Delivers everything in flight until both sides are quiet, for at most `pump_rounds` rounds;
+  // returns how many datagrams moved.
   int pump(bool b_under_load = false, bool a_under_load = false) {
     int moved = 0;
-    for (int round = 0; round < 100 && (!sa.sent.empty() || !sb.sent.empty()); ++round) {
+    for (int round = 0; round < pump_rounds && (!sa.sent.empty() || !sb.sent.empty()); ++round) {
       moved += deliver_all(sa, b, a_endpoint, b_under_load, sb);
       moved += deliver_all(sb, a, b_endpoint, a_under_load, sa);
     }
@@ -104,9 +136,8 @@ struct TunnelPair {
                   RecordingSink& to_sink) {
     int moved = 0;
     while (!from_sink.sent.empty()) {
-      Datagram d = std::move(from_sink.sent.front());
-      from_sink.sent.pop_front();
-      to.receive(d.bytes, source, now, under_load, to_sink);
+      std::vector<std::uint8_t> bytes = from_sink.take();
+      to.receive(bytes, source, now, under_load, to_sink);
       ++moved;
     }
     return moved;
@@ -122,6 +153,7 @@ struct TunnelPair {
   tunnel::Endpoint b_endpoint = endpoint(2, 51821);
   tunnel::Peer* a_to_b = nullptr;
   tunnel::Peer* b_to_a = nullptr;
+  int pump_rounds = 100;
 };
 
 }  // namespace sluice::test
