@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include <gcrypt.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -203,6 +204,12 @@ bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
   }
   sodium_memzero(out.data(), length);
   return false;
+}
+
+std::string transport_aead_libraries() {
+  gcrypt_initialize();
+  return "libgcrypt " + std::string(gcry_check_version(nullptr)) + " below " + std::to_string(kLargeTransport) +
+         " bytes, OpenSSL " + OpenSSL_version(OPENSSL_VERSION_STRING) + " from there";
 }
 
 void xchacha20poly1305_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "crypto/memory.hpp"
 
@@ -29,6 +30,9 @@ void wg_aead_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
                      const SymmetricKey& key, std::span<const std::uint8_t> ad);
 [[nodiscard]] bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> ciphertext,
                                    std::uint64_t counter, const SymmetricKey& key, std::span<const std::uint8_t> ad);
+
+// Which libraries (and versions) seal and open transport data, for the daemon's start-up log.
+[[nodiscard]] std::string transport_aead_libraries();
 
 void xchacha20poly1305_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,
                                std::span<const std::uint8_t, kXChaChaNonceSize> nonce, const SymmetricKey& key,

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "crypto/aead.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/os_error.hpp"
@@ -142,12 +143,13 @@ void Interface::start_data_path() {
     });
     watch_sockets();
   }
-  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}, {}",
+  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}, {}, ChaCha20-Poly1305 from {}",
             tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
             sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status,
             workers_wanted_ == 1 ? std::string("1 crypto worker (inline)")
                                  : fmt::format("{} crypto workers (the loop's thread and {} more)", workers_wanted_,
-                                               workers_wanted_ - 1));
+                                               workers_wanted_ - 1),
+            crypto::transport_aead_libraries());
 }
 
 std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
