@@ -2,6 +2,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
+#include "daemon/uapi_lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
@@ -34,16 +35,10 @@ std::string b64(const crypto::PublicKey& key) { return crypto::encode_base64_key
 
 std::vector<SegmentTable> parse_fdb_answer(std::string_view lines) {
   std::vector<SegmentTable> segments;
-  std::size_t line_number = 0;
-  while (!lines.empty()) {
-    const std::size_t end = lines.find('\n');
-    const std::string_view line = lines.substr(0, end);
-    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
-    ++line_number;
-    const std::size_t equals = line.find('=');
-    if (equals == std::string_view::npos) bad_line("no '='", line_number);
-    const std::string_view key = line.substr(0, equals);
-    const std::string_view value = line.substr(equals + 1);
+  for (std::size_t line_number = 1; !lines.empty(); ++line_number) {
+    const auto line = daemon::split_key_value(daemon::take_line(lines));
+    if (!line) bad_line("no '='", line_number);
+    const auto [key, value] = *line;
     if (key == "vni") {
       segments.emplace_back().vni = number(value, line_number);
       continue;

@@ -1,12 +1,12 @@
 #include "ctl/interface_state.hpp"
 
-#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "ctl/error.hpp"
+#include "daemon/uapi_lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
@@ -38,17 +38,14 @@ InterfaceState parse_get_answer(std::string_view lines) {
     handshake_sec = handshake_nsec = 0;
   };
 
-  unsigned line_number = 0;
-  while (!lines.empty()) {
-    const std::size_t end = std::min(lines.find('\n'), lines.size());
-    const std::string_view line = lines.substr(0, end);
-    lines.remove_prefix(std::min(end + 1, lines.size()));
-    ++line_number;
-    const std::size_t equals = line.find('=');
-    const std::string_view key = line.substr(0, equals);
-    const std::string_view value = equals == std::string_view::npos ? std::string_view{} : line.substr(equals + 1);
+  for (unsigned line_number = 1; !lines.empty(); ++line_number) {
+    const std::string_view line = daemon::take_line(lines);
+    const auto pair = daemon::split_key_value(line);
+    // A line without '=' is named whole in the error message, where the key would be.
+    const std::string_view key = pair ? pair->key : line;
+    const std::string_view value = pair ? pair->value : std::string_view{};
     try {
-      if (equals == std::string_view::npos) throw std::invalid_argument("expected key=value");
+      if (!pair) throw std::invalid_argument("expected key=value");
       if (key == "public_key") {
         finish_peer();
         peer = &state.peers.emplace_back();

@@ -4,6 +4,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
+#include "daemon/uapi_lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
@@ -36,18 +37,12 @@ nlohmann::ordered_json counters_json(const Counters& counters) {
 InterfaceStats parse_stats_answer(std::string_view lines) {
   InterfaceStats stats;
   PeerStats* peer = nullptr;
-  std::size_t number = 0;
-  while (!lines.empty()) {
-    const std::size_t end = lines.find('\n');
-    const std::string_view line = lines.substr(0, end);
-    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
-    ++number;
-    const std::size_t equals = line.find('=');
-    if (equals == std::string_view::npos) {
+  for (std::size_t number = 1; !lines.empty(); ++number) {
+    const auto line = daemon::split_key_value(daemon::take_line(lines));
+    if (!line) {
       throw CtlError(std::string("the daemon's stats answer has no '=' on line ").append(std::to_string(number)));
     }
-    const std::string_view key = line.substr(0, equals);
-    const std::string_view value = line.substr(equals + 1);
+    const auto [key, value] = *line;
     if (key == "public_key") {
       peer = &stats.peers.emplace_back();
       try {

@@ -13,6 +13,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "daemon/log.hpp"
+#include "daemon/uapi_lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::daemon {
@@ -32,13 +33,9 @@ std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
   std::string_view body = request.substr(kCaptureLine.size(), request.size() - kCaptureLine.size() - 1);
   CaptureFilter filter;
   while (!body.empty()) {
-    const std::size_t end = body.find('\n');
-    const std::string_view line = body.substr(0, end);
-    body.remove_prefix(end + 1);
-    const std::size_t equals = line.find('=');
-    if (equals == std::string_view::npos) return std::nullopt;
-    const std::string_view key = line.substr(0, equals);
-    const std::string_view value = line.substr(equals + 1);
+    const auto line = split_key_value(take_line(body));
+    if (!line) return std::nullopt;
+    const auto [key, value] = *line;
     if (key == "peer") {
       crypto::PublicKey peer;
       try {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
+#include "daemon/uapi_lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::daemon {
@@ -135,18 +136,15 @@ SetParse parse_set_request(std::string_view body) {
     const auto refuse = [line_number](int error, const std::string& what) {
       return SetParse{std::nullopt, error, "line " + std::to_string(line_number) + ": " + what};
     };
-    const auto newline = body.find('\n');
-    if (newline == std::string_view::npos) return refuse(EPROTO, "the request does not end with an empty line");
-    const std::string_view line = body.substr(0, newline);
-    body.remove_prefix(newline + 1);
+    if (body.find('\n') == std::string_view::npos) return refuse(EPROTO, "the request does not end with an empty line");
+    const std::string_view line = take_line(body);
     if (line.empty()) {
       if (!body.empty()) return refuse(EPROTO, "data follows the empty line that ends the request");
       return SetParse{std::move(request), 0, {}};
     }
-    const auto equals = line.find('=');
-    if (equals == std::string_view::npos) return refuse(EPROTO, "not a key=value line");
-    const std::string_view key = line.substr(0, equals);
-    const std::string_view value = line.substr(equals + 1);
+    const auto pair = split_key_value(line);
+    if (!pair) return refuse(EPROTO, "not a key=value line");
+    const auto [key, value] = *pair;
     try {
       // public_key starts a peer section; every line before the first one is about the interface.
       if (key == "public_key") {
