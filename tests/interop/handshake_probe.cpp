@@ -37,6 +37,7 @@
 #include "crypto/memory.hpp"
 #include "crypto/random.hpp"
 #include "crypto/x25519.hpp"
+#include "daemon/resolve_endpoint.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/ip_packet.hpp"
 
@@ -77,19 +78,10 @@ struct Options {
   std::chrono::seconds timeout = 20s;
 };
 
+// The daemon's own endpoint syntax, so the probe takes what a config file takes.
 Endpoint parse_endpoint(std::string_view text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos || colon + 1 == text.size()) {
-    throw UsageError("endpoint '" + std::string(text) + "' is not ADDR:PORT");
-  }
-  std::string_view host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const std::string port_text(text.substr(colon + 1));
-  char* end = nullptr;
-  const unsigned long port = std::strtoul(port_text.c_str(), &end, 10);
-  if (*end != '\0' || port > 65535) throw UsageError("bad port in endpoint '" + std::string(text) + "'");
   try {
-    return Endpoint{IpAddress::parse(host), static_cast<std::uint16_t>(port)};
+    return sluice::daemon::resolve_endpoint(text);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
