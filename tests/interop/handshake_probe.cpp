@@ -38,6 +38,7 @@
 #include "crypto/random.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/resolve_endpoint.hpp"
+#include "tunnel/checksum.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/ip_packet.hpp"
 
@@ -271,11 +272,7 @@ constexpr std::size_t kPingPayloadSize = 56;  // what ping(8) sends by default
 
 // RFC 1071 Internet checksum; a correct header sums (with its checksum field) to zero.
 std::uint16_t internet_checksum(std::span<const std::uint8_t> bytes) {
-  std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) sum += static_cast<std::uint32_t>(bytes[i] << 8 | bytes[i + 1]);
-  if (bytes.size() % 2 != 0) sum += static_cast<std::uint32_t>(bytes.back() << 8);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(~sum);
+  return sluice::tunnel::checksum_finish(sluice::tunnel::checksum_add(bytes));
 }
 
 void put16(std::span<std::uint8_t> at, std::uint16_t value) {
