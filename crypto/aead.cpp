@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include <memory>
+#include <optional>
 
 #include "crypto/random.hpp"
 
@@ -85,6 +86,13 @@ class EvpAead {
     return !encrypt_ || EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kAeadTagSize, tag) == 1;
   }
 
+  // Replaces the last key (and the one-time Poly1305 key derived from it) with zeros.
+  void forget() noexcept {
+    const std::array<std::uint8_t, 32> zero_key{};
+    const std::array<std::uint8_t, 12> zero_nonce{};
+    EVP_CipherInit_ex(ctx_.get(), nullptr, nullptr, zero_key.data(), zero_nonce.data(), encrypt_);
+  }
+
  private:
   std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)> ctx_;
   bool encrypt_;
@@ -137,24 +145,41 @@ class GcryptAead {
            gcry_cipher_checktag(handle_, tag, kAeadTagSize) == 0;
   }
 
+  // Replaces the last key with zeros (libgcrypt keeps a second copy for gcry_cipher_reset, which
+  // setkey overwrites too); the reset then clears the Poly1305 state.
+  void forget() noexcept {
+    const std::array<std::uint8_t, 32> zero_key{};
+    gcry_cipher_setkey(handle_, zero_key.data(), zero_key.size());
+    gcry_cipher_reset(handle_);
+  }
+
  private:
   gcry_cipher_hd_t handle_ = nullptr;
 };
+
+// This thread's contexts, made on first use; `keyed` says whether one has held a key since the
+// last forget_transport_keys().
+struct ThreadContexts {
+  std::optional<GcryptAead> gcrypt;
+  std::optional<EvpAead> sealer;
+  std::optional<EvpAead> opener;
+  bool keyed = false;
+};
+thread_local ThreadContexts contexts;
 
 // Runs one transport seal or open on the backend for its size.
 bool transport_aead(bool encrypt, std::uint8_t* out, const std::uint8_t* in, std::size_t length, std::uint8_t* tag,
                     const std::array<std::uint8_t, 12>& nonce, const SymmetricKey& key,
                     std::span<const std::uint8_t> ad) {
+  ThreadContexts& own = contexts;
+  own.keyed = true;
   if (length < kLargeTransport) {
-    thread_local GcryptAead gcrypt;
-    return gcrypt.run(encrypt, out, in, length, tag, nonce, key, ad);
+    if (!own.gcrypt) own.gcrypt.emplace();
+    return own.gcrypt->run(encrypt, out, in, length, tag, nonce, key, ad);
   }
-  if (encrypt) {
-    thread_local EvpAead sealer(true);
-    return sealer.run(out, in, length, tag, nonce, key, ad);
-  }
-  thread_local EvpAead opener(false);
-  return opener.run(out, in, length, tag, nonce, key, ad);
+  std::optional<EvpAead>& evp = encrypt ? own.sealer : own.opener;
+  if (!evp) evp.emplace(encrypt);
+  return evp->run(out, in, length, tag, nonce, key, ad);
 }
 
 std::array<std::uint8_t, 12> wg_nonce(std::uint64_t counter) {
@@ -204,6 +229,15 @@ bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
   }
   sodium_memzero(out.data(), length);
   return false;
+}
+
+void forget_transport_keys() noexcept {
+  ThreadContexts& own = contexts;
+  if (!own.keyed) return;
+  own.keyed = false;
+  if (own.gcrypt) own.gcrypt->forget();
+  if (own.sealer) own.sealer->forget();
+  if (own.opener) own.opener->forget();
 }
 
 std::string transport_aead_libraries() {
