@@ -31,12 +31,8 @@ void wg_aead_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
 [[nodiscard]] bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> ciphertext,
                                    std::uint64_t counter, const SymmetricKey& key, std::span<const std::uint8_t> ad);
 
-// The per-thread cipher contexts behind wg_aead_* keep the last key they were given; this
-// overwrites it on the calling thread. Call it whenever a thread runs out of transport work, so
-// no key outlives its use there. Cheap when nothing was sealed or opened since the last call.
-void forget_transport_keys() noexcept;
-
-// Which libraries (and versions) seal and open transport data, for the daemon's start-up log.
+// Which library (and version, and code for this CPU) seals and opens transport data, for the
+// daemon's start-up log.
 [[nodiscard]] std::string transport_aead_libraries();
 
 void xchacha20poly1305_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,

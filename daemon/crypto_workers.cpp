@@ -81,8 +81,6 @@ void CryptoWorkers::work() {
       take(chunk, kChunk);
     }
     for (auto* job : chunk) job->run();
-    // No key stays in this thread's cipher contexts while it waits for more.
-    crypto::forget_transport_keys();
     // One eventfd write per wake-up of the loop, not per job.
     if (!signalled_.exchange(true, std::memory_order_acq_rel)) {
       const std::uint64_t one = 1;

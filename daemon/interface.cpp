@@ -196,8 +196,6 @@ void Interface::run() {
     }
     run_jobs();
     flush();
-    // The turn's transport work is done: no key stays in this thread's cipher contexts.
-    crypto::forget_transport_keys();
   }
 }
 
