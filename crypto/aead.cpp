@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -58,11 +59,14 @@ bool open(OpenFn fn, std::span<std::uint8_t> out, std::span<const std::uint8_t> 
 // ChaCha20-Poly1305 takes half of libgcrypt's time for a 1440-byte packet and beats OpenSSL at
 // every size up to 64 KB, and a call is a filled-in job with no key schedule. Measured on this
 // machine's CPU with the libraries Debian 12 ships.
+std::atomic<TransportCode> newest_code{TransportCode::avx512};
+
 class TransportCipher {
  public:
   TransportCipher() : manager_(alloc_mb_mgr(0), free_mb_mgr) {
     if (!manager_) throw std::runtime_error("cannot allocate an IPsec Multi-Buffer manager");
     init_mb_mgr_auto(manager_.get(), &arch_);
+    cap(newest_code.load(std::memory_order_relaxed));
     if (imb_get_errno(manager_.get()) != 0) {
       throw std::runtime_error(std::string("IPsec Multi-Buffer: ") + imb_get_strerror(imb_get_errno(manager_.get())));
     }
@@ -100,7 +104,7 @@ class TransportCipher {
     return done != nullptr && done->status == IMB_STATUS_COMPLETED;
   }
 
-  // The library, the instruction set it picked for this CPU, and whether it wipes what a key
+  // The library, the instruction set it runs (the newest this CPU has, or the cap), and whether it wipes what a key
   // leaves in registers and on the stack (its SAFE_DATA build option, on in Debian's build).
   [[nodiscard]] std::string description() const {
     const char* code = arch_ == IMB_ARCH_AVX512 ? "AVX-512"
@@ -113,6 +117,21 @@ class TransportCipher {
   }
 
  private:
+  // Re-initialises the manager for older code if the cap is below what the CPU has.
+  void cap(TransportCode newest) {
+    IMB_MGR* manager = manager_.get();
+    if (newest == TransportCode::sse && arch_ > IMB_ARCH_SSE) {
+      init_mb_mgr_sse(manager);
+      arch_ = IMB_ARCH_SSE;
+    } else if (newest == TransportCode::avx && arch_ > IMB_ARCH_AVX) {
+      init_mb_mgr_avx(manager);
+      arch_ = IMB_ARCH_AVX;
+    } else if (newest == TransportCode::avx2 && arch_ > IMB_ARCH_AVX2) {
+      init_mb_mgr_avx2(manager);
+      arch_ = IMB_ARCH_AVX2;
+    }
+  }
+
   std::unique_ptr<IMB_MGR, decltype(&free_mb_mgr)> manager_;
   IMB_ARCH arch_ = IMB_ARCH_NONE;
 };
@@ -177,6 +196,8 @@ bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
   sodium_memzero(out.data(), length);
   return false;
 }
+
+void cap_transport_code(TransportCode newest) noexcept { newest_code.store(newest, std::memory_order_relaxed); }
 
 std::string transport_aead_libraries() {
   return TransportCipher().description();

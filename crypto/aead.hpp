@@ -31,6 +31,13 @@ void wg_aead_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
 [[nodiscard]] bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> ciphertext,
                                    std::uint64_t counter, const SymmetricKey& key, std::span<const std::uint8_t> ad);
 
+// The instruction sets the transport cipher can run on, oldest first. It uses the newest one the
+// CPU has, unless capped lower here: a fallback a test or a benchmark can force (sluiced's
+// SLUICE_DISABLE=avx512, avx2 or avx). A thread keeps the code it started with, so cap before
+// any thread seals or opens.
+enum class TransportCode : std::uint8_t { sse, avx, avx2, avx512 };
+void cap_transport_code(TransportCode newest) noexcept;
+
 // Which library (and version, and code for this CPU) seals and opens transport data, for the
 // daemon's start-up log.
 [[nodiscard]] std::string transport_aead_libraries();

@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
     // detach() changes to /, where a relative path would name another socket.
     options.control_directory = std::filesystem::absolute(options.control_directory);
     options.offloads = OffloadSwitches::from_disable_list(std::getenv("SLUICE_DISABLE"));
+    // Before any thread seals or opens.
+    sluice::crypto::cap_transport_code(options.offloads.crypto_code);
     options.workers = worker_count(std::getenv("SLUICE_WORKERS"));
     UniqueFd signals = termination_signals();
     std::unique_ptr<Interface> interface;

@@ -1,8 +1,30 @@
 #include "daemon/offload_switches.hpp"
 
+#include <algorithm>
+#include <vector>
+
+#include <fmt/ranges.h>
+
 #include "daemon/log.hpp"
 
 namespace sluice::daemon {
+namespace {
+
+const char* crypto_code_note(crypto::TransportCode newest) {
+  switch (newest) {
+    case crypto::TransportCode::sse:
+      return "crypto in SSE code";
+    case crypto::TransportCode::avx:
+      return "crypto in AVX code at most";
+    case crypto::TransportCode::avx2:
+      return "crypto in AVX2 code at most";
+    case crypto::TransportCode::avx512:
+      return "crypto in AVX-512 code";
+  }
+  return "";
+}
+
+}  // namespace
 
 OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
   OffloadSwitches switches;
@@ -20,15 +42,24 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
       switches.gro = false;
     } else if (word == "uring") {
       switches.uring = false;
+    } else if (word == "avx512") {
+      switches.crypto_code = std::min(switches.crypto_code, crypto::TransportCode::avx2);
+    } else if (word == "avx2") {
+      switches.crypto_code = std::min(switches.crypto_code, crypto::TransportCode::avx);
+    } else if (word == "avx") {
+      switches.crypto_code = crypto::TransportCode::sse;
     } else if (!word.empty()) {
-      Log::warning("SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, gso, gro, uring)", word);
+      Log::warning("SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, gso, gro, uring, avx512, avx2, avx)",
+                   word);
     }
   }
-  if (!switches.vnet || !switches.gso || !switches.gro || !switches.uring) {
-    Log::info("SLUICE_DISABLE={}: {}{}{}{}", list, switches.vnet ? "" : "no TUN offloads; ",
-              switches.gso ? "" : "no UDP GSO; ", switches.gro ? "" : "no UDP GRO; ",
-              switches.uring ? "" : "no io_uring");
-  }
+  std::vector<std::string_view> notes;
+  if (!switches.vnet) notes.emplace_back("no TUN offloads");
+  if (!switches.gso) notes.emplace_back("no UDP GSO");
+  if (!switches.gro) notes.emplace_back("no UDP GRO");
+  if (!switches.uring) notes.emplace_back("no io_uring");
+  if (switches.crypto_code != crypto::TransportCode::avx512) notes.emplace_back(crypto_code_note(switches.crypto_code));
+  if (!notes.empty()) Log::info("SLUICE_DISABLE={}: {}", list, fmt::join(notes, "; "));
   return switches;
 }
 

@@ -1,9 +1,12 @@
 // Which data-path features sluiced may use. All are on unless SLUICE_DISABLE (a comma-separated
-// list: vnet, gso, gro, uring) turns some off, to compare or to work around a kernel that
-// misbehaves; a feature the kernel lacks is turned off by its probe at start instead.
+// list: vnet, gso, gro, uring, avx512, avx2, avx) turns some off, to compare or to work around a
+// kernel that misbehaves; a feature the kernel or CPU lacks is turned off by its probe at start
+// instead.
 #pragma once
 
 #include <string_view>
+
+#include "crypto/aead.hpp"
 
 namespace sluice::daemon {
 
@@ -12,6 +15,8 @@ struct OffloadSwitches {
   bool gso = true;    // UDP_SEGMENT: a batch of datagrams to one endpoint in one sendmsg
   bool gro = true;    // UDP_GRO: several datagrams from one sender in one recvmsg
   bool uring = true;  // TUN and UDP I/O through io_uring instead of read/recvmsg/sendmsg/write
+  // The newest instruction set transport crypto may use; turning one off turns off the newer ones.
+  crypto::TransportCode crypto_code = crypto::TransportCode::avx512;
 
   // From the value of SLUICE_DISABLE (nullptr: nothing disabled). Unknown words are logged and
   // ignored.

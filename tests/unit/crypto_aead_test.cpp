@@ -9,6 +9,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "crypto/aead.hpp"
@@ -179,6 +181,41 @@ BOOST_AUTO_TEST_CASE(wg_aead_agrees_with_libsodium_at_every_size) {
     BOOST_TEST(!wg_aead_decrypt(opened, tampered, counter, kKey, kAad));
     BOOST_TEST((opened == Bytes(size, 0)), "a rejected open of " << size << " bytes leaves zeros");
   }
+}
+
+// Every instruction set the cipher can be capped to (SLUICE_DISABLE=avx512, avx2, avx) seals and
+// opens as libsodium does, and the start-up description names the code in use. A thread keeps
+// the code it started with, so each cap gets a thread of its own.
+BOOST_AUTO_TEST_CASE(every_capped_code_agrees_with_libsodium) {
+  const std::string best = transport_aead_libraries();
+  const std::pair<TransportCode, const char*> caps[] = {{TransportCode::sse, "(SSE code"},
+                                                        {TransportCode::avx, "(AVX code"},
+                                                        {TransportCode::avx2, "(AVX2 code"},
+                                                        {TransportCode::avx512, ""}};
+  for (const auto& [code, name] : caps) {
+    cap_transport_code(code);
+    std::thread([&, code = code, name = name] {
+      const std::string description = transport_aead_libraries();
+      // A cap above what this CPU has changes nothing.
+      BOOST_TEST((description.find(name) != std::string::npos || description == best), description);
+      for (const std::size_t size : {0U, 1U, 64U, 65U, 1440U, 9000U}) {
+        Bytes plaintext(size);
+        for (std::size_t i = 0; i < size; ++i) plaintext[i] = static_cast<std::uint8_t>(i * 13 + 1);
+        std::array<std::uint8_t, 12> nonce{};
+        nonce[4] = static_cast<std::uint8_t>(size);
+        nonce[5] = static_cast<std::uint8_t>(size >> 8);
+        Bytes expected(size + kAeadTagSize);
+        chacha20poly1305_encrypt(expected, plaintext, nonce, kKey, {});
+        Bytes sealed(size + kAeadTagSize);
+        wg_aead_encrypt(sealed, plaintext, size, kKey, {});
+        BOOST_TEST((sealed == expected), "seal of " << size << " bytes, cap " << static_cast<int>(code));
+        Bytes opened(size);
+        BOOST_TEST(wg_aead_decrypt(opened, expected, size, kKey, {}));
+        BOOST_TEST((opened == plaintext), "open of " << size << " bytes, cap " << static_cast<int>(code));
+      }
+    }).join();
+  }
+  BOOST_TEST(transport_aead_libraries() == best);
 }
 
 // Reading all of memory is not possible under the sanitizers (poisoned and shadow memory).
