@@ -55,12 +55,13 @@ bool open(OpenFn fn, std::span<std::uint8_t> out, std::span<const std::uint8_t> 
             key.data()) == 0;
 }
 
+// cap_transport_code()'s setting, read when a thread makes its cipher.
+std::atomic<TransportCode> newest_code{TransportCode::avx512};
+
 // Transport data goes through Intel's IPsec Multi-Buffer library: its AVX-512 (or AVX2, SSE)
 // ChaCha20-Poly1305 takes half of libgcrypt's time for a 1440-byte packet and beats OpenSSL at
 // every size up to 64 KB, and a call is a filled-in job with no key schedule. Measured on this
 // machine's CPU with the libraries Debian 12 ships.
-std::atomic<TransportCode> newest_code{TransportCode::avx512};
-
 class TransportCipher {
  public:
   TransportCipher() : manager_(alloc_mb_mgr(0), free_mb_mgr) {
@@ -104,8 +105,9 @@ class TransportCipher {
     return done != nullptr && done->status == IMB_STATUS_COMPLETED;
   }
 
-  // The library, the instruction set it runs (the newest this CPU has, or the cap), and whether it wipes what a key
-  // leaves in registers and on the stack (its SAFE_DATA build option, on in Debian's build).
+  // The library, the instruction set it runs (the newest this CPU has, or the cap), and whether
+  // it wipes what a key leaves in registers and on the stack (its SAFE_DATA build option, on in
+  // Debian's build).
   [[nodiscard]] std::string description() const {
     const char* code = arch_ == IMB_ARCH_AVX512 ? "AVX-512"
                        : arch_ == IMB_ARCH_AVX2 ? "AVX2"
