@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -58,6 +59,19 @@ bool open(OpenFn fn, std::span<std::uint8_t> out, std::span<const std::uint8_t> 
 // cap_transport_code()'s setting, read when a thread makes its cipher.
 std::atomic<TransportCode> newest_code{TransportCode::avx512};
 
+// The library's code for each TransportCode, in the enum's order.
+struct Code {
+  IMB_ARCH arch;
+  void (*init)(IMB_MGR*);
+  const char* name;
+};
+const Code kCodes[] = {{IMB_ARCH_SSE, init_mb_mgr_sse, "SSE"},
+                       {IMB_ARCH_AVX, init_mb_mgr_avx, "AVX"},
+                       {IMB_ARCH_AVX2, init_mb_mgr_avx2, "AVX2"},
+                       {IMB_ARCH_AVX512, init_mb_mgr_avx512, "AVX-512"}};
+
+const Code& code_of(TransportCode code) noexcept { return kCodes[static_cast<std::size_t>(code)]; }
+
 // Transport data goes through Intel's IPsec Multi-Buffer library: its AVX-512 (or AVX2, SSE)
 // ChaCha20-Poly1305 takes half of libgcrypt's time for a 1440-byte packet and beats OpenSSL at
 // every size up to 64 KB, and a call is a filled-in job with no key schedule. Measured on this
@@ -67,7 +81,12 @@ class TransportCipher {
   TransportCipher() : manager_(alloc_mb_mgr(0), free_mb_mgr) {
     if (!manager_) throw std::runtime_error("cannot allocate an IPsec Multi-Buffer manager");
     init_mb_mgr_auto(manager_.get(), &arch_);
-    cap(newest_code.load(std::memory_order_relaxed));
+    // Older code if the cap is below what the CPU has.
+    const Code& cap = code_of(newest_code.load(std::memory_order_relaxed));
+    if (arch_ > cap.arch) {
+      cap.init(manager_.get());
+      arch_ = cap.arch;
+    }
     if (imb_get_errno(manager_.get()) != 0) {
       throw std::runtime_error(std::string("IPsec Multi-Buffer: ") + imb_get_strerror(imb_get_errno(manager_.get())));
     }
@@ -109,31 +128,16 @@ class TransportCipher {
   // it wipes what a key leaves in registers and on the stack (its SAFE_DATA build option, on in
   // Debian's build).
   [[nodiscard]] std::string description() const {
-    const char* code = arch_ == IMB_ARCH_AVX512 ? "AVX-512"
-                       : arch_ == IMB_ARCH_AVX2 ? "AVX2"
-                       : arch_ == IMB_ARCH_AVX  ? "AVX"
-                                                : "SSE";
+    // The library's SSE code without AES-NI (IMB_ARCH_NOAESNI) is SSE code too.
+    const auto code =
+        std::find_if(std::begin(kCodes), std::end(kCodes), [this](const Code& c) { return c.arch == arch_; });
+    const char* name = code == std::end(kCodes) ? "SSE" : code->name;
     const bool wipes = (manager_->features & IMB_FEATURE_SAFE_DATA) != 0;
-    return std::string("Intel IPsec Multi-Buffer ") + imb_get_version_str() + " (" + code + " code" +
+    return std::string("Intel IPsec Multi-Buffer ") + imb_get_version_str() + " (" + name + " code" +
            (wipes ? ")" : "; WARNING: built without SAFE_DATA, so key material stays in registers and on the stack)");
   }
 
  private:
-  // Re-initialises the manager for older code if the cap is below what the CPU has.
-  void cap(TransportCode newest) {
-    IMB_MGR* manager = manager_.get();
-    if (newest == TransportCode::sse && arch_ > IMB_ARCH_SSE) {
-      init_mb_mgr_sse(manager);
-      arch_ = IMB_ARCH_SSE;
-    } else if (newest == TransportCode::avx && arch_ > IMB_ARCH_AVX) {
-      init_mb_mgr_avx(manager);
-      arch_ = IMB_ARCH_AVX;
-    } else if (newest == TransportCode::avx2 && arch_ > IMB_ARCH_AVX2) {
-      init_mb_mgr_avx2(manager);
-      arch_ = IMB_ARCH_AVX2;
-    }
-  }
-
   std::unique_ptr<IMB_MGR, decltype(&free_mb_mgr)> manager_;
   IMB_ARCH arch_ = IMB_ARCH_NONE;
 };
@@ -201,9 +205,9 @@ bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
 
 void cap_transport_code(TransportCode newest) noexcept { newest_code.store(newest, std::memory_order_relaxed); }
 
-std::string transport_aead_libraries() {
-  return TransportCipher().description();
-}
+const char* transport_code_name(TransportCode code) noexcept { return code_of(code).name; }
+
+std::string transport_aead_libraries() { return transport_cipher().description(); }
 
 void xchacha20poly1305_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,
                                std::span<const std::uint8_t, kXChaChaNonceSize> nonce, const SymmetricKey& key,

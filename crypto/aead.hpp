@@ -37,9 +37,11 @@ void wg_aead_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
 // any thread seals or opens.
 enum class TransportCode : std::uint8_t { sse, avx, avx2, avx512 };
 void cap_transport_code(TransportCode newest) noexcept;
+// "SSE", "AVX", "AVX2" or "AVX-512", as the start-up log names it.
+[[nodiscard]] const char* transport_code_name(TransportCode code) noexcept;
 
-// Which library (and version, and code for this CPU) seals and opens transport data, for the
-// daemon's start-up log.
+// Which library (and version, and code) seals and opens transport data on the calling thread,
+// for the daemon's start-up log.
 [[nodiscard]] std::string transport_aead_libraries();
 
 void xchacha20poly1305_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,

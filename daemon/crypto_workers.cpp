@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string_view>
 
-#include "crypto/aead.hpp"
 #include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
 

@@ -1,6 +1,7 @@
 #include "daemon/offload_switches.hpp"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include <fmt/ranges.h>
@@ -8,23 +9,6 @@
 #include "daemon/log.hpp"
 
 namespace sluice::daemon {
-namespace {
-
-const char* crypto_code_note(crypto::TransportCode newest) {
-  switch (newest) {
-    case crypto::TransportCode::sse:
-      return "crypto in SSE code";
-    case crypto::TransportCode::avx:
-      return "crypto in AVX code at most";
-    case crypto::TransportCode::avx2:
-      return "crypto in AVX2 code at most";
-    case crypto::TransportCode::avx512:
-      return "crypto in AVX-512 code";
-  }
-  return "";
-}
-
-}  // namespace
 
 OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
   OffloadSwitches switches;
@@ -53,12 +37,16 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
                    word);
     }
   }
-  std::vector<std::string_view> notes;
+  std::vector<std::string> notes;
   if (!switches.vnet) notes.emplace_back("no TUN offloads");
   if (!switches.gso) notes.emplace_back("no UDP GSO");
   if (!switches.gro) notes.emplace_back("no UDP GRO");
   if (!switches.uring) notes.emplace_back("no io_uring");
-  if (switches.crypto_code != crypto::TransportCode::avx512) notes.emplace_back(crypto_code_note(switches.crypto_code));
+  if (switches.crypto_code != crypto::TransportCode::avx512) {
+    const char* name = crypto::transport_code_name(switches.crypto_code);
+    const bool oldest = switches.crypto_code == crypto::TransportCode::sse;
+    notes.push_back(fmt::format("crypto in {} code{}", name, oldest ? "" : " at most"));
+  }
   if (!notes.empty()) Log::info("SLUICE_DISABLE={}: {}", list, fmt::join(notes, "; "));
   return switches;
 }
