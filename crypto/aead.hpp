@@ -31,13 +31,14 @@ void wg_aead_encrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
 [[nodiscard]] bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> ciphertext,
                                    std::uint64_t counter, const SymmetricKey& key, std::span<const std::uint8_t> ad);
 
-// The instruction sets the transport cipher can run on, oldest first. It uses the newest one the
-// CPU has, unless capped lower here: a fallback a test or a benchmark can force (sluiced's
-// SLUICE_DISABLE=avx512, avx2 or avx). A thread keeps the code it started with, so cap before
-// any thread seals or opens.
-enum class TransportCode : std::uint8_t { sse, avx, avx2, avx512 };
+// What seals and opens transport data, oldest first: libsodium's portable code, or the
+// instruction sets Intel's IPsec Multi-Buffer library has code for. It uses the newest one the
+// CPU (and the build: the library is amd64-only) has, unless capped lower here: a fallback a test
+// or a benchmark can force (sluiced's SLUICE_DISABLE=avx512, avx2, avx or ipsec-mb). A thread
+// keeps the code it started with, so cap before any thread seals or opens.
+enum class TransportCode : std::uint8_t { libsodium, sse, avx, avx2, avx512 };
 void cap_transport_code(TransportCode newest) noexcept;
-// "SSE", "AVX", "AVX2" or "AVX-512", as the start-up log names it.
+// "libsodium", "SSE", "AVX", "AVX2" or "AVX-512", as the start-up log names it.
 [[nodiscard]] const char* transport_code_name(TransportCode code) noexcept;
 
 // Which library (and version, and code) seals and opens transport data on the calling thread,

@@ -31,10 +31,13 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
     } else if (word == "avx2") {
       switches.crypto_code = std::min(switches.crypto_code, crypto::TransportCode::avx);
     } else if (word == "avx") {
-      switches.crypto_code = crypto::TransportCode::sse;
+      switches.crypto_code = std::min(switches.crypto_code, crypto::TransportCode::sse);
+    } else if (word == "ipsec-mb") {
+      switches.crypto_code = crypto::TransportCode::libsodium;
     } else if (!word.empty()) {
-      Log::warning("SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, gso, gro, uring, avx512, avx2, avx)",
-                   word);
+      Log::warning(
+          "SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, gso, gro, uring, avx512, avx2, avx, ipsec-mb)",
+          word);
     }
   }
   std::vector<std::string> notes;
@@ -42,7 +45,9 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
   if (!switches.gso) notes.emplace_back("no UDP GSO");
   if (!switches.gro) notes.emplace_back("no UDP GRO");
   if (!switches.uring) notes.emplace_back("no io_uring");
-  if (switches.crypto_code != crypto::TransportCode::avx512) {
+  if (switches.crypto_code == crypto::TransportCode::libsodium) {
+    notes.emplace_back("crypto through libsodium, not Intel IPsec Multi-Buffer");
+  } else if (switches.crypto_code != crypto::TransportCode::avx512) {
     const char* name = crypto::transport_code_name(switches.crypto_code);
     const bool oldest = switches.crypto_code == crypto::TransportCode::sse;
     notes.push_back(fmt::format("crypto in {} code{}", name, oldest ? "" : " at most"));

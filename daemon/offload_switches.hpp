@@ -1,7 +1,7 @@
 // Which data-path features sluiced may use. All are on unless SLUICE_DISABLE (a comma-separated
-// list: vnet, gso, gro, uring, avx512, avx2, avx) turns some off, to compare or to work around a
-// kernel that misbehaves; a feature the kernel or CPU lacks is turned off by its probe at start
-// instead.
+// list: vnet, gso, gro, uring, avx512, avx2, avx, ipsec-mb) turns some off, to compare or to work
+// around a kernel that misbehaves; a feature the kernel or CPU lacks is turned off by its probe at
+// start instead.
 #pragma once
 
 #include <string_view>
@@ -15,7 +15,8 @@ struct OffloadSwitches {
   bool gso = true;    // UDP_SEGMENT: a batch of datagrams to one endpoint in one sendmsg
   bool gro = true;    // UDP_GRO: several datagrams from one sender in one recvmsg
   bool uring = true;  // TUN and UDP I/O through io_uring instead of read/recvmsg/sendmsg/write
-  // The newest instruction set transport crypto may use; turning one off turns off the newer ones.
+  // The newest instruction set transport crypto may use; turning one off turns off the newer ones,
+  // and ipsec-mb turns off the library that has them (libsodium then seals).
   crypto::TransportCode crypto_code = crypto::TransportCode::avx512;
 
   // From the value of SLUICE_DISABLE (nullptr: nothing disabled). Unknown words are logged and

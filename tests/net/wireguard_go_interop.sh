@@ -72,6 +72,10 @@ fi
 if [[ ,${SLUICE_DISABLE:-}, == *,avx,* ]]; then
   grep -q "data path: .*(SSE code" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=avx did not leave the SSE crypto code"
 fi
+if [[ ,${SLUICE_DISABLE:-}, == *,ipsec-mb,* ]]; then
+  grep -q "data path: .*ChaCha20-Poly1305 from libsodium" "$NET_TMP/sga.log" ||
+    net_fail "SLUICE_DISABLE=ipsec-mb did not hand transport crypto to libsodium"
+fi
 # Crypto on every CPU unless SLUICE_WORKERS says otherwise; the log line names the count.
 workers=${SLUICE_WORKERS:-$(nproc)}
 grep -qE "data path: .*, $workers crypto workers? \(" "$NET_TMP/sga.log" ||
