@@ -1,7 +1,5 @@
 #include "daemon/metrics_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,10 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 
 #include "crypto/key_encoding.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/socket_address.hpp"
 #include "daemon/stats.hpp"
 
 namespace sluice::daemon {
@@ -96,21 +94,8 @@ std::string metrics_http_answer(std::string_view head, const std::function<std::
 
 MetricsServer::MetricsServer(EventLoop& loop, const tunnel::Endpoint& address, std::function<std::string()> render)
     : loop_(loop), render_(std::move(render)) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (address.address.is_v4()) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(address.port);
-    std::memcpy(&in->sin_addr, address.address.bytes().data(), 4);
-    length = sizeof *in;
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(address.port);
-    std::memcpy(&in6->sin6_addr, address.address.bytes().data(), 16);
-    length = sizeof *in6;
-  }
+  sockaddr_storage storage;
+  const socklen_t length = to_sockaddr(address.address, address.port, storage);
   const std::string where = "metrics_listen " + address.to_string();
   listener_.reset(::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!listener_.valid()) throw_os_error("cannot create the socket for " + where);

@@ -1,5 +1,6 @@
 #include "daemon/resolve_endpoint.hpp"
 #include "crypto/key_encoding.hpp"
+#include "daemon/socket_address.hpp"
 #include "tunnel/parse_number.hpp"
 
 #include <netdb.h>
@@ -50,14 +51,9 @@ tunnel::IpAddress resolve_host(std::string_view text, const std::string& host) {
     fail(text, "cannot resolve host: " + std::string(rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc)));
   }
   const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, ::freeaddrinfo);
-  if (found->ai_family == AF_INET) {
-    const auto* address = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
-    return tunnel::IpAddress::from_bytes(
-        std::span(reinterpret_cast<const std::uint8_t*>(&address->sin_addr), sizeof address->sin_addr));
-  }
-  const auto* address = reinterpret_cast<const sockaddr_in6*>(found->ai_addr);
-  return tunnel::IpAddress::from_bytes(
-      std::span(reinterpret_cast<const std::uint8_t*>(&address->sin6_addr), sizeof address->sin6_addr));
+  const auto resolved = from_sockaddr(found->ai_addr);
+  if (!resolved) fail(text, "cannot resolve host: neither an IPv4 nor an IPv6 address");
+  return resolved->address;
 }
 
 }  // namespace

@@ -1,6 +1,5 @@
 #include "daemon/udp_sockets.hpp"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
@@ -12,6 +11,7 @@
 
 #include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/socket_address.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -45,26 +45,19 @@ UniqueFd open_socket(int family) {
 }
 
 int bind_port(int fd, int family, std::uint16_t port) {
-  if (family == AF_INET) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_ANY);
-    return ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
-  }
-  sockaddr_in6 addr{};
-  addr.sin6_family = AF_INET6;
-  addr.sin6_port = htons(port);
-  addr.sin6_addr = in6addr_any;
-  return ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 ? 0 : errno;
+  const auto any = family == AF_INET ? tunnel::IpAddress::v4(std::array<std::uint8_t, 4>{})
+                                     : tunnel::IpAddress::v6(std::array<std::uint8_t, 16>{});
+  sockaddr_storage address;
+  const socklen_t length = to_sockaddr(any, port, address);
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) == 0 ? 0 : errno;
 }
 
 std::uint16_t bound_port(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  return addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                                    : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
+  const auto endpoint = from_sockaddr(reinterpret_cast<const sockaddr*>(&address));
+  return endpoint ? endpoint->port : 0;
 }
 
 // Appends `info` as a control message to `message`, whose msg_control points at a zeroed buffer
@@ -147,22 +140,7 @@ int UdpSockets::prepare_send(const tunnel::Endpoint& to, std::span<const std::ui
   const bool v4 = to.address.is_v4();
   const int fd = v4 ? v4_.get() : v6_.get();
   if (fd < 0) return -EAFNOSUPPORT;
-  const auto bytes = to.address.bytes();
-  out.address = {};
-  socklen_t addr_len;
-  if (v4) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&out.address);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(to.port);
-    std::memcpy(&in->sin_addr, bytes.data(), 4);
-    addr_len = sizeof(sockaddr_in);
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&out.address);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(to.port);
-    std::memcpy(&in6->sin6_addr, bytes.data(), 16);
-    addr_len = sizeof(sockaddr_in6);
-  }
+  const socklen_t addr_len = to_sockaddr(to.address, to.port, out.address);
   out.iov = {const_cast<std::uint8_t*>(datagrams.data()), datagrams.size()};
   out.message = {};
   out.message.msg_name = &out.address;
@@ -204,16 +182,9 @@ void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t 
                      std::uint16_t& segment_size) noexcept {
   from.local.reset();
   segment_size = 0;
-  if (name.ss_family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&name);
-    from.address = tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(
-        reinterpret_cast<const std::uint8_t*>(&in->sin_addr), 4));
-    from.port = ntohs(in->sin_port);
-  } else {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&name);
-    from.address = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
-        reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr), 16));
-    from.port = ntohs(in6->sin6_port);
+  if (const auto sender = from_sockaddr(reinterpret_cast<const sockaddr*>(&name))) {
+    from.address = sender->address;
+    from.port = sender->port;
   }
   for (cmsghdr* cmsg = CMSG_FIRSTHDR(&message); cmsg != nullptr; cmsg = CMSG_NXTHDR(&message, cmsg)) {
     if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO) {
