@@ -8,6 +8,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
+#include "daemon/uapi_lines.hpp"
 #include "tunnel/ip_address.hpp"
 #include "tunnel/parse_number.hpp"
 
@@ -244,11 +245,8 @@ class Importer {
 ImportResult import_wg_quick(std::string_view text, std::string_view origin) {
   Importer importer(origin);
   unsigned number = 0;
-  while (!text.empty()) {
-    const std::size_t end = std::min(text.find('\n'), text.size());
-    importer.line(++number, text.substr(0, end));
-    text.remove_prefix(std::min(end + 1, text.size()));
-  }
+  // wg-quick files frame lines as the userspace protocol does.
+  while (!text.empty()) importer.line(++number, daemon::take_line(text));
   return importer.finish();
 }
 
