@@ -59,9 +59,13 @@ std::atomic<TransportCode> newest_code{TransportCode::avx512};
 // libsodium's ChaCha20-Poly1305: where the build has no IPsec Multi-Buffer, or a cap turned it off.
 // Its vectorised ChaCha20 spills the key, broadcast into vector lanes, onto the stack and leaves it
 // there: the stack below us is wiped after each call. Two KiB missed some of it; four is clean, as
-// transport_cipher_leaves_no_key_behind checks.
+// transport_cipher_leaves_no_key_behind checks. Unlike Intel's library it does not clear the
+// vector registers, which the next code to use them overwrites.
 class SodiumCipher final : public TransportCipher {
  public:
+  // sodium_init() picks the vectorised code the stack wipe is sized for.
+  SodiumCipher() { ensure_initialized(); }
+
   void seal(std::uint8_t* out, const std::uint8_t* in, std::size_t length, std::uint8_t* tag,
             const TransportNonce& nonce, const SymmetricKey& key, std::span<const std::uint8_t> ad) override {
     crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, tag, nullptr, in, length, ad.data(), ad.size(), nullptr,
@@ -79,7 +83,7 @@ class SodiumCipher final : public TransportCipher {
 
   [[nodiscard]] std::string description() const override {
     return std::string("libsodium ") + sodium_version_string() +
-           (ipsec_mb_built_in() ? "" : " (this build has no Intel IPsec Multi-Buffer, which is amd64-only)");
+           (ipsec_mb_built_in() ? "" : " (this build has no Intel IPsec Multi-Buffer)");
   }
 
  private:

@@ -40,6 +40,8 @@ enum class TransportCode : std::uint8_t { libsodium, sse, avx, avx2, avx512 };
 void cap_transport_code(TransportCode newest) noexcept;
 // "libsodium", "SSE", "AVX", "AVX2" or "AVX-512", as the start-up log names it.
 [[nodiscard]] const char* transport_code_name(TransportCode code) noexcept;
+// Whether this build has Intel's IPsec Multi-Buffer library; without it every cap is libsodium.
+[[nodiscard]] bool ipsec_mb_built_in() noexcept;
 
 // Which library (and version, and code) seals and opens transport data on the calling thread,
 // for the daemon's start-up log.

@@ -30,8 +30,6 @@ class TransportCipher {
   [[nodiscard]] virtual std::string description() const = 0;
 };
 
-// Whether this build has Intel's IPsec Multi-Buffer library.
-[[nodiscard]] bool ipsec_mb_built_in() noexcept;
 // Its cipher running the newest code this CPU has, or `newest` if that is older; nullptr when the
 // build lacks the library or `newest` is TransportCode::libsodium.
 [[nodiscard]] std::unique_ptr<TransportCipher> make_ipsec_mb_cipher(TransportCode newest);

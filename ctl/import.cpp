@@ -245,7 +245,6 @@ class Importer {
 ImportResult import_wg_quick(std::string_view text, std::string_view origin) {
   Importer importer(origin);
   unsigned number = 0;
-  // wg-quick files frame lines as the userspace protocol does.
   while (!text.empty()) importer.line(++number, daemon::take_line(text));
   return importer.finish();
 }

@@ -47,6 +47,8 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
   if (!switches.uring) notes.emplace_back("no io_uring");
   if (switches.crypto_code == crypto::TransportCode::libsodium) {
     notes.emplace_back("crypto through libsodium, not Intel IPsec Multi-Buffer");
+  } else if (switches.crypto_code != crypto::TransportCode::avx512 && !crypto::ipsec_mb_built_in()) {
+    notes.emplace_back("crypto caps ignored: this build has no Intel IPsec Multi-Buffer, libsodium seals anyway");
   } else if (switches.crypto_code != crypto::TransportCode::avx512) {
     const char* name = crypto::transport_code_name(switches.crypto_code);
     const bool oldest = switches.crypto_code == crypto::TransportCode::sse;

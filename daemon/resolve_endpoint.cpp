@@ -51,7 +51,7 @@ tunnel::IpAddress resolve_host(std::string_view text, const std::string& host) {
     fail(text, "cannot resolve host: " + std::string(rc == EAI_SYSTEM ? std::strerror(errno) : gai_strerror(rc)));
   }
   const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owner(found, ::freeaddrinfo);
-  const auto resolved = from_sockaddr(found->ai_addr);
+  const auto resolved = from_sockaddr(found->ai_addr, found->ai_addrlen);
   if (!resolved) fail(text, "cannot resolve host: neither an IPv4 nor an IPv6 address");
   return resolved->address;
 }

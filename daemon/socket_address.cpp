@@ -25,15 +25,16 @@ socklen_t to_sockaddr(const tunnel::IpAddress& address, std::uint16_t port, sock
   return sizeof(sockaddr_in6);
 }
 
-std::optional<tunnel::Endpoint> from_sockaddr(const sockaddr* address) noexcept {
-  if (address->sa_family == AF_INET) {
+std::optional<tunnel::Endpoint> from_sockaddr(const sockaddr* address, socklen_t length) noexcept {
+  if (length < sizeof(sa_family_t)) return std::nullopt;
+  if (address->sa_family == AF_INET && length >= sizeof(sockaddr_in)) {
     sockaddr_in in{};
     std::memcpy(&in, address, sizeof in);
     return tunnel::Endpoint(
         tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(reinterpret_cast<const std::uint8_t*>(&in.sin_addr), 4)),
         ntohs(in.sin_port));
   }
-  if (address->sa_family == AF_INET6) {
+  if (address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
     sockaddr_in6 in6{};
     std::memcpy(&in6, address, sizeof in6);
     return tunnel::Endpoint(tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(

@@ -14,7 +14,8 @@ namespace sluice::daemon {
 // Fills `out` (zeroed first) for `address` and `port`; returns the length to pass with it.
 socklen_t to_sockaddr(const tunnel::IpAddress& address, std::uint16_t port, sockaddr_storage& out) noexcept;
 
-// The address and port of an AF_INET or AF_INET6 socket address; nothing for another family.
-[[nodiscard]] std::optional<tunnel::Endpoint> from_sockaddr(const sockaddr* address) noexcept;
+// The address and port of an AF_INET or AF_INET6 socket address of `length` bytes; nothing for
+// another family or a length too short for its own.
+[[nodiscard]] std::optional<tunnel::Endpoint> from_sockaddr(const sockaddr* address, socklen_t length) noexcept;
 
 }  // namespace sluice::daemon

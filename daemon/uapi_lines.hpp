@@ -1,6 +1,7 @@
 // The line framing of the userspace protocol's text, shared by the daemon's request parsers and
-// sluicectl's answer parsers: lines end in '\n', and each is key=value, split at the first '='
-// (a value may hold more). What a missing '\n' or '=' means is each caller's own rule.
+// sluicectl's answer parsers (and its wg-quick importer, whose files end lines the same way):
+// lines end in '\n', and each is key=value, split at the first '=' (a value may hold more). What a
+// missing '\n' or '=' means is each caller's own rule.
 #pragma once
 
 #include <algorithm>

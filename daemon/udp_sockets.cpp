@@ -56,7 +56,7 @@ std::uint16_t bound_port(int fd) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  const auto endpoint = from_sockaddr(reinterpret_cast<const sockaddr*>(&address));
+  const auto endpoint = from_sockaddr(reinterpret_cast<const sockaddr*>(&address), length);
   return endpoint ? endpoint->port : 0;
 }
 
@@ -182,7 +182,7 @@ void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t 
                      std::uint16_t& segment_size) noexcept {
   from.local.reset();
   segment_size = 0;
-  if (const auto sender = from_sockaddr(reinterpret_cast<const sockaddr*>(&name))) {
+  if (const auto sender = from_sockaddr(reinterpret_cast<const sockaddr*>(&name), sizeof name)) {
     from.address = sender->address;
     from.port = sender->port;
   }

@@ -30,7 +30,8 @@ struct UdpSendMessage {
 inline constexpr std::size_t kUdpReceiveControlBytes =
     CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo)) + CMSG_SPACE(sizeof(int));
 
-// Reads the sender from `name` and, from the control messages `message` names (msg_control and
+// Reads the sender from `name` (`from` keeps its address for a family other than IPv4 and IPv6)
+// and, from the control messages `message` names (msg_control and
 // msg_controllen), our local address and the GRO segment size of a receive of `size` bytes.
 void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t size, tunnel::Endpoint& from,
                      std::uint16_t& segment_size) noexcept;

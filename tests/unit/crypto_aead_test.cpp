@@ -149,9 +149,9 @@ BOOST_AUTO_TEST_CASE(wg_nonce_is_zero_prefix_then_little_endian_counter) {
   BOOST_TEST(sealed == expected);
 }
 
-// Transport sealing (Intel IPsec Multi-Buffer) must agree with libsodium's independent
-// implementation at sizes around its 16- and 64-byte blocks and up to the largest datagram, in
-// place and out of place, and must reject a flipped bit.
+// Transport sealing must agree with libsodium's reference calls (an independent implementation
+// where Intel's IPsec Multi-Buffer seals) at sizes around the 16- and 64-byte blocks and up to the
+// largest datagram, in place and out of place, and must reject a flipped bit.
 BOOST_AUTO_TEST_CASE(wg_aead_agrees_with_libsodium_at_every_size) {
   for (const std::size_t size : {1U, 15U, 16U, 17U, 63U, 64U, 65U, 1440U, 3072U, 9000U, 65535U}) {
     Bytes plaintext(size);

@@ -20,8 +20,9 @@ BOOST_AUTO_TEST_CASE(both_families_round_trip) {
     sockaddr_storage storage;
     const socklen_t length = to_sockaddr(endpoint.address, endpoint.port, storage);
     BOOST_TEST(length == (endpoint.address.is_v4() ? sizeof(sockaddr_in) : sizeof(sockaddr_in6)));
-    const auto back = from_sockaddr(reinterpret_cast<const sockaddr*>(&storage));
+    const auto back = from_sockaddr(reinterpret_cast<const sockaddr*>(&storage), length);
     BOOST_TEST((back && *back == endpoint), endpoint.to_string());
+    BOOST_TEST(!from_sockaddr(reinterpret_cast<const sockaddr*>(&storage), length - 1).has_value());
   }
   sockaddr_storage storage;
   to_sockaddr(IpAddress::v4(v4), 0x1234, storage);
@@ -31,7 +32,7 @@ BOOST_AUTO_TEST_CASE(both_families_round_trip) {
 BOOST_AUTO_TEST_CASE(other_families_are_nothing) {
   sockaddr_storage storage{};
   storage.ss_family = AF_UNIX;
-  BOOST_TEST(!from_sockaddr(reinterpret_cast<const sockaddr*>(&storage)).has_value());
+  BOOST_TEST(!from_sockaddr(reinterpret_cast<const sockaddr*>(&storage), sizeof storage).has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
