@@ -13,8 +13,10 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
 #include "crypto/memory.hpp"
+#include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
 
 namespace sluice::daemon {
@@ -76,6 +78,28 @@ void wipe_prefix(std::string& buffer, std::size_t count) {
   buffer.resize(size);
 }
 
+// A listening socket bound at `path`, mode 0600. Throws with `ifname` and the cause.
+UniqueFd listen_at(const std::filesystem::path& path, const std::string& ifname) {
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listener.valid()) throw_os_error(ifname + ": cannot create control socket");
+  const sockaddr_un addr = unix_address(path);
+  // The socket grants full control of the interface: owner only from the moment it exists.
+  const mode_t old_mask = ::umask(0077);
+  const int bound = ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  const int bind_errno = errno;
+  ::umask(old_mask);
+  if (bound != 0) throw_os_error(ifname + ": cannot bind " + path.string(), bind_errno);
+  // Listening at once: `wg` removes a *.sock that refuses connections as stale, which a bound
+  // socket does until it listens (restore_if_removed() mends what a `wg` run just then removes).
+  if (::listen(listener.get(), 16) != 0) throw_os_error(ifname + ": cannot listen on " + path.string());
+  // 0700 after the umask; execute means nothing on a socket, so say exactly what is meant. Gone
+  // already: that `wg` run.
+  if (::chmod(path.c_str(), 0600) != 0 && errno != ENOENT) {
+    throw_os_error(ifname + ": cannot chmod " + path.string());
+  }
+  return listener;
+}
+
 }  // namespace
 
 bool ControlSocket::answers(const std::filesystem::path& path) {
@@ -86,7 +110,7 @@ bool ControlSocket::answers(const std::filesystem::path& path) {
 }
 
 ControlSocket::ControlSocket(const std::string& ifname, const std::filesystem::path& directory)
-    : path_(directory / (ifname + ".sock")) {
+    : ifname_(ifname), path_(directory / (ifname + ".sock")) {
   if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
     throw_os_error(ifname + ": cannot create " + directory.string());
   }
@@ -95,20 +119,7 @@ ControlSocket::ControlSocket(const std::string& ifname, const std::filesystem::p
                              " answers)");
   }
   ::unlink(path_.c_str());
-  listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!listener_.valid()) throw_os_error(ifname + ": cannot create control socket");
-  const sockaddr_un addr = unix_address(path_);
-  // The socket grants full control of the interface: owner only from the moment it exists.
-  const mode_t old_mask = ::umask(0077);
-  const int bound = ::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
-  const int bind_errno = errno;
-  ::umask(old_mask);
-  if (bound != 0) throw_os_error(ifname + ": cannot bind " + path_.string(), bind_errno);
-  // Listening at once: `wg` removes a *.sock that refuses connections as stale, which a bound
-  // socket does until it listens.
-  if (::listen(listener_.get(), 16) != 0) throw_os_error(ifname + ": cannot listen on " + path_.string());
-  // 0700 after the umask; execute means nothing on a socket, so say exactly what is meant.
-  if (::chmod(path_.c_str(), 0600) != 0) throw_os_error(ifname + ": cannot chmod " + path_.string());
+  listener_ = listen_at(path_, ifname);
 }
 
 ControlSocket::~ControlSocket() {
@@ -126,6 +137,25 @@ void ControlSocket::attach(EventLoop& loop, RequestHandler handler, std::string 
   takeover_line_ = std::move(takeover_line);
   takeover_ = std::move(takeover);
   loop.add(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
+}
+
+bool ControlSocket::restore_if_removed() {
+  struct stat status {};
+  if (::lstat(path_.c_str(), &status) == 0 || errno != ENOENT) return false;
+  UniqueFd fresh;
+  try {
+    fresh = listen_at(path_, ifname_);
+  } catch (const std::system_error& e) {
+    // Say so once, not every second (a daemon that dropped privileges may not write there).
+    if (!restore_failed_) Log::warning("{} is gone and cannot be made again: {}", path_.string(), e.what());
+    restore_failed_ = true;
+    return false;
+  }
+  restore_failed_ = false;
+  if (loop_ != nullptr) loop_->remove(listener_.get());
+  listener_ = std::move(fresh);
+  if (loop_ != nullptr) loop_->add(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
+  return true;
 }
 
 void ControlSocket::accept_all() {

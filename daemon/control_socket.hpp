@@ -38,6 +38,10 @@ class ControlSocket {
   // Whether something accepts connections on `path` (a running daemon).
   [[nodiscard]] static bool answers(const std::filesystem::path& path);
 
+  // Listens on a new socket at path() if its file was removed: `wg` removes a socket it finds
+  // refusing connections, as ours does for a moment after bind. Returns whether it did.
+  bool restore_if_removed();
+
  private:
   struct Connection {
     UniqueFd fd;
@@ -52,8 +56,10 @@ class ControlSocket {
   Outcome answer_complete_requests(int fd, Connection& connection);
   void close_connection(int fd);
 
+  std::string ifname_;
   std::filesystem::path path_;
   UniqueFd listener_;
+  bool restore_failed_ = false;
   EventLoop* loop_ = nullptr;
   RequestHandler handler_;
   std::string takeover_line_;

@@ -357,10 +357,13 @@ void Interface::on_tick() {
   const tunnel::Instant t = now();
   device_.tick(t, *this);
   if (segments_) segments_->tick(t);
-  // `ip link del` gives no event on the TUN descriptor, and `ip link set mtu` none either:
-  // look once a second.
+  // `ip link del` gives no event on the TUN descriptor, `ip link set mtu` none either, and a
+  // removed control socket file none: look once a second.
   if (++ticks_ % 10 == 0) {
     if (stop_if_tun_removed()) return;
+    if (control_.restore_if_removed()) {
+      Log::info("control socket {} was removed; listening there again", control_.path().string());
+    }
     if (const unsigned mtu = tun_.mtu(); mtu != 0) device_.set_mtu(mtu);
   }
   if (t - last_report_ >= kDropReportInterval) report_drops(t);

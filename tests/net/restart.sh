@@ -8,6 +8,7 @@
 #      keepalive, sent as soon as the config is applied, starts the new handshakes; without it the
 #      peers would only notice after KEEPALIVE_TIMEOUT + REKEY_TIMEOUT (15 s), as in WireGuard.
 #   4. B is killed with SIGKILL (a crash): a new B starts over the stale socket file it left.
+#   5. A's control socket file is removed: A makes it again.
 # The time to the first reply is printed for each.
 # Usage: restart.sh SLUICED
 set -euo pipefail
@@ -98,4 +99,11 @@ start_b
 # net_start_sluiced is satisfied by the stale file: wait for the new daemon to answer.
 net_wait_control "$b" "$B_IF" || { logs; net_fail "B restarted over a stale socket does not answer"; }
 resumes "$b" 10.96.0.1 "B (sluiced) restarted after SIGKILL, B -> A"
+
+# 5. A's socket file is removed under it (what `wg` does to one it finds refusing connections,
+# as a socket does for a moment after bind): A listens there again within its one-second check.
+rm /run/wireguard/"$A_IF".sock
+net_wait_for 5 net_wg "$a" show "$A_IF" >/dev/null || { logs; net_fail "A did not restore its removed control socket"; }
+grep -q "control socket /run/wireguard/$A_IF.sock was removed; listening there again" "$NET_TMP/a.log" ||
+  net_fail "A did not log that it restored its control socket"
 net_log "PASS"
