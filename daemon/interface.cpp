@@ -26,9 +26,6 @@ constexpr auto kDropReportInterval = 10s;
 // Datagrams or packets handled per wake-up before the other sources get a turn.
 constexpr int kBatch = 256;
 constexpr unsigned kDefaultMtu = 1420;
-// Segments of one TUN super-packet: 64 KiB of payload plus a copy of the headers per segment,
-// for an MSS as small as 536.
-constexpr std::size_t kSegmentBufferBytes = 256 * 1024;
 
 std::chrono::nanoseconds wall_clock() { return std::chrono::system_clock::now().time_since_epoch(); }
 
@@ -65,7 +62,6 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       buffer_(tunnel::Device::kMaxPacketSize + 64),
       offloads_(options.offloads),
-      segment_buffer_(tun_.vnet_header() ? kSegmentBufferBytes : 0),
       workers_wanted_(std::max(options.workers, 1U)) {
   if (!timer_.valid()) throw_os_error(ifname_ + ": cannot create timer");
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
@@ -265,17 +261,14 @@ void Interface::send_from_tun(std::span<std::uint8_t> packet) {
   }
   if (packet.size() < tunnel::VirtioNetHeader::kSize) return;
   const auto header = tunnel::VirtioNetHeader::parse(packet.first<tunnel::VirtioNetHeader::kSize>());
-  const auto status =
-      tunnel::split_packet(header, packet.subspan(tunnel::VirtioNetHeader::kSize), segment_buffer_, tun_segments_);
-  if (status != tunnel::OffloadStatus::ok) {
-    ++tun_offload_errors_;
-    return;
-  }
   const tunnel::Instant t = now();
-  for (const auto segment : tun_segments_) {
-    if (captures_.active()) capture_outbound(segment);
-    device_.send_packet(segment, t, *this);
-  }
+  // The core copies each segment (into its datagram) before the next is built over its tail.
+  const auto status = tunnel::split_packet(header, packet.subspan(tunnel::VirtioNetHeader::kSize),
+                                           [this, t](std::span<const std::uint8_t> segment) {
+                                             if (captures_.active()) capture_outbound(segment);
+                                             device_.send_packet(segment, t, *this);
+                                           });
+  if (status != tunnel::OffloadStatus::ok) ++tun_offload_errors_;
 }
 
 // The peer is looked up again here, rather than reported by the core, so the core stays as it is

@@ -123,9 +123,6 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::unique_ptr<L2Segments> segments_;    // only with [[segment]] tables
   std::vector<std::uint8_t> buffer_;
   OffloadSwitches offloads_;
-  // Segments of a TUN super-packet, and the spans naming them.
-  std::vector<std::uint8_t> segment_buffer_;
-  std::vector<std::span<const std::uint8_t>> tun_segments_;
   UdpBatch batch_;
   tunnel::TcpCoalescer coalescer_;
   std::unique_ptr<UringDataPath> uring_;  // unless SLUICE_DISABLE=uring or the kernel lacks something

@@ -100,7 +100,7 @@ class Device {
   void receive(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, bool under_load, Sink& sink);
 
   // An inner packet from the TUN device: routed by destination, encrypted, sent, or staged
-  // while a handshake is made.
+  // while a handshake is made. `packet` is copied (or done with) by the time this returns.
   void send_packet(std::span<const std::uint8_t> packet, Instant now, Sink& sink);
 
   void send_keepalive(Peer& peer, Instant now, Sink& sink);

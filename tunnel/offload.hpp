@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -37,19 +38,19 @@ enum class OffloadStatus : std::uint8_t {
   ok,
   malformed,    // headers do not fit the packet, or the virtio-net header contradicts them
   unsupported,  // a GSO type or IPv6 extension header we do not split
-  too_large,    // the segments would not fit the output buffer
 };
 
-// Turns one packet read from the TUN device (without its virtio-net header) into ready packets:
-// a super-packet is split into segments of `header.gso_size` payload bytes each, with their own
-// IP length, IPv4 id and checksum, TCP sequence number and flags (FIN/PSH only on the last, CWR
-// only on the first) or UDP length, and full transport checksums; a plain packet with a partial
-// checksum gets it finished. Segments are written one after the other into `out`; `segments`
-// receives a span for each. A packet that needs nothing is not copied: `segments` then holds
-// `packet` itself.
+// Turns one packet read from the TUN device (without its virtio-net header) into ready packets,
+// handed to `each` in order: a super-packet is split into segments of `header.gso_size` payload
+// bytes each, with their own IP length, IPv4 id and checksum, TCP sequence number and flags
+// (FIN/PSH only on the last, CWR only on the first) or UDP length, and full transport checksums;
+// a plain packet with a partial checksum gets it finished.
+// Nothing is copied but headers: each segment is built inside `packet`, its headers written over
+// the end of the payload before it, which `each` has consumed by then. So `each` must be done
+// with a segment's bytes when it returns, and `packet` holds no super-packet afterwards. On any
+// status but ok, `each` was not called.
 [[nodiscard]] OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t> packet,
-                                         std::span<std::uint8_t> out,
-                                         std::vector<std::span<const std::uint8_t>>& segments);
+                                         const std::function<void(std::span<const std::uint8_t>)>& each);
 
 // Coalesces consecutive TCP segments of one flow (same addresses and ports, contiguous sequence
 // numbers, equal-sized payloads except a shorter last one, only ACK/PSH flags and the same TCP
