@@ -2,11 +2,14 @@
 # The data-path benchmark: in one run, on this machine, over two namespaces joined by veth,
 # measures raw veth, wireguard-go <-> wireguard-go, sluiced <-> sluiced and sluiced <-> wireguard-go
 # (each way): iperf3 TCP with 1 and 4 streams, iperf3 UDP at a fixed offered load (with loss),
-# 64-byte UDP packets per second, and ping RTT (min/avg/p99). Prints a table with the ratios
-# sluice / wireguard-go and sluice / raw veth.
+# 64-byte UDP packets per second, and ping RTT (min/avg/p99); for TCP×1 also the CPU time the
+# two tunnel daemons spent per GB carried. Prints a table with the ratios sluice / wireguard-go
+# and sluice / raw veth.
 #
-# Usage (as root): scripts/bench.sh [--sluiced PATH] [--duration S] [--udp-rate RATE]
-#                                   [--pings N] [--json FILE] [--perf DIR] [--quick] [--only SETUPS]
+# Usage (as root): scripts/bench.sh [--sluiced PATH] [--duration S] [--udp-rate RATE] [--pings N]
+#                                   [--repeat N] [--json FILE] [--perf DIR] [--quick] [--only SETUPS]
+#   --repeat N: TCP×1 N times per setup, the median reported (the JSON has every run): on a small
+#     machine that also runs both iperf3 ends, single runs spread by ±15 %.
 #   --quick: 1 s per measurement and 20 pings, to check that the script works, not to measure.
 #   --only: a comma-separated subset of raw_veth, wggo, sluice, mixed (default: all four).
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
@@ -20,6 +23,7 @@ SLUICED=$here/../build/daemon/sluiced
 DURATION=5
 UDP_RATE=1G
 PINGS=1000
+REPEAT=1
 JSON_OUT=""
 PERF_DIR=""
 ONLY=raw_veth,wggo,sluice,mixed
@@ -29,14 +33,16 @@ while (($#)); do
     --duration) DURATION=$2; shift 2 ;;
     --udp-rate) UDP_RATE=$2; shift 2 ;;
     --pings) PINGS=$2; shift 2 ;;
+    --repeat) REPEAT=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
     --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
     --only) ONLY=$2; shift 2 ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --repeat takes a positive count" >&2; exit 2; }
 source "$here/../tests/net/lib.sh"
 net_init bench
 net_require_root
@@ -99,16 +105,33 @@ perf_report() {
   done
 }
 
-# measure LABEL CLIENT_NS SERVER_NS ADDRESS: every figure for one setup, as one JSON object in
-# $NET_TMP/LABEL.result.
+# cpu_ticks PID...: clock ticks of user and system time these processes (all their threads) used.
+cpu_ticks() {
+  local total=0 pid
+  for pid; do
+    # Fields after the command name, which is in parentheses: utime and stime are the 12th and 13th.
+    total=$((total + $(sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+
+# measure LABEL CLIENT_NS SERVER_NS ADDRESS [DAEMON_PID...]: every figure for one setup, as one
+# JSON object in $NET_TMP/LABEL.result; the tunnel daemons' CPU time is read during TCP×1.
 RESULTS=0
 measure() {
-  local label=$1 client=$2 server=$3 address=$4
+  local label=$1 client=$2 server=$3 address=$4 run before
+  shift 4
   net_log "measuring $label"
   net_ping "$client" "$address" 3 >/dev/null || net_fail "$label: no ping reply from $address"
-  [[ -z $PERF_DIR || $label != sluice ]] || perf_start
-  iperf_json "$server" "$address" "$client" "$label-tcp1"
-  [[ -z $PERF_DIR || $label != sluice ]] || perf_report
+  for ((run = 1; run <= REPEAT; run++)); do
+    [[ -z $PERF_DIR || $label != sluice || $run != 1 ]] || perf_start
+    (($# == 0)) || before=$(cpu_ticks "$@")
+    iperf_json "$server" "$address" "$client" "$label-tcp1-$run"
+    if (($# == 0)); then echo null; else echo $(($(cpu_ticks "$@") - before)); fi >"$NET_TMP/$label-tcp1-$run.ticks"
+    [[ -z $PERF_DIR || $label != sluice || $run != 1 ]] || perf_report
+  done
+  jq -s . $(ls -v "$NET_TMP/$label"-tcp1-*.json) >"$NET_TMP/$label-tcp1.json"
+  jq -s . $(ls -v "$NET_TMP/$label"-tcp1-*.ticks) >"$NET_TMP/$label-ticks.json"
   iperf_json "$server" "$address" "$client" "$label-tcp4" -P 4
   iperf_json "$server" "$address" "$client" "$label-udp" -u -b "$UDP_RATE" -l 1300
   # Unlimited rate: iperf3 sends as fast as it can; the receiver's count is what got through.
@@ -116,15 +139,24 @@ measure() {
   ip netns exec "$client" ping -c "$PINGS" -i 0.01 -W 2 "$address" |
     awk -F'time=' '/time=/ {split($2, t, " "); print t[1]}' | sort -n >"$NET_TMP/$label-rtt.txt"
   local tmp=$NET_TMP
-  jq -n --arg setup "$label" --argjson duration "$DURATION" \
-    --slurpfile tcp1 "$tmp/$label-tcp1.json" --slurpfile tcp4 "$tmp/$label-tcp4.json" \
+  jq -n --arg setup "$label" --argjson duration "$DURATION" --argjson hz "$(getconf CLK_TCK)" \
+    --slurpfile tcp1 "$tmp/$label-tcp1.json" --slurpfile ticks "$tmp/$label-ticks.json" \
+    --slurpfile tcp4 "$tmp/$label-tcp4.json" \
     --slurpfile udp "$tmp/$label-udp.json" --slurpfile pps "$tmp/$label-pps.json" \
     --rawfile rtt "$tmp/$label-rtt.txt" '
     def gbit(x): if x == null then null else (x / 1e9 * 1000 | round) / 1000 end;
     def udp_received(r): r[0].end.sum as $s | if $s == null then null else ($s.packets - $s.lost_packets) end;
+    # The middle value (the lower of the two middle ones for an even count); null for none.
+    def median: map(select(. != null)) | sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
     ($rtt | split("\n") | map(select(length > 0) | tonumber)) as $r |
+    [range(0; $tcp1[0] | length) as $i | $tcp1[0][$i].end.sum_received as $sum |
+     {gbit: gbit($sum.bits_per_second),
+      cpu: (if $ticks[0][$i] == null or ($sum.bytes // 0) == 0 then null
+            else ($ticks[0][$i] / $hz / ($sum.bytes / 1e9) * 100 | round) / 100 end)}] as $runs |
     {setup: $setup,
-     tcp1_gbit: gbit($tcp1[0].end.sum_received.bits_per_second),
+     tcp1_gbit: ($runs | map(.gbit) | median),
+     tcp1_runs_gbit: ($runs | map(.gbit)),
+     tcp1_daemon_cpu_s_per_gb: ($runs | map(.cpu) | median),
      tcp4_gbit: gbit($tcp4[0].end.sum_received.bits_per_second),
      udp_gbit: gbit($udp[0].end.sum.bits_per_second * (100 - ($udp[0].end.sum.lost_percent // 0)) / 100),
      udp_loss_percent: ($udp[0].end.sum.lost_percent // null | if . == null then null else (. * 100 | round) / 100 end),
@@ -151,8 +183,10 @@ fi
 if wanted wggo; then
   net_pair gg 41
   start_wggo "$gg_a" gga ggb 51820 10.93.1.1 10.93.1.2 10.200.41.2:51821
+  daemons=("${NET_PIDS[-1]}")
   start_wggo "$gg_b" ggb gga 51821 10.93.1.2 10.93.1.1 10.200.41.1:51820
-  measure wggo "$gg_a" "$gg_b" 10.93.1.2
+  daemons+=("${NET_PIDS[-1]}")
+  measure wggo "$gg_a" "$gg_b" 10.93.1.2 "${daemons[@]}"
 fi
 
 # sluiced on both sides.
@@ -162,27 +196,30 @@ if wanted sluice; then
   SLUICED_PIDS+=("${NET_PIDS[-1]}")
   start_sluiced "$ss_b" ssb ssa 51821 10.93.2.2 10.93.2.1 10.200.42.1:51820
   SLUICED_PIDS+=("${NET_PIDS[-1]}")
-  measure sluice "$ss_a" "$ss_b" 10.93.2.2
+  measure sluice "$ss_a" "$ss_b" 10.93.2.2 "${SLUICED_PIDS[@]}"
 fi
 
 # sluiced on one side, wireguard-go on the other; the client (sender) on each side in turn.
 if wanted mixed; then
   net_pair sg 43
   start_sluiced "$sg_a" sga sgb 51820 10.93.3.1 10.93.3.2 10.200.43.2:51821
+  daemons=("${NET_PIDS[-1]}")
   start_wggo "$sg_b" sgb sga 51821 10.93.3.2 10.93.3.1 10.200.43.1:51820
-  measure sluice_to_wggo "$sg_a" "$sg_b" 10.93.3.2
-  measure wggo_to_sluice "$sg_b" "$sg_a" 10.93.3.1
+  daemons+=("${NET_PIDS[-1]}")
+  measure sluice_to_wggo "$sg_a" "$sg_b" 10.93.3.2 "${daemons[@]}"
+  measure wggo_to_sluice "$sg_b" "$sg_a" 10.93.3.1 "${daemons[@]}"
 fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \
   --arg kernel "$(uname -r)" --arg cpus "$(nproc)" --argjson duration "$DURATION" --arg udp_rate "$UDP_RATE" \
-  --arg disabled "${SLUICE_DISABLE:-}" '
+  --arg disabled "${SLUICE_DISABLE:-}" --argjson repeat "$REPEAT" '
   def ratio(a; b): if a == null or b == null or b == 0 then null else ((a / b * 100 | round) / 100) end;
   (map({(.setup): .}) | add) as $s |
-  ["tcp1_gbit", "tcp4_gbit", "udp_gbit", "pps64_kpps", "rtt_avg_ms", "rtt_p99_ms"] as $keys |
+  ["tcp1_gbit", "tcp1_daemon_cpu_s_per_gb", "tcp4_gbit", "udp_gbit", "pps64_kpps", "rtt_avg_ms", "rtt_p99_ms"] as $keys |
   {started: $started, kernel: $kernel, cpus: ($cpus | tonumber), loadavg_before: $load_before,
-   loadavg_after: $load_after, duration_s: $duration, udp_offered: $udp_rate, sluice_disable: $disabled,
+   loadavg_after: $load_after, duration_s: $duration, tcp1_repeat: $repeat, udp_offered: $udp_rate,
+   sluice_disable: $disabled,
    results: .,
    ratios: {sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add),
             sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)}}' \
@@ -191,14 +228,17 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"
 
 jq -r '"started \(.started), kernel \(.kernel), \(.cpus) CPUs, load average \(.loadavg_before) before, \(.loadavg_after) after",
-  "\(.duration_s) s per iperf3 run; UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end)"' <<<"$report"
+  "\(.duration_s) s per iperf3 run, TCP×1 the median of \(.tcp1_repeat); UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end)"' <<<"$report"
 echo
 jq -r '
   def f: if . == null then "-" else tostring end;
-  (["setup", "TCP×1 Gb/s", "TCP×4 Gb/s", "UDP Gb/s", "UDP loss %", "64B kpps", "RTT min ms", "RTT avg ms", "RTT p99 ms"] | @tsv),
-  (.results[] | [.setup, (.tcp1_gbit | f), (.tcp4_gbit | f), (.udp_gbit | f), (.udp_loss_percent | f),
-                 (.pps64_kpps | f), (.rtt_min_ms | f), (.rtt_avg_ms | f), (.rtt_p99_ms | f)] | @tsv),
+  (["setup", "TCP×1 Gb/s", "TCP×1 CPU-s/GB", "TCP×4 Gb/s", "UDP Gb/s", "UDP loss %", "64B kpps", "RTT min ms",
+    "RTT avg ms", "RTT p99 ms"] | @tsv),
+  (.results[] | [.setup, (.tcp1_gbit | f), (.tcp1_daemon_cpu_s_per_gb | f), (.tcp4_gbit | f), (.udp_gbit | f),
+                 (.udp_loss_percent | f), (.pps64_kpps | f), (.rtt_min_ms | f), (.rtt_avg_ms | f),
+                 (.rtt_p99_ms | f)] | @tsv),
   "",
-  (.ratios | to_entries[] | [.key, (.value.tcp1_gbit | f), (.value.tcp4_gbit | f), (.value.udp_gbit | f), "",
-                               (.value.pps64_kpps | f), "", (.value.rtt_avg_ms | f), (.value.rtt_p99_ms | f)] | @tsv)
+  (.ratios | to_entries[] | [.key, (.value.tcp1_gbit | f), (.value.tcp1_daemon_cpu_s_per_gb | f),
+                               (.value.tcp4_gbit | f), (.value.udp_gbit | f), "", (.value.pps64_kpps | f), "",
+                               (.value.rtt_avg_ms | f), (.value.rtt_p99_ms | f)] | @tsv)
 ' <<<"$report" | column -t -s $'\t'
