@@ -8,7 +8,7 @@ set -euo pipefail
 source_dir=$1
 build_dir=$2
 seconds=${SLUICE_FUZZ_SECONDS:-30}
-targets=(initiation response cookie_reply transport uapi config ip_packet vxlan)
+targets=(initiation response cookie_reply transport uapi config ip_packet vxlan offload)
 
 CXX=clang++-14 CC=clang-14 cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSLUICE_FUZZ=ON -DSLUICE_WITH_NETTESTS=OFF >/dev/null

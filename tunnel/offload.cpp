@@ -109,6 +109,7 @@ void VirtioNetHeader::write(std::span<std::uint8_t, kSize> b) const noexcept {
 
 OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t> packet,
                            const std::function<void(std::span<const std::uint8_t>)>& each) {
+  if (packet.empty()) return OffloadStatus::malformed;
   const std::uint8_t type = header.gso_type & static_cast<std::uint8_t>(~VirtioNetHeader::kGsoEcn);
   if (type == VirtioNetHeader::kGsoNone) {
     if ((header.flags & VirtioNetHeader::kNeedsChecksum) != 0) {
@@ -191,7 +192,8 @@ void TcpCoalescer::set_storage(std::span<std::uint8_t> storage) noexcept {
 }
 
 bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
-  if (packet.size() > max_packet_) return false;
+  // An empty packet is nothing to write, alone or not.
+  if (packet.empty() || packet.size() > max_packet_) return false;
   std::uint8_t* built = storage_.data() + VirtioNetHeader::kSize;
   const IpHeader ip = parse_ip(packet);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.

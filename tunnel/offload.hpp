@@ -44,7 +44,7 @@ enum class OffloadStatus : std::uint8_t {
 // handed to `each` in order: a super-packet is split into segments of `header.gso_size` payload
 // bytes each, with their own IP length, IPv4 id and checksum, TCP sequence number and flags
 // (FIN/PSH only on the last, CWR only on the first) or UDP length, and full transport checksums;
-// a plain packet with a partial checksum gets it finished.
+// a plain packet with a partial checksum gets it finished. An empty packet is malformed.
 // Nothing is copied but headers: each segment is built inside `packet`, its headers written over
 // the end of the payload before it, which `each` has consumed by then. So `each` must be done
 // with a segment's bytes when it returns, and `packet` holds no super-packet afterwards. On any
@@ -66,7 +66,8 @@ class TcpCoalescer {
   TcpCoalescer& operator=(const TcpCoalescer&) = delete;
 
   // Adds a decrypted packet. Returns false when it cannot join the packet being built and the
-  // caller must flush() first, then add it again.
+  // caller must flush() first, then add it again; also (then again too) for an empty packet or
+  // one longer than `max_packet`.
   [[nodiscard]] bool add(std::span<const std::uint8_t> packet);
   // The packet built so far, virtio-net header first; empty if none. Call clear() after writing it.
   [[nodiscard]] std::span<const std::uint8_t> pending();

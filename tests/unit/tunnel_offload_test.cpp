@@ -234,6 +234,11 @@ BOOST_AUTO_TEST_CASE(bad_super_packets_are_refused) {
              OffloadStatus::malformed);
   // Refused before any segment is handed over.
   BOOST_TEST(segments.empty());
+  BOOST_TEST(split(VirtioNetHeader{}, Bytes{}, segments) == OffloadStatus::malformed);
+  BOOST_TEST(segments.empty());
+  TcpCoalescer coalescer;
+  BOOST_TEST(!coalescer.add({}));
+  BOOST_TEST(coalescer.empty());
 }
 
 // Each segment's headers are written over the end of the payload before it, so payloads shorter
