@@ -34,7 +34,8 @@ using Segments = std::vector<Bytes>;
 OffloadStatus split(const VirtioNetHeader& header, const Bytes& packet, Segments& segments) {
   segments.clear();
   Bytes scratch = packet;
-  return split_packet(header, scratch, [&](std::span<const std::uint8_t> s) { segments.emplace_back(s.begin(), s.end()); });
+  return split_packet(header, scratch,
+                      [&](std::span<const std::uint8_t> s) { segments.emplace_back(s.begin(), s.end()); });
 }
 
 constexpr std::uint8_t kAck = 0x10, kPsh = 0x08, kFin = 0x01, kCwr = 0x80, kSyn = 0x02;
