@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "crypto/keyed_hash.hpp"
+
 namespace sluice::tunnel {
 namespace {
 
@@ -51,3 +53,7 @@ std::optional<EthernetHeader> parse_ethernet(std::span<const std::uint8_t> frame
 }
 
 }  // namespace sluice::tunnel
+
+std::size_t std::hash<sluice::tunnel::MacAddress>::operator()(const sluice::tunnel::MacAddress& mac) const noexcept {
+  return static_cast<std::size_t>(sluice::crypto::keyed_hash(mac.bytes));
+}

@@ -40,11 +40,8 @@ struct EthernetHeader {
 
 }  // namespace sluice::tunnel
 
+// Keyed (crypto/keyed_hash.hpp): a peer chooses the MACs that the FDB learns.
 template <>
 struct std::hash<sluice::tunnel::MacAddress> {
-  std::size_t operator()(const sluice::tunnel::MacAddress& mac) const noexcept {
-    std::uint64_t value = 0;
-    for (const std::uint8_t byte : mac.bytes) value = value << 8 | byte;
-    return std::hash<std::uint64_t>{}(value);
-  }
+  std::size_t operator()(const sluice::tunnel::MacAddress& mac) const noexcept;
 };

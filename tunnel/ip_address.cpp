@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
+#include "crypto/keyed_hash.hpp"
 
 namespace sluice::tunnel {
 namespace {
@@ -119,10 +120,6 @@ std::string IpPrefix::to_string() const { return address_.to_string() + "/" + st
 }  // namespace sluice::tunnel
 
 std::size_t std::hash<sluice::tunnel::IpAddress>::operator()(const sluice::tunnel::IpAddress& address) const noexcept {
-  // FNV-1a over the family and the address bytes: cheap, and mixes every byte.
-  std::uint64_t state = 0xcbf29ce484222325u;
-  const auto mix = [&state](std::uint8_t byte) { state = (state ^ byte) * 0x100000001b3u; };
-  mix(static_cast<std::uint8_t>(address.family()));
-  for (const std::uint8_t byte : address.bytes()) mix(byte);
-  return static_cast<std::size_t>(state);
+  // The family is implied: IPv4 and IPv6 addresses differ in length.
+  return static_cast<std::size_t>(sluice::crypto::keyed_hash(address.bytes()));
 }

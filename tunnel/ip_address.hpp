@@ -67,6 +67,7 @@ class IpPrefix {
 
 }  // namespace sluice::tunnel
 
+// Keyed (crypto/keyed_hash.hpp): senders choose their source addresses.
 template <>
 struct std::hash<sluice::tunnel::IpAddress> {
   std::size_t operator()(const sluice::tunnel::IpAddress& address) const noexcept;
