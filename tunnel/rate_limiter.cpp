@@ -10,6 +10,9 @@ constexpr Duration kCost = Duration(1s) / RateLimiter::kPacketsPerSecond;
 constexpr Duration kMaxCredit = kCost * RateLimiter::kBurst;
 // An entry idle this long has a full bucket again, so it carries no information.
 constexpr Duration kIdle = 1s;
+// A sweep walks the whole table. While it is full of busy senders, newcomers are refused without a
+// walk until this long after the last one, so a flood cannot make every message pay for a sweep.
+constexpr Duration kFullSweepInterval = 100ms;
 
 IpAddress group(const IpAddress& source) {
   if (source.is_v4()) return source;
@@ -21,7 +24,8 @@ IpAddress group(const IpAddress& source) {
 }  // namespace
 
 bool RateLimiter::allow(const IpAddress& source, Instant now) {
-  if (now - last_sweep_ >= kIdle || buckets_.size() >= kMaxEntries) forget_idle(now);
+  const Duration since_sweep = now - last_sweep_;
+  if (since_sweep >= kIdle || (buckets_.size() >= kMaxEntries && since_sweep >= kFullSweepInterval)) forget_idle(now);
   // Still full of busy senders after the sweep: refuse newcomers rather than grow.
   const auto key = group(source);
   auto it = buckets_.find(key);
@@ -40,6 +44,7 @@ bool RateLimiter::allow(const IpAddress& source, Instant now) {
 void RateLimiter::forget_idle(Instant now) {
   std::erase_if(buckets_, [now](const auto& entry) { return now - entry.second.last >= kIdle; });
   last_sweep_ = now;
+  ++sweeps_;
 }
 
 }  // namespace sluice::tunnel

@@ -24,6 +24,8 @@ class RateLimiter {
   [[nodiscard]] bool allow(const IpAddress& source, Instant now);
 
   [[nodiscard]] std::size_t size() const noexcept { return buckets_.size(); }
+  // How often the whole table was walked for idle entries.
+  [[nodiscard]] std::size_t sweeps() const noexcept { return sweeps_; }
 
  private:
   struct Bucket {
@@ -35,6 +37,7 @@ class RateLimiter {
 
   std::unordered_map<IpAddress, Bucket> buckets_;
   Instant last_sweep_{};
+  std::size_t sweeps_ = 0;
 };
 
 }  // namespace sluice::tunnel

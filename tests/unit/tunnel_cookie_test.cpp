@@ -112,6 +112,29 @@ BOOST_AUTO_TEST_CASE(rate_limiter_table_is_bounded) {
   BOOST_CHECK_LE(limiter.size(), tunnel::RateLimiter::kMaxEntries);
 }
 
+// A table full of busy senders (valid cookies from many /64s) used to be swept on every call: a
+// walk of 16,384 entries per message. Now newcomers are refused without a walk for a while.
+BOOST_AUTO_TEST_CASE(rate_limiter_full_of_busy_senders_is_not_swept_per_message) {
+  tunnel::RateLimiter limiter;
+  Instant t{100s};
+  const auto v6 = [](std::uint32_t i) {
+    std::array<std::uint8_t, 16> bytes{0xfd, 0, static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
+                                       static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    return tunnel::IpAddress::v6(bytes);
+  };
+  for (std::uint32_t i = 0; i < tunnel::RateLimiter::kMaxEntries; ++i) BOOST_CHECK(limiter.allow(v6(i), t));
+  const std::size_t sweeps_when_full = limiter.sweeps();
+  // 20,000 newcomers over 50 ms, while every entry stays busy.
+  for (std::uint32_t i = 0; i < 20000; ++i) {
+    BOOST_CHECK(!limiter.allow(v6(tunnel::RateLimiter::kMaxEntries + i), t + i * 2500ns));
+  }
+  BOOST_CHECK_LE(limiter.sweeps() - sweeps_when_full, 1U);
+  BOOST_CHECK_EQUAL(limiter.size(), tunnel::RateLimiter::kMaxEntries);
+  // Once the senders have been idle for a second, a newcomer gets in.
+  t += 1100ms;
+  BOOST_CHECK(limiter.allow(v6(1U << 30), t));
+}
+
 BOOST_AUTO_TEST_CASE(under_load_a_source_with_a_cookie_is_rate_limited) {
   TunnelPair t;
   // A gets its cookie, then sends valid, mac2-carrying initiations from one address.
