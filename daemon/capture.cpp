@@ -194,22 +194,24 @@ void CaptureSet::on_event(int fd, std::uint32_t events) {
     return;
   }
   if ((events & (EPOLLIN | EPOLLRDHUP)) != 0 && !capture.stopping) {
-    // The client sends nothing after its request; reading only looks for its half-close.
-    std::array<char, 256> discard{};
-    for (;;) {
-      const ssize_t n = ::recv(fd, discard.data(), discard.size(), 0);
-      if (n > 0) continue;
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) break;
-      if (n < 0) {
-        close(fd);
-        return;
-      }
+    // The client sends nothing after its request; reading only looks for its half-close. Bytes
+    // instead break the protocol and end the capture: draining a client that keeps writing would
+    // hold the loop (and with it the data path) for as long as it writes.
+    std::array<char, 256> probe{};
+    ssize_t n = 0;
+    do {
+      n = ::recv(fd, probe.data(), probe.size(), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) Log::warning("capture: the client sent data after its request; closed");
+    if (n > 0 || (n < 0 && errno != EAGAIN)) {
+      close(fd);
+      return;
+    }
+    if (n == 0) {
       capture.stopping = true;
       std::array<std::uint8_t, 8> dropped{};
       std::memcpy(dropped.data(), &capture.dropped, sizeof capture.dropped);
       capture.ring.push(pcap_record_header(kTrailerMark, kTrailerMark, 0, 0), dropped);
-      break;
     }
   }
   if (!pump(capture)) close(fd);

@@ -5,8 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "crypto/key_encoding.hpp"
@@ -17,6 +21,7 @@
 #include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -160,6 +165,32 @@ BOOST_AUTO_TEST_CASE(capture_set_filters_drops_and_ends_with_trailer) {
   BOOST_TEST(*dropped > 0U);
   BOOST_TEST(records + *dropped == 400U);
   BOOST_TEST(!captures.active());  // closed after the trailer
+}
+
+// A client that keeps writing after its request used to hold the loop for as long as it wrote.
+BOOST_AUTO_TEST_CASE(a_client_that_keeps_writing_is_closed_at_once) {
+  daemon::EventLoop loop;
+  daemon::CaptureSet captures(loop);
+  Pair pair;
+  const int client = pair.client.get();
+  captures.start(std::move(pair.daemon_end), "capture=1\n\n");
+  BOOST_REQUIRE(captures.active());
+  constexpr auto kWriting = 2000ms;
+  std::thread writer([client, kWriting] {
+    const std::array<char, 4096> junk{};
+    const auto end = std::chrono::steady_clock::now() + kWriting;
+    while (std::chrono::steady_clock::now() < end) {
+      const ssize_t n = ::send(client, junk.data(), junk.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN) return;  // the daemon's end is closed
+      if (n < 0) std::this_thread::sleep_for(100us);
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  for (int round = 0; round < 50 && captures.active(); ++round) loop.run_once(10);
+  const auto took = std::chrono::steady_clock::now() - start;
+  writer.join();
+  BOOST_TEST(!captures.active());
+  BOOST_TEST(took < kWriting / 4);
 }
 
 BOOST_AUTO_TEST_CASE(refused_request_gets_an_errno_line) {
