@@ -83,8 +83,9 @@ UniqueFd listen_at(const std::filesystem::path& path, const std::string& ifname)
   UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!listener.valid()) throw_os_error(ifname + ": cannot create control socket");
   const sockaddr_un addr = unix_address(path);
-  // The socket grants full control of the interface: owner only from the moment it exists.
-  const mode_t old_mask = ::umask(0077);
+  // The socket grants full control of the interface: 0600 from the moment it exists, by the
+  // umask alone (a chmod by path afterwards would follow whatever the path then names).
+  const mode_t old_mask = ::umask(0177);
   const int bound = ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   const int bind_errno = errno;
   ::umask(old_mask);
@@ -92,11 +93,6 @@ UniqueFd listen_at(const std::filesystem::path& path, const std::string& ifname)
   // Listening at once: `wg` removes a *.sock that refuses connections as stale, which a bound
   // socket does until it listens (restore_if_removed() mends what a `wg` run just then removes).
   if (::listen(listener.get(), 16) != 0) throw_os_error(ifname + ": cannot listen on " + path.string());
-  // 0700 after the umask; execute means nothing on a socket, so say exactly what is meant. Gone
-  // already: that `wg` run.
-  if (::chmod(path.c_str(), 0600) != 0 && errno != ENOENT) {
-    throw_os_error(ifname + ": cannot chmod " + path.string());
-  }
   return listener;
 }
 
@@ -110,7 +106,7 @@ bool ControlSocket::answers(const std::filesystem::path& path) {
 }
 
 ControlSocket::ControlSocket(const std::string& ifname, const std::filesystem::path& directory)
-    : ifname_(ifname), path_(directory / (ifname + ".sock")) {
+    : ifname_(ifname), path_(directory / (ifname + ".sock")), owner_(::geteuid()) {
   if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
     throw_os_error(ifname + ": cannot create " + directory.string());
   }
@@ -142,6 +138,16 @@ void ControlSocket::attach(EventLoop& loop, RequestHandler handler, std::string 
 bool ControlSocket::restore_if_removed() {
   struct stat status {};
   if (::lstat(path_.c_str(), &status) == 0 || errno != ENOENT) return false;
+  if (::geteuid() != owner_) {
+    // A socket made now would belong to the user the daemon dropped to, who could then read the
+    // private key through it.
+    if (!restore_failed_) {
+      Log::warning("{} was removed; a daemon that dropped its privileges does not make it again (restart it)",
+                   path_.string());
+    }
+    restore_failed_ = true;
+    return false;
+  }
   UniqueFd fresh;
   try {
     fresh = listen_at(path_, ifname_);
@@ -162,12 +168,27 @@ void ControlSocket::accept_all() {
   for (;;) {
     UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd.valid()) return;
+    if (!trusted(fd.get())) continue;
     const int raw = fd.get();
     auto connection = std::make_unique<Connection>();
     connection->fd = std::move(fd);
     connections_[raw] = std::move(connection);
     loop_->add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](std::uint32_t) { on_readable(raw); });
   }
+}
+
+bool ControlSocket::trusted(int fd) const {
+  ucred peer{};
+  socklen_t size = sizeof peer;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0) {
+    Log::warning("control: refused a connection whose credentials cannot be read: {}", std::strerror(errno));
+    return false;
+  }
+  // The file's mode is the first guard; this one holds even if the file became reachable.
+  if (peer.uid == 0 || peer.uid == owner_) return true;
+  Log::warning("control: refused a connection from uid {} (pid {}): only root and uid {} may use {}", peer.uid,
+               peer.pid, owner_, path_.string());
+  return false;
 }
 
 void ControlSocket::on_readable(int fd) {
@@ -213,8 +234,7 @@ ControlSocket::Outcome ControlSocket::answer_complete_requests(int fd, Connectio
     connection.scanned = 0;
     if (takeover_ && !takeover_line_.empty() && request.starts_with(takeover_line_)) {
       UniqueFd taken = std::move(connection.fd);
-      loop_->remove(fd);
-      connections_.erase(fd);
+      close_connection(fd);
       takeover_(std::move(taken), request);
       return Outcome::handed_over;
     }

@@ -2,6 +2,8 @@
 // tool talks to. Requests end with an empty line; each gets one answer.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -19,7 +21,8 @@ class ControlSocket {
   using RequestHandler = std::function<std::string(std::string_view request)>;
 
   // Creates `directory` (mode 0700) and the socket (mode 0600). If a daemon already answers on
-  // that path, throws std::runtime_error saying so; a stale socket file is replaced.
+  // that path, throws std::runtime_error saying so; a stale socket file is replaced. Connections
+  // are accepted from root and from the effective uid that made the socket, no one else.
   ControlSocket(const std::string& ifname, const std::filesystem::path& directory);
   ~ControlSocket();
   ControlSocket(const ControlSocket&) = delete;
@@ -39,7 +42,8 @@ class ControlSocket {
   [[nodiscard]] static bool answers(const std::filesystem::path& path);
 
   // Listens on a new socket at path() if its file was removed: `wg` removes a socket it finds
-  // refusing connections, as ours does for a moment after bind. Returns whether it did.
+  // refusing connections, as ours does for a moment after bind. Returns whether it did. Never once
+  // privileges were dropped: the socket would belong to the unprivileged user.
   bool restore_if_removed();
 
  private:
@@ -50,6 +54,8 @@ class ControlSocket {
   };
 
   void accept_all();
+  // Whether the peer of a new connection is root or the user that made the socket; logs a refusal.
+  [[nodiscard]] bool trusted(int fd) const;
   void on_readable(int fd);
   enum class Outcome : std::uint8_t { keep, close, handed_over };
   // handed_over: `connection` is gone.
@@ -59,6 +65,7 @@ class ControlSocket {
   std::string ifname_;
   std::filesystem::path path_;
   UniqueFd listener_;
+  uid_t owner_;  // the effective uid that made the socket, before any drop of privileges
   bool restore_failed_ = false;
   EventLoop* loop_ = nullptr;
   RequestHandler handler_;

@@ -7,6 +7,7 @@ NET_SKIP=77
 NET_NAMESPACES=()
 NET_PIDS=()
 NET_FILES=()
+NET_USERS=()
 
 net_log() { printf '[%s] %s\n' "${NET_TEST_NAME:-net}" "$*" >&2; }
 
@@ -28,7 +29,7 @@ net_require_root() {
 }
 
 net_cleanup() {
-  local pid ns f
+  local pid ns f user
   for pid in "${NET_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${NET_PIDS[@]}"; do
     for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -36,6 +37,7 @@ net_cleanup() {
   done
   for ns in "${NET_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
   for f in "${NET_FILES[@]}"; do rm -rf "$f"; done
+  for user in "${NET_USERS[@]}"; do userdel "$user" 2>/dev/null || true; done
 }
 
 # net_init NAME: a unique prefix per run, and the exit trap.
@@ -46,6 +48,15 @@ net_init() {
   NET_FILES+=("$NET_TMP")
   trap net_cleanup EXIT
   trap 'exit 130' INT TERM
+}
+
+# net_user VAR: a system account of this run's own (no home, no shell), removed on exit; its name
+# goes to VAR.
+net_user() {
+  local name="${NET_PREFIX}u"
+  useradd --system --no-create-home --shell /usr/sbin/nologin "$name" || net_fail "cannot create user $name"
+  NET_USERS+=("$name")
+  printf -v "$1" '%s' "$name"
 }
 
 # net_ns VAR NAME: creates namespace ${NET_PREFIX}-NAME with loopback up and stores its name in
