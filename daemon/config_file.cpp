@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "crypto/key_encoding.hpp"
+#include "crypto/wipe_on_free.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/privileges.hpp"
 #include "daemon/resolve_endpoint.hpp"
@@ -471,6 +472,8 @@ InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
 }  // namespace
 
 InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin) {
+  // toml++ grows strings while it reads inline keys; the blocks it lets go must not keep them.
+  const crypto::WipeOnFree wipe_freed;
   const Reader reader(origin);
   toml::table root = reader.parse(toml_text);
   const OnExit wipe_tree([&root] { wipe_strings(root); });
@@ -478,6 +481,7 @@ InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem
 }
 
 InterfaceSettings load_config_file(const std::filesystem::path& file) {
+  const crypto::WipeOnFree wipe_freed;
   std::string text;
   try {
     text = read_small_file(file, kConfigFileLimit);
