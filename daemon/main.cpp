@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   Log::set_interface(options.ifname);
   Log::set_verbose(verbose);
   try {
+    forbid_core_dumps();
     validate_interface_name(options.ifname);
     // detach() changes to /, where a relative path would name another socket.
     options.control_directory = std::filesystem::absolute(options.control_directory);

@@ -25,6 +25,10 @@ std::optional<UserIdentity> lookup_user(const std::string& name) {
   return UserIdentity{name, found->pw_uid, found->pw_gid};
 }
 
+void forbid_core_dumps() {
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_os_error("cannot clear the dumpable flag");
+}
+
 void drop_privileges(const UserIdentity& user) {
   const std::string what = "cannot run as user '" + user.name + "'";
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_os_error(what + ": no_new_privs");
@@ -43,7 +47,8 @@ void drop_privileges(const UserIdentity& user) {
   if (::getuid() != user.uid || ::geteuid() != user.uid || ::getegid() != user.gid) {
     throw std::runtime_error(what + ": the identity did not change");
   }
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_os_error(what + ": cannot clear the dumpable flag");
+  // A change of uid sets the flag to the fs.suid_dumpable sysctl, which may be 1 or 2.
+  forbid_core_dumps();
 }
 
 }  // namespace sluice::daemon

@@ -24,6 +24,10 @@ struct UserIdentity {
 // The account `name` from the user database; nothing if there is none.
 [[nodiscard]] std::optional<UserIdentity> lookup_user(const std::string& name);
 
+// No core file (it would hold keys) and no ptrace by processes of the same user, in every mode:
+// called first thing, before any key is read.
+void forbid_core_dumps();
+
 // Becomes `user` (uid, primary gid, no supplementary groups) keeping only CAP_NET_ADMIN,
 // effective and permitted, with an empty bounding set and no_new_privs. Call before any thread
 // starts: capabilities are per thread. Throws std::runtime_error saying which step failed.
