@@ -103,9 +103,13 @@ class Reader {
  public:
   explicit Reader(const fs::path& origin) : origin_(origin) {}
 
+  // "FILE:LINE:COLUMN"
+  [[nodiscard]] std::string position(const toml::source_region& where) const {
+    return origin_.string() + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
+  }
+
   [[noreturn]] void fail(const toml::source_region& where, std::string_view key, const std::string& message) const {
-    throw ConfigError(one_line(origin_.string() + ":" + std::to_string(where.begin.line) + ":" +
-                               std::to_string(where.begin.column) + ": " + std::string(key) + ": " + message));
+    throw ConfigError(one_line(position(where) + ": " + std::string(key) + ": " + message));
   }
   [[noreturn]] void fail(const toml::node& at, std::string_view key, const std::string& message) const {
     fail(at.source(), key, message);
@@ -240,6 +244,7 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
   }
   if (const auto* node = table.get("listen_port")) {
     settings.listen_port = static_cast<std::uint16_t>(reader.integer(*node, "interface.listen_port", 0, 65535));
+    settings.listen_port_source = reader.position(node->source());
   }
   if (const auto* node = table.get("fwmark")) {
     settings.fwmark = static_cast<std::uint32_t>(reader.integer(*node, "interface.fwmark", 0, UINT32_MAX));

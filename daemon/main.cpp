@@ -21,6 +21,7 @@
 #include "daemon/privileges.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/tun_device.hpp"
+#include "daemon/udp_sockets.hpp"
 
 namespace {
 
@@ -107,7 +108,13 @@ int main(int argc, char** argv) {
         user = lookup_user(user_name);
         if (!user) throw std::runtime_error("--user: no such user " + sluice::crypto::quote_unless_key(user_name));
       }
-      interface = std::make_unique<Interface>(options, settings);
+      try {
+        interface = std::make_unique<Interface>(options, settings);
+      } catch (const PortBindError& e) {
+        // Point at the line that asked for the port.
+        if (settings.listen_port_source.empty()) throw;
+        throw std::runtime_error(settings.listen_port_source + ": interface.listen_port: " + e.what());
+      }
       if (sluice::crypto::locked_memory_failures() > 0) {
         Log::warning("keys could not be locked in memory (RLIMIT_MEMLOCK); they may be swapped out");
       }

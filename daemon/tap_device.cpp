@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "daemon/os_error.hpp"
+#include "daemon/tun_name_conflict.hpp"
 #include "daemon/tun_device.hpp"
 
 namespace sluice::daemon {
@@ -23,7 +24,7 @@ TapDevice::TapDevice(const std::string& name) : name_(name) {
   ifreq request{};
   std::memcpy(request.ifr_name, name.data(), name.size());
   request.ifr_flags = IFF_TAP | IFF_NO_PI;
-  if (::ioctl(fd_.get(), TUNSETIFF, &request) != 0) throw_os_error(name + ": cannot create TAP device");
+  if (::ioctl(fd_.get(), TUNSETIFF, &request) != 0) throw_tunsetiff_error(name, TunKind::tap, errno);
 }
 
 long TapDevice::read(std::span<std::uint8_t> buffer) noexcept {

@@ -14,6 +14,7 @@
 
 #include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/tun_name_conflict.hpp"
 
 // Debian 12's headers predate UDP segmentation offload for TUN (Linux 6.2).
 #ifndef TUN_F_USO4
@@ -52,7 +53,7 @@ TunDevice::TunDevice(const std::string& name, bool offloads) : name_(name) {
   ifreq request{};
   std::memcpy(request.ifr_name, name.data(), name.size());
   request.ifr_flags = static_cast<short>(IFF_TUN | IFF_NO_PI | (offloads ? IFF_VNET_HDR : 0));
-  if (::ioctl(fd_.get(), TUNSETIFF, &request) != 0) throw_os_error(name + ": cannot create TUN device");
+  if (::ioctl(fd_.get(), TUNSETIFF, &request) != 0) throw_tunsetiff_error(name, TunKind::tun, errno);
   index_ = ::if_nametoindex(name.c_str());
   if (!offloads) return;
   vnet_header_ = true;

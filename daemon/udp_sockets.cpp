@@ -89,7 +89,9 @@ UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint3
     std::uint16_t chosen = port;
     if (v6_.valid()) {
       if (const int err = bind_port(v6_.get(), AF_INET6, port); err != 0) {
-        if (err != EADDRNOTAVAIL && err != EAFNOSUPPORT) throw_os_error("cannot bind " + where + " (IPv6)", err);
+        if (err != EADDRNOTAVAIL && err != EAFNOSUPPORT) {
+          throw PortBindError(err, std::generic_category(), "cannot bind " + where + " (IPv6)");
+        }
         v6_.reset();
       } else {
         chosen = bound_port(v6_.get());
@@ -103,7 +105,7 @@ UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint3
       break;
     }
     if (err != EADDRINUSE || port != 0 || attempt + 1 == attempts) {
-      throw_os_error("cannot bind " + where + " (IPv4)", err);
+      throw PortBindError(err, std::generic_category(), "cannot bind " + where + " (IPv4)");
     }
   }
   if (fwmark != 0) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <system_error>
 
 #include "daemon/unique_fd.hpp"
 #include "tunnel/endpoint.hpp"
@@ -35,6 +36,12 @@ inline constexpr std::size_t kUdpReceiveControlBytes =
 // msg_controllen), our local address and the GRO segment size of a receive of `size` bytes.
 void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t size, tunnel::Endpoint& from,
                      std::uint16_t& segment_size) noexcept;
+
+// The listen port could not be bound (in use, or below 1024 without the capability).
+class PortBindError : public std::system_error {
+ public:
+  using std::system_error::system_error;
+};
 
 class UdpSockets {
  public:

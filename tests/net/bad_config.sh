@@ -4,7 +4,8 @@
 #     non-zero with one line naming FILE:LINE: and the key, and leaves no TUN device and no
 #     control socket behind; the same for a missing, empty, endless or unreadable file (read as
 #     nobody, since root reads anything), an unreadable key file, a directory, an unknown user; the same for a valid file whose listen port is taken (a failure
-#     after the device and socket were created);
+#     after the device and socket were created; FILE:LINE and the key are named too) and for the
+#     name of an existing veth (the conflict is named);
 #   - a second sluiced on the same IFNAME (same namespace, or another one: the socket directory
 #     is shared) is refused with a clear message while the first keeps running;
 #   - `ip link del IFNAME` makes a running sluiced exit by itself, removing its socket (how
@@ -149,10 +150,23 @@ printf '[interface]\nprivate_key = "%s"\nlisten_port = 51829\n' "$A_KEY" >"$NET_
 status=0
 ip netns exec "$a" timeout 10 "$SLUICED" -f --config "$NET_TMP/port.toml" "$IF" >"$NET_TMP/port.out" 2>&1 || status=$?
 ((status != 0 && status != 124)) || net_fail "port in use: sluiced exited with status $status"
-grep -q 51829 "$NET_TMP/port.out" || net_fail "port in use: the message does not name the port: $(cat "$NET_TMP/port.out")"
+grep -qF "$NET_TMP/port.toml:3:15: interface.listen_port: cannot bind $IF: UDP port 51829" "$NET_TMP/port.out" ||
+  net_fail "port in use: the message does not name the file, line, key and port: $(cat "$NET_TMP/port.out")"
+grep -q "Address already in use" "$NET_TMP/port.out" || net_fail "port in use: no reason in: $(cat "$NET_TMP/port.out")"
 no_leftovers "$IF" "port in use"
 net_log "port in use refused: $(tail -n 1 "$NET_TMP/port.out")"
 net_stop "$PORT_HOLDER" || net_fail "the port holder did not exit cleanly"
+
+# The name of an existing link of another kind: the conflict is named, not "Invalid argument".
+ip -n "$a" link add "${NET_PREFIX}bv" type veth peer name "${NET_PREFIX}bw"
+status=0
+ip netns exec "$a" timeout 10 "$SLUICED" -f "${NET_PREFIX}bv" >"$NET_TMP/veth.out" 2>&1 || status=$?
+((status != 0 && status != 124)) || net_fail "veth name: sluiced exited with status $status"
+grep -qF "${NET_PREFIX}bv: cannot create TUN device (a network device of another kind has this name already" "$NET_TMP/veth.out" ||
+  net_fail "veth name: the conflict is not named: $(cat "$NET_TMP/veth.out")"
+[[ ! -e /run/wireguard/${NET_PREFIX}bv.sock ]] || net_fail "veth name: a control socket was left behind"
+net_log "a veth's name refused: $(tail -n 1 "$NET_TMP/veth.out")"
+ip -n "$a" link del "${NET_PREFIX}bv"
 
 # --- one daemon per interface name --------------------------------------------------------------
 net_start_sluiced_bare "$a" "$IF" "$NET_TMP/first.log"
