@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <initializer_list>
 #include <span>
 #include <string>
 #include <system_error>
@@ -126,7 +125,7 @@ class Reader {
   // Typos must not be ignored: a misspelt "persistent_keepalive" would silently leave NAT
   // mappings to expire, a misspelt "allowed_ips" would drop a peer's traffic.
   void reject_unknown_keys(const toml::table& table, std::string_view prefix,
-                           std::initializer_list<std::string_view> known) const {
+                           std::span<const std::string_view> known) const {
     for (auto&& [key, value] : table) {
       if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
       std::string allowed;
@@ -234,10 +233,7 @@ void check_mode(const Reader& reader, const toml::node& node) {
 }
 
 InterfaceSettings read_interface(const Reader& reader, const toml::table& table) {
-  reader.reject_unknown_keys(
-      table, "interface.",
-      {"private_key", "private_key_file", "listen_port", "fwmark", "address", "mtu", "mode", "routes",
-       "metrics_listen", "user"});
+  reader.reject_unknown_keys(table, "interface.", kInterfaceKeys);
   InterfaceSettings settings;
   if (!reader.key_choice(table, "interface.", "private_key", settings.private_key.emplace().span())) {
     reader.fail(table.source(), "interface", "missing private_key or private_key_file");
@@ -298,9 +294,7 @@ struct PeerRegistry {
 PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size_t index, PeerRegistry& registry) {
   const std::string name = indexed("peer", index);
   const std::string prefix = name + ".";
-  reader.reject_unknown_keys(
-      table, prefix,
-      {"public_key", "preshared_key", "preshared_key_file", "endpoint", "allowed_ips", "persistent_keepalive"});
+  reader.reject_unknown_keys(table, prefix, kPeerKeys);
   PeerSettings peer;
 
   const auto* key_node = table.get("public_key");
@@ -382,7 +376,7 @@ std::vector<StaticFdbEntry> read_static_fdb(const Reader& reader, const toml::no
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string name = indexed(prefix + "fdb", i);
     const toml::table& table = reader.table(list[i], name);
-    reader.reject_unknown_keys(table, name + ".", {"mac", "peer"});
+    reader.reject_unknown_keys(table, name + ".", kSegmentFdbKeys);
     const auto* mac_node = table.get("mac");
     const auto* peer_node = table.get("peer");
     if (mac_node == nullptr || peer_node == nullptr) reader.fail(table.source(), name, "needs both mac and peer");
@@ -407,7 +401,7 @@ SegmentSettings read_segment(const Reader& reader, const toml::table& table, std
                              const InterfaceSettings& interface) {
   const std::string name = indexed("segment", index);
   const std::string prefix = name + ".";
-  reader.reject_unknown_keys(table, prefix, {"vni", "tap", "bridge", "mtu", "local", "aging", "fdb"});
+  reader.reject_unknown_keys(table, prefix, kSegmentKeys);
   SegmentSettings segment;
   const auto* vni_node = table.get("vni");
   const auto* tap_node = table.get("tap");
@@ -463,7 +457,8 @@ std::vector<SegmentSettings> read_segments(const Reader& reader, const toml::nod
 }
 
 InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
-  reader.reject_unknown_keys(root, "", {"interface", "peer", "segment"});
+  static constexpr std::array<std::string_view, 3> kTables{"interface", "peer", "segment"};
+  reader.reject_unknown_keys(root, "", kTables);
   const auto* interface_node = root.get("interface");
   if (interface_node == nullptr) reader.fail(root.source(), "interface", "missing [interface] table");
   InterfaceSettings settings = read_interface(reader, reader.table(*interface_node, "interface"));

@@ -24,6 +24,7 @@
 // relative to the config file's directory.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
@@ -39,6 +40,16 @@ class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The keys each table accepts; any other is an error. sluice.toml(5) documents each (a unit test
+// checks it).
+inline constexpr std::array<std::string_view, 10> kInterfaceKeys{
+    "private_key", "private_key_file", "listen_port", "fwmark", "address",
+    "mtu",         "mode",             "routes",      "metrics_listen", "user"};
+inline constexpr std::array<std::string_view, 6> kPeerKeys{"public_key", "preshared_key", "preshared_key_file",
+                                                          "endpoint",   "allowed_ips",   "persistent_keepalive"};
+inline constexpr std::array<std::string_view, 7> kSegmentKeys{"vni", "tap", "bridge", "mtu", "local", "aging", "fdb"};
+inline constexpr std::array<std::string_view, 2> kSegmentFdbKeys{"mac", "peer"};
 
 // Throws ConfigError, also when the file is missing or unreadable.
 [[nodiscard]] InterfaceSettings load_config_file(const std::filesystem::path& file);

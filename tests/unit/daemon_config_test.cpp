@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/config_file.hpp"
+
+#include <fmt/format.h>
 
 namespace {
 
@@ -811,6 +814,26 @@ BOOST_AUTO_TEST_CASE(site_examples_mirror_each_other) {
   BOOST_TEST_REQUIRE(b.peers[0].endpoint.has_value());
   BOOST_TEST(a.peers[0].endpoint->port == b.listen_port);
   BOOST_TEST(b.peers[0].endpoint->port == a.listen_port);
+}
+
+// Every key the loader accepts is documented: a table's keys head an entry (".B key = ..."), the
+// keys of a segment's fdb entries stand in the entry of fdb.
+BOOST_AUTO_TEST_CASE(every_accepted_key_is_in_the_man_page) {
+  std::ifstream in(SLUICE_MAN_DIR "/sluice.toml.5");
+  BOOST_TEST_REQUIRE(in.good());
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto entry = [&page](std::string_view key) { return page.find(fmt::format("\n.B {} = ", key)); };
+  for (const auto& keys : {std::span<const std::string_view>(sluice::daemon::kInterfaceKeys),
+                           std::span<const std::string_view>(sluice::daemon::kPeerKeys),
+                           std::span<const std::string_view>(sluice::daemon::kSegmentKeys)}) {
+    for (const std::string_view key : keys) BOOST_TEST(entry(key) != std::string::npos, key << " is not in sluice.toml(5)");
+  }
+  const std::size_t fdb = entry("fdb");
+  BOOST_TEST_REQUIRE(fdb != std::string::npos);
+  const std::string fdb_line = page.substr(fdb + 1, page.find('\n', fdb + 1) - fdb - 1);
+  for (const std::string_view key : sluice::daemon::kSegmentFdbKeys) {
+    BOOST_TEST(fdb_line.find(fmt::format(" {} = ", key)) != std::string::npos, key << " is not in the fdb entry");
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
