@@ -4,6 +4,7 @@
 // After <net/if.h>: these pull <linux/if.h>, whose flag names clash with glibc's.
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/ipv6_route.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -112,6 +113,9 @@ nlmsghdr* route_message(void* buffer, std::uint16_t type, const tunnel::IpPrefix
   const auto bytes = destination.address().bytes();
   if (destination.cidr() > 0) mnl_attr_put(header, RTA_DST, bytes.size(), bytes.data());
   mnl_attr_put_u32(header, RTA_OIF, index);
+  // IPv6 routes differ by metric, and a deletion without one takes whichever comes first, say the
+  // kernel's route of the interface's own subnet (metric 256): name the one user routes get.
+  if (!destination.address().is_v4()) mnl_attr_put_u32(header, RTA_PRIORITY, IP6_RT_PRIO_USER);
   return header;
 }
 
