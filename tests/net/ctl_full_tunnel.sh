@@ -114,6 +114,20 @@ expect_underlay "after the reload back"
 net_ping "$client" 10.8.61.1 3 >/dev/null || net_fail "no tunnel after the reload back"
 ctl "$client" down "$C" >/dev/null || net_fail "sluicectl down after the reloads"
 
+# A daemon that dropped to an unprivileged user keeps CAP_NET_ADMIN, enough for its rules.
+id nobody >/dev/null || net_fail "no user nobody"
+write_client 0.0.0.0/0,::/0
+sed -i 's/^routes = true$/routes = true\nuser = "nobody"/' "$NET_TMP/$C.toml"
+ctl_up "$client" "$NET_TMP/$C.toml"
+expect_full_tunnel "as user nobody"
+write_client 10.8.61.0/24,fd08:61::/64
+sed -i 's/^routes = true$/routes = true\nuser = "nobody"/' "$NET_TMP/$C.toml"
+ctl "$client" reload "$C" >"$NET_TMP/reload.txt" || { cat "$NET_TMP/reload.txt" >&2; net_fail "reload as user nobody"; }
+net_log "$(cat "$NET_TMP/reload.txt")"
+grep -q "routes 2 added, 2 removed$" "$NET_TMP/reload.txt" || net_fail "reload summary as user nobody"
+expect_underlay "after the reload as user nobody"
+ctl "$client" down "$C" >/dev/null || net_fail "sluicectl down as user nobody"
+
 # A route that cannot be added fails `up`, and nothing of the full tunnel is left behind.
 ip -n "$client" route add 10.203.61.0/24 via 10.200.61.1
 write_client 0.0.0.0/0,::/0,10.203.61.0/24
