@@ -276,9 +276,14 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   if (info) {
     routes = parse_route_answer(client.sync_routes());
     if (wanted.routes != info->routes) {
-      warn(std::string(ifname).append(": routes: the file has ").append(wanted.routes ? "true" : "false")
-               .append(", the interface ").append(info->routes ? "true" : "false")
-               .append("; reload does not change this (sluicectl down ").append(ifname).append(" then up applies it)"));
+      warn(std::string(ifname)
+               .append(": routes: the file has ")
+               .append(wanted.routes ? "true" : "false")
+               .append(", the interface ")
+               .append(info->routes ? "true" : "false")
+               .append("; reload does not change this (sluicectl down ")
+               .append(ifname)
+               .append(" then up applies it)"));
     }
   } else if (wanted.routes) {
     warn(std::string(ifname).append(": the daemon is not sluiced (or an older one): routes not changed"));
@@ -319,7 +324,10 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   print(summary.append("\n"));
   if (routes && !routes->failed.empty()) {
     std::string message("peers reloaded, but ");
-    for (std::size_t i = 0; i < routes->failed.size(); ++i) message.append(i == 0 ? "" : "; ").append(routes->failed[i]);
+    for (const std::string& failure : routes->failed) {
+      if (&failure != &routes->failed.front()) message.append("; ");
+      message.append(failure);
+    }
     throw CtlError(message);
   }
   return 0;

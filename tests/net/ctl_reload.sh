@@ -99,6 +99,20 @@ grep -q '(0 added, 0 removed, 1 changed), routes 0 added, 1 removed$' "$NET_TMP/
 ip -n "$a" route show 10.99.33.0/24 | grep -q "dev $A" || net_fail "a route sluice did not add was removed"
 ip -n "$a" route show 10.99.30.0/24 | grep -q "dev $A" || net_fail "the kept prefix lost its route"
 
+# A route that cannot be added (another device's is in the way) is an error, after the summary.
+ip -n "$a" route add 10.99.34.0/24 via 10.200.50.2
+write_a "[[peer]]
+public_key = \"$(cat "$NET_TMP/c.pub")\"
+allowed_ips = [\"10.99.30.0/24\", \"10.99.34.0/24\"]"
+status=0
+ctl "$a" reload "$A" >"$NET_TMP/reload.txt" 2>"$NET_TMP/reload.err" || status=$?
+((status == 1)) || net_fail "reload with a route in the way exited with $status"
+net_log "$(cat "$NET_TMP/reload.err")"
+grep -q "peers reloaded, but $A: cannot add route 10.99.34.0/24: a route to 10.99.34.0/24 through another device" \
+  "$NET_TMP/reload.err" || net_fail "reload with a route in the way: $(cat "$NET_TMP/reload.err")"
+grep -q '(0 added, 0 removed, 1 changed), routes 0 added, 0 removed$' "$NET_TMP/reload.txt" || net_fail "summary with a route in the way"
+ip -n "$a" route show 10.99.34.0/24 | grep -q "via 10.200.50.2" || net_fail "the route in the way was touched"
+
 # The file the interface started from is gone: reload says which one.
 mv "$NET_TMP/$A.toml" "$NET_TMP/moved.toml"
 ctl_expect_error "reload of a moved file" "$A: sluiced started from $NET_TMP/$A.toml, which is gone" ctl "$a" reload "$A"
