@@ -9,6 +9,7 @@
 #include <functional>
 #include <system_error>
 
+#include "ctl/daemon_info.hpp"
 #include "ctl/daemon_process.hpp"
 #include "ctl/error.hpp"
 #include "ctl/export.hpp"
@@ -22,7 +23,6 @@
 #include "ctl/sync.hpp"
 #include "ctl/uapi_client.hpp"
 #include "daemon/config_file.hpp"
-#include "daemon/netlink.hpp"
 #include "daemon/small_file.hpp"
 
 namespace sluice::ctl {
@@ -111,6 +111,42 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
   }
   print(json ? show_document(std::move(interfaces)).dump(2).append("\n") : text);
   return status;
+}
+
+// What sluiced says of itself; nothing from a daemon without info=1 (wireguard-go hangs up on it,
+// an older sluiced refuses it) or from none at all (the caller's own connection then says so).
+std::optional<DaemonInfo> daemon_info(const Globals& globals, const std::string& ifname) {
+  try {
+    return parse_info_answer(UapiClient(globals.control_dir, ifname).info());
+  } catch (const CtlError&) {
+    return std::nullopt;
+  }
+}
+
+// The file to reload: the one given, else the one the daemon started from, else IFNAME.toml in
+// the config directory. Throws CtlError saying which file is missing.
+std::filesystem::path reload_file(const Globals& globals, const std::string& ifname,
+                                  const std::optional<std::string>& config, const std::optional<DaemonInfo>& info) {
+  if (config) return *config;
+  std::error_code error;
+  if (info && info->config_file) {
+    if (!std::filesystem::exists(*info->config_file, error)) {
+      throw CtlError(std::string(ifname)
+                         .append(": sluiced started from ")
+                         .append(info->config_file->string())
+                         .append(", which is gone (give the file to reload with --config FILE)"));
+    }
+    return *info->config_file;
+  }
+  const std::filesystem::path file = config_of(globals, ifname);
+  if (std::filesystem::exists(file, error)) return file;
+  if (info) {
+    throw CtlError(std::string(ifname)
+                       .append(": sluiced was started without a config file and there is no ")
+                       .append(file.string())
+                       .append(" (give the file to reload with --config FILE)"));
+  }
+  throw CtlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
 }
 
 }  // namespace
@@ -226,30 +262,37 @@ int run_down(const Globals& globals, const std::string& ifname) {
 
 int run_reload(const Globals& globals, const std::string& ifname, const std::optional<std::string>& config) {
   check_interface_name(ifname);
-  const std::filesystem::path file = config ? std::filesystem::path(*config) : config_of(globals, ifname);
-  std::error_code error;
-  if (!config && !std::filesystem::exists(file, error)) {
-    throw CtlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
-  }
+  const std::optional<DaemonInfo> info = daemon_info(globals, ifname);
+  const std::filesystem::path file = reload_file(globals, ifname, config, info);
   const daemon::InterfaceSettings wanted = load_config(file);
 
   UapiClient client(globals.control_dir, ifname);
   const InterfaceState running = parse_get_answer(client.get().str());
-  const daemon::SetRequest request = sync_request(wanted, running);
+  const daemon::SetRequest request = sync_request(wanted, running, info ? info->own_fwmark : 0);
   client.set(set_request_text(request).str());
 
-  // Addresses, MTU and routes belong to the kernel's interface, which is visible only from the
-  // daemon's network namespace; elsewhere the protocol part above is all reload can do.
-  if (::if_nametoindex(ifname.c_str()) == 0) {
-    warn(std::string(ifname).append(": not in this network namespace: routes, addresses and MTU not checked"));
-  } else {
-    const std::vector<tunnel::IpPrefix> routes = routes_to_add(wanted, running);
-    try {
-      daemon::Rtnetlink link(ifname);
-      for (const tunnel::IpPrefix& prefix : routes) link.add_route(prefix);
-    } catch (const std::system_error& e) {
-      throw CtlError(std::string("peers reloaded, but ").append(e.what()));
+  // sluiced keeps the routes (in its own network namespace); another daemon keeps none.
+  std::optional<RouteSync> routes;
+  if (info) {
+    routes = parse_route_answer(client.sync_routes());
+    if (wanted.routes != info->routes) {
+      warn(std::string(ifname)
+               .append(": routes: the file has ")
+               .append(wanted.routes ? "true" : "false")
+               .append(", the interface ")
+               .append(info->routes ? "true" : "false")
+               .append("; reload does not change this (sluicectl down ")
+               .append(ifname)
+               .append(" then up applies it)"));
     }
+  } else if (wanted.routes) {
+    warn(std::string(ifname).append(": the daemon is not sluiced (or an older one): routes not changed"));
+  }
+  // Addresses and MTU belong to the kernel's interface, which is visible only from the daemon's
+  // network namespace.
+  if (::if_nametoindex(ifname.c_str()) == 0) {
+    warn(std::string(ifname).append(": not in this network namespace: addresses and MTU not checked"));
+  } else {
     for (const std::string& note : unapplied_changes(wanted, read_link_info(ifname))) {
       warn(std::string(ifname)
                .append(": ")
@@ -273,8 +316,20 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   std::string summary(ifname);
   summary.append(": reloaded ").append(file.string()).append(": ").append(peer_count(wanted.peers.size()));
   summary.append(" (").append(std::to_string(added)).append(" added, ").append(std::to_string(removed));
-  summary.append(" removed)\n");
-  print(summary);
+  summary.append(" removed, ").append(std::to_string(changed_peers(wanted, running))).append(" changed)");
+  if (routes) {
+    summary.append(", routes ").append(std::to_string(routes->added.size())).append(" added, ");
+    summary.append(std::to_string(routes->removed.size())).append(" removed");
+  }
+  print(summary.append("\n"));
+  if (routes && !routes->failed.empty()) {
+    std::string message("peers reloaded, but ");
+    for (const std::string& failure : routes->failed) {
+      if (&failure != &routes->failed.front()) message.append("; ");
+      message.append(failure);
+    }
+    throw CtlError(message);
+  }
   return 0;
 }
 

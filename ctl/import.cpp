@@ -114,14 +114,6 @@ class Importer {
       result_.config.routes = true;
       result_.config.routes_note = "wg-quick adds a route for every peer's AllowedIPs (Table = auto); so does this";
     }
-    if (*result_.config.routes) {
-      for (const auto& [line, prefix] : default_routes_) {
-        warn_at(line, "AllowedIPs",
-                prefix +
-                    " with routes: wg-quick's policy routing for a default route (fwmark rules that keep the "
-                    "endpoint reachable) is not reproduced; see configs/road-warrior-client.toml");
-      }
-    }
     std::string header("Converted from ");
     header.append(origin_).append(" by `sluicectl import`.");
     result_.config.header.insert(result_.config.header.begin(), header);
@@ -196,7 +188,6 @@ class Importer {
     } else if (same(key, "AllowedIPs")) {
       for (const std::string_view item : split_list(value)) {
         const tunnel::IpPrefix prefix = tunnel::IpPrefix::parse(item).masked();
-        if (prefix.cidr() == 0) default_routes_.emplace_back(number_, prefix.to_string());
         peer.allowed_ips.push_back(prefix.to_string());
       }
     } else if (same(key, "Endpoint")) {
@@ -237,7 +228,6 @@ class Importer {
   unsigned interface_line_ = 0;
   unsigned peer_line_ = 0;
   unsigned number_ = 0;
-  std::vector<std::pair<unsigned, std::string>> default_routes_;
 };
 
 }  // namespace

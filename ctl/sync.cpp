@@ -24,13 +24,15 @@ std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
 
 }  // namespace
 
-daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const InterfaceState& running) {
+daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const InterfaceState& running,
+                                std::uint32_t own_fwmark) {
   daemon::SetRequest request;
   if (wanted.private_key && !(running.private_key && *running.private_key == *wanted.private_key)) {
     request.private_key = wanted.private_key;
   }
   if (wanted.listen_port != 0 && wanted.listen_port != running.listen_port) request.listen_port = wanted.listen_port;
-  if (wanted.fwmark != running.fwmark) request.fwmark = wanted.fwmark;
+  const bool keep_own_mark = wanted.fwmark == 0 && own_fwmark != 0 && running.fwmark == own_fwmark;
+  if (wanted.fwmark != running.fwmark && !keep_own_mark) request.fwmark = wanted.fwmark;
 
   for (const PeerState& peer : running.peers) {
     if (in_file(wanted, peer.public_key)) continue;
@@ -51,20 +53,28 @@ daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const I
   return request;
 }
 
-std::vector<tunnel::IpPrefix> routes_to_add(const daemon::InterfaceSettings& wanted, const InterfaceState& running) {
-  std::vector<tunnel::IpPrefix> routes;
-  if (!wanted.routes) return routes;
+std::size_t changed_peers(const daemon::InterfaceSettings& wanted, const InterfaceState& running) {
+  const auto sorted = [](std::vector<tunnel::IpPrefix> prefixes) {
+    for (tunnel::IpPrefix& prefix : prefixes) prefix = prefix.masked();
+    std::sort(prefixes.begin(), prefixes.end(),
+              [](const tunnel::IpPrefix& x, const tunnel::IpPrefix& y) { return x.to_string() < y.to_string(); });
+    return prefixes;
+  };
+  std::size_t changed = 0;
   for (const daemon::PeerSettings& peer : wanted.peers) {
-    for (const tunnel::IpPrefix& prefix : peer.allowed_ips) {
-      const tunnel::IpPrefix masked = prefix.masked();
-      // A prefix the interface already carries (for this peer or another) is routed already.
-      const bool routed = std::any_of(running.peers.begin(), running.peers.end(), [&](const PeerState& other) {
-        return std::find(other.allowed_ips.begin(), other.allowed_ips.end(), masked) != other.allowed_ips.end();
-      });
-      if (!routed) routes.push_back(masked);
+    const auto state = std::find_if(running.peers.begin(), running.peers.end(),
+                                    [&](const PeerState& s) { return s.public_key == peer.public_key; });
+    if (state == running.peers.end()) continue;
+    const bool same_key = peer.preshared_key.has_value() == state->preshared_key.has_value() &&
+                          (!peer.preshared_key || *peer.preshared_key == *state->preshared_key);
+    // No endpoint in the file leaves the running one (learnt from the peer) alone.
+    const bool same_endpoint = !peer.endpoint || peer.endpoint->to_string() == state->endpoint.value_or("");
+    if (sorted(peer.allowed_ips) != sorted(state->allowed_ips) || !same_endpoint || !same_key ||
+        peer.persistent_keepalive != state->persistent_keepalive) {
+      ++changed;
     }
   }
-  return routes;
+  return changed;
 }
 
 std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& wanted, const LinkInfo& link) {

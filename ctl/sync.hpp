@@ -15,12 +15,14 @@ namespace sluice::ctl {
 
 // Peers gone from the file are removed; every other peer is stated in full with its allowed IPs
 // replaced, without replace_peers (which would end every session). The private key, port and
-// mark are sent only when they differ (a port of 0 in the file means "keep whatever is bound").
-[[nodiscard]] daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const InterfaceState& running);
+// mark are sent only when they differ (a port of 0 in the file means "keep whatever is bound";
+// no mark in the file keeps `own_fwmark`, the mark the daemon set itself for its full tunnel).
+[[nodiscard]] daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const InterfaceState& running,
+                                              std::uint32_t own_fwmark = 0);
 
-// With `routes = true`: the peers' prefixes the running interface does not route yet.
-[[nodiscard]] std::vector<tunnel::IpPrefix> routes_to_add(const daemon::InterfaceSettings& wanted,
-                                                          const InterfaceState& running);
+// The peers in both the file and the interface whose allowed IPs, endpoint, keepalive or
+// preshared key the reload changes.
+[[nodiscard]] std::size_t changed_peers(const daemon::InterfaceSettings& wanted, const InterfaceState& running);
 
 // One line for each setting the control protocol cannot change (addresses, MTU) that
 // differs between the file and the interface: reload leaves those as they are.

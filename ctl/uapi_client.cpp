@@ -202,6 +202,24 @@ std::string UapiClient::fdb() {
   return answer.str();
 }
 
+std::string UapiClient::info() {
+  int error = 0;
+  SecretText answer = exchange("info=1\n\n", error);
+  if (error != 0) {
+    throw CtlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
+  }
+  return answer.str();
+}
+
+std::string UapiClient::sync_routes() {
+  int error = 0;
+  SecretText answer = exchange("routes=1\n\n", error);
+  if (error != 0) {
+    throw CtlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
+  }
+  return answer.str();
+}
+
 void UapiClient::set(std::string_view request) {
   int error = 0;
   const SecretText answer = exchange(request, error);

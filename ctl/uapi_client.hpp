@@ -42,6 +42,11 @@ class UapiClient {
   [[nodiscard]] std::string stats();
   // The key=value lines of an fdb=1 answer (L2 segments and their forwarding tables).
   [[nodiscard]] std::string fdb();
+  // The key=value lines of an info=1 answer (ctl/daemon_info.hpp); a daemon other than sluiced
+  // hangs up on it (CtlError), so ask on a connection of its own.
+  [[nodiscard]] std::string info();
+  // The key=value lines of a routes=1 answer: the daemon brings its routes to the allowed IPs.
+  [[nodiscard]] std::string sync_routes();
   // `request` is a whole set=1 request; throws CtlError if the daemon refuses it.
   void set(std::string_view request);
 

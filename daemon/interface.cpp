@@ -4,13 +4,16 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include "crypto/aead.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/uapi_info.hpp"
 #include "tunnel/ip_packet.hpp"
 
 namespace sluice::daemon {
@@ -55,6 +58,9 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
     : ifname_(options.ifname),
       control_(options.ifname, options.control_directory),
       tun_(options.ifname, options.offloads.vnet),
+      config_file_(options.config_file),
+      routes_enabled_(settings.routes),
+      routes_(options.ifname),
       sockets_(std::make_unique<UdpSockets>(options.ifname, settings.listen_port, settings.fwmark,
                                             options.offloads.gso, options.offloads.gro)),
       fwmark_(settings.fwmark),
@@ -79,12 +85,12 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
   link.set_mtu(mtu);
   for (const auto& address : settings.addresses) link.add_address(address);
   link.set_up();
-  if (settings.routes) {
-    for (const auto& peer : settings.peers) {
-      for (const auto& prefix : peer.allowed_ips) {
-        if (!link.add_route(prefix)) Log::warning("a route to {} exists already; not replaced", prefix.to_string());
-      }
-    }
+  // A tunnel that starts without a route it was asked for would send that traffic elsewhere
+  // (a full tunnel's IPv4 through the underlay): not starting says so where it is seen.
+  if (const RouteChanges routes = apply_routes(); !routes.failures.empty()) {
+    std::string message = routes.failures.front();
+    for (std::size_t i = 1; i < routes.failures.size(); ++i) message.append("; ").append(routes.failures[i]);
+    throw std::runtime_error(message);
   }
   if (!settings.segments.empty()) {
     // Frames sent on a segment show in captures like packets read from the TUN device.
@@ -516,6 +522,38 @@ void Interface::persistent_keepalive_enabled(tunnel::Peer& peer) { device_.send_
 
 std::vector<NamedCounter> Interface::extra_counters() const {
   return segments_ ? segments_->counters() : std::vector<NamedCounter>{};
+}
+
+RouteChanges Interface::apply_routes() {
+  std::vector<tunnel::IpPrefix> prefixes;
+  if (routes_enabled_) {
+    for (const auto& peer : device_.peers()) {
+      for (const tunnel::IpPrefix& prefix : device_.allowed_ips().prefixes_of(peer.get())) prefixes.push_back(prefix);
+    }
+  }
+  const bool full_tunnel =
+      std::any_of(prefixes.begin(), prefixes.end(), [](const tunnel::IpPrefix& prefix) { return prefix.cidr() == 0; });
+  // A mark set since (wg set, reload) is the user's own.
+  if (fwmark_ != own_fwmark_) own_fwmark_ = 0;
+  // Before the full tunnel's rules exist: without the mark, its own packets would go into it.
+  if (full_tunnel && fwmark_ == 0) {
+    if (const int error = set_fwmark(kFullTunnelTable); error != 0) {
+      RouteChanges failed;
+      failed.failures.push_back(fmt::format("{}: cannot set fwmark {} for the full tunnel: {}", ifname_,
+                                            kFullTunnelTable, std::strerror(error)));
+      return failed;
+    }
+    own_fwmark_ = kFullTunnelTable;
+  }
+  RouteChanges changes = routes_.sync(prefixes, fwmark_);
+  if (routes_.full_tunnel_table() == 0 && own_fwmark_ != 0 && set_fwmark(0) == 0) own_fwmark_ = 0;
+  return changes;
+}
+
+std::string Interface::sync_routes() { return serialize_route_changes(apply_routes()); }
+
+std::string Interface::serialize_info() const {
+  return serialize_interface_info(config_file_, routes_enabled_, routes_.full_tunnel_table(), own_fwmark_);
 }
 
 std::string Interface::serialize_fdb() const { return segments_ ? segments_->serialize_fdb(now()) : std::string(); }

@@ -15,6 +15,7 @@
 #include "daemon/control_socket.hpp"
 #include "daemon/crypto_workers.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/interface_routes.hpp"
 #include "daemon/l2_segments.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/offload_switches.hpp"
@@ -32,6 +33,8 @@ namespace sluice::daemon {
 struct InterfaceOptions {
   std::string ifname;
   std::filesystem::path control_directory = "/run/wireguard";
+  // The absolute path of the file the settings came from (empty: none), for info=1.
+  std::filesystem::path config_file;
   OffloadSwitches offloads;
   // Threads running transport crypto, the loop's own included; 1: all inline on the loop's thread.
   unsigned workers = 1;
@@ -42,7 +45,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
  public:
   // Creates the TUN device, the control socket and the UDP sockets, and applies `settings`
   // (addresses, MTU and routes through rtnetlink, then keys and peers). Throws on any failure,
-  // with a message naming the interface and the cause; whatever was created is released.
+  // a route that could not be added included, with a message naming the interface and the cause;
+  // whatever was created is released.
   Interface(const InterfaceOptions& options, const InterfaceSettings& settings);
 
   // Runs until stop() (a signal) or until the TUN device disappears (`ip link del`).
@@ -66,6 +70,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void persistent_keepalive_enabled(tunnel::Peer& peer) override;
   [[nodiscard]] std::vector<NamedCounter> extra_counters() const override;
   [[nodiscard]] std::string serialize_fdb() const override;
+  [[nodiscard]] std::string serialize_info() const override;
+  [[nodiscard]] std::string sync_routes() override;
 
  private:
   void on_tun_readable();
@@ -106,6 +112,9 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void run_jobs();
   // True (and the loop stopped) once `ip link del` removed the device: how wg-quick stops us.
   bool stop_if_tun_removed();
+  // With `routes = true`: the routes through the interface made equal to the peers' allowed IPs
+  // (a /0 as a full tunnel, whose table is the sockets' fwmark: set to kFullTunnelTable if none).
+  RouteChanges apply_routes();
 
   std::string ifname_;
   EventLoop loop_;
@@ -115,6 +124,12 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   // with a clearer message than the kernel's EBUSY.
   ControlSocket control_;
   TunDevice tun_;
+  const std::filesystem::path config_file_;
+  const bool routes_enabled_;
+  // After the TUN device: its rules are removed before the device goes.
+  InterfaceRoutes routes_;
+  // The mark this daemon set for its full tunnel (the config had none); 0: none.
+  std::uint32_t own_fwmark_ = 0;
   std::unique_ptr<UdpSockets> sockets_;
   std::uint32_t fwmark_ = 0;
   tunnel::Device device_;

@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
     validate_interface_name(options.ifname);
     // detach() changes to /, where a relative path would name another socket.
     options.control_directory = std::filesystem::absolute(options.control_directory);
+    // For info=1: `sluicectl reload IFNAME` finds the file the interface started from.
+    if (!config_path.empty()) options.config_file = std::filesystem::absolute(config_path);
     options.offloads = OffloadSwitches::from_disable_list(std::getenv("SLUICE_DISABLE"));
     // Before any thread seals or opens.
     sluice::crypto::cap_transport_code(options.offloads.crypto_code);

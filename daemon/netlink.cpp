@@ -4,6 +4,7 @@
 // After <net/if.h>: these pull <linux/if.h>, whose flag names clash with glibc's.
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
+#include <linux/ipv6_route.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,7 +37,7 @@ unsigned Rtnetlink::index() const {
   return idx;
 }
 
-bool Rtnetlink::request(void* message, const std::string& what) {
+bool Rtnetlink::request(void* message, const std::string& what, int (*answer)(const nlmsghdr*, void*), void* data) {
   auto* header = static_cast<nlmsghdr*>(message);
   const std::unique_ptr<mnl_socket, SocketCloser> socket(mnl_socket_open(NETLINK_ROUTE));
   if (!socket) throw_os_error(ifname_ + ": cannot open rtnetlink socket to " + what);
@@ -44,12 +45,13 @@ bool Rtnetlink::request(void* message, const std::string& what) {
   header->nlmsg_seq = 1;
   header->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
   if (mnl_socket_sendto(socket.get(), header, header->nlmsg_len) < 0) throw_os_error(ifname_ + ": cannot " + what);
-  alignas(nlmsghdr) std::array<char, kBufferSize> answer{};
-  const ssize_t n = mnl_socket_recvfrom(socket.get(), answer.data(), answer.size());
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  const ssize_t n = mnl_socket_recvfrom(socket.get(), buffer.data(), buffer.size());
   if (n < 0) throw_os_error(ifname_ + ": cannot " + what);
-  if (mnl_cb_run(answer.data(), static_cast<size_t>(n), 1, mnl_socket_get_portid(socket.get()), nullptr, nullptr) <
-      0) {
-    if (errno == EEXIST && (header->nlmsg_type == RTM_NEWROUTE || header->nlmsg_type == RTM_NEWLINK)) return false;
+  if (mnl_cb_run(buffer.data(), static_cast<size_t>(n), 1, mnl_socket_get_portid(socket.get()), answer, data) < 0) {
+    const auto type = header->nlmsg_type;
+    if (errno == EEXIST && (type == RTM_NEWROUTE || type == RTM_NEWRULE || type == RTM_NEWLINK)) return false;
+    if ((errno == ESRCH || errno == ENOENT) && (type == RTM_DELROUTE || type == RTM_DELRULE)) return false;
     throw_os_error(ifname_ + ": cannot " + what);
   }
   return true;
@@ -95,23 +97,84 @@ void Rtnetlink::add_address(const tunnel::IpPrefix& address) {
   request(header, "add address " + address.to_string());
 }
 
-bool Rtnetlink::add_route(const tunnel::IpPrefix& destination) {
+namespace {
+
+// A route message for `destination` through interface `index` in `table`.
+nlmsghdr* route_message(void* buffer, std::uint16_t type, const tunnel::IpPrefix& destination, std::uint32_t table,
+                        unsigned index) {
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer);
+  header->nlmsg_type = type;
+  auto* route = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(header, sizeof(rtmsg)));
+  route->rtm_family = static_cast<unsigned char>(family_of(destination));
+  route->rtm_dst_len = static_cast<unsigned char>(destination.cidr());
+  // Tables above 255 exist only as the attribute.
+  route->rtm_table = static_cast<unsigned char>(table < 256 ? table : std::uint32_t{RT_TABLE_UNSPEC});
+  mnl_attr_put_u32(header, RTA_TABLE, table);
+  const auto bytes = destination.address().bytes();
+  if (destination.cidr() > 0) mnl_attr_put(header, RTA_DST, bytes.size(), bytes.data());
+  mnl_attr_put_u32(header, RTA_OIF, index);
+  // IPv6 routes differ by metric, and a deletion without one takes whichever comes first, say the
+  // kernel's route of the interface's own subnet (metric 256): name the one user routes get.
+  if (!destination.address().is_v4()) mnl_attr_put_u32(header, RTA_PRIORITY, IP6_RT_PRIO_USER);
+  return header;
+}
+
+int read_oif(const nlmsghdr* message, void* data) {
+  mnl_attr_parse(
+      message, sizeof(rtmsg),
+      [](const nlattr* attribute, void* oif) {
+        if (mnl_attr_get_type(attribute) == RTA_OIF && mnl_attr_validate(attribute, MNL_TYPE_U32) == 0) {
+          *static_cast<unsigned*>(oif) = mnl_attr_get_u32(attribute);
+        }
+        return MNL_CB_OK;
+      },
+      data);
+  return MNL_CB_OK;
+}
+
+}  // namespace
+
+bool Rtnetlink::add_route(const tunnel::IpPrefix& destination, std::uint32_t table) {
   const tunnel::IpPrefix masked = destination.masked();
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
-  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
-  header->nlmsg_type = RTM_NEWROUTE;
+  nlmsghdr* header = route_message(buffer.data(), RTM_NEWROUTE, masked, table, index());
   header->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-  auto* route = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(header, sizeof(rtmsg)));
-  route->rtm_family = static_cast<unsigned char>(family_of(masked));
-  route->rtm_dst_len = static_cast<unsigned char>(masked.cidr());
-  route->rtm_table = RT_TABLE_MAIN;
+  auto* route = static_cast<rtmsg*>(mnl_nlmsg_get_payload(header));
   route->rtm_protocol = RTPROT_BOOT;
   route->rtm_scope = RT_SCOPE_LINK;
   route->rtm_type = RTN_UNICAST;
-  const auto bytes = masked.address().bytes();
-  if (masked.cidr() > 0) mnl_attr_put(header, RTA_DST, bytes.size(), bytes.data());
-  mnl_attr_put_u32(header, RTA_OIF, index());
-  return request(header, "add route " + masked.to_string());
+  const std::string in_table = table == kMainTable ? "" : " to table " + std::to_string(table);
+  return request(header, "add route " + masked.to_string() + in_table);
+}
+
+bool Rtnetlink::delete_route(const tunnel::IpPrefix& destination, std::uint32_t table) {
+  const tunnel::IpPrefix masked = destination.masked();
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = route_message(buffer.data(), RTM_DELROUTE, masked, table, index());
+  // Any scope, protocol and type: the prefix, table and device name the route.
+  static_cast<rtmsg*>(mnl_nlmsg_get_payload(header))->rtm_scope = RT_SCOPE_NOWHERE;
+  const std::string in_table = table == kMainTable ? "" : " from table " + std::to_string(table);
+  return request(header, "remove route " + masked.to_string() + in_table);
+}
+
+bool Rtnetlink::routes_through(const tunnel::IpAddress& address) {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
+  header->nlmsg_type = RTM_GETROUTE;
+  auto* route = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(header, sizeof(rtmsg)));
+  const auto bytes = address.bytes();
+  route->rtm_family = static_cast<unsigned char>(address.is_v4() ? AF_INET : AF_INET6);
+  route->rtm_dst_len = static_cast<unsigned char>(bytes.size() * 8);
+  mnl_attr_put(header, RTA_DST, bytes.size(), bytes.data());
+  unsigned oif = 0;
+  try {
+    request(header, "look up the route to " + address.to_string(), read_oif, &oif);
+  } catch (const std::system_error& e) {
+    // No route at all (ENETUNREACH and the like) is an answer too.
+    if (e.code().value() == ENETUNREACH || e.code().value() == EHOSTUNREACH) return false;
+    throw;
+  }
+  return oif == index();
 }
 
 bool Rtnetlink::create_bridge() {

@@ -36,6 +36,16 @@ std::string handle_request(std::string_view request, UapiTarget& target) {
     answer.append(get_status(0));
     return answer;
   }
+  if (request == "info=1\n\n") {
+    std::string answer = target.serialize_info();
+    answer.append(get_status(0));
+    return answer;
+  }
+  if (request == "routes=1\n\n") {
+    std::string answer = target.sync_routes();
+    answer.append(get_status(0));
+    return answer;
+  }
   if (request == "fdb=1\n\n") {
     std::string answer = target.serialize_fdb();
     answer.append(get_status(0));
@@ -50,7 +60,7 @@ std::string handle_request(std::string_view request, UapiTarget& target) {
     return set_status(apply_set_request(*parsed.request, target));
   }
   // wireguard-go hangs up here; an answer tells a hand-written client what went wrong.
-  Log::warning("control: refused a request that is neither get=1, set=1, stats=1 nor fdb=1");
+  Log::warning("control: refused a request that is neither get=1, set=1, stats=1, info=1, routes=1 nor fdb=1");
   return set_status(EINVAL);
 }
 

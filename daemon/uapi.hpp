@@ -82,6 +82,11 @@ class UapiTarget {
   [[nodiscard]] virtual std::vector<NamedCounter> extra_counters() const { return {}; }
   // The key=value lines of an fdb=1 answer: the L2 segments and their forwarding tables (none: empty).
   [[nodiscard]] virtual std::string serialize_fdb() const { return {}; }
+  // The key=value lines of an info=1 answer (daemon/uapi_info.hpp).
+  [[nodiscard]] virtual std::string serialize_info() const { return {}; }
+  // routes=1: the routes through the interface brought to the peers' allowed IPs now; the
+  // key=value lines say what changed (daemon/uapi_info.hpp).
+  [[nodiscard]] virtual std::string sync_routes() { return {}; }
 };
 
 // `body` is what follows the "set=1\n" line: key=value lines, then the empty line that ends the
@@ -102,10 +107,11 @@ class UapiTarget {
 [[nodiscard]] std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port,
                                         std::uint32_t fwmark);
 
-// One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp) or
-// "fdb=1\n\n" (daemon/l2_segments.hpp: per segment vni=, tap=, bridge=, local=, mtu=, aging=, its
-// counters, peer= and peer_address= per member, then per FDB entry mac=, public_key=, static=, age=),
-// to its whole answer ending in "errno=N\n\n".
+// One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp),
+// "info=1\n\n" and "routes=1\n\n" (daemon/uapi_info.hpp) or "fdb=1\n\n" (daemon/l2_segments.hpp: per
+// segment vni=, tap=, bridge=, local=, mtu=, aging=, its counters, peer= and peer_address= per
+// member, then per FDB entry mac=, public_key=, static=, age=), to its whole answer ending in
+// "errno=N\n\n".
 // Refused set requests are logged (without values).
 [[nodiscard]] std::string handle_request(std::string_view request, UapiTarget& target);
 

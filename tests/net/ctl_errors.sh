@@ -38,8 +38,8 @@ for command in "show $N" "down $N" "export $N" "set $N listen-port 1" "reload $N
 done
 ctl_expect_error "up without a config" "$N: no such interface (no $NET_TMP/$N.toml)" \
   ctl "$space" --config-dir "$NET_TMP" up "$N"
-ctl_expect_error "reload without a config" "$I: no such interface (no /nonexistent/$I.toml)" \
-  ctl "$space" --config-dir /nonexistent reload "$I"
+ctl_expect_error "reload without a config" "$N: no such interface (no /nonexistent/$N.toml)" \
+  ctl "$space" --config-dir /nonexistent reload "$N"
 ctl_expect_error "invalid name" "'a/b': no such interface (not a valid interface name" ctl "$space" show a/b
 ctl_expect_error "export from another namespace" "$I: no such interface in this network namespace" \
   timeout 60 "$SLUICECTL" export "$I"

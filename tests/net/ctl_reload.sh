@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `sluicectl reload` applies only what changed in the file, as `wg syncconf` does: a peer removed
-# from the file goes, a new one comes (with its route), and the unchanged peer keeps its session:
-# same handshake time, counters not reset, and a ping running across the reload loses nothing.
+# from the file goes (with its routes), a new one comes (with its route), and the unchanged peer
+# keeps its session: same handshake time, counters not reset, and a ping running across the
+# reload loses nothing. A prefix taken out of a peer loses its route, a route sluice did not add
+# stays, and `reload IFNAME` finds the file the interface started from wherever it is.
 # Usage: ctl_reload.sh SLUICECTL SLUICED
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -60,7 +62,7 @@ public_key = \"$(cat "$NET_TMP/c.pub")\"
 allowed_ips = [\"10.99.30.0/24\"]"
 ctl "$a" reload "$A" --config "$NET_TMP/$A.toml" >"$NET_TMP/reload.txt" || net_fail "sluicectl reload"
 net_log "$(cat "$NET_TMP/reload.txt")"
-grep -q '(1 added, 1 removed)' "$NET_TMP/reload.txt" || net_fail "reload summary"
+grep -q '(1 added, 1 removed, 0 changed), routes 1 added, 1 removed$' "$NET_TMP/reload.txt" || net_fail "reload summary"
 net_wait_exit "$ping_pid" 10 || net_fail "ping did not finish"
 grep -q ' 0% packet loss' "$NET_TMP/ping.txt" || { cat "$NET_TMP/ping.txt" >&2; net_fail "packets lost across the reload"; }
 
@@ -69,11 +71,49 @@ expected=$(sort <<<"$(cat "$NET_TMP/b.pub")
 $(cat "$NET_TMP/c.pub")")
 [[ $peers == "$expected" ]] || net_fail "peers after reload: $peers"
 ip -n "$a" route show 10.99.30.0/24 | grep -q "dev $A" || net_fail "no route for the new peer's allowed IPs"
+[[ -z $(ip -n "$a" route show 10.99.40.0/24) ]] || net_fail "the removed peer's route stayed"
 [[ $(field latest_handshake) == "$handshake_before" ]] || net_fail "the unchanged peer made a new handshake"
 (($(field rx_bytes) > rx_before)) || net_fail "the unchanged peer's counters were reset"
 
-# A file with the same content changes nothing at all.
-ctl "$a" reload "$A" --config "$NET_TMP/$A.toml" | grep -q '(0 added, 0 removed)' || net_fail "idle reload"
+# A file with the same content changes nothing at all. Without --config: the daemon tells which
+# file it started from (here not in /etc/sluice).
+ctl "$a" reload "$A" | grep -q "reloaded $NET_TMP/$A.toml: 2 peers (0 added, 0 removed, 0 changed), routes 0 added, 0 removed" ||
+  net_fail "idle reload"
 net_ping "$a" 10.99.5.2 2 >/dev/null || net_fail "no tunnel after the reloads"
 [[ $(field latest_handshake) == "$handshake_before" ]] || net_fail "a new handshake after the idle reload"
+
+# Prefixes taken out of a peer lose their routes; a route that was there before sluice (made by
+# hand, through the same device) is not sluice's to remove.
+ip -n "$a" route add 10.99.33.0/24 dev "$A"
+write_a "[[peer]]
+public_key = \"$(cat "$NET_TMP/c.pub")\"
+allowed_ips = [\"10.99.30.0/24\", \"10.99.31.0/24\", \"10.99.33.0/24\"]"
+ctl "$a" reload "$A" | grep -q '(0 added, 0 removed, 1 changed), routes 1 added, 0 removed$' || net_fail "reload adding prefixes"
+write_a "[[peer]]
+public_key = \"$(cat "$NET_TMP/c.pub")\"
+allowed_ips = [\"10.99.30.0/24\"]"
+ctl "$a" reload "$A" >"$NET_TMP/reload.txt" || net_fail "reload removing prefixes"
+net_log "$(cat "$NET_TMP/reload.txt")"
+grep -q '(0 added, 0 removed, 1 changed), routes 0 added, 1 removed$' "$NET_TMP/reload.txt" || net_fail "reload summary (prefixes removed)"
+[[ -z $(ip -n "$a" route show 10.99.31.0/24) ]] || net_fail "the route of a removed prefix stayed"
+ip -n "$a" route show 10.99.33.0/24 | grep -q "dev $A" || net_fail "a route sluice did not add was removed"
+ip -n "$a" route show 10.99.30.0/24 | grep -q "dev $A" || net_fail "the kept prefix lost its route"
+
+# A route that cannot be added (another device's is in the way) is an error, after the summary.
+ip -n "$a" route add 10.99.34.0/24 via 10.200.50.2
+write_a "[[peer]]
+public_key = \"$(cat "$NET_TMP/c.pub")\"
+allowed_ips = [\"10.99.30.0/24\", \"10.99.34.0/24\"]"
+status=0
+ctl "$a" reload "$A" >"$NET_TMP/reload.txt" 2>"$NET_TMP/reload.err" || status=$?
+((status == 1)) || net_fail "reload with a route in the way exited with $status"
+net_log "$(cat "$NET_TMP/reload.err")"
+grep -q "peers reloaded, but $A: cannot add route 10.99.34.0/24: a route to 10.99.34.0/24 through another device" \
+  "$NET_TMP/reload.err" || net_fail "reload with a route in the way: $(cat "$NET_TMP/reload.err")"
+grep -q '(0 added, 0 removed, 1 changed), routes 0 added, 0 removed$' "$NET_TMP/reload.txt" || net_fail "summary with a route in the way"
+ip -n "$a" route show 10.99.34.0/24 | grep -q "via 10.200.50.2" || net_fail "the route in the way was touched"
+
+# The file the interface started from is gone: reload says which one.
+mv "$NET_TMP/$A.toml" "$NET_TMP/moved.toml"
+ctl_expect_error "reload of a moved file" "$A: sluiced started from $NET_TMP/$A.toml, which is gone" ctl "$a" reload "$A"
 net_log "PASS"

@@ -64,6 +64,8 @@ net_ping "$a" 10.99.70.2 5 || { cat "$NET_TMP"/*.log >&2; net_fail "IPv4 ping to
 net_ping "$a" fd00:99:70::2 3 || net_fail "IPv6 ping to wireguard-go"
 net_ping "$a" 10.99.71.1 3 || net_fail "ping into the routed subnet"
 ctl "$a" show "$A" | grep -q "latest handshake" || net_fail "sluicectl show on the wg-quick interface"
+ctl_expect_error "reload without a file" "$A: sluiced was started without a config file and there is no /nonexistent/$A.toml" \
+  ctl "$a" --config-dir /nonexistent reload "$A"
 
 wg_quick down || { cat "$NET_TMP/wg-quick.log" >&2; net_fail "wg-quick down"; }
 net_wait_for 10 bash -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status" ||

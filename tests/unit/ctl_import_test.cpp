@@ -152,18 +152,16 @@ BOOST_AUTO_TEST_CASE(table_off_and_auto_become_routes) {
   BOOST_TEST(automatic.warnings.empty());
 }
 
-BOOST_AUTO_TEST_CASE(full_tunnel_routing_is_flagged) {
+// sluiced makes a full tunnel of a /0 with routes as wg-quick does (fwmark, table, rules).
+BOOST_AUTO_TEST_CASE(full_tunnel_imports_as_it_is) {
   const ctl::ImportResult result = ctl::import_wg_quick(
       "[Interface]\nPrivateKey = " + kPrivate + "\n[Peer]\nPublicKey = " + kPeer1 + "\nAllowedIPs = 0.0.0.0/0, ::/0\n",
       "laptop.conf");
-  BOOST_TEST_REQUIRE(result.warnings.size() == 2u);
-  BOOST_TEST(result.warnings[0].starts_with("laptop.conf:5: AllowedIPs: 0.0.0.0/0 with routes: wg-quick's policy"));
-  BOOST_TEST(result.warnings[1].starts_with("laptop.conf:5: AllowedIPs: ::/0 with routes"));
-  // With Table = off there are no routes, so nothing to warn about.
-  BOOST_TEST(ctl::import_wg_quick("[Interface]\nPrivateKey = " + kPrivate +
-                                      "\nTable = off\n[Peer]\nPublicKey = " + kPeer1 + "\nAllowedIPs = 0.0.0.0/0\n",
-                                  "laptop.conf")
-                 .warnings.empty());
+  BOOST_TEST(result.warnings.empty());
+  BOOST_TEST((result.config.routes == std::optional<bool>(true)));
+  BOOST_TEST_REQUIRE(result.config.peers.size() == 1u);
+  BOOST_TEST(result.config.peers[0].allowed_ips == (std::vector<std::string>{"0.0.0.0/0", "::/0"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(structure_warnings) {

@@ -4,6 +4,8 @@
 
 #include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
+#include "ctl/daemon_info.hpp"
+#include "ctl/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/sync.hpp"
 #include "daemon/config_file.hpp"
@@ -88,13 +90,42 @@ BOOST_AUTO_TEST_CASE(changed_interface_settings_are_sent) {
   BOOST_TEST((request.peers[0].remove && request.peers[1].remove));
 }
 
-BOOST_AUTO_TEST_CASE(only_new_prefixes_get_routes) {
-  const std::vector<tunnel::IpPrefix> routes = ctl::routes_to_add(wanted(), running());
-  BOOST_TEST_REQUIRE(routes.size() == 1u);
-  BOOST_TEST(routes[0].to_string() == "10.0.3.0/24");
-  daemon::InterfaceSettings no_routes = wanted();
-  no_routes.routes = false;
-  BOOST_TEST(ctl::routes_to_add(no_routes, running()).empty());
+BOOST_AUTO_TEST_CASE(a_mark_the_daemon_set_for_its_full_tunnel_is_kept) {
+  // No mark in the file: the daemon's own mark (0x10 here) stays; any other is reset.
+  BOOST_TEST(!ctl::sync_request(wanted(), running(), 16).fwmark.has_value());
+  BOOST_TEST(ctl::sync_request(wanted(), running(), 51820).fwmark.value_or(1) == 0u);
+  BOOST_TEST(ctl::sync_request(wanted("fwmark = 17\n"), running(), 16).fwmark.value_or(0) == 17u);
+}
+
+BOOST_AUTO_TEST_CASE(changed_peers_are_counted) {
+  // Peer 1 is as it runs; peer 3 is new, not changed.
+  BOOST_TEST(ctl::changed_peers(wanted(), running()) == 0u);
+  ctl::InterfaceState moved = running();
+  moved.peers[0].allowed_ips.push_back(tunnel::IpPrefix::parse("10.0.9.0/24"));
+  BOOST_TEST(ctl::changed_peers(wanted(), moved) == 1u);
+  ctl::InterfaceState keepalive = running();
+  keepalive.peers[0].persistent_keepalive = 25;
+  BOOST_TEST(ctl::changed_peers(wanted(), keepalive) == 1u);
+  ctl::InterfaceState roamed = running();
+  roamed.peers[0].endpoint = "192.0.2.9:51820";
+  BOOST_TEST(ctl::changed_peers(wanted(), roamed) == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(daemon_info_and_route_answers_are_read) {
+  const ctl::DaemonInfo info =
+      ctl::parse_info_answer("config_file=/tmp/x/wg0.toml\nroutes=true\nroute_table=51820\nown_fwmark=51820\nnew=1\n");
+  BOOST_TEST(info.config_file.value_or("").string() == "/tmp/x/wg0.toml");
+  BOOST_TEST(info.routes);
+  BOOST_TEST(info.route_table == 51820u);
+  BOOST_TEST(info.own_fwmark == 51820u);
+  BOOST_TEST(!ctl::parse_info_answer("routes=false\n").config_file.has_value());
+  BOOST_CHECK_THROW((void)ctl::parse_info_answer("route_table=x\n"), ctl::CtlError);
+
+  const ctl::RouteSync sync =
+      ctl::parse_route_answer("route_added=0.0.0.0/0\nroute_removed=10.0.2.0/24\nroute_failed=wg0: cannot add route\n");
+  BOOST_TEST(sync.added == std::vector<std::string>{"0.0.0.0/0"}, boost::test_tools::per_element());
+  BOOST_TEST(sync.removed == std::vector<std::string>{"10.0.2.0/24"}, boost::test_tools::per_element());
+  BOOST_TEST(sync.failed == std::vector<std::string>{"wg0: cannot add route"}, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(link_changes_reload_cannot_make_are_named) {

@@ -11,6 +11,7 @@
 #include "crypto/random.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/uapi.hpp"
+#include "daemon/uapi_info.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
@@ -569,6 +570,24 @@ BOOST_AUTO_TEST_CASE(settings_apply_like_setconf) {
   settings.private_key.reset();
   BOOST_CHECK_EQUAL(daemon::apply_set_request(daemon::set_request_from_settings(settings), i.target), 0);
   BOOST_CHECK(!i.device.identity().has_key);
+}
+
+// info=1 and routes=1 are ours: answered from the target, never part of what get=1 tells wg.
+BOOST_AUTO_TEST_CASE(info_and_routes_requests_are_our_own) {
+  TestInterface i;
+  BOOST_CHECK_EQUAL(daemon::handle_request("info=1\n\n", i.target), kOk);
+  BOOST_CHECK_EQUAL(daemon::handle_request("routes=1\n\n", i.target), kOk);
+  BOOST_CHECK(i.get().find("config_file") == std::string::npos);
+  BOOST_CHECK_EQUAL(daemon::serialize_interface_info("/etc/sluice/wg0.toml", true, 51820, 51820),
+                    "config_file=/etc/sluice/wg0.toml\nroutes=true\nroute_table=51820\nown_fwmark=51820\n");
+  BOOST_CHECK_EQUAL(daemon::serialize_interface_info("", false, 0, 0), "routes=false\n");
+  daemon::RouteChanges changes;
+  changes.added.push_back(tunnel::IpPrefix::parse("0.0.0.0/0"));
+  changes.removed.push_back(tunnel::IpPrefix::parse("10.0.2.0/24"));
+  changes.failures.emplace_back("wg0: cannot add route 10.0.3.0/24:\nFile exists");
+  BOOST_CHECK_EQUAL(daemon::serialize_route_changes(changes),
+                    "route_added=0.0.0.0/0\nroute_removed=10.0.2.0/24\n"
+                    "route_failed=wg0: cannot add route 10.0.3.0/24: File exists\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
