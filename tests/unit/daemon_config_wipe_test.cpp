@@ -21,6 +21,7 @@
 #define SLUICE_INTERPOSE_FREE 1
 #endif
 
+#ifdef SLUICE_INTERPOSE_FREE
 namespace {
 
 // Test-only keys from `wg genkey` and `wg genpsk`.
@@ -51,7 +52,6 @@ void inspect(const void* block) {
 
 }  // namespace
 
-#ifdef SLUICE_INTERPOSE_FREE
 extern "C" void __libc_free(void* block);
 extern "C" void free(void* block) {
   if (block != nullptr && watching.load(std::memory_order_relaxed)) inspect(block);
