@@ -227,12 +227,17 @@ int run_set(const Globals& globals, const std::string& ifname, const std::vector
   return 0;
 }
 
-int run_up(const Globals& globals, const std::string& target) {
+int run_up(const Globals& globals, const std::string& target, bool verbose) {
   // A path (with a '/' or ending in .toml) names the file and the interface is its stem; a bare
   // name is an interface whose file lives in the config directory.
   const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml");
   const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
   const std::string ifname = is_file ? config.stem().string() : target;
+  if (is_file && ifname.size() > kMaxInterfaceName) {
+    throw CtlError(config.string() + ": the file name gives the interface its name, and '" + ifname + "' has " +
+                   std::to_string(ifname.size()) + " characters, more than the " + std::to_string(kMaxInterfaceName) +
+                   " an interface name may have: rename the file");
+  }
   check_interface_name(ifname);
   std::error_code error;
   if (!std::filesystem::exists(config, error)) {
@@ -242,8 +247,11 @@ int run_up(const Globals& globals, const std::string& target) {
   if (is_file && config.extension() != ".toml") {
     throw CtlError(config.string().append(": the file name must be the interface name followed by .toml"));
   }
-  const InterfaceState state =
-      start_daemon(find_sluiced(), std::filesystem::absolute(config), ifname, globals.control_dir);
+  const StartedDaemon started =
+      start_daemon(find_sluiced(), std::filesystem::absolute(config), ifname, globals.control_dir, verbose);
+  // The daemon logs to syslog once detached: what it said while starting is shown here.
+  for (const std::string& line : started.messages) std::fprintf(stderr, "%s\n", line.c_str());
+  const InterfaceState& state = started.state;
   print(std::string(ifname)
             .append(": up, UDP port ")
             .append(std::to_string(state.listen_port))

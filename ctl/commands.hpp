@@ -25,7 +25,8 @@ int run_status(const Globals& globals);
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json);
 int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json);
 int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words);
-int run_up(const Globals& globals, const std::string& target);
+// `verbose`: sluiced -v, and every line it prints while starting is shown (else its warnings).
+int run_up(const Globals& globals, const std::string& target, bool verbose);
 int run_down(const Globals& globals, const std::string& ifname);
 int run_reload(const Globals& globals, const std::string& ifname, const std::optional<std::string>& config);
 int run_import(const std::string& file);

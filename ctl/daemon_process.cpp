@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -37,19 +38,31 @@ bool is_executable(const std::filesystem::path& path) {
   return std::filesystem::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
 }
 
-// The lines that say what went wrong: sluiced's "error:" lines, else everything it printed.
-std::string daemon_error(const std::string& captured) {
+// The non-empty lines of what the daemon printed.
+std::vector<std::string> lines_of(const std::string& captured) {
   std::vector<std::string> lines;
-  std::vector<std::string> errors;
   std::size_t start = 0;
   while (start < captured.size()) {
     const std::size_t end = std::min(captured.find('\n', start), captured.size());
-    std::string line = captured.substr(start, end - start);
+    if (end > start) lines.push_back(captured.substr(start, end - start));
     start = end + 1;
-    if (line.empty()) continue;
-    if (line.find("error: ") != std::string::npos) errors.push_back(line);
-    lines.push_back(std::move(line));
   }
+  return lines;
+}
+
+// Those of `lines` that carry the daemon's `level: ` (its log format: "sluiced[IF]: warning: ...").
+std::vector<std::string> lines_at(const std::vector<std::string>& lines, std::string_view level) {
+  std::vector<std::string> chosen;
+  for (const std::string& line : lines) {
+    if (line.find(level) != std::string::npos) chosen.push_back(line);
+  }
+  return chosen;
+}
+
+// The lines that say what went wrong: sluiced's "error:" lines, else everything it printed.
+std::string daemon_error(const std::string& captured) {
+  const std::vector<std::string> lines = lines_of(captured);
+  const std::vector<std::string> errors = lines_at(lines, "error: ");
   const std::vector<std::string>& chosen = errors.empty() ? lines : errors;
   std::string text;
   for (const std::string& line : chosen) {
@@ -100,8 +113,8 @@ std::filesystem::path find_sluiced() {
   throw CtlError("cannot find sluiced: not next to sluicectl nor on PATH (set SLUICED=/path/to/sluiced)");
 }
 
-InterfaceState start_daemon(const std::filesystem::path& sluiced, const std::filesystem::path& config,
-                            const std::string& ifname, const std::filesystem::path& control_dir) {
+StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::filesystem::path& config,
+                           const std::string& ifname, const std::filesystem::path& control_dir, bool verbose) {
   std::array<int, 2> pipe_fds{};
   if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
     throw CtlError(std::string(ifname).append(": cannot create a pipe: ").append(std::strerror(errno)));
@@ -116,8 +129,9 @@ InterfaceState start_daemon(const std::filesystem::path& sluiced, const std::fil
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
-  std::vector<std::string> arguments{sluiced.string(), "--config",           config.string(),
-                                     "--control-dir",  control_dir.string(), ifname};
+  std::vector<std::string> arguments{sluiced.string(), "--config", config.string(), "--control-dir", control_dir.string()};
+  if (verbose) arguments.emplace_back("-v");
+  arguments.push_back(ifname);
   std::vector<char*> argv;
   for (std::string& argument : arguments) argv.push_back(argument.data());
   argv.push_back(nullptr);
@@ -172,11 +186,13 @@ InterfaceState start_daemon(const std::filesystem::path& sluiced, const std::fil
     throw CtlError(std::string(ifname).append(": sluiced ").append(exit_description(*status)));
   }
 
+  const std::vector<std::string> lines = lines_of(captured);
+  std::vector<std::string> messages = verbose ? lines : lines_at(lines, "warning: ");
   // sluiced exits 0 only once its socket is listening; a brief retry covers a slow first accept.
   for (;;) {
     try {
       UapiClient client(control_dir, ifname);
-      return parse_get_answer(client.get().str());
+      return StartedDaemon{parse_get_answer(client.get().str()), std::move(messages)};
     } catch (const CtlError&) {
       if (Clock::now() >= deadline) throw;
     }

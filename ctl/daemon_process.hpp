@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "ctl/interface_state.hpp"
 
@@ -15,11 +16,17 @@ inline constexpr std::chrono::seconds kStopTimeout{10};
 // $SLUICED if set, else `sluiced` next to this program, else the first on PATH. Throws CtlError.
 [[nodiscard]] std::filesystem::path find_sluiced();
 
-// Runs `sluiced --config CONFIG --control-dir DIR IFNAME`, which detaches once the interface is
-// ready, and returns the state its socket then reports. If it fails, the CtlError carries the
+struct StartedDaemon {
+  InterfaceState state;
+  // What it said before it detached: its warnings, or every line when started verbose.
+  std::vector<std::string> messages;
+};
+
+// Runs `sluiced --config CONFIG --control-dir DIR [-v] IFNAME`, which detaches once the interface
+// is ready, and returns the state its socket then reports. If it fails, the CtlError carries the
 // daemon's own error line(s) from its stderr.
-InterfaceState start_daemon(const std::filesystem::path& sluiced, const std::filesystem::path& config,
-                            const std::string& ifname, const std::filesystem::path& control_dir);
+StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::filesystem::path& config,
+                           const std::string& ifname, const std::filesystem::path& control_dir, bool verbose);
 
 // Sends SIGTERM to the daemon answering on IFNAME's socket and waits until it has exited and its
 // socket is gone. Returns its pid.

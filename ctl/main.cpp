@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
   auto* genpsk = app.add_subcommand("genpsk", "Print a new preshared key");
   auto* up = app.add_subcommand("up", "Start sluiced for CONFIG.toml, or for IFNAME with CONFIG_DIR/IFNAME.toml");
   up->add_option("CONFIG_OR_IFNAME", target, "A .toml file (the interface is its name) or an interface")->required();
+  bool verbose = false;
+  up->add_flag("-v,--verbose", verbose, "Run sluiced -v and show all it says while starting (else its warnings)");
   auto* down = app.add_subcommand("down", "Stop the sluiced of an interface");
   down->add_option("IFNAME", ifname, "Interface")->required();
   auto* reload = app.add_subcommand("reload", "Apply the config file's changes, keeping unchanged peers' sessions");
@@ -99,7 +101,7 @@ int main(int argc, char** argv) {
     if (*genkey) return run_genkey();
     if (*pubkey) return run_pubkey();
     if (*genpsk) return run_genpsk();
-    if (*up) return run_up(globals, target);
+    if (*up) return run_up(globals, target, verbose);
     if (*down) return run_down(globals, ifname);
     if (*reload) return run_reload(globals, ifname, config);
     if (*import) return run_import(target);

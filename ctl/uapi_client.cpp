@@ -49,7 +49,7 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 }  // namespace
 
 void check_interface_name(std::string_view name) {
-  const bool valid = !name.empty() && name.size() <= 15 && name != "." && name != ".." &&
+  const bool valid = !name.empty() && name.size() <= kMaxInterfaceName && name != "." && name != ".." &&
                      std::none_of(name.begin(), name.end(), [](char c) {
                        return c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
                               c == '\f' || c == '\0';
