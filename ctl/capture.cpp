@@ -139,6 +139,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
   std::optional<std::uint64_t> dropped;
   std::array<std::uint8_t, 64 << 10> chunk{};
   bool output_failed = false;
+  bool received = false;  // a daemon that hangs up before any byte is not a sluiced
 
   while (!dropped) {
     const Clock::time_point now = Clock::now();
@@ -154,7 +155,9 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
     if (::poll(&p, 1, 100) <= 0) continue;
     const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0 && !received) throw NotSluicedError(not_sluiced_message(options.ifname, "capture=1"));
     if (n <= 0) throw CtlError("the daemon ended the capture stream early");
+    received = true;
     stream.feed(std::span(chunk).first(static_cast<std::size_t>(n)));
     while (const auto item = stream.next()) {
       if (item->kind == PcapStream::Kind::trailer) {

@@ -86,7 +86,8 @@ daemon::InterfaceSettings load_config(const std::filesystem::path& file) {
 
 // Prints the report of IFNAME, or of every interface with a socket, as one JSON document or as
 // text blocks. With one interface named its error is the answer; with several, a failing one is
-// reported and the others still show (exit status 1).
+// reported and the others still show (exit status 1), and one of another daemon (wireguard-go)
+// is noted and skipped without failing: it shares the directory but is not ours to report.
 int report_interfaces(const Globals& globals, const std::optional<std::string>& ifname, bool json,
                       const std::function<nlohmann::ordered_json(const std::string&)>& as_json,
                       const std::function<std::string(const std::string&)>& as_text) {
@@ -103,6 +104,9 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
         if (!text.empty()) text.push_back('\n');
         text.append(as_text(name));
       }
+    } catch (const NotSluicedError& e) {
+      if (ifname) throw;
+      report(std::string(e.what()).append("; skipped"));
     } catch (const CtlError& e) {
       if (ifname) throw;
       report(e.what());
