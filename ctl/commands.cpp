@@ -18,6 +18,7 @@
 #include "ctl/set_arguments.hpp"
 #include "ctl/set_request_text.hpp"
 #include "ctl/show.hpp"
+#include "ctl/show_dump.hpp"
 #include "ctl/stats.hpp"
 #include "ctl/sync.hpp"
 #include "ctl/uapi_client.hpp"
@@ -117,6 +118,25 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
   return status;
 }
 
+// `wg show IFNAME dump`, or `wg show all dump` (every line begins with the interface's name),
+// printed one interface at a time so that no more key text than one interface's is held; failures
+// as in report_interfaces.
+int print_dumps(const Globals& globals, const std::optional<std::string>& ifname) {
+  const std::vector<std::string> names =
+      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+  int status = 0;
+  for (const std::string& name : names) {
+    try {
+      print(dump_text(name, query(globals, name), !ifname).str());
+    } catch (const CtlError& e) {
+      if (ifname) throw;
+      report(e.what());
+      status = 1;
+    }
+  }
+  return status;
+}
+
 }  // namespace
 
 int run_genkey() {
@@ -140,7 +160,17 @@ int run_pubkey() {
   return 0;
 }
 
-int run_show(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
+int run_show(const Globals& globals, const std::optional<std::string>& named, const std::optional<std::string>& field,
+             bool json) {
+  const std::optional<std::string> ifname = named == "all" ? std::nullopt : named;
+  if (field) {
+    if (*field != "dump") {
+      throw CtlError(std::string("show: unknown field '").append(*field).append(
+          "' (sluicectl knows `show IFNAME dump`; `wg show IFNAME ").append(*field).append("` prints the others)"));
+    }
+    if (json) throw CtlError("show: dump and --json exclude each other");
+    return print_dumps(globals, ifname);
+  }
   const bool color = !json && color_wanted();
   return report_interfaces(
       globals, ifname, json,
@@ -196,9 +226,9 @@ int run_set(const Globals& globals, const std::string& ifname, const std::vector
 }
 
 int run_up(const Globals& globals, const std::string& target) {
-  // A path (with a '/' or ending in .toml) names the file and the interface is its stem; a bare
-  // name is an interface whose file lives in the config directory.
-  const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml");
+  // A path (with a '/' or ending in .toml or wg-quick's .conf) names the file and the interface is
+  // its stem; a bare name is an interface whose file lives in the config directory.
+  const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml") || target.ends_with(".conf");
   const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
   const std::string ifname = is_file ? config.stem().string() : target;
   check_interface_name(ifname);
@@ -206,6 +236,12 @@ int run_up(const Globals& globals, const std::string& target) {
   if (!std::filesystem::exists(config, error)) {
     if (is_file) throw CtlError(config.string().append(": no such file"));
     throw CtlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
+  }
+  if (is_file && config.extension() == ".conf") {
+    throw CtlError(config.string().append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
+                                          "with `sluicectl import ").append(config.string()).append(" > ")
+                       .append(std::filesystem::path(config).replace_extension(".toml").string())
+                       .append("` and bring that up"));
   }
   if (is_file && config.extension() != ".toml") {
     throw CtlError(config.string().append(": the file name must be the interface name followed by .toml"));

@@ -18,6 +18,7 @@
 #include "daemon/resolve_endpoint.hpp"
 #include "daemon/small_file.hpp"
 #include "daemon/tun_device.hpp"
+#include "daemon/wg_quick_shape.hpp"
 #include "tunnel/vxlan.hpp"
 
 namespace sluice::daemon {
@@ -471,10 +472,17 @@ InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
 }  // namespace
 
 InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin) {
-  const Reader reader(origin);
-  toml::table root = reader.parse(toml_text);
-  const OnExit wipe_tree([&root] { wipe_strings(root); });
-  return read_settings(reader, root);
+  try {
+    const Reader reader(origin);
+    toml::table root = reader.parse(toml_text);
+    const OnExit wipe_tree([&root] { wipe_strings(root); });
+    return read_settings(reader, root);
+  } catch (const ConfigError& e) {
+    if (!looks_like_wg_quick(toml_text)) throw;
+    throw ConfigError(std::string(e.what()) +
+                      one_line(" (this is a wg-quick file, not sluice's TOML: `sluicectl import " + origin.string() +
+                               "` prints its TOML equivalent)"));
+  }
 }
 
 InterfaceSettings load_config_file(const std::filesystem::path& file) {

@@ -78,6 +78,16 @@ ctl_expect_error "bad config" "sluiced[$B]: error: $NET_TMP/$B.toml:3:15: interf
   ctl "$space" up "$NET_TMP/$B.toml"
 [[ ! -e /run/wireguard/$B.sock ]] && ! ip -n "$space" link show "$B" >/dev/null 2>&1 || net_fail "bad config left state"
 ctl_expect_error "missing file" "$NET_TMP/nothere.toml: no such file" ctl "$space" up "$NET_TMP/nothere.toml"
+# wg-quick files point at import, as .conf and renamed to .toml; the key never shows.
+W="${NET_PREFIX}w"
+NET_FILES+=("/run/wireguard/$W.sock")
+printf '[Interface]\nPrivateKey = %s\nListenPort = 51839\n' "$(cat "$NET_TMP/a.key")" >"$NET_TMP/$W.conf"
+ctl_expect_error "up a .conf" "$NET_TMP/$W.conf: sluicectl up takes sluice's TOML, not a wg-quick file; convert it with \`sluicectl import $NET_TMP/$W.conf > $NET_TMP/$W.toml\`" \
+  ctl "$space" up "$NET_TMP/$W.conf"
+cp "$NET_TMP/$W.conf" "$NET_TMP/$W.toml"
+ctl_expect_error "wg-quick file as .toml" "(this is a wg-quick file, not sluice's TOML: \`sluicectl import $NET_TMP/$W.toml\` prints its TOML equivalent)" \
+  ctl "$space" up "$NET_TMP/$W.toml"
+! grep -qF "$(cut -c 2-13 "$NET_TMP/a.key")" "$NET_TMP/err" || net_fail "the wg-quick hint printed the key"
 ctl_expect_error "already running" "another daemon is already running" ctl "$space" up "$NET_TMP/$I.toml"
 SLUICED=/nonexistent ctl_expect_error "no sluiced" "SLUICED=/nonexistent: not an executable file" \
   ctl "$space" up "$NET_TMP/$B.toml"

@@ -2,7 +2,8 @@
 # sluicectl beside another UAPI daemon: a wireguard-go interface shares the control directory with
 # a sluiced one. show and status cover both; stats and fdb report the sluiced one, note the other
 # and succeed; naming the wireguard-go interface to stats, fdb or capture fails with one clear
-# line.
+# line. The habits of wg on the two: `show all`, a bare `sluicectl`, and `show IFNAME dump` and
+# `show all dump` byte for byte as the real `wg show` prints them.
 # The test runs in a mount namespace of its own with a /run/wireguard of its own, so that the
 # sockets of tests running beside it do not appear in its listings, nor its wireguard-go in theirs.
 # Usage: ctl_other_daemon.sh SLUICECTL SLUICED
@@ -44,6 +45,10 @@ run() {
 dump() { cat "$NET_TMP/$1.out" "$NET_TMP/$1.err" >&2; }
 
 run show show || { dump show; net_fail "show failed beside wireguard-go"; }
+run all show all || { dump all; net_fail "show all failed"; }
+run bare || { dump bare; net_fail "a bare sluicectl failed"; }
+cmp -s "$NET_TMP/show.out" "$NET_TMP/all.out" && cmp -s "$NET_TMP/show.out" "$NET_TMP/bare.out" ||
+  { diff "$NET_TMP/show.out" "$NET_TMP/bare.out" >&2; net_fail "show, show all and a bare sluicectl differ"; }
 grep -qx "interface: $S" "$NET_TMP/show.out" && grep -qx "interface: $W" "$NET_TMP/show.out" &&
   grep -qx "  public key: $W_PUB" "$NET_TMP/show.out" || { dump show; net_fail "show does not cover both"; }
 
@@ -66,4 +71,17 @@ for command in stats fdb; do
 done
 ctl_expect_error "capture $W" "$W: not a sluiced interface" ctl "$n" capture "$W" -w "$NET_TMP/w.pcap" --count 1
 
+# dump, compared with wg's own; keys included, as wg prints them.
+for target in "$S" "$W" all; do
+  run "dump.$target" show "$target" dump || { dump "dump.$target"; net_fail "show $target dump failed"; }
+  net_wg "$n" show "$target" dump >"$NET_TMP/wg.dump.$target" || net_fail "wg show $target dump failed"
+  # wg lists the interfaces in directory order, sluicectl by name; the lines themselves are equal.
+  if [[ $target == all ]]; then
+    sort -o "$NET_TMP/wg.dump.all" "$NET_TMP/wg.dump.all"
+    sort -o "$NET_TMP/dump.all.out" "$NET_TMP/dump.all.out"
+  fi
+  diff -u "$NET_TMP/wg.dump.$target" "$NET_TMP/dump.$target.out" >&2 || net_fail "show $target dump differs from wg's"
+done
+grep -qF "$(cat "$NET_TMP/psk")" "$NET_TMP/dump.all.out" || net_fail "the dump lacks the preshared key"
+ctl_expect_error "show $S public-key" "show: unknown field 'public-key'" ctl "$n" show "$S" public-key
 net_log "PASS"
