@@ -1,6 +1,7 @@
 #include "ctl/commands.hpp"
 
 #include <net/if.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +48,16 @@ void report(std::string_view message) {
   std::string line("sluicectl: ");
   line.append(message).push_back('\n');
   std::fputs(line.c_str(), stderr);
+}
+
+// Before writing a secret key to stdout: the two lines of `wg genkey` when stdout is a file that
+// others may read (wg checks the same bits), so habits and scripts carry over.
+void warn_if_world_accessible_output() {
+  struct stat status {};
+  if (::fstat(STDOUT_FILENO, &status) == 0 && S_ISREG(status.st_mode) && (status.st_mode & S_IRWXO) != 0) {
+    std::fputs("Warning: writing to world accessible file.\nConsider setting the umask to 077 and trying again.\n",
+               stderr);
+  }
 }
 
 bool color_wanted() {
@@ -140,11 +151,13 @@ int print_dumps(const Globals& globals, const std::optional<std::string>& ifname
 }  // namespace
 
 int run_genkey() {
+  warn_if_world_accessible_output();
   print(generate_private_key_text().str());
   return 0;
 }
 
 int run_genpsk() {
+  warn_if_world_accessible_output();
   print(generate_preshared_key_text().str());
   return 0;
 }
@@ -328,6 +341,10 @@ int run_import(const std::string& file) {
   const ImportResult result = import_wg_quick(text, file);
   crypto::wipe(text.data(), text.size());
   for (const std::string& warning : result.warnings) warn(warning);
+  const bool has_secret = result.config.private_key.has_value() ||
+                          std::any_of(result.config.peers.begin(), result.config.peers.end(),
+                                      [](const TomlPeer& peer) { return peer.preshared_key.has_value(); });
+  if (has_secret) warn_if_world_accessible_output();
   print(write_toml(result.config).str());
   return 0;
 }
@@ -336,6 +353,7 @@ int run_export(const Globals& globals, const std::string& ifname, bool show_keys
   const InterfaceState state = query(globals, ifname);
   UapiClient client(globals.control_dir, ifname);
   const auto segments = running_segments(client);
+  if (show_keys) warn_if_world_accessible_output();
   print(write_toml(export_config(ifname, state, read_link_info(ifname), segments, show_keys)).str());
   return 0;
 }

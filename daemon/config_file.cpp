@@ -174,11 +174,16 @@ class Reader {
     }
   }
 
-  void key_file(const toml::node& node, std::string_view key, std::span<std::uint8_t, 32> out) const {
+  fs::path key_file_path(const toml::node& node, std::string_view key) const {
     const std::string& text = string(node, key);
     if (text.empty()) fail(node, key, "the path is empty");
     fs::path path(text);
     if (path.is_relative()) path = origin_.parent_path() / path;
+    return path;
+  }
+
+  void key_file(const toml::node& node, std::string_view key, std::span<std::uint8_t, 32> out) const {
+    const fs::path path = key_file_path(node, key);
 
     std::string contents;
     try {
@@ -208,13 +213,29 @@ class Reader {
       fail(*file_node, std::string(prefix) + file_name,
            "give either " + std::string(name) + " or " + file_name + ", not both");
     }
-    if (inline_node != nullptr) inline_key(*inline_node, std::string(prefix) + std::string(name), out);
-    if (file_node != nullptr) key_file(*file_node, std::string(prefix) + file_name, out);
+    if (inline_node != nullptr) {
+      inline_key(*inline_node, std::string(prefix) + std::string(name), out);
+      note_secret_file(origin_);
+    }
+    if (file_node != nullptr) {
+      key_file(*file_node, std::string(prefix) + file_name, out);
+      note_secret_file(key_file_path(*file_node, std::string(prefix) + file_name));
+    }
     return inline_node != nullptr || file_node != nullptr;
   }
 
+  [[nodiscard]] const std::vector<fs::path>& secret_files() const { return secret_files_; }
+
  private:
+  void note_secret_file(const fs::path& file) const {
+    if (std::find(secret_files_.begin(), secret_files_.end(), file) == secret_files_.end()) {
+      secret_files_.push_back(file);
+    }
+  }
+
   fs::path origin_;
+  // Filled while reading: every method reads through a const Reader.
+  mutable std::vector<fs::path> secret_files_;
 };
 
 // `mode = "tun"` is accepted for older files; it is the only mode of the interface itself.
@@ -466,6 +487,7 @@ InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
     settings.peers = read_peers(reader, *node, crypto::public_from_private(*settings.private_key));
   }
   if (const auto* node = root.get("segment")) settings.segments = read_segments(reader, *node, settings);
+  settings.secret_files = reader.secret_files();
   return settings;
 }
 

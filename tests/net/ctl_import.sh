@@ -60,7 +60,8 @@ publickey = $(cat "$NET_TMP/peer3.pub")
 allowedips = 10.99.80.4/32,10.99.91.0/24
 CONF
 
-ctl "$far" import "$NET_TMP/$Q.conf" >"$NET_TMP/$Q.toml" 2>"$NET_TMP/warnings.txt" || net_fail "import"
+# umask 077: the TOML holds the keys (sluicectl would warn about a world-readable file, as wg does).
+(umask 077 && ctl "$far" import "$NET_TMP/$Q.conf" >"$NET_TMP/$Q.toml" 2>"$NET_TMP/warnings.txt") || net_fail "import"
 cat "$NET_TMP/warnings.txt" >&2
 for key in DNS PreUp PostUp PreDown PostDown SaveConfig; do
   grep -q "^sluicectl: warning: $NET_TMP/$Q.conf:[0-9]*: $key: not supported, dropped" "$NET_TMP/warnings.txt" ||
@@ -96,7 +97,7 @@ ip -n "$imported" route show 10.99.91.0/24 | grep -q "dev $Q" || net_fail "no ro
 
 # Export of the running interface, started again under another name.
 E="${NET_PREFIX}x"
-ctl "$imported" export --show-keys "$Q" >"$NET_TMP/$E.toml" || net_fail "export"
+(umask 077 && ctl "$imported" export --show-keys "$Q" >"$NET_TMP/$E.toml") || net_fail "export"
 ctl_up "$exported" "$NET_TMP/$E.toml"
 net_wg "$exported" showconf "$E" >"$NET_TMP/exported.showconf"
 diff -u "$NET_TMP/imported.showconf" "$NET_TMP/exported.showconf" >&2 || net_fail "exported config differs"

@@ -717,6 +717,26 @@ preshared_key_file = ")" + psk.string() + "\"\n");
   BOOST_TEST(base64(*settings.peers[0].preshared_key) == kPreshared);
 }
 
+BOOST_AUTO_TEST_CASE(secret_files_name_where_keys_came_from) {
+  // Key files as the config names them (relative to it), the config itself for an inline key,
+  // each once; the peers' public keys are no secret.
+  const TempDir dir;
+  dir.write("wg0.key", kPrivate);
+  const fs::path config = dir.path() / "wg0.toml";
+  const std::string peer = "[[peer]]\npublic_key = \"" + kPeer1 + "\"\n";
+  const std::string inline_psk = peer + "preshared_key = \"" + kPreshared + "\"\n";
+  BOOST_TEST(parse_config("[interface]\nprivate_key_file = \"wg0.key\"\n" + peer, config).secret_files ==
+                 std::vector<fs::path>{dir.path() / "wg0.key"},
+             boost::test_tools::per_element());
+  BOOST_TEST(parse_config("[interface]\nprivate_key_file = \"wg0.key\"\n" + inline_psk,
+                          config)
+                     .secret_files == (std::vector<fs::path>{dir.path() / "wg0.key", config}),
+             boost::test_tools::per_element());
+  BOOST_TEST(parse_config("[interface]\nprivate_key = \"" + kPrivate + "\"\n" + inline_psk, config).secret_files ==
+                 std::vector<fs::path>{config},
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(relative_key_file_follows_the_config_not_the_working_directory) {
   const TempDir dir;
   dir.write("wg0.key", kPrivate);
