@@ -107,6 +107,9 @@ before=$(net_wg "$space" showconf "$I")
 ctl_expect_error "port in use" "$I: the daemon refused the change: Address already in use" \
   ctl "$space" set "$I" listen-port 51831
 ctl_expect_error "bad set word" "unexpected 'listen-prot'" ctl "$space" set "$I" listen-prot 1
+ctl_expect_error "capture of an unknown peer" "$I: --peer $(cat "$NET_TMP/a.pub"): no such peer on this interface" \
+  ctl "$space" capture "$I" --peer "$(cat "$NET_TMP/a.pub")" -w "$NET_TMP/unknown.pcap" --count 1
+[[ ! -e $NET_TMP/unknown.pcap ]] || net_fail "capture of an unknown peer created its file"
 cp "$NET_TMP/$B.toml" "$NET_TMP/bad-reload.toml"
 ctl_expect_error "bad reload" "$NET_TMP/bad-reload.toml:3:15: interface.listen_port:" \
   ctl "$space" reload "$I" --config "$NET_TMP/bad-reload.toml"
