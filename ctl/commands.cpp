@@ -197,7 +197,7 @@ int run_stats(const Globals& globals, const std::optional<std::string>& ifname, 
   };
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return stats_json(name, stats_of(name)); },
-      [&](const std::string& name) { return stats_text(name, stats_of(name)); });
+      [&](const std::string& name) { return stats_text(name, stats_of(name), WallClock::now()); });
 }
 
 int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
