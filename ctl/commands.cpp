@@ -10,6 +10,7 @@
 #include <functional>
 #include <system_error>
 
+#include "ctl/daemon_namespace.hpp"
 #include "ctl/daemon_process.hpp"
 #include "ctl/error.hpp"
 #include "ctl/export.hpp"
@@ -350,11 +351,15 @@ int run_import(const std::string& file) {
 }
 
 int run_export(const Globals& globals, const std::string& ifname, bool show_keys) {
-  const InterfaceState state = query(globals, ifname);
   UapiClient client(globals.control_dir, ifname);
+  const InterfaceState state = parse_get_answer(client.get().str());
+  // Addresses and MTU are the kernel's, seen only from the daemon's namespace; like `down`, export
+  // works from any namespace.
+  if (::if_nametoindex(ifname.c_str()) == 0) enter_daemon_network_namespace(client.fd());
+  const LinkInfo link = read_link_info(ifname);
   const auto segments = running_segments(client);
   if (show_keys) warn_if_world_accessible_output();
-  print(write_toml(export_config(ifname, state, read_link_info(ifname), segments, show_keys)).str());
+  print(write_toml(export_config(ifname, state, link, segments, show_keys)).str());
   return 0;
 }
 
