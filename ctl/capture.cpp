@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -14,6 +15,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
+#include "ctl/interface_state.hpp"
 #include "ctl/uapi_client.hpp"
 #include "daemon/capture.hpp"
 
@@ -48,6 +50,23 @@ void send_all(int fd, std::string_view data, Clock::time_point deadline) {
       continue;
     }
     throw CtlError(std::string("lost the connection to the daemon: ").append(std::strerror(errno)));
+  }
+}
+
+// The daemon would wait for the packets of a peer it does not have and end with none captured;
+// say so before anything starts. Asked on a connection of its own, as capture=1 keeps its one.
+void require_peer(const Globals& globals, const CaptureOptions& options) {
+  crypto::PublicKey key;
+  crypto::decode_base64_key(*options.peer, key.bytes);  // checked by capture_request already
+  const InterfaceState state = parse_get_answer(UapiClient(globals.control_dir, options.ifname).get().str());
+  if (std::none_of(state.peers.begin(), state.peers.end(),
+                   [&](const PeerState& peer) { return peer.public_key == key; })) {
+    throw CtlError(std::string(options.ifname)
+                       .append(": --peer ")
+                       .append(*options.peer)
+                       .append(": no such peer on this interface (`sluicectl show ")
+                       .append(options.ifname)
+                       .append("` lists them)"));
   }
 }
 
@@ -111,6 +130,7 @@ std::optional<PcapStream::Item> PcapStream::next() {
 
 int run_capture(const Globals& globals, const CaptureOptions& options) {
   const std::string request = capture_request(options);
+  if (options.peer) require_peer(globals, options);
   UapiClient client(globals.control_dir, options.ifname);
   const int fd = client.fd();
 
@@ -139,6 +159,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
   std::optional<std::uint64_t> dropped;
   std::array<std::uint8_t, 64 << 10> chunk{};
   bool output_failed = false;
+  bool received = false;  // a daemon that hangs up before any byte is not a sluiced
 
   while (!dropped) {
     const Clock::time_point now = Clock::now();
@@ -154,7 +175,9 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
     if (::poll(&p, 1, 100) <= 0) continue;
     const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    if (n <= 0 && !received) throw NotSluicedError(not_sluiced_message(options.ifname, "capture=1"));
     if (n <= 0) throw CtlError("the daemon ended the capture stream early");
+    received = true;
     stream.feed(std::span(chunk).first(static_cast<std::size_t>(n)));
     while (const auto item = stream.next()) {
       if (item->kind == PcapStream::Kind::trailer) {

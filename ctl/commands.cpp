@@ -1,6 +1,7 @@
 #include "ctl/commands.hpp"
 
 #include <net/if.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <system_error>
 
 #include "ctl/daemon_info.hpp"
+#include "ctl/daemon_namespace.hpp"
 #include "ctl/daemon_process.hpp"
 #include "ctl/error.hpp"
 #include "ctl/export.hpp"
@@ -19,6 +21,7 @@
 #include "ctl/set_arguments.hpp"
 #include "ctl/set_request_text.hpp"
 #include "ctl/show.hpp"
+#include "ctl/show_dump.hpp"
 #include "ctl/stats.hpp"
 #include "ctl/sync.hpp"
 #include "ctl/uapi_client.hpp"
@@ -46,6 +49,16 @@ void report(std::string_view message) {
   std::string line("sluicectl: ");
   line.append(message).push_back('\n');
   std::fputs(line.c_str(), stderr);
+}
+
+// Before writing a secret key to stdout: the two lines of `wg genkey` when stdout is a file that
+// others may read (wg checks the same bits), so habits and scripts carry over.
+void warn_if_world_accessible_output() {
+  struct stat status {};
+  if (::fstat(STDOUT_FILENO, &status) == 0 && S_ISREG(status.st_mode) && (status.st_mode & S_IRWXO) != 0) {
+    std::fputs("Warning: writing to world accessible file.\nConsider setting the umask to 077 and trying again.\n",
+               stderr);
+  }
 }
 
 bool color_wanted() {
@@ -86,7 +99,8 @@ daemon::InterfaceSettings load_config(const std::filesystem::path& file) {
 
 // Prints the report of IFNAME, or of every interface with a socket, as one JSON document or as
 // text blocks. With one interface named its error is the answer; with several, a failing one is
-// reported and the others still show (exit status 1).
+// reported and the others still show (exit status 1), and one of another daemon (wireguard-go)
+// is noted and skipped without failing: it shares the directory but is not ours to report.
 int report_interfaces(const Globals& globals, const std::optional<std::string>& ifname, bool json,
                       const std::function<nlohmann::ordered_json(const std::string&)>& as_json,
                       const std::function<std::string(const std::string&)>& as_text) {
@@ -103,6 +117,9 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
         if (!text.empty()) text.push_back('\n');
         text.append(as_text(name));
       }
+    } catch (const NotSluicedError& e) {
+      if (ifname) throw;
+      report(std::string(e.what()).append("; skipped"));
     } catch (const CtlError& e) {
       if (ifname) throw;
       report(e.what());
@@ -149,14 +166,35 @@ std::filesystem::path reload_file(const Globals& globals, const std::string& ifn
   throw CtlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
 }
 
+// `wg show IFNAME dump`, or `wg show all dump` (every line begins with the interface's name),
+// printed one interface at a time so that no more key text than one interface's is held; failures
+// as in report_interfaces.
+int print_dumps(const Globals& globals, const std::optional<std::string>& ifname) {
+  const std::vector<std::string> names =
+      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+  int status = 0;
+  for (const std::string& name : names) {
+    try {
+      print(dump_text(name, query(globals, name), !ifname).str());
+    } catch (const CtlError& e) {
+      if (ifname) throw;
+      report(e.what());
+      status = 1;
+    }
+  }
+  return status;
+}
+
 }  // namespace
 
 int run_genkey() {
+  warn_if_world_accessible_output();
   print(generate_private_key_text().str());
   return 0;
 }
 
 int run_genpsk() {
+  warn_if_world_accessible_output();
   print(generate_preshared_key_text().str());
   return 0;
 }
@@ -172,7 +210,17 @@ int run_pubkey() {
   return 0;
 }
 
-int run_show(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
+int run_show(const Globals& globals, const std::optional<std::string>& named, const std::optional<std::string>& field,
+             bool json) {
+  const std::optional<std::string> ifname = named == "all" ? std::nullopt : named;
+  if (field) {
+    if (*field != "dump") {
+      throw CtlError(std::string("show: unknown field '").append(*field).append(
+          "' (sluicectl knows `show IFNAME dump`; `wg show IFNAME ").append(*field).append("` prints the others)"));
+    }
+    if (json) throw CtlError("show: dump and --json exclude each other");
+    return print_dumps(globals, ifname);
+  }
   const bool color = !json && color_wanted();
   return report_interfaces(
       globals, ifname, json,
@@ -186,7 +234,7 @@ int run_stats(const Globals& globals, const std::optional<std::string>& ifname, 
   };
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return stats_json(name, stats_of(name)); },
-      [&](const std::string& name) { return stats_text(name, stats_of(name)); });
+      [&](const std::string& name) { return stats_text(name, stats_of(name), WallClock::now()); });
 }
 
 int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
@@ -228,9 +276,9 @@ int run_set(const Globals& globals, const std::string& ifname, const std::vector
 }
 
 int run_up(const Globals& globals, const std::string& target, bool verbose) {
-  // A path (with a '/' or ending in .toml) names the file and the interface is its stem; a bare
-  // name is an interface whose file lives in the config directory.
-  const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml");
+  // A path (with a '/' or ending in .toml or wg-quick's .conf) names the file and the interface is
+  // its stem; a bare name is an interface whose file lives in the config directory.
+  const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml") || target.ends_with(".conf");
   const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
   const std::string ifname = is_file ? config.stem().string() : target;
   if (is_file && ifname.size() > kMaxInterfaceName) {
@@ -243,6 +291,12 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
   if (!std::filesystem::exists(config, error)) {
     if (is_file) throw CtlError(config.string().append(": no such file"));
     throw CtlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
+  }
+  if (is_file && config.extension() == ".conf") {
+    throw CtlError(config.string().append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
+                                          "with `sluicectl import ").append(config.string()).append(" > ")
+                       .append(std::filesystem::path(config).replace_extension(".toml").string())
+                       .append("` and bring that up"));
   }
   if (is_file && config.extension() != ".toml") {
     throw CtlError(config.string().append(": the file name must be the interface name followed by .toml"));
@@ -351,15 +405,24 @@ int run_import(const std::string& file) {
   const ImportResult result = import_wg_quick(text, file);
   crypto::wipe(text.data(), text.size());
   for (const std::string& warning : result.warnings) warn(warning);
+  const bool has_secret = result.config.private_key.has_value() ||
+                          std::any_of(result.config.peers.begin(), result.config.peers.end(),
+                                      [](const TomlPeer& peer) { return peer.preshared_key.has_value(); });
+  if (has_secret) warn_if_world_accessible_output();
   print(write_toml(result.config).str());
   return 0;
 }
 
 int run_export(const Globals& globals, const std::string& ifname, bool show_keys) {
-  const InterfaceState state = query(globals, ifname);
   UapiClient client(globals.control_dir, ifname);
+  const InterfaceState state = parse_get_answer(client.get().str());
+  // Addresses and MTU are the kernel's, seen only from the daemon's namespace; like `down`, export
+  // works from any namespace.
+  if (::if_nametoindex(ifname.c_str()) == 0) enter_daemon_network_namespace(client.fd());
+  const LinkInfo link = read_link_info(ifname);
   const auto segments = running_segments(client);
-  print(write_toml(export_config(ifname, state, read_link_info(ifname), segments, show_keys)).str());
+  if (show_keys) warn_if_world_accessible_output();
+  print(write_toml(export_config(ifname, state, link, segments, show_keys)).str());
   return 0;
 }
 

@@ -17,9 +17,11 @@ struct Globals {
 int run_genkey();
 int run_genpsk();
 int run_pubkey();
-// Without an interface: every interface with a socket; a failing one is reported and the others
-// still shown, with a non-zero exit.
-int run_show(const Globals& globals, const std::optional<std::string>& ifname, bool json);
+// Without an interface (or with "all", as wg has it): every interface with a socket; a failing
+// one is reported and the others still shown, with a non-zero exit. `field` "dump" prints the
+// lines of `wg show IFNAME dump`; no other field is known.
+int run_show(const Globals& globals, const std::optional<std::string>& ifname, const std::optional<std::string>& field,
+             bool json);
 int run_status(const Globals& globals);
 // Counters of one interface, or of every interface with a socket; failures as in run_show.
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json);

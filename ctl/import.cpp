@@ -166,7 +166,10 @@ class Importer {
       } else if (same(value, "auto")) {
         config.routes = true;
       } else {
-        drop(key, "not supported, dropped (sluice adds routes to the main table only)");
+        // Dropping it would route in the main table, which the file did not ask for.
+        fail(key, std::string(value).append(": a routing table other than auto or off is not supported (sluice "
+                                            "routes in the main table); write Table = off and route into the "
+                                            "table yourself, or Table = auto for the main table"));
       }
     } else if (same(key, "DNS")) {
       drop(key, "not supported, dropped (sluice does not change the resolver; configure DNS separately)");

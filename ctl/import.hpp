@@ -1,7 +1,8 @@
 // `sluicectl import wg0.conf`: a wg-quick configuration turned into the equivalent sluice TOML.
 // wg(8) keys map one to one; of wg-quick's own keys, Address and MTU are kept and Table = off /
-// auto becomes `routes`. DNS, other Table values, PreUp/PostUp/PreDown/PostDown and SaveConfig
-// have no equivalent: each is dropped with a warning naming its line, as is any unknown key.
+// auto becomes `routes`; any other Table (a table of its own) is refused. DNS,
+// PreUp/PostUp/PreDown/PostDown and SaveConfig have no equivalent: each is dropped with a warning
+// naming its line, as is any unknown key.
 #pragma once
 
 #include <string>

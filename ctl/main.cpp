@@ -16,7 +16,8 @@ int main(int argc, char** argv) {
   using namespace sluice::ctl;
   CLI::App app{"sluicectl: control tool for sluiced, the WireGuard-compatible VPN daemon"};
   app.set_version_flag("--version", SLUICE_VERSION);
-  app.require_subcommand(1);
+  // None is `show`, as a bare `wg` is `wg show`.
+  app.require_subcommand(0, 1);
   // One line, like every other error of this tool.
   app.failure_message([](const CLI::App* failed, const CLI::Error& e) {
     std::string message("sluicectl: ");
@@ -44,8 +45,10 @@ int main(int argc, char** argv) {
   bool json = false;
   bool show_keys = false;
 
-  auto* show = app.add_subcommand("show", "Show interfaces and peers (all running ones without IFNAME)");
-  show->add_option("IFNAME", ifname_option, "Interface");
+  std::optional<std::string> show_field;
+  auto* show = app.add_subcommand("show", "Show interfaces and peers (all running ones without IFNAME or with all)");
+  show->add_option("IFNAME", ifname_option, "Interface, or all");
+  show->add_option("FIELD", show_field, "dump: the tab-separated lines of `wg show IFNAME dump`, keys included");
   show->add_flag("--json", json, "Print JSON (schema in README.md)");
   auto* stats = app.add_subcommand("stats", "Counters of the interface and of each peer (all running ones without IFNAME)");
   stats->add_option("IFNAME", ifname_option, "Interface");
@@ -92,7 +95,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    if (*show) return run_show(globals, ifname_option, json);
+    if (*show || app.get_subcommands().empty()) return run_show(globals, ifname_option, show_field, json);
     if (*status) return run_status(globals);
     if (*capture) return run_capture(globals, capture_options);
     if (*stats) return run_stats(globals, ifname_option, json);

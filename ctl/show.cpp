@@ -25,12 +25,15 @@ Palette palette(bool color) {
 
 std::string base64(const crypto::PublicKey& key) { return crypto::encode_base64_key(key.span()); }
 
-std::optional<std::chrono::seconds> handshake_age(const PeerState& peer, WallClock::time_point now) {
-  if (!peer.latest_handshake) return std::nullopt;
+std::chrono::seconds age_at(std::chrono::seconds handshake, WallClock::time_point now) {
   const auto since_epoch = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch());
-  const auto handshake = std::chrono::duration_cast<std::chrono::seconds>(*peer.latest_handshake);
   // A clock set back makes the handshake look future; it is shown as just now.
   return std::max(since_epoch - handshake, std::chrono::seconds{0});
+}
+
+std::optional<std::chrono::seconds> handshake_age(const PeerState& peer, WallClock::time_point now) {
+  if (!peer.latest_handshake) return std::nullopt;
+  return age_at(std::chrono::duration_cast<std::chrono::seconds>(*peer.latest_handshake), now);
 }
 
 // A session lives at most REJECT_AFTER_TIME after its handshake.
@@ -74,6 +77,11 @@ std::string format_duration(std::chrono::seconds duration) {
   return text.empty() ? "0 seconds" : text;
 }
 
+std::string handshake_ago(std::chrono::seconds handshake, WallClock::time_point now) {
+  const std::chrono::seconds age = age_at(handshake, now);
+  return age.count() == 0 ? "now" : format_duration(age).append(" ago");
+}
+
 std::string format_bytes(std::uint64_t bytes) {
   static constexpr std::array<const char*, 4> kUnits{"KiB", "MiB", "GiB", "TiB"};
   if (bytes < 1024) return std::to_string(bytes).append(" B");
@@ -114,8 +122,9 @@ std::string show_text(std::string_view ifname, const InterfaceState& state, bool
     if (peer->preshared_key) append_field(out, p, "preshared key", "(hidden)");
     if (peer->endpoint) append_field(out, p, "endpoint", *peer->endpoint);
     append_field(out, p, "allowed ips", peer->allowed_ips.empty() ? "(none)" : join_prefixes(peer->allowed_ips));
-    if (const auto age = handshake_age(*peer, now)) {
-      append_field(out, p, "latest handshake", age->count() == 0 ? "now" : format_duration(*age).append(" ago"));
+    if (peer->latest_handshake) {
+      append_field(out, p, "latest handshake",
+                   handshake_ago(std::chrono::duration_cast<std::chrono::seconds>(*peer->latest_handshake), now));
     }
     if (peer->rx_bytes != 0 || peer->tx_bytes != 0) {
       append_field(

@@ -19,6 +19,9 @@ inline constexpr int kJsonSchemaVersion = 1;
 
 // "1 hour, 2 minutes, 5 seconds" (no "ago"); "0 seconds" for zero.
 [[nodiscard]] std::string format_duration(std::chrono::seconds duration);
+// "now" or "1 minute, 15 seconds ago" for a handshake at `handshake` (since the Unix epoch); one
+// in the future (a clock set back) is now.
+[[nodiscard]] std::string handshake_ago(std::chrono::seconds handshake, WallClock::time_point now);
 // "512 B", "1.50 KiB", "3.20 GiB".
 [[nodiscard]] std::string format_bytes(std::uint64_t bytes);
 

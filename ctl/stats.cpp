@@ -60,14 +60,14 @@ InterfaceStats parse_stats_answer(std::string_view lines) {
   return stats;
 }
 
-std::string stats_text(std::string_view ifname, const InterfaceStats& stats) {
+std::string stats_text(std::string_view ifname, const InterfaceStats& stats, WallClock::time_point now) {
   std::string out("interface: ");
   out.append(ifname).push_back('\n');
   append_rows(out, stats.counters);
   for (const PeerStats& peer : stats.peers) {
     out.append("peer: ").append(crypto::encode_base64_key(peer.public_key.span())).push_back('\n');
     out.append("  latest handshake: ")
-        .append(peer.latest_handshake ? std::to_string(*peer.latest_handshake).append(" (Unix time)") : "none")
+        .append(peer.latest_handshake ? handshake_ago(std::chrono::seconds(*peer.latest_handshake), now) : "none")
         .push_back('\n');
     append_rows(out, peer.counters);
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
+#include "ctl/show.hpp"
 
 namespace sluice::ctl {
 
@@ -32,8 +33,9 @@ struct InterfaceStats {
 // `lines` is the answer without its errno line. A line that is not key=number throws CtlError.
 [[nodiscard]] InterfaceStats parse_stats_answer(std::string_view lines);
 
-// One interface: its counters, then each peer's, one aligned "name  value" row each.
-[[nodiscard]] std::string stats_text(std::string_view ifname, const InterfaceStats& stats);
+// One interface: its counters, then each peer's, one aligned "name  value" row each; the latest
+// handshake as `show` says it ("5 seconds ago").
+[[nodiscard]] std::string stats_text(std::string_view ifname, const InterfaceStats& stats, WallClock::time_point now);
 
 // One element of the document's "interfaces" array; the document itself is show_document's.
 [[nodiscard]] nlohmann::ordered_json stats_json(std::string_view ifname, const InterfaceStats& stats);

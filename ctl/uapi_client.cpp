@@ -80,6 +80,12 @@ std::vector<std::string> socket_interfaces(const std::filesystem::path& control_
   return names;
 }
 
+std::string not_sluiced_message(std::string_view ifname, std::string_view request) {
+  return prefixed(ifname, std::string("not a sluiced interface (its daemon hung up on ")
+                              .append(request)
+                              .append(": wireguard-go or another WireGuard daemon; `wg show` reads it)"));
+}
+
 UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifname)
     : ifname_(std::move(ifname)), path_(socket_path(control_dir, ifname_)) {
   check_interface_name(ifname_);
@@ -123,8 +129,9 @@ UapiClient::~UapiClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-SecretText UapiClient::exchange(std::string_view request, int& answer_errno) {
+SecretText UapiClient::exchange(std::string_view request, int& answer_errno, bool sluice_only) {
   const Clock::time_point deadline = Clock::now() + kAnswerTimeout;
+  const std::string request_line(request.substr(0, request.find('\n')));
   const auto timed_out = [&] {
     std::string message("the daemon did not answer within ");
     message.append(std::to_string(kAnswerTimeout.count())).append(" s (").append(path_.string()).append(")");
@@ -149,6 +156,10 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno) {
     if (!wait_for(fd_, POLLIN, deadline)) throw timed_out();
     const ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+    // wireguard-go closes the connection on a request it does not know.
+    if ((n == 0 || (n < 0 && errno == ECONNRESET)) && text.empty() && sluice_only) {
+      throw NotSluicedError(not_sluiced_message(ifname_, request_line));
+    }
     if (n <= 0) throw CtlError(prefixed(ifname_, "the daemon closed the connection without answering"));
     text.append(chunk.data(), static_cast<std::size_t>(n));
     crypto::wipe(chunk.data(), chunk.size());
@@ -184,7 +195,7 @@ SecretText UapiClient::get() {
 
 std::string UapiClient::stats() {
   int error = 0;
-  SecretText answer = exchange("stats=1\n\n", error);
+  SecretText answer = exchange("stats=1\n\n", error, true);
   if (error != 0) {
     // A daemon from before stats=1 refuses it as an unknown request.
     throw CtlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
@@ -194,7 +205,7 @@ std::string UapiClient::stats() {
 
 std::string UapiClient::fdb() {
   int error = 0;
-  SecretText answer = exchange("fdb=1\n\n", error);
+  SecretText answer = exchange("fdb=1\n\n", error, true);
   if (error != 0) {
     throw CtlError(
         prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));

@@ -30,6 +30,10 @@ void check_interface_name(std::string_view name);
 // Names of the interfaces with a socket in `control_dir` (running or stale), sorted.
 [[nodiscard]] std::vector<std::string> socket_interfaces(const std::filesystem::path& control_dir);
 
+// "IFNAME: not a sluiced interface (...)", the message of NotSluicedError for a request that only
+// sluiced answers, such as "stats=1".
+[[nodiscard]] std::string not_sluiced_message(std::string_view ifname, std::string_view request);
+
 class UapiClient {
  public:
   // Connects without waiting: a missing socket, a stale one, a permission problem or a daemon
@@ -42,8 +46,10 @@ class UapiClient {
   // The key=value lines of a get=1 answer, without the final errno line. Holds the private key.
   [[nodiscard]] SecretText get();
   // The key=value lines of a stats=1 answer (counters only, no secret), without the errno line.
+  // Throws NotSluicedError when the daemon hangs up on the request, as other UAPI daemons do.
   [[nodiscard]] std::string stats();
-  // The key=value lines of an fdb=1 answer (L2 segments and their forwarding tables).
+  // The key=value lines of an fdb=1 answer (L2 segments and their forwarding tables); throws
+  // NotSluicedError as stats() does.
   [[nodiscard]] std::string fdb();
   // The key=value lines of an info=1 answer (ctl/daemon_info.hpp); a daemon other than sluiced
   // hangs up on it (CtlError), so ask on a connection of its own.
@@ -57,8 +63,9 @@ class UapiClient {
   [[nodiscard]] int fd() const noexcept { return fd_; }
 
  private:
-  // Sends `request` and returns the whole answer with the errno value taken off.
-  [[nodiscard]] SecretText exchange(std::string_view request, int& answer_errno);
+  // Sends `request` and returns the whole answer with the errno value taken off. A request that
+  // only sluiced knows (`sluice_only`) and is hung up on without a byte throws NotSluicedError.
+  [[nodiscard]] SecretText exchange(std::string_view request, int& answer_errno, bool sluice_only = false);
 
   std::string ifname_;
   std::filesystem::path path_;

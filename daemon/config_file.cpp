@@ -18,6 +18,7 @@
 #include "daemon/resolve_endpoint.hpp"
 #include "daemon/small_file.hpp"
 #include "daemon/tun_device.hpp"
+#include "daemon/wg_quick_shape.hpp"
 #include "tunnel/vxlan.hpp"
 
 namespace sluice::daemon {
@@ -177,11 +178,16 @@ class Reader {
     }
   }
 
-  void key_file(const toml::node& node, std::string_view key, std::span<std::uint8_t, 32> out) const {
+  fs::path key_file_path(const toml::node& node, std::string_view key) const {
     const std::string& text = string(node, key);
     if (text.empty()) fail(node, key, "the path is empty");
     fs::path path(text);
     if (path.is_relative()) path = origin_.parent_path() / path;
+    return path;
+  }
+
+  void key_file(const toml::node& node, std::string_view key, std::span<std::uint8_t, 32> out) const {
+    const fs::path path = key_file_path(node, key);
 
     std::string contents;
     try {
@@ -211,13 +217,29 @@ class Reader {
       fail(*file_node, std::string(prefix) + file_name,
            "give either " + std::string(name) + " or " + file_name + ", not both");
     }
-    if (inline_node != nullptr) inline_key(*inline_node, std::string(prefix) + std::string(name), out);
-    if (file_node != nullptr) key_file(*file_node, std::string(prefix) + file_name, out);
+    if (inline_node != nullptr) {
+      inline_key(*inline_node, std::string(prefix) + std::string(name), out);
+      note_secret_file(origin_);
+    }
+    if (file_node != nullptr) {
+      key_file(*file_node, std::string(prefix) + file_name, out);
+      note_secret_file(key_file_path(*file_node, std::string(prefix) + file_name));
+    }
     return inline_node != nullptr || file_node != nullptr;
   }
 
+  [[nodiscard]] const std::vector<fs::path>& secret_files() const { return secret_files_; }
+
  private:
+  void note_secret_file(const fs::path& file) const {
+    if (std::find(secret_files_.begin(), secret_files_.end(), file) == secret_files_.end()) {
+      secret_files_.push_back(file);
+    }
+  }
+
   fs::path origin_;
+  // Filled while reading: every method reads through a const Reader.
+  mutable std::vector<fs::path> secret_files_;
 };
 
 // `mode = "tun"` is accepted for older files; it is the only mode of the interface itself.
@@ -466,6 +488,7 @@ InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
     settings.peers = read_peers(reader, *node, crypto::public_from_private(*settings.private_key));
   }
   if (const auto* node = root.get("segment")) settings.segments = read_segments(reader, *node, settings);
+  settings.secret_files = reader.secret_files();
   return settings;
 }
 
@@ -474,10 +497,17 @@ InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
 InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin) {
   // toml++ grows strings while it reads inline keys; the blocks it lets go must not keep them.
   const crypto::WipeOnFree wipe_freed;
-  const Reader reader(origin);
-  toml::table root = reader.parse(toml_text);
-  const OnExit wipe_tree([&root] { wipe_strings(root); });
-  return read_settings(reader, root);
+  try {
+    const Reader reader(origin);
+    toml::table root = reader.parse(toml_text);
+    const OnExit wipe_tree([&root] { wipe_strings(root); });
+    return read_settings(reader, root);
+  } catch (const ConfigError& e) {
+    if (!looks_like_wg_quick(toml_text)) throw;
+    throw ConfigError(std::string(e.what()) +
+                      one_line(" (this is a wg-quick file, not sluice's TOML: `sluicectl import " + origin.string() +
+                               "` prints its TOML equivalent)"));
+  }
 }
 
 InterfaceSettings load_config_file(const std::filesystem::path& file) {

@@ -19,6 +19,7 @@
 #include "daemon/log.hpp"
 #include "daemon/os_error.hpp"
 #include "daemon/privileges.hpp"
+#include "daemon/secret_file_mode.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/udp_sockets.hpp"
@@ -105,6 +106,9 @@ int main(int argc, char** argv) {
       // A bad file is refused before anything exists. The settings hold keys: they live only
       // until the interface has applied them.
       const InterfaceSettings settings = config_path.empty() ? InterfaceSettings{} : load_config_file(config_path);
+      for (const auto& file : settings.secret_files) {
+        if (const auto warning = exposed_secret_warning(file)) Log::warning("{}", *warning);
+      }
       if (user_name.empty() && settings.user) user_name = *settings.user;
       if (!user_name.empty()) {
         user = lookup_user(user_name);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,9 @@ struct InterfaceSettings {
   std::optional<std::string> user;
   std::vector<PeerSettings> peers;
   std::vector<SegmentSettings> segments;
+  // Where the secret keys were read from: key files, and the config file when it holds one
+  // inline; the daemon warns about any that others can read. Empty for a set=1 request.
+  std::vector<std::filesystem::path> secret_files;
 };
 
 }  // namespace sluice::daemon

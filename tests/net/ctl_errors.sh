@@ -41,8 +41,9 @@ ctl_expect_error "up without a config" "$N: no such interface (no $NET_TMP/$N.to
 ctl_expect_error "reload without a config" "$N: no such interface (no /nonexistent/$N.toml)" \
   ctl "$space" --config-dir /nonexistent reload "$N"
 ctl_expect_error "invalid name" "'a/b': no such interface (not a valid interface name" ctl "$space" show a/b
-ctl_expect_error "export from another namespace" "$I: no such interface in this network namespace" \
-  timeout 60 "$SLUICECTL" export "$I"
+# Not an error: export, like down, finds the daemon's namespace from outside it.
+timeout 60 "$SLUICECTL" export "$I" >"$NET_TMP/outside.toml" || net_fail "export from another namespace"
+ctl "$space" export "$I" | diff -u - "$NET_TMP/outside.toml" >&2 || net_fail "export from another namespace differs"
 
 # Stale socket: the daemon died without removing it.
 ip netns exec "$space" "$SLUICED" -f "$S" >/dev/null 2>&1 &
@@ -78,6 +79,16 @@ ctl_expect_error "bad config" "sluiced[$B]: error: $NET_TMP/$B.toml:3:15: interf
   ctl "$space" up "$NET_TMP/$B.toml"
 [[ ! -e /run/wireguard/$B.sock ]] && ! ip -n "$space" link show "$B" >/dev/null 2>&1 || net_fail "bad config left state"
 ctl_expect_error "missing file" "$NET_TMP/nothere.toml: no such file" ctl "$space" up "$NET_TMP/nothere.toml"
+# wg-quick files point at import, as .conf and renamed to .toml; the key never shows.
+W="${NET_PREFIX}w"
+NET_FILES+=("/run/wireguard/$W.sock")
+printf '[Interface]\nPrivateKey = %s\nListenPort = 51839\n' "$(cat "$NET_TMP/a.key")" >"$NET_TMP/$W.conf"
+ctl_expect_error "up a .conf" "$NET_TMP/$W.conf: sluicectl up takes sluice's TOML, not a wg-quick file; convert it with \`sluicectl import $NET_TMP/$W.conf > $NET_TMP/$W.toml\`" \
+  ctl "$space" up "$NET_TMP/$W.conf"
+cp "$NET_TMP/$W.conf" "$NET_TMP/$W.toml"
+ctl_expect_error "wg-quick file as .toml" "(this is a wg-quick file, not sluice's TOML: \`sluicectl import $NET_TMP/$W.toml\` prints its TOML equivalent)" \
+  ctl "$space" up "$NET_TMP/$W.toml"
+! grep -qF "$(cut -c 2-13 "$NET_TMP/a.key")" "$NET_TMP/err" || net_fail "the wg-quick hint printed the key"
 ctl_expect_error "already running" "another daemon is already running" ctl "$space" up "$NET_TMP/$I.toml"
 SLUICED=/nonexistent ctl_expect_error "no sluiced" "SLUICED=/nonexistent: not an executable file" \
   ctl "$space" up "$NET_TMP/$B.toml"
@@ -97,6 +108,9 @@ before=$(net_wg "$space" showconf "$I")
 ctl_expect_error "port in use" "$I: the daemon refused the change: Address already in use" \
   ctl "$space" set "$I" listen-port 51831
 ctl_expect_error "bad set word" "unexpected 'listen-prot'" ctl "$space" set "$I" listen-prot 1
+ctl_expect_error "capture of an unknown peer" "$I: --peer $(cat "$NET_TMP/a.pub"): no such peer on this interface" \
+  ctl "$space" capture "$I" --peer "$(cat "$NET_TMP/a.pub")" -w "$NET_TMP/unknown.pcap" --count 1
+[[ ! -e $NET_TMP/unknown.pcap ]] || net_fail "capture of an unknown peer created its file"
 cp "$NET_TMP/$B.toml" "$NET_TMP/bad-reload.toml"
 ctl_expect_error "bad reload" "$NET_TMP/bad-reload.toml:3:15: interface.listen_port:" \
   ctl "$space" reload "$I" --config "$NET_TMP/bad-reload.toml"

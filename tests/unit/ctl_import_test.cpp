@@ -42,7 +42,7 @@ Address = 10.10.0.1/24, fd00:10::1/64
 address = 10.11.0.1/24
 MTU = 1420
 DNS = 10.10.0.53, corp.example
-Table = 1234
+Table = auto
 PreUp = sysctl -w net.ipv4.ip_forward=1
 PostUp = iptables -A FORWARD -i %i -j ACCEPT # forward
 PreDown = logger going down
@@ -86,7 +86,6 @@ BOOST_AUTO_TEST_CASE(every_key_is_kept_or_reported) {
   const ctl::ImportResult result = ctl::import_wg_quick(hub_conf(), "hub.conf");
   const std::vector<std::string> expected{
       "hub.conf:9: DNS: not supported, dropped (sluice does not change the resolver; configure DNS separately)",
-      "hub.conf:10: Table: not supported, dropped (sluice adds routes to the main table only)",
       "hub.conf:11: PreUp: not supported, dropped (sluice runs no hook commands)",
       "hub.conf:12: PostUp: not supported, dropped (sluice runs no hook commands)",
       "hub.conf:13: PreDown: not supported, dropped (sluice runs no hook commands)",
@@ -150,6 +149,20 @@ BOOST_AUTO_TEST_CASE(table_off_and_auto_become_routes) {
   const ctl::ImportResult automatic = ctl::import_wg_quick(base + "Table = auto\n", "a.conf");
   BOOST_TEST((automatic.config.routes == std::optional<bool>(true)));
   BOOST_TEST(automatic.warnings.empty());
+}
+
+BOOST_AUTO_TEST_CASE(other_tables_are_refused) {
+  // Routing in the main table instead would not be what the file says; the key's line is named.
+  const std::string base = "[Interface]\nPrivateKey = " + kPrivate + "\n";
+  for (const std::string table : {"1234", "main", "vpn", "0"}) {
+    BOOST_TEST(error_of(base + "Table = " + table + "\n") ==
+                   "wg0.conf:3: Table: " + table +
+                       ": a routing table other than auto or off is not supported (sluice routes in the main "
+                       "table); write Table = off and route into the table yourself, or Table = auto for the main "
+                       "table",
+               table);
+  }
+  BOOST_TEST((ctl::import_wg_quick(base + "Table = OFF\n", "a.conf").config.routes == std::optional<bool>(false)));
 }
 
 // sluiced makes a full tunnel of a /0 with routes as wg-quick does (fwmark, table, rules).

@@ -7,6 +7,7 @@
 #include "crypto/key_encoding.hpp"
 #include "ctl/interface_state.hpp"
 #include "ctl/show.hpp"
+#include "ctl/show_dump.hpp"
 
 using namespace sluice;
 using namespace sluice::test;
@@ -85,6 +86,26 @@ BOOST_AUTO_TEST_CASE(text_like_wg_show) {
 
   const std::string colored = ctl::show_text("wg0", sample(), true, kNow);
   BOOST_TEST(colored.find("\x1b[1m\x1b[32minterface\x1b[0m: \x1b[32mwg0\x1b[0m\n") == 0u, colored);
+}
+
+BOOST_AUTO_TEST_CASE(dump_like_wg_show_dump) {
+  // The fields and their order of wireguard-tools' dump_print(); peers in the daemon's order.
+  const std::string own_public = crypto::encode_base64_key(sample().public_key.value().span());
+  const std::string lines = kPrivate + "\t" + own_public + "\t51820\t0xff\n" +  //
+                            kPeer1 + "\t(none)\t(none)\t(none)\t0\t0\t0\toff\n" +      //
+                            kPeer2 + "\t" + kPreshared +
+                            "\t192.0.2.7:51820\t10.10.0.2/32,192.168.20.0/24\t1700000000\t1536\t3000000\t25\n";
+  BOOST_TEST(ctl::dump_text("wg0", sample(), false).str() == lines);
+  // `wg show all dump`: the interface's name first on every line.
+  std::string all;
+  for (std::string_view rest = lines; !rest.empty();) {
+    const std::size_t end = rest.find('\n') + 1;
+    all.append("wg0\t").append(rest.substr(0, end));
+    rest.remove_prefix(end);
+  }
+  BOOST_TEST(ctl::dump_text("wg0", sample(), true).str() == all);
+  // No key, no port, no mark, no peers.
+  BOOST_TEST(ctl::dump_text("wg1", ctl::InterfaceState{}, false).str() == "(none)\t(none)\t0\toff\n");
 }
 
 BOOST_AUTO_TEST_CASE(durations_and_sizes) {

@@ -45,9 +45,13 @@ BOOST_AUTO_TEST_CASE(refuses_malformed_lines) {
 BOOST_AUTO_TEST_CASE(table_and_json) {
   const ctl::InterfaceStats stats = ctl::parse_stats_answer(answer());
   const std::string base64 = crypto::encode_base64_key(stats.peers[0].public_key.span());
-  const std::string text = ctl::stats_text("wg0", stats);
+  const std::string text = ctl::stats_text("wg0", stats, ctl::WallClock::time_point(std::chrono::seconds(1700000075)));
   BOOST_TEST(text.starts_with("interface: wg0\n  invalid_message  0\n  bad_mac1         7\npeer: " + base64 + "\n"));
-  BOOST_TEST(text.find("  latest handshake: 1700000000 (Unix time)\n") != std::string::npos);
+  // As `show` says it; JSON keeps Unix time.
+  BOOST_TEST(text.find("  latest handshake: 1 minute, 15 seconds ago\n") != std::string::npos, text);
+  const std::string fresh_text =
+      ctl::stats_text("wg0", ctl::parse_stats_answer("public_key=" + kHex + "\nlast_handshake_time_sec=0\n"), {});
+  BOOST_TEST(fresh_text.find("  latest handshake: none\n") != std::string::npos, fresh_text);
   BOOST_TEST(text.find("  rx_bytes        1536\n") != std::string::npos);
 
   const auto document = ctl::show_document(nlohmann::ordered_json::array({ctl::stats_json("wg0", stats)}));

@@ -12,6 +12,7 @@
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/config_file.hpp"
+#include "daemon/wg_quick_shape.hpp"
 
 #include <fmt/format.h>
 
@@ -719,6 +720,26 @@ preshared_key_file = ")" + psk.string() + "\"\n");
   BOOST_TEST(base64(*settings.peers[0].preshared_key) == kPreshared);
 }
 
+BOOST_AUTO_TEST_CASE(secret_files_name_where_keys_came_from) {
+  // Key files as the config names them (relative to it), the config itself for an inline key,
+  // each once; the peers' public keys are no secret.
+  const TempDir dir;
+  dir.write("wg0.key", kPrivate);
+  const fs::path config = dir.path() / "wg0.toml";
+  const std::string peer = "[[peer]]\npublic_key = \"" + kPeer1 + "\"\n";
+  const std::string inline_psk = peer + "preshared_key = \"" + kPreshared + "\"\n";
+  BOOST_TEST(parse_config("[interface]\nprivate_key_file = \"wg0.key\"\n" + peer, config).secret_files ==
+                 std::vector<fs::path>{dir.path() / "wg0.key"},
+             boost::test_tools::per_element());
+  BOOST_TEST(parse_config("[interface]\nprivate_key_file = \"wg0.key\"\n" + inline_psk,
+                          config)
+                     .secret_files == (std::vector<fs::path>{dir.path() / "wg0.key", config}),
+             boost::test_tools::per_element());
+  BOOST_TEST(parse_config("[interface]\nprivate_key = \"" + kPrivate + "\"\n" + inline_psk, config).secret_files ==
+                 std::vector<fs::path>{config},
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(relative_key_file_follows_the_config_not_the_working_directory) {
   const TempDir dir;
   dir.write("wg0.key", kPrivate);
@@ -751,6 +772,32 @@ allowed_ips = ["10.0.0.0/33"]
   BOOST_TEST(error_of(toml, "/etc/sluice/wg0.toml") ==
              "/etc/sluice/wg0.toml:8:16: peer[1].allowed_ips[0]: "
              "prefix length 33 is out of range for IPv4 (0-32) in '10.0.0.0/33'");
+}
+
+BOOST_AUTO_TEST_CASE(wg_quick_file_points_at_import) {
+  // A wg-quick file renamed to .toml: the TOML error stays first, the hint follows on the same line.
+  const std::string hint =
+      " (this is a wg-quick file, not sluice's TOML: `sluicectl import /etc/sluice/wg0.toml` prints its TOML "
+      "equivalent)";
+  const std::string wg_quick = expand("[Interface]\nPrivateKey = @PRIV@\nListenPort = 51820\n");
+  const std::string message = error_of(wg_quick, "/etc/sluice/wg0.toml");
+  BOOST_TEST(message.starts_with("/etc/sluice/wg0.toml:2:14: invalid TOML: "), message);
+  BOOST_TEST(message.ends_with(hint), message);
+  BOOST_TEST(message.find(kPrivate.substr(1, 12)) == std::string::npos, message);
+  // Shapes that are wg-quick's, and sluice's own mistakes that are not.
+  const std::pair<std::string, bool> cases[] = {
+      {"[Interface]\nListenPort = 51820\n", true},
+      {"  [Peer]\r\nEndpoint = 192.0.2.1:1\n", true},
+      {"[interface]\nprivatekey = \"x\"\n", true},
+      {"[interface]\nAllowedIPs = [\"10.0.0.0/8\"]\n", true},
+      {"[interface]\nprivate_key = 1\n", false},
+      {"[interface]\nlisten_port = \"Peer\"\n", false},
+      {"[[peer]]\npublic_key = 1\n", false},
+  };
+  for (const auto& [text, is_wg_quick] : cases) {
+    BOOST_TEST(error_of(text, "/etc/sluice/wg0.toml").ends_with(hint) == is_wg_quick, text);
+    BOOST_TEST(sluice::daemon::looks_like_wg_quick(text) == is_wg_quick, text);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(broken_configs) {
