@@ -46,12 +46,6 @@ void for_each_datagram(std::span<Byte> datagrams, std::uint16_t segment_size, Ea
   }
 }
 
-std::uint64_t dropped_total(const tunnel::DeviceCounters& c) {
-  return c.invalid_message + c.bad_mac1 + c.handshake_rejected + c.unknown_index + c.decrypt_failed + c.replayed +
-         c.malformed_inner + c.allowed_ips_mismatch + c.expired_session + c.bad_cookie_reply +
-         c.handshake_rate_limited;
-}
-
 }  // namespace
 
 Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& settings)
@@ -377,7 +371,6 @@ bool Interface::stop_if_tun_removed() {
 
 // One summary line per interval instead of a line per bad datagram, so a flood cannot flood the log.
 void Interface::report_drops(tunnel::Instant at) {
-  const tunnel::DeviceCounters& c = device_.counters();
   if (udp_send_errors_ + tun_write_errors_ + tun_offload_errors_ > 0) {
     Log::warning(
         "in the last {} s: {} datagrams could not be sent, {} packets could not be written to the TUN device, {} "
@@ -388,20 +381,10 @@ void Interface::report_drops(tunnel::Instant at) {
     tun_write_errors_ = 0;
     tun_offload_errors_ = 0;
   }
-  const std::uint64_t delta = dropped_total(c) - dropped_total(reported_);
-  if (delta > 0) {
-    Log::warning(
-        "dropped {} datagrams in the last {} s (invalid {}, bad mac1 {}, rejected handshakes {}, rate-limited "
-        "handshakes {}, unknown index {}, decryption failed {}, replayed {}, bad inner packet {}, source outside "
-        "allowed IPs {})",
-        delta, std::chrono::duration_cast<std::chrono::seconds>(kDropReportInterval).count(),
-        c.invalid_message - reported_.invalid_message, c.bad_mac1 - reported_.bad_mac1,
-        c.handshake_rejected - reported_.handshake_rejected,
-        c.handshake_rate_limited - reported_.handshake_rate_limited, c.unknown_index - reported_.unknown_index,
-        c.decrypt_failed - reported_.decrypt_failed, c.replayed - reported_.replayed,
-        c.malformed_inner - reported_.malformed_inner, c.allowed_ips_mismatch - reported_.allowed_ips_mismatch);
-  }
-  reported_ = c;
+  std::vector<NamedCounter> counters = device_counters(device_.counters());
+  for (NamedCounter& counter : extra_counters()) counters.push_back(std::move(counter));
+  const auto interval = std::chrono::duration_cast<std::chrono::seconds>(kDropReportInterval);
+  if (const auto line = drops_.update(counters, interval)) Log::warning("{}", *line);
   last_report_ = at;
 }
 

@@ -14,6 +14,7 @@
 #include "daemon/capture.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/crypto_workers.hpp"
+#include "daemon/drop_report.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/interface_routes.hpp"
 #include "daemon/l2_segments.hpp"
@@ -147,7 +148,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   unsigned handshakes_in_window_ = 0;
   std::optional<tunnel::Instant> under_load_until_;
 
-  tunnel::DeviceCounters reported_{};
+  DropReport drops_;
   tunnel::Instant last_report_{};
   std::uint64_t tun_write_errors_ = 0;
   std::uint64_t udp_send_errors_ = 0;

@@ -25,17 +25,6 @@ void append(std::string& out, std::string_view key, std::string_view value) {
 }
 void append(std::string& out, std::string_view key, std::uint64_t value) { append(out, key, std::to_string(value)); }
 
-std::vector<NamedCounter> named(const SegmentCounters& c) {
-  return {{"tx_frames", c.tx_frames},
-          {"tx_flooded", c.tx_flooded},
-          {"rx_frames", c.rx_frames},
-          {"oversize", c.oversize},
-          {"no_peer", c.no_peer},
-          {"malformed", c.malformed},
-          {"tap_write_errors", c.tap_write_errors},
-          {"fdb_full", c.fdb_full}};
-}
-
 // The tunnel address of a peer for one family (tunnel::peer_tunnel_address), if it has one that
 // routes back to it: the core sends each encapsulated frame by its destination address.
 std::optional<tunnel::IpAddress> tunnel_address(const tunnel::Device& device, tunnel::Peer& peer,
@@ -225,24 +214,9 @@ void L2Segments::follow_tunnel_mtu() {
 std::vector<NamedCounter> L2Segments::counters() const {
   SegmentCounters total;
   for (const auto& segment : segments_) {
-    const SegmentCounters& c = segment->counters;
-    total.tx_frames += c.tx_frames;
-    total.tx_flooded += c.tx_flooded;
-    total.rx_frames += c.rx_frames;
-    total.oversize += c.oversize;
-    total.no_peer += c.no_peer;
-    total.malformed += c.malformed;
-    total.tap_write_errors += c.tap_write_errors;
-    total.fdb_full += c.fdb_full;
+    for (const auto& field : kSegmentCounterFields) total.*field.member += segment->counters.*field.member;
   }
-  return {{"l2_tx_frames", total.tx_frames},
-          {"l2_tx_flooded", total.tx_flooded},
-          {"l2_rx_frames", total.rx_frames},
-          {"l2_oversize", total.oversize},
-          {"l2_no_peer", total.no_peer},
-          {"l2_malformed", total.malformed},
-          {"l2_tap_write_errors", total.tap_write_errors},
-          {"l2_fdb_full", total.fdb_full}};
+  return named_counters(kSegmentCounterFields, total, "l2_");
 }
 
 std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
@@ -256,7 +230,7 @@ std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
     append(out, "mtu", segment->mtu);
     if (s.mtu) append(out, "configured_mtu", *s.mtu);
     append(out, "aging", static_cast<std::uint64_t>(s.aging.count()));
-    for (const auto& [name, value] : named(segment->counters)) append(out, name, value);
+    for (const auto& field : kSegmentCounterFields) append(out, field.name, segment->counters.*field.member);
     for (const Member& member : members(*segment)) {
       append(out, "peer", crypto::encode_hex_key(member.peer.span()));
       append(out, "peer_address", member.address.to_string());

@@ -23,6 +23,7 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/settings.hpp"
 #include "daemon/stats.hpp"
+#include "tunnel/counter_field.hpp"
 #include "daemon/tap_device.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/fdb.hpp"
@@ -30,14 +31,29 @@
 namespace sluice::daemon {
 
 struct SegmentCounters {
-  std::uint64_t tx_frames = 0;   // frames read from the TAP and sent to at least one peer
-  std::uint64_t tx_flooded = 0;  // of those, sent to every peer (broadcast, multicast, unknown)
-  std::uint64_t rx_frames = 0;   // frames from peers written to the TAP
-  std::uint64_t oversize = 0;    // frames too large for the tunnel MTU: dropped, never fragmented
-  std::uint64_t no_peer = 0;     // frames with no peer to go to (no peer has a tunnel address)
-  std::uint64_t malformed = 0;   // reads shorter than an Ethernet header
+  std::uint64_t tx_frames = 0;
+  std::uint64_t tx_flooded = 0;
+  std::uint64_t rx_frames = 0;
+  std::uint64_t oversize = 0;
+  std::uint64_t no_peer = 0;
+  std::uint64_t malformed = 0;
   std::uint64_t tap_write_errors = 0;
-  std::uint64_t fdb_full = 0;  // source addresses not learned because the table was full
+  std::uint64_t fdb_full = 0;
+};
+
+// Every segment counter: per segment in fdb=1, summed over the segments with the prefix "l2_" in
+// stats=1, the metrics and the drop log.
+inline constexpr tunnel::CounterField<SegmentCounters> kSegmentCounterFields[] = {
+    {"tx_frames", &SegmentCounters::tx_frames, false, "frames read from the TAP and sent to at least one peer"},
+    {"tx_flooded", &SegmentCounters::tx_flooded, false,
+     "frames sent to every peer of the segment (broadcast, multicast, unknown destination)"},
+    {"rx_frames", &SegmentCounters::rx_frames, false, "frames from peers written to the TAP"},
+    {"oversize", &SegmentCounters::oversize, true, "frames too large for the tunnel MTU (never fragmented)"},
+    {"no_peer", &SegmentCounters::no_peer, true, "frames with no peer to go to (no peer has a tunnel address)"},
+    {"malformed", &SegmentCounters::malformed, true, "TAP reads shorter than an Ethernet header"},
+    {"tap_write_errors", &SegmentCounters::tap_write_errors, true, "frames from peers the TAP refused"},
+    {"fdb_full", &SegmentCounters::fdb_full, false,
+     "source addresses not learned because the forwarding table was full (the frame still went)"},
 };
 
 class L2Segments {

@@ -42,11 +42,11 @@ std::string render_metrics(std::string_view ifname, const tunnel::Device& device
   std::string out;
   std::vector<NamedCounter> counters = device_counters(device.counters());
   counters.insert(counters.end(), extra.begin(), extra.end());
-  for (const auto& [name, value] : counters) {
+  for (const NamedCounter& counter : counters) {
     std::string metric("sluice_interface_");
-    metric.append(name).append("_total");
-    append_family(out, metric, std::string("Interface-wide count of ").append(name).append(" events."), "counter");
-    out.append(metric).append("{").append(labels).append("} ").append(std::to_string(value)).push_back('\n');
+    metric.append(counter.name).append("_total");
+    append_family(out, metric, "Interface-wide count of " + std::string(counter.help) + ".", "counter");
+    out.append(metric).append("{").append(labels).append("} ").append(std::to_string(counter.value)).push_back('\n');
   }
   // One family per counter, with a sample for each peer; the public key prefix is enough to tell
   // peers apart on a dashboard and is not secret.
@@ -57,13 +57,12 @@ std::string render_metrics(std::string_view ifname, const tunnel::Device& device
     peer_labels.push_back(std::move(label));
   }
   if (device.peers().empty()) return out;
-  const std::size_t families = peer_counters(device.peers().front()->counters()).size();
-  for (std::size_t i = 0; i < families; ++i) {
+  for (const auto& field : tunnel::kPeerCounterFields) {
     std::string metric("sluice_peer_");
-    metric.append(peer_counters(device.peers().front()->counters())[i].name).append("_total");
-    append_family(out, metric, "Per-peer counter (see sluicectl stats).", "counter");
+    metric.append(field.name).append("_total");
+    append_family(out, metric, "Per-peer count of " + std::string(field.help) + ".", "counter");
     for (std::size_t p = 0; p < device.peers().size(); ++p) {
-      const std::uint64_t value = peer_counters(device.peers()[p]->counters())[i].value;
+      const std::uint64_t value = device.peers()[p]->counters().*field.member;
       out.append(metric).append("{").append(peer_labels[p]).append("} ").append(std::to_string(value)).push_back('\n');
     }
   }

@@ -4,6 +4,7 @@
 // names are stable, new ones may be added.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,14 +14,34 @@
 
 namespace sluice::daemon {
 
+// A counter's value with its table row's name, help and drop flag (tunnel/counter_field.hpp).
 struct NamedCounter {
-  std::string_view name;
-  std::uint64_t value;
+  std::string name;
+  std::uint64_t value = 0;
+  std::string_view help;
+  bool drop = false;
 };
 
-// Every counter by its stable name, in a fixed order; shared by stats=1 and the metrics page.
-[[nodiscard]] std::vector<NamedCounter> device_counters(const tunnel::DeviceCounters& counters);
-[[nodiscard]] std::vector<NamedCounter> peer_counters(const tunnel::PeerCounters& counters);
+// The rows of `fields` with their values in `counters`, each name after `prefix`.
+template <typename Counters, std::size_t N>
+[[nodiscard]] std::vector<NamedCounter> named_counters(const tunnel::CounterField<Counters> (&fields)[N],
+                                                       const Counters& counters, std::string_view prefix = {}) {
+  std::vector<NamedCounter> out;
+  out.reserve(N);
+  for (const auto& field : fields) {
+    out.push_back({std::string(prefix).append(field.name), counters.*field.member, field.help, field.drop});
+  }
+  return out;
+}
+
+// Every counter by its stable name, in a fixed order; shared by stats=1, the metrics page and the
+// drop log.
+[[nodiscard]] inline std::vector<NamedCounter> device_counters(const tunnel::DeviceCounters& counters) {
+  return named_counters(tunnel::kDeviceCounterFields, counters);
+}
+[[nodiscard]] inline std::vector<NamedCounter> peer_counters(const tunnel::PeerCounters& counters) {
+  return named_counters(tunnel::kPeerCounterFields, counters);
+}
 
 // The key=value lines (`extra` after the core's interface counters), without the final "errno=0"
 // and empty line. Holds no secret.

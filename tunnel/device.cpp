@@ -403,8 +403,8 @@ void Device::stage(Peer& peer, std::span<const std::uint8_t> packet) {
   peer.staged_.emplace_back(packet.begin(), packet.end());
   while (peer.staged_.size() > kMaxStagedPackets) {
     peer.staged_.pop_front();
-    ++counters_.staged_dropped;
-    ++peer.counters_.dropped_staged;
+    ++counters_.queue_full;
+    ++peer.counters_.dropped_queue_full;
   }
 }
 
@@ -544,8 +544,8 @@ void Device::tick(Instant now, Sink& sink) {
     if (!due.any()) continue;
     if (due.retransmit_handshake) start_handshake(peer, now, sink, true);
     if (due.give_up_handshake) {
-      counters_.staged_dropped += peer.staged_.size();
-      peer.counters_.dropped_staged += peer.staged_.size();
+      counters_.queue_full += peer.staged_.size();
+      peer.counters_.dropped_queue_full += peer.staged_.size();
       peer.staged_.clear();
     }
     if (due.send_keepalive || due.persistent_keepalive) send_keepalive(peer, now, sink);

@@ -17,6 +17,7 @@
 #include "tunnel/allowed_ips.hpp"
 #include "tunnel/cookie.hpp"
 #include "tunnel/cookie_reply_limiter.hpp"
+#include "tunnel/counter_field.hpp"
 #include "tunnel/endpoint.hpp"
 #include "tunnel/identity.hpp"
 #include "tunnel/peer.hpp"
@@ -44,13 +45,12 @@ class Sink {
 
 // Interface-wide drop and event counters; per-peer ones live in PeerCounters.
 struct DeviceCounters {
-  std::uint64_t invalid_message = 0;  // unknown type or wrong size for its type
+  std::uint64_t invalid_message = 0;
   std::uint64_t bad_mac1 = 0;
   std::uint64_t cookie_replies_sent = 0;
-  // Under load, a source sent more than its share: handshakes, or datagrams wanting a cookie reply.
   std::uint64_t handshake_rate_limited = 0;
   std::uint64_t bad_cookie_reply = 0;
-  std::uint64_t handshake_rejected = 0;  // undecryptable, unknown peer, replayed or flooding
+  std::uint64_t handshake_rejected = 0;
   std::uint64_t unknown_index = 0;
   std::uint64_t expired_session = 0;
   std::uint64_t decrypt_failed = 0;
@@ -59,8 +59,35 @@ struct DeviceCounters {
   std::uint64_t allowed_ips_mismatch = 0;
   std::uint64_t no_route = 0;
   std::uint64_t no_endpoint = 0;
-  std::uint64_t staged_dropped = 0;
+  std::uint64_t queue_full = 0;
   std::uint64_t oversize = 0;
+};
+
+// Every interface-wide counter, in the order stats, metrics and the drop log show them.
+inline constexpr CounterField<DeviceCounters> kDeviceCounterFields[] = {
+    {"invalid_message", &DeviceCounters::invalid_message, true,
+     "datagrams of an unknown type or of a wrong size for their type"},
+    {"bad_mac1", &DeviceCounters::bad_mac1, true, "handshake messages whose mac1 was wrong"},
+    {"cookie_replies_sent", &DeviceCounters::cookie_replies_sent, false,
+     "cookie replies sent to handshakes that came while under load"},
+    {"handshake_rate_limited", &DeviceCounters::handshake_rate_limited, true,
+     "handshakes (or datagrams wanting a cookie reply) over a source's share while under load"},
+    {"bad_cookie_reply", &DeviceCounters::bad_cookie_reply, true, "cookie replies that could not be opened"},
+    {"handshake_rejected", &DeviceCounters::handshake_rejected, true,
+     "handshake messages that were undecryptable, from an unknown peer, replayed or flooding"},
+    {"unknown_index", &DeviceCounters::unknown_index, true, "datagrams for a session index that does not exist"},
+    {"expired_session", &DeviceCounters::expired_session, true, "datagrams for a session past its lifetime"},
+    {"decrypt_failed", &DeviceCounters::decrypt_failed, true, "transport datagrams that failed authentication"},
+    {"replayed", &DeviceCounters::replayed, true, "transport datagrams with a counter seen before or too old"},
+    {"malformed_inner", &DeviceCounters::malformed_inner, true,
+     "packets, from the TUN device or decrypted from a peer, without a valid IP header"},
+    {"allowed_ips_mismatch", &DeviceCounters::allowed_ips_mismatch, true,
+     "decrypted packets whose source is outside the sending peer's allowed IPs"},
+    {"no_route", &DeviceCounters::no_route, true, "packets from the TUN device to an address no peer allows"},
+    {"no_endpoint", &DeviceCounters::no_endpoint, true, "packets for a peer whose endpoint is not known"},
+    {"queue_full", &DeviceCounters::queue_full, true,
+     "packets waiting for a handshake dropped: the queue was full, or the handshake gave up"},
+    {"oversize", &DeviceCounters::oversize, true, "packets from the TUN device larger than the tunnel carries"},
 };
 
 class Device {

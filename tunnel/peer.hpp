@@ -10,6 +10,7 @@
 
 #include "crypto/memory.hpp"
 #include "tunnel/cookie.hpp"
+#include "tunnel/counter_field.hpp"
 #include "tunnel/endpoint.hpp"
 #include "tunnel/handshake.hpp"
 #include "tunnel/identity.hpp"
@@ -19,10 +20,10 @@
 namespace sluice::tunnel {
 
 struct PeerCounters {
-  std::uint64_t rx_bytes = 0;  // whole datagrams received from the peer, handshakes included
-  std::uint64_t tx_bytes = 0;  // whole datagrams sent to the peer, handshakes included
-  std::uint64_t rx_packets = 0;  // inner packets delivered
-  std::uint64_t tx_packets = 0;  // inner packets encrypted and sent
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t tx_bytes = 0;
+  std::uint64_t rx_packets = 0;
+  std::uint64_t tx_packets = 0;
   std::uint64_t initiations_sent = 0;
   std::uint64_t initiations_received = 0;
   std::uint64_t handshakes_completed = 0;
@@ -31,8 +32,29 @@ struct PeerCounters {
   std::uint64_t dropped_decrypt = 0;
   std::uint64_t dropped_allowed_ips = 0;
   std::uint64_t dropped_malformed = 0;
-  std::uint64_t dropped_staged = 0;  // the queue waiting for a session was full, or the handshake gave up
-  std::uint64_t dropped_no_endpoint = 0;  // routed to this peer before its endpoint was known
+  std::uint64_t dropped_queue_full = 0;
+  std::uint64_t dropped_no_endpoint = 0;
+};
+
+// Every per-peer counter, in the order stats and metrics show them.
+inline constexpr CounterField<PeerCounters> kPeerCounterFields[] = {
+    {"rx_bytes", &PeerCounters::rx_bytes, false, "bytes of whole datagrams received from the peer, handshakes included"},
+    {"tx_bytes", &PeerCounters::tx_bytes, false, "bytes of whole datagrams sent to the peer, handshakes included"},
+    {"rx_packets", &PeerCounters::rx_packets, false, "inner packets delivered"},
+    {"tx_packets", &PeerCounters::tx_packets, false, "inner packets encrypted and sent"},
+    {"initiations_sent", &PeerCounters::initiations_sent, false, "handshake initiations sent"},
+    {"initiations_received", &PeerCounters::initiations_received, false, "handshake initiations received"},
+    {"handshakes_completed", &PeerCounters::handshakes_completed, false, "handshakes that made a session"},
+    {"cookie_replies_received", &PeerCounters::cookie_replies_received, false, "cookie replies from the peer"},
+    {"dropped_replay", &PeerCounters::dropped_replay, true, "datagrams with a counter seen before or too old"},
+    {"dropped_decrypt", &PeerCounters::dropped_decrypt, true, "datagrams that failed authentication"},
+    {"dropped_allowed_ips", &PeerCounters::dropped_allowed_ips, true,
+     "decrypted packets whose source is outside the peer's allowed IPs"},
+    {"dropped_malformed", &PeerCounters::dropped_malformed, true, "decrypted packets without a valid IP header"},
+    {"dropped_queue_full", &PeerCounters::dropped_queue_full, true,
+     "packets waiting for a handshake dropped: the queue was full, or the handshake gave up"},
+    {"dropped_no_endpoint", &PeerCounters::dropped_no_endpoint, true,
+     "packets routed to the peer before its endpoint was known"},
 };
 
 // Heap-allocated by the Device, in locked memory: it holds the preshared key, the handshake's

@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(handshake_retried_every_rekey_timeout_until_attempt_time) {
   BOOST_CHECK(sent_at.back() - start < tunnel::kRekeyAttemptTime + 10s);
   // Giving up drops the packet that waited.
   BOOST_CHECK_EQUAL(t.a_to_b->staged_count(), 0U);
-  BOOST_CHECK_EQUAL(t.a_to_b->counters().dropped_staged, 1U);
+  BOOST_CHECK_EQUAL(t.a_to_b->counters().dropped_queue_full, 1U);
 }
 
 BOOST_AUTO_TEST_CASE(keepalive_after_receiving_without_replying) {
@@ -240,7 +240,7 @@ BOOST_AUTO_TEST_CASE(staged_queue_is_bounded) {
   TunnelPair t;
   for (std::size_t i = 0; i < tunnel::kMaxStagedPackets + 10; ++i) t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
   BOOST_CHECK_EQUAL(t.a_to_b->staged_count(), tunnel::kMaxStagedPackets);
-  BOOST_CHECK_EQUAL(t.a_to_b->counters().dropped_staged, 10U);
+  BOOST_CHECK_EQUAL(t.a_to_b->counters().dropped_queue_full, 10U);
   t.pump();
   BOOST_CHECK_EQUAL(t.sb.delivered.size(), tunnel::kMaxStagedPackets);
 }
