@@ -23,8 +23,6 @@ using namespace std::chrono_literals;
 
 constexpr auto kTickInterval = 100ms;
 // Handshake messages per second above which we ask initiators for cookies (paper 5.3).
-constexpr unsigned kUnderLoadHandshakesPerSecond = 256;
-constexpr auto kUnderLoadHold = 1s;
 constexpr auto kDropReportInterval = 10s;
 // Datagrams or packets handled per wake-up before the other sources get a turn.
 constexpr int kBatch = 256;
@@ -300,7 +298,7 @@ void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel
                                   std::uint16_t segment_size) {
   const tunnel::Instant t = now();
   for_each_datagram(received, segment_size, [&](std::span<std::uint8_t> datagram) {
-    device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
+    device_.receive(datagram, from, t, is_handshake(datagram) && load_.handshake_arrived(t), *this);
   });
   progress_jobs();
 }
@@ -333,15 +331,6 @@ void Interface::run_jobs() {
   } while (dispatch_jobs());
   // What was delivered here came after the handlers drained the captures.
   if (captures_.active()) captures_.flush();
-}
-
-bool Interface::under_load(tunnel::Instant t) {
-  if (t - load_window_start_ >= 1s) {
-    load_window_start_ = t;
-    handshakes_in_window_ = 0;
-  }
-  if (++handshakes_in_window_ > kUnderLoadHandshakesPerSecond) under_load_until_ = t + kUnderLoadHold;
-  return under_load_until_ && t < *under_load_until_;
 }
 
 void Interface::on_tick() {

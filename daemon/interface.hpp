@@ -27,6 +27,7 @@
 #include "daemon/udp_sockets.hpp"
 #include "daemon/uring_data_path.hpp"
 #include "tunnel/device.hpp"
+#include "tunnel/load_monitor.hpp"
 #include "tunnel/offload.hpp"
 
 namespace sluice::daemon {
@@ -102,7 +103,6 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void on_tick();
   void watch_sockets();
   void unwatch_sockets();
-  [[nodiscard]] bool under_load(tunnel::Instant now);
   void report_drops(tunnel::Instant at);
   // With worker threads: hands the core's new jobs to them; returns whether there were any.
   bool dispatch_jobs();
@@ -143,10 +143,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   tunnel::TcpCoalescer coalescer_;
   std::unique_ptr<UringDataPath> uring_;  // unless SLUICE_DISABLE=uring or the kernel lacks something
 
-  // Handshake messages in the current one-second window, for the under-load judgement.
-  tunnel::Instant load_window_start_{};
-  unsigned handshakes_in_window_ = 0;
-  std::optional<tunnel::Instant> under_load_until_;
+  tunnel::LoadMonitor load_;
 
   DropReport drops_;
   tunnel::Instant last_report_{};
