@@ -358,9 +358,13 @@ BOOST_AUTO_TEST_CASE(matches_a_reference_on_100k_random_prefixes) {
   const auto ms = [](auto duration) { return std::chrono::duration<double, std::milli>(duration).count(); };
   BOOST_TEST_MESSAGE("100k inserts " << ms(insert_time) << " ms, 100k lookups " << ms(lookup_time)
                                      << " ms, 50k removes " << ms(remove_time) << " ms");
+  // A guard against a quadratic slip, not a measurement; the sanitizers' own slowdown (4-5 times,
+  // more on a loaded machine) would make it a coin toss there.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   BOOST_TEST(ms(insert_time) < 2000.0);
   BOOST_TEST(ms(lookup_time) < 2000.0);
   BOOST_TEST(ms(remove_time) < 2000.0);
+#endif
 }
 
 BOOST_AUTO_TEST_CASE(churn_keeps_memory_bounded) {
