@@ -108,6 +108,11 @@ class Reader {
     return origin_.string() + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
   }
 
+  // "FILE:LINE:COLUMN: KEY", how every message about a key begins.
+  [[nodiscard]] std::string where(const toml::node& at, std::string_view key) const {
+    return position(at.source()) + ": " + std::string(key);
+  }
+
   [[noreturn]] void fail(const toml::source_region& where, std::string_view key, const std::string& message) const {
     throw ConfigError(one_line(position(where) + ": " + std::string(key) + ": " + message));
   }
@@ -186,30 +191,16 @@ class Reader {
     return path;
   }
 
-  void key_file(const toml::node& node, std::string_view key, std::span<std::uint8_t, 32> out) const {
-    const fs::path path = key_file_path(node, key);
-
-    std::string contents;
-    try {
-      contents = read_small_file(path, kKeyFileLimit);
-    } catch (const std::system_error& e) {
-      fail(node, key, "cannot read '" + path.string() + "': " + e.code().message());
-    }
-    const OnExit wipe_contents([&contents] { wipe(contents); });
-    constexpr std::string_view kSpace = " \t\r\n";
-    std::string_view trimmed(contents);
-    trimmed.remove_prefix(std::min(trimmed.find_first_not_of(kSpace), trimmed.size()));
-    trimmed.remove_suffix(trimmed.size() - (trimmed.find_last_not_of(kSpace) + 1));
-    try {
-      crypto::decode_base64_key(trimmed, out);
-    } catch (const crypto::KeyFormatError& e) {
-      fail(node, key, "'" + path.string() + "': " + e.what());
-    }
+  // Something only the system can tell, for resolve_config.
+  void look_up(ConfigLookup::Kind kind, std::size_t peer, std::string value, const toml::node& at,
+               std::string_view key) const {
+    lookups_.push_back({kind, peer, std::move(value), where(at, key)});
   }
 
-  // `name` (inline) or `name`_file, at most one of them; false when neither is present.
+  // `name` (inline, decoded into `out`) or `name`_file (a lookup of `kind` for `peer`), at most
+  // one of them; false when neither is present.
   bool key_choice(const toml::table& table, std::string_view prefix, std::string_view name,
-                  std::span<std::uint8_t, 32> out) const {
+                  std::span<std::uint8_t, 32> out, ConfigLookup::Kind kind, std::size_t peer = 0) const {
     const std::string file_name = std::string(name) + "_file";
     const toml::node* inline_node = table.get(name);
     const toml::node* file_node = table.get(file_name);
@@ -222,13 +213,16 @@ class Reader {
       note_secret_file(origin_);
     }
     if (file_node != nullptr) {
-      key_file(*file_node, std::string(prefix) + file_name, out);
-      note_secret_file(key_file_path(*file_node, std::string(prefix) + file_name));
+      const std::string key = std::string(prefix) + file_name;
+      const fs::path path = key_file_path(*file_node, key);
+      look_up(kind, peer, path.string(), *file_node, key);
+      note_secret_file(path);
     }
     return inline_node != nullptr || file_node != nullptr;
   }
 
   [[nodiscard]] const std::vector<fs::path>& secret_files() const { return secret_files_; }
+  [[nodiscard]] std::vector<ConfigLookup> take_lookups() const { return std::move(lookups_); }
 
  private:
   void note_secret_file(const fs::path& file) const {
@@ -240,6 +234,7 @@ class Reader {
   fs::path origin_;
   // Filled while reading: every method reads through a const Reader.
   mutable std::vector<fs::path> secret_files_;
+  mutable std::vector<ConfigLookup> lookups_;
 };
 
 // `mode = "tun"` is accepted for older files; it is the only mode of the interface itself.
@@ -257,9 +252,12 @@ void check_mode(const Reader& reader, const toml::node& node) {
 InterfaceSettings read_interface(const Reader& reader, const toml::table& table) {
   reader.reject_unknown_keys(table, "interface.", kInterfaceKeys);
   InterfaceSettings settings;
-  if (!reader.key_choice(table, "interface.", "private_key", settings.private_key.emplace().span())) {
+  crypto::PrivateKey private_key;
+  if (!reader.key_choice(table, "interface.", "private_key", private_key.span(),
+                         ConfigLookup::Kind::private_key_file)) {
     reader.fail(table.source(), "interface", "missing private_key or private_key_file");
   }
+  if (table.get("private_key") != nullptr) settings.private_key = private_key;
   if (const auto* node = table.get("listen_port")) {
     settings.listen_port = static_cast<std::uint16_t>(reader.integer(*node, "interface.listen_port", 0, 65535));
     settings.listen_port_source = reader.position(node->source());
@@ -292,28 +290,24 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
   if (const auto* node = table.get("mode")) check_mode(reader, *node);
   if (const auto* node = table.get("routes")) settings.routes = reader.boolean(*node, "interface.routes");
   if (const auto* node = table.get("metrics_listen")) {
-    try {
-      settings.metrics_listen = resolve_endpoint(reader.string(*node, "interface.metrics_listen"));
-    } catch (const std::invalid_argument& e) {
-      reader.fail(*node, "interface.metrics_listen", e.what());
-    }
+    const std::string& text = reader.string(*node, "interface.metrics_listen");
+    reader.look_up(ConfigLookup::Kind::metrics_listen, 0, text, *node, "interface.metrics_listen");
   }
   if (const auto* node = table.get("user")) {
-    const std::string& name = reader.string(*node, "interface.user");
-    if (!lookup_user(name)) reader.fail(*node, "interface.user", "no such user " + crypto::quote_unless_key(name));
-    settings.user = name;
+    settings.user = reader.string(*node, "interface.user");
+    reader.look_up(ConfigLookup::Kind::user, 0, *settings.user, *node, "interface.user");
   }
   return settings;
 }
 
 // What must be unique across [[peer]] tables, with where it was first seen for the message.
 struct PeerRegistry {
-  crypto::PublicKey own_key;
   std::vector<std::pair<crypto::PublicKey, std::size_t>> keys;                 // key, line
   std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> owner;  // masked prefix -> peer, line
 };
 
-PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size_t index, PeerRegistry& registry) {
+PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size_t index, PeerRegistry& registry,
+                       std::vector<std::string>& key_where) {
   const std::string name = indexed("peer", index);
   const std::string prefix = name + ".";
   reader.reject_unknown_keys(table, prefix, kPeerKeys);
@@ -322,9 +316,7 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
   const auto* key_node = table.get("public_key");
   if (key_node == nullptr) reader.fail(table.source(), name, "missing public_key");
   reader.inline_key(*key_node, prefix + "public_key", peer.public_key.bytes);
-  if (peer.public_key == registry.own_key) {
-    reader.fail(*key_node, prefix + "public_key", "is the interface's own public key");
-  }
+  key_where.push_back(reader.where(*key_node, prefix + "public_key"));
   for (std::size_t i = 0; i < registry.keys.size(); ++i) {
     if (registry.keys[i].first == peer.public_key) {
       reader.fail(
@@ -335,14 +327,12 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
   registry.keys.emplace_back(peer.public_key, key_node->source().begin.line);
 
   crypto::PresharedKey preshared_key;
-  if (reader.key_choice(table, prefix, "preshared_key", preshared_key.span())) peer.preshared_key = preshared_key;
+  reader.key_choice(table, prefix, "preshared_key", preshared_key.span(), ConfigLookup::Kind::preshared_key_file, index);
+  if (table.get("preshared_key") != nullptr) peer.preshared_key = preshared_key;
 
   if (const auto* node = table.get("endpoint")) {
-    try {
-      peer.endpoint = resolve_endpoint(reader.string(*node, prefix + "endpoint"));
-    } catch (const std::invalid_argument& e) {
-      reader.fail(*node, prefix + "endpoint", e.what());
-    }
+    reader.look_up(ConfigLookup::Kind::endpoint, index, reader.string(*node, prefix + "endpoint"), *node,
+                   prefix + "endpoint");
   }
 
   if (const auto* node = table.get("allowed_ips")) {
@@ -370,14 +360,14 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
   return peer;
 }
 
-std::vector<PeerSettings> read_peers(const Reader& reader, const toml::node& node, const crypto::PublicKey& own_key) {
+std::vector<PeerSettings> read_peers(const Reader& reader, const toml::node& node, std::vector<std::string>& key_where) {
   // A single [peer] table is the likeliest mistake; say how to write it rather than "expected an array".
   if (node.is_table()) reader.fail(node, "peer", "write [[peer]] (double brackets), one table per peer");
   const toml::array& list = reader.array(node, "peer");
-  PeerRegistry registry{own_key, {}, {}};
+  PeerRegistry registry;
   std::vector<PeerSettings> peers;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    peers.push_back(read_peer(reader, reader.table(list[i], indexed("peer", i)), i, registry));
+    peers.push_back(read_peer(reader, reader.table(list[i], indexed("peer", i)), i, registry, key_where));
   }
   return peers;
 }
@@ -478,36 +468,104 @@ std::vector<SegmentSettings> read_segments(const Reader& reader, const toml::nod
   return segments;
 }
 
-InterfaceSettings read_settings(const Reader& reader, const toml::table& root) {
+ConfigDocument read_document(const Reader& reader, const toml::table& root) {
   static constexpr std::array<std::string_view, 3> kTables{"interface", "peer", "segment"};
   reader.reject_unknown_keys(root, "", kTables);
   const auto* interface_node = root.get("interface");
   if (interface_node == nullptr) reader.fail(root.source(), "interface", "missing [interface] table");
-  InterfaceSettings settings = read_interface(reader, reader.table(*interface_node, "interface"));
-  if (const auto* node = root.get("peer")) {
-    settings.peers = read_peers(reader, *node, crypto::public_from_private(*settings.private_key));
-  }
+  ConfigDocument document;
+  InterfaceSettings& settings = document.settings;
+  settings = read_interface(reader, reader.table(*interface_node, "interface"));
+  if (const auto* node = root.get("peer")) settings.peers = read_peers(reader, *node, document.peer_key_where);
   if (const auto* node = root.get("segment")) settings.segments = read_segments(reader, *node, settings);
   settings.secret_files = reader.secret_files();
-  return settings;
+  document.lookups = reader.take_lookups();
+  return document;
+}
+
+[[noreturn]] void fail(const ConfigLookup& lookup, const std::string& message) {
+  throw ConfigError(one_line(lookup.where + ": " + message));
+}
+
+// One base64 key, surrounding whitespace ignored.
+void read_key_file(const ConfigLookup& lookup, std::span<std::uint8_t, 32> out) {
+  std::string contents;
+  try {
+    contents = read_small_file(lookup.value, kKeyFileLimit);
+  } catch (const std::system_error& e) {
+    fail(lookup, "cannot read '" + lookup.value + "': " + e.code().message());
+  }
+  const OnExit wipe_contents([&contents] { wipe(contents); });
+  constexpr std::string_view kSpace = " \t\r\n";
+  std::string_view trimmed(contents);
+  trimmed.remove_prefix(std::min(trimmed.find_first_not_of(kSpace), trimmed.size()));
+  trimmed.remove_suffix(trimmed.size() - (trimmed.find_last_not_of(kSpace) + 1));
+  try {
+    crypto::decode_base64_key(trimmed, out);
+  } catch (const crypto::KeyFormatError& e) {
+    fail(lookup, "'" + lookup.value + "': " + e.what());
+  }
+}
+
+tunnel::Endpoint resolve(const ConfigLookup& lookup) {
+  try {
+    return resolve_endpoint(lookup.value);
+  } catch (const std::invalid_argument& e) {
+    fail(lookup, e.what());
+  }
 }
 
 }  // namespace
 
-InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin) {
+ConfigDocument parse_config_text(std::string_view toml_text, const std::filesystem::path& origin) {
   // toml++ grows strings while it reads inline keys; the blocks it lets go must not keep them.
   const crypto::WipeOnFree wipe_freed;
   try {
     const Reader reader(origin);
     toml::table root = reader.parse(toml_text);
     const OnExit wipe_tree([&root] { wipe_strings(root); });
-    return read_settings(reader, root);
+    return read_document(reader, root);
   } catch (const ConfigError& e) {
     if (!looks_like_wg_quick(toml_text)) throw;
     throw ConfigError(std::string(e.what()) +
                       one_line(" (this is a wg-quick file, not sluice's TOML: `sluicectl import " + origin.string() +
                                "` prints its TOML equivalent)"));
   }
+}
+
+InterfaceSettings resolve_config(ConfigDocument document) {
+  const crypto::WipeOnFree wipe_freed;
+  InterfaceSettings& settings = document.settings;
+  for (const ConfigLookup& lookup : document.lookups) {
+    switch (lookup.kind) {
+      case ConfigLookup::Kind::private_key_file:
+        read_key_file(lookup, settings.private_key.emplace().span());
+        break;
+      case ConfigLookup::Kind::preshared_key_file:
+        read_key_file(lookup, settings.peers.at(lookup.peer).preshared_key.emplace().span());
+        break;
+      case ConfigLookup::Kind::endpoint:
+        settings.peers.at(lookup.peer).endpoint = resolve(lookup);
+        break;
+      case ConfigLookup::Kind::metrics_listen:
+        settings.metrics_listen = resolve(lookup);
+        break;
+      case ConfigLookup::Kind::user:
+        if (!lookup_user(lookup.value)) fail(lookup, "no such user " + crypto::quote_unless_key(lookup.value));
+        break;
+    }
+  }
+  const crypto::PublicKey own_key = crypto::public_from_private(*settings.private_key);
+  for (std::size_t i = 0; i < settings.peers.size(); ++i) {
+    if (settings.peers[i].public_key == own_key) {
+      throw ConfigError(one_line(document.peer_key_where.at(i) + ": is the interface's own public key"));
+    }
+  }
+  return std::move(settings);
+}
+
+InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin) {
+  return resolve_config(parse_config_text(toml_text, origin));
 }
 
 InterfaceSettings load_config_file(const std::filesystem::path& file) {

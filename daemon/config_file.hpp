@@ -25,9 +25,13 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "daemon/settings.hpp"
 
@@ -51,10 +55,36 @@ inline constexpr std::array<std::string_view, 6> kPeerKeys{"public_key", "presha
 inline constexpr std::array<std::string_view, 7> kSegmentKeys{"vni", "tap", "bridge", "mtu", "local", "aging", "fdb"};
 inline constexpr std::array<std::string_view, 2> kSegmentFdbKeys{"mac", "peer"};
 
+// What the text names but only the system can tell: key files to read, endpoints to resolve
+// (names need DNS), an account to look up. In file order.
+struct ConfigLookup {
+  enum class Kind : std::uint8_t { private_key_file, preshared_key_file, endpoint, metrics_listen, user };
+  Kind kind;
+  std::size_t peer = 0;  // for preshared_key_file and endpoint
+  std::string value;     // the path (made absolute against the file), "host:port" or the user name
+  std::string where;     // "FILE:LINE:COLUMN: KEY", to start a message with
+};
+
+// A configuration as far as its text alone says: `settings` lack what `lookups` will fill in.
+struct ConfigDocument {
+  InterfaceSettings settings;
+  std::vector<ConfigLookup> lookups;
+  std::vector<std::string> peer_key_where;  // each peer's public_key, for the own-key check
+};
+
+// Text to document: pure, with no file, network or user database access (so it can be fuzzed
+// anywhere). `origin` names the text in messages and is the base for relative key file paths.
+[[nodiscard]] ConfigDocument parse_config_text(std::string_view toml_text, const std::filesystem::path& origin);
+
+// Does the lookups (reads key files, resolves endpoints, checks the user exists) and the checks
+// that need their answers (a peer that is the interface itself). Throws ConfigError naming the
+// file, line and key.
+[[nodiscard]] InterfaceSettings resolve_config(ConfigDocument document);
+
+// parse_config_text, then resolve_config.
+[[nodiscard]] InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin);
+
 // Throws ConfigError, also when the file is missing or unreadable.
 [[nodiscard]] InterfaceSettings load_config_file(const std::filesystem::path& file);
-
-// `origin` names the text in messages and is the base for relative key file paths.
-[[nodiscard]] InterfaceSettings parse_config(std::string_view toml_text, const std::filesystem::path& origin);
 
 }  // namespace sluice::daemon

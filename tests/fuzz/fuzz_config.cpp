@@ -1,6 +1,6 @@
-// The TOML configuration loader: any text must give settings or one ConfigError, nothing else.
-// Run without a network (tests/fuzz.sh uses a namespace of its own), since a host name in an
-// endpoint is resolved.
+// The TOML configuration parser: any text must give a document or one ConfigError, nothing else.
+// parse_config_text is pure (no file, name or user lookups), so this runs anywhere, with no
+// network namespace around it.
 #include <string_view>
 
 #include "daemon/config_file.hpp"
@@ -10,8 +10,7 @@ using namespace sluice;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    // Relative key file paths resolve under a directory that does not exist.
-    static_cast<void>(daemon::parse_config(text, "/nonexistent/sluice-fuzz/wg0.toml"));
+    static_cast<void>(daemon::parse_config_text(text, "/nonexistent/sluice-fuzz/wg0.toml"));
   } catch (const daemon::ConfigError&) {
   }
   return 0;

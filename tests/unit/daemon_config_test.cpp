@@ -883,4 +883,49 @@ BOOST_AUTO_TEST_CASE(every_accepted_key_is_in_the_man_page) {
   }
 }
 
+// Parsing is pure: key files that do not exist, a user that does not exist and a host name that
+// cannot resolve are no error yet, only lookups in file order; resolving them is the next step,
+// and its errors name the file, line and key. (So the config fuzz target needs no namespace.)
+BOOST_AUTO_TEST_CASE(parsing_reads_no_file_resolves_no_name_looks_up_no_user) {
+  const std::string toml = expand(R"([interface]
+private_key_file = "missing.key"
+metrics_listen = "metrics.invalid:9586"
+user = "no-such-user-sluice"
+[[peer]]
+public_key = "@PUB1@"
+preshared_key_file = "/nonexistent/peer.psk"
+endpoint = "peer.invalid:51820"
+)");
+  const sluice::daemon::ConfigDocument document = sluice::daemon::parse_config_text(toml, "/etc/sluice/wg0.toml");
+  using Kind = sluice::daemon::ConfigLookup::Kind;
+  std::vector<std::pair<Kind, std::string>> lookups;
+  for (const auto& lookup : document.lookups) lookups.emplace_back(lookup.kind, lookup.value);
+  const std::vector<std::pair<Kind, std::string>> expected{
+      {Kind::private_key_file, "/etc/sluice/missing.key"},
+      {Kind::metrics_listen, "metrics.invalid:9586"},
+      {Kind::user, "no-such-user-sluice"},
+      {Kind::preshared_key_file, "/nonexistent/peer.psk"},
+      {Kind::endpoint, "peer.invalid:51820"}};
+  BOOST_TEST((lookups == expected));
+  BOOST_TEST(document.lookups.front().where == "/etc/sluice/wg0.toml:2:20: interface.private_key_file");
+  BOOST_TEST(document.lookups.back().where == "/etc/sluice/wg0.toml:8:12: peer[0].endpoint");
+  BOOST_TEST(!document.settings.private_key.has_value());
+  BOOST_TEST((document.settings.user == std::optional<std::string>("no-such-user-sluice")));
+  BOOST_CHECK_EXCEPTION((void)sluice::daemon::resolve_config(document), ConfigError, [](const ConfigError& e) {
+    return std::string(e.what()).starts_with(
+        "/etc/sluice/wg0.toml:2:20: interface.private_key_file: cannot read '/etc/sluice/missing.key'");
+  });
+}
+
+// The own-key check needs the private key, which may come from a file: it is made on resolving.
+BOOST_AUTO_TEST_CASE(a_peer_with_the_interfaces_own_key_is_refused_after_the_key_file_is_read) {
+  const TempDir dir;
+  dir.write("wg0.key", kPrivate);
+  const std::string toml = "[interface]\nprivate_key_file = \"wg0.key\"\n[[peer]]\npublic_key = \"" + own_public_key() + "\"\n";
+  BOOST_CHECK_EXCEPTION((void)parse_config(toml, dir.path() / "wg0.toml"), ConfigError, [&](const ConfigError& e) {
+    return std::string(e.what()) ==
+           (dir.path() / "wg0.toml").string() + ":4:14: peer[0].public_key: is the interface's own public key";
+  });
+}
+
 BOOST_AUTO_TEST_SUITE_END()
