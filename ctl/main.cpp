@@ -49,13 +49,13 @@ int main(int argc, char** argv) {
   auto* show = app.add_subcommand("show", "Show interfaces and peers (all running ones without IFNAME or with all)");
   show->add_option("IFNAME", ifname_option, "Interface, or all");
   show->add_option("FIELD", show_field, "dump: the tab-separated lines of `wg show IFNAME dump`, keys included");
-  show->add_flag("--json", json, "Print JSON (schema in README.md)");
+  show->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
   auto* stats = app.add_subcommand("stats", "Counters of the interface and of each peer (all running ones without IFNAME)");
   stats->add_option("IFNAME", ifname_option, "Interface");
-  stats->add_flag("--json", json, "Print JSON (schema in README.md)");
+  stats->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
   auto* fdb = app.add_subcommand("fdb", "L2 segments and their forwarding tables (all running ones without IFNAME)");
   fdb->add_option("IFNAME", ifname_option, "Interface");
-  fdb->add_flag("--json", json, "Print JSON (schema in README.md)");
+  fdb->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
   CaptureOptions capture_options;
   auto* capture = app.add_subcommand("capture", "Copy the interface's cleartext packets into a pcap file");
   capture->add_option("IFNAME", capture_options.ifname, "Interface")->required();

@@ -1,5 +1,5 @@
 // What `sluicectl show` and `status` print: text like `wg show` (colour only on a terminal) and a
-// JSON document with a stable schema (documented in README.md, "sluicectl show --json").
+// JSON document with a stable schema (documented in sluicectl(8), JSON OUTPUT).
 // Private and preshared keys are never shown, only whether they are set.
 #pragma once
 

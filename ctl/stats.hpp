@@ -1,5 +1,5 @@
 // What `sluicectl stats` prints: the counters of a `stats=1` answer as a table or as JSON (schema
-// in README.md, "sluicectl stats --json").
+// in sluicectl(8), JSON OUTPUT).
 #pragma once
 
 #include <cstdint>
