@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <stdexcept>
 
 #include "crypto/aead.hpp"
+#include "daemon/config_file.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/os_error.hpp"
@@ -198,12 +200,56 @@ void Interface::flush() {
   flush_tun();
 }
 
-void Interface::stop_on_signals(int fd) {
+void Interface::handle_signals(int fd) {
   loop_.add(fd, EPOLLIN, [this, fd](std::uint32_t) {
     signalfd_siginfo info{};
-    if (::read(fd, &info, sizeof info) == sizeof info) Log::info("received signal {}; exiting", info.ssi_signo);
+    if (::read(fd, &info, sizeof info) != sizeof info) return;
+    if (info.ssi_signo == SIGHUP) {
+      reload_config();
+      return;
+    }
+    Log::info("received signal {}; exiting", info.ssi_signo);
     stop();
   });
+}
+
+void Interface::reload_config() {
+  if (config_file_.empty()) {
+    Log::warning("SIGHUP: started without --config, so there is no file to reload");
+    return;
+  }
+  InterfaceSettings settings;
+  try {
+    settings = load_config_file(config_file_);
+  } catch (const ConfigError& e) {
+    Log::error("SIGHUP: nothing changed: {}", e.what());
+    return;
+  }
+  SetRequest request = sync_request_from_settings(settings, device_);
+  // The mark the full tunnel set for itself stays while the file names none.
+  if (!request.fwmark && own_fwmark_ != 0) request.fwmark = own_fwmark_;
+  std::size_t added = 0;
+  std::size_t removed = 0;
+  for (const PeerChange& change : request.peers) {
+    if (change.remove) {
+      ++removed;
+    } else if (device_.find_peer(change.public_key) == nullptr) {
+      ++added;
+    }
+  }
+  if (const int error = apply_set_request(request, *this); error != 0) {
+    Log::error("SIGHUP: {} not applied: {}", config_file_.string(), std::strerror(error));
+    return;
+  }
+  const RouteChanges routes = apply_routes();
+  for (const std::string& failure : routes.failures) Log::warning("SIGHUP: {}", failure);
+  if (settings.routes != routes_enabled_) {
+    Log::warning("SIGHUP: routes = {} in the file, {} here: a reload does not change it (restart to apply)",
+                 settings.routes, routes_enabled_);
+  }
+  Log::info("SIGHUP: reloaded {}: {} peers ({} added, {} removed), routes {} added, {} removed; addresses, MTU "
+            "and segments are as they were",
+            config_file_.string(), settings.peers.size(), added, removed, routes.added.size(), routes.removed.size());
 }
 
 void Interface::watch_sockets() {

@@ -54,8 +54,13 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   // Runs until stop() (a signal) or until the TUN device disappears (`ip link del`).
   void run();
   void stop() noexcept { loop_.stop(); }
-  // Stops the loop when the signalfd `fd` reports a signal.
-  void stop_on_signals(int fd);
+  // Watches the signalfd `fd`: SIGHUP reloads the config file (reload_config), any other signal
+  // stops the loop.
+  void handle_signals(int fd);
+  // Applies the config file the interface started from as `sluicectl reload` does: peers and
+  // their allowed IPs follow the file (unchanged peers keep their sessions), and so do routes. A
+  // file that does not load changes nothing; either way one log line says what happened.
+  void reload_config();
 
   // tunnel::Sink
   void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) override;

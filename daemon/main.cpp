@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
     // Registered after the fork: epoll watches a signalfd through the signal queue of the process
     // that added it, so a registration made before detaching would never see the child's SIGTERM.
     // Until then the signals stay blocked and pending.
-    interface->stop_on_signals(signals.get());
+    interface->handle_signals(signals.get());
     // After the fork, so the notice comes from the process that stays (under systemd, -f anyway).
     notify_ready();
     interface->run();

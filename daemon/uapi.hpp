@@ -102,6 +102,11 @@ class UapiTarget {
 // mode and routes are not part of the protocol and are left to the caller.
 [[nodiscard]] SetRequest set_request_from_settings(const InterfaceSettings& settings);
 
+// The request that makes `device` what `settings` say the way `wg syncconf` does: peers missing
+// from the settings are removed, the others are updated in place (their sessions stay) with their
+// allowed IPs replaced, new ones are added. A listen port or fwmark of 0 leaves the current one.
+[[nodiscard]] SetRequest sync_request_from_settings(const InterfaceSettings& settings, const tunnel::Device& device);
+
 // The key=value lines of a get answer, without the final "errno=0" and empty line. A port or mark
 // of 0 is left out, as wireguard-go does. Holds the private key: send it, never log it.
 [[nodiscard]] std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port,

@@ -84,4 +84,22 @@ SetRequest set_request_from_settings(const InterfaceSettings& settings) {
   return request;
 }
 
+SetRequest sync_request_from_settings(const InterfaceSettings& settings, const tunnel::Device& device) {
+  SetRequest request = set_request_from_settings(settings);
+  request.replace_peers = false;
+  if (settings.listen_port == 0) request.listen_port.reset();
+  if (settings.fwmark == 0) request.fwmark.reset();
+  for (PeerChange& change : request.peers) change.replace_allowed_ips = true;
+  for (const auto& peer : device.peers()) {
+    const bool kept = std::any_of(settings.peers.begin(), settings.peers.end(),
+                                  [&](const PeerSettings& wanted) { return wanted.public_key == peer->public_key(); });
+    if (kept) continue;
+    PeerChange removal;
+    removal.public_key = peer->public_key();
+    removal.remove = true;
+    request.peers.push_back(std::move(removal));
+  }
+  return request;
+}
+
 }  // namespace sluice::daemon
