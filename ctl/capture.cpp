@@ -17,7 +17,7 @@
 #include "ctl/error.hpp"
 #include "ctl/interface_state.hpp"
 #include "ctl/uapi_client.hpp"
-#include "daemon/capture.hpp"
+#include "uapi/capture_stream.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -87,7 +87,7 @@ std::string capture_request(const CaptureOptions& options) {
     throw CtlError("--direction must be in, out or both");
   }
   request.append("direction=").append(options.direction).push_back('\n');
-  if (options.snaplen == 0 || options.snaplen > daemon::kDefaultSnaplen) throw CtlError("--snaplen must be 1 to 65535");
+  if (options.snaplen == 0 || options.snaplen > uapi::kDefaultSnaplen) throw CtlError("--snaplen must be 1 to 65535");
   request.append("snaplen=").append(std::to_string(options.snaplen)).append("\n\n");
   return request;
 }
@@ -106,23 +106,23 @@ std::optional<PcapStream::Item> PcapStream::next() {
     if (rest.size() >= kRefused.size() && std::memcmp(rest.data(), kRefused.data(), kRefused.size()) == 0) {
       throw CtlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
     }
-    if (rest.size() < daemon::kPcapHeaderSize) return std::nullopt;
-    if (load32(rest.data()) != daemon::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
+    if (rest.size() < uapi::kPcapHeaderSize) return std::nullopt;
+    if (load32(rest.data()) != uapi::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
     seen_header_ = true;
-    offset_ += daemon::kPcapHeaderSize;
-    return Item{Kind::header, rest.first(daemon::kPcapHeaderSize)};
+    offset_ += uapi::kPcapHeaderSize;
+    return Item{Kind::header, rest.first(uapi::kPcapHeaderSize)};
   }
-  if (rest.size() < daemon::kPcapRecordHeaderSize) return std::nullopt;
-  if (load32(rest.data()) == daemon::kTrailerMark && load32(rest.data() + 4) == daemon::kTrailerMark) {
-    if (rest.size() < daemon::kTrailerSize) return std::nullopt;
+  if (rest.size() < uapi::kPcapRecordHeaderSize) return std::nullopt;
+  if (load32(rest.data()) == uapi::kTrailerMark && load32(rest.data() + 4) == uapi::kTrailerMark) {
+    if (rest.size() < uapi::kTrailerSize) return std::nullopt;
     std::uint64_t dropped = 0;
-    std::memcpy(&dropped, rest.data() + daemon::kPcapRecordHeaderSize, sizeof dropped);
-    offset_ += daemon::kTrailerSize;
+    std::memcpy(&dropped, rest.data() + uapi::kPcapRecordHeaderSize, sizeof dropped);
+    offset_ += uapi::kTrailerSize;
     return Item{Kind::trailer, {}, dropped};
   }
   const std::uint32_t caplen = load32(rest.data() + 8);
-  if (caplen > daemon::kDefaultSnaplen) throw CtlError("the daemon's capture stream is corrupt");
-  const std::size_t size = daemon::kPcapRecordHeaderSize + caplen;
+  if (caplen > uapi::kDefaultSnaplen) throw CtlError("the daemon's capture stream is corrupt");
+  const std::size_t size = uapi::kPcapRecordHeaderSize + caplen;
   if (rest.size() < size) return std::nullopt;
   offset_ += size;
   return Item{Kind::record, rest.first(size)};

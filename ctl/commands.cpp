@@ -25,8 +25,8 @@
 #include "ctl/stats.hpp"
 #include "ctl/sync.hpp"
 #include "ctl/uapi_client.hpp"
-#include "daemon/config_file.hpp"
-#include "daemon/small_file.hpp"
+#include "config/config_file.hpp"
+#include "platform/small_file.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -89,10 +89,10 @@ std::filesystem::path config_of(const Globals& globals, const std::string& ifnam
   return file.concat(".toml");
 }
 
-daemon::InterfaceSettings load_config(const std::filesystem::path& file) {
+config::InterfaceSettings load_config(const std::filesystem::path& file) {
   try {
-    return daemon::load_config_file(file);
-  } catch (const daemon::ConfigError& e) {
+    return config::load_config_file(file);
+  } catch (const config::ConfigError& e) {
     throw CtlError(e.what());
   }
 }
@@ -202,7 +202,7 @@ int run_genpsk() {
 int run_pubkey() {
   SecretText input;
   try {
-    input.str() = daemon::read_small_file("/dev/stdin", kInputLimit);
+    input.str() = platform::read_small_file("/dev/stdin", kInputLimit);
   } catch (const std::system_error& e) {
     throw CtlError(std::string("pubkey: cannot read standard input: ").append(e.code().message()));
   }
@@ -269,7 +269,7 @@ int run_status(const Globals& globals) {
 
 int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words) {
   check_interface_name(ifname);
-  const daemon::SetRequest request = parse_set_arguments(words, read_key_file);
+  const uapi::SetRequest request = parse_set_arguments(words, read_key_file);
   UapiClient client(globals.control_dir, ifname);
   client.set(set_request_text(request).str());
   return 0;
@@ -326,11 +326,11 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   check_interface_name(ifname);
   const std::optional<DaemonInfo> info = daemon_info(globals, ifname);
   const std::filesystem::path file = reload_file(globals, ifname, config, info);
-  const daemon::InterfaceSettings wanted = load_config(file);
+  const config::InterfaceSettings wanted = load_config(file);
 
   UapiClient client(globals.control_dir, ifname);
   const InterfaceState running = parse_get_answer(client.get().str());
-  const daemon::SetRequest request = sync_request(wanted, running, info ? info->own_fwmark : 0);
+  const uapi::SetRequest request = sync_request(wanted, running, info ? info->own_fwmark : 0);
   client.set(set_request_text(request).str());
 
   // sluiced keeps the routes (in its own network namespace); another daemon keeps none.
@@ -370,8 +370,8 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   }
 
   const auto removed = std::count_if(request.peers.begin(), request.peers.end(),
-                                     [](const daemon::PeerChange& change) { return change.remove; });
-  const auto added = std::count_if(wanted.peers.begin(), wanted.peers.end(), [&](const daemon::PeerSettings& peer) {
+                                     [](const uapi::PeerChange& change) { return change.remove; });
+  const auto added = std::count_if(wanted.peers.begin(), wanted.peers.end(), [&](const config::PeerSettings& peer) {
     return std::none_of(running.peers.begin(), running.peers.end(),
                         [&](const PeerState& state) { return state.public_key == peer.public_key; });
   });
@@ -398,7 +398,7 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
 int run_import(const std::string& file) {
   std::string text;
   try {
-    text = daemon::read_small_file(file, kInputLimit);
+    text = platform::read_small_file(file, kInputLimit);
   } catch (const std::system_error& e) {
     throw CtlError(std::string(file).append(": cannot read: ").append(e.code().message()));
   }

@@ -3,7 +3,7 @@
 #include <charconv>
 
 #include "ctl/error.hpp"
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -22,7 +22,7 @@ std::uint32_t parse_u32(std::string_view key, std::string_view value) {
 DaemonInfo parse_info_answer(std::string_view lines) {
   DaemonInfo info;
   while (!lines.empty()) {
-    const auto pair = daemon::split_key_value(daemon::take_line(lines));
+    const auto pair = uapi::split_key_value(uapi::take_line(lines));
     if (!pair) continue;
     if (pair->key == "config_file") info.config_file = std::filesystem::path(pair->value);
     if (pair->key == "routes") info.routes = pair->value == "true";
@@ -35,7 +35,7 @@ DaemonInfo parse_info_answer(std::string_view lines) {
 RouteSync parse_route_answer(std::string_view lines) {
   RouteSync sync;
   while (!lines.empty()) {
-    const auto pair = daemon::split_key_value(daemon::take_line(lines));
+    const auto pair = uapi::split_key_value(uapi::take_line(lines));
     if (!pair) continue;
     if (pair->key == "route_added") sync.added.emplace_back(pair->value);
     if (pair->key == "route_removed") sync.removed.emplace_back(pair->value);

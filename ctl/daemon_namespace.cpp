@@ -10,14 +10,14 @@
 
 #include "ctl/error.hpp"
 #include "ctl/socket_owner.hpp"
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace sluice::ctl {
 
 void enter_daemon_network_namespace(int fd) {
   const pid_t pid = socket_peer_process(fd);
   const std::string path = std::string("/proc/").append(std::to_string(pid)).append("/ns/net");
-  const daemon::UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const platform::UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!target.valid()) {
     throw CtlError(std::string("cannot open the daemon's network namespace ").append(path).append(": ").append(
         std::strerror(errno)));

@@ -20,8 +20,8 @@
 #include "ctl/error.hpp"
 #include "ctl/socket_owner.hpp"
 #include "ctl/uapi_client.hpp"
-#include "daemon/control_socket.hpp"
-#include "daemon/unique_fd.hpp"
+#include "platform/unix_socket.hpp"
+#include "platform/unique_fd.hpp"
 
 extern char** environ;
 
@@ -119,8 +119,8 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
   if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
     throw CtlError(std::string(ifname).append(": cannot create a pipe: ").append(std::strerror(errno)));
   }
-  daemon::UniqueFd read_end(pipe_fds[0]);
-  daemon::UniqueFd write_end(pipe_fds[1]);
+  platform::UniqueFd read_end(pipe_fds[0]);
+  platform::UniqueFd write_end(pipe_fds[1]);
 
   // The daemon's stdout and stderr go to the pipe, so its messages can be reported; it reopens
   // them on /dev/null when it detaches, which is how the pipe reaches end-of-file.
@@ -221,7 +221,7 @@ pid_t stop_daemon(const std::string& ifname, const std::filesystem::path& contro
     if (!process_running(pid)) {
       // A daemon running as an unprivileged user cannot remove its socket from root's directory;
       // remove it once nothing answers there (as wg does with a stale socket).
-      if (std::filesystem::exists(socket, error) && !daemon::ControlSocket::answers(socket)) {
+      if (std::filesystem::exists(socket, error) && !platform::unix_socket_answers(socket)) {
         std::filesystem::remove(socket, error);
       }
       return pid;

@@ -2,7 +2,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
@@ -36,7 +36,7 @@ std::string b64(const crypto::PublicKey& key) { return crypto::encode_base64_key
 std::vector<SegmentTable> parse_fdb_answer(std::string_view lines) {
   std::vector<SegmentTable> segments;
   for (std::size_t line_number = 1; !lines.empty(); ++line_number) {
-    const auto line = daemon::split_key_value(daemon::take_line(lines));
+    const auto line = uapi::split_key_value(uapi::take_line(lines));
     if (!line) bad_line("no '='", line_number);
     const auto [key, value] = *line;
     if (key == "vni") {

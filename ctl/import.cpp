@@ -8,7 +8,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 #include "tunnel/ip_address.hpp"
 #include "tunnel/parse_number.hpp"
 
@@ -238,7 +238,7 @@ class Importer {
 ImportResult import_wg_quick(std::string_view text, std::string_view origin) {
   Importer importer(origin);
   unsigned number = 0;
-  while (!text.empty()) importer.line(++number, daemon::take_line(text));
+  while (!text.empty()) importer.line(++number, uapi::take_line(text));
   return importer.finish();
 }
 

@@ -6,7 +6,7 @@
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "ctl/error.hpp"
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
@@ -39,8 +39,8 @@ InterfaceState parse_get_answer(std::string_view lines) {
   };
 
   for (unsigned line_number = 1; !lines.empty(); ++line_number) {
-    const std::string_view line = daemon::take_line(lines);
-    const auto pair = daemon::split_key_value(line);
+    const std::string_view line = uapi::take_line(lines);
+    const auto pair = uapi::split_key_value(line);
     // A line without '=' is named whole in the error message, where the key would be.
     const std::string_view key = pair ? pair->key : line;
     const std::string_view value = pair ? pair->value : std::string_view{};

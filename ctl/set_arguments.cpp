@@ -7,8 +7,8 @@
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
 #include "ctl/secret_text.hpp"
-#include "daemon/resolve_endpoint.hpp"
-#include "daemon/small_file.hpp"
+#include "platform/resolve_endpoint.hpp"
+#include "platform/small_file.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
@@ -86,7 +86,7 @@ class Words {
 void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
   SecretText text;
   try {
-    text.str() = daemon::read_small_file(path, kKeyFileLimit);
+    text.str() = platform::read_small_file(path, kKeyFileLimit);
   } catch (const std::system_error& e) {
     throw CtlError(std::string(path).append(": cannot read key file: ").append(e.code().message()));
   }
@@ -102,9 +102,9 @@ void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
   }
 }
 
-daemon::SetRequest parse_set_arguments(const std::vector<std::string>& arguments, const KeyFileReader& read_key) {
-  daemon::SetRequest request;
-  daemon::PeerChange* peer = nullptr;
+uapi::SetRequest parse_set_arguments(const std::vector<std::string>& arguments, const KeyFileReader& read_key) {
+  uapi::SetRequest request;
+  uapi::PeerChange* peer = nullptr;
   Words words(arguments);
   while (!words.done()) {
     const std::string& word = words.take();
@@ -130,7 +130,7 @@ daemon::SetRequest parse_set_arguments(const std::vector<std::string>& arguments
       read_key(words.value_of(word), peer->preshared_key->span());
     } else if (peer != nullptr && word == "endpoint") {
       try {
-        peer->endpoint = daemon::resolve_endpoint(words.value_of(word));
+        peer->endpoint = platform::resolve_endpoint(words.value_of(word));
       } catch (const std::invalid_argument& e) {
         throw CtlError(std::string("endpoint: ").append(e.what()));
       }

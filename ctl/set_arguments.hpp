@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/uapi.hpp"
+#include "uapi/set_request.hpp"
 
 namespace sluice::ctl {
 
@@ -23,7 +23,7 @@ using KeyFileReader = std::function<void(const std::string& path, std::span<std:
 void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key);
 
 // Throws CtlError naming the word that is wrong. Host names in endpoints are resolved here.
-[[nodiscard]] daemon::SetRequest parse_set_arguments(const std::vector<std::string>& words,
+[[nodiscard]] uapi::SetRequest parse_set_arguments(const std::vector<std::string>& words,
                                                      const KeyFileReader& read_key);
 
 }  // namespace sluice::ctl

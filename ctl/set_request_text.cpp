@@ -23,9 +23,9 @@ void append_line(std::string& out, std::string_view name, std::string_view value
 
 }  // namespace
 
-SecretText set_request_text(const daemon::SetRequest& request) {
+SecretText set_request_text(const uapi::SetRequest& request) {
   std::size_t lines = 5;
-  for (const daemon::PeerChange& peer : request.peers) lines += kPeerLines + peer.allowed_ips.size();
+  for (const uapi::PeerChange& peer : request.peers) lines += kPeerLines + peer.allowed_ips.size();
   SecretText text(lines * kLineBytes);
   std::string& out = text.str();
   out.append("set=1\n");
@@ -33,7 +33,7 @@ SecretText set_request_text(const daemon::SetRequest& request) {
   if (request.listen_port) append_line(out, "listen_port", std::to_string(*request.listen_port));
   if (request.fwmark) append_line(out, "fwmark", std::to_string(*request.fwmark));
   if (request.replace_peers) append_line(out, "replace_peers", "true");
-  for (const daemon::PeerChange& peer : request.peers) {
+  for (const uapi::PeerChange& peer : request.peers) {
     append_key(out, "public_key", peer.public_key.span());
     if (peer.remove) {
       append_line(out, "remove", "true");

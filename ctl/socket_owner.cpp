@@ -17,7 +17,7 @@
 #include <string>
 
 #include "ctl/error.hpp"
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -29,7 +29,7 @@ namespace {
 
 // The inode of the socket at the other end of `inode`, from NETLINK_SOCK_DIAG.
 ino_t peer_inode(ino_t inode) {
-  const daemon::UniqueFd socket(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  const platform::UniqueFd socket(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   if (!socket.valid()) fail("socket diagnostics", errno);
   const int fd = socket.get();
 

@@ -4,7 +4,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
@@ -38,7 +38,7 @@ InterfaceStats parse_stats_answer(std::string_view lines) {
   InterfaceStats stats;
   PeerStats* peer = nullptr;
   for (std::size_t number = 1; !lines.empty(); ++number) {
-    const auto line = daemon::split_key_value(daemon::take_line(lines));
+    const auto line = uapi::split_key_value(uapi::take_line(lines));
     if (!line) {
       throw CtlError(std::string("the daemon's stats answer has no '=' on line ").append(std::to_string(number)));
     }

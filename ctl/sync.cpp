@@ -8,9 +8,9 @@
 namespace sluice::ctl {
 namespace {
 
-bool in_file(const daemon::InterfaceSettings& wanted, const crypto::PublicKey& key) {
+bool in_file(const config::InterfaceSettings& wanted, const crypto::PublicKey& key) {
   return std::any_of(wanted.peers.begin(), wanted.peers.end(),
-                     [&](const daemon::PeerSettings& peer) { return peer.public_key == key; });
+                     [&](const config::PeerSettings& peer) { return peer.public_key == key; });
 }
 
 std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
@@ -24,9 +24,9 @@ std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
 
 }  // namespace
 
-daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const InterfaceState& running,
+uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const InterfaceState& running,
                                 std::uint32_t own_fwmark) {
-  daemon::SetRequest request;
+  uapi::SetRequest request;
   if (wanted.private_key && !(running.private_key && *running.private_key == *wanted.private_key)) {
     request.private_key = wanted.private_key;
   }
@@ -36,12 +36,12 @@ daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const I
 
   for (const PeerState& peer : running.peers) {
     if (in_file(wanted, peer.public_key)) continue;
-    daemon::PeerChange& change = request.peers.emplace_back();
+    uapi::PeerChange& change = request.peers.emplace_back();
     change.public_key = peer.public_key;
     change.remove = true;
   }
-  for (const daemon::PeerSettings& peer : wanted.peers) {
-    daemon::PeerChange& change = request.peers.emplace_back();
+  for (const config::PeerSettings& peer : wanted.peers) {
+    uapi::PeerChange& change = request.peers.emplace_back();
     change.public_key = peer.public_key;
     // All zero removes a preshared key the file no longer has.
     change.preshared_key = peer.preshared_key.value_or(crypto::PresharedKey{});
@@ -53,7 +53,7 @@ daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const I
   return request;
 }
 
-std::size_t changed_peers(const daemon::InterfaceSettings& wanted, const InterfaceState& running) {
+std::size_t changed_peers(const config::InterfaceSettings& wanted, const InterfaceState& running) {
   const auto sorted = [](std::vector<tunnel::IpPrefix> prefixes) {
     for (tunnel::IpPrefix& prefix : prefixes) prefix = prefix.masked();
     std::sort(prefixes.begin(), prefixes.end(),
@@ -61,7 +61,7 @@ std::size_t changed_peers(const daemon::InterfaceSettings& wanted, const Interfa
     return prefixes;
   };
   std::size_t changed = 0;
-  for (const daemon::PeerSettings& peer : wanted.peers) {
+  for (const config::PeerSettings& peer : wanted.peers) {
     const auto state = std::find_if(running.peers.begin(), running.peers.end(),
                                     [&](const PeerState& s) { return s.public_key == peer.public_key; });
     if (state == running.peers.end()) continue;
@@ -77,7 +77,7 @@ std::size_t changed_peers(const daemon::InterfaceSettings& wanted, const Interfa
   return changed;
 }
 
-std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& wanted, const LinkInfo& link) {
+std::vector<std::string> unapplied_changes(const config::InterfaceSettings& wanted, const LinkInfo& link) {
   std::vector<std::string> notes;
   const auto same_set = [](std::vector<tunnel::IpPrefix> a, std::vector<tunnel::IpPrefix> b) {
     const auto order = [](const tunnel::IpPrefix& x, const tunnel::IpPrefix& y) {
@@ -126,12 +126,12 @@ std::string join_sorted(std::vector<std::string> items) {
 
 }  // namespace
 
-std::vector<std::string> segment_changes(const daemon::InterfaceSettings& wanted,
+std::vector<std::string> segment_changes(const config::InterfaceSettings& wanted,
                                          const std::vector<SegmentTable>& running) {
   std::vector<std::string> file;
-  for (const daemon::SegmentSettings& s : wanted.segments) {
+  for (const config::SegmentSettings& s : wanted.segments) {
     std::vector<std::string> statics;
-    for (const daemon::StaticFdbEntry& entry : s.fdb) {
+    for (const config::StaticFdbEntry& entry : s.fdb) {
       statics.push_back(entry.mac.to_string() + " static to " + crypto::encode_base64_key(entry.peer.span()));
     }
     file.push_back(describe(s.vni, s.tap, s.bridge, s.mtu.value_or(0), s.local.value().to_string(),

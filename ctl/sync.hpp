@@ -8,8 +8,8 @@
 #include "ctl/fdb.hpp"
 #include "ctl/interface_state.hpp"
 #include "ctl/link_info.hpp"
-#include "daemon/settings.hpp"
-#include "daemon/uapi.hpp"
+#include "config/settings.hpp"
+#include "uapi/set_request.hpp"
 
 namespace sluice::ctl {
 
@@ -17,20 +17,20 @@ namespace sluice::ctl {
 // replaced, without replace_peers (which would end every session). The private key, port and
 // mark are sent only when they differ (a port of 0 in the file means "keep whatever is bound";
 // no mark in the file keeps `own_fwmark`, the mark the daemon set itself for its full tunnel).
-[[nodiscard]] daemon::SetRequest sync_request(const daemon::InterfaceSettings& wanted, const InterfaceState& running,
+[[nodiscard]] uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const InterfaceState& running,
                                               std::uint32_t own_fwmark = 0);
 
 // The peers in both the file and the interface whose allowed IPs, endpoint, keepalive or
 // preshared key the reload changes.
-[[nodiscard]] std::size_t changed_peers(const daemon::InterfaceSettings& wanted, const InterfaceState& running);
+[[nodiscard]] std::size_t changed_peers(const config::InterfaceSettings& wanted, const InterfaceState& running);
 
 // One line for each setting the control protocol cannot change (addresses, MTU) that
 // differs between the file and the interface: reload leaves those as they are.
-[[nodiscard]] std::vector<std::string> unapplied_changes(const daemon::InterfaceSettings& wanted, const LinkInfo& link);
+[[nodiscard]] std::vector<std::string> unapplied_changes(const config::InterfaceSettings& wanted, const LinkInfo& link);
 
 // A line when the file's [[segment]] tables differ from the running segments (VNI, TAP, bridge,
 // MTU set, local address, aging, static entries): segments are made at start only. None when equal.
-[[nodiscard]] std::vector<std::string> segment_changes(const daemon::InterfaceSettings& wanted,
+[[nodiscard]] std::vector<std::string> segment_changes(const config::InterfaceSettings& wanted,
                                                      const std::vector<SegmentTable>& running);
 
 }  // namespace sluice::ctl

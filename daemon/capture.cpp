@@ -13,79 +13,8 @@
 
 #include "crypto/key_encoding.hpp"
 #include "daemon/log.hpp"
-#include "daemon/uapi_lines.hpp"
-#include "tunnel/parse_number.hpp"
 
 namespace sluice::daemon {
-namespace {
-
-constexpr std::string_view kCaptureLine = "capture=1\n";
-
-template <std::size_t N>
-void put32(std::array<std::uint8_t, N>& out, std::size_t offset, std::uint32_t value) {
-  std::memcpy(out.data() + offset, &value, sizeof value);
-}
-
-}  // namespace
-
-std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
-  if (!request.starts_with(kCaptureLine) || !request.ends_with("\n\n")) return std::nullopt;
-  std::string_view body = request.substr(kCaptureLine.size(), request.size() - kCaptureLine.size() - 1);
-  CaptureFilter filter;
-  while (!body.empty()) {
-    const auto line = split_key_value(take_line(body));
-    if (!line) return std::nullopt;
-    const auto [key, value] = *line;
-    if (key == "peer") {
-      crypto::PublicKey peer;
-      try {
-        crypto::decode_hex_key(value, peer.bytes);
-      } catch (const crypto::KeyFormatError&) {
-        return std::nullopt;
-      }
-      filter.peer = peer;
-    } else if (key == "direction") {
-      if (value == "in") {
-        filter.direction = CaptureDirection::in;
-      } else if (value == "out") {
-        filter.direction = CaptureDirection::out;
-      } else if (value == "both") {
-        filter.direction = CaptureDirection::both;
-      } else {
-        return std::nullopt;
-      }
-    } else if (key == "snaplen") {
-      const auto snaplen = tunnel::parse_unsigned<std::uint32_t>(value);
-      if (!snaplen || *snaplen == 0 || *snaplen > kDefaultSnaplen) return std::nullopt;
-      filter.snaplen = *snaplen;
-    } else {
-      return std::nullopt;
-    }
-  }
-  return filter;
-}
-
-std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen) {
-  std::array<std::uint8_t, kPcapHeaderSize> out{};
-  put32(out, 0, kPcapMagic);
-  const std::uint16_t version[2] = {2, 4};
-  std::memcpy(out.data() + 4, version, sizeof version);
-  // thiszone and sigfigs stay 0.
-  put32(out, 16, snaplen);
-  put32(out, 20, kLinktypeRaw);
-  return out;
-}
-
-std::array<std::uint8_t, kPcapRecordHeaderSize> pcap_record_header(std::uint32_t sec, std::uint32_t usec,
-                                                                    std::uint32_t caplen, std::uint32_t len) {
-  std::array<std::uint8_t, kPcapRecordHeaderSize> out{};
-  put32(out, 0, sec);
-  put32(out, 4, usec);
-  put32(out, 8, caplen);
-  put32(out, 12, len);
-  return out;
-}
-
 // --- ByteRing --------------------------------------------------------------------------------
 
 bool ByteRing::push(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
@@ -129,8 +58,8 @@ CaptureSet::~CaptureSet() {
   for (const auto& [fd, capture] : captures_) loop_.remove(fd);
 }
 
-void CaptureSet::start(UniqueFd fd, std::string_view request) {
-  const std::optional<CaptureFilter> filter = parse_capture_request(request);
+void CaptureSet::start(platform::UniqueFd fd, std::string_view request) {
+  const std::optional<uapi::CaptureFilter> filter = uapi::parse_capture_request(request);
   if (!filter) {
     Log::warning("control: refused a malformed capture request");
     static constexpr std::string_view kRefused = "errno=22\n\n";
@@ -140,7 +69,7 @@ void CaptureSet::start(UniqueFd fd, std::string_view request) {
   }
   const int raw = fd.get();
   auto capture = std::make_unique<Capture>(std::move(fd), *filter);
-  const auto header = pcap_header(filter->snaplen);
+  const auto header = uapi::pcap_header(filter->snaplen);
   capture->ring.push(header);
   captures_[raw] = std::move(capture);
   // Edge-triggered: EPOLLOUT only when the socket turns writable again, so a stalled reader
@@ -149,7 +78,7 @@ void CaptureSet::start(UniqueFd fd, std::string_view request) {
   Log::info("capture started ({} running)", captures_.size());
 }
 
-void CaptureSet::record(CaptureDirection direction, const tunnel::Peer* peer,
+void CaptureSet::record(uapi::CaptureDirection direction, const tunnel::Peer* peer,
                         std::span<const std::uint8_t> packet) noexcept {
   // One clock read per packet, whatever the number of captures.
   const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
@@ -158,14 +87,14 @@ void CaptureSet::record(CaptureDirection direction, const tunnel::Peer* peer,
   for (auto& [fd, owned] : captures_) {
     Capture& capture = *owned;
     if (capture.stopping) continue;
-    if (capture.filter.direction != CaptureDirection::both && capture.filter.direction != direction) continue;
+    if (capture.filter.direction != uapi::CaptureDirection::both && capture.filter.direction != direction) continue;
     if (capture.filter.peer && (peer == nullptr || !(peer->public_key() == *capture.filter.peer))) continue;
     const std::size_t caplen = std::min<std::size_t>(packet.size(), capture.filter.snaplen);
     const auto header =
-        pcap_record_header(static_cast<std::uint32_t>(seconds.count()), static_cast<std::uint32_t>(micros.count()),
+        uapi::pcap_record_header(static_cast<std::uint32_t>(seconds.count()), static_cast<std::uint32_t>(micros.count()),
                            static_cast<std::uint32_t>(caplen), static_cast<std::uint32_t>(packet.size()));
     // Room for the trailer stays free, so the end of the stream can always be written.
-    if (capture.ring.free_space() < header.size() + caplen + kTrailerSize || !capture.ring.push(header, packet.first(caplen))) {
+    if (capture.ring.free_space() < header.size() + caplen + uapi::kTrailerSize || !capture.ring.push(header, packet.first(caplen))) {
       ++capture.dropped;
     }
   }
@@ -211,7 +140,7 @@ void CaptureSet::on_event(int fd, std::uint32_t events) {
       capture.stopping = true;
       std::array<std::uint8_t, 8> dropped{};
       std::memcpy(dropped.data(), &capture.dropped, sizeof capture.dropped);
-      capture.ring.push(pcap_record_header(kTrailerMark, kTrailerMark, 0, 0), dropped);
+      capture.ring.push(uapi::pcap_record_header(uapi::kTrailerMark, uapi::kTrailerMark, 0, 0), dropped);
     }
   }
   if (!pump(capture)) close(fd);

@@ -21,38 +21,15 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
+#include "uapi/capture_stream.hpp"
 #include "daemon/event_loop.hpp"
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 #include "tunnel/peer.hpp"
 
 namespace sluice::daemon {
 
-inline constexpr std::uint32_t kPcapMagic = 0xa1b2c3d4;  // microsecond timestamps
-inline constexpr std::uint32_t kLinktypeRaw = 101;       // bare IPv4/IPv6, what a TUN device carries
-inline constexpr std::size_t kPcapHeaderSize = 24;
-inline constexpr std::size_t kPcapRecordHeaderSize = 16;
-inline constexpr std::uint32_t kTrailerMark = 0xffffffff;
-inline constexpr std::size_t kTrailerSize = kPcapRecordHeaderSize + 8;
-inline constexpr std::uint32_t kDefaultSnaplen = 65535;
 // Per capture: about 2700 full-size packets of 1420 bytes.
 inline constexpr std::size_t kCaptureRingSize = 4 << 20;
-
-enum class CaptureDirection : std::uint8_t { in, out, both };
-
-struct CaptureFilter {
-  std::optional<crypto::PublicKey> peer;  // only this peer's packets
-  CaptureDirection direction = CaptureDirection::both;
-  std::uint32_t snaplen = kDefaultSnaplen;
-};
-
-// The whole request, "capture=1\n" then optional `peer=HEX`, `direction=in|out|both`,
-// `snaplen=N` (1-65535) lines, then the empty line. Nothing on a malformed request.
-[[nodiscard]] std::optional<CaptureFilter> parse_capture_request(std::string_view request);
-
-[[nodiscard]] std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen);
-[[nodiscard]] std::array<std::uint8_t, kPcapRecordHeaderSize> pcap_record_header(std::uint32_t sec, std::uint32_t usec,
-                                                                                  std::uint32_t caplen,
-                                                                                  std::uint32_t len);
 
 // A fixed-size byte FIFO that takes whole pieces or nothing, so the stream never holds half a
 // record.
@@ -86,22 +63,22 @@ class CaptureSet {
   CaptureSet& operator=(const CaptureSet&) = delete;
 
   // Takes over the non-blocking connection `fd` whose request was `request` (see above).
-  void start(UniqueFd fd, std::string_view request);
+  void start(platform::UniqueFd fd, std::string_view request);
 
   // The data path asks this first, so it pays nothing while no capture runs.
   [[nodiscard]] bool active() const noexcept { return !captures_.empty(); }
   [[nodiscard]] std::size_t count() const noexcept { return captures_.size(); }
 
   // A copy of `packet` for every capture that wants it; `peer` is nullptr when no peer owns it.
-  void record(CaptureDirection direction, const tunnel::Peer* peer, std::span<const std::uint8_t> packet) noexcept;
+  void record(uapi::CaptureDirection direction, const tunnel::Peer* peer, std::span<const std::uint8_t> packet) noexcept;
   // Sends what the rings hold to sockets that are not known to be full. Call after a batch.
   void flush();
 
  private:
   struct Capture {
-    Capture(UniqueFd socket, const CaptureFilter& f) : fd(std::move(socket)), filter(f), ring(kCaptureRingSize) {}
-    UniqueFd fd;
-    CaptureFilter filter;
+    Capture(platform::UniqueFd socket, const uapi::CaptureFilter& f) : fd(std::move(socket)), filter(f), ring(kCaptureRingSize) {}
+    platform::UniqueFd fd;
+    uapi::CaptureFilter filter;
     ByteRing ring;
     std::uint64_t dropped = 0;
     bool blocked = false;   // the socket said EAGAIN; wait for EPOLLOUT

@@ -17,7 +17,8 @@
 
 #include "crypto/memory.hpp"
 #include "daemon/log.hpp"
-#include "daemon/os_error.hpp"
+#include "platform/unix_socket.hpp"
+#include "platform/os_error.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -25,15 +26,6 @@ namespace {
 // A `wg setconf` with thousands of peers fits easily; anything larger is not a real client.
 constexpr std::size_t kMaxRequestSize = 8 << 20;
 constexpr int kWriteTimeoutMs = 2000;
-
-sockaddr_un unix_address(const std::filesystem::path& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  const std::string text = path.string();
-  if (text.size() >= sizeof addr.sun_path) throw_os_error(text + ": socket path too long", ENAMETOOLONG);
-  std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
-  return addr;
-}
 
 // Writes everything, waiting briefly for a slow reader; the whole answer gets one deadline, so a
 // client that reads a byte now and then cannot hold up the tunnel.
@@ -79,38 +71,31 @@ void wipe_prefix(std::string& buffer, std::size_t count) {
 }
 
 // A listening socket bound at `path`, mode 0600. Throws with `ifname` and the cause.
-UniqueFd listen_at(const std::filesystem::path& path, const std::string& ifname) {
-  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!listener.valid()) throw_os_error(ifname + ": cannot create control socket");
-  const sockaddr_un addr = unix_address(path);
+platform::UniqueFd listen_at(const std::filesystem::path& path, const std::string& ifname) {
+  platform::UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listener.valid()) platform::throw_os_error(ifname + ": cannot create control socket");
+  const sockaddr_un addr = platform::unix_address(path);
   // The socket grants full control of the interface: 0600 from the moment it exists, by the
   // umask alone (a chmod by path afterwards would follow whatever the path then names).
   const mode_t old_mask = ::umask(0177);
   const int bound = ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
   const int bind_errno = errno;
   ::umask(old_mask);
-  if (bound != 0) throw_os_error(ifname + ": cannot bind " + path.string(), bind_errno);
+  if (bound != 0) platform::throw_os_error(ifname + ": cannot bind " + path.string(), bind_errno);
   // Listening at once: `wg` removes a *.sock that refuses connections as stale, which a bound
   // socket does until it listens (restore_if_removed() mends what a `wg` run just then removes).
-  if (::listen(listener.get(), 16) != 0) throw_os_error(ifname + ": cannot listen on " + path.string());
+  if (::listen(listener.get(), 16) != 0) platform::throw_os_error(ifname + ": cannot listen on " + path.string());
   return listener;
 }
 
 }  // namespace
 
-bool ControlSocket::answers(const std::filesystem::path& path) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return false;
-  const sockaddr_un addr = unix_address(path);
-  return ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-}
-
 ControlSocket::ControlSocket(const std::string& ifname, const std::filesystem::path& directory)
     : ifname_(ifname), path_(directory / (ifname + ".sock")), owner_(::geteuid()) {
   if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-    throw_os_error(ifname + ": cannot create " + directory.string());
+    platform::throw_os_error(ifname + ": cannot create " + directory.string());
   }
-  if (answers(path_)) {
+  if (platform::unix_socket_answers(path_)) {
     throw std::runtime_error(ifname + ": another daemon is already running for this interface (" + path_.string() +
                              " answers)");
   }
@@ -148,7 +133,7 @@ bool ControlSocket::restore_if_removed() {
     restore_failed_ = true;
     return false;
   }
-  UniqueFd fresh;
+  platform::UniqueFd fresh;
   try {
     fresh = listen_at(path_, ifname_);
   } catch (const std::system_error& e) {
@@ -166,7 +151,7 @@ bool ControlSocket::restore_if_removed() {
 
 void ControlSocket::accept_all() {
   for (;;) {
-    UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    platform::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd.valid()) return;
     if (!trusted(fd.get())) continue;
     const int raw = fd.get();
@@ -233,7 +218,7 @@ ControlSocket::Outcome ControlSocket::answer_complete_requests(int fd, Connectio
     wipe_prefix(connection.buffer, end + 2);
     connection.scanned = 0;
     if (takeover_ && !takeover_line_.empty() && request.starts_with(takeover_line_)) {
-      UniqueFd taken = std::move(connection.fd);
+      platform::UniqueFd taken = std::move(connection.fd);
       close_connection(fd);
       takeover_(std::move(taken), request);
       return Outcome::handed_over;

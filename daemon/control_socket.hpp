@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "daemon/event_loop.hpp"
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace sluice::daemon {
 
@@ -32,14 +32,11 @@ class ControlSocket {
 
   // Takes over a connection whose request starts with a given line (a capture stream); the
   // descriptor is non-blocking and no longer watched by the control socket.
-  using TakeoverHandler = std::function<void(UniqueFd fd, std::string_view request)>;
+  using TakeoverHandler = std::function<void(platform::UniqueFd fd, std::string_view request)>;
 
   // Starts accepting connections on `loop`; requests are answered by `handler`, except those
   // whose first line is `takeover_line`, which go to `takeover`.
   void attach(EventLoop& loop, RequestHandler handler, std::string takeover_line = {}, TakeoverHandler takeover = {});
-
-  // Whether something accepts connections on `path` (a running daemon).
-  [[nodiscard]] static bool answers(const std::filesystem::path& path);
 
   // Listens on a new socket at path() if its file was removed: `wg` removes a socket it finds
   // refusing connections, as ours does for a moment after bind. Returns whether it did. Never once
@@ -48,7 +45,7 @@ class ControlSocket {
 
  private:
   struct Connection {
-    UniqueFd fd;
+    platform::UniqueFd fd;
     std::string buffer;
     std::size_t scanned = 0;  // how far `buffer` has been searched for the end of a request
   };
@@ -64,7 +61,7 @@ class ControlSocket {
 
   std::string ifname_;
   std::filesystem::path path_;
-  UniqueFd listener_;
+  platform::UniqueFd listener_;
   uid_t owner_;  // the effective uid that made the socket, before any drop of privileges
   bool restore_failed_ = false;
   EventLoop* loop_ = nullptr;

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "daemon/log.hpp"
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -23,7 +23,7 @@ constexpr unsigned kMaxWorkers = 64;
 }  // namespace
 
 CryptoWorkers::CryptoWorkers(unsigned threads) : finished_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
-  if (!finished_.valid()) throw_os_error("cannot create eventfd for the crypto workers");
+  if (!finished_.valid()) platform::throw_os_error("cannot create eventfd for the crypto workers");
   threads_.reserve(threads);
   for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }

@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 #include "tunnel/transport_job.hpp"
 
 namespace sluice::daemon {
@@ -42,7 +42,7 @@ class CryptoWorkers {
   // Up to `max` queued jobs, under the lock.
   std::size_t take(std::vector<tunnel::TransportJob*>& out, std::size_t max);
 
-  UniqueFd finished_;
+  platform::UniqueFd finished_;
   std::atomic<bool> signalled_{false};
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -5,19 +5,19 @@
 #include <array>
 #include <cerrno>
 
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 
 namespace sluice::daemon {
 
 EventLoop::EventLoop() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {
-  if (!epoll_.valid()) throw_os_error("cannot create epoll instance");
+  if (!epoll_.valid()) platform::throw_os_error("cannot create epoll instance");
 }
 
 void EventLoop::add(int fd, std::uint32_t events, Handler handler) {
   epoll_event event{};
   event.events = events;
   event.data.fd = fd;
-  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) throw_os_error("cannot watch descriptor");
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) platform::throw_os_error("cannot watch descriptor");
   handlers_[fd] = std::move(handler);
 }
 
@@ -31,7 +31,7 @@ void EventLoop::run_once(int timeout_ms) {
   const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
   if (n < 0) {
     if (errno == EINTR) return;
-    throw_os_error("epoll_wait failed");
+    platform::throw_os_error("epoll_wait failed");
   }
   for (int i = 0; i < n && !stopped_; ++i) {
     const auto it = handlers_.find(events[static_cast<std::size_t>(i)].data.fd);

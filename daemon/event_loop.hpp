@@ -5,7 +5,7 @@
 #include <functional>
 #include <unordered_map>
 
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace sluice::daemon {
 
@@ -28,7 +28,7 @@ class EventLoop {
   [[nodiscard]] bool stopped() const noexcept { return stopped_; }
 
  private:
-  UniqueFd epoll_;
+  platform::UniqueFd epoll_;
   std::unordered_map<int, Handler> handlers_;
   bool stopped_ = false;
 };

@@ -11,10 +11,10 @@
 #include <stdexcept>
 
 #include "crypto/aead.hpp"
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 #include "daemon/uapi_info.hpp"
 #include "tunnel/ip_packet.hpp"
 
@@ -48,7 +48,7 @@ void for_each_datagram(std::span<Byte> datagrams, std::uint16_t segment_size, Ea
 
 }  // namespace
 
-Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& settings)
+Interface::Interface(const InterfaceOptions& options, const config::InterfaceSettings& settings)
     : ifname_(options.ifname),
       control_(options.ifname, options.control_directory),
       tun_(options.ifname, options.offloads.vnet),
@@ -63,16 +63,16 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
       buffer_(tunnel::Device::kMaxPacketSize + 64),
       offloads_(options.offloads),
       workers_wanted_(std::max(options.workers, 1U)) {
-  if (!timer_.valid()) throw_os_error(ifname_ + ": cannot create timer");
+  if (!timer_.valid()) platform::throw_os_error(ifname_ + ": cannot create timer");
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
 
-  SetRequest request = set_request_from_settings(settings);
+  uapi::SetRequest request = set_request_from_settings(settings);
   // The sockets were just made with these.
   request.listen_port.reset();
   request.fwmark.reset();
   if (const int error = apply_set_request(request, *this); error != 0) {
-    throw_os_error(ifname_ + ": cannot apply configuration", error);
+    platform::throw_os_error(ifname_ + ": cannot apply configuration", error);
   }
 
   Rtnetlink link(ifname_);
@@ -114,7 +114,7 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
         return handle_request(text, *this);
       },
       "capture=1\n",
-      [this](UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
+      [this](platform::UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
   if (settings.metrics_listen) {
     metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
                                                [this] { return render_metrics(ifname_, device_, extra_counters()); });
@@ -218,19 +218,19 @@ void Interface::reload_config() {
     Log::warning("SIGHUP: started without --config, so there is no file to reload");
     return;
   }
-  InterfaceSettings settings;
+  config::InterfaceSettings settings;
   try {
-    settings = load_config_file(config_file_);
-  } catch (const ConfigError& e) {
+    settings = config::load_config_file(config_file_);
+  } catch (const config::ConfigError& e) {
     Log::error("SIGHUP: nothing changed: {}", e.what());
     return;
   }
-  SetRequest request = sync_request_from_settings(settings, device_);
+  uapi::SetRequest request = sync_request_from_settings(settings, device_);
   // The mark the full tunnel set for itself stays while the file names none.
   if (!request.fwmark && own_fwmark_ != 0) request.fwmark = own_fwmark_;
   std::size_t added = 0;
   std::size_t removed = 0;
-  for (const PeerChange& change : request.peers) {
+  for (const uapi::PeerChange& change : request.peers) {
     if (change.remove) {
       ++removed;
     } else if (device_.find_peer(change.public_key) == nullptr) {
@@ -323,7 +323,7 @@ void Interface::capture_outbound(std::span<const std::uint8_t> packet) {
   if (parsed.status == tunnel::IpPacketStatus::ok) {
     peer = device_.allowed_ips().lookup(parsed.packet.destination_address()).value_or(nullptr);
   }
-  captures_.record(CaptureDirection::out, peer, packet);
+  captures_.record(uapi::CaptureDirection::out, peer, packet);
 }
 
 void Interface::on_udp_readable(int fd) {
@@ -490,7 +490,7 @@ void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t>
 }
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
-  if (captures_.active()) captures_.record(CaptureDirection::in, &peer, packet);
+  if (captures_.active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
   if (segments_ && segments_->deliver(peer, packet, now())) return;
   if (!tun_.vnet_header()) {
     write_tun(packet);

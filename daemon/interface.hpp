@@ -20,7 +20,7 @@
 #include "daemon/l2_segments.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/offload_switches.hpp"
-#include "daemon/settings.hpp"
+#include "config/settings.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/uapi.hpp"
 #include "daemon/udp_batch.hpp"
@@ -49,7 +49,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   // (addresses, MTU and routes through rtnetlink, then keys and peers). Throws on any failure,
   // a route that could not be added included, with a message naming the interface and the cause;
   // whatever was created is released.
-  Interface(const InterfaceOptions& options, const InterfaceSettings& settings);
+  Interface(const InterfaceOptions& options, const config::InterfaceSettings& settings);
 
   // Runs until stop() (a signal) or until the TUN device disappears (`ip link del`).
   void run();
@@ -139,7 +139,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::unique_ptr<UdpSockets> sockets_;
   std::uint32_t fwmark_ = 0;
   tunnel::Device device_;
-  UniqueFd timer_;
+  platform::UniqueFd timer_;
   std::unique_ptr<MetricsServer> metrics_;  // only with metrics_listen
   std::unique_ptr<L2Segments> segments_;    // only with [[segment]] tables
   std::vector<std::uint8_t> buffer_;

@@ -38,17 +38,17 @@ std::optional<tunnel::IpAddress> tunnel_address(const tunnel::Device& device, tu
 }  // namespace
 
 struct L2Segments::Segment {
-  SegmentSettings settings;
+  config::SegmentSettings settings;
   TapDevice tap;
   tunnel::Fdb fdb;
   SegmentCounters counters;
   unsigned mtu = 0;
 
-  explicit Segment(const SegmentSettings& s) : settings(s), tap(s.tap), fdb(s.aging) {}
+  explicit Segment(const config::SegmentSettings& s) : settings(s), tap(s.tap), fdb(s.aging) {}
   [[nodiscard]] const tunnel::IpAddress& local() const { return *settings.local; }
 };
 
-L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<SegmentSettings>& segments, EventLoop& loop,
+L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments, EventLoop& loop,
                        tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
                        Observer outbound)
     : tunnel_name_(tunnel_name),
@@ -59,9 +59,9 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<Segment
       clock_(std::move(clock)),
       outbound_(std::move(outbound)),
       buffer_(tunnel::kMaxVxlanHeadroom + tunnel::Device::kMaxPacketSize) {
-  for (const SegmentSettings& settings : segments) {
+  for (const config::SegmentSettings& settings : segments) {
     auto segment = std::make_unique<Segment>(settings);
-    for (const StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
+    for (const config::StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
     Rtnetlink tap(settings.tap);
     segment->mtu =
         settings.mtu.value_or(static_cast<unsigned>(tunnel::vxlan_frame_mtu(tunnel_mtu_, segment->local().family())));
@@ -222,7 +222,7 @@ std::vector<NamedCounter> L2Segments::counters() const {
 std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
   std::string out;
   for (const auto& segment : segments_) {
-    const SegmentSettings& s = segment->settings;
+    const config::SegmentSettings& s = segment->settings;
     append(out, "vni", s.vni);
     append(out, "tap", s.tap);
     if (s.bridge) append(out, "bridge", *s.bridge);

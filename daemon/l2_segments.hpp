@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "daemon/event_loop.hpp"
-#include "daemon/settings.hpp"
+#include "config/settings.hpp"
 #include "daemon/stats.hpp"
 #include "tunnel/counter_field.hpp"
 #include "daemon/tap_device.hpp"
@@ -68,7 +68,7 @@ class L2Segments {
     std::function<void(std::span<const std::uint8_t> packet)> packet;
     std::function<void()> batch_done;
   };
-  L2Segments(const std::string& tunnel_name, const std::vector<SegmentSettings>& segments, EventLoop& loop,
+  L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments, EventLoop& loop,
              tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
              Observer outbound);
   ~L2Segments();

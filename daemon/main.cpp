@@ -14,23 +14,24 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 #include "daemon/interface.hpp"
 #include "daemon/log.hpp"
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 #include "daemon/privileges.hpp"
-#include "daemon/secret_file_mode.hpp"
+#include "platform/secret_file_mode.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/udp_sockets.hpp"
 
 namespace {
 
+using namespace sluice;
 using namespace sluice::daemon;
 
 // Blocks the termination signals and returns a descriptor that reads them, so the loop handles
 // them like any other event.
-UniqueFd termination_signals() {
+platform::UniqueFd termination_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -38,8 +39,8 @@ UniqueFd termination_signals() {
   sigaddset(&set, SIGHUP);
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
-  UniqueFd fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
-  if (!fd.valid()) throw_os_error("cannot create signalfd");
+  platform::UniqueFd fd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  if (!fd.valid()) platform::throw_os_error("cannot create signalfd");
   return fd;
 }
 
@@ -47,10 +48,10 @@ UniqueFd termination_signals() {
 // socket as soon as this returns.
 void detach() {
   const pid_t pid = ::fork();
-  if (pid < 0) throw_os_error("cannot fork");
+  if (pid < 0) platform::throw_os_error("cannot fork");
   if (pid > 0) std::_Exit(0);
   ::setsid();
-  if (::chdir("/") != 0) throw_os_error("cannot chdir to /");
+  if (::chdir("/") != 0) platform::throw_os_error("cannot chdir to /");
   const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null >= 0) {
     ::dup2(null, STDIN_FILENO);
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   Log::set_verbose(verbose);
   try {
     forbid_core_dumps();
-    validate_interface_name(options.ifname);
+    platform::validate_interface_name(options.ifname);
     // detach() changes to /, where a relative path would name another socket.
     options.control_directory = std::filesystem::absolute(options.control_directory);
     // For info=1: `sluicectl reload IFNAME` finds the file the interface started from.
@@ -99,19 +100,19 @@ int main(int argc, char** argv) {
     // Before any thread seals or opens.
     sluice::crypto::cap_transport_code(options.offloads.crypto_code);
     options.workers = worker_count(std::getenv("SLUICE_WORKERS"));
-    UniqueFd signals = termination_signals();
+    platform::UniqueFd signals = termination_signals();
     std::unique_ptr<Interface> interface;
-    std::optional<UserIdentity> user;
+    std::optional<platform::UserIdentity> user;
     {
       // A bad file is refused before anything exists. The settings hold keys: they live only
       // until the interface has applied them.
-      const InterfaceSettings settings = config_path.empty() ? InterfaceSettings{} : load_config_file(config_path);
+      const config::InterfaceSettings settings = config_path.empty() ? config::InterfaceSettings{} : config::load_config_file(config_path);
       for (const auto& file : settings.secret_files) {
-        if (const auto warning = exposed_secret_warning(file)) Log::warning("{}", *warning);
+        if (const auto warning = platform::exposed_secret_warning(file)) Log::warning("{}", *warning);
       }
       if (user_name.empty() && settings.user) user_name = *settings.user;
       if (!user_name.empty()) {
-        user = lookup_user(user_name);
+        user = platform::lookup_user(user_name);
         if (!user) throw std::runtime_error("--user: no such user " + sluice::crypto::quote_unless_key(user_name));
       }
       try {

@@ -9,8 +9,8 @@
 #include <cerrno>
 
 #include "crypto/key_encoding.hpp"
-#include "daemon/os_error.hpp"
-#include "daemon/socket_address.hpp"
+#include "platform/os_error.hpp"
+#include "platform/socket_address.hpp"
 #include "daemon/stats.hpp"
 
 namespace sluice::daemon {
@@ -94,16 +94,16 @@ std::string metrics_http_answer(std::string_view head, const std::function<std::
 MetricsServer::MetricsServer(EventLoop& loop, const tunnel::Endpoint& address, std::function<std::string()> render)
     : loop_(loop), render_(std::move(render)) {
   sockaddr_storage storage;
-  const socklen_t length = to_sockaddr(address.address, address.port, storage);
+  const socklen_t length = platform::to_sockaddr(address.address, address.port, storage);
   const std::string where = "metrics_listen " + address.to_string();
   listener_.reset(::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!listener_.valid()) throw_os_error("cannot create the socket for " + where);
+  if (!listener_.valid()) platform::throw_os_error("cannot create the socket for " + where);
   const int on = 1;
   ::setsockopt(listener_.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   if (::bind(listener_.get(), reinterpret_cast<const sockaddr*>(&storage), length) != 0) {
-    throw_os_error("cannot bind " + where);
+    platform::throw_os_error("cannot bind " + where);
   }
-  if (::listen(listener_.get(), 16) != 0) throw_os_error("cannot listen on " + where);
+  if (::listen(listener_.get(), 16) != 0) platform::throw_os_error("cannot listen on " + where);
   loop_.add(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
 }
 
@@ -114,7 +114,7 @@ MetricsServer::~MetricsServer() {
 
 void MetricsServer::accept_all() {
   for (;;) {
-    UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+    platform::UniqueFd fd(::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (!fd.valid()) return;
     if (connections_.size() >= kMaxConnections) {
       const auto oldest = std::min_element(connections_.begin(), connections_.end(), [](const auto& a, const auto& b) {

@@ -15,7 +15,7 @@
 
 #include "daemon/event_loop.hpp"
 #include "daemon/stats.hpp"
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/endpoint.hpp"
 
@@ -38,7 +38,7 @@ class MetricsServer {
 
  private:
   struct Connection {
-    UniqueFd fd;
+    platform::UniqueFd fd;
     std::string in;
     std::string out;  // the answer, once the request is complete
     std::size_t sent = 0;
@@ -50,7 +50,7 @@ class MetricsServer {
   void close(int fd);
 
   EventLoop& loop_;
-  UniqueFd listener_;
+  platform::UniqueFd listener_;
   std::function<std::string()> render_;
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
   std::uint64_t next_serial_ = 0;

@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <memory>
 
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -33,26 +33,26 @@ Rtnetlink::Rtnetlink(std::string ifname) : ifname_(std::move(ifname)) {}
 
 unsigned Rtnetlink::index() const {
   const unsigned idx = ::if_nametoindex(ifname_.c_str());
-  if (idx == 0) throw_os_error(ifname_ + ": no such interface");
+  if (idx == 0) platform::throw_os_error(ifname_ + ": no such interface");
   return idx;
 }
 
 bool Rtnetlink::request(void* message, const std::string& what, int (*answer)(const nlmsghdr*, void*), void* data) {
   auto* header = static_cast<nlmsghdr*>(message);
   const std::unique_ptr<mnl_socket, SocketCloser> socket(mnl_socket_open(NETLINK_ROUTE));
-  if (!socket) throw_os_error(ifname_ + ": cannot open rtnetlink socket to " + what);
-  if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) throw_os_error(ifname_ + ": cannot " + what);
+  if (!socket) platform::throw_os_error(ifname_ + ": cannot open rtnetlink socket to " + what);
+  if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) platform::throw_os_error(ifname_ + ": cannot " + what);
   header->nlmsg_seq = 1;
   header->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-  if (mnl_socket_sendto(socket.get(), header, header->nlmsg_len) < 0) throw_os_error(ifname_ + ": cannot " + what);
+  if (mnl_socket_sendto(socket.get(), header, header->nlmsg_len) < 0) platform::throw_os_error(ifname_ + ": cannot " + what);
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
   const ssize_t n = mnl_socket_recvfrom(socket.get(), buffer.data(), buffer.size());
-  if (n < 0) throw_os_error(ifname_ + ": cannot " + what);
+  if (n < 0) platform::throw_os_error(ifname_ + ": cannot " + what);
   if (mnl_cb_run(buffer.data(), static_cast<size_t>(n), 1, mnl_socket_get_portid(socket.get()), answer, data) < 0) {
     const auto type = header->nlmsg_type;
     if (errno == EEXIST && (type == RTM_NEWROUTE || type == RTM_NEWRULE || type == RTM_NEWLINK)) return false;
     if ((errno == ESRCH || errno == ENOENT) && (type == RTM_DELROUTE || type == RTM_DELRULE)) return false;
-    throw_os_error(ifname_ + ": cannot " + what);
+    platform::throw_os_error(ifname_ + ": cannot " + what);
   }
   return true;
 }
@@ -193,7 +193,7 @@ bool Rtnetlink::create_bridge() {
 
 void Rtnetlink::set_master(const std::string& master) {
   const unsigned master_index = ::if_nametoindex(master.c_str());
-  if (master_index == 0) throw_os_error(ifname_ + ": cannot add to bridge " + master);
+  if (master_index == 0) platform::throw_os_error(ifname_ + ": cannot add to bridge " + master);
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
   link_message(buffer.data());
   mnl_attr_put_u32(reinterpret_cast<nlmsghdr*>(buffer.data()), IFLA_MASTER, master_index);

@@ -1,7 +1,6 @@
 #include "daemon/privileges.hpp"
 
 #include <cap-ng.h>
-#include <pwd.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -9,29 +8,17 @@
 #include <stdexcept>
 #include <vector>
 
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 
 namespace sluice::daemon {
 
-std::optional<UserIdentity> lookup_user(const std::string& name) {
-  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buffer(size > 0 ? static_cast<std::size_t>(size) : 16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  while (::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) == ERANGE) {
-    buffer.resize(buffer.size() * 2);
-  }
-  if (found == nullptr) return std::nullopt;
-  return UserIdentity{name, found->pw_uid, found->pw_gid};
-}
-
 void forbid_core_dumps() {
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) throw_os_error("cannot clear the dumpable flag");
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) platform::throw_os_error("cannot clear the dumpable flag");
 }
 
-void drop_privileges(const UserIdentity& user) {
+void drop_privileges(const platform::UserIdentity& user) {
   const std::string what = "cannot run as user '" + user.name + "'";
-  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) throw_os_error(what + ": no_new_privs");
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) platform::throw_os_error(what + ": no_new_privs");
   capng_clear(CAPNG_SELECT_BOTH);
   if (capng_update(CAPNG_ADD, static_cast<capng_type_t>(CAPNG_EFFECTIVE | CAPNG_PERMITTED), CAP_NET_ADMIN) != 0) {
     throw std::runtime_error(what + ": cannot prepare the capability set");

@@ -8,21 +8,9 @@
 // belongs to root; `wg` removes a stale socket itself, and the next start replaces it).
 #pragma once
 
-#include <sys/types.h>
-
-#include <optional>
-#include <string>
+#include "platform/user_account.hpp"
 
 namespace sluice::daemon {
-
-struct UserIdentity {
-  std::string name;
-  uid_t uid = 0;
-  gid_t gid = 0;  // the user's primary group
-};
-
-// The account `name` from the user database; nothing if there is none.
-[[nodiscard]] std::optional<UserIdentity> lookup_user(const std::string& name);
 
 // No core file (it would hold keys) and no ptrace by processes of the same user, in every mode:
 // called first thing, before any key is read.
@@ -31,6 +19,6 @@ void forbid_core_dumps();
 // Becomes `user` (uid, primary gid, no supplementary groups) keeping only CAP_NET_ADMIN,
 // effective and permitted, with an empty bounding set and no_new_privs. Call before any thread
 // starts: capabilities are per thread. Throws std::runtime_error saying which step failed.
-void drop_privileges(const UserIdentity& user);
+void drop_privileges(const platform::UserIdentity& user);
 
 }  // namespace sluice::daemon

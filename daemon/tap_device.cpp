@@ -11,16 +11,16 @@
 #include <cerrno>
 #include <cstring>
 
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 #include "daemon/tun_name_conflict.hpp"
 #include "daemon/tun_device.hpp"
 
 namespace sluice::daemon {
 
 TapDevice::TapDevice(const std::string& name) : name_(name) {
-  validate_interface_name(name);
+  platform::validate_interface_name(name);
   fd_.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
-  if (!fd_.valid()) throw_os_error(name + ": cannot open /dev/net/tun");
+  if (!fd_.valid()) platform::throw_os_error(name + ": cannot open /dev/net/tun");
   ifreq request{};
   std::memcpy(request.ifr_name, name.data(), name.size());
   request.ifr_flags = IFF_TAP | IFF_NO_PI;
@@ -39,7 +39,7 @@ int TapDevice::write(std::span<const std::uint8_t> frame) noexcept {
 }
 
 unsigned link_mtu(const std::string& name) noexcept {
-  const UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  const platform::UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ifreq request{};
   if (name.size() >= sizeof request.ifr_name) return 0;
   std::memcpy(request.ifr_name, name.data(), name.size());

@@ -6,7 +6,7 @@
 #include <span>
 #include <string>
 
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace sluice::daemon {
 
@@ -25,7 +25,7 @@ class TapDevice {
   [[nodiscard]] int write(std::span<const std::uint8_t> frame) noexcept;
 
  private:
-  UniqueFd fd_;
+  platform::UniqueFd fd_;
   std::string name_;
 };
 

@@ -13,7 +13,7 @@
 #include <stdexcept>
 
 #include "daemon/log.hpp"
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 #include "daemon/tun_name_conflict.hpp"
 
 // Debian 12's headers predate UDP segmentation offload for TUN (Linux 6.2).
@@ -31,20 +31,10 @@ constexpr unsigned kUdpOffloads = TUN_F_USO4 | TUN_F_USO6;
 
 }  // namespace
 
-void validate_interface_name(const std::string& name) {
-  const bool bad_character = name.find_first_of("/ \t\n:") != std::string::npos;
-  if (name.empty() || name.size() >= IFNAMSIZ || bad_character || name == "." || name == "..") {
-    std::string message = "'";
-    message.append(name).append("' is not a valid interface name (1 to ").append(std::to_string(IFNAMSIZ - 1));
-    message.append(" characters, no '/', ':' or white space)");
-    throw std::invalid_argument(message);
-  }
-}
-
 TunDevice::TunDevice(const std::string& name, bool offloads) : name_(name) {
-  validate_interface_name(name);
+  platform::validate_interface_name(name);
   fd_.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
-  if (!fd_.valid()) throw_os_error(name + ": cannot open /dev/net/tun");
+  if (!fd_.valid()) platform::throw_os_error(name + ": cannot open /dev/net/tun");
   unsigned features = 0;
   if (offloads && (::ioctl(fd_.get(), TUNGETFEATURES, &features) != 0 || (features & IFF_VNET_HDR) == 0)) {
     Log::info("TUN device has no IFF_VNET_HDR: no TUN offloads, one packet per read and write");
@@ -84,7 +74,7 @@ int TunDevice::write(std::span<const std::uint8_t> packet) noexcept {
 bool TunDevice::exists() const noexcept { return ::if_nametoindex(name_.c_str()) == index_; }
 
 unsigned TunDevice::mtu() const noexcept {
-  const UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  const platform::UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ifreq request{};
   std::memcpy(request.ifr_name, name_.data(), name_.size());
   if (!probe.valid() || ::ioctl(probe.get(), SIOCGIFMTU, &request) != 0) return 0;

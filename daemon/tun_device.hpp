@@ -8,13 +8,11 @@
 #include <span>
 #include <string>
 
-#include "daemon/unique_fd.hpp"
+#include "platform/interface_name.hpp"
+#include "platform/unique_fd.hpp"
 
 namespace sluice::daemon {
 
-// Throws std::invalid_argument unless `name` can be an interface name: 1 to 15 characters, no
-// '/' or white space, not "." or ".." (it also names the control socket file).
-void validate_interface_name(const std::string& name);
 
 class TunDevice {
  public:
@@ -45,7 +43,7 @@ class TunDevice {
   [[nodiscard]] unsigned mtu() const noexcept;
 
  private:
-  UniqueFd fd_;
+  platform::UniqueFd fd_;
   std::string name_;
   unsigned index_ = 0;
   bool vnet_header_ = false;

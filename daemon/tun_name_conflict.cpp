@@ -7,8 +7,8 @@
 #include <cerrno>
 #include <optional>
 
-#include "daemon/os_error.hpp"
-#include "daemon/small_file.hpp"
+#include "platform/os_error.hpp"
+#include "platform/small_file.hpp"
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::daemon {
@@ -18,7 +18,7 @@ namespace {
 // kind, or none.
 std::optional<unsigned> tun_flags(const std::string& name) {
   try {
-    std::string text = read_small_file("/sys/class/net/" + name + "/tun_flags", 64);
+    std::string text = platform::read_small_file("/sys/class/net/" + name + "/tun_flags", 64);
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     if (text.starts_with("0x")) text.erase(0, 2);
     return tunnel::parse_unsigned<unsigned>(text, 16);
@@ -42,7 +42,7 @@ void throw_tunsetiff_error(const std::string& name, TunKind wanted, int error) {
   } else if (error == EBUSY) {
     what += " (another process has the " + kind + " device " + name + " open: another sluiced or wireguard-go?)";
   }
-  throw_os_error(what, error);
+  platform::throw_os_error(what, error);
 }
 
 }  // namespace sluice::daemon

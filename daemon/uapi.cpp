@@ -52,7 +52,7 @@ std::string handle_request(std::string_view request, UapiTarget& target) {
     return answer;
   }
   if (request.starts_with(kSet)) {
-    const SetParse parsed = parse_set_request(request.substr(kSet.size()));
+    const uapi::SetParse parsed = uapi::parse_set_request(request.substr(kSet.size()));
     if (!parsed.request) {
       Log::warning("control: refused a set request: {}", parsed.problem);
       return set_status(parsed.error);

@@ -1,7 +1,7 @@
 // The WireGuard cross-platform userspace API (https://www.wireguard.com/xplatform/): the text
 // protocol the stock `wg` tool speaks over /run/wireguard/IFNAME.sock. `get=1` dumps the
 // interface, `set=1` changes it. A set request is parsed and validated completely into a
-// SetRequest before anything is applied, so a malformed request changes nothing. The daemon
+// uapi::SetRequest before anything is applied, so a malformed request changes nothing. The daemon
 // lends its sockets and the protocol core through UapiTarget; the control socket only frames
 // requests (each ends with an empty line) and hands them to handle_request.
 #pragma once
@@ -13,7 +13,8 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
-#include "daemon/settings.hpp"
+#include "uapi/set_request.hpp"
+#include "config/settings.hpp"
 #include "daemon/stats.hpp"
 #include "tunnel/constants.hpp"
 #include "tunnel/device.hpp"
@@ -21,37 +22,6 @@
 #include "tunnel/ip_address.hpp"
 
 namespace sluice::daemon {
-
-// One `public_key=` section of a set request.
-struct PeerChange {
-  crypto::PublicKey public_key;
-  // remove=true: the peer goes, whatever else its section says.
-  bool remove = false;
-  // update_only=true: the section applies only to a peer that already exists.
-  bool update_only = false;
-  std::optional<crypto::PresharedKey> preshared_key;  // all zero: none
-  std::optional<tunnel::Endpoint> endpoint;
-  std::optional<std::uint16_t> persistent_keepalive;  // seconds, 0 = off
-  // The peer's existing prefixes are dropped before `allowed_ips` are added.
-  bool replace_allowed_ips = false;
-  // Host bits cleared. A prefix another peer owns moves to this one.
-  std::vector<tunnel::IpPrefix> allowed_ips;
-};
-
-struct SetRequest {
-  std::optional<crypto::PrivateKey> private_key;  // all zero: remove the key
-  std::optional<std::uint16_t> listen_port;       // 0: any free port
-  std::optional<std::uint32_t> fwmark;            // 0: none
-  bool replace_peers = false;                     // remove every peer before `peers` apply
-  std::vector<PeerChange> peers;                  // applied in order
-};
-
-struct SetParse {
-  std::optional<SetRequest> request;  // present exactly when the whole body is valid
-  int error = 0;                      // otherwise EINVAL (bad key or value) or EPROTO (bad framing)
-  // For the log: the line number and what is wrong with it. Never contains a key's value.
-  std::string problem;
-};
 
 // What a request acts on: the daemon's interface. Errors are positive errno values.
 class UapiTarget {
@@ -89,23 +59,19 @@ class UapiTarget {
   [[nodiscard]] virtual std::string sync_routes() { return {}; }
 };
 
-// `body` is what follows the "set=1\n" line: key=value lines, then the empty line that ends the
-// request, and nothing after it.
-[[nodiscard]] SetParse parse_set_request(std::string_view body);
-
 // Socket changes come first, because only they can fail: on failure the errno is returned and
 // the interface is as it was. Returns 0 on success.
-[[nodiscard]] int apply_set_request(const SetRequest& request, UapiTarget& target);
+[[nodiscard]] int apply_set_request(const uapi::SetRequest& request, UapiTarget& target);
 
 // The request `wg setconf` would send for `settings`: every peer replaced, a missing private key
 // removed. So a config file at start-up and the control socket share one path. Addresses, MTU,
 // mode and routes are not part of the protocol and are left to the caller.
-[[nodiscard]] SetRequest set_request_from_settings(const InterfaceSettings& settings);
+[[nodiscard]] uapi::SetRequest set_request_from_settings(const config::InterfaceSettings& settings);
 
 // The request that makes `device` what `settings` say the way `wg syncconf` does: peers missing
 // from the settings are removed, the others are updated in place (their sessions stay) with their
 // allowed IPs replaced, new ones are added. A listen port or fwmark of 0 leaves the current one.
-[[nodiscard]] SetRequest sync_request_from_settings(const InterfaceSettings& settings, const tunnel::Device& device);
+[[nodiscard]] uapi::SetRequest sync_request_from_settings(const config::InterfaceSettings& settings, const tunnel::Device& device);
 
 // The key=value lines of a get answer, without the final "errno=0" and empty line. A port or mark
 // of 0 is left out, as wireguard-go does. Holds the private key: send it, never log it.

@@ -10,7 +10,7 @@ namespace {
 // remove the peer, so pointers are looked up again once everything is applied.
 using KeepaliveList = std::vector<crypto::PublicKey>;
 
-void apply_peer(const PeerChange& change, tunnel::Device& device, KeepaliveList& switched_on) {
+void apply_peer(const uapi::PeerChange& change, tunnel::Device& device, KeepaliveList& switched_on) {
   if (change.remove) {
     device.remove_peer(change.public_key);
     return;
@@ -34,7 +34,7 @@ void apply_peer(const PeerChange& change, tunnel::Device& device, KeepaliveList&
 
 }  // namespace
 
-int apply_set_request(const SetRequest& request, UapiTarget& target) {
+int apply_set_request(const uapi::SetRequest& request, UapiTarget& target) {
   // The mark goes first so that sockets rebound for a new port already carry it. Either step may
   // fail; a failure undoes the mark, so a refused request leaves the interface as it was.
   const std::uint32_t old_fwmark = target.fwmark();
@@ -56,7 +56,7 @@ int apply_set_request(const SetRequest& request, UapiTarget& target) {
   if (request.private_key) device.set_private_key(*request.private_key);
   if (request.replace_peers) device.remove_all_peers();
   KeepaliveList switched_on;
-  for (const PeerChange& change : request.peers) apply_peer(change, device, switched_on);
+  for (const uapi::PeerChange& change : request.peers) apply_peer(change, device, switched_on);
   for (const crypto::PublicKey& key : switched_on) {
     tunnel::Peer* peer = device.find_peer(key);
     if (peer != nullptr && peer->persistent_keepalive() != 0) target.persistent_keepalive_enabled(*peer);
@@ -64,15 +64,15 @@ int apply_set_request(const SetRequest& request, UapiTarget& target) {
   return 0;
 }
 
-SetRequest set_request_from_settings(const InterfaceSettings& settings) {
-  SetRequest request;
+uapi::SetRequest set_request_from_settings(const config::InterfaceSettings& settings) {
+  uapi::SetRequest request;
   request.private_key = settings.private_key.value_or(crypto::PrivateKey{});
   request.listen_port = settings.listen_port;
   request.fwmark = settings.fwmark;
-  // Every peer is created afresh, so each PeerChange states the whole peer.
+  // Every peer is created afresh, so each uapi::PeerChange states the whole peer.
   request.replace_peers = true;
-  for (const PeerSettings& peer : settings.peers) {
-    PeerChange change;
+  for (const config::PeerSettings& peer : settings.peers) {
+    uapi::PeerChange change;
     change.public_key = peer.public_key;
     change.preshared_key = peer.preshared_key.value_or(crypto::PresharedKey{});
     change.endpoint = peer.endpoint;
@@ -84,17 +84,17 @@ SetRequest set_request_from_settings(const InterfaceSettings& settings) {
   return request;
 }
 
-SetRequest sync_request_from_settings(const InterfaceSettings& settings, const tunnel::Device& device) {
-  SetRequest request = set_request_from_settings(settings);
+uapi::SetRequest sync_request_from_settings(const config::InterfaceSettings& settings, const tunnel::Device& device) {
+  uapi::SetRequest request = set_request_from_settings(settings);
   request.replace_peers = false;
   if (settings.listen_port == 0) request.listen_port.reset();
   if (settings.fwmark == 0) request.fwmark.reset();
-  for (PeerChange& change : request.peers) change.replace_allowed_ips = true;
+  for (uapi::PeerChange& change : request.peers) change.replace_allowed_ips = true;
   for (const auto& peer : device.peers()) {
     const bool kept = std::any_of(settings.peers.begin(), settings.peers.end(),
-                                  [&](const PeerSettings& wanted) { return wanted.public_key == peer->public_key(); });
+                                  [&](const config::PeerSettings& wanted) { return wanted.public_key == peer->public_key(); });
     if (kept) continue;
-    PeerChange removal;
+    uapi::PeerChange removal;
     removal.public_key = peer->public_key();
     removal.remove = true;
     request.peers.push_back(std::move(removal));

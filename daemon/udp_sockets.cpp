@@ -10,8 +10,8 @@
 #include <utility>
 
 #include "daemon/log.hpp"
-#include "daemon/os_error.hpp"
-#include "daemon/socket_address.hpp"
+#include "platform/os_error.hpp"
+#include "platform/socket_address.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -29,8 +29,8 @@ void enlarge_buffers(int fd) {
   }
 }
 
-UniqueFd open_socket(int family) {
-  UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
+platform::UniqueFd open_socket(int family) {
+  platform::UniqueFd fd(::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP));
   if (!fd.valid()) return fd;
   const int on = 1;
   if (family == AF_INET6) {
@@ -48,7 +48,7 @@ int bind_port(int fd, int family, std::uint16_t port) {
   const auto any = family == AF_INET ? tunnel::IpAddress::v4(std::array<std::uint8_t, 4>{})
                                      : tunnel::IpAddress::v6(std::array<std::uint8_t, 16>{});
   sockaddr_storage address;
-  const socklen_t length = to_sockaddr(any, port, address);
+  const socklen_t length = platform::to_sockaddr(any, port, address);
   return ::bind(fd, reinterpret_cast<const sockaddr*>(&address), length) == 0 ? 0 : errno;
 }
 
@@ -56,7 +56,7 @@ std::uint16_t bound_port(int fd) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) return 0;
-  const auto endpoint = from_sockaddr(reinterpret_cast<const sockaddr*>(&address), length);
+  const auto endpoint = platform::from_sockaddr(reinterpret_cast<const sockaddr*>(&address), length);
   return endpoint ? endpoint->port : 0;
 }
 
@@ -98,7 +98,7 @@ UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint3
       }
     }
     v4_ = open_socket(AF_INET);
-    if (!v4_.valid()) throw_os_error("cannot open IPv4 socket for " + where);
+    if (!v4_.valid()) platform::throw_os_error("cannot open IPv4 socket for " + where);
     const int err = bind_port(v4_.get(), AF_INET, chosen);
     if (err == 0) {
       port_ = bound_port(v4_.get());
@@ -109,7 +109,7 @@ UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint3
     }
   }
   if (fwmark != 0) {
-    if (const int err = set_fwmark(fwmark); err != 0) throw_os_error(ifname + ": cannot set fwmark", -err);
+    if (const int err = set_fwmark(fwmark); err != 0) platform::throw_os_error(ifname + ": cannot set fwmark", -err);
   }
   if (gso) {
     // Reading the option succeeds exactly on kernels that know it (Linux 4.18).
@@ -142,7 +142,7 @@ int UdpSockets::prepare_send(const tunnel::Endpoint& to, std::span<const std::ui
   const bool v4 = to.address.is_v4();
   const int fd = v4 ? v4_.get() : v6_.get();
   if (fd < 0) return -EAFNOSUPPORT;
-  const socklen_t addr_len = to_sockaddr(to.address, to.port, out.address);
+  const socklen_t addr_len = platform::to_sockaddr(to.address, to.port, out.address);
   out.iov = {const_cast<std::uint8_t*>(datagrams.data()), datagrams.size()};
   out.message = {};
   out.message.msg_name = &out.address;
@@ -184,7 +184,7 @@ void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t 
                      std::uint16_t& segment_size) noexcept {
   from.local.reset();
   segment_size = 0;
-  if (const auto sender = from_sockaddr(reinterpret_cast<const sockaddr*>(&name), sizeof name)) {
+  if (const auto sender = platform::from_sockaddr(reinterpret_cast<const sockaddr*>(&name), sizeof name)) {
     from.address = sender->address;
     from.port = sender->port;
   }

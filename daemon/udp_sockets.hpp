@@ -11,7 +11,7 @@
 #include <string>
 #include <system_error>
 
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 #include "tunnel/endpoint.hpp"
 
 namespace sluice::daemon {
@@ -79,8 +79,8 @@ class UdpSockets {
   [[nodiscard]] int set_fwmark(std::uint32_t mark) noexcept;
 
  private:
-  UniqueFd v4_;
-  UniqueFd v6_;
+  platform::UniqueFd v4_;
+  platform::UniqueFd v6_;
   std::uint16_t port_ = 0;
   bool gso_ = false;
   bool gro_ = false;

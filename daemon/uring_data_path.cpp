@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "daemon/log.hpp"
-#include "daemon/os_error.hpp"
+#include "platform/os_error.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -220,7 +220,7 @@ void UringDataPath::run_once(int timeout_ms) {
   const int error = io_uring_submit_and_wait_timeout(&ring_, &first, 1, &timeout, nullptr);
   // Busy or again: the completion queue is full; handling completions is the cure.
   if (error < 0 && error != -ETIME && error != -EINTR && error != -EBUSY && error != -EAGAIN) {
-    throw_os_error("io_uring_enter failed", -error);
+    platform::throw_os_error("io_uring_enter failed", -error);
   }
   bool epoll_ready = false;
   unsigned handled = 0;

@@ -3,15 +3,15 @@
 // network namespace around it.
 #include <string_view>
 
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 
 using namespace sluice;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
-    static_cast<void>(daemon::parse_config_text(text, "/nonexistent/sluice-fuzz/wg0.toml"));
-  } catch (const daemon::ConfigError&) {
+    static_cast<void>(config::parse_config_text(text, "/nonexistent/sluice-fuzz/wg0.toml"));
+  } catch (const config::ConfigError&) {
   }
   return 0;
 }

@@ -37,7 +37,7 @@
 #include "crypto/memory.hpp"
 #include "crypto/random.hpp"
 #include "crypto/x25519.hpp"
-#include "daemon/resolve_endpoint.hpp"
+#include "platform/resolve_endpoint.hpp"
 #include "tunnel/checksum.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/ip_packet.hpp"
@@ -82,7 +82,7 @@ struct Options {
 // The daemon's own endpoint syntax, so the probe takes what a config file takes.
 Endpoint parse_endpoint(std::string_view text) {
   try {
-    return sluice::daemon::resolve_endpoint(text);
+    return sluice::platform::resolve_endpoint(text);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

@@ -6,7 +6,7 @@
 #include "crypto/key_encoding.hpp"
 #include "ctl/error.hpp"
 #include "ctl/import.hpp"
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 
 using namespace sluice;
 
@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(toml_loads_with_the_same_meaning) {
   // The second peer's host name would be resolved by the loader; this test stays off the network.
   std::string offline = toml;
   offline.replace(offline.find("vpn.example.com"), std::string("vpn.example.com").size(), "192.0.2.9");
-  const daemon::InterfaceSettings settings = daemon::parse_config(offline, "/etc/sluice/hub.toml");
+  const config::InterfaceSettings settings = config::parse_config(offline, "/etc/sluice/hub.toml");
 
   BOOST_TEST_REQUIRE(settings.private_key.has_value());
   BOOST_TEST(crypto::encode_base64_key(settings.private_key->span()) == kPrivate);
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(toml_loads_with_the_same_meaning) {
   BOOST_TEST(settings.routes);
 
   BOOST_TEST_REQUIRE(settings.peers.size() == 3u);
-  const daemon::PeerSettings& laptop = settings.peers[0];
+  const config::PeerSettings& laptop = settings.peers[0];
   BOOST_TEST(crypto::encode_base64_key(laptop.public_key.span()) == kPeer1);
   BOOST_TEST_REQUIRE(laptop.preshared_key.has_value());
   BOOST_TEST(crypto::encode_base64_key(laptop.preshared_key->span()) == kPreshared);

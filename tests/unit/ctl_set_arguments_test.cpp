@@ -30,7 +30,7 @@ void fake_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
   crypto::decode_base64_key(it->second, key);
 }
 
-daemon::SetRequest parse(const std::vector<std::string>& words) {
+uapi::SetRequest parse(const std::vector<std::string>& words) {
   return ctl::parse_set_arguments(words, fake_key_file);
 }
 
@@ -54,7 +54,7 @@ std::string hex(const std::string& base64) {
 BOOST_AUTO_TEST_SUITE(ctl_set_arguments)
 
 BOOST_AUTO_TEST_CASE(interface_words) {
-  const daemon::SetRequest request =
+  const uapi::SetRequest request =
       parse({"listen-port", "51820", "fwmark", "0x1234", "private-key", "/keys/private"});
   BOOST_TEST(request.listen_port.value_or(0) == 51820);
   BOOST_TEST(request.fwmark.value_or(0) == 0x1234u);
@@ -66,12 +66,12 @@ BOOST_AUTO_TEST_CASE(interface_words) {
   BOOST_TEST(parse({"fwmark", "off"}).fwmark.value_or(1) == 0u);
   BOOST_TEST(parse({"fwmark", "42"}).fwmark.value_or(0) == 42u);
   // An empty key file removes the key, as with wg.
-  const daemon::SetRequest removal = parse({"private-key", "/dev/null"});
+  const uapi::SetRequest removal = parse({"private-key", "/dev/null"});
   BOOST_TEST((removal.private_key && removal.private_key->is_zero()));
 }
 
 BOOST_AUTO_TEST_CASE(peer_words_become_the_request_wg_would_send) {
-  const daemon::SetRequest request =
+  const uapi::SetRequest request =
       parse({"listen-port", "51820", "peer", kPeer1, "preshared-key", "/keys/psk", "endpoint", "[2001:db8::1]:51820",
              "persistent-keepalive", "25", "allowed-ips", "10.0.0.1/24, fd00::/64", "peer", kPeer2, "remove"});
   const std::string expected = "set=1\nlisten_port=51820\npublic_key=" + hex(kPeer1) +
@@ -84,10 +84,10 @@ BOOST_AUTO_TEST_CASE(peer_words_become_the_request_wg_would_send) {
 }
 
 BOOST_AUTO_TEST_CASE(special_values) {
-  const daemon::SetRequest request =
+  const uapi::SetRequest request =
       parse({"peer", kPeer1, "persistent-keepalive", "off", "allowed-ips", "", "preshared-key", "/dev/null"});
   BOOST_TEST_REQUIRE(request.peers.size() == 1u);
-  const daemon::PeerChange& peer = request.peers[0];
+  const uapi::PeerChange& peer = request.peers[0];
   BOOST_TEST(peer.persistent_keepalive.value_or(1) == 0);
   // An empty list still replaces: it removes every allowed IP of the peer.
   BOOST_TEST(peer.replace_allowed_ips);

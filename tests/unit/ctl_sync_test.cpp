@@ -8,7 +8,7 @@
 #include "ctl/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/sync.hpp"
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 
 using namespace sluice;
 using namespace sluice::test;
@@ -28,8 +28,8 @@ ctl::InterfaceState running() {
 }
 
 // The file: peer 2 gone, peer 3 new, peer 1 unchanged.
-daemon::InterfaceSettings wanted(const std::string& interface_extra = "") {
-  return daemon::parse_config("[interface]\nprivate_key = \"" + kPrivate + "\"\nroutes = true\n" + interface_extra +
+config::InterfaceSettings wanted(const std::string& interface_extra = "") {
+  return config::parse_config("[interface]\nprivate_key = \"" + kPrivate + "\"\nroutes = true\n" + interface_extra +
                                   "address = [\"10.0.0.1/16\"]\n"
                                   "[[peer]]\npublic_key = \"" +
                                   kPeer1 + "\"\npreshared_key = \"" + kPreshared +
@@ -52,7 +52,7 @@ std::vector<ctl::SegmentTable> running_segments() {
 BOOST_AUTO_TEST_SUITE(ctl_sync)
 
 BOOST_AUTO_TEST_CASE(request_is_what_wg_syncconf_sends) {
-  const daemon::SetRequest request = ctl::sync_request(wanted(), running());
+  const uapi::SetRequest request = ctl::sync_request(wanted(), running());
   // Never replace_peers: that would end the sessions of peers that did not change.
   BOOST_TEST(!request.replace_peers);
   // The key already in use is not sent again; port 0 in the file keeps the bound port.
@@ -80,8 +80,8 @@ BOOST_AUTO_TEST_CASE(request_is_what_wg_syncconf_sends) {
 
 BOOST_AUTO_TEST_CASE(changed_interface_settings_are_sent) {
   const std::string other_key = "[interface]\nprivate_key = \"" + kPeer3 + "\"\nlisten_port = 51999\nfwmark = 16\n";
-  const daemon::SetRequest request =
-      ctl::sync_request(daemon::parse_config(other_key, "/etc/sluice/wg0.toml"), running());
+  const uapi::SetRequest request =
+      ctl::sync_request(config::parse_config(other_key, "/etc/sluice/wg0.toml"), running());
   BOOST_TEST(request.private_key.has_value());
   BOOST_TEST(request.listen_port.value_or(0) == 51999);
   BOOST_TEST(!request.fwmark.has_value());
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16"), tunnel::IpPrefix::parse("fd00::1/64")};
   link.mtu = 1380;
   const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, true));
-  const daemon::InterfaceSettings settings = daemon::parse_config(toml.str(), "/tmp/wg0.toml");
+  const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST(crypto::encode_base64_key(settings.private_key.value().span()) == kPrivate);
   BOOST_TEST(settings.listen_port == 51820);
   BOOST_TEST(settings.fwmark == 16u);
@@ -175,7 +175,7 @@ BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
   link.mtu = 1420;
   const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
-  const daemon::InterfaceSettings settings = daemon::parse_config(toml.str(), "/tmp/wg0.toml");
+  const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
   BOOST_TEST(settings.segments[0].bridge.value_or("") == "br100");
   BOOST_TEST(!settings.segments[0].mtu.has_value(), "an MTU the daemon chose is not pinned");

@@ -116,13 +116,13 @@ BOOST_AUTO_TEST_CASE(malformed_answers_name_the_line_not_the_value) {
 
 // A request written by sluicectl is accepted by the daemon's parser and means the same.
 BOOST_AUTO_TEST_CASE(set_request_round_trips_through_the_daemon_parser) {
-  daemon::SetRequest request;
+  uapi::SetRequest request;
   request.private_key = secret<crypto::PrivateKey>(kPrivate);
   request.listen_port = 0;
   request.fwmark = 7;
   request.replace_peers = true;
   request.peers.resize(2);
-  daemon::PeerChange& full = request.peers[0];
+  uapi::PeerChange& full = request.peers[0];
   full.public_key = public_key(kPeer1);
   full.update_only = true;
   full.preshared_key = secret<crypto::PresharedKey>(kPreshared);
@@ -130,16 +130,16 @@ BOOST_AUTO_TEST_CASE(set_request_round_trips_through_the_daemon_parser) {
   full.persistent_keepalive = 25;
   full.replace_allowed_ips = true;
   full.allowed_ips = {tunnel::IpPrefix::parse("10.0.0.0/8"), tunnel::IpPrefix::parse("fd00::/64")};
-  daemon::PeerChange& gone = request.peers[1];
+  uapi::PeerChange& gone = request.peers[1];
   gone.public_key = public_key(kPeer2);
   gone.remove = true;
 
   const ctl::SecretText text = ctl::set_request_text(request);
   BOOST_TEST_REQUIRE(text.str().starts_with("set=1\n"));
   BOOST_TEST_REQUIRE(text.str().ends_with("\n\n"));
-  const daemon::SetParse parsed = daemon::parse_set_request(std::string_view(text.str()).substr(6));
+  const uapi::SetParse parsed = uapi::parse_set_request(std::string_view(text.str()).substr(6));
   BOOST_TEST_REQUIRE(parsed.request.has_value(), parsed.problem);
-  const daemon::SetRequest& back = *parsed.request;
+  const uapi::SetRequest& back = *parsed.request;
   BOOST_TEST((back.private_key && *back.private_key == *request.private_key));
   BOOST_TEST(back.listen_port.value_or(1) == 0);
   BOOST_TEST(back.fwmark.value_or(0) == 7u);
@@ -159,8 +159,8 @@ BOOST_AUTO_TEST_CASE(set_request_round_trips_through_the_daemon_parser) {
 
 // Only what the request holds is written: an empty request is just the two framing lines.
 BOOST_AUTO_TEST_CASE(set_request_leaves_out_what_is_not_set) {
-  BOOST_TEST(ctl::set_request_text(daemon::SetRequest{}).str() == "set=1\n\n");
-  daemon::SetRequest request;
+  BOOST_TEST(ctl::set_request_text(uapi::SetRequest{}).str() == "set=1\n\n");
+  uapi::SetRequest request;
   request.peers.emplace_back().public_key = public_key(kPeer1);
   BOOST_TEST(ctl::set_request_text(request).str() == "set=1\npublic_key=" + hex(kPeer1) + "\n\n");
 }

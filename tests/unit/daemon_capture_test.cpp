@@ -46,11 +46,11 @@ struct Pair {
   Pair() {
     int fds[2];
     BOOST_REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
-    daemon_end = daemon::UniqueFd(fds[0]);
-    client = daemon::UniqueFd(fds[1]);
+    daemon_end = platform::UniqueFd(fds[0]);
+    client = platform::UniqueFd(fds[1]);
   }
-  daemon::UniqueFd daemon_end;
-  daemon::UniqueFd client;
+  platform::UniqueFd daemon_end;
+  platform::UniqueFd client;
 };
 
 }  // namespace
@@ -58,20 +58,20 @@ struct Pair {
 BOOST_AUTO_TEST_SUITE(daemon_capture)
 
 BOOST_AUTO_TEST_CASE(parses_requests) {
-  const auto plain = daemon::parse_capture_request("capture=1\n\n");
+  const auto plain = uapi::parse_capture_request("capture=1\n\n");
   BOOST_REQUIRE(plain);
   BOOST_TEST(!plain->peer);
-  BOOST_TEST((plain->direction == daemon::CaptureDirection::both));
-  BOOST_TEST(plain->snaplen == daemon::kDefaultSnaplen);
+  BOOST_TEST((plain->direction == uapi::CaptureDirection::both));
+  BOOST_TEST(plain->snaplen == uapi::kDefaultSnaplen);
   const std::string hex(64, 'b');
-  const auto full = daemon::parse_capture_request("capture=1\npeer=" + hex + "\ndirection=in\nsnaplen=96\n\n");
+  const auto full = uapi::parse_capture_request("capture=1\npeer=" + hex + "\ndirection=in\nsnaplen=96\n\n");
   BOOST_REQUIRE(full);
   BOOST_TEST(crypto::encode_hex_key(full->peer->span()) == hex);
-  BOOST_TEST((full->direction == daemon::CaptureDirection::in));
+  BOOST_TEST((full->direction == uapi::CaptureDirection::in));
   BOOST_TEST(full->snaplen == 96U);
   for (const char* bad : {"capture=1\ndirection=sideways\n\n", "capture=1\nsnaplen=0\n\n", "capture=1\nsnaplen=70000\n\n",
                           "capture=1\npeer=xyz\n\n", "capture=1\nfoo=1\n\n", "capture=1\nnoequals\n\n"}) {
-    BOOST_TEST(!daemon::parse_capture_request(bad), bad);
+    BOOST_TEST(!uapi::parse_capture_request(bad), bad);
   }
 }
 
@@ -81,21 +81,21 @@ BOOST_AUTO_TEST_CASE(client_request_round_trips) {
   options.peer = crypto::encode_base64_key(key.span());
   options.direction = "out";
   options.snaplen = 128;
-  const auto filter = daemon::parse_capture_request(ctl::capture_request(options));
+  const auto filter = uapi::parse_capture_request(ctl::capture_request(options));
   BOOST_REQUIRE(filter);
   BOOST_TEST((*filter->peer == key));
-  BOOST_TEST((filter->direction == daemon::CaptureDirection::out));
+  BOOST_TEST((filter->direction == uapi::CaptureDirection::out));
   BOOST_TEST(filter->snaplen == 128U);
 }
 
 BOOST_AUTO_TEST_CASE(pcap_headers) {
-  const auto header = daemon::pcap_header(1500);
+  const auto header = uapi::pcap_header(1500);
   BOOST_TEST(load32(header.data()) == 0xa1b2c3d4U);
   BOOST_TEST(header[4] == 2);
   BOOST_TEST(header[6] == 4);
   BOOST_TEST(load32(header.data() + 16) == 1500U);
   BOOST_TEST(load32(header.data() + 20) == 101U);
-  const auto record = daemon::pcap_record_header(7, 8, 9, 10);
+  const auto record = uapi::pcap_record_header(7, 8, 9, 10);
   BOOST_TEST(load32(record.data()) == 7U);
   BOOST_TEST(load32(record.data() + 12) == 10U);
 }
@@ -129,10 +129,10 @@ BOOST_AUTO_TEST_CASE(capture_set_filters_drops_and_ends_with_trailer) {
   loop.run_once(0);  // first writable edge: the pcap header goes out
 
   const auto packet = test::ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, 100);
-  captures.record(daemon::CaptureDirection::in, tunnel.a_to_b, packet);
-  captures.record(daemon::CaptureDirection::out, tunnel.a_to_b, packet);  // wrong direction
-  captures.record(daemon::CaptureDirection::in, tunnel.b_to_a, packet);   // another peer
-  captures.record(daemon::CaptureDirection::in, nullptr, packet);         // no peer
+  captures.record(uapi::CaptureDirection::in, tunnel.a_to_b, packet);
+  captures.record(uapi::CaptureDirection::out, tunnel.a_to_b, packet);  // wrong direction
+  captures.record(uapi::CaptureDirection::in, tunnel.b_to_a, packet);   // another peer
+  captures.record(uapi::CaptureDirection::in, nullptr, packet);         // no peer
   captures.flush();
   ctl::PcapStream stream;
   stream.feed(read_available(client));
@@ -146,7 +146,7 @@ BOOST_AUTO_TEST_CASE(capture_set_filters_drops_and_ends_with_trailer) {
   // The client stops reading: the socket buffer, then the 4 MiB ring fill; the rest is counted.
   const auto big = test::ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, 60000);
   for (int i = 0; i < 400; ++i) {
-    captures.record(daemon::CaptureDirection::in, tunnel.a_to_b, big);
+    captures.record(uapi::CaptureDirection::in, tunnel.a_to_b, big);
     captures.flush();
   }
   BOOST_TEST(captures.count() == 1U);

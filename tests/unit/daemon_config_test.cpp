@@ -11,18 +11,18 @@
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
-#include "daemon/config_file.hpp"
-#include "daemon/wg_quick_shape.hpp"
+#include "config/config_file.hpp"
+#include "config/wg_quick_shape.hpp"
 
 #include <fmt/format.h>
 
 namespace {
 
 namespace fs = std::filesystem;
-using sluice::daemon::ConfigError;
-using sluice::daemon::InterfaceSettings;
-using sluice::daemon::load_config_file;
-using sluice::daemon::parse_config;
+using sluice::config::ConfigError;
+using sluice::config::InterfaceSettings;
+using sluice::config::load_config_file;
+using sluice::config::parse_config;
 
 // Test-only keys from `wg genkey`, `wg pubkey` and `wg genpsk`.
 const std::string kPrivate = "b1wZnbaNAvsixbGvcxuzbnJs7N3o2Ul/UnPNt2Llc0A=";
@@ -796,7 +796,7 @@ BOOST_AUTO_TEST_CASE(wg_quick_file_points_at_import) {
   };
   for (const auto& [text, is_wg_quick] : cases) {
     BOOST_TEST(error_of(text, "/etc/sluice/wg0.toml").ends_with(hint) == is_wg_quick, text);
-    BOOST_TEST(sluice::daemon::looks_like_wg_quick(text) == is_wg_quick, text);
+    BOOST_TEST(sluice::config::looks_like_wg_quick(text) == is_wg_quick, text);
   }
 }
 
@@ -851,7 +851,7 @@ BOOST_AUTO_TEST_CASE(site_examples_mirror_each_other) {
   const InterfaceSettings b = load_example(fs::path(SLUICE_CONFIGS_DIR) / "site-b.toml", dir);
   BOOST_TEST_REQUIRE(a.peers.size() == 1u);
   BOOST_TEST_REQUIRE(b.peers.size() == 1u);
-  const auto covers = [](const sluice::daemon::PeerSettings& peer, const sluice::tunnel::IpAddress& address) {
+  const auto covers = [](const sluice::config::PeerSettings& peer, const sluice::tunnel::IpAddress& address) {
     return std::any_of(peer.allowed_ips.begin(), peer.allowed_ips.end(),
                        [&](const auto& prefix) { return prefix.contains(address); });
   };
@@ -870,15 +870,15 @@ BOOST_AUTO_TEST_CASE(every_accepted_key_is_in_the_man_page) {
   BOOST_TEST_REQUIRE(in.good());
   const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto entry = [&page](std::string_view key) { return page.find(fmt::format("\n.B {} = ", key)); };
-  for (const auto& keys : {std::span<const std::string_view>(sluice::daemon::kInterfaceKeys),
-                           std::span<const std::string_view>(sluice::daemon::kPeerKeys),
-                           std::span<const std::string_view>(sluice::daemon::kSegmentKeys)}) {
+  for (const auto& keys : {std::span<const std::string_view>(sluice::config::kInterfaceKeys),
+                           std::span<const std::string_view>(sluice::config::kPeerKeys),
+                           std::span<const std::string_view>(sluice::config::kSegmentKeys)}) {
     for (const std::string_view key : keys) BOOST_TEST(entry(key) != std::string::npos, key << " is not in sluice.toml(5)");
   }
   const std::size_t fdb = entry("fdb");
   BOOST_TEST_REQUIRE(fdb != std::string::npos);
   const std::string fdb_line = page.substr(fdb + 1, page.find('\n', fdb + 1) - fdb - 1);
-  for (const std::string_view key : sluice::daemon::kSegmentFdbKeys) {
+  for (const std::string_view key : sluice::config::kSegmentFdbKeys) {
     BOOST_TEST(fdb_line.find(fmt::format(" {} = ", key)) != std::string::npos, key << " is not in the fdb entry");
   }
 }
@@ -896,8 +896,8 @@ public_key = "@PUB1@"
 preshared_key_file = "/nonexistent/peer.psk"
 endpoint = "peer.invalid:51820"
 )");
-  const sluice::daemon::ConfigDocument document = sluice::daemon::parse_config_text(toml, "/etc/sluice/wg0.toml");
-  using Kind = sluice::daemon::ConfigLookup::Kind;
+  const sluice::config::ConfigDocument document = sluice::config::parse_config_text(toml, "/etc/sluice/wg0.toml");
+  using Kind = sluice::config::ConfigLookup::Kind;
   std::vector<std::pair<Kind, std::string>> lookups;
   for (const auto& lookup : document.lookups) lookups.emplace_back(lookup.kind, lookup.value);
   const std::vector<std::pair<Kind, std::string>> expected{
@@ -911,7 +911,7 @@ endpoint = "peer.invalid:51820"
   BOOST_TEST(document.lookups.back().where == "/etc/sluice/wg0.toml:8:12: peer[0].endpoint");
   BOOST_TEST(!document.settings.private_key.has_value());
   BOOST_TEST((document.settings.user == std::optional<std::string>("no-such-user-sluice")));
-  BOOST_CHECK_EXCEPTION((void)sluice::daemon::resolve_config(document), ConfigError, [](const ConfigError& e) {
+  BOOST_CHECK_EXCEPTION((void)sluice::config::resolve_config(document), ConfigError, [](const ConfigError& e) {
     return std::string(e.what()).starts_with(
         "/etc/sluice/wg0.toml:2:20: interface.private_key_file: cannot read '/etc/sluice/missing.key'");
   });

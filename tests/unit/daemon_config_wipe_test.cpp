@@ -14,7 +14,7 @@
 #include <fstream>
 #include <string>
 
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 
 // The sanitizers own malloc and free; replacing free beside them is not possible.
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(inline_keys_leave_nothing_in_freed_memory) {
   blocks_seen = 0;
   watching = true;
   {
-    const auto settings = sluice::daemon::load_config_file(path);
+    const auto settings = sluice::config::load_config_file(path);
     watching = false;
     BOOST_TEST(settings.peers.size() == 1U);
   }

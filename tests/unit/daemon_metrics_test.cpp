@@ -4,7 +4,7 @@
 #include <string>
 
 #include "crypto/key_encoding.hpp"
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 #include "daemon/metrics_server.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 
@@ -51,12 +51,12 @@ BOOST_AUTO_TEST_CASE(http_answers) {
 
 BOOST_AUTO_TEST_CASE(config_key) {
   const std::string base = "[interface]\nprivate_key = \"" + std::string(43, 'A') + "=\"\n";
-  const auto settings = daemon::parse_config(base + "metrics_listen = \"127.0.0.1:9586\"\n", "test.toml");
+  const auto settings = config::parse_config(base + "metrics_listen = \"127.0.0.1:9586\"\n", "test.toml");
   BOOST_REQUIRE(settings.metrics_listen);
   BOOST_TEST(settings.metrics_listen->to_string() == "127.0.0.1:9586");
-  BOOST_TEST(!daemon::parse_config(base, "test.toml").metrics_listen);
-  BOOST_CHECK_THROW(static_cast<void>(daemon::parse_config(base + "metrics_listen = \"nonsense\"\n", "test.toml")),
-                    daemon::ConfigError);
+  BOOST_TEST(!config::parse_config(base, "test.toml").metrics_listen);
+  BOOST_CHECK_THROW(static_cast<void>(config::parse_config(base + "metrics_listen = \"nonsense\"\n", "test.toml")),
+                    config::ConfigError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

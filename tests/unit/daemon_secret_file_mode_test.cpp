@@ -7,7 +7,7 @@
 #include <fstream>
 #include <string>
 
-#include "daemon/secret_file_mode.hpp"
+#include "platform/secret_file_mode.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,14 +26,14 @@ BOOST_AUTO_TEST_CASE(readable_by_group_or_others) {
                {0640, true},  {0604, true},  {0644, true},  {0660, true},  {0666, true}};
   for (const auto& c : cases) {
     BOOST_TEST_REQUIRE(::chmod(key.c_str(), c.mode) == 0);
-    const auto warning = sluice::daemon::exposed_secret_warning(key);
+    const auto warning = sluice::platform::exposed_secret_warning(key);
     BOOST_TEST(warning.has_value() == c.warned, "mode " << std::oct << c.mode);
   }
   BOOST_TEST_REQUIRE(::chmod(key.c_str(), 0644) == 0);
-  BOOST_TEST(sluice::daemon::exposed_secret_warning(key).value_or("") ==
+  BOOST_TEST(sluice::platform::exposed_secret_warning(key).value_or("") ==
              key.string() + " holds a secret key and is readable by group or others (mode 0644); chmod 600 " +
                  key.string());
-  BOOST_TEST(!sluice::daemon::exposed_secret_warning(dir / "missing.key").has_value());
+  BOOST_TEST(!sluice::platform::exposed_secret_warning(dir / "missing.key").has_value());
   fs::remove_all(dir);
 }
 

@@ -3,10 +3,10 @@
 
 #include <netinet/in.h>
 
-#include "daemon/socket_address.hpp"
+#include "platform/socket_address.hpp"
 
-using sluice::daemon::from_sockaddr;
-using sluice::daemon::to_sockaddr;
+using sluice::platform::from_sockaddr;
+using sluice::platform::to_sockaddr;
 using sluice::tunnel::Endpoint;
 using sluice::tunnel::IpAddress;
 

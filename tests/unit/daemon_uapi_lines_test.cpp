@@ -5,10 +5,10 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 
-using sluice::daemon::split_key_value;
-using sluice::daemon::take_line;
+using sluice::uapi::split_key_value;
+using sluice::uapi::take_line;
 
 namespace {
 

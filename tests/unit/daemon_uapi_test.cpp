@@ -478,14 +478,14 @@ BOOST_AUTO_TEST_CASE(malformed_requests_change_nothing) {
 BOOST_AUTO_TEST_CASE(problem_text_never_shows_a_key) {
   const KeyPair other;
   const std::string almost = other.private_hex().substr(0, 63);
-  const auto parsed = daemon::parse_set_request("listen_port=1\nprivate_key=" + almost + "z\n\n");
+  const auto parsed = uapi::parse_set_request("listen_port=1\nprivate_key=" + almost + "z\n\n");
   BOOST_REQUIRE(!parsed.request);
   BOOST_CHECK_EQUAL(parsed.error, EINVAL);
   BOOST_CHECK(parsed.problem.starts_with("line 3: private_key: "));
   BOOST_CHECK(parsed.problem.find(almost.substr(0, 8)) == std::string::npos);
 
   // A secret sent as if it were a key name stays out of the log too.
-  const auto misplaced = daemon::parse_set_request(other.private_hex() + "=1\n\n");
+  const auto misplaced = uapi::parse_set_request(other.private_hex() + "=1\n\n");
   BOOST_REQUIRE(!misplaced.request);
   BOOST_CHECK(misplaced.problem.find(other.private_hex().substr(0, 8)) == std::string::npos);
 }
@@ -528,24 +528,24 @@ BOOST_AUTO_TEST_CASE(settings_apply_like_setconf) {
   const KeyPair own;
   const KeyPair c;
   const KeyPair d;
-  daemon::InterfaceSettings settings;
+  config::InterfaceSettings settings;
   settings.private_key = own.private_key;
   settings.listen_port = 51000;
   settings.fwmark = 0x10;
   settings.addresses.push_back(tunnel::IpPrefix::parse("10.0.0.1/24"));  // not the protocol's business
-  daemon::PeerSettings first;
+  config::PeerSettings first;
   first.public_key = c.public_key;
   first.endpoint = tunnel::Endpoint{tunnel::IpAddress::parse("2001:db8::1"), 51820};
   first.allowed_ips = {tunnel::IpPrefix::parse("10.1.0.0/16"), tunnel::IpPrefix::parse("fd01::/48")};
   first.persistent_keepalive = 15;
-  daemon::PeerSettings second;
+  config::PeerSettings second;
   second.public_key = d.public_key;
   second.preshared_key = crypto::PresharedKey{};
   crypto::random_bytes(second.preshared_key->span());
   second.allowed_ips = {tunnel::IpPrefix::parse("10.2.3.4/16")};
   settings.peers = {first, second};
 
-  const daemon::SetRequest request = daemon::set_request_from_settings(settings);
+  const uapi::SetRequest request = daemon::set_request_from_settings(settings);
   BOOST_CHECK(request.replace_peers);
   BOOST_CHECK_EQUAL(daemon::apply_set_request(request, i.target), 0);
 

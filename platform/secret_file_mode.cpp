@@ -1,10 +1,10 @@
-#include "daemon/secret_file_mode.hpp"
+#include "platform/secret_file_mode.hpp"
 
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 std::optional<std::string> exposed_secret_warning(const std::filesystem::path& file) {
   struct stat status {};
@@ -13,4 +13,4 @@ std::optional<std::string> exposed_secret_warning(const std::filesystem::path& f
                      file.string(), status.st_mode & 07777, file.string());
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

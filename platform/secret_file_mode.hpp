@@ -6,11 +6,11 @@
 #include <optional>
 #include <string>
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 // The warning for `file` when its group or others may read it ("FILE holds a secret key and is
 // readable by group or others (mode 0644); chmod 600 FILE"), else nothing; nothing either when it
 // cannot be looked at (the loader has read it already, so that is a race not worth a word).
 [[nodiscard]] std::optional<std::string> exposed_secret_warning(const std::filesystem::path& file);
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

@@ -9,7 +9,7 @@
 #include "tunnel/endpoint.hpp"
 #include "tunnel/ip_address.hpp"
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 // Fills `out` (zeroed first) for `address` and `port`; returns the length to pass with it.
 socklen_t to_sockaddr(const tunnel::IpAddress& address, std::uint16_t port, sockaddr_storage& out) noexcept;
@@ -18,4 +18,4 @@ socklen_t to_sockaddr(const tunnel::IpAddress& address, std::uint16_t port, sock
 // another family or a length too short for its own.
 [[nodiscard]] std::optional<tunnel::Endpoint> from_sockaddr(const sockaddr* address, socklen_t length) noexcept;
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

@@ -1,4 +1,4 @@
-#include "daemon/socket_address.hpp"
+#include "platform/socket_address.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -6,7 +6,7 @@
 #include <cstring>
 #include <span>
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 socklen_t to_sockaddr(const tunnel::IpAddress& address, std::uint16_t port, sockaddr_storage& out) noexcept {
   out = {};
@@ -44,4 +44,4 @@ std::optional<tunnel::Endpoint> from_sockaddr(const sockaddr* address, socklen_t
   return std::nullopt;
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

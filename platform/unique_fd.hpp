@@ -5,7 +5,7 @@
 
 #include <utility>
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 class UniqueFd {
  public:
@@ -31,4 +31,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

@@ -1,4 +1,4 @@
-#include "daemon/config_file.hpp"
+#include "config/config_file.hpp"
 
 #include <toml++/toml.h>
 
@@ -14,14 +14,14 @@
 #include "crypto/key_encoding.hpp"
 #include "crypto/wipe_on_free.hpp"
 #include "crypto/x25519.hpp"
-#include "daemon/privileges.hpp"
-#include "daemon/resolve_endpoint.hpp"
-#include "daemon/small_file.hpp"
-#include "daemon/tun_device.hpp"
-#include "daemon/wg_quick_shape.hpp"
+#include "platform/user_account.hpp"
+#include "platform/resolve_endpoint.hpp"
+#include "platform/small_file.hpp"
+#include "platform/interface_name.hpp"
+#include "config/wg_quick_shape.hpp"
 #include "tunnel/vxlan.hpp"
 
-namespace sluice::daemon {
+namespace sluice::config {
 namespace {
 
 namespace fs = std::filesystem;
@@ -375,7 +375,7 @@ std::vector<PeerSettings> read_peers(const Reader& reader, const toml::node& nod
 // Interface names are checked here too, so a bad TAP or bridge name is reported with its line.
 void check_link_name(const Reader& reader, const toml::node& node, std::string_view key, const std::string& name) {
   try {
-    validate_interface_name(name);
+    platform::validate_interface_name(name);
   } catch (const std::invalid_argument& e) {
     reader.fail(node, key, e.what());
   }
@@ -491,7 +491,7 @@ ConfigDocument read_document(const Reader& reader, const toml::table& root) {
 void read_key_file(const ConfigLookup& lookup, std::span<std::uint8_t, 32> out) {
   std::string contents;
   try {
-    contents = read_small_file(lookup.value, kKeyFileLimit);
+    contents = platform::read_small_file(lookup.value, kKeyFileLimit);
   } catch (const std::system_error& e) {
     fail(lookup, "cannot read '" + lookup.value + "': " + e.code().message());
   }
@@ -509,7 +509,7 @@ void read_key_file(const ConfigLookup& lookup, std::span<std::uint8_t, 32> out) 
 
 tunnel::Endpoint resolve(const ConfigLookup& lookup) {
   try {
-    return resolve_endpoint(lookup.value);
+    return platform::resolve_endpoint(lookup.value);
   } catch (const std::invalid_argument& e) {
     fail(lookup, e.what());
   }
@@ -551,7 +551,7 @@ InterfaceSettings resolve_config(ConfigDocument document) {
         settings.metrics_listen = resolve(lookup);
         break;
       case ConfigLookup::Kind::user:
-        if (!lookup_user(lookup.value)) fail(lookup, "no such user " + crypto::quote_unless_key(lookup.value));
+        if (!platform::lookup_user(lookup.value)) fail(lookup, "no such user " + crypto::quote_unless_key(lookup.value));
         break;
     }
   }
@@ -572,7 +572,7 @@ InterfaceSettings load_config_file(const std::filesystem::path& file) {
   const crypto::WipeOnFree wipe_freed;
   std::string text;
   try {
-    text = read_small_file(file, kConfigFileLimit);
+    text = platform::read_small_file(file, kConfigFileLimit);
   } catch (const std::system_error& e) {
     throw ConfigError(one_line(file.string() + ": cannot read config file: " + e.code().message()));
   }
@@ -580,4 +580,4 @@ InterfaceSettings load_config_file(const std::filesystem::path& file) {
   return parse_config(text, file);
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::config

@@ -5,11 +5,11 @@
 #include <string>
 #include <system_error>
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 // "sl0: cannot set MTU 1420: Operation not permitted"
 [[noreturn]] inline void throw_os_error(const std::string& what, int error = errno) {
   throw std::system_error(error, std::generic_category(), what);
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

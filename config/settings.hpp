@@ -14,7 +14,7 @@
 #include "tunnel/endpoint.hpp"
 #include "tunnel/ip_address.hpp"
 
-namespace sluice::daemon {
+namespace sluice::config {
 
 struct PeerSettings {
   crypto::PublicKey public_key;
@@ -65,4 +65,4 @@ struct InterfaceSettings {
   std::vector<std::filesystem::path> secret_files;
 };
 
-}  // namespace sluice::daemon
+}  // namespace sluice::config

@@ -1,4 +1,4 @@
-#include "daemon/small_file.hpp"
+#include "platform/small_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,9 +7,9 @@
 #include <system_error>
 
 #include "crypto/memory.hpp"
-#include "daemon/unique_fd.hpp"
+#include "platform/unique_fd.hpp"
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 std::string read_small_file(const std::filesystem::path& path, std::size_t limit) {
   const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -33,4 +33,4 @@ std::string read_small_file(const std::filesystem::path& path, std::size_t limit
   return buffer;
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

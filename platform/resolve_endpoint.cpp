@@ -1,6 +1,6 @@
-#include "daemon/resolve_endpoint.hpp"
+#include "platform/resolve_endpoint.hpp"
 #include "crypto/key_encoding.hpp"
-#include "daemon/socket_address.hpp"
+#include "platform/socket_address.hpp"
 #include "tunnel/parse_number.hpp"
 
 #include <netdb.h>
@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace sluice::daemon {
+namespace sluice::platform {
 namespace {
 
 [[noreturn]] void fail(std::string_view text, const std::string& message) {
@@ -92,4 +92,4 @@ tunnel::Endpoint resolve_endpoint(std::string_view text) {
   return {resolve_host(text, std::string(host)), port};
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

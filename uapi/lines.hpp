@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-namespace sluice::daemon {
+namespace sluice::uapi {
 
 // Cuts the first line off `text` and returns it without its '\n'; the last line may lack one.
 [[nodiscard]] inline std::string_view take_line(std::string_view& text) noexcept {
@@ -30,4 +30,4 @@ struct KeyValue {
   return KeyValue{line.substr(0, equals), line.substr(equals + 1)};
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::uapi

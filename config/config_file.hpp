@@ -33,9 +33,9 @@
 #include <string_view>
 #include <vector>
 
-#include "daemon/settings.hpp"
+#include "config/settings.hpp"
 
-namespace sluice::daemon {
+namespace sluice::config {
 
 // One line, "FILE:LINE:COLUMN: KEY: message" (for example
 // "/etc/sluice/wg0.toml:7:15: peer[1].allowed_ips[0]: prefix length 33 is out of range ..."), or
@@ -87,4 +87,4 @@ struct ConfigDocument {
 // Throws ConfigError, also when the file is missing or unreadable.
 [[nodiscard]] InterfaceSettings load_config_file(const std::filesystem::path& file);
 
-}  // namespace sluice::daemon
+}  // namespace sluice::config

@@ -6,11 +6,11 @@
 
 #include "tunnel/endpoint.hpp"
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 // Numeric addresses are parsed directly; a host name is resolved once with getaddrinfo and its
 // first result is used (the daemon does not re-resolve). Throws std::invalid_argument with a
 // one-line message naming the text, e.g. "'vpn.example.invalid': cannot resolve host: ...".
 [[nodiscard]] tunnel::Endpoint resolve_endpoint(std::string_view text);
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

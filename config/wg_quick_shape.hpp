@@ -5,10 +5,10 @@
 
 #include <string_view>
 
-namespace sluice::daemon {
+namespace sluice::config {
 
 // True when a line of `text` is wg-quick's "[Interface]" or "[Peer]" (sluice's sections are lower
 // case) or sets "PrivateKey", "PublicKey" or "AllowedIPs" (in any case, as wg-quick reads them).
 [[nodiscard]] bool looks_like_wg_quick(std::string_view text);
 
-}  // namespace sluice::daemon
+}  // namespace sluice::config

@@ -1,12 +1,12 @@
-#include "daemon/wg_quick_shape.hpp"
+#include "config/wg_quick_shape.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 
-namespace sluice::daemon {
+namespace sluice::config {
 namespace {
 
 std::string_view trim(std::string_view text) {
@@ -21,7 +21,7 @@ std::string_view trim(std::string_view text) {
 bool looks_like_wg_quick(std::string_view text) {
   static constexpr std::array<std::string_view, 3> kKeys{"PrivateKey", "PublicKey", "AllowedIPs"};
   while (!text.empty()) {
-    const std::string_view line = trim(take_line(text));
+    const std::string_view line = trim(uapi::take_line(text));
     if (line == "[Interface]" || line == "[Peer]") return true;
     const std::size_t equals = line.find('=');
     if (equals == std::string_view::npos) continue;
@@ -38,4 +38,4 @@ bool looks_like_wg_quick(std::string_view text) {
   return false;
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::config

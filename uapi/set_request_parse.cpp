@@ -1,5 +1,5 @@
 // Parsing of `set=1` bodies: every line is checked before anything is applied.
-#include "daemon/uapi.hpp"
+#include "uapi/set_request.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -7,10 +7,10 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
-#include "daemon/uapi_lines.hpp"
+#include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
 
-namespace sluice::daemon {
+namespace sluice::uapi {
 namespace {
 
 // Value parsers throw std::invalid_argument saying what is wrong, never echoing a key's value;
@@ -161,4 +161,4 @@ SetParse parse_set_request(std::string_view body) {
   }
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::uapi

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The layering of issue 17: what sluiced and sluicectl share lives in libraries both depend on
+# (platform/, uapi/, config/, below them tunnel/ and crypto/), never in one program's folder:
+# - no file of daemon/ includes from ctl/, none of ctl/ from daemon/, and the shared libraries
+#   include from neither;
+# - sluicectl links neither liburing nor libcap-ng (the daemon's data path and privilege drop).
+# Usage: layering.sh SOURCE_DIR SLUICECTL
+set -euo pipefail
+source_dir=$1
+sluicectl=$2
+failed=0
+fail() {
+  echo "layering: $*" >&2
+  failed=1
+}
+check_includes() {  # FOLDER FORBIDDEN...
+  local folder=$1 forbidden
+  shift
+  for forbidden in "$@"; do
+    if grep -rn --include='*.cpp' --include='*.hpp' "#include \"$forbidden/" "$source_dir/$folder"; then
+      fail "$folder/ includes from $forbidden/"
+    fi
+  done
+}
+check_includes daemon ctl
+check_includes ctl daemon
+for shared in platform uapi config tunnel crypto; do check_includes "$shared" daemon ctl; done
+needed=$(readelf -d "$sluicectl" | awk '/NEEDED/ {print $NF}' | tr -d '[]' | tr '\n' ' ')
+for library in liburing libcap-ng; do
+  [[ $needed != *"$library"* ]] || fail "sluicectl links $library ($needed)"
+done
+if nm -C "$sluicectl" | grep -qE ' (io_uring_|capng_)'; then fail "sluicectl holds io_uring or capng code"; fi
+((failed == 0)) || exit 1
+echo "layering: ok (sluicectl needs: $needed)"
