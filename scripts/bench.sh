@@ -116,10 +116,12 @@ cpu_ticks() {
 }
 
 # measure LABEL CLIENT_NS SERVER_NS ADDRESS [DAEMON_PID...]: every figure for one setup, as one
-# JSON object in $NET_TMP/LABEL.result; the tunnel daemons' CPU time is read during TCP×1.
-RESULTS=0
+# JSON object in $NET_TMP/N-LABEL.result (N counts the setups, RESULT_FILES lists them in the
+# order measured); the tunnel daemons' CPU time is read during TCP×1.
+RESULT_FILES=()
 measure() {
-  local label=$1 client=$2 server=$3 address=$4 run before
+  local label=$1 client=$2 server=$3 address=$4 run before result
+  local -a tcp1_runs=() tick_runs=()
   shift 4
   net_log "measuring $label"
   net_ping "$client" "$address" 3 >/dev/null || net_fail "$label: no ping reply from $address"
@@ -129,9 +131,11 @@ measure() {
     iperf_json "$server" "$address" "$client" "$label-tcp1-$run"
     if (($# == 0)); then echo null; else echo $(($(cpu_ticks "$@") - before)); fi >"$NET_TMP/$label-tcp1-$run.ticks"
     [[ -z $PERF_DIR || $label != sluice || $run != 1 ]] || perf_report
+    tcp1_runs+=("$NET_TMP/$label-tcp1-$run.json")
+    tick_runs+=("$NET_TMP/$label-tcp1-$run.ticks")
   done
-  jq -s . $(ls -v "$NET_TMP/$label"-tcp1-*.json) >"$NET_TMP/$label-tcp1.json"
-  jq -s . $(ls -v "$NET_TMP/$label"-tcp1-*.ticks) >"$NET_TMP/$label-ticks.json"
+  jq -s . "${tcp1_runs[@]}" >"$NET_TMP/$label-tcp1.json"
+  jq -s . "${tick_runs[@]}" >"$NET_TMP/$label-ticks.json"
   iperf_json "$server" "$address" "$client" "$label-tcp4" -P 4
   iperf_json "$server" "$address" "$client" "$label-udp" -u -b "$UDP_RATE" -l 1300
   # Unlimited rate: iperf3 sends as fast as it can; the receiver's count is what got through.
@@ -139,6 +143,8 @@ measure() {
   ip netns exec "$client" ping -c "$PINGS" -i 0.01 -W 2 "$address" |
     awk -F'time=' '/time=/ {split($2, t, " "); print t[1]}' | sort -n >"$NET_TMP/$label-rtt.txt"
   local tmp=$NET_TMP
+  result="$NET_TMP/$((${#RESULT_FILES[@]} + 1))-$label.result"
+  RESULT_FILES+=("$result")
   jq -n --arg setup "$label" --argjson duration "$DURATION" --argjson hz "$(getconf CLK_TCK)" \
     --slurpfile tcp1 "$tmp/$label-tcp1.json" --slurpfile ticks "$tmp/$label-ticks.json" \
     --slurpfile tcp4 "$tmp/$label-tcp4.json" \
@@ -164,7 +170,7 @@ measure() {
      rtt_min_ms: ($r | if length > 0 then .[0] else null end),
      rtt_avg_ms: ($r | if length > 0 then ((add / length * 1000 | round) / 1000) else null end),
      rtt_p99_ms: ($r | if length > 0 then .[((length * 0.99) | floor | if . >= ($r | length) then ($r | length) - 1 else . end)] else null end),
-     pings: ($r | length)}' >"$NET_TMP/$((++RESULTS))-$label.result"
+     pings: ($r | length)}' >"$result"
 }
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
@@ -223,7 +229,7 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
    results: .,
    ratios: {sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add),
             sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)}}' \
-  $(ls -v "$NET_TMP"/*.result))
+  "${RESULT_FILES[@]}")
 
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"
 

@@ -90,6 +90,7 @@ stalled=0
 for round in 1 2; do
   r=$(rate)
   ((r > plain)) && plain=$r
+  # shellcheck disable=SC2216 # on purpose: a reader that never reads stalls the capture stream
   ip netns exec "$a" timeout 60 "$SLUICECTL" capture "$A" -w - 2>"$NET_TMP/stall$round.err" | sleep 60 &
   NET_PIDS+=("$!")
   sleep 0.5

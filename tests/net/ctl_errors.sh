@@ -77,7 +77,7 @@ printf '[interface]\nprivate_key_file = "%s"\nlisten_port = "high"\n' "$NET_TMP/
 NET_FILES+=("/run/wireguard/$B.sock")
 ctl_expect_error "bad config" "sluiced[$B]: error: $NET_TMP/$B.toml:3:15: interface.listen_port:" \
   ctl "$space" up "$NET_TMP/$B.toml"
-[[ ! -e /run/wireguard/$B.sock ]] && ! ip -n "$space" link show "$B" >/dev/null 2>&1 || net_fail "bad config left state"
+{ [[ ! -e /run/wireguard/$B.sock ]] && ! ip -n "$space" link show "$B" >/dev/null 2>&1; } || net_fail "bad config left state"
 ctl_expect_error "missing file" "$NET_TMP/nothere.toml: no such file" ctl "$space" up "$NET_TMP/nothere.toml"
 # wg-quick files point at import, as .conf and renamed to .toml; the key never shows.
 W="${NET_PREFIX}w"

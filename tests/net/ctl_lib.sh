@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the sluicectl tests. Source lib.sh first, then this; call ctl_init instead of
 # net_init. Daemons started by `sluicectl up` detach, so they are not children of the test: the
 # exit trap stops each interface registered here before lib.sh's own cleanup runs.
@@ -48,9 +49,9 @@ ctl_localize() {
   local args=(-e "s|/etc/sluice/|$NET_TMP/|g")
   for expression in "$@"; do args+=(-e "$expression"); done
   sed "${args[@]}" "$example" >"$out"
-  for file in $(sed -n 's/^[a-z_]*_file = "\(.*\)"/\1/p' "$out"); do
+  while IFS= read -r file; do
     [[ -f $file ]] || (umask 077 && wg genkey >"$file")
-  done
+  done < <(sed -n 's/^[a-z_]*_file = "\(.*\)"/\1/p' "$out")
 }
 
 # ctl_public_key KEYFILE: the public key of a private key file.

@@ -47,14 +47,14 @@ dump() { cat "$NET_TMP/$1.out" "$NET_TMP/$1.err" >&2; }
 run show show || { dump show; net_fail "show failed beside wireguard-go"; }
 run all show all || { dump all; net_fail "show all failed"; }
 run bare || { dump bare; net_fail "a bare sluicectl failed"; }
-cmp -s "$NET_TMP/show.out" "$NET_TMP/all.out" && cmp -s "$NET_TMP/show.out" "$NET_TMP/bare.out" ||
+{ cmp -s "$NET_TMP/show.out" "$NET_TMP/all.out" && cmp -s "$NET_TMP/show.out" "$NET_TMP/bare.out"; } ||
   { diff "$NET_TMP/show.out" "$NET_TMP/bare.out" >&2; net_fail "show, show all and a bare sluicectl differ"; }
-grep -qx "interface: $S" "$NET_TMP/show.out" && grep -qx "interface: $W" "$NET_TMP/show.out" &&
-  grep -qx "  public key: $W_PUB" "$NET_TMP/show.out" || { dump show; net_fail "show does not cover both"; }
+{ grep -qx "interface: $S" "$NET_TMP/show.out" && grep -qx "interface: $W" "$NET_TMP/show.out" &&
+  grep -qx "  public key: $W_PUB" "$NET_TMP/show.out"; } || { dump show; net_fail "show does not cover both"; }
 
 run status status || { dump status; net_fail "status failed beside wireguard-go"; }
-grep -q "^$S: up, UDP port 51890, 2 peers" "$NET_TMP/status.out" &&
-  grep -q "^$W: up, UDP port 51891, 1 peer" "$NET_TMP/status.out" || { dump status; net_fail "status does not cover both"; }
+{ grep -q "^$S: up, UDP port 51890, 2 peers" "$NET_TMP/status.out" &&
+  grep -q "^$W: up, UDP port 51891, 1 peer" "$NET_TMP/status.out"; } || { dump status; net_fail "status does not cover both"; }
 
 for command in stats fdb; do
   run "$command" "$command" || { dump "$command"; net_fail "$command failed beside wireguard-go"; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the L2 segment tests; source after lib.sh and net_init.
 
 # l2_no_ipv6 NS: no IPv6 in NS, so no router solicitations or MLD reports travel the segments and

@@ -134,7 +134,7 @@ net_log "VNI 200 hosts reach each other; VNI 100 and VNI 200 do not reach each o
 
 # 5. Oversize: host A2 (MTU 1500) sends a 1500-byte packet; the tunnel carries at most 1370.
 oversize_before=$(ip netns exec "$site_a" "$SLUICECTL" stats "$IF_A" --json | jq '.interfaces[0].counters.l2_oversize')
-if ip netns exec "$host_a2" ping -c 2 -i 0.2 -W 1 -M do -s 1472 192.168.100.22 >/dev/null; then
+if ip netns exec "$host_a2" ping -c 2 -i 0.2 -W 1 -M 'do' -s 1472 192.168.100.22 >/dev/null; then
   net_fail "a 1500-byte packet crossed a 1420-byte tunnel"
 fi
 oversize=$(( $(ip netns exec "$site_a" "$SLUICECTL" stats "$IF_A" --json | jq '.interfaces[0].counters.l2_oversize') - oversize_before ))

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the network-namespace tests and the demo. Source it, then call net_init.
 #
 # Safety: traffic only ever goes to addresses inside namespaces created here (10.200.x.y on veth,

@@ -164,4 +164,5 @@ for file in "$OUT"/*; do
   fi
 done
 grep -q "refused a set request" "$OUT/$A.log" || net_fail "the refused requests were not logged"
-net_log "$lines lines from $(ls "$OUT" | wc -l) logs and outputs searched for ${#SECRETS[@]} keys in 4 forms each: none found; PASS"
+searched=("$OUT"/*)
+net_log "$lines lines from ${#searched[@]} logs and outputs searched for ${#SECRETS[@]} keys in 4 forms each: none found; PASS"

@@ -31,6 +31,7 @@ PID_A=${NET_PIDS[-1]}
 # wireguard-go keeps its control socket in a /run/wireguard of its own (a tmpfs in the mount
 # namespace `ip netns exec` gives it): the tests running beside this one list every socket in
 # /run/wireguard and ask each for sluiced's stats, which wireguard-go does not answer.
+# shellcheck disable=SC2016 # "$1" is expanded by the inner sh, which gets "$B_IF" as its $1
 ip netns exec "$b" sh -c 'mount -t tmpfs -o mode=0755 soak /run/wireguard && exec env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$1"' \
   sh "$B_IF" >"$NET_TMP/b.log" 2>&1 &
 PID_B=$!

@@ -14,7 +14,9 @@ net_require_root
 
 # CAP_NET_ADMIN CAP_SETUID ... -> -all,+net_admin,+setuid,...
 bounding="-all"
-for cap in $(awk -F= '$1 == "CapabilityBoundingSet" {print $2}' "$UNIT"); do bounding+=",+$(tr '[:upper:]' '[:lower:]' <<<"${cap#CAP_}")"; done
+while read -r cap; do
+  bounding+=",+$(tr '[:upper:]' '[:lower:]' <<<"${cap#CAP_}")"
+done < <(awk -F= '$1 == "CapabilityBoundingSet" {n = split($2, caps, " "); for (i = 1; i <= n; i++) print caps[i]}' "$UNIT")
 [[ $bounding == *net_admin* ]] || net_fail "no CapabilityBoundingSet in $UNIT"
 net_log "the unit's bounding set: $bounding"
 as_unit=(setpriv --bounding-set="$bounding" --no-new-privs)

@@ -67,7 +67,11 @@ dump() { net_wg "$a" show "$A_IF" dump; }
 # expect WHAT ACTUAL EXPECTED
 expect() { [[ $2 == "$3" ]] || net_fail "$1: got '$2', expected '$3'"; }
 # expect_cmp WHAT ACTUAL OP NUMBER, e.g. expect_cmp "rx bytes" 12 '>' 0
-expect_cmp() { [[ $2 =~ ^[0-9]+$ ]] && (($2 $3 $4)) || net_fail "$1: got '$2', expected $3 $4"; }
+# (The comparison goes through a variable: arithmetic evaluates its text as an expression.)
+expect_cmp() {
+  local comparison="$2 $3 $4"
+  { [[ $2 =~ ^[0-9]+$ ]] && ((comparison)); } || net_fail "$1: got '$2', expected $3 $4"
+}
 # The allowed IPs as a sorted list: the order of the prefixes is the daemon's choice.
 sorted_ips() { tr ',' '\n' <<<"$1" | sort | paste -sd, -; }
 
