@@ -18,6 +18,7 @@
 #include "ctl/interface_state.hpp"
 #include "ctl/uapi_client.hpp"
 #include "daemon/capture.hpp"
+#include "tunnel/byte_order.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -30,12 +31,6 @@ constexpr std::chrono::seconds kFinishTimeout{5};
 volatile std::sig_atomic_t interrupted = 0;
 
 void on_interrupt(int) { interrupted = 1; }
-
-std::uint32_t load32(const std::uint8_t* bytes) {
-  std::uint32_t value = 0;
-  std::memcpy(&value, bytes, sizeof value);
-  return value;
-}
 
 void send_all(int fd, std::string_view data, Clock::time_point deadline) {
   while (!data.empty()) {
@@ -107,20 +102,20 @@ std::optional<PcapStream::Item> PcapStream::next() {
       throw CtlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
     }
     if (rest.size() < daemon::kPcapHeaderSize) return std::nullopt;
-    if (load32(rest.data()) != daemon::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
+    if (tunnel::load_host32(rest.data()) != daemon::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
     seen_header_ = true;
     offset_ += daemon::kPcapHeaderSize;
     return Item{Kind::header, rest.first(daemon::kPcapHeaderSize)};
   }
   if (rest.size() < daemon::kPcapRecordHeaderSize) return std::nullopt;
-  if (load32(rest.data()) == daemon::kTrailerMark && load32(rest.data() + 4) == daemon::kTrailerMark) {
+  if (tunnel::load_host32(rest.data()) == daemon::kTrailerMark && tunnel::load_host32(rest.data() + 4) == daemon::kTrailerMark) {
     if (rest.size() < daemon::kTrailerSize) return std::nullopt;
     std::uint64_t dropped = 0;
     std::memcpy(&dropped, rest.data() + daemon::kPcapRecordHeaderSize, sizeof dropped);
     offset_ += daemon::kTrailerSize;
     return Item{Kind::trailer, {}, dropped};
   }
-  const std::uint32_t caplen = load32(rest.data() + 8);
+  const std::uint32_t caplen = tunnel::load_host32(rest.data() + 8);
   if (caplen > daemon::kDefaultSnaplen) throw CtlError("the daemon's capture stream is corrupt");
   const std::size_t size = daemon::kPcapRecordHeaderSize + caplen;
   if (rest.size() < size) return std::nullopt;

@@ -5,6 +5,7 @@
 
 #include "crypto/aead.hpp"
 #include "crypto/random.hpp"
+#include "tunnel/byte_order.hpp"
 #include "tunnel/ip_packet.hpp"
 
 namespace sluice::tunnel {
@@ -148,10 +149,7 @@ void Device::receive_handshake(std::span<const std::uint8_t> datagram, MessageTy
       return;
     }
     // Both message types carry the sender index right after the type field.
-    const std::uint32_t sender_index = static_cast<std::uint32_t>(datagram[4]) |
-                                       static_cast<std::uint32_t>(datagram[5]) << 8 |
-                                       static_cast<std::uint32_t>(datagram[6]) << 16 |
-                                       static_cast<std::uint32_t>(datagram[7]) << 24;
+    const std::uint32_t sender_index = load_le32(datagram.data() + 4);
     std::array<std::uint8_t, kCookieReplySize> out{};
     cookie_checker_.make_reply(datagram, mac1_offset, sender_index, source.span(), now).write(out);
     sink.send(from, out, nullptr);

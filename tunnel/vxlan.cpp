@@ -4,6 +4,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "tunnel/byte_order.hpp"
+
 namespace sluice::tunnel {
 namespace {
 
@@ -15,15 +17,6 @@ constexpr std::size_t kIpv6Header = 40;
 // RFC 7348 section 5 suggests the dynamic range (RFC 6335) for the hashed source port.
 constexpr std::uint16_t kSourcePortBase = 49152;
 constexpr std::uint16_t kSourcePortCount = 16384;
-
-std::uint16_t load16(std::span<const std::uint8_t> bytes, std::size_t at) noexcept {
-  return static_cast<std::uint16_t>(bytes[at] << 8 | bytes[at + 1]);
-}
-
-void store16(std::span<std::uint8_t> bytes, std::size_t at, std::size_t value) noexcept {
-  bytes[at] = static_cast<std::uint8_t>(value >> 8);
-  bytes[at + 1] = static_cast<std::uint8_t>(value);
-}
 
 // The one's-complement sum of RFC 1071, unfolded; `bytes` may have an odd length only as the last part.
 std::uint64_t sum_words(std::uint64_t sum, std::span<const std::uint8_t> bytes) noexcept {
@@ -58,20 +51,20 @@ std::uint16_t source_port(std::span<const std::uint8_t> frame) noexcept {
 void write_ipv4(std::span<std::uint8_t> header, const VxlanAddressing& a, std::size_t total) noexcept {
   std::fill(header.begin(), header.end(), 0);
   header[0] = 0x45;
-  store16(header, 2, total);
+  store_be16(header.data() + 2, static_cast<std::uint16_t>(total));
   // Don't fragment: a frame that does not fit is dropped before this, never split.
   header[6] = 0x40;
   header[8] = kDefaultHopLimit;
   header[9] = kProtocolUdp;
   std::copy_n(a.source.bytes().begin(), 4, header.begin() + 12);
   std::copy_n(a.destination.bytes().begin(), 4, header.begin() + 16);
-  store16(header, 10, static_cast<std::uint16_t>(~fold(sum_words(0, header.first(kIpv4Header)))));
+  store_be16(header.data() + 10, static_cast<std::uint16_t>(~fold(sum_words(0, header.first(kIpv4Header)))));
 }
 
 void write_ipv6(std::span<std::uint8_t> header, const VxlanAddressing& a, std::size_t payload) noexcept {
   std::fill(header.begin(), header.end(), 0);
   header[0] = 0x60;
-  store16(header, 4, payload);
+  store_be16(header.data() + 4, static_cast<std::uint16_t>(payload));
   header[6] = kProtocolUdp;
   header[7] = kDefaultHopLimit;
   std::copy_n(a.source.bytes().begin(), 16, header.begin() + 8);
@@ -96,16 +89,14 @@ std::span<std::uint8_t> vxlan_encapsulate(std::span<std::uint8_t> buffer, std::s
   const std::span<std::uint8_t> udp = packet.subspan(ip_size);
   const std::span<std::uint8_t> frame = packet.subspan(headroom);
 
-  store16(udp, 0, source_port(frame));
-  store16(udp, 2, kVxlanPort);
-  store16(udp, 4, udp.size());
-  store16(udp, 6, 0);
+  store_be16(udp.data(), source_port(frame));
+  store_be16(udp.data() + 2, kVxlanPort);
+  store_be16(udp.data() + 4, static_cast<std::uint16_t>(udp.size()));
+  store_be16(udp.data() + 6, 0);
   const std::span<std::uint8_t> vxlan = udp.subspan(kUdpHeaderSize, kVxlanHeaderSize);
   std::fill(vxlan.begin(), vxlan.end(), 0);
   vxlan[0] = kVxlanFlagVni;
-  vxlan[4] = static_cast<std::uint8_t>(a.vni >> 16);
-  vxlan[5] = static_cast<std::uint8_t>(a.vni >> 8);
-  vxlan[6] = static_cast<std::uint8_t>(a.vni);
+  store_be32(vxlan.data() + 4, a.vni << 8);  // 24 bits, then a reserved byte
 
   if (v4) {
     write_ipv4(packet.first(kIpv4Header), a, packet.size());
@@ -114,7 +105,7 @@ std::span<std::uint8_t> vxlan_encapsulate(std::span<std::uint8_t> buffer, std::s
     std::uint16_t checksum = static_cast<std::uint16_t>(~fold(udp_sum(a.source.bytes(), a.destination.bytes(), udp)));
     // 0 means "no checksum"; a computed 0 is sent as all ones (RFC 768).
     if (checksum == 0) checksum = 0xffff;
-    store16(udp, 6, checksum);
+    store_be16(udp.data() + 6, checksum);
   }
   return packet;
 }
@@ -127,17 +118,17 @@ std::optional<VxlanFrame> vxlan_decapsulate(std::span<const std::uint8_t> packet
   if (packet[0] >> 4 == 4) {
     if (packet.size() < kIpv4Header) return std::nullopt;
     const std::size_t header = std::size_t{packet[0] & 0x0fu} * 4;
-    const std::size_t total = load16(packet, 2);
+    const std::size_t total = load_be16(packet.data() + 2);
     if (header < kIpv4Header || total < header || total > packet.size()) return std::nullopt;
     // A fragment (more-fragments flag or an offset) is left to the kernel, which reassembles.
-    if (packet[9] != kProtocolUdp || (load16(packet, 6) & 0x3fff) != 0) return std::nullopt;
+    if (packet[9] != kProtocolUdp || (load_be16(packet.data() + 6) & 0x3fff) != 0) return std::nullopt;
     if (fold(sum_words(0, packet.first(header))) != 0xffff) return std::nullopt;
     source = packet.subspan(12, 4);
     destination = packet.subspan(16, 4);
     udp = packet.subspan(header, total - header);
   } else if (packet[0] >> 4 == 6) {
     if (packet.size() < kIpv6Header) return std::nullopt;
-    const std::size_t payload = load16(packet, 4);
+    const std::size_t payload = load_be16(packet.data() + 4);
     // Extension headers are not followed: our peers and Linux's vxlan send none.
     if (packet[6] != kProtocolUdp || kIpv6Header + payload > packet.size()) return std::nullopt;
     source = packet.subspan(8, 16);
@@ -147,12 +138,12 @@ std::optional<VxlanFrame> vxlan_decapsulate(std::span<const std::uint8_t> packet
     return std::nullopt;
   }
   if (udp.size() < kUdpHeaderSize + kVxlanHeaderSize + kEthernetHeaderSize) return std::nullopt;
-  if (load16(udp, 2) != kVxlanPort || load16(udp, 4) != udp.size()) return std::nullopt;
-  if (load16(udp, 6) != 0 && fold(udp_sum(source, destination, udp)) != 0xffff) return std::nullopt;
+  if (load_be16(udp.data() + 2) != kVxlanPort || load_be16(udp.data() + 4) != udp.size()) return std::nullopt;
+  if (load_be16(udp.data() + 6) != 0 && fold(udp_sum(source, destination, udp)) != 0xffff) return std::nullopt;
   const std::span<const std::uint8_t> vxlan = udp.subspan(kUdpHeaderSize, kVxlanHeaderSize);
   if ((vxlan[0] & kVxlanFlagVni) == 0) return std::nullopt;
   VxlanFrame out{
-      static_cast<std::uint32_t>(vxlan[4] << 16 | vxlan[5] << 8 | vxlan[6]),
+      load_be32(vxlan.data() + 4) >> 8,
       source.size() == 4 ? IpAddress::v4(source.first<4>()) : IpAddress::v6(source.first<16>()),
       destination.size() == 4 ? IpAddress::v4(destination.first<4>()) : IpAddress::v6(destination.first<16>()),
       udp.subspan(kUdpHeaderSize + kVxlanHeaderSize),
