@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "tunnel/byte_order.hpp"
+#include "tunnel/checksum.hpp"
 
 namespace sluice::tunnel {
 namespace {
@@ -18,27 +19,11 @@ constexpr std::size_t kIpv6Header = 40;
 constexpr std::uint16_t kSourcePortBase = 49152;
 constexpr std::uint16_t kSourcePortCount = 16384;
 
-// The one's-complement sum of RFC 1071, unfolded; `bytes` may have an odd length only as the last part.
-std::uint64_t sum_words(std::uint64_t sum, std::span<const std::uint8_t> bytes) noexcept {
-  std::size_t i = 0;
-  for (; i + 1 < bytes.size(); i += 2) sum += std::uint64_t{bytes[i]} << 8 | bytes[i + 1];
-  if (i < bytes.size()) sum += std::uint64_t{bytes[i]} << 8;
-  return sum;
-}
-
-std::uint16_t fold(std::uint64_t sum) noexcept {
-  while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(sum);
-}
-
 // The UDP checksum's sum over the pseudo-header (RFC 768, RFC 8200 section 8.1) and the datagram.
 std::uint64_t udp_sum(std::span<const std::uint8_t> source, std::span<const std::uint8_t> destination,
                       std::span<const std::uint8_t> datagram) noexcept {
-  std::uint64_t sum = sum_words(0, source);
-  sum = sum_words(sum, destination);
-  sum += kProtocolUdp;
-  sum += datagram.size();
-  return sum_words(sum, datagram);
+  return checksum_add(datagram,
+                      pseudo_header_sum(source, destination, kProtocolUdp, static_cast<std::uint32_t>(datagram.size())));
 }
 
 std::uint16_t source_port(std::span<const std::uint8_t> frame) noexcept {
@@ -58,7 +43,7 @@ void write_ipv4(std::span<std::uint8_t> header, const VxlanAddressing& a, std::s
   header[9] = kProtocolUdp;
   std::copy_n(a.source.bytes().begin(), 4, header.begin() + 12);
   std::copy_n(a.destination.bytes().begin(), 4, header.begin() + 16);
-  store_be16(header.data() + 10, static_cast<std::uint16_t>(~fold(sum_words(0, header.first(kIpv4Header)))));
+  store_be16(header.data() + 10, checksum_finish(checksum_add(header.first(kIpv4Header))));
 }
 
 void write_ipv6(std::span<std::uint8_t> header, const VxlanAddressing& a, std::size_t payload) noexcept {
@@ -102,7 +87,7 @@ std::span<std::uint8_t> vxlan_encapsulate(std::span<std::uint8_t> buffer, std::s
     write_ipv4(packet.first(kIpv4Header), a, packet.size());
   } else {
     write_ipv6(packet.first(kIpv6Header), a, udp.size());
-    std::uint16_t checksum = static_cast<std::uint16_t>(~fold(udp_sum(a.source.bytes(), a.destination.bytes(), udp)));
+    std::uint16_t checksum = checksum_finish(udp_sum(a.source.bytes(), a.destination.bytes(), udp));
     // 0 means "no checksum"; a computed 0 is sent as all ones (RFC 768).
     if (checksum == 0) checksum = 0xffff;
     store_be16(udp.data() + 6, checksum);
@@ -122,7 +107,7 @@ std::optional<VxlanFrame> vxlan_decapsulate(std::span<const std::uint8_t> packet
     if (header < kIpv4Header || total < header || total > packet.size()) return std::nullopt;
     // A fragment (more-fragments flag or an offset) is left to the kernel, which reassembles.
     if (packet[9] != kProtocolUdp || (load_be16(packet.data() + 6) & 0x3fff) != 0) return std::nullopt;
-    if (fold(sum_words(0, packet.first(header))) != 0xffff) return std::nullopt;
+    if (checksum_finish(checksum_add(packet.first(header))) != 0) return std::nullopt;
     source = packet.subspan(12, 4);
     destination = packet.subspan(16, 4);
     udp = packet.subspan(header, total - header);
@@ -139,7 +124,7 @@ std::optional<VxlanFrame> vxlan_decapsulate(std::span<const std::uint8_t> packet
   }
   if (udp.size() < kUdpHeaderSize + kVxlanHeaderSize + kEthernetHeaderSize) return std::nullopt;
   if (load_be16(udp.data() + 2) != kVxlanPort || load_be16(udp.data() + 4) != udp.size()) return std::nullopt;
-  if (load_be16(udp.data() + 6) != 0 && fold(udp_sum(source, destination, udp)) != 0xffff) return std::nullopt;
+  if (load_be16(udp.data() + 6) != 0 && checksum_finish(udp_sum(source, destination, udp)) != 0) return std::nullopt;
   const std::span<const std::uint8_t> vxlan = udp.subspan(kUdpHeaderSize, kVxlanHeaderSize);
   if ((vxlan[0] & kVxlanFlagVni) == 0) return std::nullopt;
   VxlanFrame out{
