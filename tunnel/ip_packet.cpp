@@ -17,14 +17,16 @@ IpPacketParse parse_v4(std::span<const std::uint8_t> bytes) noexcept {
   if (bytes.size() < header_length) return failed(IpPacketStatus::too_short);
   const std::size_t total_length = load_be16(bytes.data() + 2);
   if (total_length < header_length || total_length > bytes.size()) return failed(IpPacketStatus::length_mismatch);
-  return {IpPacketStatus::ok, {4, bytes.subspan(12, 4), bytes.subspan(16, 4), total_length}};
+  const bool fragment = (load_be16(bytes.data() + 6) & 0x3fffu) != 0;
+  return {IpPacketStatus::ok,
+          {4, bytes.subspan(12, 4), bytes.subspan(16, 4), total_length, header_length, bytes[9], fragment}};
 }
 
 IpPacketParse parse_v6(std::span<const std::uint8_t> bytes) noexcept {
   if (bytes.size() < kIpv6Header) return failed(IpPacketStatus::too_short);
   const std::size_t total_length = kIpv6Header + load_be16(bytes.data() + 4);
   if (total_length > bytes.size()) return failed(IpPacketStatus::length_mismatch);
-  return {IpPacketStatus::ok, {6, bytes.subspan(8, 16), bytes.subspan(24, 16), total_length}};
+  return {IpPacketStatus::ok, {6, bytes.subspan(8, 16), bytes.subspan(24, 16), total_length, kIpv6Header, bytes[6]}};
 }
 
 }  // namespace

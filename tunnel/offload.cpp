@@ -6,6 +6,7 @@
 
 #include "tunnel/byte_order.hpp"
 #include "tunnel/checksum.hpp"
+#include "tunnel/ip_packet.hpp"
 
 namespace sluice::tunnel {
 namespace {
@@ -22,25 +23,12 @@ constexpr std::uint8_t kTcpPsh = 0x08;
 constexpr std::uint8_t kTcpAck = 0x10;
 constexpr std::uint8_t kTcpCwr = 0x80;
 
-// Where the IP header ends and which transport protocol follows; nullopt-like `length` 0 when
-// the header is not IPv4 without fragments or IPv6 without extension headers.
-struct IpHeader {
-  unsigned version = 0;
-  std::size_t length = 0;
-  std::uint8_t protocol = 0;
-};
-
-IpHeader parse_ip(std::span<const std::uint8_t> packet) noexcept {
-  if (packet.empty()) return {};
-  const unsigned version = packet[0] >> 4;
-  if (version == 4 && packet.size() >= 20) {
-    const std::size_t length = (packet[0] & 0x0fU) * 4U;
-    const bool fragment = (load_be16(&packet[6]) & 0x3fffU) != 0;  // MF or an offset
-    if (length < 20 || length > packet.size() || fragment) return {};
-    return {4, length, packet[9]};
-  }
-  if (version == 6 && packet.size() >= kIpv6HeaderSize) return {6, kIpv6HeaderSize, packet[6]};
-  return {};
+// The packet's IP header if the offloads handle it: IPv4 that is no fragment, or IPv6 (whose
+// `protocol` is the transport only without extension headers). An empty view (version 0,
+// header_length 0) otherwise.
+IpPacketView parse_ip(std::span<const std::uint8_t> packet) noexcept {
+  const IpPacketParse parsed = parse_ip_packet(packet);
+  return parsed.status == IpPacketStatus::ok && !parsed.packet.fragment ? parsed.packet : IpPacketView{};
 }
 
 std::span<const std::uint8_t> source_of(const std::uint8_t* ip, unsigned version) noexcept {
@@ -108,7 +96,7 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     return OffloadStatus::ok;
   }
 
-  const IpHeader ip = parse_ip(packet);
+  const IpPacketView ip = parse_ip(packet);
   std::uint8_t protocol;
   switch (type) {
     case VirtioNetHeader::kGsoTcpV4:
@@ -122,13 +110,13 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     default:
       return OffloadStatus::unsupported;
   }
-  if (ip.length == 0) return OffloadStatus::malformed;
+  if (ip.header_length == 0) return OffloadStatus::malformed;
   if (ip.protocol != protocol) return OffloadStatus::unsupported;  // e.g. an IPv6 extension header
-  std::size_t headers = ip.length + kUdpHeaderSize;
+  std::size_t headers = ip.header_length + kUdpHeaderSize;
   if (protocol == kProtocolTcp) {
-    if (packet.size() < ip.length + 20) return OffloadStatus::malformed;
-    headers = ip.length + (packet[ip.length + 12] >> 4) * 4U;
-    if (headers < ip.length + 20) return OffloadStatus::malformed;
+    if (packet.size() < ip.header_length + 20) return OffloadStatus::malformed;
+    headers = ip.header_length + (packet[ip.header_length + 12] >> 4) * 4U;
+    if (headers < ip.header_length + 20) return OffloadStatus::malformed;
   }
   if (headers > packet.size() || header.gso_size == 0) return OffloadStatus::malformed;
 
@@ -140,7 +128,7 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   const std::size_t mss = header.gso_size;
   const std::size_t count = std::max<std::size_t>(1, (payload + mss - 1) / mss);
   const std::uint16_t first_id = ip.version == 4 ? load_be16(&original[4]) : 0;
-  const std::uint32_t first_sequence = protocol == kProtocolTcp ? load_be32(&original[ip.length + 4]) : 0;
+  const std::uint32_t first_sequence = protocol == kProtocolTcp ? load_be32(&original[ip.header_length + 4]) : 0;
 
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t chunk = std::min(mss, payload - i * mss);
@@ -149,8 +137,8 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     std::uint8_t* position = packet.data() + i * mss;
     std::memcpy(position, original.data(), headers);
     if (ip.version == 4) store_be16(position + 4, static_cast<std::uint16_t>(first_id + i));
-    set_ip_length(position, ip.version, ip.length, total);
-    std::uint8_t* l4 = position + ip.length;
+    set_ip_length(position, ip.version, ip.header_length, total);
+    std::uint8_t* l4 = position + ip.header_length;
     if (protocol == kProtocolTcp) {
       store_be32(l4 + 4, first_sequence + static_cast<std::uint32_t>(i * mss));
       std::uint8_t flags = l4[kTcpFlagsOffset];
@@ -158,9 +146,9 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
       if (i != 0) flags &= static_cast<std::uint8_t>(~kTcpCwr);
       l4[kTcpFlagsOffset] = flags;
     } else {
-      store_be16(l4 + 4, static_cast<std::uint16_t>(total - ip.length));
+      store_be16(l4 + 4, static_cast<std::uint16_t>(total - ip.header_length));
     }
-    set_transport_checksum(position, ip.version, ip.length, total, protocol);
+    set_transport_checksum(position, ip.version, ip.header_length, total, protocol);
     each(std::span<const std::uint8_t>(position, total));
   }
   return OffloadStatus::ok;
@@ -179,16 +167,16 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   // An empty packet is nothing to write, alone or not.
   if (packet.empty() || packet.size() > max_packet_) return false;
   std::uint8_t* built = storage_.data() + VirtioNetHeader::kSize;
-  const IpHeader ip = parse_ip(packet);
+  const IpPacketView ip = parse_ip(packet);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
-  const bool ip_ok = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.length == 20);
+  const bool ip_ok = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20);
   std::size_t headers = 0;
   std::size_t payload = 0;
   std::uint8_t flags = 0;
-  if (ip_ok && packet.size() >= ip.length + 20) {
-    headers = ip.length + (packet[ip.length + 12] >> 4) * 4U;
-    flags = packet[ip.length + kTcpFlagsOffset];
-    if (headers >= ip.length + 20 && headers <= packet.size()) payload = packet.size() - headers;
+  if (ip_ok && packet.size() >= ip.header_length + 20) {
+    headers = ip.header_length + (packet[ip.header_length + 12] >> 4) * 4U;
+    flags = packet[ip.header_length + kTcpFlagsOffset];
+    if (headers >= ip.header_length + 20 && headers <= packet.size()) payload = packet.size() - headers;
   }
   // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
   const bool segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
@@ -202,16 +190,16 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
       version_ = ip.version;
       header_bytes_ = headers;
       segment_size_ = payload;
-      next_sequence_ = load_be32(&packet[ip.length + 4]) + static_cast<std::uint32_t>(payload);
+      next_sequence_ = load_be32(&packet[ip.header_length + 4]) + static_cast<std::uint32_t>(payload);
     }
     return true;
   }
   if (closed_ || !segment || ip.version != version_ || headers != header_bytes_ || payload > segment_size_ ||
-      size_ + payload > max_packet_ || load_be32(&packet[ip.length + 4]) != next_sequence_) {
+      size_ + payload > max_packet_ || load_be32(&packet[ip.header_length + 4]) != next_sequence_) {
     return false;
   }
   const std::uint8_t* p = packet.data();
-  const std::size_t l4 = ip.length;
+  const std::size_t l4 = ip.header_length;
   // The IP header must match except for lengths, id and checksum; the TCP header except for the
   // sequence number, checksum and PSH.
   const bool same_ip =

@@ -6,6 +6,7 @@
 
 #include "tunnel/byte_order.hpp"
 #include "tunnel/checksum.hpp"
+#include "tunnel/ip_packet.hpp"
 
 namespace sluice::tunnel {
 namespace {
@@ -96,41 +97,24 @@ std::span<std::uint8_t> vxlan_encapsulate(std::span<std::uint8_t> buffer, std::s
 }
 
 std::optional<VxlanFrame> vxlan_decapsulate(std::span<const std::uint8_t> packet) noexcept {
-  if (packet.empty()) return std::nullopt;
-  std::span<const std::uint8_t> source;
-  std::span<const std::uint8_t> destination;
-  std::span<const std::uint8_t> udp;
-  if (packet[0] >> 4 == 4) {
-    if (packet.size() < kIpv4Header) return std::nullopt;
-    const std::size_t header = std::size_t{packet[0] & 0x0fu} * 4;
-    const std::size_t total = load_be16(packet.data() + 2);
-    if (header < kIpv4Header || total < header || total > packet.size()) return std::nullopt;
-    // A fragment (more-fragments flag or an offset) is left to the kernel, which reassembles.
-    if (packet[9] != kProtocolUdp || (load_be16(packet.data() + 6) & 0x3fff) != 0) return std::nullopt;
-    if (checksum_finish(checksum_add(packet.first(header))) != 0) return std::nullopt;
-    source = packet.subspan(12, 4);
-    destination = packet.subspan(16, 4);
-    udp = packet.subspan(header, total - header);
-  } else if (packet[0] >> 4 == 6) {
-    if (packet.size() < kIpv6Header) return std::nullopt;
-    const std::size_t payload = load_be16(packet.data() + 4);
-    // Extension headers are not followed: our peers and Linux's vxlan send none.
-    if (packet[6] != kProtocolUdp || kIpv6Header + payload > packet.size()) return std::nullopt;
-    source = packet.subspan(8, 16);
-    destination = packet.subspan(24, 16);
-    udp = packet.subspan(kIpv6Header, payload);
-  } else {
-    return std::nullopt;
-  }
+  const IpPacketParse parsed = parse_ip_packet(packet);
+  const IpPacketView& ip = parsed.packet;
+  // A fragment is left to the kernel, which reassembles. IPv6 extension headers are not followed:
+  // our peers and Linux's vxlan send none.
+  if (parsed.status != IpPacketStatus::ok || ip.fragment || ip.protocol != kProtocolUdp) return std::nullopt;
+  if (ip.version == 4 && checksum_finish(checksum_add(packet.first(ip.header_length))) != 0) return std::nullopt;
+  const std::span<const std::uint8_t> udp = packet.subspan(ip.header_length, ip.total_length - ip.header_length);
   if (udp.size() < kUdpHeaderSize + kVxlanHeaderSize + kEthernetHeaderSize) return std::nullopt;
   if (load_be16(udp.data() + 2) != kVxlanPort || load_be16(udp.data() + 4) != udp.size()) return std::nullopt;
-  if (load_be16(udp.data() + 6) != 0 && checksum_finish(udp_sum(source, destination, udp)) != 0) return std::nullopt;
+  if (load_be16(udp.data() + 6) != 0 && checksum_finish(udp_sum(ip.source, ip.destination, udp)) != 0) {
+    return std::nullopt;
+  }
   const std::span<const std::uint8_t> vxlan = udp.subspan(kUdpHeaderSize, kVxlanHeaderSize);
   if ((vxlan[0] & kVxlanFlagVni) == 0) return std::nullopt;
   VxlanFrame out{
       load_be32(vxlan.data() + 4) >> 8,
-      source.size() == 4 ? IpAddress::v4(source.first<4>()) : IpAddress::v6(source.first<16>()),
-      destination.size() == 4 ? IpAddress::v4(destination.first<4>()) : IpAddress::v6(destination.first<16>()),
+      ip.source_address(),
+      ip.destination_address(),
       udp.subspan(kUdpHeaderSize + kVxlanHeaderSize),
   };
   return out;
