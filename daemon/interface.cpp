@@ -15,6 +15,7 @@
 #include "daemon/os_error.hpp"
 #include "daemon/uapi_info.hpp"
 #include "tunnel/ip_packet.hpp"
+#include "tunnel/messages.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -31,10 +32,6 @@ constexpr int kBatch = 256;
 constexpr unsigned kDefaultMtu = 1420;
 
 std::chrono::nanoseconds wall_clock() { return std::chrono::system_clock::now().time_since_epoch(); }
-
-bool is_handshake(std::span<const std::uint8_t> datagram) {
-  return datagram.size() >= 4 && (datagram[0] == 1 || datagram[0] == 2);
-}
 
 // Calls `each` for every datagram of a GSO send or GRO receive: `segment_size` bytes each, the
 // last one possibly shorter; a segment size of 0 means one datagram.
@@ -306,7 +303,10 @@ void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel
                                   std::uint16_t segment_size) {
   const tunnel::Instant t = now();
   for_each_datagram(received, segment_size, [&](std::span<std::uint8_t> datagram) {
-    device_.receive(datagram, from, t, is_handshake(datagram) && under_load(t), *this);
+    const auto type = tunnel::classify(datagram);
+    const bool handshake =
+        type == tunnel::MessageType::handshake_initiation || type == tunnel::MessageType::handshake_response;
+    device_.receive(datagram, from, t, handshake && under_load(t), *this);
   });
   progress_jobs();
 }
