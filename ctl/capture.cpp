@@ -18,6 +18,7 @@
 #include "ctl/interface_state.hpp"
 #include "ctl/uapi_client.hpp"
 #include "daemon/capture.hpp"
+#include "daemon/uapi_lines.hpp"
 #include "tunnel/byte_order.hpp"
 
 namespace sluice::ctl {
@@ -76,14 +77,15 @@ std::string capture_request(const CaptureOptions& options) {
     } catch (const crypto::KeyFormatError& e) {
       throw CtlError(std::string("--peer: ").append(e.what()));
     }
-    request.append("peer=").append(crypto::encode_hex_key(key.span())).push_back('\n');
+    daemon::append_key_line(request, "peer", key.span());
   }
   if (options.direction != "in" && options.direction != "out" && options.direction != "both") {
     throw CtlError("--direction must be in, out or both");
   }
-  request.append("direction=").append(options.direction).push_back('\n');
+  daemon::append_line(request, "direction", options.direction);
   if (options.snaplen == 0 || options.snaplen > daemon::kDefaultSnaplen) throw CtlError("--snaplen must be 1 to 65535");
-  request.append("snaplen=").append(std::to_string(options.snaplen)).append("\n\n");
+  daemon::append_line(request, "snaplen", options.snaplen);
+  request.push_back('\n');  // the blank line that ends a request
   return request;
 }
 

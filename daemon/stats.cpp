@@ -4,17 +4,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "crypto/key_encoding.hpp"
+#include "daemon/uapi_lines.hpp"
 
 namespace sluice::daemon {
-namespace {
-
-void append_counter(std::string& out, std::string_view name, std::uint64_t value) {
-  out.append(name).append("=").append(std::to_string(value)).push_back('\n');
-}
-
-}  // namespace
-
 std::vector<NamedCounter> device_counters(const tunnel::DeviceCounters& d) {
   return {{"invalid_message", d.invalid_message},
           {"bad_mac1", d.bad_mac1},
@@ -53,16 +45,16 @@ std::vector<NamedCounter> peer_counters(const tunnel::PeerCounters& p) {
 
 std::string serialize_stats(const tunnel::Device& device, const std::vector<NamedCounter>& extra) {
   std::string out;
-  for (const auto& [name, value] : device_counters(device.counters())) append_counter(out, name, value);
-  for (const auto& [name, value] : extra) append_counter(out, name, value);
+  for (const auto& [name, value] : device_counters(device.counters())) append_line(out, name, value);
+  for (const auto& [name, value] : extra) append_line(out, name, value);
   for (const auto& owned : device.peers()) {
     const tunnel::Peer& peer = *owned;
-    out.append("public_key=").append(crypto::encode_hex_key(peer.public_key().span())).push_back('\n');
+    append_key_line(out, "public_key", peer.public_key().span());
     // Seconds since the Unix epoch, 0 before the first handshake (as in a get answer).
     const auto handshake = peer.last_handshake().value_or(std::chrono::nanoseconds{0});
-    append_counter(out, "last_handshake_time_sec",
+    append_line(out, "last_handshake_time_sec",
                    static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(handshake).count()));
-    for (const auto& [name, value] : peer_counters(peer.counters())) append_counter(out, name, value);
+    for (const auto& [name, value] : peer_counters(peer.counters())) append_line(out, name, value);
   }
   return out;
 }
