@@ -552,13 +552,4 @@ void Device::tick(Instant now, Sink& sink) {
   }
 }
 
-std::optional<Instant> Device::next_deadline() const noexcept {
-  std::optional<Instant> earliest;
-  for (const auto& peer : peers_) {
-    const auto deadline = peer->timers_.next_deadline();
-    if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
-  }
-  return earliest;
-}
-
 }  // namespace sluice::tunnel

@@ -109,7 +109,6 @@ class Device {
 
   // Runs the timers of every peer. Call at least every few hundred milliseconds.
   void tick(Instant now, Sink& sink);
-  [[nodiscard]] std::optional<Instant> next_deadline() const noexcept;
 
   // Hand-out mode (off by default): transport data is no longer sealed or opened inside
   // send_packet() and receive(). The core does the state work (session, counter, replay pre-check)
@@ -117,7 +116,6 @@ class Device {
   // checks the replay window and sends or delivers the results in the order the jobs were made.
   // Switch only while no job is in flight; destroy the Device only when no job is running.
   void set_hand_out_jobs(bool on) noexcept { hand_out_jobs_ = on; }
-  [[nodiscard]] bool hands_out_jobs() const noexcept { return hand_out_jobs_; }
   // Appends the jobs made since the last call, in the order made. The Device keeps owning them.
   void take_jobs(std::vector<TransportJob*>& out);
   // Sends or delivers finished jobs in order, up to the first one not yet done. Jobs of removed
