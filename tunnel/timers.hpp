@@ -45,6 +45,7 @@ class PeerTimers {
   // Collects every timer due at `now`, disarming (or rearming) each as it fires.
   [[nodiscard]] TimerActions expire(Instant now, std::uint16_t persistent_keepalive_seconds) noexcept;
 
+  // Retransmissions of the current handshake so far (0 for its first initiation).
   [[nodiscard]] int handshake_attempts() const noexcept { return handshake_attempts_; }
 
  private:
