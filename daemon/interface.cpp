@@ -13,6 +13,7 @@
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/os_error.hpp"
+#include "daemon/peer_event_text.hpp"
 #include "daemon/uapi_info.hpp"
 #include "tunnel/ip_packet.hpp"
 #include "tunnel/messages.hpp"
@@ -69,6 +70,7 @@ Interface::Interface(const InterfaceOptions& options, const InterfaceSettings& s
   if (!timer_.valid()) throw_os_error(ifname_ + ": cannot create timer");
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
+  device_.set_reporting_events(Log::verbose());
 
   SetRequest request = set_request_from_settings(settings);
   // The sockets were just made with these.
@@ -470,6 +472,8 @@ void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t>
     });
   });
 }
+
+void Interface::event(const tunnel::PeerEvent& event) { Log::debug("{}", peer_event_text(event)); }
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.active()) captures_.record(CaptureDirection::in, &peer, packet);
