@@ -10,15 +10,14 @@ namespace {
 
 void put_type(std::uint8_t* p, MessageType type) noexcept { store_le32(p, static_cast<std::uint32_t>(type)); }
 
-template <std::size_t N>
-std::uint8_t* put_bytes(std::uint8_t* p, const std::array<std::uint8_t, N>& bytes) noexcept {
-  std::memcpy(p, bytes.data(), N);
-  return p + N;
+// The byte-array fields that follow the integers of a message, in wire order, from `p` on.
+template <std::size_t... N>
+void put_fields(std::uint8_t* p, const std::array<std::uint8_t, N>&... fields) noexcept {
+  ((std::memcpy(p, fields.data(), N), p += N), ...);
 }
-template <std::size_t N>
-const std::uint8_t* get_bytes(const std::uint8_t* p, std::array<std::uint8_t, N>& bytes) noexcept {
-  std::memcpy(bytes.data(), p, N);
-  return p + N;
+template <std::size_t... N>
+void get_fields(const std::uint8_t* p, std::array<std::uint8_t, N>&... fields) noexcept {
+  ((std::memcpy(fields.data(), p, N), p += N), ...);
 }
 
 bool has_type(std::span<const std::uint8_t> in, MessageType type, std::size_t size) noexcept {
@@ -50,37 +49,24 @@ std::size_t padded_length(std::size_t plaintext_length, std::size_t mtu) noexcep
 }
 
 void Initiation::write(std::span<std::uint8_t, kInitiationSize> out) const noexcept {
-  std::uint8_t* p = out.data();
-  put_type(p, MessageType::handshake_initiation);
-  store_le32(p + 4, sender_index);
-  p = put_bytes(p + 8, ephemeral);
-  p = put_bytes(p, encrypted_static);
-  p = put_bytes(p, encrypted_timestamp);
-  p = put_bytes(p, mac1);
-  put_bytes(p, mac2);
+  put_type(out.data(), MessageType::handshake_initiation);
+  store_le32(out.data() + 4, sender_index);
+  put_fields(out.data() + 8, ephemeral, encrypted_static, encrypted_timestamp, mac1, mac2);
 }
 
 std::optional<Initiation> Initiation::parse(std::span<const std::uint8_t> in) noexcept {
   if (!has_type(in, MessageType::handshake_initiation, kInitiationSize)) return std::nullopt;
   Initiation m;
   m.sender_index = load_le32(in.data() + 4);
-  const std::uint8_t* p = get_bytes(in.data() + 8, m.ephemeral);
-  p = get_bytes(p, m.encrypted_static);
-  p = get_bytes(p, m.encrypted_timestamp);
-  p = get_bytes(p, m.mac1);
-  get_bytes(p, m.mac2);
+  get_fields(in.data() + 8, m.ephemeral, m.encrypted_static, m.encrypted_timestamp, m.mac1, m.mac2);
   return m;
 }
 
 void Response::write(std::span<std::uint8_t, kResponseSize> out) const noexcept {
-  std::uint8_t* p = out.data();
-  put_type(p, MessageType::handshake_response);
-  store_le32(p + 4, sender_index);
-  store_le32(p + 8, receiver_index);
-  p = put_bytes(p + 12, ephemeral);
-  p = put_bytes(p, encrypted_nothing);
-  p = put_bytes(p, mac1);
-  put_bytes(p, mac2);
+  put_type(out.data(), MessageType::handshake_response);
+  store_le32(out.data() + 4, sender_index);
+  store_le32(out.data() + 8, receiver_index);
+  put_fields(out.data() + 12, ephemeral, encrypted_nothing, mac1, mac2);
 }
 
 std::optional<Response> Response::parse(std::span<const std::uint8_t> in) noexcept {
@@ -88,27 +74,21 @@ std::optional<Response> Response::parse(std::span<const std::uint8_t> in) noexce
   Response m;
   m.sender_index = load_le32(in.data() + 4);
   m.receiver_index = load_le32(in.data() + 8);
-  const std::uint8_t* p = get_bytes(in.data() + 12, m.ephemeral);
-  p = get_bytes(p, m.encrypted_nothing);
-  p = get_bytes(p, m.mac1);
-  get_bytes(p, m.mac2);
+  get_fields(in.data() + 12, m.ephemeral, m.encrypted_nothing, m.mac1, m.mac2);
   return m;
 }
 
 void CookieReply::write(std::span<std::uint8_t, kCookieReplySize> out) const noexcept {
-  std::uint8_t* p = out.data();
-  put_type(p, MessageType::cookie_reply);
-  store_le32(p + 4, receiver_index);
-  p = put_bytes(p + 8, nonce);
-  put_bytes(p, encrypted_cookie);
+  put_type(out.data(), MessageType::cookie_reply);
+  store_le32(out.data() + 4, receiver_index);
+  put_fields(out.data() + 8, nonce, encrypted_cookie);
 }
 
 std::optional<CookieReply> CookieReply::parse(std::span<const std::uint8_t> in) noexcept {
   if (!has_type(in, MessageType::cookie_reply, kCookieReplySize)) return std::nullopt;
   CookieReply m;
   m.receiver_index = load_le32(in.data() + 4);
-  const std::uint8_t* p = get_bytes(in.data() + 8, m.nonce);
-  get_bytes(p, m.encrypted_cookie);
+  get_fields(in.data() + 8, m.nonce, m.encrypted_cookie);
   return m;
 }
 
