@@ -17,7 +17,9 @@
 #include "ctl/error.hpp"
 #include "ctl/interface_state.hpp"
 #include "ctl/uapi_client.hpp"
+#include "tunnel/byte_order.hpp"
 #include "uapi/capture_stream.hpp"
+#include "uapi/lines.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -30,12 +32,6 @@ constexpr std::chrono::seconds kFinishTimeout{5};
 volatile std::sig_atomic_t interrupted = 0;
 
 void on_interrupt(int) { interrupted = 1; }
-
-std::uint32_t load32(const std::uint8_t* bytes) {
-  std::uint32_t value = 0;
-  std::memcpy(&value, bytes, sizeof value);
-  return value;
-}
 
 void send_all(int fd, std::string_view data, Clock::time_point deadline) {
   while (!data.empty()) {
@@ -81,14 +77,15 @@ std::string capture_request(const CaptureOptions& options) {
     } catch (const crypto::KeyFormatError& e) {
       throw CtlError(std::string("--peer: ").append(e.what()));
     }
-    request.append("peer=").append(crypto::encode_hex_key(key.span())).push_back('\n');
+    uapi::append_key_line(request, "peer", key.span());
   }
   if (options.direction != "in" && options.direction != "out" && options.direction != "both") {
     throw CtlError("--direction must be in, out or both");
   }
-  request.append("direction=").append(options.direction).push_back('\n');
+  uapi::append_line(request, "direction", options.direction);
   if (options.snaplen == 0 || options.snaplen > uapi::kDefaultSnaplen) throw CtlError("--snaplen must be 1 to 65535");
-  request.append("snaplen=").append(std::to_string(options.snaplen)).append("\n\n");
+  uapi::append_line(request, "snaplen", options.snaplen);
+  request.push_back('\n');  // the blank line that ends a request
   return request;
 }
 
@@ -107,20 +104,20 @@ std::optional<PcapStream::Item> PcapStream::next() {
       throw CtlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
     }
     if (rest.size() < uapi::kPcapHeaderSize) return std::nullopt;
-    if (load32(rest.data()) != uapi::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
+    if (tunnel::load_host32(rest.data()) != uapi::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
     seen_header_ = true;
     offset_ += uapi::kPcapHeaderSize;
     return Item{Kind::header, rest.first(uapi::kPcapHeaderSize)};
   }
   if (rest.size() < uapi::kPcapRecordHeaderSize) return std::nullopt;
-  if (load32(rest.data()) == uapi::kTrailerMark && load32(rest.data() + 4) == uapi::kTrailerMark) {
+  if (tunnel::load_host32(rest.data()) == uapi::kTrailerMark && tunnel::load_host32(rest.data() + 4) == uapi::kTrailerMark) {
     if (rest.size() < uapi::kTrailerSize) return std::nullopt;
     std::uint64_t dropped = 0;
     std::memcpy(&dropped, rest.data() + uapi::kPcapRecordHeaderSize, sizeof dropped);
     offset_ += uapi::kTrailerSize;
     return Item{Kind::trailer, {}, dropped};
   }
-  const std::uint32_t caplen = load32(rest.data() + 8);
+  const std::uint32_t caplen = tunnel::load_host32(rest.data() + 8);
   if (caplen > uapi::kDefaultSnaplen) throw CtlError("the daemon's capture stream is corrupt");
   const std::size_t size = uapi::kPcapRecordHeaderSize + caplen;
   if (rest.size() < size) return std::nullopt;

@@ -14,9 +14,11 @@
 #include "config/config_file.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
+#include "daemon/peer_event_text.hpp"
 #include "platform/os_error.hpp"
 #include "daemon/uapi_info.hpp"
 #include "tunnel/ip_packet.hpp"
+#include "tunnel/messages.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -31,10 +33,6 @@ constexpr int kBatch = 256;
 constexpr unsigned kDefaultMtu = 1420;
 
 std::chrono::nanoseconds wall_clock() { return std::chrono::system_clock::now().time_since_epoch(); }
-
-bool is_handshake(std::span<const std::uint8_t> datagram) {
-  return datagram.size() >= 4 && (datagram[0] == 1 || datagram[0] == 2);
-}
 
 // Calls `each` for every datagram of a GSO send or GRO receive: `segment_size` bytes each, the
 // last one possibly shorter; a segment size of 0 means one datagram.
@@ -66,6 +64,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
   if (!timer_.valid()) platform::throw_os_error(ifname_ + ": cannot create timer");
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
+  device_.set_reporting_events(Log::verbose());
 
   uapi::SetRequest request = set_request_from_settings(settings);
   // The sockets were just made with these.
@@ -344,7 +343,10 @@ void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel
                                   std::uint16_t segment_size) {
   const tunnel::Instant t = now();
   for_each_datagram(received, segment_size, [&](std::span<std::uint8_t> datagram) {
-    device_.receive(datagram, from, t, is_handshake(datagram) && load_.handshake_arrived(t), *this);
+    const auto type = tunnel::classify(datagram);
+    const bool handshake =
+        type == tunnel::MessageType::handshake_initiation || type == tunnel::MessageType::handshake_response;
+    device_.receive(datagram, from, t, handshake && load_.handshake_arrived(t), *this);
   });
   progress_jobs();
 }
@@ -488,6 +490,8 @@ void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t>
     });
   });
 }
+
+void Interface::event(const tunnel::PeerEvent& event) { Log::debug("{}", peer_event_text(event)); }
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);

@@ -66,6 +66,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) override;
   std::span<std::uint8_t> datagram_room(const tunnel::Endpoint& to, std::size_t size) override;
   void deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) override;
+  void event(const tunnel::PeerEvent& event) override;
 
   // UapiTarget
   tunnel::Device& device() override { return device_; }

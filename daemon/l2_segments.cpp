@@ -6,9 +6,9 @@
 #include <chrono>
 #include <cstring>
 
-#include "crypto/key_encoding.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
+#include "uapi/lines.hpp"
 #include "tunnel/vxlan.hpp"
 
 namespace sluice::daemon {
@@ -20,10 +20,6 @@ using namespace std::chrono_literals;
 constexpr int kBatch = 256;
 constexpr auto kRefreshInterval = 1s;
 
-void append(std::string& out, std::string_view key, std::string_view value) {
-  out.append(key).append("=").append(value).push_back('\n');
-}
-void append(std::string& out, std::string_view key, std::uint64_t value) { append(out, key, std::to_string(value)); }
 
 // The tunnel address of a peer for one family (tunnel::peer_tunnel_address), if it has one that
 // routes back to it: the core sends each encapsulated frame by its destination address.
@@ -223,25 +219,25 @@ std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
   std::string out;
   for (const auto& segment : segments_) {
     const config::SegmentSettings& s = segment->settings;
-    append(out, "vni", s.vni);
-    append(out, "tap", s.tap);
-    if (s.bridge) append(out, "bridge", *s.bridge);
-    append(out, "local", segment->local().to_string());
-    append(out, "mtu", segment->mtu);
-    if (s.mtu) append(out, "configured_mtu", *s.mtu);
-    append(out, "aging", static_cast<std::uint64_t>(s.aging.count()));
-    for (const auto& field : kSegmentCounterFields) append(out, field.name, segment->counters.*field.member);
+    uapi::append_line(out, "vni", s.vni);
+    uapi::append_line(out, "tap", s.tap);
+    if (s.bridge) uapi::append_line(out, "bridge", *s.bridge);
+    uapi::append_line(out, "local", segment->local().to_string());
+    uapi::append_line(out, "mtu", segment->mtu);
+    if (s.mtu) uapi::append_line(out, "configured_mtu", *s.mtu);
+    uapi::append_line(out, "aging", static_cast<std::uint64_t>(s.aging.count()));
+    for (const auto& field : kSegmentCounterFields) uapi::append_line(out, field.name, segment->counters.*field.member);
     for (const Member& member : members(*segment)) {
-      append(out, "peer", crypto::encode_hex_key(member.peer.span()));
-      append(out, "peer_address", member.address.to_string());
+      uapi::append_key_line(out, "peer", member.peer.span());
+      uapi::append_line(out, "peer_address", member.address.to_string());
     }
     for (const tunnel::Fdb::Entry& entry : segment->fdb.entries()) {
       if (!entry.is_static && now - entry.last_seen >= s.aging) continue;
-      append(out, "mac", entry.mac.to_string());
-      append(out, "public_key", crypto::encode_hex_key(entry.peer.span()));
-      append(out, "static", entry.is_static ? 1 : 0);
+      uapi::append_line(out, "mac", entry.mac.to_string());
+      uapi::append_key_line(out, "public_key", entry.peer.span());
+      uapi::append_line(out, "static", entry.is_static ? 1 : 0);
       if (!entry.is_static) {
-        append(out, "age",
+        uapi::append_line(out, "age",
                static_cast<std::uint64_t>(
                    std::chrono::duration_cast<std::chrono::seconds>(now - entry.last_seen).count()));
       }

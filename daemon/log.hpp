@@ -16,6 +16,8 @@ class Log {
   static void set_interface(std::string ifname);
   static void use_syslog();
   static void set_verbose(bool verbose);
+  // Whether debug lines are written (-v).
+  static bool verbose();
 
   template <class... Args>
   static void error(fmt::format_string<Args...> format, Args&&... args) {
@@ -35,7 +37,6 @@ class Log {
   }
 
  private:
-  static bool verbose();
   static void write(LogLevel level, std::string_view message);
 };
 

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "crypto/key_encoding.hpp"
+#include "uapi/lines.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -15,17 +15,6 @@ constexpr std::size_t kPeerBytes = 480;
 constexpr std::size_t kPrefixBytes = 56;  // "allowed_ip=" + the longest IPv6 prefix + "\n"
 constexpr std::size_t kInterfaceBytes = 160;
 
-// Hex straight into `out`: no temporary string holds the private key.
-void append_key(std::string& out, std::string_view name, std::span<const std::uint8_t, 32> key) {
-  out.append(name).push_back('=');
-  crypto::append_hex_key(out, key);
-  out.push_back('\n');
-}
-
-void append_number(std::string& out, std::string_view name, std::uint64_t value) {
-  out.append(name).append("=").append(std::to_string(value)).push_back('\n');
-}
-
 }  // namespace
 
 std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port, std::uint32_t fwmark) {
@@ -34,26 +23,26 @@ std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_por
   // caller's "errno=0" line fits in the slack.
   out.reserve(kInterfaceBytes + device.peers().size() * kPeerBytes + device.allowed_ips().size() * kPrefixBytes);
 
-  if (device.identity().has_key) append_key(out, "private_key", device.identity().private_key.span());
-  if (listen_port != 0) append_number(out, "listen_port", listen_port);
-  if (fwmark != 0) append_number(out, "fwmark", fwmark);
+  if (device.identity().has_key) uapi::append_key_line(out, "private_key", device.identity().private_key.span());
+  if (listen_port != 0) uapi::append_line(out, "listen_port", listen_port);
+  if (fwmark != 0) uapi::append_line(out, "fwmark", fwmark);
 
   for (const auto& owned : device.peers()) {
     tunnel::Peer* peer = owned.get();
-    append_key(out, "public_key", peer->public_key().span());
+    uapi::append_key_line(out, "public_key", peer->public_key().span());
     // Always present, all zeros when there is none, as wireguard-go writes it; `wg` hides zeros.
-    append_key(out, "preshared_key", peer->preshared_key().span());
-    out.append("protocol_version=1\n");
-    if (peer->endpoint()) out.append("endpoint=").append(peer->endpoint()->to_string()).push_back('\n');
+    uapi::append_key_line(out, "preshared_key", peer->preshared_key().span());
+    uapi::append_line(out, "protocol_version", 1);
+    if (peer->endpoint()) uapi::append_line(out, "endpoint", peer->endpoint()->to_string());
     const std::chrono::nanoseconds handshake = peer->last_handshake().value_or(std::chrono::nanoseconds{0});
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(handshake);
-    append_number(out, "last_handshake_time_sec", static_cast<std::uint64_t>(seconds.count()));
-    append_number(out, "last_handshake_time_nsec", static_cast<std::uint64_t>((handshake - seconds).count()));
-    append_number(out, "tx_bytes", peer->counters().tx_bytes);
-    append_number(out, "rx_bytes", peer->counters().rx_bytes);
-    append_number(out, "persistent_keepalive_interval", peer->persistent_keepalive());
+    uapi::append_line(out, "last_handshake_time_sec", static_cast<std::uint64_t>(seconds.count()));
+    uapi::append_line(out, "last_handshake_time_nsec", static_cast<std::uint64_t>((handshake - seconds).count()));
+    uapi::append_line(out, "tx_bytes", peer->counters().tx_bytes);
+    uapi::append_line(out, "rx_bytes", peer->counters().rx_bytes);
+    uapi::append_line(out, "persistent_keepalive_interval", peer->persistent_keepalive());
     for (const tunnel::IpPrefix& prefix : device.allowed_ips().prefixes_of(peer)) {
-      out.append("allowed_ip=").append(prefix.to_string()).push_back('\n');
+      uapi::append_line(out, "allowed_ip", prefix.to_string());
     }
   }
   return out;

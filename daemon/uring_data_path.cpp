@@ -101,10 +101,8 @@ std::string UringDataPath::start() {
   }
 
   top_up_buffer_ring();
-  for (std::uint32_t i = 0; i < kTunReads; ++i) {
-    const auto buffer = pool_.acquire();
-    arm_tun_read(*buffer, false);
-  }
+  tun_reads_missing_ = kTunReads;
+  arm_missing_tun_reads();
   arm_receives();
   arm_epoll_poll();
   return {};
@@ -151,11 +149,12 @@ void UringDataPath::arm_epoll_poll() {
   epoll_armed_ = true;
 }
 
-void UringDataPath::arm_tun_read(std::uint32_t buffer, bool poll_first) {
+bool UringDataPath::arm_tun_read(std::uint32_t buffer, bool poll_first) {
+  io_uring_sqe* poll = nullptr;
   if (poll_first) {
     // The TUN device said "try again" (a kernel where its reads cannot wait inside io_uring):
     // wait for it to be readable first, in the same chain.
-    io_uring_sqe* poll = next_sqe();
+    poll = next_sqe();
     if (poll != nullptr) {
       io_uring_prep_poll_add(poll, tun_.fd(), POLLIN);
       io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::tun_poll), buffer));
@@ -163,9 +162,27 @@ void UringDataPath::arm_tun_read(std::uint32_t buffer, bool poll_first) {
     }
   }
   io_uring_sqe* sqe = next_sqe();
+  if (sqe == nullptr) {
+    // A full submission queue: the buffer goes back, and the read is armed again at the end of
+    // the turn (arm_missing_tun_reads). A poll already queued must not hold the next entry.
+    if (poll != nullptr) poll->flags &= static_cast<std::uint8_t>(~IOSQE_IO_LINK);
+    pool_.release(buffer);
+    ++tun_reads_missing_;
+    return false;
+  }
   const auto data = pool_.data(buffer);
   io_uring_prep_read(sqe, tun_.fd(), data.data(), static_cast<unsigned>(data.size()), 0);
   io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::tun_read), buffer));
+  return true;
+}
+
+void UringDataPath::arm_missing_tun_reads() {
+  while (tun_reads_missing_ > 0) {
+    const auto buffer = pool_.acquire();
+    if (!buffer) return;
+    --tun_reads_missing_;
+    if (!arm_tun_read(*buffer, false)) return;
+  }
 }
 
 void UringDataPath::arm_receives() {
@@ -240,6 +257,7 @@ void UringDataPath::run_once(int timeout_ms) {
     handled += n;
   }
   top_up_buffer_ring();
+  arm_missing_tun_reads();
   arm_receives();
   if (epoll_ready) handlers_.epoll_ready();
   if (!epoll_armed_) arm_epoll_poll();

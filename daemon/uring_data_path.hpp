@@ -93,7 +93,9 @@ class UringDataPath {
 
   io_uring_sqe* next_sqe();
   void arm_epoll_poll();
-  void arm_tun_read(std::uint32_t buffer, bool poll_first);
+  // False when the submission queue had no room: the buffer went back to the pool.
+  bool arm_tun_read(std::uint32_t buffer, bool poll_first);
+  void arm_missing_tun_reads();
   void arm_receives();
   void top_up_buffer_ring();
   void handle(const io_uring_cqe& cqe);
@@ -117,6 +119,8 @@ class UringDataPath {
   std::uint32_t socket_generation_ = 0;
   bool receive_armed_[2] = {false, false};  // IPv4, IPv6
   bool epoll_armed_ = false;
+  // TUN reads that could not be armed (no buffer or no submission entry), armed at a turn's end.
+  std::uint32_t tun_reads_missing_ = 0;
   bool ring_ready_ = false;
   io_uring ring_{};
 };

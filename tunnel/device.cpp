@@ -5,6 +5,7 @@
 
 #include "crypto/aead.hpp"
 #include "crypto/random.hpp"
+#include "tunnel/byte_order.hpp"
 #include "tunnel/ip_packet.hpp"
 
 namespace sluice::tunnel {
@@ -123,7 +124,7 @@ void Device::receive(std::span<std::uint8_t> datagram, const Endpoint& from, Ins
       receive_transport(datagram, from, now, sink);
       return;
     case MessageType::cookie_reply:
-      receive_cookie_reply(datagram, now);
+      receive_cookie_reply(datagram, from, now, sink);
       return;
     case MessageType::handshake_initiation:
     case MessageType::handshake_response:
@@ -148,14 +149,12 @@ void Device::receive_handshake(std::span<const std::uint8_t> datagram, MessageTy
       return;
     }
     // Both message types carry the sender index right after the type field.
-    const std::uint32_t sender_index = static_cast<std::uint32_t>(datagram[4]) |
-                                       static_cast<std::uint32_t>(datagram[5]) << 8 |
-                                       static_cast<std::uint32_t>(datagram[6]) << 16 |
-                                       static_cast<std::uint32_t>(datagram[7]) << 24;
+    const std::uint32_t sender_index = load_le32(datagram.data() + 4);
     std::array<std::uint8_t, kCookieReplySize> out{};
     cookie_checker_.make_reply(datagram, mac1_offset, sender_index, source.span(), now).write(out);
     sink.send(from, out, nullptr);
     ++counters_.cookie_replies_sent;
+    report(sink, PeerEventKind::cookie_reply_sent, nullptr, &from);
     return;
   }
   if (under_load && !rate_limiter_.allow(from.address, now)) {
@@ -169,11 +168,12 @@ void Device::receive_handshake(std::span<const std::uint8_t> datagram, MessageTy
     return;
   }
   peer->counters_.rx_bytes += datagram.size();
-  peer->endpoint_ = from;
+  report(sink, initiation ? PeerEventKind::initiation_received : PeerEventKind::response_received, peer, &from);
+  update_endpoint(*peer, from, sink);
   if (initiation) {
     send_response(*peer, now, sink);
   } else if (begin_session(*peer, now)) {
-    handshake_completed(*peer);
+    handshake_completed(*peer, sink);
     send_keepalive(*peer, now, sink);
   }
   peer->timers_.authenticated_packet_received();
@@ -204,7 +204,8 @@ Peer* Device::consume_response(std::span<const std::uint8_t> datagram) {
   return peer;
 }
 
-void Device::receive_cookie_reply(std::span<const std::uint8_t> datagram, Instant now) {
+void Device::receive_cookie_reply(std::span<const std::uint8_t> datagram, const Endpoint& from, Instant now,
+                                  Sink& sink) {
   const auto reply = CookieReply::parse(datagram);
   if (!reply) return;
   const auto it = indices_.find(reply->receiver_index);
@@ -215,6 +216,7 @@ void Device::receive_cookie_reply(std::span<const std::uint8_t> datagram, Instan
   Peer& peer = *it->second.peer;
   if (peer.cookie_.consume_reply(*reply, peer.remote_, now)) {
     ++peer.counters_.cookie_replies_received;
+    report(sink, PeerEventKind::cookie_reply_received, &peer, &from);
   } else {
     ++counters_.bad_cookie_reply;
   }
@@ -264,12 +266,12 @@ void Device::accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counte
     return;
   }
 
-  peer.endpoint_ = from;
+  update_endpoint(peer, from, sink);
   peer.counters_.rx_bytes += datagram_size;
   Keypairs::Retired retired;
   if (peer.keypairs_.confirm(&keypair, retired)) {
     release(retired);
-    handshake_completed(peer);
+    handshake_completed(peer, sink);
     send_staged(peer, now, sink);
   }
   keep_key_fresh_after_receive(peer, now, sink);
@@ -318,6 +320,7 @@ void Device::start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry)
   message->write(out);
   send_handshake_message(peer, out, Initiation::kMac1Offset, now, sink);
   ++peer.counters_.initiations_sent;
+  report(sink, PeerEventKind::initiation_sent, &peer, &*peer.endpoint_, peer.timers_.handshake_attempts() + 1);
   peer.timers_.handshake_initiated(now, rekey_jitter());
 }
 
@@ -333,6 +336,7 @@ void Device::send_response(Peer& peer, Instant now, Sink& sink) {
   std::array<std::uint8_t, kResponseSize> out{};
   message->write(out);
   send_handshake_message(peer, out, Response::kMac1Offset, now, sink);
+  report(sink, PeerEventKind::response_sent, &peer, &*peer.endpoint_);
   begin_session(peer, now);
 }
 
@@ -357,11 +361,21 @@ bool Device::begin_session(Peer& peer, Instant now) {
   return true;
 }
 
-void Device::handshake_completed(Peer& peer) {
+void Device::handshake_completed(Peer& peer, Sink& sink) {
   peer.timers_.handshake_complete();
   peer.last_handshake_ = wall_clock_();
   peer.sent_lastminute_handshake_ = false;
   ++peer.counters_.handshakes_completed;
+  report(sink, PeerEventKind::session_started, &peer, nullptr);
+}
+
+void Device::update_endpoint(Peer& peer, const Endpoint& from, Sink& sink) {
+  // Our own address (`local`) is not the peer's: a change there alone is no roaming.
+  if (report_events_ &&
+      (!peer.endpoint_ || peer.endpoint_->address != from.address || peer.endpoint_->port != from.port)) {
+    report(sink, PeerEventKind::endpoint_changed, &peer, &from);
+  }
+  peer.endpoint_ = from;
 }
 
 // --- send ----------------------------------------------------------------------------------
@@ -544,23 +558,18 @@ void Device::tick(Instant now, Sink& sink) {
     if (!due.any()) continue;
     if (due.retransmit_handshake) start_handshake(peer, now, sink, true);
     if (due.give_up_handshake) {
+      report(sink, PeerEventKind::handshake_given_up, &peer, nullptr, peer.timers_.handshake_attempts() + 1);
       counters_.queue_full += peer.staged_.size();
       peer.counters_.dropped_queue_full += peer.staged_.size();
       peer.staged_.clear();
     }
     if (due.send_keepalive || due.persistent_keepalive) send_keepalive(peer, now, sink);
     if (due.new_handshake) start_handshake(peer, now, sink, false);
-    if (due.zero_key_material) zero_key_material(peer);
+    if (due.zero_key_material) {
+      report(sink, PeerEventKind::key_material_zeroed, &peer, nullptr);
+      zero_key_material(peer);
+    }
   }
-}
-
-std::optional<Instant> Device::next_deadline() const noexcept {
-  std::optional<Instant> earliest;
-  for (const auto& peer : peers_) {
-    const auto deadline = peer->timers_.next_deadline();
-    if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
-  }
-  return earliest;
 }
 
 }  // namespace sluice::tunnel

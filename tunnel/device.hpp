@@ -21,6 +21,7 @@
 #include "tunnel/endpoint.hpp"
 #include "tunnel/identity.hpp"
 #include "tunnel/peer.hpp"
+#include "tunnel/peer_event.hpp"
 #include "tunnel/rate_limiter.hpp"
 #include "tunnel/transport_job.hpp"
 
@@ -41,6 +42,8 @@ class Sink {
   virtual std::span<std::uint8_t> datagram_room(const Endpoint& /*to*/, std::size_t /*size*/) { return {}; }
   // An authenticated, decrypted inner packet, trimmed of padding, for the TUN device.
   virtual void deliver(Peer& peer, std::span<const std::uint8_t> packet) = 0;
+  // A handshake or session event, only while the Device reports them (set_reporting_events).
+  virtual void event(const PeerEvent& /*event*/) {}
 };
 
 // Interface-wide drop and event counters; per-peer ones live in PeerCounters.
@@ -109,6 +112,10 @@ class Device {
   // Pads transport payloads up to a multiple of 16 but not past `mtu` (0: no limit).
   void set_mtu(std::size_t mtu) noexcept { mtu_ = mtu; }
 
+  // Handshake and session events go to Sink::event() (off by default, for a debug log). Off, the
+  // per-packet path pays one test of this flag for them.
+  void set_reporting_events(bool on) noexcept { report_events_ = on; }
+
   // The peer with this key, created if needed; nullptr for our own public key.
   Peer* add_peer(const crypto::PublicKey& public_key);
   [[nodiscard]] Peer* find_peer(const crypto::PublicKey& public_key) const;
@@ -136,7 +143,6 @@ class Device {
 
   // Runs the timers of every peer. Call at least every few hundred milliseconds.
   void tick(Instant now, Sink& sink);
-  [[nodiscard]] std::optional<Instant> next_deadline() const noexcept;
 
   // Hand-out mode (off by default): transport data is no longer sealed or opened inside
   // send_packet() and receive(). The core does the state work (session, counter, replay pre-check)
@@ -144,7 +150,6 @@ class Device {
   // checks the replay window and sends or delivers the results in the order the jobs were made.
   // Switch only while no job is in flight; destroy the Device only when no job is running.
   void set_hand_out_jobs(bool on) noexcept { hand_out_jobs_ = on; }
-  [[nodiscard]] bool hands_out_jobs() const noexcept { return hand_out_jobs_; }
   // Appends the jobs made since the last call, in the order made. The Device keeps owning them.
   void take_jobs(std::vector<TransportJob*>& out);
   // Sends or delivers finished jobs in order, up to the first one not yet done. Jobs of removed
@@ -165,7 +170,7 @@ class Device {
                          Instant now, bool under_load, Sink& sink);
   Peer* consume_initiation(std::span<const std::uint8_t> datagram, Instant now);
   Peer* consume_response(std::span<const std::uint8_t> datagram);
-  void receive_cookie_reply(std::span<const std::uint8_t> datagram, Instant now);
+  void receive_cookie_reply(std::span<const std::uint8_t> datagram, const Endpoint& from, Instant now, Sink& sink);
   void receive_transport(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, Sink& sink);
   // After a transport message authenticated: replay window, session confirmation, timers, allowed IPs.
   void accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counter, std::span<const std::uint8_t> plaintext,
@@ -180,7 +185,12 @@ class Device {
   void send_handshake_message(Peer& peer, std::span<std::uint8_t> message, std::size_t mac1_offset, Instant now,
                               Sink& sink);
   bool begin_session(Peer& peer, Instant now);
-  void handshake_completed(Peer& peer);
+  void handshake_completed(Peer& peer, Sink& sink);
+  // Roaming (paper section 2.1): an authenticated message's source becomes the peer's endpoint.
+  void update_endpoint(Peer& peer, const Endpoint& from, Sink& sink);
+  void report(Sink& sink, PeerEventKind kind, const Peer* peer, const Endpoint* endpoint, int attempt = 0) const {
+    if (report_events_) sink.event(PeerEvent{kind, peer, endpoint, attempt});
+  }
 
   void send_staged(Peer& peer, Instant now, Sink& sink);
   bool try_send_now(Peer& peer, std::span<const std::uint8_t> packet, Instant now, Sink& sink);
@@ -205,6 +215,7 @@ class Device {
   std::unordered_map<std::uint32_t, IndexEntry> indices_;
   AllowedIps<Peer*> allowed_ips_;
   std::size_t mtu_ = 0;
+  bool report_events_ = false;
   std::vector<std::uint8_t> tx_buffer_;
   bool hand_out_jobs_ = false;
   // Jobs in the order made; the first `handed_out_` of them were given to the caller.

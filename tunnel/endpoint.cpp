@@ -2,14 +2,15 @@
 
 #include <algorithm>
 
+#include "tunnel/byte_order.hpp"
+
 namespace sluice::tunnel {
 
 Endpoint::CookieSource Endpoint::cookie_source() const noexcept {
   CookieSource source;
   const auto addr = address.bytes();
   std::copy(addr.begin(), addr.end(), source.bytes.begin());
-  source.bytes[addr.size()] = static_cast<std::uint8_t>(port >> 8);
-  source.bytes[addr.size() + 1] = static_cast<std::uint8_t>(port);
+  store_be16(source.bytes.data() + addr.size(), port);
   source.size = addr.size() + 2;
   return source;
 }

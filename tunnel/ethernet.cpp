@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/keyed_hash.hpp"
+#include "tunnel/byte_order.hpp"
 
 namespace sluice::tunnel {
 namespace {
@@ -48,7 +49,7 @@ std::optional<EthernetHeader> parse_ethernet(std::span<const std::uint8_t> frame
   EthernetHeader header;
   std::copy_n(frame.begin(), 6, header.destination.bytes.begin());
   std::copy_n(frame.begin() + 6, 6, header.source.bytes.begin());
-  header.ethertype = static_cast<std::uint16_t>(frame[12] << 8 | frame[13]);
+  header.ethertype = load_be16(frame.data() + 12);
   return header;
 }
 

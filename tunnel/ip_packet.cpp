@@ -1,14 +1,12 @@
 #include "tunnel/ip_packet.hpp"
 
+#include "tunnel/byte_order.hpp"
+
 namespace sluice::tunnel {
 namespace {
 
 constexpr std::size_t kIpv4MinHeader = 20;
 constexpr std::size_t kIpv6Header = 40;
-
-std::size_t load_be16(std::span<const std::uint8_t> bytes, std::size_t offset) noexcept {
-  return std::size_t{bytes[offset]} << 8 | bytes[offset + 1];
-}
 
 IpPacketParse failed(IpPacketStatus status) noexcept { return {status, {}}; }
 
@@ -17,16 +15,18 @@ IpPacketParse parse_v4(std::span<const std::uint8_t> bytes) noexcept {
   const std::size_t header_length = std::size_t{bytes[0] & 0x0fu} * 4;
   if (header_length < kIpv4MinHeader) return failed(IpPacketStatus::bad_header_length);
   if (bytes.size() < header_length) return failed(IpPacketStatus::too_short);
-  const std::size_t total_length = load_be16(bytes, 2);
+  const std::size_t total_length = load_be16(bytes.data() + 2);
   if (total_length < header_length || total_length > bytes.size()) return failed(IpPacketStatus::length_mismatch);
-  return {IpPacketStatus::ok, {4, bytes.subspan(12, 4), bytes.subspan(16, 4), total_length}};
+  const bool fragment = (load_be16(bytes.data() + 6) & 0x3fffu) != 0;
+  return {IpPacketStatus::ok,
+          {4, bytes.subspan(12, 4), bytes.subspan(16, 4), total_length, header_length, bytes[9], fragment}};
 }
 
 IpPacketParse parse_v6(std::span<const std::uint8_t> bytes) noexcept {
   if (bytes.size() < kIpv6Header) return failed(IpPacketStatus::too_short);
-  const std::size_t total_length = kIpv6Header + load_be16(bytes, 4);
+  const std::size_t total_length = kIpv6Header + load_be16(bytes.data() + 4);
   if (total_length > bytes.size()) return failed(IpPacketStatus::length_mismatch);
-  return {IpPacketStatus::ok, {6, bytes.subspan(8, 16), bytes.subspan(24, 16), total_length}};
+  return {IpPacketStatus::ok, {6, bytes.subspan(8, 16), bytes.subspan(24, 16), total_length, kIpv6Header, bytes[6]}};
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// Just enough of the inner IPv4/IPv6 header for cryptokey routing and for trimming padding after
-// decryption (the header's own length says where the packet ends). Views into the buffer; no copies.
+// Just enough of an IPv4/IPv6 header for cryptokey routing, for trimming padding after decryption
+// (the header's own length says where the packet ends), and for the offload and VXLAN code to find
+// the transport header. Views into the buffer; no copies.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,9 @@ struct IpPacketView {
   std::span<const std::uint8_t> source;       // 4 or 16 bytes inside the packet
   std::span<const std::uint8_t> destination;  // 4 or 16 bytes inside the packet
   std::size_t total_length = 0;               // header included; bytes past it are padding
+  std::size_t header_length = 0;              // IPv4: from IHL; IPv6: the fixed 40 bytes
+  std::uint8_t protocol = 0;                  // IPv4 protocol, or IPv6 next header
+  bool fragment = false;                      // IPv4 more-fragments flag or an offset
 
   [[nodiscard]] IpAddress source_address() const noexcept { return address(source); }
   [[nodiscard]] IpAddress destination_address() const noexcept { return address(destination); }

@@ -4,7 +4,9 @@
 #include <array>
 #include <cstring>
 
+#include "tunnel/byte_order.hpp"
 #include "tunnel/checksum.hpp"
+#include "tunnel/ip_packet.hpp"
 
 namespace sluice::tunnel {
 namespace {
@@ -21,39 +23,12 @@ constexpr std::uint8_t kTcpPsh = 0x08;
 constexpr std::uint8_t kTcpAck = 0x10;
 constexpr std::uint8_t kTcpCwr = 0x80;
 
-std::uint16_t load16(const std::uint8_t* p) noexcept { return static_cast<std::uint16_t>(p[0] << 8 | p[1]); }
-std::uint32_t load32(const std::uint8_t* p) noexcept {
-  return static_cast<std::uint32_t>(p[0]) << 24 | static_cast<std::uint32_t>(p[1]) << 16 |
-         static_cast<std::uint32_t>(p[2]) << 8 | p[3];
-}
-void store16(std::uint8_t* p, std::uint32_t v) noexcept {
-  p[0] = static_cast<std::uint8_t>(v >> 8);
-  p[1] = static_cast<std::uint8_t>(v);
-}
-void store32(std::uint8_t* p, std::uint32_t v) noexcept {
-  store16(p, v >> 16);
-  store16(p + 2, v);
-}
-
-// Where the IP header ends and which transport protocol follows; nullopt-like `length` 0 when
-// the header is not IPv4 without fragments or IPv6 without extension headers.
-struct IpHeader {
-  unsigned version = 0;
-  std::size_t length = 0;
-  std::uint8_t protocol = 0;
-};
-
-IpHeader parse_ip(std::span<const std::uint8_t> packet) noexcept {
-  if (packet.empty()) return {};
-  const unsigned version = packet[0] >> 4;
-  if (version == 4 && packet.size() >= 20) {
-    const std::size_t length = (packet[0] & 0x0fU) * 4U;
-    const bool fragment = (load16(&packet[6]) & 0x3fffU) != 0;  // MF or an offset
-    if (length < 20 || length > packet.size() || fragment) return {};
-    return {4, length, packet[9]};
-  }
-  if (version == 6 && packet.size() >= kIpv6HeaderSize) return {6, kIpv6HeaderSize, packet[6]};
-  return {};
+// The packet's IP header if the offloads handle it: IPv4 that is no fragment, or IPv6 (whose
+// `protocol` is the transport only without extension headers). An empty view (version 0,
+// header_length 0) otherwise.
+IpPacketView parse_ip(std::span<const std::uint8_t> packet) noexcept {
+  const IpPacketParse parsed = parse_ip_packet(packet);
+  return parsed.status == IpPacketStatus::ok && !parsed.packet.fragment ? parsed.packet : IpPacketView{};
 }
 
 std::span<const std::uint8_t> source_of(const std::uint8_t* ip, unsigned version) noexcept {
@@ -65,11 +40,11 @@ std::span<const std::uint8_t> destination_of(const std::uint8_t* ip, unsigned ve
 
 void set_ip_length(std::uint8_t* ip, unsigned version, std::size_t ip_header, std::size_t total) noexcept {
   if (version == 4) {
-    store16(ip + 2, static_cast<std::uint32_t>(total));
-    store16(ip + 10, 0);
-    store16(ip + 10, checksum_finish(checksum_add(std::span<const std::uint8_t>(ip, ip_header))));
+    store_be16(ip + 2, static_cast<std::uint16_t>(total));
+    store_be16(ip + 10, 0);
+    store_be16(ip + 10, checksum_finish(checksum_add(std::span<const std::uint8_t>(ip, ip_header))));
   } else {
-    store16(ip + 4, static_cast<std::uint32_t>(total - kIpv6HeaderSize));
+    store_be16(ip + 4, static_cast<std::uint16_t>(total - kIpv6HeaderSize));
   }
 }
 
@@ -79,32 +54,29 @@ void set_transport_checksum(std::uint8_t* ip, unsigned version, std::size_t ip_h
   std::uint8_t* l4 = ip + ip_header;
   const std::size_t l4_length = total - ip_header;
   const std::size_t field = protocol == kProtocolTcp ? kTcpChecksumOffset : kUdpChecksumOffset;
-  store16(l4 + field, 0);
+  store_be16(l4 + field, 0);
   const std::uint64_t sum = pseudo_header_sum(source_of(ip, version), destination_of(ip, version), protocol,
                                               static_cast<std::uint32_t>(l4_length));
   std::uint16_t checksum = checksum_finish(checksum_add(std::span<const std::uint8_t>(l4, l4_length), sum));
   if (protocol == kProtocolUdp && checksum == 0) checksum = 0xffff;  // 0 means "none" for UDP
-  store16(l4 + field, checksum);
+  store_be16(l4 + field, checksum);
 }
 
 }  // namespace
 
 VirtioNetHeader VirtioNetHeader::parse(std::span<const std::uint8_t, kSize> b) noexcept {
-  const auto le16 = [&](std::size_t i) { return static_cast<std::uint16_t>(b[i] | b[i + 1] << 8); };
-  return {b[0], b[1], le16(2), le16(4), le16(6), le16(8)};
+  const std::uint8_t* p = b.data();
+  return {p[0], p[1], load_le16(p + 2), load_le16(p + 4), load_le16(p + 6), load_le16(p + 8)};
 }
 
 void VirtioNetHeader::write(std::span<std::uint8_t, kSize> b) const noexcept {
-  b[0] = flags;
-  b[1] = gso_type;
-  const auto le16 = [&](std::size_t i, std::uint16_t v) {
-    b[i] = static_cast<std::uint8_t>(v);
-    b[i + 1] = static_cast<std::uint8_t>(v >> 8);
-  };
-  le16(2, header_length);
-  le16(4, gso_size);
-  le16(6, checksum_start);
-  le16(8, checksum_offset);
+  std::uint8_t* p = b.data();
+  p[0] = flags;
+  p[1] = gso_type;
+  store_le16(p + 2, header_length);
+  store_le16(p + 4, gso_size);
+  store_le16(p + 6, checksum_start);
+  store_le16(p + 8, checksum_offset);
 }
 
 OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t> packet,
@@ -118,13 +90,13 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
       const std::size_t start = header.checksum_start;
       const std::size_t field = start + header.checksum_offset;
       if (field + 2 > packet.size() || (start & 1U) != 0) return OffloadStatus::malformed;
-      store16(&packet[field], checksum_finish(checksum_add(packet.subspan(start))));
+      store_be16(&packet[field], checksum_finish(checksum_add(packet.subspan(start))));
     }
     each(packet);
     return OffloadStatus::ok;
   }
 
-  const IpHeader ip = parse_ip(packet);
+  const IpPacketView ip = parse_ip(packet);
   std::uint8_t protocol;
   switch (type) {
     case VirtioNetHeader::kGsoTcpV4:
@@ -138,13 +110,13 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     default:
       return OffloadStatus::unsupported;
   }
-  if (ip.length == 0) return OffloadStatus::malformed;
+  if (ip.header_length == 0) return OffloadStatus::malformed;
   if (ip.protocol != protocol) return OffloadStatus::unsupported;  // e.g. an IPv6 extension header
-  std::size_t headers = ip.length + kUdpHeaderSize;
+  std::size_t headers = ip.header_length + kUdpHeaderSize;
   if (protocol == kProtocolTcp) {
-    if (packet.size() < ip.length + 20) return OffloadStatus::malformed;
-    headers = ip.length + (packet[ip.length + 12] >> 4) * 4U;
-    if (headers < ip.length + 20) return OffloadStatus::malformed;
+    if (packet.size() < ip.header_length + 20) return OffloadStatus::malformed;
+    headers = ip.header_length + (packet[ip.header_length + 12] >> 4) * 4U;
+    if (headers < ip.header_length + 20) return OffloadStatus::malformed;
   }
   if (headers > packet.size() || header.gso_size == 0) return OffloadStatus::malformed;
 
@@ -155,8 +127,8 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   const std::size_t payload = packet.size() - headers;
   const std::size_t mss = header.gso_size;
   const std::size_t count = std::max<std::size_t>(1, (payload + mss - 1) / mss);
-  const std::uint16_t first_id = ip.version == 4 ? load16(&original[4]) : 0;
-  const std::uint32_t first_sequence = protocol == kProtocolTcp ? load32(&original[ip.length + 4]) : 0;
+  const std::uint16_t first_id = ip.version == 4 ? load_be16(&original[4]) : 0;
+  const std::uint32_t first_sequence = protocol == kProtocolTcp ? load_be32(&original[ip.header_length + 4]) : 0;
 
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t chunk = std::min(mss, payload - i * mss);
@@ -164,19 +136,19 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     // Right before this segment's payload: the end of the previous one, already handed out.
     std::uint8_t* position = packet.data() + i * mss;
     std::memcpy(position, original.data(), headers);
-    if (ip.version == 4) store16(position + 4, static_cast<std::uint32_t>(first_id + i));
-    set_ip_length(position, ip.version, ip.length, total);
-    std::uint8_t* l4 = position + ip.length;
+    if (ip.version == 4) store_be16(position + 4, static_cast<std::uint16_t>(first_id + i));
+    set_ip_length(position, ip.version, ip.header_length, total);
+    std::uint8_t* l4 = position + ip.header_length;
     if (protocol == kProtocolTcp) {
-      store32(l4 + 4, first_sequence + static_cast<std::uint32_t>(i * mss));
+      store_be32(l4 + 4, first_sequence + static_cast<std::uint32_t>(i * mss));
       std::uint8_t flags = l4[kTcpFlagsOffset];
       if (i + 1 != count) flags &= static_cast<std::uint8_t>(~(kTcpFin | kTcpPsh));
       if (i != 0) flags &= static_cast<std::uint8_t>(~kTcpCwr);
       l4[kTcpFlagsOffset] = flags;
     } else {
-      store16(l4 + 4, static_cast<std::uint32_t>(total - ip.length));
+      store_be16(l4 + 4, static_cast<std::uint16_t>(total - ip.header_length));
     }
-    set_transport_checksum(position, ip.version, ip.length, total, protocol);
+    set_transport_checksum(position, ip.version, ip.header_length, total, protocol);
     each(std::span<const std::uint8_t>(position, total));
   }
   return OffloadStatus::ok;
@@ -195,16 +167,16 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   // An empty packet is nothing to write, alone or not.
   if (packet.empty() || packet.size() > max_packet_) return false;
   std::uint8_t* built = storage_.data() + VirtioNetHeader::kSize;
-  const IpHeader ip = parse_ip(packet);
+  const IpPacketView ip = parse_ip(packet);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
-  const bool ip_ok = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.length == 20);
+  const bool ip_ok = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20);
   std::size_t headers = 0;
   std::size_t payload = 0;
   std::uint8_t flags = 0;
-  if (ip_ok && packet.size() >= ip.length + 20) {
-    headers = ip.length + (packet[ip.length + 12] >> 4) * 4U;
-    flags = packet[ip.length + kTcpFlagsOffset];
-    if (headers >= ip.length + 20 && headers <= packet.size()) payload = packet.size() - headers;
+  if (ip_ok && packet.size() >= ip.header_length + 20) {
+    headers = ip.header_length + (packet[ip.header_length + 12] >> 4) * 4U;
+    flags = packet[ip.header_length + kTcpFlagsOffset];
+    if (headers >= ip.header_length + 20 && headers <= packet.size()) payload = packet.size() - headers;
   }
   // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
   const bool segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
@@ -218,16 +190,16 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
       version_ = ip.version;
       header_bytes_ = headers;
       segment_size_ = payload;
-      next_sequence_ = load32(&packet[ip.length + 4]) + static_cast<std::uint32_t>(payload);
+      next_sequence_ = load_be32(&packet[ip.header_length + 4]) + static_cast<std::uint32_t>(payload);
     }
     return true;
   }
   if (closed_ || !segment || ip.version != version_ || headers != header_bytes_ || payload > segment_size_ ||
-      size_ + payload > max_packet_ || load32(&packet[ip.length + 4]) != next_sequence_) {
+      size_ + payload > max_packet_ || load_be32(&packet[ip.header_length + 4]) != next_sequence_) {
     return false;
   }
   const std::uint8_t* p = packet.data();
-  const std::size_t l4 = ip.length;
+  const std::size_t l4 = ip.header_length;
   // The IP header must match except for lengths, id and checksum; the TCP header except for the
   // sequence number, checksum and PSH.
   const bool same_ip =
@@ -259,7 +231,7 @@ std::span<const std::uint8_t> TcpCoalescer::pending() {
     // A partial checksum, as the kernel's own GRO leaves it: the pseudo-header sum, not inverted.
     const std::uint64_t pseudo = pseudo_header_sum(source_of(built, version_), destination_of(built, version_),
                                                    kProtocolTcp, static_cast<std::uint32_t>(size_ - ip_header));
-    store16(built + ip_header + kTcpChecksumOffset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
+    store_be16(built + ip_header + kTcpChecksumOffset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
     header.flags = VirtioNetHeader::kNeedsChecksum;
     header.gso_type = version_ == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
     header.header_length = static_cast<std::uint16_t>(header_bytes_);

@@ -1,7 +1,5 @@
 #include "tunnel/timers.hpp"
 
-#include <algorithm>
-
 namespace sluice::tunnel {
 namespace {
 
@@ -42,16 +40,6 @@ void PeerTimers::authenticated_packet_traversal(Instant now, std::uint16_t persi
   }
 }
 
-void PeerTimers::stop_all() noexcept {
-  retransmit_handshake_.reset();
-  send_keepalive_.reset();
-  new_handshake_.reset();
-  zero_key_material_.reset();
-  persistent_keepalive_.reset();
-  handshake_attempts_ = 0;
-  need_another_keepalive_ = false;
-}
-
 TimerActions PeerTimers::expire(Instant now, std::uint16_t persistent_keepalive_seconds) noexcept {
   TimerActions actions;
   if (due(retransmit_handshake_, now)) {
@@ -75,15 +63,6 @@ TimerActions PeerTimers::expire(Instant now, std::uint16_t persistent_keepalive_
   actions.zero_key_material = due(zero_key_material_, now);
   actions.persistent_keepalive = due(persistent_keepalive_, now) && persistent_keepalive_seconds != 0;
   return actions;
-}
-
-std::optional<Instant> PeerTimers::next_deadline() const noexcept {
-  std::optional<Instant> earliest;
-  for (const auto& deadline :
-       {retransmit_handshake_, send_keepalive_, new_handshake_, zero_key_material_, persistent_keepalive_}) {
-    if (deadline && (!earliest || *deadline < *earliest)) earliest = deadline;
-  }
-  return earliest;
 }
 
 }  // namespace sluice::tunnel

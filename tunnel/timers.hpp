@@ -41,13 +41,12 @@ class PeerTimers {
   void authenticated_packet_traversal(Instant now, std::uint16_t persistent_keepalive_seconds) noexcept;
   // A handshake attempt made outside the retransmit timer starts a new count.
   void reset_attempts() noexcept { handshake_attempts_ = 0; }
-  void stop_all() noexcept;
 
   // Collects every timer due at `now`, disarming (or rearming) each as it fires.
   [[nodiscard]] TimerActions expire(Instant now, std::uint16_t persistent_keepalive_seconds) noexcept;
 
+  // Retransmissions of the current handshake so far (0 for its first initiation).
   [[nodiscard]] int handshake_attempts() const noexcept { return handshake_attempts_; }
-  [[nodiscard]] std::optional<Instant> next_deadline() const noexcept;
 
  private:
   std::optional<Instant> retransmit_handshake_;

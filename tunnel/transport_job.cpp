@@ -17,7 +17,7 @@ void TransportJob::run() noexcept {
       ok_ = crypto::wg_aead_decrypt(body, body, counter_, keypair_->receive_key, {});
     }
   } catch (const std::exception&) {
-    ok_ = false;  // OpenSSL failed: the core drops the message
+    ok_ = false;  // the cipher refused the buffer sizes (never for a job the core made): dropped
   }
   done_.store(true, std::memory_order_release);
 }

@@ -4,6 +4,10 @@
 #include <array>
 #include <stdexcept>
 
+#include "tunnel/byte_order.hpp"
+#include "tunnel/checksum.hpp"
+#include "tunnel/ip_packet.hpp"
+
 namespace sluice::tunnel {
 namespace {
 
@@ -16,36 +20,11 @@ constexpr std::size_t kIpv6Header = 40;
 constexpr std::uint16_t kSourcePortBase = 49152;
 constexpr std::uint16_t kSourcePortCount = 16384;
 
-std::uint16_t load16(std::span<const std::uint8_t> bytes, std::size_t at) noexcept {
-  return static_cast<std::uint16_t>(bytes[at] << 8 | bytes[at + 1]);
-}
-
-void store16(std::span<std::uint8_t> bytes, std::size_t at, std::size_t value) noexcept {
-  bytes[at] = static_cast<std::uint8_t>(value >> 8);
-  bytes[at + 1] = static_cast<std::uint8_t>(value);
-}
-
-// The one's-complement sum of RFC 1071, unfolded; `bytes` may have an odd length only as the last part.
-std::uint64_t sum_words(std::uint64_t sum, std::span<const std::uint8_t> bytes) noexcept {
-  std::size_t i = 0;
-  for (; i + 1 < bytes.size(); i += 2) sum += std::uint64_t{bytes[i]} << 8 | bytes[i + 1];
-  if (i < bytes.size()) sum += std::uint64_t{bytes[i]} << 8;
-  return sum;
-}
-
-std::uint16_t fold(std::uint64_t sum) noexcept {
-  while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
-  return static_cast<std::uint16_t>(sum);
-}
-
 // The UDP checksum's sum over the pseudo-header (RFC 768, RFC 8200 section 8.1) and the datagram.
 std::uint64_t udp_sum(std::span<const std::uint8_t> source, std::span<const std::uint8_t> destination,
                       std::span<const std::uint8_t> datagram) noexcept {
-  std::uint64_t sum = sum_words(0, source);
-  sum = sum_words(sum, destination);
-  sum += kProtocolUdp;
-  sum += datagram.size();
-  return sum_words(sum, datagram);
+  return checksum_add(datagram,
+                      pseudo_header_sum(source, destination, kProtocolUdp, static_cast<std::uint32_t>(datagram.size())));
 }
 
 std::uint16_t source_port(std::span<const std::uint8_t> frame) noexcept {
@@ -58,20 +37,20 @@ std::uint16_t source_port(std::span<const std::uint8_t> frame) noexcept {
 void write_ipv4(std::span<std::uint8_t> header, const VxlanAddressing& a, std::size_t total) noexcept {
   std::fill(header.begin(), header.end(), 0);
   header[0] = 0x45;
-  store16(header, 2, total);
+  store_be16(header.data() + 2, static_cast<std::uint16_t>(total));
   // Don't fragment: a frame that does not fit is dropped before this, never split.
   header[6] = 0x40;
   header[8] = kDefaultHopLimit;
   header[9] = kProtocolUdp;
   std::copy_n(a.source.bytes().begin(), 4, header.begin() + 12);
   std::copy_n(a.destination.bytes().begin(), 4, header.begin() + 16);
-  store16(header, 10, static_cast<std::uint16_t>(~fold(sum_words(0, header.first(kIpv4Header)))));
+  store_be16(header.data() + 10, checksum_finish(checksum_add(header.first(kIpv4Header))));
 }
 
 void write_ipv6(std::span<std::uint8_t> header, const VxlanAddressing& a, std::size_t payload) noexcept {
   std::fill(header.begin(), header.end(), 0);
   header[0] = 0x60;
-  store16(header, 4, payload);
+  store_be16(header.data() + 4, static_cast<std::uint16_t>(payload));
   header[6] = kProtocolUdp;
   header[7] = kDefaultHopLimit;
   std::copy_n(a.source.bytes().begin(), 16, header.begin() + 8);
@@ -96,65 +75,46 @@ std::span<std::uint8_t> vxlan_encapsulate(std::span<std::uint8_t> buffer, std::s
   const std::span<std::uint8_t> udp = packet.subspan(ip_size);
   const std::span<std::uint8_t> frame = packet.subspan(headroom);
 
-  store16(udp, 0, source_port(frame));
-  store16(udp, 2, kVxlanPort);
-  store16(udp, 4, udp.size());
-  store16(udp, 6, 0);
+  store_be16(udp.data(), source_port(frame));
+  store_be16(udp.data() + 2, kVxlanPort);
+  store_be16(udp.data() + 4, static_cast<std::uint16_t>(udp.size()));
+  store_be16(udp.data() + 6, 0);
   const std::span<std::uint8_t> vxlan = udp.subspan(kUdpHeaderSize, kVxlanHeaderSize);
   std::fill(vxlan.begin(), vxlan.end(), 0);
   vxlan[0] = kVxlanFlagVni;
-  vxlan[4] = static_cast<std::uint8_t>(a.vni >> 16);
-  vxlan[5] = static_cast<std::uint8_t>(a.vni >> 8);
-  vxlan[6] = static_cast<std::uint8_t>(a.vni);
+  store_be32(vxlan.data() + 4, a.vni << 8);  // 24 bits, then a reserved byte
 
   if (v4) {
     write_ipv4(packet.first(kIpv4Header), a, packet.size());
   } else {
     write_ipv6(packet.first(kIpv6Header), a, udp.size());
-    std::uint16_t checksum = static_cast<std::uint16_t>(~fold(udp_sum(a.source.bytes(), a.destination.bytes(), udp)));
+    std::uint16_t checksum = checksum_finish(udp_sum(a.source.bytes(), a.destination.bytes(), udp));
     // 0 means "no checksum"; a computed 0 is sent as all ones (RFC 768).
     if (checksum == 0) checksum = 0xffff;
-    store16(udp, 6, checksum);
+    store_be16(udp.data() + 6, checksum);
   }
   return packet;
 }
 
 std::optional<VxlanFrame> vxlan_decapsulate(std::span<const std::uint8_t> packet) noexcept {
-  if (packet.empty()) return std::nullopt;
-  std::span<const std::uint8_t> source;
-  std::span<const std::uint8_t> destination;
-  std::span<const std::uint8_t> udp;
-  if (packet[0] >> 4 == 4) {
-    if (packet.size() < kIpv4Header) return std::nullopt;
-    const std::size_t header = std::size_t{packet[0] & 0x0fu} * 4;
-    const std::size_t total = load16(packet, 2);
-    if (header < kIpv4Header || total < header || total > packet.size()) return std::nullopt;
-    // A fragment (more-fragments flag or an offset) is left to the kernel, which reassembles.
-    if (packet[9] != kProtocolUdp || (load16(packet, 6) & 0x3fff) != 0) return std::nullopt;
-    if (fold(sum_words(0, packet.first(header))) != 0xffff) return std::nullopt;
-    source = packet.subspan(12, 4);
-    destination = packet.subspan(16, 4);
-    udp = packet.subspan(header, total - header);
-  } else if (packet[0] >> 4 == 6) {
-    if (packet.size() < kIpv6Header) return std::nullopt;
-    const std::size_t payload = load16(packet, 4);
-    // Extension headers are not followed: our peers and Linux's vxlan send none.
-    if (packet[6] != kProtocolUdp || kIpv6Header + payload > packet.size()) return std::nullopt;
-    source = packet.subspan(8, 16);
-    destination = packet.subspan(24, 16);
-    udp = packet.subspan(kIpv6Header, payload);
-  } else {
+  const IpPacketParse parsed = parse_ip_packet(packet);
+  const IpPacketView& ip = parsed.packet;
+  // A fragment is left to the kernel, which reassembles. IPv6 extension headers are not followed:
+  // our peers and Linux's vxlan send none.
+  if (parsed.status != IpPacketStatus::ok || ip.fragment || ip.protocol != kProtocolUdp) return std::nullopt;
+  if (ip.version == 4 && checksum_finish(checksum_add(packet.first(ip.header_length))) != 0) return std::nullopt;
+  const std::span<const std::uint8_t> udp = packet.subspan(ip.header_length, ip.total_length - ip.header_length);
+  if (udp.size() < kUdpHeaderSize + kVxlanHeaderSize + kEthernetHeaderSize) return std::nullopt;
+  if (load_be16(udp.data() + 2) != kVxlanPort || load_be16(udp.data() + 4) != udp.size()) return std::nullopt;
+  if (load_be16(udp.data() + 6) != 0 && checksum_finish(udp_sum(ip.source, ip.destination, udp)) != 0) {
     return std::nullopt;
   }
-  if (udp.size() < kUdpHeaderSize + kVxlanHeaderSize + kEthernetHeaderSize) return std::nullopt;
-  if (load16(udp, 2) != kVxlanPort || load16(udp, 4) != udp.size()) return std::nullopt;
-  if (load16(udp, 6) != 0 && fold(udp_sum(source, destination, udp)) != 0xffff) return std::nullopt;
   const std::span<const std::uint8_t> vxlan = udp.subspan(kUdpHeaderSize, kVxlanHeaderSize);
   if ((vxlan[0] & kVxlanFlagVni) == 0) return std::nullopt;
   VxlanFrame out{
-      static_cast<std::uint32_t>(vxlan[4] << 16 | vxlan[5] << 8 | vxlan[6]),
-      source.size() == 4 ? IpAddress::v4(source.first<4>()) : IpAddress::v6(source.first<16>()),
-      destination.size() == 4 ? IpAddress::v4(destination.first<4>()) : IpAddress::v6(destination.first<16>()),
+      load_be32(vxlan.data() + 4) >> 8,
+      ip.source_address(),
+      ip.destination_address(),
       udp.subspan(kUdpHeaderSize + kVxlanHeaderSize),
   };
   return out;

@@ -38,6 +38,11 @@ class RecordingSink : public tunnel::Sink {
   void deliver(tunnel::Peer&, std::span<const std::uint8_t> packet) override {
     if (delivered.size() < limit_) delivered.emplace_back(packet.begin(), packet.end());
   }
+  void event(const tunnel::PeerEvent& e) override {
+    if (events.size() < limit_) {
+      events.push_back({e.kind, e.peer, e.endpoint ? std::optional(*e.endpoint) : std::nullopt, e.attempt});
+    }
+  }
 
   // The first datagram sent, removed from the queue; empty if none.
   std::vector<std::uint8_t> take() {
@@ -47,8 +52,17 @@ class RecordingSink : public tunnel::Sink {
     return bytes;
   }
 
+  // A reported event, its endpoint copied (the core's pointer is valid during the call only).
+  struct Event {
+    tunnel::PeerEventKind kind;
+    const tunnel::Peer* peer;
+    std::optional<tunnel::Endpoint> endpoint;
+    int attempt;
+  };
+
   std::deque<Datagram> sent;
   std::vector<std::vector<std::uint8_t>> delivered;
+  std::vector<Event> events;
 
  private:
   std::size_t limit_;

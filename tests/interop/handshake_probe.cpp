@@ -1,6 +1,7 @@
 // sluice_handshake_probe: drives one tunnel::Device over a plain UDP socket against a real WireGuard
-// peer, to prove byte-level interop of the protocol core before the daemon exists. There is no TUN
-// device: the probe builds its own inner ICMP echo packets and answers the ones it receives.
+// peer, to prove byte-level interop of the protocol core on its own, without the daemon's sockets,
+// io_uring or offloads. There is no TUN device: the probe builds its own inner ICMP echo packets
+// and answers the ones it receives.
 //
 //   initiate mode: we start the handshake, send --count echo requests to --peer-inner-address and
 //                  require every reply back.

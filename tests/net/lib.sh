@@ -161,10 +161,12 @@ net_wait_for() {
   done
 }
 
-# net_start_sluiced NS IFNAME CONFIG LOG: sluiced in the foreground, in the background of this script.
+# net_start_sluiced NS IFNAME CONFIG LOG [OPTION...]: sluiced in the foreground, in the background
+# of this script, with any further OPTIONs (say -v).
 net_start_sluiced() {
   local ns=$1 ifname=$2 config=$3 log=$4
-  ip netns exec "$ns" "$SLUICED" -f --config "$config" "$ifname" >"$log" 2>&1 &
+  shift 4
+  ip netns exec "$ns" "$SLUICED" -f "$@" --config "$config" "$ifname" >"$log" 2>&1 &
   NET_PIDS+=($!)
   NET_FILES+=("/run/wireguard/$ifname.sock")
   net_wait_control "$ns" "$ifname" || { cat "$log" >&2; net_fail "sluiced $ifname did not start"; }
@@ -316,4 +318,39 @@ net_ping_count() {
 # net_rss_kb PID: resident memory of a process in kB.
 net_rss_kb() {
   awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+}
+
+# --- Key material in logs -----------------------------------------------------------------------
+
+# net_key_hex KEY: a base64 key in lower-case hex.
+net_key_hex() { base64 -d <<<"$1" | od -An -tx1 -v | tr -d ' \n'; }
+
+# net_key_forms KEY: text that any leak of KEY would contain: 12-character windows of its base64
+# form and 16-digit windows of its hex form (either case), 8 apart, so any quoted run of 20 or
+# more base64 characters or 24 or more hex digits of the key holds one of them.
+net_key_forms() {
+  local b64=${1%=} h i w
+  h=$(net_key_hex "$1")
+  for ((i = 0; i + 12 <= ${#b64}; i += 8)); do printf '%s\n' "${b64:i:12}"; done
+  printf '%s\n' "${b64: -12}"
+  for ((i = 0; i + 16 <= ${#h}; i += 8)); do
+    w=${h:i:16}
+    printf '%s\n%s\n' "$w" "${w^^}"
+  done
+}
+
+# net_contains_secret FILE KEY...: prints the first window of one of the KEYs that FILE holds;
+# fails if it holds none.
+net_contains_secret() {
+  local file=$1 secret form
+  shift
+  for secret in "$@"; do
+    while read -r form; do
+      if grep -qF -- "$form" "$file"; then
+        echo "$form"
+        return 0
+      fi
+    done < <(net_key_forms "$secret")
+  done
+  return 1
 }

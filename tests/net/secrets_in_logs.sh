@@ -78,7 +78,7 @@ net_wg "$a" set "$A" private-key /dev/stdin <<<"${SECRETS[0]}"
 net_wait_for 20 net_ping "$a" 10.99.81.2 1 || net_fail "no tunnel after restoring the private key"
 
 # Requests that carry keys where they do not belong.
-hex() { base64 -d <<<"$1" | od -An -tx1 -v | tr -d ' \n'; }
+hex() { net_key_hex "$1"; }
 A_HEX=$(hex "${SECRETS[0]}")
 PSK_HEX=$(hex "$PSK2")
 request() { printf '%b' "$1" | timeout 5 socat -t 2 - "UNIX-CONNECT:/run/wireguard/$A.sock" >>"$OUT/requests" 2>&1 || true; }
@@ -123,43 +123,17 @@ ctl "$a" stats "$A" >"$OUT/stats" || net_fail "sluicectl stats"
 net_ping "$a" 10.99.81.2 2 >>"$OUT/ping" || net_fail "no tunnel at the end"
 net_stop "$pid_a" || net_fail "sluiced $A did not stop cleanly"
 
-# forms KEY: text that any leak of KEY would contain: 12-character windows of its base64 form
-# and 16-digit windows of its hex form (either case), 8 apart, so any quoted run of 20 or more
-# base64 characters or 24 or more hex digits of the key holds one of them.
-forms() {
-  local b64=${1%=} h i w
-  h=$(hex "$1")
-  for ((i = 0; i + 12 <= ${#b64}; i += 8)); do printf '%s\n' "${b64:i:12}"; done
-  printf '%s\n' "${b64: -12}"
-  for ((i = 0; i + 16 <= ${#h}; i += 8)); do
-    w=${h:i:16}
-    printf '%s\n%s\n' "$w" "${w^^}"
-  done
-}
-# contains_secret FILE: prints the first window of a secret FILE holds.
-contains_secret() {
-  local secret form
-  for secret in "${SECRETS[@]}"; do
-    while read -r form; do
-      if grep -qF -- "$form" "$1"; then
-        echo "$form"
-        return 0
-      fi
-    done < <(forms "$secret")
-  done
-  return 1
-}
 # The search finds a key where one is.
 net_wg "$a" showconf "$B" >/dev/null 2>&1 || true
 ctl "$b" export "$B" --show-keys >"$NET_TMP/with-keys"
-contains_secret "$NET_TMP/with-keys" >/dev/null || net_fail "the search misses keys in export --show-keys"
+net_contains_secret "$NET_TMP/with-keys" "${SECRETS[@]}" >/dev/null || net_fail "the search misses keys in export --show-keys"
 printf '%s\n' "$A_HEX" >"$NET_TMP/with-hex"
-contains_secret "$NET_TMP/with-hex" >/dev/null || net_fail "the search misses hex keys"
+net_contains_secret "$NET_TMP/with-hex" "${SECRETS[@]}" >/dev/null || net_fail "the search misses hex keys"
 
 lines=0
 for file in "$OUT"/*; do
   lines=$((lines + $(wc -l <"$file")))
-  if found=$(contains_secret "$file"); then
+  if found=$(net_contains_secret "$file" "${SECRETS[@]}"); then
     net_fail "$(basename "$file") holds key material (${found:0:6}...)"
   fi
 done

@@ -1,12 +1,16 @@
 // The userspace protocol's line framing, shared by the daemon's parsers and sluicectl's.
 #include <boost/test/unit_test.hpp>
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "uapi/lines.hpp"
 
+using sluice::uapi::append_key_line;
+using sluice::uapi::append_line;
 using sluice::uapi::split_key_value;
 using sluice::uapi::take_line;
 
@@ -63,6 +67,21 @@ BOOST_AUTO_TEST_CASE(split_key_value_at_the_first_equals) {
 BOOST_AUTO_TEST_CASE(split_key_value_refuses_a_line_without_equals) {
   BOOST_CHECK(!split_key_value("get"));
   BOOST_CHECK(!split_key_value(""));
+}
+
+BOOST_AUTO_TEST_CASE(append_line_writes_what_take_line_and_split_key_value_read) {
+  std::string out;
+  append_line(out, "endpoint", std::string_view("[2001:db8::1]:51820"));
+  append_line(out, "listen_port", std::uint64_t{51820});
+  std::array<std::uint8_t, 32> key{};
+  key[0] = 0xab;
+  key[31] = 0x01;
+  append_key_line(out, "public_key", key);
+  BOOST_CHECK_EQUAL(out, "endpoint=[2001:db8::1]:51820\nlisten_port=51820\npublic_key=ab" + std::string(60, '0') + "01\n");
+  std::string_view text = out;
+  const auto first = split_key_value(take_line(text));
+  BOOST_REQUIRE(first);
+  BOOST_CHECK_EQUAL(first->value, "[2001:db8::1]:51820");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
