@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "crypto/key_encoding.hpp"
+#include "tunnel/byte_order.hpp"
 #include "tunnel/parse_number.hpp"
 #include "uapi/lines.hpp"
 
@@ -10,11 +11,6 @@ namespace sluice::uapi {
 namespace {
 
 constexpr std::string_view kCaptureLine = "capture=1\n";
-
-template <std::size_t N>
-void put32(std::array<std::uint8_t, N>& out, std::size_t offset, std::uint32_t value) {
-  std::memcpy(out.data() + offset, &value, sizeof value);
-}
 
 }  // namespace
 
@@ -57,22 +53,22 @@ std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
 
 std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen) {
   std::array<std::uint8_t, kPcapHeaderSize> out{};
-  put32(out, 0, kPcapMagic);
+  tunnel::store_host32(out.data(), kPcapMagic);
   const std::uint16_t version[2] = {2, 4};
   std::memcpy(out.data() + 4, version, sizeof version);
   // thiszone and sigfigs stay 0.
-  put32(out, 16, snaplen);
-  put32(out, 20, kLinktypeRaw);
+  tunnel::store_host32(out.data() + 16, snaplen);
+  tunnel::store_host32(out.data() + 20, kLinktypeRaw);
   return out;
 }
 
 std::array<std::uint8_t, kPcapRecordHeaderSize> pcap_record_header(std::uint32_t sec, std::uint32_t usec,
                                                                     std::uint32_t caplen, std::uint32_t len) {
   std::array<std::uint8_t, kPcapRecordHeaderSize> out{};
-  put32(out, 0, sec);
-  put32(out, 4, usec);
-  put32(out, 8, caplen);
-  put32(out, 12, len);
+  tunnel::store_host32(out.data(), sec);
+  tunnel::store_host32(out.data() + 4, usec);
+  tunnel::store_host32(out.data() + 8, caplen);
+  tunnel::store_host32(out.data() + 12, len);
   return out;
 }
 
