@@ -299,6 +299,9 @@ void Device::initiate_handshake(Peer& peer, Instant now, Sink& sink) { start_han
 
 void Device::start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry) {
   if (!is_retry) peer.timers_.reset_attempts();
+  // A retry leaves from whatever source the host picks now, as in the kernel and wireguard-go:
+  // the address we pinned may still be ours but lead nowhere (our link or route changed).
+  if (is_retry && peer.endpoint_) peer.endpoint_->local.reset();
   if (peer.last_sent_handshake_ && now - *peer.last_sent_handshake_ < kRekeyTimeout) return;
   if (!peer.endpoint_) {
     ++counters_.no_endpoint;
