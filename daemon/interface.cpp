@@ -179,7 +179,7 @@ std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
   if (path) {
     // GSO batches and coalesced TUN packets are built in pool buffers, and go to the kernel from there.
     batch_.set_storage(path->storage({}));
-    coalescer_.set_storage(path->storage({}));
+    for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) coalescer_.set_storage(i, path->storage({}));
   }
   return path;
 }
@@ -514,10 +514,11 @@ void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet
 }
 
 void Interface::flush_tun() {
-  if (coalescer_.empty()) return;
-  write_tun(coalescer_.pending());
+  const std::size_t written = coalescer_.size();
+  for (std::size_t i = 0; i < written; ++i) write_tun(coalescer_.pending(i));
   coalescer_.clear();
-  if (uring_) coalescer_.set_storage(uring_->storage(coalescer_.storage()));
+  if (!uring_) return;
+  for (std::size_t i = 0; i < written; ++i) coalescer_.set_storage(i, uring_->storage(coalescer_.storage(i)));
 }
 
 void Interface::write_tun(std::span<const std::uint8_t> packet) {
