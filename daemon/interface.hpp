@@ -113,7 +113,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   // Between reads: hands out new jobs, runs some here if the threads fall behind, and sends or
   // delivers what is finished, so output flows while input is still being read.
   void progress_jobs();
-  // Runs queued jobs on this thread too, then sends and delivers the finished ones in order.
+  // Runs queued jobs on this thread too, then sends and delivers the finished ones (each peer's in
+  // order).
   void run_jobs();
   // True (and the loop stopped) once `ip link del` removed the device: how wg-quick stops us.
   bool stop_if_tun_removed();
