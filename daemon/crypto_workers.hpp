@@ -1,6 +1,6 @@
 // Threads that run the core's transport jobs (encryption and decryption) beside the event loop's
 // thread, which runs them too while it has nothing else to do. Jobs are taken in submission
-// order; the core puts the results back in that order (tunnel::Device::finish_jobs).
+// order; the core puts each peer's results back in that order (tunnel::Device::finish_jobs).
 #pragma once
 
 #include <atomic>

@@ -62,6 +62,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       offloads_(options.offloads),
       workers_wanted_(std::max(options.workers, 1U)) {
   if (!timer_.valid()) platform::throw_os_error(ifname_ + ": cannot create timer");
+  if (offloads_.test_gso_eio) sockets_->simulate_gso_eio();
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
   device_.set_reporting_events(Log::verbose());
@@ -159,7 +160,10 @@ std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
   handlers.udp_received = [this](std::span<std::uint8_t> datagrams, const tunnel::Endpoint& from,
                                  std::uint16_t segment_size) { receive_datagrams(datagrams, from, segment_size); };
   handlers.send_failed = [this](const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
-                                std::uint16_t segment_size) { resend(to, datagrams, segment_size); };
+                                std::uint16_t segment_size, int error) {
+    if (segment_size != 0 && datagrams.size() > segment_size) gso_failed(to, error);
+    resend(to, datagrams, segment_size);
+  };
   handlers.tun_write_failed = [this] { ++tun_write_errors_; };
   handlers.epoll_ready = [this] { loop_.run_once(0); };
   std::string missing;
@@ -168,7 +172,7 @@ std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
   if (path) {
     // GSO batches and coalesced TUN packets are built in pool buffers, and go to the kernel from there.
     batch_.set_storage(path->storage({}));
-    coalescer_.set_storage(path->storage({}));
+    for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) coalescer_.set_storage(i, path->storage({}));
   }
   return path;
 }
@@ -426,7 +430,9 @@ void Interface::report_drops(tunnel::Instant at) {
 }
 
 void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {
-  if (!sockets_->gso()) {
+  if (!sockets_->gso(to)) {
+    // Batched before GSO went off (gso_failed()): those leave first.
+    if (!batch_.empty()) flush_sends();
     send_now(to, datagram, peer);
     return;
   }
@@ -436,25 +442,49 @@ void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
 
 std::span<std::uint8_t> Interface::datagram_room(const tunnel::Endpoint& to, std::size_t size) {
   // Without GSO each datagram leaves at once, from wherever the core built it.
-  if (!sockets_->gso() || size > UdpBatch::kMaxBytes) return {};
+  if (!sockets_->gso(to) || size > UdpBatch::kMaxBytes) return {};
   if (!batch_.fits(to, size)) flush_sends();
   return batch_.room(size);
 }
 
 void Interface::flush_sends() {
   if (batch_.empty()) return;
-  if (uring_) {
-    uring_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size());
+  const tunnel::Endpoint& to = batch_.endpoint();
+  const bool segmented = batch_.count() > 1;
+  // GSO may have gone off for this socket since the batch began (gso_failed()).
+  const bool whole = !segmented || sockets_->gso(to);
+  if (uring_ && whole) {
+    uring_->send(to, batch_.bytes(), batch_.segment_size());
     batch_.clear();
     batch_.set_storage(uring_->storage(batch_.storage()));
     return;
   }
-  if (batch_.count() == 1 || sockets_->send(batch_.endpoint(), batch_.bytes(), batch_.segment_size()) != 0) {
-    // One datagram, or the batch failed as a whole (say our source address went away): one by
-    // one, with the fallback to an unpinned source.
-    for (std::size_t i = 0; i < batch_.count(); ++i) send_now(batch_.endpoint(), batch_.datagram(i), batch_.peer());
+  // Sent here on the syscall path: first what io_uring has queued, so nothing overtakes it.
+  if (uring_) uring_->submit();
+  int error = -1;
+  if (segmented && whole) {
+    error = sockets_->send(to, batch_.bytes(), batch_.segment_size());
+    if (error != 0) gso_failed(to, -error);
+  }
+  if (error != 0) {
+    // One datagram, or the batch failed as a whole (say our source address went away, or the
+    // path MTU is below the segment size), or no GSO any more: one by one, with the fallback to
+    // an unpinned source.
+    tunnel::Peer* peer = batch_.peer();
+    for (std::size_t i = 0; i < batch_.count(); ++i) {
+      send_unpinning(to, batch_.datagram(i), [peer](const tunnel::Endpoint& unpinned) {
+        if (peer != nullptr) peer->set_endpoint(unpinned);
+      });
+    }
   }
   batch_.clear();
+}
+
+void Interface::gso_failed(const tunnel::Endpoint& to, int error) {
+  if (error == EIO && sockets_->disable_gso(to)) {
+    Log::warning("UDP GSO send on the {} socket failed ({}): sending one datagram at a time from now on",
+                 to.address.is_v4() ? "IPv4" : "IPv6", std::strerror(error));
+  }
 }
 
 void Interface::send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {
@@ -506,10 +536,11 @@ void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet
 }
 
 void Interface::flush_tun() {
-  if (coalescer_.empty()) return;
-  write_tun(coalescer_.pending());
+  const std::size_t written = coalescer_.size();
+  for (std::size_t i = 0; i < written; ++i) write_tun(coalescer_.pending(i));
   coalescer_.clear();
-  if (uring_) coalescer_.set_storage(uring_->storage(coalescer_.storage()));
+  if (!uring_) return;
+  for (std::size_t i = 0; i < written; ++i) coalescer_.set_storage(i, uring_->storage(coalescer_.storage(i)));
 }
 
 void Interface::write_tun(std::span<const std::uint8_t> packet) {
@@ -523,6 +554,7 @@ void Interface::write_tun(std::span<const std::uint8_t> packet) {
 int Interface::set_listen_port(std::uint16_t port) {
   try {
     auto replacement = std::make_unique<UdpSockets>(ifname_, port, fwmark_, offloads_.gso, offloads_.gro);
+    if (offloads_.test_gso_eio) replacement->simulate_gso_eio();
     flush_sends();
     unwatch_sockets();
     sockets_ = std::move(replacement);

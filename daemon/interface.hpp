@@ -91,6 +91,11 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void flush();
   void flush_sends();
   void flush_tun();
+  // After a GSO send failed with `error`: EIO says this socket cannot segment (the route's device
+  // has no checksum offload, or IPsec applies), so GSO goes off for it, with one log line; other
+  // errors (EMSGSIZE: a path MTU below the segment size) concern that batch only, which then
+  // leaves one datagram at a time while GSO stays on.
+  void gso_failed(const tunnel::Endpoint& to, int error);
   void send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer);
   // A send on the syscall path; if our pinned source address is gone, `unpin` is told the
   // endpoint without it and the datagram goes once more from there.
@@ -115,7 +120,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   // Between reads: hands out new jobs, runs some here if the threads fall behind, and sends or
   // delivers what is finished, so output flows while input is still being read.
   void progress_jobs();
-  // Runs queued jobs on this thread too, then sends and delivers the finished ones in order.
+  // Runs queued jobs on this thread too, then sends and delivers the finished ones (each peer's in
+  // order).
   void run_jobs();
   // True (and the loop stopped) once `ip link del` removed the device: how wg-quick stops us.
   bool stop_if_tun_removed();

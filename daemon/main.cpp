@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "crypto/key_encoding.hpp"
 #include "config/config_file.hpp"
@@ -97,6 +98,10 @@ int main(int argc, char** argv) {
     // For info=1: `sluicectl reload IFNAME` finds the file the interface started from.
     if (!config_path.empty()) options.config_file = std::filesystem::absolute(config_path);
     options.offloads = OffloadSwitches::from_disable_list(std::getenv("SLUICE_DISABLE"));
+    if (const char* eio = std::getenv("SLUICE_TEST_GSO_EIO"); eio != nullptr && std::string_view(eio) == "1") {
+      options.offloads.test_gso_eio = true;
+      Log::info("SLUICE_TEST_GSO_EIO=1 (a test switch): every UDP GSO send fails with EIO");
+    }
     // Before any thread seals or opens.
     sluice::crypto::cap_transport_code(options.offloads.crypto_code);
     options.workers = worker_count(std::getenv("SLUICE_WORKERS"));

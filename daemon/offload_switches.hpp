@@ -18,6 +18,9 @@ struct OffloadSwitches {
   // The newest instruction set transport crypto may use; turning one off turns off the newer ones,
   // and ipsec-mb turns off the library that has them (libsodium then seals).
   crypto::TransportCode crypto_code = crypto::TransportCode::avx512;
+  // Test switch, not a feature (SLUICE_TEST_GSO_EIO=1): every UDP GSO send fails with EIO, as on a
+  // route whose device has no checksum offload, to test that GSO then goes off.
+  bool test_gso_eio = false;
 
   // From the value of SLUICE_DISABLE (nullptr: nothing disabled). Unknown words are logged and
   // ignored.

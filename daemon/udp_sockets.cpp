@@ -115,8 +115,10 @@ UdpSockets::UdpSockets(const std::string& ifname, std::uint16_t port, std::uint3
     // Reading the option succeeds exactly on kernels that know it (Linux 4.18).
     int size = 0;
     socklen_t length = sizeof size;
-    gso_ = ::getsockopt(v4_.get(), SOL_UDP, UDP_SEGMENT, &size, &length) == 0;
-    if (!gso_) Log::info("no UDP GSO ({}): one datagram per send", std::strerror(errno));
+    const bool known = ::getsockopt(v4_.get(), SOL_UDP, UDP_SEGMENT, &size, &length) == 0;
+    gso_[0] = known;
+    gso_[1] = known && v6_.valid();
+    if (!known) Log::info("no UDP GSO ({}): one datagram per send", std::strerror(errno));
   }
   if (gro) {
     const int on = 1;
@@ -166,6 +168,7 @@ int UdpSockets::prepare_send(const tunnel::Endpoint& to, std::span<const std::ui
     }
   }
   if (segment_size != 0 && datagrams.size() > segment_size) {
+    if (simulate_gso_eio_) return -EIO;
     attach_control(out.message, SOL_UDP, UDP_SEGMENT, segment_size);
   }
   if (out.message.msg_controllen == 0) out.message.msg_control = nullptr;

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "platform/unique_fd.hpp"
 #include "tunnel/endpoint.hpp"
@@ -58,12 +59,13 @@ class UdpSockets {
 
   // Sends from `to.local` when it is set. Returns 0 or -errno (EAFNOSUPPORT when the endpoint's
   // family has no socket; EINVAL or EADDRNOTAVAIL when `to.local` is no longer ours).
-  // With `segment_size` (only when gso()), `datagrams` holds several datagrams of that size, the
+  // With `segment_size` (only when gso(to)), `datagrams` holds several datagrams of that size, the
   // last one possibly shorter, that the kernel sends separately (UDP_SEGMENT).
   [[nodiscard]] int send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
                          std::uint16_t segment_size = 0) noexcept;
   // The sendmsg that send() makes, laid out in `out` (which must stay put until it is sent), for
-  // callers that submit it themselves (io_uring). Returns the socket to send it on, or -EAFNOSUPPORT.
+  // callers that submit it themselves (io_uring). Returns the socket to send it on, or -EAFNOSUPPORT
+  // (or -EIO, see simulate_gso_eio()).
   [[nodiscard]] int prepare_send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
                                  std::uint16_t segment_size, UdpSendMessage& out) const noexcept;
   // One datagram from `fd` (fd4() or fd6()): its size, 0 if none is waiting, or -errno. `from.local`
@@ -72,7 +74,16 @@ class UdpSockets {
   [[nodiscard]] long receive(int fd, std::span<std::uint8_t> buffer, tunnel::Endpoint& from,
                              std::uint16_t& segment_size) noexcept;
 
-  [[nodiscard]] bool gso() const noexcept { return gso_; }
+  // Whether UDP_SEGMENT is in use on some socket (gso()), or on the one sending to `to`.
+  [[nodiscard]] bool gso() const noexcept { return gso_[0] || gso_[1]; }
+  [[nodiscard]] bool gso(const tunnel::Endpoint& to) const noexcept { return gso_[to.address.is_v4() ? 0 : 1]; }
+  // No more UDP_SEGMENT on the socket sending to `to`; returns whether it was in use.
+  bool disable_gso(const tunnel::Endpoint& to) noexcept {
+    return std::exchange(gso_[to.address.is_v4() ? 0 : 1], false);
+  }
+  // Test switch: every segmented send fails with EIO before it reaches the kernel, as on a route
+  // whose device has no checksum offload.
+  void simulate_gso_eio() noexcept { simulate_gso_eio_ = true; }
   [[nodiscard]] bool gro() const noexcept { return gro_; }
 
   // SO_MARK on both sockets (0 clears it). Returns 0 or -errno.
@@ -82,8 +93,9 @@ class UdpSockets {
   platform::UniqueFd v4_;
   platform::UniqueFd v6_;
   std::uint16_t port_ = 0;
-  bool gso_ = false;
+  bool gso_[2] = {false, false};  // IPv4, IPv6
   bool gro_ = false;
+  bool simulate_gso_eio_ = false;
 };
 
 }  // namespace sluice::daemon

@@ -276,7 +276,8 @@ void UringDataPath::handle(const io_uring_cqe& cqe) {
     case Op::udp_send:
       if (cqe.res < 0) {
         const SendSlot& slot = send_slots_[value];
-        handlers_.send_failed(slot.to, pool_.data(value).subspan(slot.offset, slot.length), slot.segment_size);
+        handlers_.send_failed(slot.to, pool_.data(value).subspan(slot.offset, slot.length), slot.segment_size,
+                              -cqe.res);
       }
       pool_.release(value);
       return;
@@ -357,7 +358,9 @@ void UringDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_
     // Every buffer is on its way: send what is queued first, so nothing overtakes it, then this
     // one directly.
     submit();
-    if (sockets_->send(to, datagrams, segment_size) != 0) handlers_.send_failed(to, datagrams, segment_size);
+    if (const int error = sockets_->send(to, datagrams, segment_size); error != 0) {
+      handlers_.send_failed(to, datagrams, segment_size, -error);
+    }
     return;
   }
   SendSlot& slot = send_slots_[*buffer];
@@ -368,7 +371,7 @@ void UringDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_
   const int fd = sockets_->prepare_send(to, datagrams, segment_size, slot.message);
   io_uring_sqe* sqe = fd >= 0 ? next_sqe() : nullptr;
   if (sqe == nullptr) {
-    handlers_.send_failed(to, datagrams, segment_size);
+    handlers_.send_failed(to, datagrams, segment_size, fd < 0 ? -fd : EBUSY);
     pool_.release(*buffer);
     return;
   }

@@ -38,9 +38,9 @@ class UringDataPath {
     // One receive: a datagram, or with `segment_size` several (UDP GRO). Writable in place.
     std::function<void(std::span<std::uint8_t> datagrams, const tunnel::Endpoint& from, std::uint16_t segment_size)>
         udp_received;
-    // A send the kernel refused, for the caller to retry its own way.
+    // A send the kernel refused with `error` (an errno), for the caller to retry its own way.
     std::function<void(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
-                       std::uint16_t segment_size)>
+                       std::uint16_t segment_size, int error)>
         send_failed;
     std::function<void()> tun_write_failed;
     // The epoll descriptor has events: run its handlers without waiting.

@@ -72,8 +72,14 @@ void Device::remove_all_peers() {
 
 void Device::forget_peer(Peer& peer) {
   // Jobs in flight keep their keypair alive; once done they are dropped instead of finished.
-  for (auto& job : jobs_) {
-    if (job->peer_ == &peer) job->peer_ = nullptr;
+  for (auto& job : peer.jobs_) {
+    job->peer_ = nullptr;
+    orphaned_jobs_.push_back(std::move(job));
+  }
+  peer.jobs_.clear();
+  if (peer.listed_with_jobs_) {
+    std::erase(peers_with_jobs_, &peer);
+    peer.listed_with_jobs_ = false;
   }
   zero_key_material(peer);
   allowed_ips_.remove_value(&peer);
@@ -301,6 +307,9 @@ void Device::initiate_handshake(Peer& peer, Instant now, Sink& sink) { start_han
 
 void Device::start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry) {
   if (!is_retry) peer.timers_.reset_attempts();
+  // A retry leaves from whatever source the host picks now, as in the kernel and wireguard-go:
+  // the address we pinned may still be ours but lead nowhere (our link or route changed).
+  if (is_retry && peer.endpoint_) peer.endpoint_->local.reset();
   if (peer.last_sent_handshake_ && now - *peer.last_sent_handshake_ < kRekeyTimeout) return;
   if (!peer.endpoint_) {
     ++counters_.no_endpoint;
@@ -510,27 +519,57 @@ TransportJob& Device::make_job(TransportJob::Kind kind, Peer& peer, std::shared_
   job->ok_ = false;
   job->done_.store(false, std::memory_order_relaxed);
   job->peer_ = &peer;
-  jobs_.push_back(std::move(job));
-  return *jobs_.back();
+  not_handed_out_.push_back(job.get());
+  ++jobs_in_flight_;
+  peer.jobs_.push_back(std::move(job));
+  if (!peer.listed_with_jobs_) {
+    peers_with_jobs_.push_back(&peer);
+    peer.listed_with_jobs_ = true;
+  }
+  return *peer.jobs_.back();
 }
 
 void Device::take_jobs(std::vector<TransportJob*>& out) {
-  for (; handed_out_ < jobs_.size(); ++handed_out_) out.push_back(jobs_[handed_out_].get());
+  out.insert(out.end(), not_handed_out_.begin(), not_handed_out_.end());
+  not_handed_out_.clear();
 }
 
 std::size_t Device::finish_jobs(Instant now, Sink& sink) {
+  // Indexes, not iterators: finishing may make jobs, and list more peers.
+  for (std::size_t i = 0; i < peers_with_jobs_.size();) {
+    Peer& peer = *peers_with_jobs_[i];
+    while (!peer.jobs_.empty() && peer.jobs_.front()->done()) {
+      std::unique_ptr<TransportJob> job = std::move(peer.jobs_.front());
+      peer.jobs_.pop_front();
+      finish_job(*job, now, sink);
+      recycle_job(std::move(job));
+    }
+    if (peer.jobs_.empty()) {
+      peer.listed_with_jobs_ = false;
+      peers_with_jobs_[i] = peers_with_jobs_.back();
+      peers_with_jobs_.pop_back();
+    } else {
+      ++i;
+    }
+  }
+  for (auto it = orphaned_jobs_.begin(); it != orphaned_jobs_.end();) {
+    if ((*it)->done()) {
+      recycle_job(std::move(*it));
+      it = orphaned_jobs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return jobs_in_flight_;
+}
+
+void Device::recycle_job(std::unique_ptr<TransportJob> job) {
   // Enough spares for a few read batches; beyond that, buffers go back to the allocator.
   constexpr std::size_t kMaxSpareJobs = 4096;
-  while (handed_out_ > 0 && jobs_.front()->done()) {
-    std::unique_ptr<TransportJob> job = std::move(jobs_.front());
-    jobs_.pop_front();
-    --handed_out_;
-    if (job->peer_ != nullptr) finish_job(*job, now, sink);
-    job->keypair_.reset();
-    job->peer_ = nullptr;
-    if (spare_jobs_.size() < kMaxSpareJobs) spare_jobs_.push_back(std::move(job));
-  }
-  return jobs_.size();
+  --jobs_in_flight_;
+  job->keypair_.reset();
+  job->peer_ = nullptr;
+  if (spare_jobs_.size() < kMaxSpareJobs) spare_jobs_.push_back(std::move(job));
 }
 
 void Device::finish_job(TransportJob& job, Instant now, Sink& sink) {

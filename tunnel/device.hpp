@@ -147,15 +147,17 @@ class Device {
   // Hand-out mode (off by default): transport data is no longer sealed or opened inside
   // send_packet() and receive(). The core does the state work (session, counter, replay pre-check)
   // and makes a TransportJob; the caller runs the jobs, on any threads, and finish_jobs() then
-  // checks the replay window and sends or delivers the results in the order the jobs were made.
+  // checks the replay window and sends or delivers the results of each peer in the order its
+  // jobs were made (one peer's slow job holds back only that peer's later ones).
   // Switch only while no job is in flight; destroy the Device only when no job is running.
   void set_hand_out_jobs(bool on) noexcept { hand_out_jobs_ = on; }
   // Appends the jobs made since the last call, in the order made. The Device keeps owning them.
   void take_jobs(std::vector<TransportJob*>& out);
-  // Sends or delivers finished jobs in order, up to the first one not yet done. Jobs of removed
-  // peers are dropped. Returns how many jobs are still in flight (made but not finished).
+  // Sends or delivers finished jobs, for each peer in order up to its first one not yet done.
+  // Jobs of removed peers are dropped. Returns how many jobs are still in flight (made but not
+  // finished).
   std::size_t finish_jobs(Instant now, Sink& sink);
-  [[nodiscard]] std::size_t jobs_in_flight() const noexcept { return jobs_.size(); }
+  [[nodiscard]] std::size_t jobs_in_flight() const noexcept { return jobs_in_flight_; }
 
   [[nodiscard]] const DeviceCounters& counters() const noexcept { return counters_; }
 
@@ -178,6 +180,7 @@ class Device {
   TransportJob& make_job(TransportJob::Kind kind, Peer& peer, std::shared_ptr<Keypair> keypair,
                          std::uint64_t counter);
   void finish_job(TransportJob& job, Instant now, Sink& sink);
+  void recycle_job(std::unique_ptr<TransportJob> job);
 
   void start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry);
   void send_response(Peer& peer, Instant now, Sink& sink);
@@ -218,9 +221,14 @@ class Device {
   bool report_events_ = false;
   std::vector<std::uint8_t> tx_buffer_;
   bool hand_out_jobs_ = false;
-  // Jobs in the order made; the first `handed_out_` of them were given to the caller.
-  std::deque<std::unique_ptr<TransportJob>> jobs_;
-  std::size_t handed_out_ = 0;
+  // Jobs made since the last take_jobs(), in the order made. Each is owned by its peer's queue
+  // (Peer::jobs_), or by orphaned_jobs_.
+  std::vector<TransportJob*> not_handed_out_;
+  // The peers whose queue has jobs, in no particular order.
+  std::vector<Peer*> peers_with_jobs_;
+  // Jobs of peers since removed, possibly running: dropped once done.
+  std::vector<std::unique_ptr<TransportJob>> orphaned_jobs_;
+  std::size_t jobs_in_flight_ = 0;
   // Finished jobs kept for reuse, so their buffers are not allocated per message.
   std::vector<std::unique_ptr<TransportJob>> spare_jobs_;
   DeviceCounters counters_;

@@ -154,99 +154,130 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   return OffloadStatus::ok;
 }
 
-TcpCoalescer::TcpCoalescer(std::size_t max_packet)
-    : buffer_(VirtioNetHeader::kSize + std::min<std::size_t>(max_packet, 65535)),
-      storage_(buffer_),
-      max_packet_(std::min<std::size_t>(max_packet, 65535)) {}
+TcpCoalescer::TcpCoalescer(std::size_t max_packet) : max_packet_(std::min<std::size_t>(max_packet, 65535)) {}
 
-void TcpCoalescer::set_storage(std::span<std::uint8_t> storage) noexcept {
-  storage_ = storage.size() >= buffer_.size() ? storage : std::span<std::uint8_t>(buffer_);
+void TcpCoalescer::set_storage(std::size_t i, std::span<std::uint8_t> storage) noexcept {
+  Slot& slot = slots_[i];
+  slot.storage = storage.size() >= VirtioNetHeader::kSize + max_packet_ ? storage : std::span<std::uint8_t>(slot.own);
 }
+
+std::uint8_t* TcpCoalescer::built(Slot& slot) {
+  if (slot.storage.empty()) {
+    slot.own.resize(VirtioNetHeader::kSize + max_packet_);
+    slot.storage = slot.own;
+  }
+  return slot.storage.data() + VirtioNetHeader::kSize;
+}
+
+namespace {
+
+// Same addresses and ports: the packets of two plain TCP packets of `version`.
+bool same_flow(const std::uint8_t* a, const std::uint8_t* b, unsigned version) noexcept {
+  return version == 4 ? std::memcmp(a + 12, b + 12, 8) == 0 && std::memcmp(a + 20, b + 20, 4) == 0
+                      : std::memcmp(a + 8, b + 8, 32) == 0 && std::memcmp(a + 40, b + 40, 4) == 0;
+}
+
+// Packets that are certainly no TCP: the runs built so far need not end before them.
+bool other_than_tcp(const IpPacketView& ip) noexcept {
+  constexpr std::uint8_t kProtocolIcmp = 1;
+  constexpr std::uint8_t kProtocolIcmpv6 = 58;
+  return ip.version != 0 &&
+         (ip.protocol == kProtocolUdp || ip.protocol == kProtocolIcmp || ip.protocol == kProtocolIcmpv6);
+}
+
+}  // namespace
 
 bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   // An empty packet is nothing to write, alone or not.
   if (packet.empty() || packet.size() > max_packet_) return false;
-  std::uint8_t* built = storage_.data() + VirtioNetHeader::kSize;
+  const std::uint8_t* p = packet.data();
   const IpPacketView ip = parse_ip(packet);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
-  const bool ip_ok = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20);
+  const bool plain =
+      ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20) && packet.size() >= ip.header_length + 20;
+  const std::size_t l4 = ip.header_length;
   std::size_t headers = 0;
   std::size_t payload = 0;
   std::uint8_t flags = 0;
-  if (ip_ok && packet.size() >= ip.header_length + 20) {
-    headers = ip.header_length + (packet[ip.header_length + 12] >> 4) * 4U;
-    flags = packet[ip.header_length + kTcpFlagsOffset];
-    if (headers >= ip.header_length + 20 && headers <= packet.size()) payload = packet.size() - headers;
+  if (plain) {
+    headers = l4 + (p[l4 + 12] >> 4) * 4U;
+    flags = p[l4 + kTcpFlagsOffset];
+    if (headers >= l4 + 20 && headers <= packet.size()) payload = packet.size() - headers;
   }
   // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
   const bool segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
 
-  if (count_ == 0) {
-    std::memcpy(built, packet.data(), packet.size());
-    size_ = packet.size();
-    count_ = 1;
-    closed_ = !segment || (flags & kTcpPsh) != 0;
-    if (segment) {
-      version_ = ip.version;
-      header_bytes_ = headers;
-      segment_size_ = payload;
-      next_sequence_ = load_be32(&packet[ip.header_length + 4]) + static_cast<std::uint32_t>(payload);
+  if (plain) {
+    // The latest run of this flow, if any: the packet joins it, or ends it.
+    for (std::size_t i = used_; i-- > 0;) {
+      Slot& slot = slots_[i];
+      if (slot.version != ip.version) continue;
+      std::uint8_t* b = built(slot);
+      if (!same_flow(p, b, ip.version)) continue;
+      // The IP header must match except for lengths, id and checksum; the TCP header except for
+      // the sequence number, checksum and PSH.
+      const bool joins =
+          segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
+          slot.size + payload <= max_packet_ && load_be32(p + l4 + 4) == slot.next_sequence &&
+          (ip.version == 4 ? p[1] == b[1] && std::memcmp(p + 6, b + 6, 4) == 0
+                           : std::memcmp(p, b, 4) == 0 && std::memcmp(p + 6, b + 6, 2) == 0) &&
+          std::memcmp(p + l4 + 8, b + l4 + 8, 5) == 0 && std::memcmp(p + l4 + 14, b + l4 + 14, 2) == 0 &&
+          std::memcmp(p + l4 + 20, b + l4 + 20, headers - l4 - 20) == 0;
+      if (!joins) {
+        slot.open = false;
+        break;
+      }
+      std::memcpy(b + slot.size, p + headers, payload);
+      slot.size += payload;
+      ++slot.count;
+      slot.next_sequence += static_cast<std::uint32_t>(payload);
+      if ((flags & kTcpPsh) != 0) b[l4 + kTcpFlagsOffset] |= kTcpPsh;
+      slot.open = payload == slot.segment_size && (flags & kTcpPsh) == 0;
+      return true;
     }
-    return true;
+  } else if (!other_than_tcp(ip)) {
+    // Maybe TCP of a flow we cannot tell (IP options, extension headers, fragments): no run
+    // built so far may grow past it.
+    for (std::size_t i = 0; i < used_; ++i) slots_[i].open = false;
   }
-  if (closed_ || !segment || ip.version != version_ || headers != header_bytes_ || payload > segment_size_ ||
-      size_ + payload > max_packet_ || load_be32(&packet[ip.header_length + 4]) != next_sequence_) {
-    return false;
-  }
-  const std::uint8_t* p = packet.data();
-  const std::size_t l4 = ip.header_length;
-  // The IP header must match except for lengths, id and checksum; the TCP header except for the
-  // sequence number, checksum and PSH.
-  const bool same_ip =
-      version_ == 4 ? (p[1] == built[1] && std::memcmp(p + 6, built + 6, 4) == 0 && std::memcmp(p + 12, built + 12, 8) == 0)
-                    : (std::memcmp(p, built, 4) == 0 && std::memcmp(p + 6, built + 6, 34) == 0);
-  const bool same_tcp = std::memcmp(p + l4, built + l4, 4) == 0 && std::memcmp(p + l4 + 8, built + l4 + 8, 5) == 0 &&
-                        std::memcmp(p + l4 + 14, built + l4 + 14, 2) == 0 &&
-                        std::memcmp(p + l4 + 20, built + l4 + 20, headers - l4 - 20) == 0;
-  if (!same_ip || !same_tcp) return false;
 
-  std::memcpy(built + size_, p + headers, payload);
-  size_ += payload;
-  ++count_;
-  next_sequence_ += static_cast<std::uint32_t>(payload);
-  if ((flags & kTcpPsh) != 0) built[l4 + kTcpFlagsOffset] |= kTcpPsh;
-  closed_ = payload < segment_size_ || (flags & kTcpPsh) != 0;
+  if (used_ == kSlots) return false;
+  Slot& slot = slots_[used_++];
+  std::memcpy(built(slot), p, packet.size());
+  slot.size = packet.size();
+  slot.count = 1;
+  slot.version = plain ? ip.version : 0;
+  slot.open = segment && (flags & kTcpPsh) == 0;
+  if (segment) {
+    slot.header_bytes = headers;
+    slot.segment_size = payload;
+    slot.next_sequence = load_be32(p + l4 + 4) + static_cast<std::uint32_t>(payload);
+  }
   return true;
 }
 
-std::span<const std::uint8_t> TcpCoalescer::pending() {
-  if (count_ == 0) return {};
+std::span<const std::uint8_t> TcpCoalescer::pending(std::size_t i) {
+  Slot& slot = slots_[i];
   VirtioNetHeader header;
-  std::uint8_t* built = storage_.data() + VirtioNetHeader::kSize;
-  if (count_ == 1) {
+  std::uint8_t* b = built(slot);
+  if (slot.count == 1) {
     header.flags = VirtioNetHeader::kDataValid;
   } else {
-    const std::size_t ip_header = version_ == 4 ? 20 : kIpv6HeaderSize;
-    set_ip_length(built, version_, ip_header, size_);
+    const std::size_t ip_header = slot.version == 4 ? 20 : kIpv6HeaderSize;
+    set_ip_length(b, slot.version, ip_header, slot.size);
     // A partial checksum, as the kernel's own GRO leaves it: the pseudo-header sum, not inverted.
-    const std::uint64_t pseudo = pseudo_header_sum(source_of(built, version_), destination_of(built, version_),
-                                                   kProtocolTcp, static_cast<std::uint32_t>(size_ - ip_header));
-    store_be16(built + ip_header + kTcpChecksumOffset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
+    const std::uint64_t pseudo = pseudo_header_sum(source_of(b, slot.version), destination_of(b, slot.version),
+                                                   kProtocolTcp, static_cast<std::uint32_t>(slot.size - ip_header));
+    store_be16(b + ip_header + kTcpChecksumOffset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
     header.flags = VirtioNetHeader::kNeedsChecksum;
-    header.gso_type = version_ == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
-    header.header_length = static_cast<std::uint16_t>(header_bytes_);
-    header.gso_size = static_cast<std::uint16_t>(segment_size_);
+    header.gso_type = slot.version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+    header.header_length = static_cast<std::uint16_t>(slot.header_bytes);
+    header.gso_size = static_cast<std::uint16_t>(slot.segment_size);
     header.checksum_start = static_cast<std::uint16_t>(ip_header);
     header.checksum_offset = kTcpChecksumOffset;
   }
-  header.write(storage_.first<VirtioNetHeader::kSize>());
-  return storage_.first(VirtioNetHeader::kSize + size_);
-}
-
-void TcpCoalescer::clear() noexcept {
-  count_ = 0;
-  size_ = 0;
-  closed_ = false;
+  header.write(slot.storage.first<VirtioNetHeader::kSize>());
+  return slot.storage.first(VirtioNetHeader::kSize + slot.size);
 }
 
 }  // namespace sluice::tunnel

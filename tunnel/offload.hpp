@@ -4,6 +4,7 @@
 // segments back into one super-packet for the device.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -57,40 +58,56 @@ enum class OffloadStatus : std::uint8_t {
 // options) into super-packets for a TUN device that accepts TSO: each output is a virtio-net
 // header followed by the packet. Everything else passes through on its own with a header that
 // marks its checksum as already verified (the tunnel authenticated it).
+//
+// Several packets are built at once, one per slot, so that interleaved flows are each coalesced.
+// A slot holds one run of a flow; a packet of that flow that cannot join the run ends it and
+// starts a new slot. Written in slot order, the packets of each flow keep their order.
 class TcpCoalescer {
  public:
+  // Packets built at once: enough for the flows that one batch of receives interleaves.
+  static constexpr std::size_t kSlots = 8;
+
   // `max_packet` bounds a coalesced packet (at most 65535).
   explicit TcpCoalescer(std::size_t max_packet = 65535);
-  // It may point into its own buffer.
+  // It may point into its own buffers.
   TcpCoalescer(const TcpCoalescer&) = delete;
   TcpCoalescer& operator=(const TcpCoalescer&) = delete;
 
-  // Adds a decrypted packet. Returns false when it cannot join the packet being built and the
-  // caller must flush() first, then add it again; also (then again too) for an empty packet or
-  // one longer than `max_packet`.
+  // Adds a decrypted packet. Returns false when every slot is taken: the caller writes out the
+  // packets built so far, calls clear(), then adds it again; also (then again too) for an empty
+  // packet or one longer than `max_packet`.
   [[nodiscard]] bool add(std::span<const std::uint8_t> packet);
-  // The packet built so far, virtio-net header first; empty if none. Call clear() after writing it.
-  [[nodiscard]] std::span<const std::uint8_t> pending();
-  void clear() noexcept;
-  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
+  // How many packets are being built, and the i-th of them (virtio-net header first), in the
+  // order to write them. Call clear() after writing them.
+  [[nodiscard]] std::size_t size() const noexcept { return used_; }
+  [[nodiscard]] std::span<const std::uint8_t> pending(std::size_t i);
+  void clear() noexcept { used_ = 0; }
+  [[nodiscard]] bool empty() const noexcept { return used_ == 0; }
 
-  // Builds in `storage` instead of its own buffer (so the caller can hand the packet to the
-  // kernel without a copy); an empty span, or one too small for a header and `max_packet`
-  // bytes, means its own buffer again. Only while empty().
-  void set_storage(std::span<std::uint8_t> storage) noexcept;
-  [[nodiscard]] std::span<std::uint8_t> storage() const noexcept { return storage_; }
+  // Builds slot i's packets in `storage` instead of its own buffer (so the caller can hand the
+  // packet to the kernel without a copy); an empty span, or one too small for a header and
+  // `max_packet` bytes, means its own buffer again (allocated when first needed). Only while
+  // empty().
+  void set_storage(std::size_t i, std::span<std::uint8_t> storage) noexcept;
+  [[nodiscard]] std::span<std::uint8_t> storage(std::size_t i) const noexcept { return slots_[i].storage; }
 
  private:
-  std::vector<std::uint8_t> buffer_;
-  std::span<std::uint8_t> storage_;  // buffer_, or the caller's
+  struct Slot {
+    std::vector<std::uint8_t> own;
+    std::span<std::uint8_t> storage;  // own (empty until needed), or the caller's
+    std::size_t count = 0;            // packets in it
+    std::size_t size = 0;             // bytes of the packet built so far
+    std::size_t header_bytes = 0;     // IP + TCP header length of the first segment
+    std::size_t segment_size = 0;     // payload bytes of the first segment
+    std::uint32_t next_sequence = 0;
+    unsigned version = 0;             // of a plain TCP packet (whose flow it is), else 0
+    bool open = false;                // a data segment that the next one of its flow may join
+  };
+  [[nodiscard]] std::uint8_t* built(Slot& slot);
+
+  std::array<Slot, kSlots> slots_;
+  std::size_t used_ = 0;
   std::size_t max_packet_;
-  std::size_t count_ = 0;
-  std::size_t size_ = 0;           // bytes of the packet built so far
-  std::size_t header_bytes_ = 0;   // IP + TCP header length of the first segment
-  std::size_t segment_size_ = 0;   // payload bytes of the first segment
-  bool closed_ = false;            // the last segment added was shorter, or carried PSH
-  std::uint32_t next_sequence_ = 0;
-  unsigned version_ = 0;
 };
 
 }  // namespace sluice::tunnel

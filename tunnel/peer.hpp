@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "tunnel/identity.hpp"
 #include "tunnel/keypair.hpp"
 #include "tunnel/timers.hpp"
+#include "tunnel/transport_job.hpp"
 
 namespace sluice::tunnel {
 
@@ -98,6 +100,10 @@ class Peer : public crypto::LockedAllocation {
   bool sent_lastminute_handshake_ = false;
   std::optional<std::chrono::nanoseconds> last_handshake_;
   std::deque<std::vector<std::uint8_t>> staged_;
+  // This peer's transport jobs in flight (hand-out mode), in the order made: they leave in that
+  // order, whatever the other peers' jobs do.
+  std::deque<std::unique_ptr<TransportJob>> jobs_;
+  bool listed_with_jobs_ = false;  // in Device::peers_with_jobs_
   PeerCounters counters_;
 };
 

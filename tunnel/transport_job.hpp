@@ -1,6 +1,6 @@
 // One transport message's encryption or decryption, cut loose from the core so any thread can run
 // it. The core does the state work before (session choice, counter, replay pre-check) and after
-// (replay window, timers, allowed IPs, sending or delivering, in the order the jobs were made);
+// (replay window, timers, allowed IPs, sending or delivering, in the order the peer's jobs were made);
 // a job only touches its own bytes and a shared, read-only keypair.
 #pragma once
 

@@ -31,12 +31,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (status != tunnel::OffloadStatus::ok && !segments.empty()) __builtin_trap();
 
   tunnel::TcpCoalescer coalescer;
+  const auto write_all = [&coalescer] {
+    for (std::size_t i = 0; i < coalescer.size(); ++i) static_cast<void>(coalescer.pending(i));
+    coalescer.clear();
+  };
   for (const auto& segment : segments) {
     if (coalescer.add(segment)) continue;
-    static_cast<void>(coalescer.pending());
-    coalescer.clear();
+    write_all();
     static_cast<void>(coalescer.add(segment));
   }
-  static_cast<void>(coalescer.pending());
+  write_all();
   return 0;
 }

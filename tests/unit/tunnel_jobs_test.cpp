@@ -116,6 +116,80 @@ BOOST_AUTO_TEST_CASE(jobs_done_out_of_order_leave_in_order) {
   BOOST_CHECK_EQUAL(t.b_to_a->counters().rx_packets, kCount + 1U);
 }
 
+BOOST_AUTO_TEST_CASE(one_peers_pending_job_holds_back_only_that_peer) {
+  TunnelPair t;
+  establish(t);
+  // A third device C, a second peer of A (10.3.0.0/24), with a session too.
+  tunnel::Device c([&t] { return t.wall; });
+  RecordingSink sc;
+  c.set_private_key(crypto::generate_private_key());
+  const tunnel::Endpoint c_endpoint = endpoint(3, 51822);
+  tunnel::Peer* a_to_c = t.a.add_peer(c.identity().public_key);
+  tunnel::Peer* c_to_a = c.add_peer(t.a.identity().public_key);
+  a_to_c->set_endpoint(c_endpoint);
+  c_to_a->set_endpoint(t.a_endpoint);
+  t.a.allowed_ips().insert(tunnel::IpPrefix::parse("10.3.0.0/24"), a_to_c);
+  c.allowed_ips().insert(tunnel::IpPrefix::parse("10.1.0.0/24"), c_to_a);
+  const auto to_c = [](std::uint8_t n) { return ipv4_packet({10, 1, 0, 1}, {10, 3, 0, 1}, 100 + n, n); };
+  t.a.send_packet(to_c(0), t.now, t.sa);
+  for (int round = 0; round < 10 && !t.sa.sent.empty(); ++round) {
+    t.deliver_all(t.sa, c, t.a_endpoint, false, sc);
+    t.deliver_all(sc, t.a, c_endpoint, false, t.sa);
+  }
+  BOOST_REQUIRE_EQUAL(sc.delivered.size(), 1U);
+
+  t.a.set_hand_out_jobs(true);
+  t.a.send_packet(numbered_packet(1), t.now, t.sa);  // to B
+  t.a.send_packet(to_c(2), t.now, t.sa);             // to C
+  t.a.send_packet(numbered_packet(3), t.now, t.sa);  // to B
+  const auto jobs = take(t.a);
+  BOOST_REQUIRE_EQUAL(jobs.size(), 3U);
+
+  // C's job is done, B's first is not: C's datagram leaves anyway.
+  jobs[1]->run();
+  BOOST_CHECK_EQUAL(t.a.finish_jobs(t.now, t.sa), 2U);
+  BOOST_REQUIRE_EQUAL(t.sa.sent.size(), 1U);
+  BOOST_CHECK(t.sa.sent[0].to == c_endpoint);
+  // B's second is done too, but waits for B's first.
+  jobs[2]->run();
+  BOOST_CHECK_EQUAL(t.a.finish_jobs(t.now, t.sa), 2U);
+  BOOST_CHECK_EQUAL(t.sa.sent.size(), 1U);
+  jobs[0]->run();
+  BOOST_CHECK_EQUAL(t.a.finish_jobs(t.now, t.sa), 0U);
+  BOOST_REQUIRE_EQUAL(t.sa.sent.size(), 3U);
+  for (std::size_t i = 1; i < 3; ++i) {
+    BOOST_CHECK(t.sa.sent[i].to == t.b_endpoint);
+    const auto header = tunnel::TransportHeader::parse(t.sa.sent[i].bytes);
+    BOOST_REQUIRE(header);
+    BOOST_CHECK_EQUAL(header->counter, i);  // counter 0 carried establish()'s packet
+  }
+  // Both arrive, in order, at B; C's at C.
+  t.deliver_all(t.sa, t.b, t.a_endpoint, false, t.sb);  // C's datagram first: B drops it
+  BOOST_REQUIRE_EQUAL(t.sb.delivered.size(), 2U);
+  BOOST_CHECK(t.sb.delivered[0] == numbered_packet(1));
+  BOOST_CHECK(t.sb.delivered[1] == numbered_packet(3));
+
+  // Received datagrams of two peers: C's opened job is delivered while B's earlier one waits.
+  t.b.send_packet(t.packet_b_to_a(200), t.now, t.sb);
+  c.send_packet(ipv4_packet({10, 3, 0, 1}, {10, 1, 0, 1}, 120), t.now, sc);
+  // Only C's data, not a handshake it may have started.
+  std::erase_if(sc.sent, [](const Datagram& d) {
+    return tunnel::classify(d.bytes) != tunnel::MessageType::transport_data;
+  });
+  t.sa.delivered.clear();
+  t.deliver_all(t.sb, t.a, t.b_endpoint, false, t.sa);
+  t.deliver_all(sc, t.a, c_endpoint, false, t.sa);
+  const auto opens = take(t.a);
+  BOOST_REQUIRE_EQUAL(opens.size(), 2U);
+  opens[1]->run();
+  t.a.finish_jobs(t.now, t.sa);
+  BOOST_REQUIRE_EQUAL(t.sa.delivered.size(), 1U);
+  BOOST_CHECK_EQUAL(t.sa.delivered[0].size(), 120U);
+  opens[0]->run();
+  BOOST_CHECK_EQUAL(t.a.finish_jobs(t.now, t.sa), 0U);
+  BOOST_CHECK_EQUAL(t.sa.delivered.size(), 2U);
+}
+
 BOOST_AUTO_TEST_CASE(replay_window_checked_after_open) {
   TunnelPair t;
   establish(t);

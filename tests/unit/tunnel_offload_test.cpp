@@ -278,7 +278,8 @@ BOOST_AUTO_TEST_CASE(coalescer_rebuilds_the_super_packet) {
 
     TcpCoalescer coalescer;
     for (const auto& s : originals) BOOST_TEST_REQUIRE(coalescer.add(s));
-    const auto built = coalescer.pending();
+    BOOST_TEST_REQUIRE(coalescer.size() == 1U);
+    const auto built = coalescer.pending(0);
     const VirtioNetHeader h = VirtioNetHeader::parse(built.first<VirtioNetHeader::kSize>());
     BOOST_TEST(h.gso_type == type);
     BOOST_TEST(h.gso_size == 1000);
@@ -300,28 +301,104 @@ BOOST_AUTO_TEST_CASE(coalescer_rebuilds_the_super_packet) {
 }
 
 BOOST_AUTO_TEST_CASE(coalescer_keeps_other_packets_apart) {
-  TcpCoalescer coalescer;
   const Bytes first = make_packet(4, 6, 1000, 5000, kAck);
+  const Bytes next = make_packet(4, 6, 1000, 6000, kAck);
+  // Each ends the run of its flow: it goes into a packet of its own, and so does the segment after.
+  const Bytes breakers[] = {
+      make_packet(4, 6, 1000, 7000, kAck),         // a gap in the sequence
+      make_packet(4, 6, 1000, 6000, kAck | kFin),  // FIN
+      make_packet(4, 6, 0, 6000, kAck),            // a pure ACK
+      make_packet(4, 6, 1200, 6000, kAck),         // longer than the first
+  };
+  for (const Bytes& breaker : breakers) {
+    TcpCoalescer coalescer;
+    BOOST_TEST(coalescer.add(first));
+    BOOST_TEST(coalescer.add(breaker));
+    BOOST_TEST(coalescer.add(next));
+    BOOST_TEST_REQUIRE(coalescer.size() == 3U);
+    BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + first.size());
+    BOOST_TEST(coalescer.pending(1).size() == VirtioNetHeader::kSize + breaker.size());
+    BOOST_TEST(coalescer.pending(2).size() == VirtioNetHeader::kSize + next.size());
+  }
+
+  // Other flows and other protocols take packets of their own; the run goes on past them, up to
+  // a shorter segment (the last one).
+  TcpCoalescer coalescer;
   BOOST_TEST(coalescer.add(first));
-  BOOST_TEST(!coalescer.add(make_packet(4, 6, 1000, 7000, kAck)));         // a gap in the sequence
-  BOOST_TEST(!coalescer.add(make_packet(6, 6, 1000, 6000, kAck)));         // another flow
-  BOOST_TEST(!coalescer.add(make_packet(4, 6, 1000, 6000, kAck | kFin)));  // FIN
-  BOOST_TEST(!coalescer.add(make_packet(4, 6, 1200, 6000, kAck)));         // longer than the first
-  BOOST_TEST(!coalescer.add(make_packet(4, 17, 100)));                     // not TCP
-  BOOST_TEST(coalescer.add(make_packet(4, 6, 400, 6000, kAck)));           // shorter: the last one
-  BOOST_TEST(!coalescer.add(make_packet(4, 6, 400, 6400, kAck)));
-  const auto built = coalescer.pending();
-  BOOST_TEST(built.size() == VirtioNetHeader::kSize + 52 + 1400);
+  BOOST_TEST(coalescer.add(make_packet(6, 6, 1000, 6000, kAck)));  // another flow
+  BOOST_TEST(coalescer.add(make_packet(4, 17, 100)));              // not TCP
+  BOOST_TEST(coalescer.add(make_packet(4, 6, 400, 6000, kAck)));   // shorter: the last one
+  BOOST_TEST(coalescer.add(make_packet(4, 6, 400, 6400, kAck)));
+  BOOST_TEST_REQUIRE(coalescer.size() == 4U);
+  BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + 52 + 1400);
+  BOOST_TEST(coalescer.pending(3).size() == VirtioNetHeader::kSize + 52 + 400);
 
   // Anything that cannot be coalesced goes out alone, marked as verified.
   coalescer.clear();
+  BOOST_TEST(coalescer.empty());
   const Bytes syn = make_packet(4, 6, 0, 1, kSyn);
   BOOST_TEST(coalescer.add(syn));
-  BOOST_TEST(!coalescer.add(make_packet(4, 6, 100, 2, kAck)));
-  const auto alone = coalescer.pending();
+  BOOST_TEST(coalescer.add(make_packet(4, 6, 100, 2, kAck)));
+  BOOST_TEST_REQUIRE(coalescer.size() == 2U);
+  const auto alone = coalescer.pending(0);
   BOOST_TEST(alone[0] == VirtioNetHeader::kDataValid);
   BOOST_TEST(alone[1] == VirtioNetHeader::kGsoNone);
   BOOST_TEST(std::equal(alone.begin() + VirtioNetHeader::kSize, alone.end(), syn.begin(), syn.end()));
+}
+
+BOOST_AUTO_TEST_CASE(coalescer_coalesces_interleaved_flows) {
+  for (const unsigned version : {4U, 6U}) {
+    const std::uint8_t type = version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+    // Flow A from port 1000, flow B from port 3000, their segments alternating.
+    Segments a;
+    Segments b;
+    for (std::uint32_t k = 0; k < 4; ++k) {
+      a.push_back(make_packet(version, 6, 1000, 5000 + 1000 * k, kAck));
+      b.push_back(make_packet(version, 6, 1000, 9000 + 1000 * k, kAck));
+      put16(&b.back()[ip_length(b.back())], 3000);
+    }
+    TcpCoalescer coalescer;
+    for (std::size_t k = 0; k < a.size(); ++k) {
+      BOOST_TEST_REQUIRE(coalescer.add(a[k]));
+      BOOST_TEST_REQUIRE(coalescer.add(b[k]));
+    }
+    // One super-packet per flow, A's first (its first segment came first); each splits back
+    // into its own segments.
+    BOOST_TEST_REQUIRE(coalescer.size() == 2U);
+    for (std::size_t i = 0; i < 2; ++i) {
+      const Segments& originals = i == 0 ? a : b;
+      const auto built = coalescer.pending(i);
+      const VirtioNetHeader h = VirtioNetHeader::parse(built.first<VirtioNetHeader::kSize>());
+      BOOST_TEST(h.gso_type == type);
+      BOOST_TEST(h.gso_size == 1000);
+      const Bytes rebuilt(built.begin() + VirtioNetHeader::kSize, built.end());
+      Segments segments;
+      BOOST_TEST_REQUIRE(split(h, rebuilt, segments) == OffloadStatus::ok);
+      BOOST_TEST_REQUIRE(segments.size() == originals.size());
+      for (std::size_t k = 0; k < originals.size(); ++k) {
+        // The split fills in checksums the originals leave zero: compare all but those.
+        const std::size_t l4 = ip_length(originals[k]);
+        BOOST_TEST(be16(&segments[k][l4]) == be16(&originals[k][l4]));
+        BOOST_TEST(be32(&segments[k][l4 + 4]) == be32(&originals[k][l4 + 4]));
+        BOOST_TEST(std::equal(segments[k].begin() + static_cast<std::ptrdiff_t>(l4 + 32), segments[k].end(),
+                              originals[k].begin() + static_cast<std::ptrdiff_t>(l4 + 32), originals[k].end()));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(coalescer_table_full) {
+  TcpCoalescer coalescer;
+  for (std::size_t i = 0; i < TcpCoalescer::kSlots; ++i) {
+    Bytes p = make_packet(4, 6, 1000, 5000, kAck);
+    put16(&p[20], static_cast<unsigned>(1000 + i));
+    BOOST_TEST_REQUIRE(coalescer.add(p));
+  }
+  const Bytes another = make_packet(4, 17, 100);
+  BOOST_TEST(!coalescer.add(another));
+  coalescer.clear();
+  BOOST_TEST(coalescer.add(another));
+  BOOST_TEST(coalescer.size() == 1U);
 }
 
 BOOST_AUTO_TEST_CASE(coalescer_builds_in_the_callers_storage) {
@@ -330,28 +407,28 @@ BOOST_AUTO_TEST_CASE(coalescer_builds_in_the_callers_storage) {
   TcpCoalescer own;
   BOOST_TEST_REQUIRE(own.add(first));
   BOOST_TEST_REQUIRE(own.add(second));
-  const Bytes expected(own.pending().begin(), own.pending().end());
+  const Bytes expected(own.pending(0).begin(), own.pending(0).end());
 
   TcpCoalescer coalescer;
   Bytes storage(VirtioNetHeader::kSize + 65535);
-  coalescer.set_storage(storage);
-  BOOST_TEST(coalescer.storage().data() == storage.data());
+  coalescer.set_storage(0, storage);
+  BOOST_TEST(coalescer.storage(0).data() == storage.data());
   BOOST_TEST_REQUIRE(coalescer.add(first));
   BOOST_TEST_REQUIRE(coalescer.add(second));
-  const auto built = coalescer.pending();
+  const auto built = coalescer.pending(0);
   BOOST_TEST(built.data() == storage.data());
   BOOST_TEST(std::equal(built.begin(), built.end(), expected.begin(), expected.end()));
 
   // Too small for the largest packet, or empty: back to its own buffer.
   coalescer.clear();
   Bytes small(1500);
-  coalescer.set_storage(small);
-  BOOST_TEST(coalescer.storage().data() != small.data());
+  coalescer.set_storage(0, small);
+  BOOST_TEST(coalescer.storage(0).data() != small.data());
   BOOST_TEST_REQUIRE(coalescer.add(first));
-  BOOST_TEST(coalescer.pending().data() != storage.data());
+  BOOST_TEST(coalescer.pending(0).data() != storage.data());
   coalescer.clear();
-  coalescer.set_storage({});
-  BOOST_TEST(coalescer.storage().size() == VirtioNetHeader::kSize + 65535);
+  coalescer.set_storage(0, {});
+  BOOST_TEST(coalescer.storage(0).size() == VirtioNetHeader::kSize + 65535);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -96,6 +96,24 @@ BOOST_AUTO_TEST_CASE(handshake_retried_every_rekey_timeout_until_attempt_time) {
   BOOST_CHECK_EQUAL(t.a_to_b->counters().dropped_queue_full, 1U);
 }
 
+BOOST_AUTO_TEST_CASE(handshake_retry_forgets_the_pinned_source) {
+  TunnelPair t;
+  // B wrote to A's secondary address 10.200.0.5: A answers from there.
+  tunnel::Endpoint pinned = t.b_endpoint;
+  pinned.local = tunnel::IpAddress::v4(std::array<std::uint8_t, 4>{10, 200, 0, 5});
+  t.a_to_b->set_endpoint(pinned);
+  t.a.send_packet(t.packet_a_to_b(), t.now, t.sa);
+  BOOST_REQUIRE_EQUAL(t.sa.sent.size(), 1U);
+  BOOST_CHECK(t.sa.sent.front().to == pinned);
+  t.sa.sent.clear();  // lost
+  // The first retry goes out unpinned, to the same address and port.
+  t.run_timers_for(tunnel::kRekeyTimeout + tunnel::kRekeyTimeoutJitterMax + 100ms, 50ms);
+  BOOST_REQUIRE_EQUAL(count_type(t.sa, tunnel::MessageType::handshake_initiation), 1U);
+  BOOST_CHECK(t.sa.sent.front().to == t.b_endpoint);
+  BOOST_CHECK(!t.sa.sent.front().to.local.has_value());
+  BOOST_CHECK(!t.a_to_b->endpoint()->local.has_value());
+}
+
 BOOST_AUTO_TEST_CASE(keepalive_after_receiving_without_replying) {
   TunnelPair t;
   establish(t);
