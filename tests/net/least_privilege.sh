@@ -44,21 +44,19 @@ pid_b=$!
 NET_FILES+=("/run/wireguard/$B.sock")
 net_wait_control "$b" "$B" || { cat "$NET_TMP/b.log" >&2; net_fail "sluiced $B did not start"; }
 
-# status_field PID NAME: the value of one /proc/PID/status line, tabs squeezed to spaces.
-status_field() { awk -v name="$2:" '$1 == name {$1 = ""; sub(/^ /, ""); print}' "/proc/$1/status"; }
 check_status() {  # PID WHAT
   local pid=$1 what=$2
   grep -q "running as user $USER_NAME" "$NET_TMP/$what.log" || net_fail "$what: no 'running as user' line: $(cat "$NET_TMP/$what.log")"
-  [[ $(status_field "$pid" Uid) == "$USER_UID $USER_UID $USER_UID $USER_UID" ]] || net_fail "$what: Uid $(status_field "$pid" Uid)"
-  [[ $(status_field "$pid" Gid) == "$USER_GID $USER_GID $USER_GID $USER_GID" ]] || net_fail "$what: Gid $(status_field "$pid" Gid)"
-  [[ -z $(status_field "$pid" Groups) ]] || net_fail "$what: supplementary groups $(status_field "$pid" Groups)"
+  [[ $(net_status_field "$pid" Uid) == "$USER_UID $USER_UID $USER_UID $USER_UID" ]] || net_fail "$what: Uid $(net_status_field "$pid" Uid)"
+  [[ $(net_status_field "$pid" Gid) == "$USER_GID $USER_GID $USER_GID $USER_GID" ]] || net_fail "$what: Gid $(net_status_field "$pid" Gid)"
+  [[ -z $(net_status_field "$pid" Groups) ]] || net_fail "$what: supplementary groups $(net_status_field "$pid" Groups)"
   # CAP_NET_ADMIN is capability 12.
-  [[ $(status_field "$pid" CapEff) == 0000000000001000 ]] || net_fail "$what: CapEff $(status_field "$pid" CapEff)"
-  [[ $(status_field "$pid" CapPrm) == 0000000000001000 ]] || net_fail "$what: CapPrm $(status_field "$pid" CapPrm)"
-  [[ $(status_field "$pid" CapInh) == 0000000000000000 ]] || net_fail "$what: CapInh $(status_field "$pid" CapInh)"
-  [[ $(status_field "$pid" CapAmb) == 0000000000000000 ]] || net_fail "$what: CapAmb $(status_field "$pid" CapAmb)"
-  [[ $(status_field "$pid" CapBnd) == 0000000000000000 ]] || net_fail "$what: CapBnd $(status_field "$pid" CapBnd)"
-  [[ $(status_field "$pid" NoNewPrivs) == 1 ]] || net_fail "$what: NoNewPrivs $(status_field "$pid" NoNewPrivs)"
+  [[ $(net_status_field "$pid" CapEff) == 0000000000001000 ]] || net_fail "$what: CapEff $(net_status_field "$pid" CapEff)"
+  [[ $(net_status_field "$pid" CapPrm) == 0000000000001000 ]] || net_fail "$what: CapPrm $(net_status_field "$pid" CapPrm)"
+  [[ $(net_status_field "$pid" CapInh) == 0000000000000000 ]] || net_fail "$what: CapInh $(net_status_field "$pid" CapInh)"
+  [[ $(net_status_field "$pid" CapAmb) == 0000000000000000 ]] || net_fail "$what: CapAmb $(net_status_field "$pid" CapAmb)"
+  [[ $(net_status_field "$pid" CapBnd) == 0000000000000000 ]] || net_fail "$what: CapBnd $(net_status_field "$pid" CapBnd)"
+  [[ $(net_status_field "$pid" NoNewPrivs) == 1 ]] || net_fail "$what: NoNewPrivs $(net_status_field "$pid" NoNewPrivs)"
   net_log "$what (pid $pid): $(grep -E '^(Uid|Gid|Groups|CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' "/proc/$pid/status" | tr -s '\t' ' ' | paste -sd ';')"
 }
 check_status "$pid_a" a
@@ -109,7 +107,7 @@ net_config "$NET_TMP/$C.toml" c 51822 10.99.73.1/24 "user = \"$USER_NAME\""
 net_config_peer "$NET_TMP/$C.toml" b 10.200.71.2:51821 10.99.73.2/32
 ctl_up "$a" "$NET_TMP/$C.toml"
 pid_c=$(pgrep -f -- "--config $NET_TMP/$C.toml" | head -n 1)
-[[ -n $pid_c && $(status_field "$pid_c" CapEff) == 0000000000001000 ]] || net_fail "sluicectl up: the daemon kept its privileges"
+[[ -n $pid_c && $(net_status_field "$pid_c" CapEff) == 0000000000001000 ]] || net_fail "sluicectl up: the daemon kept its privileges"
 start=$SECONDS
 ctl "$a" down "$C" >/dev/null || net_fail "sluicectl down of the unprivileged daemon"
 ((SECONDS - start <= 3)) || net_fail "sluicectl down took $((SECONDS - start)) s"

@@ -51,6 +51,9 @@ net_init() {
   trap 'exit 130' INT TERM
 }
 
+# net_status_field PID NAME: the value of one /proc/PID/status line, tabs squeezed to spaces.
+net_status_field() { awk -v name="$2:" '$1 == name {$1 = ""; sub(/^ /, ""); print}' "/proc/$1/status"; }
+
 # net_user VAR: a system account of this run's own (no home, no shell), removed on exit; its name
 # goes to VAR.
 net_user() {

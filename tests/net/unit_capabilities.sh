@@ -39,15 +39,14 @@ start() {
   NET_PIDS+=($!)
   net_wait_control "$ns" "$ifname" || { cat "$log" >&2; net_fail "sluiced $ifname did not start under the unit's capabilities"; }
 }
-status_field() { awk -v name="$2:" '$1 == name {$1 = ""; sub(/^ /, ""); print}' "/proc/$1/status"; }
 
 start "$u_a" "$A" "$NET_TMP/a.log" --config "$NET_TMP/a.toml"
 pid_a=${NET_PIDS[-1]}
 net_wait_for 5 grep -q "running as user $user" "$NET_TMP/a.log" || net_fail "a: no switch to $user: $(cat "$NET_TMP/a.log")"
-[[ $(status_field "$pid_a" Uid) == "$(id -u "$user") $(id -u "$user") $(id -u "$user") $(id -u "$user")" ]] ||
-  net_fail "a: Uid $(status_field "$pid_a" Uid)"
-[[ $(status_field "$pid_a" CapEff) == 0000000000001000 && $(status_field "$pid_a" CapBnd) == 0000000000000000 ]] ||
-  net_fail "a: CapEff $(status_field "$pid_a" CapEff), CapBnd $(status_field "$pid_a" CapBnd)"
+[[ $(net_status_field "$pid_a" Uid) == "$(id -u "$user") $(id -u "$user") $(id -u "$user") $(id -u "$user")" ]] ||
+  net_fail "a: Uid $(net_status_field "$pid_a" Uid)"
+[[ $(net_status_field "$pid_a" CapEff) == 0000000000001000 && $(net_status_field "$pid_a" CapBnd) == 0000000000000000 ]] ||
+  net_fail "a: CapEff $(net_status_field "$pid_a" CapEff), CapBnd $(net_status_field "$pid_a" CapBnd)"
 
 start "$u_b" "$B" "$NET_TMP/b.log" --config "$NET_TMP/b.toml"
 net_ping "$u_a" 10.99.82.2 3 >/dev/null || { cat "$NET_TMP"/*.log >&2; net_fail "no ping a -> b"; }
@@ -72,8 +71,8 @@ ip netns exec "$u_a" setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-
 pid_c=$!
 NET_PIDS+=("$pid_c")
 net_wait_for 10 test -S "$dir/$C.sock" || { cat "$NET_TMP/c.log" >&2; net_fail "sluiced as $user did not start"; }
-[[ $(status_field "$pid_c" Uid) == "$(id -u "$user") $(id -u "$user") $(id -u "$user") $(id -u "$user")" ]] ||
-  net_fail "c: Uid $(status_field "$pid_c" Uid)"
+[[ $(net_status_field "$pid_c" Uid) == "$(id -u "$user") $(id -u "$user") $(id -u "$user") $(id -u "$user")" ]] ||
+  net_fail "c: Uid $(net_status_field "$pid_c" Uid)"
 [[ $(stat -c %U "/proc/$pid_c/status") == root ]] || net_fail "c is dumpable: /proc/$pid_c belongs to $(stat -c %U "/proc/$pid_c/status")"
 net_log "neither a (user =) nor c (started as $user, no --user) is dumpable"
 net_stop "$pid_c" || net_fail "c did not stop cleanly"
