@@ -1,6 +1,5 @@
 #include "ctl/interface_state.hpp"
 
-#include <limits>
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
@@ -10,19 +9,6 @@
 #include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
-namespace {
-
-template <class Unsigned>
-Unsigned parse_number(std::string_view value) {
-  const auto number = tunnel::parse_unsigned<Unsigned>(value);
-  if (!number) {
-    throw std::invalid_argument(
-        std::string("expected a number from 0 to ").append(std::to_string(std::numeric_limits<Unsigned>::max())));
-  }
-  return *number;
-}
-
-}  // namespace
 
 InterfaceState parse_get_answer(std::string_view lines) {
   InterfaceState state;
@@ -59,9 +45,9 @@ InterfaceState parse_get_answer(std::string_view lines) {
             state.private_key = private_key;
           }
         } else if (key == "listen_port") {
-          state.listen_port = parse_number<std::uint16_t>(value);
+          state.listen_port = tunnel::parse_unsigned_or_throw<std::uint16_t>(value);
         } else if (key == "fwmark") {
-          state.fwmark = parse_number<std::uint32_t>(value);
+          state.fwmark = tunnel::parse_unsigned_or_throw<std::uint32_t>(value);
         }
       } else if (key == "preshared_key") {
         crypto::PresharedKey preshared_key;
@@ -70,15 +56,15 @@ InterfaceState parse_get_answer(std::string_view lines) {
       } else if (key == "endpoint") {
         peer->endpoint = std::string(value);
       } else if (key == "last_handshake_time_sec") {
-        handshake_sec = parse_number<std::uint64_t>(value);
+        handshake_sec = tunnel::parse_unsigned_or_throw<std::uint64_t>(value);
       } else if (key == "last_handshake_time_nsec") {
-        handshake_nsec = parse_number<std::uint64_t>(value);
+        handshake_nsec = tunnel::parse_unsigned_or_throw<std::uint64_t>(value);
       } else if (key == "rx_bytes") {
-        peer->rx_bytes = parse_number<std::uint64_t>(value);
+        peer->rx_bytes = tunnel::parse_unsigned_or_throw<std::uint64_t>(value);
       } else if (key == "tx_bytes") {
-        peer->tx_bytes = parse_number<std::uint64_t>(value);
+        peer->tx_bytes = tunnel::parse_unsigned_or_throw<std::uint64_t>(value);
       } else if (key == "persistent_keepalive_interval") {
-        peer->persistent_keepalive = parse_number<std::uint16_t>(value);
+        peer->persistent_keepalive = tunnel::parse_unsigned_or_throw<std::uint16_t>(value);
       } else if (key == "allowed_ip") {
         peer->allowed_ips.push_back(tunnel::IpPrefix::parse(value));
       }

@@ -3,7 +3,11 @@
 #pragma once
 
 #include <charconv>
+#include <cstdint>
+#include <limits>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -17,6 +21,18 @@ template <class Unsigned>
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value, base);
   if (text.empty() || error != std::errc{} || end != text.data() + text.size()) return std::nullopt;
   return value;
+}
+
+// The same, or std::invalid_argument "expected a number from 0 to MAX" (never echoing `text`,
+// which may sit next to a key).
+template <class Unsigned>
+[[nodiscard]] Unsigned parse_unsigned_or_throw(std::string_view text) {
+  const auto number = parse_unsigned<Unsigned>(text);
+  if (!number) {
+    throw std::invalid_argument("expected a number from 0 to " +
+                                std::to_string(std::uint64_t{std::numeric_limits<Unsigned>::max()}));
+  }
+  return *number;
 }
 
 }  // namespace sluice::tunnel

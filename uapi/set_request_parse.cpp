@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <limits>
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
@@ -15,16 +14,6 @@ namespace {
 
 // Value parsers throw std::invalid_argument saying what is wrong, never echoing a key's value;
 // the loop adds the line number and the key.
-
-template <class Unsigned>
-Unsigned parse_decimal(std::string_view value) {
-  const auto number = tunnel::parse_unsigned<Unsigned>(value);
-  if (!number) {
-    throw std::invalid_argument("expected a number from 0 to " +
-                                std::to_string(std::uint64_t{std::numeric_limits<Unsigned>::max()}));
-  }
-  return *number;
-}
 
 void expect_true(std::string_view value) {
   if (value != "true") throw std::invalid_argument("the only accepted value is 'true'");
@@ -64,7 +53,7 @@ tunnel::Endpoint parse_endpoint(std::string_view value) {
   if (address.is_v4() == bracketed) {
     throw std::invalid_argument("an IPv6 address is written in brackets, an IPv4 address is not");
   }
-  const auto number = parse_decimal<std::uint16_t>(port);
+  const auto number = tunnel::parse_unsigned_or_throw<std::uint16_t>(port);
   if (number == 0) throw std::invalid_argument("port 0 cannot be sent to");
   return {address, number};
 }
@@ -80,9 +69,9 @@ void interface_line(SetRequest& request, std::string_view key, std::string_view 
     // `wg setconf` without a PrivateKey sends 64 zeros to remove the key; empty means the same.
     request.private_key = value.empty() ? crypto::PrivateKey{} : parse_secret<crypto::PrivateKey>(value);
   } else if (key == "listen_port") {
-    request.listen_port = parse_decimal<std::uint16_t>(value);
+    request.listen_port = tunnel::parse_unsigned_or_throw<std::uint16_t>(value);
   } else if (key == "fwmark") {
-    request.fwmark = parse_decimal<std::uint32_t>(value);
+    request.fwmark = tunnel::parse_unsigned_or_throw<std::uint32_t>(value);
   } else if (key == "replace_peers") {
     expect_true(value);
     request.replace_peers = true;
@@ -103,7 +92,7 @@ void peer_line(PeerChange& peer, std::string_view key, std::string_view value) {
   } else if (key == "endpoint") {
     peer.endpoint = parse_endpoint(value);
   } else if (key == "persistent_keepalive_interval") {
-    peer.persistent_keepalive = parse_decimal<std::uint16_t>(value);
+    peer.persistent_keepalive = tunnel::parse_unsigned_or_throw<std::uint16_t>(value);
   } else if (key == "replace_allowed_ips") {
     expect_true(value);
     // Lines take effect in order, so prefixes listed earlier in this section are dropped too.
