@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The data-path benchmark: in one run, on this machine, over two namespaces joined by veth,
-# measures raw veth, wireguard-go <-> wireguard-go, sluiced <-> sluiced and sluiced <-> wireguard-go
-# (each way): iperf3 TCP with 1 and 4 streams, iperf3 UDP at a fixed offered load (with loss),
+# measures raw veth, wireguard-go <-> wireguard-go (Debian's package, and today's upstream build
+# when there is one), sluiced <-> sluiced and sluiced <-> Debian's wireguard-go (each way): iperf3 TCP with 1 and 4 streams, iperf3 UDP at a fixed offered load (with loss),
 # 64-byte UDP packets per second, and ping RTT (min/avg/p99); for TCP×1 also the CPU time the
 # two tunnel daemons spent per GB carried. Prints a table with the ratios sluice / wireguard-go
-# and sluice / raw veth.
+# (each build) and sluice / raw veth.
 #
-# Usage (as root): scripts/bench.sh [--sluiced PATH] [--duration S] [--udp-rate RATE] [--pings N]
-#                                   [--repeat N] [--json FILE] [--perf DIR] [--quick] [--only SETUPS]
+# Usage (as root): scripts/bench.sh [--sluiced PATH] [--wggo-upstream PATH] [--duration S]
+#                                   [--udp-rate RATE] [--pings N] [--repeat N] [--json FILE]
+#                                   [--perf DIR] [--quick] [--only SETUPS]
+#   --wggo-upstream: today's wireguard-go (default: $SLUICE_WGGO_UPSTREAM, else
+#     ../shared/baselines/wireguard-go-0.0.20250522 beside this checkout, when it exists).
 #   --repeat N: TCP×1 N times per setup, the median reported (the JSON has every run): on a small
 #     machine that also runs both iperf3 ends, single runs spread by ±15 %.
 #   --quick: 1 s per measurement and 20 pings, to check that the script works, not to measure.
-#   --only: a comma-separated subset of raw_veth, wggo, sluice, mixed (default: all four).
+#   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed (default: all;
+#     wggo_upstream only when that build is found).
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
 #     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed.
 # SLUICE_DISABLE and SLUICE_WORKERS in the environment reach sluiced (e.g. SLUICE_DISABLE=gso,gro
@@ -26,10 +30,12 @@ PINGS=1000
 REPEAT=1
 JSON_OUT=""
 PERF_DIR=""
-ONLY=raw_veth,wggo,sluice,mixed
+WGGO_UPSTREAM=${SLUICE_WGGO_UPSTREAM:-$here/../../shared/baselines/wireguard-go-0.0.20250522}
+ONLY=""
 while (($#)); do
   case $1 in
     --sluiced) SLUICED=$2; shift 2 ;;
+    --wggo-upstream) WGGO_UPSTREAM=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --udp-rate) UDP_RATE=$2; shift 2 ;;
     --pings) PINGS=$2; shift 2 ;;
@@ -38,7 +44,7 @@ while (($#)); do
     --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
     --only) ONLY=$2; shift 2 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,/^# Everything/p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -51,6 +57,16 @@ for tool in wireguard-go iperf3 jq ping ${PERF_DIR:+perf}; do
 done
 [[ -z $PERF_DIR ]] || mkdir -p "$PERF_DIR"
 [[ -x $SLUICED ]] || net_fail "no sluiced at $SLUICED (build first, or --sluiced PATH)"
+if [[ -z $ONLY ]]; then
+  ONLY=raw_veth,wggo,sluice,mixed
+  if [[ -x $WGGO_UPSTREAM ]]; then
+    ONLY+=,wggo_upstream
+  else
+    net_log "no upstream wireguard-go at $WGGO_UPSTREAM: measuring Debian's only (see --wggo-upstream)"
+  fi
+elif [[ ,$ONLY, == *,wggo_upstream,* && ! -x $WGGO_UPSTREAM ]]; then
+  net_fail "no upstream wireguard-go at $WGGO_UPSTREAM (--wggo-upstream PATH)"
+fi
 
 # start_sluiced NS NAME PEER PORT INNER PEER_INNER ENDPOINT
 start_sluiced() {
@@ -60,10 +76,10 @@ start_sluiced() {
   net_start_sluiced "$ns" "${NET_PREFIX}$name" "$NET_TMP/$name.toml" "$NET_TMP/$name.log"
 }
 
-# start_wggo NS NAME PEER PORT INNER PEER_INNER ENDPOINT
+# start_wggo NS NAME PEER PORT INNER PEER_INNER ENDPOINT [BINARY]
 start_wggo() {
   local ns=$1 name=$2 peer=$3 port=$4 inner=$5 peer_inner=$6 endpoint=$7 ifname="${NET_PREFIX}$2"
-  net_start_wireguard_go "$ns" "$ifname" "$NET_TMP/$name.log"
+  net_start_wireguard_go "$ns" "$ifname" "$NET_TMP/$name.log" "${8:-wireguard-go}"
   net_wg "$ns" set "$ifname" private-key "$NET_TMP/$name.key" listen-port "$port" \
     peer "$(cat "$NET_TMP/$peer.pub")" allowed-ips "$peer_inner/32" endpoint "$endpoint"
   ip -n "$ns" addr add "$inner/24" dev "$ifname"
@@ -195,6 +211,16 @@ if wanted wggo; then
   measure wggo "$gg_a" "$gg_b" 10.93.1.2 "${daemons[@]}"
 fi
 
+# Today's upstream wireguard-go on both sides.
+if wanted wggo_upstream; then
+  net_pair gu 44
+  start_wggo "$gu_a" gua gub 51820 10.93.4.1 10.93.4.2 10.200.44.2:51821 "$WGGO_UPSTREAM"
+  daemons=("${NET_PIDS[-1]}")
+  start_wggo "$gu_b" gub gua 51821 10.93.4.2 10.93.4.1 10.200.44.1:51820 "$WGGO_UPSTREAM"
+  daemons+=("${NET_PIDS[-1]}")
+  measure wggo_upstream "$gu_a" "$gu_b" 10.93.4.2 "${daemons[@]}"
+fi
+
 # sluiced on both sides.
 if wanted sluice; then
   net_pair ss 42
@@ -227,8 +253,10 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
    loadavg_after: $load_after, duration_s: $duration, tcp1_repeat: $repeat, udp_offered: $udp_rate,
    sluice_disable: $disabled,
    results: .,
-   ratios: {sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add),
-            sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)}}' \
+   ratios: ({sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add)} +
+            (if $s.wggo_upstream == null then {} else
+             {sluice_over_wggo_upstream: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo_upstream[.])}) | add)} end) +
+            {sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)})}' \
   "${RESULT_FILES[@]}")
 
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"

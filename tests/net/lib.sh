@@ -219,13 +219,14 @@ net_start_sluiced_bare() {
   net_wait_control "$ns" "$ifname" || { cat "$log" >&2; net_fail "sluiced $ifname did not start"; }
 }
 
-# net_start_wireguard_go NS IFNAME LOG: wireguard-go in the foreground, in the background of this
-# script, ready for `wg set` when this returns. Started directly (not in a subshell) so that the
-# pid recorded is wireguard-go's own and cleanup stops the right process.
+# net_start_wireguard_go NS IFNAME LOG [BINARY]: wireguard-go (Debian's unless BINARY names
+# another build) in the foreground, in the background of this script, ready for `wg set` when this
+# returns. Started directly (not in a subshell) so that the pid recorded is wireguard-go's own and
+# cleanup stops the right process.
 net_start_wireguard_go() {
-  local ns=$1 ifname=$2 log=$3
+  local ns=$1 ifname=$2 log=$3 binary=${4:-wireguard-go}
   NET_FILES+=("/run/wireguard/$ifname.sock")
-  ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 wireguard-go -f "$ifname" >"$log" 2>&1 &
+  ip netns exec "$ns" env WG_PROCESS_FOREGROUND=1 "$binary" -f "$ifname" >"$log" 2>&1 &
   NET_PIDS+=($!)
   net_wait_control "$ns" "$ifname" || { cat "$log" >&2; net_fail "wireguard-go $ifname did not start"; }
 }
