@@ -88,6 +88,16 @@ timed() {
   if timeout "$OP_TIMEOUT" "$@" >/dev/null; then elapsed "$start"; else echo null; fi
 }
 
+# load_in_parts IFNAME FILE...: wg setconf of the first FILE, then wg addconf of each other one;
+# the seconds it all took, or null if one failed.
+load_in_parts() {
+  local ifname=$1 first=$2 start=$EPOCHREALTIME part
+  shift 2
+  timeout "$OP_TIMEOUT" wg setconf "$ifname" "$first" || { echo null; return; }
+  for part; do timeout "$OP_TIMEOUT" wg addconf "$ifname" "$part" || { echo null; return; }; done
+  elapsed "$start"
+}
+
 # start_daemon KIND IFNAME LOG: sluiced, wggo (today's wireguard-go) or debian (the packaged one)
 # in D, with no configuration; its pid goes to DAEMON_PID.
 start_daemon() {
@@ -106,7 +116,8 @@ start_daemon() {
 }
 
 # write_configs N: $NET_TMP/N.conf, a wg config with the daemon's key, port 51820, N generated
-# peers and the real peer, and $NET_TMP/N-changed.conf, the same with one peer's IPv4 /24 moved.
+# peers and the real peer; $NET_TMP/N-changed.conf, the same with one peer's IPv4 /24 moved; and
+# $NET_TMP/N.conf.partK, the first in parts.
 # Keys are random bytes (public keys need not belong to a private key here). Peer i has
 # 100+i/65536.(i/256%256).(i%256).0/24, fd10:i/65536:i%65536::/64 and endpoint
 # 10.201.(i/256%256).(i%256):(1024+i/65536), none of which anything is sent to.
@@ -130,6 +141,12 @@ with open(out, "w") as f:
 # The last generated peer's /24 moves to 99.0.0.0/24, which no other peer has.
 with open(changed_out, "w") as f:
     f.write(head + "".join(peers[:-1]) + peer(n - 1, "99.0.0.0/24") + real)
+# The same peers in parts of 40,000 (about 7 MB as a set request each), for daemons that refuse
+# the whole in one request: the first part with the interface for wg setconf, then wg addconf.
+all_peers = peers + [real]
+for part, first in enumerate(range(0, len(all_peers), 40000), start=1):
+    with open(f"{out}.part{part}", "w") as f:
+        f.write((head if part == 1 else "") + "".join(all_peers[first:first + 40000]))
 os.umask(old_umask)
 EOF
 }
@@ -172,7 +189,8 @@ ping_during_dumps() {
 CONTROL_FILES=()
 measure_control() {
   local kind=$1 n=$2 ifname="${NET_PREFIX}c${#CONTROL_FILES[@]}" real_if="${NET_PREFIX}r${#CONTROL_FILES[@]}"
-  local out="$NET_TMP/control-$kind-$n" setconf syncconf=null rss_empty rss_full=null listed real_pid
+  local out="$NET_TMP/control-$kind-$n" setconf setconf_parts=null syncconf=null rss_empty rss_full=null listed
+  local real_pid note=""
   net_log "$kind, $n peers"
   start_daemon "$kind" "$ifname" "$out.log"
   ip -n "$ns_d" addr add 172.31.250.1/24 dev "$ifname"
@@ -180,8 +198,16 @@ measure_control() {
   : >"$out.dumps"
   : >"$out.rtt"
   echo 0 >"$out.window"
-  setconf=$(timed wg setconf "$ifname" "$NET_TMP/$n.conf")
-  if [[ $setconf != null ]]; then
+  setconf=$(timed wg setconf "$ifname" "$NET_TMP/$n.conf" 2>>"$out.err")
+  if [[ $setconf == null ]]; then
+    # Why, from the daemon's log (wireguard-go says) or wg (sluiced closes the socket on a
+    # request over its size limit, and wg dies of SIGPIPE); then the same peers in parts.
+    note=$(grep -ihE 'error|too many|unable|limit' "$out.log" "$out.err" | tail -n 1 || true)
+    note=${note:-"wg setconf failed with no message (sluiced: a request over its size limit)"}
+    net_log "$kind: wg setconf of $n peers failed: $note; loading them in parts of 40,000"
+    setconf_parts=$(load_in_parts "$ifname" "$NET_TMP/$n.conf".part* 2>>"$out.err")
+  fi
+  if [[ $setconf != null || $setconf_parts != null ]]; then
     listed=$(wg show "$ifname" peers | wc -l)
     ((listed == n + 1)) || net_fail "$kind lists $listed peers after setconf, not $((n + 1))"
     net_start_sluiced "$ns_p" "$real_if" "$NET_TMP/real.toml" "$out.real.log"
@@ -201,13 +227,15 @@ measure_control() {
   fi
   net_stop "$DAEMON_PID" || true
   CONTROL_FILES+=("$out.json")
-  jq -n --arg daemon "$kind" --argjson peers "$n" --argjson setconf "$setconf" --argjson syncconf "$syncconf" \
+  jq -n --arg daemon "$kind" --argjson peers "$n" --argjson setconf "$setconf" --argjson setconf_parts "$setconf_parts" \
+    --arg note "$note" --argjson syncconf "$syncconf" \
     --argjson rss_empty "$rss_empty" --argjson rss_full "$rss_full" --argjson window "$(cat "$out.window")" \
     --rawfile dumps "$out.dumps" --rawfile rtt "$out.rtt" '
     def numbers: split("\n") | map(select(length > 0) | fromjson);
     def round3: if . == null then null else (. * 1000 | round) / 1000 end;
     ($dumps | numbers) as $d | ($rtt | numbers | sort) as $r |
-    {daemon: $daemon, peers: $peers, setconf_s: ($setconf | round3),
+    {daemon: $daemon, peers: $peers, setconf_s: ($setconf | round3), setconf_parts_s: ($setconf_parts | round3),
+     setconf_failure: (if $note == "" then null else $note end),
      dump_s: (if ($d | length) == 0 or ($d | any(. == null)) then null else ($d | sort | .[(length - 1) / 2 | floor] | round3) end),
      dumps: ($d | length), syncconf_s: ($syncconf | round3),
      rss_kb: $rss_full,
@@ -268,6 +296,7 @@ jq -r '
   (["peers", "figure", "sluiced", "wireguard-go"] | @tsv),
   (.control | group_by(.peers)[] | sort_by(.daemon != "sluiced") as $p | $p[0].peers as $n |
     ([$n, "wg setconf s"] + ($p | pair("setconf_s"))),
+    (if ($p | any(.setconf_s == null)) then ["", "  in parts of 40,000 (setconf + addconf) s"] + ($p | pair("setconf_parts_s")) else empty end),
     (["", "wg show dump s"] + ($p | pair("dump_s"))),
     (["", "wg syncconf s (1 peer changed)"] + ($p | pair("syncconf_s"))),
     (["", "RSS bytes/peer"] + ($p | pair("rss_bytes_per_peer"))),
@@ -276,6 +305,7 @@ jq -r '
     (["", "pings answered during dumps"] + ($p | pair("pings_during_dumps"))),
     (["", "ping during dumps avg ms"] + ($p | pair("ping_avg_ms"))),
     (["", "ping during dumps max ms"] + ($p | pair("ping_max_ms"))) | @tsv)' <<<"$report" | column -t -s $'\t'
+jq -r '.control[] | select(.setconf_failure != null) | "\(.daemon), \(.peers) peers: wg setconf failed: \(.setconf_failure)"' <<<"$report"
 echo
 jq -r '"X25519 on one core: \(.x25519.x25519_variable_per_s) DH/s, \(.x25519.x25519_fixed_per_s) new key pairs/s (per CPU second); bound for sluiced (3 DH + 1 key pair per handshake): \(.x25519.responder_bound_per_s) handshakes per CPU second",
   "handshakes from \(.handshake_peers) peers for \(.handshake_seconds) s (CPU: share of one core):"' <<<"$report"

@@ -22,7 +22,8 @@ problems=$(jq -r '
   (.control | map(.daemon) | sort) as $c | (.handshakes | map(.daemon) | sort) as $h |
   (if $c != ["sluiced", "wggo"] then "control runs: \($c)" else empty end),
   (if $h != ["sluiced", "wggo"] then "handshake runs: \($h)" else empty end),
-  (.control[] | .daemon as $d | to_entries[] | select(.value == null) | "\($d) \(.key) missing"),
+  (.control[] | .daemon as $d | to_entries[] | select(.value == null) |
+   select(.key != "setconf_parts_s" and .key != "setconf_failure") | "\($d) \(.key) missing"),
   (.control[] | select(.peers != 1000 or .setconf_s <= 0 or .dump_s <= 0 or .syncconf_s <= 0 or .rss_kb <= 0
                        or .pings_during_dumps < 1 or .ping_max_ms < .ping_avg_ms) | "\(.daemon): implausible \(.)"),
   (.handshakes[] | select(.handshakes < 1 or .rate <= 0 or .daemon_cpu_s == null or .daemon_cpu_s < 0
