@@ -202,7 +202,8 @@ measure_control() {
   if [[ $setconf == null ]]; then
     # Why, from the daemon's log (wireguard-go says) or wg (sluiced closes the socket on a
     # request over its size limit, and wg dies of SIGPIPE); then the same peers in parts.
-    note=$(grep -ihE 'error|too many|unable|limit' "$out.log" "$out.err" | tail -n 1 || true)
+    # The first complaint names the cause; later ones follow from it.
+    note=$(grep -ihE 'error|too many|unable|limit' "$out.log" "$out.err" | head -n 1 || true)
     note=${note:-"wg setconf failed with no message (sluiced: a request over its size limit)"}
     net_log "$kind: wg setconf of $n peers failed: $note; loading them in parts of 40,000"
     setconf_parts=$(load_in_parts "$ifname" "$NET_TMP/$n.conf".part* 2>>"$out.err")
