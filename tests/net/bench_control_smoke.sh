@@ -28,7 +28,8 @@ problems=$(jq -r '
                        or .pings_during_dumps < 1 or .ping_max_ms < .ping_avg_ms) | "\(.daemon): implausible \(.)"),
   (.handshakes[] | select(.handshakes < 1 or .rate <= 0 or .daemon_cpu_s == null or .daemon_cpu_s < 0
                           or .tool_cpu_s <= 0 or .answer_ms <= 0) | "\(.daemon): implausible \(.)"),
-  (.x25519 | select(.x25519_variable_per_s <= 0 or .x25519_fixed_per_s <= 0 or .responder_bound_per_s <= 0) |
+  (.x25519 | select(.x25519_variable_per_s <= 0 or .x25519_fixed_per_s <= 0 or .responder_bound_per_s <= 0
+                    or .core_per_cpu_s <= 0 or .core_of_bound <= 0) |
    "X25519: implausible \(.)")' "$NET_TMP/bench.json")
 [[ -z $problems ]] || net_fail "$problems"
 net_log "PASS"

@@ -1,11 +1,13 @@
 // The handshake load tool's peer against the project's own responder: its handshakes complete,
 // it takes a cookie under load and gets through with mac2, and back-to-back initiations carry
-// increasing timestamps even when the wall clock does not move.
+// increasing timestamps even when the wall clock does not move. And the in-process measurement
+// of the responder core answers verified handshakes.
 #include <boost/test/unit_test.hpp>
 
 #include "crypto/x25519.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 #include "tools/load_peer.hpp"
+#include "tools/responder_rate.hpp"
 #include "tools/x25519_rate.hpp"
 
 using namespace sluice;
@@ -99,6 +101,13 @@ BOOST_AUTO_TEST_CASE(the_bound_adds_up_the_operations) {
   const tools::X25519Rates rates{30000, 30000};
   BOOST_CHECK_CLOSE(tools::handshake_bound(rates, 3, 1), 7500.0, 1e-9);
   BOOST_CHECK_EQUAL(tools::handshake_bound({}, 3, 1), 0.0);
+}
+
+BOOST_AUTO_TEST_CASE(the_core_measurement_completes_verified_handshakes) {
+  // It throws when an answer does not verify.
+  const auto rate = tools::measure_responder(std::chrono::milliseconds(20));
+  BOOST_CHECK_GT(rate.handshakes, 0U);
+  BOOST_CHECK_GT(rate.per_cpu_s, 0.0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
