@@ -29,7 +29,6 @@
 #include "crypto/x25519.hpp"
 #include "tools/handshake_runner.hpp"
 #include "tools/load_peer.hpp"
-#include "tools/process_cpu.hpp"
 #include "tools/responder_rate.hpp"
 #include "tools/x25519_rate.hpp"
 
