@@ -26,6 +26,7 @@
 #include "ctl/sync.hpp"
 #include "ctl/uapi_client.hpp"
 #include "config/config_file.hpp"
+#include "platform/interface_name.hpp"
 #include "platform/small_file.hpp"
 
 namespace sluice::ctl {
@@ -281,9 +282,9 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
   const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml") || target.ends_with(".conf");
   const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
   const std::string ifname = is_file ? config.stem().string() : target;
-  if (is_file && ifname.size() > kMaxInterfaceName) {
+  if (is_file && ifname.size() > platform::kMaxInterfaceName) {
     throw CtlError(config.string() + ": the file name gives the interface its name, and '" + ifname + "' has " +
-                   std::to_string(ifname.size()) + " characters, more than the " + std::to_string(kMaxInterfaceName) +
+                   std::to_string(ifname.size()) + " characters, more than the " + std::to_string(platform::kMaxInterfaceName) +
                    " an interface name may have: rename the file");
   }
   check_interface_name(ifname);

@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,8 +9,12 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
+#include <system_error>
 
 #include "ctl/error.hpp"
+#include "platform/interface_name.hpp"
+#include "platform/unix_socket.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -49,12 +52,9 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 }  // namespace
 
 void check_interface_name(std::string_view name) {
-  const bool valid = !name.empty() && name.size() <= kMaxInterfaceName && name != "." && name != ".." &&
-                     std::none_of(name.begin(), name.end(), [](char c) {
-                       return c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-                              c == '\f' || c == '\0';
-                     });
-  if (!valid) {
+  try {
+    platform::validate_interface_name(std::string(name));
+  } catch (const std::invalid_argument&) {
     std::string message("'");
     message.append(name).append(
         "': no such interface (not a valid interface name: 1-15 characters, no '/', ':' "
@@ -89,13 +89,13 @@ std::string not_sluiced_message(std::string_view ifname, std::string_view reques
 UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifname)
     : ifname_(std::move(ifname)), path_(socket_path(control_dir, ifname_)) {
   check_interface_name(ifname_);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
   const std::string& text = path_.native();
-  if (text.size() >= sizeof addr.sun_path) {
+  sockaddr_un addr{};
+  try {
+    addr = platform::unix_address(path_);
+  } catch (const std::system_error&) {
     throw CtlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
   }
-  std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
 
   // Non-blocking, so that a daemon that stopped accepting cannot hang connect() either.
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);

@@ -18,9 +18,6 @@ inline constexpr std::string_view kDefaultControlDir = "/run/wireguard";
 // How long a daemon may take to answer one request before sluicectl gives up on it.
 inline constexpr std::chrono::seconds kAnswerTimeout{5};
 
-// IFNAMSIZ less its terminating zero.
-inline constexpr std::size_t kMaxInterfaceName = 15;
-
 // Throws CtlError unless `name` can be a Linux interface name (1-15 characters, no '/', ':' or
 // white space, not "." or ".."), so that no path is ever built from something else.
 void check_interface_name(std::string_view name);
