@@ -13,7 +13,7 @@
 #include "ctl/daemon_info.hpp"
 #include "ctl/daemon_namespace.hpp"
 #include "ctl/daemon_process.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/fdb.hpp"
 #include "ctl/import.hpp"
@@ -80,7 +80,7 @@ std::string peer_count(std::size_t count) { return std::to_string(count).append(
 std::vector<SegmentTable> running_segments(UapiClient& client) {
   try {
     return parse_fdb_answer(client.fdb());
-  } catch (const CtlError&) {
+  } catch (const uapi::ControlError&) {
     return {};
   }
 }
@@ -94,7 +94,7 @@ config::InterfaceSettings load_config(const std::filesystem::path& file) {
   try {
     return config::load_config_file(file);
   } catch (const config::ConfigError& e) {
-    throw CtlError(e.what());
+    throw uapi::ControlError(e.what());
   }
 }
 
@@ -118,10 +118,10 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
         if (!text.empty()) text.push_back('\n');
         text.append(as_text(name));
       }
-    } catch (const NotSluicedError& e) {
+    } catch (const uapi::NotSluicedError& e) {
       if (ifname) throw;
       report(std::string(e.what()).append("; skipped"));
-    } catch (const CtlError& e) {
+    } catch (const uapi::ControlError& e) {
       if (ifname) throw;
       report(e.what());
       status = 1;
@@ -136,20 +136,20 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
 std::optional<DaemonInfo> daemon_info(const Globals& globals, const std::string& ifname) {
   try {
     return parse_info_answer(UapiClient(globals.control_dir, ifname).info());
-  } catch (const CtlError&) {
+  } catch (const uapi::ControlError&) {
     return std::nullopt;
   }
 }
 
 // The file to reload: the one given, else the one the daemon started from, else IFNAME.toml in
-// the config directory. Throws CtlError saying which file is missing.
+// the config directory. Throws uapi::ControlError saying which file is missing.
 std::filesystem::path reload_file(const Globals& globals, const std::string& ifname,
                                   const std::optional<std::string>& config, const std::optional<DaemonInfo>& info) {
   if (config) return *config;
   std::error_code error;
   if (info && info->config_file) {
     if (!std::filesystem::exists(*info->config_file, error)) {
-      throw CtlError(std::string(ifname)
+      throw uapi::ControlError(std::string(ifname)
                          .append(": sluiced started from ")
                          .append(info->config_file->string())
                          .append(", which is gone (give the file to reload with --config FILE)"));
@@ -159,12 +159,12 @@ std::filesystem::path reload_file(const Globals& globals, const std::string& ifn
   const std::filesystem::path file = config_of(globals, ifname);
   if (std::filesystem::exists(file, error)) return file;
   if (info) {
-    throw CtlError(std::string(ifname)
+    throw uapi::ControlError(std::string(ifname)
                        .append(": sluiced was started without a config file and there is no ")
                        .append(file.string())
                        .append(" (give the file to reload with --config FILE)"));
   }
-  throw CtlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
+  throw uapi::ControlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
 }
 
 // `wg show IFNAME dump`, or `wg show all dump` (every line begins with the interface's name),
@@ -177,7 +177,7 @@ int print_dumps(const Globals& globals, const std::optional<std::string>& ifname
   for (const std::string& name : names) {
     try {
       print(dump_text(name, query(globals, name), !ifname).str());
-    } catch (const CtlError& e) {
+    } catch (const uapi::ControlError& e) {
       if (ifname) throw;
       report(e.what());
       status = 1;
@@ -205,7 +205,7 @@ int run_pubkey() {
   try {
     input.str() = platform::read_small_file("/dev/stdin", kInputLimit);
   } catch (const std::system_error& e) {
-    throw CtlError(std::string("pubkey: cannot read standard input: ").append(e.code().message()));
+    throw uapi::ControlError(std::string("pubkey: cannot read standard input: ").append(e.code().message()));
   }
   print(public_key_text(input.str()));
   return 0;
@@ -216,10 +216,10 @@ int run_show(const Globals& globals, const std::optional<std::string>& named, co
   const std::optional<std::string> ifname = named == "all" ? std::nullopt : named;
   if (field) {
     if (*field != "dump") {
-      throw CtlError(std::string("show: unknown field '").append(*field).append(
+      throw uapi::ControlError(std::string("show: unknown field '").append(*field).append(
           "' (sluicectl knows `show IFNAME dump`; `wg show IFNAME ").append(*field).append("` prints the others)"));
     }
-    if (json) throw CtlError("show: dump and --json exclude each other");
+    if (json) throw uapi::ControlError("show: dump and --json exclude each other");
     return print_dumps(globals, ifname);
   }
   const bool color = !json && color_wanted();
@@ -259,7 +259,7 @@ int run_status(const Globals& globals) {
   for (const std::string& name : names) {
     try {
       text.append(status_line(name, query(globals, name), WallClock::now()));
-    } catch (const CtlError& e) {
+    } catch (const uapi::ControlError& e) {
       text.append(e.what());
     }
     text.push_back('\n');
@@ -283,24 +283,24 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
   const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
   const std::string ifname = is_file ? config.stem().string() : target;
   if (is_file && ifname.size() > platform::kMaxInterfaceName) {
-    throw CtlError(config.string() + ": the file name gives the interface its name, and '" + ifname + "' has " +
+    throw uapi::ControlError(config.string() + ": the file name gives the interface its name, and '" + ifname + "' has " +
                    std::to_string(ifname.size()) + " characters, more than the " + std::to_string(platform::kMaxInterfaceName) +
                    " an interface name may have: rename the file");
   }
   check_interface_name(ifname);
   std::error_code error;
   if (!std::filesystem::exists(config, error)) {
-    if (is_file) throw CtlError(config.string().append(": no such file"));
-    throw CtlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
+    if (is_file) throw uapi::ControlError(config.string().append(": no such file"));
+    throw uapi::ControlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
   }
   if (is_file && config.extension() == ".conf") {
-    throw CtlError(config.string().append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
+    throw uapi::ControlError(config.string().append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
                                           "with `sluicectl import ").append(config.string()).append(" > ")
                        .append(std::filesystem::path(config).replace_extension(".toml").string())
                        .append("` and bring that up"));
   }
   if (is_file && config.extension() != ".toml") {
-    throw CtlError(config.string().append(": the file name must be the interface name followed by .toml"));
+    throw uapi::ControlError(config.string().append(": the file name must be the interface name followed by .toml"));
   }
   const StartedDaemon started =
       start_daemon(find_sluiced(), std::filesystem::absolute(config), ifname, globals.control_dir, verbose);
@@ -391,7 +391,7 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
       if (&failure != &routes->failed.front()) message.append("; ");
       message.append(failure);
     }
-    throw CtlError(message);
+    throw uapi::ControlError(message);
   }
   return 0;
 }
@@ -401,7 +401,7 @@ int run_import(const std::string& file) {
   try {
     text = platform::read_small_file(file, kInputLimit);
   } catch (const std::system_error& e) {
-    throw CtlError(std::string(file).append(": cannot read: ").append(e.code().message()));
+    throw uapi::ControlError(std::string(file).append(": cannot read: ").append(e.code().message()));
   }
   const ImportResult result = import_wg_quick(text, file);
   crypto::wipe(text.data(), text.size());

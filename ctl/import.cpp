@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "uapi/lines.hpp"
 #include "tunnel/ip_address.hpp"
 #include "tunnel/parse_number.hpp"
@@ -139,7 +139,7 @@ class Importer {
 
   void finish_peer() {
     if (section_ == Section::peer && result_.config.peers.back().public_key.empty()) {
-      throw CtlError(location(peer_line_).append("[Peer]: has no PublicKey"));
+      throw uapi::ControlError(location(peer_line_).append("[Peer]: has no PublicKey"));
     }
   }
 
@@ -221,7 +221,7 @@ class Importer {
   }
   void warn(std::string_view key, std::string_view message) { warn_at(number_, key, message); }
   [[noreturn]] void fail(std::string_view key, std::string_view message) const {
-    throw CtlError(location(number_).append(key).append(": ").append(message));
+    throw uapi::ControlError(location(number_).append(key).append(": ").append(message));
   }
 
   std::string origin_;

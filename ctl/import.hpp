@@ -20,7 +20,7 @@ struct ImportResult {
 };
 
 // `origin` names the file in messages. A value that cannot be right (a bad key, address or
-// number) throws CtlError "ORIGIN:LINE: KEY: message", never quoting a key.
+// number) throws uapi::ControlError "ORIGIN:LINE: KEY: message", never quoting a key.
 [[nodiscard]] ImportResult import_wg_quick(std::string_view text, std::string_view origin);
 
 }  // namespace sluice::ctl

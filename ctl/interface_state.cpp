@@ -4,7 +4,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
 
@@ -72,7 +72,7 @@ InterfaceState parse_get_answer(std::string_view lines) {
       // KeyFormatError derives from invalid_argument and, like the others, never quotes a key.
       std::string message("malformed answer from the daemon, line ");
       message.append(std::to_string(line_number)).append(" (").append(key).append("): ").append(e.what());
-      throw CtlError(message);
+      throw uapi::ControlError(message);
     }
   }
   finish_peer();

@@ -34,7 +34,7 @@ struct InterfaceState {
 };
 
 // `lines` is the answer without its errno line. Unknown keys are skipped, so a newer daemon's
-// additions do not break an older sluicectl; a malformed known value throws CtlError naming the
+// additions do not break an older sluicectl; a malformed known value throws uapi::ControlError naming the
 // line and key (never the value, which may be a key).
 [[nodiscard]] InterfaceState parse_get_answer(std::string_view lines);
 

@@ -3,7 +3,7 @@
 #include "crypto/key_encoding.hpp"
 #include "crypto/random.hpp"
 #include "crypto/x25519.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -38,7 +38,7 @@ std::string public_key_text(std::string_view input) {
   try {
     crypto::decode_base64_key(trimmed, key.span());
   } catch (const crypto::KeyFormatError& e) {
-    throw CtlError(std::string("pubkey: standard input is not a private key: ").append(e.what()));
+    throw uapi::ControlError(std::string("pubkey: standard input is not a private key: ").append(e.what()));
   }
   return crypto::encode_base64_key(crypto::public_from_private(key).span()).append("\n");
 }

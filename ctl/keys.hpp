@@ -12,7 +12,7 @@ namespace sluice::ctl {
 // A fresh 32-byte preshared key, base64, with a newline.
 [[nodiscard]] SecretText generate_preshared_key_text();
 // The public key of the base64 private key in `input` (white space around it ignored), base64,
-// with a newline. Throws CtlError without quoting the input.
+// with a newline. Throws uapi::ControlError without quoting the input.
 [[nodiscard]] std::string public_key_text(std::string_view input);
 
 }  // namespace sluice::ctl

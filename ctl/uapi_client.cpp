@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "platform/interface_name.hpp"
 #include "platform/unix_socket.hpp"
 
@@ -59,7 +59,7 @@ void check_interface_name(std::string_view name) {
     message.append(name).append(
         "': no such interface (not a valid interface name: 1-15 characters, no '/', ':' "
         "or spaces)");
-    throw CtlError(message);
+    throw uapi::ControlError(message);
   }
 }
 
@@ -94,12 +94,12 @@ UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifn
   try {
     addr = platform::unix_address(path_);
   } catch (const std::system_error&) {
-    throw CtlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
+    throw uapi::ControlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
   }
 
   // Non-blocking, so that a daemon that stopped accepting cannot hang connect() either.
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd_ < 0) throw CtlError(prefixed(ifname_, std::string("cannot create a socket: ") + std::strerror(errno)));
+  if (fd_ < 0) throw uapi::ControlError(prefixed(ifname_, std::string("cannot create a socket: ") + std::strerror(errno)));
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return;
   const int error = errno;
   ::close(fd_);
@@ -122,7 +122,7 @@ UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifn
     default:
       message.append("cannot connect to ").append(text).append(": ").append(std::strerror(error));
   }
-  throw CtlError(prefixed(ifname_, message));
+  throw uapi::ControlError(prefixed(ifname_, message));
 }
 
 UapiClient::~UapiClient() {
@@ -135,7 +135,7 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
   const auto timed_out = [&] {
     std::string message("the daemon did not answer within ");
     message.append(std::to_string(kAnswerTimeout.count())).append(" s (").append(path_.string()).append(")");
-    return CtlError(prefixed(ifname_, message));
+    return uapi::ControlError(prefixed(ifname_, message));
   };
   while (!request.empty()) {
     const ssize_t n = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
@@ -144,7 +144,7 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       if (!wait_for(fd_, POLLOUT, deadline)) throw timed_out();
     } else {
-      throw CtlError(prefixed(ifname_, std::string("lost the connection to the daemon: ") + std::strerror(errno)));
+      throw uapi::ControlError(prefixed(ifname_, std::string("lost the connection to the daemon: ") + std::strerror(errno)));
     }
   }
 
@@ -158,12 +158,12 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     // wireguard-go closes the connection on a request it does not know.
     if ((n == 0 || (n < 0 && errno == ECONNRESET)) && text.empty() && sluice_only) {
-      throw NotSluicedError(not_sluiced_message(ifname_, request_line));
+      throw uapi::NotSluicedError(not_sluiced_message(ifname_, request_line));
     }
-    if (n <= 0) throw CtlError(prefixed(ifname_, "the daemon closed the connection without answering"));
+    if (n <= 0) throw uapi::ControlError(prefixed(ifname_, "the daemon closed the connection without answering"));
     text.append(chunk.data(), static_cast<std::size_t>(n));
     crypto::wipe(chunk.data(), chunk.size());
-    if (text.size() > kMaxAnswer) throw CtlError(prefixed(ifname_, "the daemon's answer is too long"));
+    if (text.size() > kMaxAnswer) throw uapi::ControlError(prefixed(ifname_, "the daemon's answer is too long"));
   }
   text.erase(text.find("\n\n") + 1);
 
@@ -177,7 +177,7 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
   if (!last.starts_with("errno=") ||
       std::from_chars(digits.data(), digits.data() + digits.size(), value).ptr != digits.data() + digits.size() ||
       digits.empty()) {
-    throw CtlError(prefixed(ifname_, "the daemon's answer does not end in an errno line"));
+    throw uapi::ControlError(prefixed(ifname_, "the daemon's answer does not end in an errno line"));
   }
   answer_errno = value;
   text.erase(start);
@@ -188,7 +188,7 @@ SecretText UapiClient::get() {
   int error = 0;
   SecretText answer = exchange("get=1\n\n", error);
   if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
+    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
   }
   return answer;
 }
@@ -198,7 +198,7 @@ std::string UapiClient::stats() {
   SecretText answer = exchange("stats=1\n\n", error, true);
   if (error != 0) {
     // A daemon from before stats=1 refuses it as an unknown request.
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
+    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
   }
   return answer.str();
 }
@@ -207,7 +207,7 @@ std::string UapiClient::fdb() {
   int error = 0;
   SecretText answer = exchange("fdb=1\n\n", error, true);
   if (error != 0) {
-    throw CtlError(
+    throw uapi::ControlError(
         prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
   }
   return answer.str();
@@ -217,7 +217,7 @@ std::string UapiClient::info() {
   int error = 0;
   SecretText answer = exchange("info=1\n\n", error);
   if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
+    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
   }
   return answer.str();
 }
@@ -226,7 +226,7 @@ std::string UapiClient::sync_routes() {
   int error = 0;
   SecretText answer = exchange("routes=1\n\n", error);
   if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
+    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
   }
   return answer.str();
 }
@@ -235,7 +235,7 @@ void UapiClient::set(std::string_view request) {
   int error = 0;
   const SecretText answer = exchange(request, error);
   if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
+    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
   }
 }
 

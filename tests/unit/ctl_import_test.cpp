@@ -4,7 +4,7 @@
 #include <string>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/import.hpp"
 #include "config/config_file.hpp"
 
@@ -72,7 +72,7 @@ AllowedIPs =
 std::string error_of(const std::string& conf) {
   try {
     (void)ctl::import_wg_quick(conf, "wg0.conf");
-  } catch (const ctl::CtlError& e) {
+  } catch (const uapi::ControlError& e) {
     return e.what();
   }
   return "(accepted)";

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/set_arguments.hpp"
 #include "ctl/set_request_text.hpp"
 
@@ -26,7 +26,7 @@ void fake_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
     return;
   }
   const auto it = kFiles.find(path);
-  if (it == kFiles.end()) throw ctl::CtlError(path + ": cannot read key file: No such file or directory");
+  if (it == kFiles.end()) throw uapi::ControlError(path + ": cannot read key file: No such file or directory");
   crypto::decode_base64_key(it->second, key);
 }
 
@@ -37,7 +37,7 @@ uapi::SetRequest parse(const std::vector<std::string>& words) {
 std::string error_of(const std::vector<std::string>& words) {
   try {
     (void)parse(words);
-  } catch (const ctl::CtlError& e) {
+  } catch (const uapi::ControlError& e) {
     return e.what();
   }
   return "(accepted)";

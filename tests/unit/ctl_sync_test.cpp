@@ -5,7 +5,7 @@
 #include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "ctl/daemon_info.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/sync.hpp"
 #include "config/config_file.hpp"
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(daemon_info_and_route_answers_are_read) {
   BOOST_TEST(info.route_table == 51820u);
   BOOST_TEST(info.own_fwmark == 51820u);
   BOOST_TEST(!ctl::parse_info_answer("routes=false\n").config_file.has_value());
-  BOOST_CHECK_THROW((void)ctl::parse_info_answer("route_table=x\n"), ctl::CtlError);
+  BOOST_CHECK_THROW((void)ctl::parse_info_answer("route_table=x\n"), uapi::ControlError);
 
   const ctl::RouteSync sync =
       ctl::parse_route_answer("route_added=0.0.0.0/0\nroute_removed=10.0.2.0/24\nroute_failed=wg0: cannot add route\n");

@@ -6,7 +6,7 @@
 #include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/interface_state.hpp"
 #include "ctl/set_request_text.hpp"
 #include "daemon/uapi.hpp"
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(malformed_answers_name_the_line_not_the_value) {
   const auto message_of = [](const std::string& answer) -> std::string {
     try {
       (void)ctl::parse_get_answer(answer);
-    } catch (const ctl::CtlError& e) {
+    } catch (const uapi::ControlError& e) {
       return e.what();
     }
     return "(accepted)";
