@@ -201,7 +201,7 @@ int run_genpsk() {
 }
 
 int run_pubkey() {
-  SecretText input;
+  crypto::SecretText input;
   try {
     input.str() = platform::read_small_file("/dev/stdin", kInputLimit);
   } catch (const std::system_error& e) {

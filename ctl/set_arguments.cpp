@@ -6,7 +6,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "uapi/error.hpp"
-#include "ctl/secret_text.hpp"
+#include "crypto/secret_text.hpp"
 #include "platform/resolve_endpoint.hpp"
 #include "platform/small_file.hpp"
 #include "tunnel/parse_number.hpp"
@@ -84,7 +84,7 @@ class Words {
 }  // namespace
 
 void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
-  SecretText text;
+  crypto::SecretText text;
   try {
     text.str() = platform::read_small_file(path, kKeyFileLimit);
   } catch (const std::system_error& e) {

@@ -15,10 +15,10 @@ constexpr std::size_t kPeerLines = 8;
 
 }  // namespace
 
-SecretText set_request_text(const uapi::SetRequest& request) {
+crypto::SecretText set_request_text(const uapi::SetRequest& request) {
   std::size_t lines = 5;
   for (const uapi::PeerChange& peer : request.peers) lines += kPeerLines + peer.allowed_ips.size();
-  SecretText text(lines * kLineBytes);
+  crypto::SecretText text(lines * kLineBytes);
   std::string& out = text.str();
   out.append("set=1\n");
   if (request.private_key) append_key_line(out, "private_key", request.private_key->span());

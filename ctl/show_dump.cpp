@@ -15,10 +15,10 @@ constexpr std::size_t kLineReserve = 256;
 
 }  // namespace
 
-SecretText dump_text(std::string_view ifname, const InterfaceState& state, bool with_name) {
+crypto::SecretText dump_text(std::string_view ifname, const InterfaceState& state, bool with_name) {
   std::size_t size = kLineReserve;
   for (const PeerState& peer : state.peers) size += kLineReserve + peer.allowed_ips.size() * 48;
-  SecretText out(size);
+  crypto::SecretText out(size);
   std::string& text = out.str();
   const auto start_line = [&] {
     if (with_name) text.append(ifname).push_back('\t');

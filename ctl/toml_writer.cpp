@@ -62,11 +62,11 @@ std::string toml_string(std::string_view text) {
   return out;
 }
 
-SecretText write_toml(const TomlInterface& config) {
+crypto::SecretText write_toml(const TomlInterface& config) {
   // Sized for the whole file so the keys in it are never left behind by a reallocation.
   std::size_t size = 4096;
   for (const TomlPeer& peer : config.peers) size += 1024 + 64 * peer.allowed_ips.size();
-  SecretText text(size);
+  crypto::SecretText text(size);
   std::string& out = text.str();
 
   append_comments(out, config.header);

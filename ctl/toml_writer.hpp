@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "ctl/secret_text.hpp"
+#include "crypto/secret_text.hpp"
 
 namespace sluice::ctl {
 
@@ -58,6 +58,6 @@ struct TomlInterface {
 // A TOML basic string: quoted, with '"', '\' and control characters escaped.
 [[nodiscard]] std::string toml_string(std::string_view text);
 
-[[nodiscard]] SecretText write_toml(const TomlInterface& config);
+[[nodiscard]] crypto::SecretText write_toml(const TomlInterface& config);
 
 }  // namespace sluice::ctl

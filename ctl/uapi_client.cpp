@@ -129,7 +129,7 @@ UapiClient::~UapiClient() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-SecretText UapiClient::exchange(std::string_view request, int& answer_errno, bool sluice_only) {
+crypto::SecretText UapiClient::exchange(std::string_view request, int& answer_errno, bool sluice_only) {
   const Clock::time_point deadline = Clock::now() + kAnswerTimeout;
   const std::string request_line(request.substr(0, request.find('\n')));
   const auto timed_out = [&] {
@@ -148,7 +148,7 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
     }
   }
 
-  SecretText answer(kAnswerReserve);
+  crypto::SecretText answer(kAnswerReserve);
   std::string& text = answer.str();
   std::array<char, 4096> chunk{};
   // The answer is key=value lines; the first empty line ends it.
@@ -184,9 +184,9 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
   return answer;
 }
 
-SecretText UapiClient::get() {
+crypto::SecretText UapiClient::get() {
   int error = 0;
-  SecretText answer = exchange("get=1\n\n", error);
+  crypto::SecretText answer = exchange("get=1\n\n", error);
   if (error != 0) {
     throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
   }
@@ -195,7 +195,7 @@ SecretText UapiClient::get() {
 
 std::string UapiClient::stats() {
   int error = 0;
-  SecretText answer = exchange("stats=1\n\n", error, true);
+  crypto::SecretText answer = exchange("stats=1\n\n", error, true);
   if (error != 0) {
     // A daemon from before stats=1 refuses it as an unknown request.
     throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
@@ -205,7 +205,7 @@ std::string UapiClient::stats() {
 
 std::string UapiClient::fdb() {
   int error = 0;
-  SecretText answer = exchange("fdb=1\n\n", error, true);
+  crypto::SecretText answer = exchange("fdb=1\n\n", error, true);
   if (error != 0) {
     throw uapi::ControlError(
         prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
@@ -215,7 +215,7 @@ std::string UapiClient::fdb() {
 
 std::string UapiClient::info() {
   int error = 0;
-  SecretText answer = exchange("info=1\n\n", error);
+  crypto::SecretText answer = exchange("info=1\n\n", error);
   if (error != 0) {
     throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
   }
@@ -224,7 +224,7 @@ std::string UapiClient::info() {
 
 std::string UapiClient::sync_routes() {
   int error = 0;
-  SecretText answer = exchange("routes=1\n\n", error);
+  crypto::SecretText answer = exchange("routes=1\n\n", error);
   if (error != 0) {
     throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
   }
@@ -233,7 +233,7 @@ std::string UapiClient::sync_routes() {
 
 void UapiClient::set(std::string_view request) {
   int error = 0;
-  const SecretText answer = exchange(request, error);
+  const crypto::SecretText answer = exchange(request, error);
   if (error != 0) {
     throw uapi::ControlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
   }

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ctl/secret_text.hpp"
+#include "crypto/secret_text.hpp"
 
 namespace sluice::ctl {
 
@@ -41,7 +41,7 @@ class UapiClient {
   ~UapiClient();
 
   // The key=value lines of a get=1 answer, without the final errno line. Holds the private key.
-  [[nodiscard]] SecretText get();
+  [[nodiscard]] crypto::SecretText get();
   // The key=value lines of a stats=1 answer (counters only, no secret), without the errno line.
   // Throws uapi::NotSluicedError when the daemon hangs up on the request, as other UAPI daemons do.
   [[nodiscard]] std::string stats();
@@ -62,7 +62,7 @@ class UapiClient {
  private:
   // Sends `request` and returns the whole answer with the errno value taken off. A request that
   // only sluiced knows (`sluice_only`) and is hung up on without a byte throws uapi::NotSluicedError.
-  [[nodiscard]] SecretText exchange(std::string_view request, int& answer_errno, bool sluice_only = false);
+  [[nodiscard]] crypto::SecretText exchange(std::string_view request, int& answer_errno, bool sluice_only = false);
 
   std::string ifname_;
   std::filesystem::path path_;

@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16"), tunnel::IpPrefix::parse("fd00::1/64")};
   link.mtu = 1380;
-  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, true));
+  const crypto::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST(crypto::encode_base64_key(settings.private_key.value().span()) == kPrivate);
   BOOST_TEST(settings.listen_port == 51820);
@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
   link.mtu = 1420;
-  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
+  const crypto::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
   BOOST_TEST(settings.segments[0].bridge.value_or("") == "br100");

@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(set_request_round_trips_through_the_daemon_parser) {
   gone.public_key = public_key(kPeer2);
   gone.remove = true;
 
-  const ctl::SecretText text = ctl::set_request_text(request);
+  const crypto::SecretText text = ctl::set_request_text(request);
   BOOST_TEST_REQUIRE(text.str().starts_with("set=1\n"));
   BOOST_TEST_REQUIRE(text.str().ends_with("\n\n"));
   const uapi::SetParse parsed = uapi::parse_set_request(std::string_view(text.str()).substr(6));
