@@ -15,8 +15,8 @@
 
 #include "crypto/key_encoding.hpp"
 #include "uapi/error.hpp"
-#include "ctl/interface_state.hpp"
-#include "ctl/uapi_client.hpp"
+#include "uapi/interface_state.hpp"
+#include "uapi/client.hpp"
 #include "tunnel/byte_order.hpp"
 #include "uapi/capture_stream.hpp"
 #include "uapi/lines.hpp"
@@ -54,9 +54,9 @@ void send_all(int fd, std::string_view data, Clock::time_point deadline) {
 void require_peer(const Globals& globals, const CaptureOptions& options) {
   crypto::PublicKey key;
   crypto::decode_base64_key(*options.peer, key.bytes);  // checked by capture_request already
-  const InterfaceState state = parse_get_answer(UapiClient(globals.control_dir, options.ifname).get().str());
+  const uapi::InterfaceState state = uapi::parse_get_answer(uapi::Client(globals.control_dir, options.ifname).get().str());
   if (std::none_of(state.peers.begin(), state.peers.end(),
-                   [&](const PeerState& peer) { return peer.public_key == key; })) {
+                   [&](const uapi::PeerState& peer) { return peer.public_key == key; })) {
     throw uapi::ControlError(std::string(options.ifname)
                        .append(": --peer ")
                        .append(*options.peer)
@@ -128,7 +128,7 @@ std::optional<PcapStream::Item> PcapStream::next() {
 int run_capture(const Globals& globals, const CaptureOptions& options) {
   const std::string request = capture_request(options);
   if (options.peer) require_peer(globals, options);
-  UapiClient client(globals.control_dir, options.ifname);
+  uapi::Client client(globals.control_dir, options.ifname);
   const int fd = client.fd();
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
@@ -148,7 +148,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
   ::sigaction(SIGTERM, &action, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  send_all(fd, request, Clock::now() + kAnswerTimeout);
+  send_all(fd, request, Clock::now() + uapi::kAnswerTimeout);
   const Clock::time_point start = Clock::now();
   std::optional<Clock::time_point> finish_by;
   PcapStream stream;
@@ -172,7 +172,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
     if (::poll(&p, 1, 100) <= 0) continue;
     const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0 && !received) throw uapi::NotSluicedError(not_sluiced_message(options.ifname, "capture=1"));
+    if (n <= 0 && !received) throw uapi::NotSluicedError(uapi::not_sluiced_message(options.ifname, "capture=1"));
     if (n <= 0) throw uapi::ControlError("the daemon ended the capture stream early");
     received = true;
     stream.feed(std::span(chunk).first(static_cast<std::size_t>(n)));

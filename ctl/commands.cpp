@@ -19,12 +19,12 @@
 #include "ctl/import.hpp"
 #include "ctl/keys.hpp"
 #include "ctl/set_arguments.hpp"
-#include "ctl/set_request_text.hpp"
+#include "uapi/set_request.hpp"
 #include "ctl/show.hpp"
 #include "ctl/show_dump.hpp"
 #include "ctl/stats.hpp"
 #include "ctl/sync.hpp"
-#include "ctl/uapi_client.hpp"
+#include "uapi/client.hpp"
 #include "config/config_file.hpp"
 #include "platform/interface_name.hpp"
 #include "platform/small_file.hpp"
@@ -68,16 +68,16 @@ bool color_wanted() {
          !(term != nullptr && std::string_view(term) == "dumb");
 }
 
-InterfaceState query(const Globals& globals, const std::string& ifname) {
-  UapiClient client(globals.control_dir, ifname);
-  return parse_get_answer(client.get().str());
+uapi::InterfaceState query(const Globals& globals, const std::string& ifname) {
+  uapi::Client client(globals.control_dir, ifname);
+  return uapi::parse_get_answer(client.get().str());
 }
 
 std::string peer_count(std::size_t count) { return std::to_string(count).append(count == 1 ? " peer" : " peers"); }
 
 // The running L2 segments; none from a daemon that does not know fdb=1 (wireguard-go hangs up on
 // it). Ask last on a connection, since such a daemon closes it.
-std::vector<SegmentTable> running_segments(UapiClient& client) {
+std::vector<SegmentTable> running_segments(uapi::Client& client) {
   try {
     return parse_fdb_answer(client.fdb());
   } catch (const uapi::ControlError&) {
@@ -106,7 +106,7 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
                       const std::function<nlohmann::ordered_json(const std::string&)>& as_json,
                       const std::function<std::string(const std::string&)>& as_text) {
   const std::vector<std::string> names =
-      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+      ifname ? std::vector<std::string>{*ifname} : uapi::socket_interfaces(globals.control_dir);
   nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
   std::string text;
   int status = 0;
@@ -135,7 +135,7 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
 // an older sluiced refuses it) or from none at all (the caller's own connection then says so).
 std::optional<DaemonInfo> daemon_info(const Globals& globals, const std::string& ifname) {
   try {
-    return parse_info_answer(UapiClient(globals.control_dir, ifname).info());
+    return parse_info_answer(uapi::Client(globals.control_dir, ifname).info());
   } catch (const uapi::ControlError&) {
     return std::nullopt;
   }
@@ -172,7 +172,7 @@ std::filesystem::path reload_file(const Globals& globals, const std::string& ifn
 // as in report_interfaces.
 int print_dumps(const Globals& globals, const std::optional<std::string>& ifname) {
   const std::vector<std::string> names =
-      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+      ifname ? std::vector<std::string>{*ifname} : uapi::socket_interfaces(globals.control_dir);
   int status = 0;
   for (const std::string& name : names) {
     try {
@@ -231,7 +231,7 @@ int run_show(const Globals& globals, const std::optional<std::string>& named, co
 
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
   const auto stats_of = [&](const std::string& name) {
-    return parse_stats_answer(UapiClient(globals.control_dir, name).stats());
+    return parse_stats_answer(uapi::Client(globals.control_dir, name).stats());
   };
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return stats_json(name, stats_of(name)); },
@@ -240,7 +240,7 @@ int run_stats(const Globals& globals, const std::optional<std::string>& ifname, 
 
 int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
   const auto fdb_of = [&](const std::string& name) {
-    return parse_fdb_answer(UapiClient(globals.control_dir, name).fdb());
+    return parse_fdb_answer(uapi::Client(globals.control_dir, name).fdb());
   };
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return fdb_json(name, fdb_of(name)); },
@@ -248,7 +248,7 @@ int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bo
 }
 
 int run_status(const Globals& globals) {
-  const std::vector<std::string> names = socket_interfaces(globals.control_dir);
+  const std::vector<std::string> names = uapi::socket_interfaces(globals.control_dir);
   if (names.empty()) {
     print(std::string("no sluice interface is running (no socket in ")
               .append(globals.control_dir.string())
@@ -269,10 +269,10 @@ int run_status(const Globals& globals) {
 }
 
 int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words) {
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   const uapi::SetRequest request = parse_set_arguments(words, read_key_file);
-  UapiClient client(globals.control_dir, ifname);
-  client.set(set_request_text(request).str());
+  uapi::Client client(globals.control_dir, ifname);
+  client.set(uapi::set_request_text(request).str());
   return 0;
 }
 
@@ -287,7 +287,7 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
                    std::to_string(ifname.size()) + " characters, more than the " + std::to_string(platform::kMaxInterfaceName) +
                    " an interface name may have: rename the file");
   }
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   std::error_code error;
   if (!std::filesystem::exists(config, error)) {
     if (is_file) throw uapi::ControlError(config.string().append(": no such file"));
@@ -306,7 +306,7 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
       start_daemon(find_sluiced(), std::filesystem::absolute(config), ifname, globals.control_dir, verbose);
   // The daemon logs to syslog once detached: what it said while starting is shown here.
   for (const std::string& line : started.messages) std::fprintf(stderr, "%s\n", line.c_str());
-  const InterfaceState& state = started.state;
+  const uapi::InterfaceState& state = started.state;
   print(std::string(ifname)
             .append(": up, UDP port ")
             .append(std::to_string(state.listen_port))
@@ -317,22 +317,22 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
 }
 
 int run_down(const Globals& globals, const std::string& ifname) {
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   const pid_t pid = stop_daemon(ifname, globals.control_dir);
   print(std::string(ifname).append(": stopped (sluiced pid ").append(std::to_string(pid)).append(")\n"));
   return 0;
 }
 
 int run_reload(const Globals& globals, const std::string& ifname, const std::optional<std::string>& config) {
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   const std::optional<DaemonInfo> info = daemon_info(globals, ifname);
   const std::filesystem::path file = reload_file(globals, ifname, config, info);
   const config::InterfaceSettings wanted = load_config(file);
 
-  UapiClient client(globals.control_dir, ifname);
-  const InterfaceState running = parse_get_answer(client.get().str());
+  uapi::Client client(globals.control_dir, ifname);
+  const uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
   const uapi::SetRequest request = sync_request(wanted, running, info ? info->own_fwmark : 0);
-  client.set(set_request_text(request).str());
+  client.set(uapi::set_request_text(request).str());
 
   // sluiced keeps the routes (in its own network namespace); another daemon keeps none.
   std::optional<RouteSync> routes;
@@ -374,7 +374,7 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
                                      [](const uapi::PeerChange& change) { return change.remove; });
   const auto added = std::count_if(wanted.peers.begin(), wanted.peers.end(), [&](const config::PeerSettings& peer) {
     return std::none_of(running.peers.begin(), running.peers.end(),
-                        [&](const PeerState& state) { return state.public_key == peer.public_key; });
+                        [&](const uapi::PeerState& state) { return state.public_key == peer.public_key; });
   });
   std::string summary(ifname);
   summary.append(": reloaded ").append(file.string()).append(": ").append(peer_count(wanted.peers.size()));
@@ -415,8 +415,8 @@ int run_import(const std::string& file) {
 }
 
 int run_export(const Globals& globals, const std::string& ifname, bool show_keys) {
-  UapiClient client(globals.control_dir, ifname);
-  const InterfaceState state = parse_get_answer(client.get().str());
+  uapi::Client client(globals.control_dir, ifname);
+  const uapi::InterfaceState state = uapi::parse_get_answer(client.get().str());
   // Addresses and MTU are the kernel's, seen only from the daemon's namespace; like `down`, export
   // works from any namespace.
   if (::if_nametoindex(ifname.c_str()) == 0) enter_daemon_network_namespace(client.fd());

@@ -19,7 +19,7 @@
 
 #include "uapi/error.hpp"
 #include "ctl/socket_owner.hpp"
-#include "ctl/uapi_client.hpp"
+#include "uapi/client.hpp"
 #include "platform/unix_socket.hpp"
 #include "platform/unique_fd.hpp"
 
@@ -191,8 +191,8 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
   // sluiced exits 0 only once its socket is listening; a brief retry covers a slow first accept.
   for (;;) {
     try {
-      UapiClient client(control_dir, ifname);
-      return StartedDaemon{parse_get_answer(client.get().str()), std::move(messages)};
+      uapi::Client client(control_dir, ifname);
+      return StartedDaemon{uapi::parse_get_answer(client.get().str()), std::move(messages)};
     } catch (const uapi::ControlError&) {
       if (Clock::now() >= deadline) throw;
     }
@@ -203,7 +203,7 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
 pid_t stop_daemon(const std::string& ifname, const std::filesystem::path& control_dir) {
   pid_t pid = 0;
   {
-    UapiClient client(control_dir, ifname);
+    uapi::Client client(control_dir, ifname);
     (void)client.get();  // now the daemon has accepted the connection: its end has an owner
     pid = socket_peer_process(client.fd());
   }
@@ -214,7 +214,7 @@ pid_t stop_daemon(const std::string& ifname, const std::filesystem::path& contro
                        .append("): ")
                        .append(std::strerror(errno)));
   }
-  const std::filesystem::path socket = socket_path(control_dir, ifname);
+  const std::filesystem::path socket = uapi::socket_path(control_dir, ifname);
   const Clock::time_point deadline = Clock::now() + kStopTimeout;
   for (;;) {
     std::error_code error;

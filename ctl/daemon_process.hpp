@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ctl/interface_state.hpp"
+#include "uapi/interface_state.hpp"
 
 namespace sluice::ctl {
 
@@ -17,7 +17,7 @@ inline constexpr std::chrono::seconds kStopTimeout{10};
 [[nodiscard]] std::filesystem::path find_sluiced();
 
 struct StartedDaemon {
-  InterfaceState state;
+  uapi::InterfaceState state;
   // What it said before it detached: its warnings, or every line when started verbose.
   std::vector<std::string> messages;
 };

@@ -5,7 +5,7 @@
 
 namespace sluice::ctl {
 
-TomlInterface export_config(std::string_view ifname, const InterfaceState& state, const LinkInfo& link,
+TomlInterface export_config(std::string_view ifname, const uapi::InterfaceState& state, const LinkInfo& link,
                             const std::vector<SegmentTable>& segments, bool show_keys) {
   TomlInterface config;
   config.header.push_back(std::string("Running configuration of ").append(ifname).append(", from `sluicectl export`."));
@@ -28,7 +28,7 @@ TomlInterface export_config(std::string_view ifname, const InterfaceState& state
       "routes = true makes sluiced add a route for every peer's allowed_ips (not known from the "
       "running interface)";
 
-  for (const PeerState& peer : state.peers) {
+  for (const uapi::PeerState& peer : state.peers) {
     TomlPeer& out = config.peers.emplace_back();
     out.public_key = crypto::encode_base64_key(peer.public_key.span());
     if (peer.preshared_key) {

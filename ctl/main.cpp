@@ -10,7 +10,7 @@
 #include "ctl/capture.hpp"
 #include "ctl/commands.hpp"
 #include "uapi/error.hpp"
-#include "ctl/uapi_client.hpp"
+#include "uapi/client.hpp"
 
 int main(int argc, char** argv) {
   using namespace sluice::ctl;
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
 
   Globals globals;
   app.add_option("--control-dir", globals.control_dir, "Directory of the control sockets")
-      ->default_val(std::string(kDefaultControlDir));
+      ->default_val(std::string(sluice::uapi::kDefaultControlDir));
   app.add_option("--config-dir", globals.config_dir, "Where `up IFNAME` and `reload IFNAME` find IFNAME.toml")
       ->default_val("/etc/sluice");
 

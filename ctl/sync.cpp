@@ -24,7 +24,7 @@ std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
 
 }  // namespace
 
-uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const InterfaceState& running,
+uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const uapi::InterfaceState& running,
                                 std::uint32_t own_fwmark) {
   uapi::SetRequest request;
   if (wanted.private_key && !(running.private_key && *running.private_key == *wanted.private_key)) {
@@ -34,7 +34,7 @@ uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const Int
   const bool keep_own_mark = wanted.fwmark == 0 && own_fwmark != 0 && running.fwmark == own_fwmark;
   if (wanted.fwmark != running.fwmark && !keep_own_mark) request.fwmark = wanted.fwmark;
 
-  for (const PeerState& peer : running.peers) {
+  for (const uapi::PeerState& peer : running.peers) {
     if (in_file(wanted, peer.public_key)) continue;
     uapi::PeerChange& change = request.peers.emplace_back();
     change.public_key = peer.public_key;
@@ -53,7 +53,7 @@ uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const Int
   return request;
 }
 
-std::size_t changed_peers(const config::InterfaceSettings& wanted, const InterfaceState& running) {
+std::size_t changed_peers(const config::InterfaceSettings& wanted, const uapi::InterfaceState& running) {
   const auto sorted = [](std::vector<tunnel::IpPrefix> prefixes) {
     for (tunnel::IpPrefix& prefix : prefixes) prefix = prefix.masked();
     std::sort(prefixes.begin(), prefixes.end(),
@@ -63,7 +63,7 @@ std::size_t changed_peers(const config::InterfaceSettings& wanted, const Interfa
   std::size_t changed = 0;
   for (const config::PeerSettings& peer : wanted.peers) {
     const auto state = std::find_if(running.peers.begin(), running.peers.end(),
-                                    [&](const PeerState& s) { return s.public_key == peer.public_key; });
+                                    [&](const uapi::PeerState& s) { return s.public_key == peer.public_key; });
     if (state == running.peers.end()) continue;
     const bool same_key = peer.preshared_key.has_value() == state->preshared_key.has_value() &&
                           (!peer.preshared_key || *peer.preshared_key == *state->preshared_key);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ctl/fdb.hpp"
-#include "ctl/interface_state.hpp"
+#include "uapi/interface_state.hpp"
 #include "ctl/link_info.hpp"
 #include "config/settings.hpp"
 #include "uapi/set_request.hpp"
@@ -17,12 +17,12 @@ namespace sluice::ctl {
 // replaced, without replace_peers (which would end every session). The private key, port and
 // mark are sent only when they differ (a port of 0 in the file means "keep whatever is bound";
 // no mark in the file keeps `own_fwmark`, the mark the daemon set itself for its full tunnel).
-[[nodiscard]] uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const InterfaceState& running,
+[[nodiscard]] uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const uapi::InterfaceState& running,
                                               std::uint32_t own_fwmark = 0);
 
 // The peers in both the file and the interface whose allowed IPs, endpoint, keepalive or
 // preshared key the reload changes.
-[[nodiscard]] std::size_t changed_peers(const config::InterfaceSettings& wanted, const InterfaceState& running);
+[[nodiscard]] std::size_t changed_peers(const config::InterfaceSettings& wanted, const uapi::InterfaceState& running);
 
 // One line for each setting the control protocol cannot change (addresses, MTU) that
 // differs between the file and the interface: reload leaves those as they are.

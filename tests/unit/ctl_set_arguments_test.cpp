@@ -7,7 +7,7 @@
 #include "crypto/key_encoding.hpp"
 #include "uapi/error.hpp"
 #include "ctl/set_arguments.hpp"
-#include "ctl/set_request_text.hpp"
+#include "uapi/set_request.hpp"
 
 using namespace sluice;
 
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(peer_words_become_the_request_wg_would_send) {
                                "replace_allowed_ips=true\nallowed_ip=10.0.0.0/24\nallowed_ip=fd00::/64\n"
                                "public_key=" +
                                hex(kPeer2) + "\nremove=true\n\n";
-  BOOST_TEST(ctl::set_request_text(request).str() == expected);
+  BOOST_TEST(uapi::set_request_text(request).str() == expected);
 }
 
 BOOST_AUTO_TEST_CASE(special_values) {

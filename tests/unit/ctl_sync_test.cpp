@@ -19,8 +19,8 @@ namespace {
 std::string b64(const crypto::PublicKey& key) { return crypto::encode_base64_key(key.span()); }
 
 // Running: peers 1 and 2, port 51820, mark 0x10, a session with peer 1.
-ctl::InterfaceState running() {
-  return ctl::parse_get_answer("private_key=" + hex(kPrivate) + "\nlisten_port=51820\nfwmark=16\n" +  //
+uapi::InterfaceState running() {
+  return uapi::parse_get_answer("private_key=" + hex(kPrivate) + "\nlisten_port=51820\nfwmark=16\n" +  //
                                "public_key=" + hex(kPeer1) + "\npreshared_key=" + hex(kPreshared) +
                                "\nendpoint=192.0.2.1:51820\nlast_handshake_time_sec=1700000000\n"
                                "allowed_ip=10.0.1.0/24\n" +
@@ -100,13 +100,13 @@ BOOST_AUTO_TEST_CASE(a_mark_the_daemon_set_for_its_full_tunnel_is_kept) {
 BOOST_AUTO_TEST_CASE(changed_peers_are_counted) {
   // Peer 1 is as it runs; peer 3 is new, not changed.
   BOOST_TEST(ctl::changed_peers(wanted(), running()) == 0u);
-  ctl::InterfaceState moved = running();
+  uapi::InterfaceState moved = running();
   moved.peers[0].allowed_ips.push_back(tunnel::IpPrefix::parse("10.0.9.0/24"));
   BOOST_TEST(ctl::changed_peers(wanted(), moved) == 1u);
-  ctl::InterfaceState keepalive = running();
+  uapi::InterfaceState keepalive = running();
   keepalive.peers[0].persistent_keepalive = 25;
   BOOST_TEST(ctl::changed_peers(wanted(), keepalive) == 1u);
-  ctl::InterfaceState roamed = running();
+  uapi::InterfaceState roamed = running();
   roamed.peers[0].endpoint = "192.0.2.9:51820";
   BOOST_TEST(ctl::changed_peers(wanted(), roamed) == 1u);
 }

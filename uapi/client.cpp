@@ -1,4 +1,4 @@
-#include "ctl/uapi_client.hpp"
+#include "uapi/client.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,7 +16,7 @@
 #include "platform/interface_name.hpp"
 #include "platform/unix_socket.hpp"
 
-namespace sluice::ctl {
+namespace sluice::uapi {
 namespace {
 
 // Far above any real answer (thousands of peers); a larger one is not from a daemon we know.
@@ -59,7 +59,7 @@ void check_interface_name(std::string_view name) {
     message.append(name).append(
         "': no such interface (not a valid interface name: 1-15 characters, no '/', ':' "
         "or spaces)");
-    throw uapi::ControlError(message);
+    throw ControlError(message);
   }
 }
 
@@ -86,7 +86,7 @@ std::string not_sluiced_message(std::string_view ifname, std::string_view reques
                               .append(": wireguard-go or another WireGuard daemon; `wg show` reads it)"));
 }
 
-UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifname)
+Client::Client(const std::filesystem::path& control_dir, std::string ifname)
     : ifname_(std::move(ifname)), path_(socket_path(control_dir, ifname_)) {
   check_interface_name(ifname_);
   const std::string& text = path_.native();
@@ -94,12 +94,12 @@ UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifn
   try {
     addr = platform::unix_address(path_);
   } catch (const std::system_error&) {
-    throw uapi::ControlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
+    throw ControlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
   }
 
   // Non-blocking, so that a daemon that stopped accepting cannot hang connect() either.
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd_ < 0) throw uapi::ControlError(prefixed(ifname_, std::string("cannot create a socket: ") + std::strerror(errno)));
+  if (fd_ < 0) throw ControlError(prefixed(ifname_, std::string("cannot create a socket: ") + std::strerror(errno)));
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return;
   const int error = errno;
   ::close(fd_);
@@ -122,20 +122,20 @@ UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifn
     default:
       message.append("cannot connect to ").append(text).append(": ").append(std::strerror(error));
   }
-  throw uapi::ControlError(prefixed(ifname_, message));
+  throw ControlError(prefixed(ifname_, message));
 }
 
-UapiClient::~UapiClient() {
+Client::~Client() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-crypto::SecretText UapiClient::exchange(std::string_view request, int& answer_errno, bool sluice_only) {
+crypto::SecretText Client::exchange(std::string_view request, int& answer_errno, bool sluice_only) {
   const Clock::time_point deadline = Clock::now() + kAnswerTimeout;
   const std::string request_line(request.substr(0, request.find('\n')));
   const auto timed_out = [&] {
     std::string message("the daemon did not answer within ");
     message.append(std::to_string(kAnswerTimeout.count())).append(" s (").append(path_.string()).append(")");
-    return uapi::ControlError(prefixed(ifname_, message));
+    return ControlError(prefixed(ifname_, message));
   };
   while (!request.empty()) {
     const ssize_t n = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
@@ -144,7 +144,7 @@ crypto::SecretText UapiClient::exchange(std::string_view request, int& answer_er
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       if (!wait_for(fd_, POLLOUT, deadline)) throw timed_out();
     } else {
-      throw uapi::ControlError(prefixed(ifname_, std::string("lost the connection to the daemon: ") + std::strerror(errno)));
+      throw ControlError(prefixed(ifname_, std::string("lost the connection to the daemon: ") + std::strerror(errno)));
     }
   }
 
@@ -158,12 +158,12 @@ crypto::SecretText UapiClient::exchange(std::string_view request, int& answer_er
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     // wireguard-go closes the connection on a request it does not know.
     if ((n == 0 || (n < 0 && errno == ECONNRESET)) && text.empty() && sluice_only) {
-      throw uapi::NotSluicedError(not_sluiced_message(ifname_, request_line));
+      throw NotSluicedError(not_sluiced_message(ifname_, request_line));
     }
-    if (n <= 0) throw uapi::ControlError(prefixed(ifname_, "the daemon closed the connection without answering"));
+    if (n <= 0) throw ControlError(prefixed(ifname_, "the daemon closed the connection without answering"));
     text.append(chunk.data(), static_cast<std::size_t>(n));
     crypto::wipe(chunk.data(), chunk.size());
-    if (text.size() > kMaxAnswer) throw uapi::ControlError(prefixed(ifname_, "the daemon's answer is too long"));
+    if (text.size() > kMaxAnswer) throw ControlError(prefixed(ifname_, "the daemon's answer is too long"));
   }
   text.erase(text.find("\n\n") + 1);
 
@@ -177,66 +177,66 @@ crypto::SecretText UapiClient::exchange(std::string_view request, int& answer_er
   if (!last.starts_with("errno=") ||
       std::from_chars(digits.data(), digits.data() + digits.size(), value).ptr != digits.data() + digits.size() ||
       digits.empty()) {
-    throw uapi::ControlError(prefixed(ifname_, "the daemon's answer does not end in an errno line"));
+    throw ControlError(prefixed(ifname_, "the daemon's answer does not end in an errno line"));
   }
   answer_errno = value;
   text.erase(start);
   return answer;
 }
 
-crypto::SecretText UapiClient::get() {
+crypto::SecretText Client::get() {
   int error = 0;
   crypto::SecretText answer = exchange("get=1\n\n", error);
   if (error != 0) {
-    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
+    throw ControlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
   }
   return answer;
 }
 
-std::string UapiClient::stats() {
+std::string Client::stats() {
   int error = 0;
   crypto::SecretText answer = exchange("stats=1\n\n", error, true);
   if (error != 0) {
     // A daemon from before stats=1 refuses it as an unknown request.
-    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
+    throw ControlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
   }
   return answer.str();
 }
 
-std::string UapiClient::fdb() {
+std::string Client::fdb() {
   int error = 0;
   crypto::SecretText answer = exchange("fdb=1\n\n", error, true);
   if (error != 0) {
-    throw uapi::ControlError(
+    throw ControlError(
         prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
   }
   return answer.str();
 }
 
-std::string UapiClient::info() {
+std::string Client::info() {
   int error = 0;
   crypto::SecretText answer = exchange("info=1\n\n", error);
   if (error != 0) {
-    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
+    throw ControlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
   }
   return answer.str();
 }
 
-std::string UapiClient::sync_routes() {
+std::string Client::sync_routes() {
   int error = 0;
   crypto::SecretText answer = exchange("routes=1\n\n", error);
   if (error != 0) {
-    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
+    throw ControlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
   }
   return answer.str();
 }
 
-void UapiClient::set(std::string_view request) {
+void Client::set(std::string_view request) {
   int error = 0;
   const crypto::SecretText answer = exchange(request, error);
   if (error != 0) {
-    throw uapi::ControlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
+    throw ControlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
   }
 }
 
-}  // namespace sluice::ctl
+}  // namespace sluice::uapi
