@@ -26,6 +26,7 @@
 #include "ctl/sync.hpp"
 #include "uapi/client.hpp"
 #include "config/config_file.hpp"
+#include "config/sync_request.hpp"
 #include "platform/interface_name.hpp"
 #include "platform/small_file.hpp"
 
@@ -331,7 +332,7 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
 
   uapi::Client client(globals.control_dir, ifname);
   const uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
-  const uapi::SetRequest request = sync_request(wanted, running, info ? info->own_fwmark : 0);
+  const uapi::SetRequest request = config::sync_request(wanted, running, info ? info->own_fwmark : 0);
   client.set(uapi::set_request_text(request).str());
 
   // sluiced keeps the routes (in its own network namespace); another daemon keeps none.

@@ -8,11 +8,6 @@
 namespace sluice::ctl {
 namespace {
 
-bool in_file(const config::InterfaceSettings& wanted, const crypto::PublicKey& key) {
-  return std::any_of(wanted.peers.begin(), wanted.peers.end(),
-                     [&](const config::PeerSettings& peer) { return peer.public_key == key; });
-}
-
 std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
   std::string text;
   for (const tunnel::IpPrefix& prefix : prefixes) {
@@ -23,35 +18,6 @@ std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
 }
 
 }  // namespace
-
-uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const uapi::InterfaceState& running,
-                                std::uint32_t own_fwmark) {
-  uapi::SetRequest request;
-  if (wanted.private_key && !(running.private_key && *running.private_key == *wanted.private_key)) {
-    request.private_key = wanted.private_key;
-  }
-  if (wanted.listen_port != 0 && wanted.listen_port != running.listen_port) request.listen_port = wanted.listen_port;
-  const bool keep_own_mark = wanted.fwmark == 0 && own_fwmark != 0 && running.fwmark == own_fwmark;
-  if (wanted.fwmark != running.fwmark && !keep_own_mark) request.fwmark = wanted.fwmark;
-
-  for (const uapi::PeerState& peer : running.peers) {
-    if (in_file(wanted, peer.public_key)) continue;
-    uapi::PeerChange& change = request.peers.emplace_back();
-    change.public_key = peer.public_key;
-    change.remove = true;
-  }
-  for (const config::PeerSettings& peer : wanted.peers) {
-    uapi::PeerChange& change = request.peers.emplace_back();
-    change.public_key = peer.public_key;
-    // All zero removes a preshared key the file no longer has.
-    change.preshared_key = peer.preshared_key.value_or(crypto::PresharedKey{});
-    change.endpoint = peer.endpoint;
-    change.persistent_keepalive = peer.persistent_keepalive;
-    change.replace_allowed_ips = true;
-    for (const tunnel::IpPrefix& prefix : peer.allowed_ips) change.allowed_ips.push_back(prefix.masked());
-  }
-  return request;
-}
 
 std::size_t changed_peers(const config::InterfaceSettings& wanted, const uapi::InterfaceState& running) {
   const auto sorted = [](std::vector<tunnel::IpPrefix> prefixes) {

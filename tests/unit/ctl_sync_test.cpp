@@ -8,6 +8,7 @@
 #include "uapi/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/sync.hpp"
+#include "config/sync_request.hpp"
 #include "config/config_file.hpp"
 
 using namespace sluice;
@@ -52,7 +53,7 @@ std::vector<ctl::SegmentTable> running_segments() {
 BOOST_AUTO_TEST_SUITE(ctl_sync)
 
 BOOST_AUTO_TEST_CASE(request_is_what_wg_syncconf_sends) {
-  const uapi::SetRequest request = ctl::sync_request(wanted(), running());
+  const uapi::SetRequest request = config::sync_request(wanted(), running());
   // Never replace_peers: that would end the sessions of peers that did not change.
   BOOST_TEST(!request.replace_peers);
   // The key already in use is not sent again; port 0 in the file keeps the bound port.
@@ -81,7 +82,7 @@ BOOST_AUTO_TEST_CASE(request_is_what_wg_syncconf_sends) {
 BOOST_AUTO_TEST_CASE(changed_interface_settings_are_sent) {
   const std::string other_key = "[interface]\nprivate_key = \"" + kPeer3 + "\"\nlisten_port = 51999\nfwmark = 16\n";
   const uapi::SetRequest request =
-      ctl::sync_request(config::parse_config(other_key, "/etc/sluice/wg0.toml"), running());
+      config::sync_request(config::parse_config(other_key, "/etc/sluice/wg0.toml"), running());
   BOOST_TEST(request.private_key.has_value());
   BOOST_TEST(request.listen_port.value_or(0) == 51999);
   BOOST_TEST(!request.fwmark.has_value());
@@ -92,9 +93,9 @@ BOOST_AUTO_TEST_CASE(changed_interface_settings_are_sent) {
 
 BOOST_AUTO_TEST_CASE(a_mark_the_daemon_set_for_its_full_tunnel_is_kept) {
   // No mark in the file: the daemon's own mark (0x10 here) stays; any other is reset.
-  BOOST_TEST(!ctl::sync_request(wanted(), running(), 16).fwmark.has_value());
-  BOOST_TEST(ctl::sync_request(wanted(), running(), 51820).fwmark.value_or(1) == 0u);
-  BOOST_TEST(ctl::sync_request(wanted("fwmark = 17\n"), running(), 16).fwmark.value_or(0) == 17u);
+  BOOST_TEST(!config::sync_request(wanted(), running(), 16).fwmark.has_value());
+  BOOST_TEST(config::sync_request(wanted(), running(), 51820).fwmark.value_or(1) == 0u);
+  BOOST_TEST(config::sync_request(wanted("fwmark = 17\n"), running(), 16).fwmark.value_or(0) == 17u);
 }
 
 BOOST_AUTO_TEST_CASE(changed_peers_are_counted) {
