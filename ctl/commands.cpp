@@ -409,9 +409,9 @@ int run_import(const std::string& file) {
   for (const std::string& warning : result.warnings) warn(warning);
   const bool has_secret = result.config.private_key.has_value() ||
                           std::any_of(result.config.peers.begin(), result.config.peers.end(),
-                                      [](const TomlPeer& peer) { return peer.preshared_key.has_value(); });
+                                      [](const config::TomlPeer& peer) { return peer.preshared_key.has_value(); });
   if (has_secret) warn_if_world_accessible_output();
-  print(write_toml(result.config).str());
+  print(config::write_toml(result.config).str());
   return 0;
 }
 
@@ -424,7 +424,7 @@ int run_export(const Globals& globals, const std::string& ifname, bool show_keys
   const LinkInfo link = read_link_info(ifname);
   const auto segments = running_segments(client);
   if (show_keys) warn_if_world_accessible_output();
-  print(write_toml(export_config(ifname, state, link, segments, show_keys)).str());
+  print(config::write_toml(export_config(ifname, state, link, segments, show_keys)).str());
   return 0;
 }
 

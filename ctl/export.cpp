@@ -5,31 +5,31 @@
 
 namespace sluice::ctl {
 
-TomlInterface export_config(std::string_view ifname, const uapi::InterfaceState& state, const LinkInfo& link,
+config::TomlInterface export_config(std::string_view ifname, const uapi::InterfaceState& state, const LinkInfo& link,
                             const std::vector<SegmentTable>& segments, bool show_keys) {
-  TomlInterface config;
-  config.header.push_back(std::string("Running configuration of ").append(ifname).append(", from `sluicectl export`."));
+  config::TomlInterface toml;
+  toml.header.push_back(std::string("Running configuration of ").append(ifname).append(", from `sluicectl export`."));
   if (state.private_key) {
     if (show_keys) {
-      config.private_key = crypto::encode_base64_key(state.private_key->span());
+      toml.private_key = crypto::encode_base64_key(state.private_key->span());
     } else {
-      config.private_key_note = std::string("private_key is not printed: `sluicectl export --show-keys ")
+      toml.private_key_note = std::string("private_key is not printed: `sluicectl export --show-keys ")
                                     .append(ifname)
                                     .append("` prints it; or add private_key_file = \"/path/to/key\"");
     }
   }
-  if (state.listen_port != 0) config.listen_port = state.listen_port;
-  if (state.fwmark != 0) config.fwmark = state.fwmark;
-  for (const tunnel::IpPrefix& address : link.addresses) config.addresses.push_back(address.to_string());
-  config.mtu = link.mtu;
+  if (state.listen_port != 0) toml.listen_port = state.listen_port;
+  if (state.fwmark != 0) toml.fwmark = state.fwmark;
+  for (const tunnel::IpPrefix& address : link.addresses) toml.addresses.push_back(address.to_string());
+  toml.mtu = link.mtu;
   // Routes live in the kernel's tables, not in the daemon; which ones the config asked for
   // cannot be told apart from routes added by hand.
-  config.routes_note =
+  toml.routes_note =
       "routes = true makes sluiced add a route for every peer's allowed_ips (not known from the "
       "running interface)";
 
   for (const uapi::PeerState& peer : state.peers) {
-    TomlPeer& out = config.peers.emplace_back();
+    config::TomlPeer& out = toml.peers.emplace_back();
     out.public_key = crypto::encode_base64_key(peer.public_key.span());
     if (peer.preshared_key) {
       if (show_keys) {
@@ -43,7 +43,7 @@ TomlInterface export_config(std::string_view ifname, const uapi::InterfaceState&
     out.persistent_keepalive = peer.persistent_keepalive;
   }
   for (const SegmentTable& segment : segments) {
-    TomlSegment& out = config.segments.emplace_back();
+    config::TomlSegment& out = toml.segments.emplace_back();
     out.vni = static_cast<std::uint32_t>(segment.vni);
     out.tap = segment.tap;
     out.bridge = segment.bridge;
@@ -54,7 +54,7 @@ TomlInterface export_config(std::string_view ifname, const uapi::InterfaceState&
       if (entry.is_static) out.fdb.emplace_back(entry.mac, crypto::encode_base64_key(entry.peer.span()));
     }
   }
-  return config;
+  return toml;
 }
 
 }  // namespace sluice::ctl

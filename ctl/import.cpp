@@ -144,7 +144,7 @@ class Importer {
   }
 
   void interface_key(std::string_view key, std::string_view value) {
-    TomlInterface& config = result_.config;
+    config::TomlInterface& config = result_.config;
     if (same(key, "PrivateKey")) {
       config.private_key = checked_key(value);
     } else if (same(key, "ListenPort")) {
@@ -183,7 +183,7 @@ class Importer {
   }
 
   void peer_key(std::string_view key, std::string_view value) {
-    TomlPeer& peer = result_.config.peers.back();
+    config::TomlPeer& peer = result_.config.peers.back();
     if (same(key, "PublicKey")) {
       peer.public_key = checked_key(value);
     } else if (same(key, "PresharedKey")) {

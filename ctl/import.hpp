@@ -9,12 +9,12 @@
 #include <string_view>
 #include <vector>
 
-#include "ctl/toml_writer.hpp"
+#include "config/toml_writer.hpp"
 
 namespace sluice::ctl {
 
 struct ImportResult {
-  TomlInterface config;
+  config::TomlInterface config;
   // One line each, "ORIGIN:LINE: KEY: what happened", in file order.
   std::vector<std::string> warnings;
 };

@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(every_key_is_kept_or_reported) {
 
 BOOST_AUTO_TEST_CASE(toml_loads_with_the_same_meaning) {
   const ctl::ImportResult result = ctl::import_wg_quick(hub_conf(), "hub.conf");
-  const std::string toml = ctl::write_toml(result.config).str();
+  const std::string toml = config::write_toml(result.config).str();
   BOOST_TEST_MESSAGE(toml);
   // The second peer's host name would be resolved by the loader; this test stays off the network.
   std::string offline = toml;

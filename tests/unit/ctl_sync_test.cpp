@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16"), tunnel::IpPrefix::parse("fd00::1/64")};
   link.mtu = 1380;
-  const crypto::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, true));
+  const crypto::SecretText toml = config::write_toml(ctl::export_config("wg0", running(), link, {}, true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST(crypto::encode_base64_key(settings.private_key.value().span()) == kPrivate);
   BOOST_TEST(settings.listen_port == 51820);
@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
 
 BOOST_AUTO_TEST_CASE(export_without_keys_prints_no_secret) {
   ctl::LinkInfo link;
-  const std::string toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, false)).str();
+  const std::string toml = config::write_toml(ctl::export_config("wg0", running(), link, {}, false)).str();
   BOOST_TEST(toml.find(kPrivate) == std::string::npos, toml);
   BOOST_TEST(toml.find(kPreshared) == std::string::npos, toml);
   BOOST_TEST(toml.find("\nprivate_key =") == std::string::npos, toml);
@@ -175,7 +175,7 @@ BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
   link.mtu = 1420;
-  const crypto::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
+  const crypto::SecretText toml = config::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
   BOOST_TEST(settings.segments[0].bridge.value_or("") == "br100");

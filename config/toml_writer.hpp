@@ -11,7 +11,7 @@
 
 #include "crypto/secret_text.hpp"
 
-namespace sluice::ctl {
+namespace sluice::config {
 
 struct TomlPeer {
   std::string public_key;                         // base64
@@ -60,4 +60,4 @@ struct TomlInterface {
 
 [[nodiscard]] crypto::SecretText write_toml(const TomlInterface& config);
 
-}  // namespace sluice::ctl
+}  // namespace sluice::config

@@ -1,11 +1,11 @@
-#include "ctl/toml_writer.hpp"
+#include "config/toml_writer.hpp"
 
 #include <array>
 #include <cstdio>
 
 #include "crypto/memory.hpp"
 
-namespace sluice::ctl {
+namespace sluice::config {
 namespace {
 
 void wipe_string(std::optional<std::string>& text) {
@@ -112,4 +112,4 @@ crypto::SecretText write_toml(const TomlInterface& config) {
   return text;
 }
 
-}  // namespace sluice::ctl
+}  // namespace sluice::config
