@@ -407,9 +407,10 @@ int run_import(const std::string& file) {
   const ImportResult result = import_wg_quick(text, file);
   crypto::wipe(text.data(), text.size());
   for (const std::string& warning : result.warnings) warn(warning);
-  const bool has_secret = result.config.private_key.has_value() ||
-                          std::any_of(result.config.peers.begin(), result.config.peers.end(),
-                                      [](const config::TomlPeer& peer) { return peer.preshared_key.has_value(); });
+  const config::InterfaceSettings& settings = result.config.settings;
+  const bool has_secret = settings.private_key.has_value() ||
+                          std::any_of(settings.peers.begin(), settings.peers.end(),
+                                      [](const config::PeerSettings& peer) { return peer.preshared_key.has_value(); });
   if (has_secret) warn_if_world_accessible_output();
   print(config::write_toml(result.config).str());
   return 0;

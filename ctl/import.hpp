@@ -14,7 +14,7 @@
 namespace sluice::ctl {
 
 struct ImportResult {
-  config::TomlInterface config;
+  config::TomlFile config;
   // One line each, "ORIGIN:LINE: KEY: what happened", in file order.
   std::vector<std::string> warnings;
 };
