@@ -23,7 +23,7 @@
 #include "ctl/show.hpp"
 #include "ctl/show_dump.hpp"
 #include "ctl/stats.hpp"
-#include "ctl/sync.hpp"
+#include "ctl/reload_changes.hpp"
 #include "uapi/client.hpp"
 #include "config/config_file.hpp"
 #include "config/sync_request.hpp"

@@ -7,7 +7,7 @@
 #include "ctl/daemon_info.hpp"
 #include "uapi/error.hpp"
 #include "ctl/export.hpp"
-#include "ctl/sync.hpp"
+#include "ctl/reload_changes.hpp"
 #include "config/sync_request.hpp"
 #include "config/config_file.hpp"
 

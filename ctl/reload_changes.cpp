@@ -1,4 +1,4 @@
-#include "ctl/sync.hpp"
+#include "ctl/reload_changes.hpp"
 
 #include <algorithm>
 #include <optional>
