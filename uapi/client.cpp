@@ -184,59 +184,28 @@ crypto::SecretText Client::exchange(std::string_view request, int& answer_errno,
   return answer;
 }
 
-crypto::SecretText Client::get() {
+crypto::SecretText Client::ask(std::string_view request, std::string_view failure, bool sluice_only) {
   int error = 0;
-  crypto::SecretText answer = exchange("get=1\n\n", error);
+  crypto::SecretText answer = exchange(request, error, sluice_only);
   if (error != 0) {
-    throw ControlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
+    throw ControlError(prefixed(ifname_, std::string(failure).append(": ").append(std::strerror(error))));
   }
   return answer;
 }
 
+crypto::SecretText Client::get() { return ask("get=1\n\n", "the daemon could not report its state"); }
+
 std::string Client::stats() {
-  int error = 0;
-  crypto::SecretText answer = exchange("stats=1\n\n", error, true);
-  if (error != 0) {
-    // A daemon from before stats=1 refuses it as an unknown request.
-    throw ControlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
-  }
-  return answer.str();
+  // A daemon from before stats=1 refuses it as an unknown request.
+  return ask("stats=1\n\n", "the daemon could not report its counters", true).str();
 }
 
-std::string Client::fdb() {
-  int error = 0;
-  crypto::SecretText answer = exchange("fdb=1\n\n", error, true);
-  if (error != 0) {
-    throw ControlError(
-        prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
-  }
-  return answer.str();
-}
+std::string Client::fdb() { return ask("fdb=1\n\n", "the daemon could not report its L2 segments", true).str(); }
 
-std::string Client::info() {
-  int error = 0;
-  crypto::SecretText answer = exchange("info=1\n\n", error);
-  if (error != 0) {
-    throw ControlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
-  }
-  return answer.str();
-}
+std::string Client::info() { return ask("info=1\n\n", "the daemon could not describe itself").str(); }
 
-std::string Client::sync_routes() {
-  int error = 0;
-  crypto::SecretText answer = exchange("routes=1\n\n", error);
-  if (error != 0) {
-    throw ControlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
-  }
-  return answer.str();
-}
+std::string Client::sync_routes() { return ask("routes=1\n\n", "the daemon could not update its routes").str(); }
 
-void Client::set(std::string_view request) {
-  int error = 0;
-  const crypto::SecretText answer = exchange(request, error);
-  if (error != 0) {
-    throw ControlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
-  }
-}
+void Client::set(std::string_view request) { static_cast<void>(ask(request, "the daemon refused the change")); }
 
 }  // namespace sluice::uapi

@@ -63,6 +63,8 @@ class Client {
   // Sends `request` and returns the whole answer with the errno value taken off. A request that
   // only sluiced knows (`sluice_only`) and is hung up on without a byte throws NotSluicedError.
   [[nodiscard]] crypto::SecretText exchange(std::string_view request, int& answer_errno, bool sluice_only = false);
+  // exchange(), and a ControlError "IFNAME: FAILURE: strerror" when the answer's errno is not 0.
+  [[nodiscard]] crypto::SecretText ask(std::string_view request, std::string_view failure, bool sluice_only = false);
 
   std::string ifname_;
   std::filesystem::path path_;
