@@ -1,7 +1,6 @@
 #include "ctl/import.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <limits>
 #include <stdexcept>
