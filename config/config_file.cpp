@@ -331,8 +331,8 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
   if (table.get("preshared_key") != nullptr) peer.preshared_key = preshared_key;
 
   if (const auto* node = table.get("endpoint")) {
-    reader.look_up(ConfigLookup::Kind::endpoint, index, reader.string(*node, prefix + "endpoint"), *node,
-                   prefix + "endpoint");
+    peer.endpoint_text = reader.string(*node, prefix + "endpoint");
+    reader.look_up(ConfigLookup::Kind::endpoint, index, *peer.endpoint_text, *node, prefix + "endpoint");
   }
 
   if (const auto* node = table.get("allowed_ips")) {

@@ -1,5 +1,6 @@
-// The desired state of one interface, as read from a TOML file or assembled by a `set=1`
-// request: plain values, validated on the way in, applied to the running daemon afterwards.
+// The desired state of one interface: read from a TOML file (config_file.hpp), written as one
+// (toml_writer.hpp) by sluicectl import and export, and turned into the set request that makes a
+// running interface what it says (sync_request.hpp). Plain values, validated on the way in.
 #pragma once
 
 #include <chrono>
@@ -19,6 +20,10 @@ namespace sluice::config {
 struct PeerSettings {
   crypto::PublicKey public_key;
   std::optional<crypto::PresharedKey> preshared_key;
+  // The endpoint as written ("192.0.2.1:51820", "[2001:db8::1]:51820", "host.example:51820"): a
+  // name stays a name until the loader's lookups resolve it into `endpoint`, and the TOML writer
+  // writes it back as it was.
+  std::optional<std::string> endpoint_text;
   std::optional<tunnel::Endpoint> endpoint;
   std::vector<tunnel::IpPrefix> allowed_ips;  // stored masked, as WireGuard does
   std::uint16_t persistent_keepalive = 0;     // seconds, 0 = off

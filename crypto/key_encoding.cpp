@@ -49,11 +49,16 @@ int hex_value(char ch) {
 
 }  // namespace
 
-std::string encode_base64_key(std::span<const std::uint8_t, 32> key) {
+void append_base64_key(std::string& out, std::span<const std::uint8_t, 32> key) {
   char text[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
   sodium_bin2base64(text, sizeof(text), key.data(), key.size(), sodium_base64_VARIANT_ORIGINAL);
-  std::string result(text, kBase64KeyLength);
+  out.append(text, kBase64KeyLength);
   wipe(text, sizeof(text));
+}
+
+std::string encode_base64_key(std::span<const std::uint8_t, 32> key) {
+  std::string result;
+  append_base64_key(result, key);
   return result;
 }
 

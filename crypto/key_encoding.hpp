@@ -18,6 +18,8 @@ class KeyFormatError : public std::invalid_argument {
 };
 
 [[nodiscard]] std::string encode_base64_key(std::span<const std::uint8_t, 32> key);
+// Appends the base64 form to `out` with no temporary string, for text that will be wiped as a whole.
+void append_base64_key(std::string& out, std::span<const std::uint8_t, 32> key);
 // Exactly 44 characters of standard base64 ending in one '=', canonical (no stray low bits).
 // Writes into `out` so secrets need not pass through a temporary; throws KeyFormatError.
 void decode_base64_key(std::string_view text, std::span<std::uint8_t, 32> out);

@@ -14,9 +14,9 @@
 #include <memory>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
-#include "ctl/interface_state.hpp"
-#include "ctl/uapi_client.hpp"
+#include "uapi/error.hpp"
+#include "uapi/interface_state.hpp"
+#include "uapi/client.hpp"
 #include "tunnel/byte_order.hpp"
 #include "uapi/capture_stream.hpp"
 #include "uapi/lines.hpp"
@@ -42,10 +42,10 @@ void send_all(int fd, std::string_view data, Clock::time_point deadline) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       pollfd p{fd, POLLOUT, 0};
-      if (Clock::now() >= deadline || ::poll(&p, 1, 100) < 0) throw CtlError("the daemon did not take the request");
+      if (Clock::now() >= deadline || ::poll(&p, 1, 100) < 0) throw uapi::ControlError("the daemon did not take the request");
       continue;
     }
-    throw CtlError(std::string("lost the connection to the daemon: ").append(std::strerror(errno)));
+    throw uapi::ControlError(std::string("lost the connection to the daemon: ").append(std::strerror(errno)));
   }
 }
 
@@ -54,10 +54,10 @@ void send_all(int fd, std::string_view data, Clock::time_point deadline) {
 void require_peer(const Globals& globals, const CaptureOptions& options) {
   crypto::PublicKey key;
   crypto::decode_base64_key(*options.peer, key.bytes);  // checked by capture_request already
-  const InterfaceState state = parse_get_answer(UapiClient(globals.control_dir, options.ifname).get().str());
+  const uapi::InterfaceState state = uapi::parse_get_answer(uapi::Client(globals.control_dir, options.ifname).get().str());
   if (std::none_of(state.peers.begin(), state.peers.end(),
-                   [&](const PeerState& peer) { return peer.public_key == key; })) {
-    throw CtlError(std::string(options.ifname)
+                   [&](const uapi::PeerState& peer) { return peer.public_key == key; })) {
+    throw uapi::ControlError(std::string(options.ifname)
                        .append(": --peer ")
                        .append(*options.peer)
                        .append(": no such peer on this interface (`sluicectl show ")
@@ -75,15 +75,15 @@ std::string capture_request(const CaptureOptions& options) {
     try {
       crypto::decode_base64_key(*options.peer, key.bytes);
     } catch (const crypto::KeyFormatError& e) {
-      throw CtlError(std::string("--peer: ").append(e.what()));
+      throw uapi::ControlError(std::string("--peer: ").append(e.what()));
     }
     uapi::append_key_line(request, "peer", key.span());
   }
   if (options.direction != "in" && options.direction != "out" && options.direction != "both") {
-    throw CtlError("--direction must be in, out or both");
+    throw uapi::ControlError("--direction must be in, out or both");
   }
   uapi::append_line(request, "direction", options.direction);
-  if (options.snaplen == 0 || options.snaplen > uapi::kDefaultSnaplen) throw CtlError("--snaplen must be 1 to 65535");
+  if (options.snaplen == 0 || options.snaplen > uapi::kDefaultSnaplen) throw uapi::ControlError("--snaplen must be 1 to 65535");
   uapi::append_line(request, "snaplen", options.snaplen);
   request.push_back('\n');  // the blank line that ends a request
   return request;
@@ -101,10 +101,10 @@ std::optional<PcapStream::Item> PcapStream::next() {
   if (!seen_header_) {
     static constexpr std::string_view kRefused = "errno=";
     if (rest.size() >= kRefused.size() && std::memcmp(rest.data(), kRefused.data(), kRefused.size()) == 0) {
-      throw CtlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
+      throw uapi::ControlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
     }
     if (rest.size() < uapi::kPcapHeaderSize) return std::nullopt;
-    if (tunnel::load_host32(rest.data()) != uapi::kPcapMagic) throw CtlError("the daemon's capture stream is not pcap");
+    if (tunnel::load_host32(rest.data()) != uapi::kPcapMagic) throw uapi::ControlError("the daemon's capture stream is not pcap");
     seen_header_ = true;
     offset_ += uapi::kPcapHeaderSize;
     return Item{Kind::header, rest.first(uapi::kPcapHeaderSize)};
@@ -118,7 +118,7 @@ std::optional<PcapStream::Item> PcapStream::next() {
     return Item{Kind::trailer, {}, dropped};
   }
   const std::uint32_t caplen = tunnel::load_host32(rest.data() + 8);
-  if (caplen > uapi::kDefaultSnaplen) throw CtlError("the daemon's capture stream is corrupt");
+  if (caplen > uapi::kDefaultSnaplen) throw uapi::ControlError("the daemon's capture stream is corrupt");
   const std::size_t size = uapi::kPcapRecordHeaderSize + caplen;
   if (rest.size() < size) return std::nullopt;
   offset_ += size;
@@ -128,14 +128,14 @@ std::optional<PcapStream::Item> PcapStream::next() {
 int run_capture(const Globals& globals, const CaptureOptions& options) {
   const std::string request = capture_request(options);
   if (options.peer) require_peer(globals, options);
-  UapiClient client(globals.control_dir, options.ifname);
+  uapi::Client client(globals.control_dir, options.ifname);
   const int fd = client.fd();
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(nullptr, &std::fclose);
   std::FILE* out = stdout;
   if (options.output != "-") {
     file.reset(std::fopen(options.output.c_str(), "wb"));
-    if (!file) throw CtlError(std::string("cannot write ").append(options.output).append(": ").append(std::strerror(errno)));
+    if (!file) throw uapi::ControlError(std::string("cannot write ").append(options.output).append(": ").append(std::strerror(errno)));
     out = file.get();
   }
 
@@ -148,7 +148,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
   ::sigaction(SIGTERM, &action, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  send_all(fd, request, Clock::now() + kAnswerTimeout);
+  send_all(fd, request, Clock::now() + uapi::kAnswerTimeout);
   const Clock::time_point start = Clock::now();
   std::optional<Clock::time_point> finish_by;
   PcapStream stream;
@@ -172,8 +172,8 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
     if (::poll(&p, 1, 100) <= 0) continue;
     const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0 && !received) throw NotSluicedError(not_sluiced_message(options.ifname, "capture=1"));
-    if (n <= 0) throw CtlError("the daemon ended the capture stream early");
+    if (n <= 0 && !received) throw uapi::NotSluicedError(uapi::not_sluiced_message(options.ifname, "capture=1"));
+    if (n <= 0) throw uapi::ControlError("the daemon ended the capture stream early");
     received = true;
     stream.feed(std::span(chunk).first(static_cast<std::size_t>(n)));
     while (const auto item = stream.next()) {
@@ -200,7 +200,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
   summary.append(dropped ? std::to_string(*dropped).append(" dropped") : std::string("drop count unknown (the daemon did not finish in time)"));
   std::fprintf(stderr, "%s\n", summary.c_str());
   // A write cut short by Ctrl-C (a reader that stopped reading) is how the user ended it, not a failure.
-  if (output_failed && interrupted == 0) throw CtlError(std::string("writing ").append(options.output == "-" ? "stdout" : options.output).append(" failed"));
+  if (output_failed && interrupted == 0) throw uapi::ControlError(std::string("writing ").append(options.output == "-" ? "stdout" : options.output).append(" failed"));
   return dropped ? 0 : 1;
 }
 

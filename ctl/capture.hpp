@@ -23,7 +23,7 @@ struct CaptureOptions {
   std::string output;  // a file, or "-" for stdout
 };
 
-// The request line by line; throws CtlError on a bad key, direction or snaplen.
+// The request line by line; throws uapi::ControlError on a bad key, direction or snaplen.
 [[nodiscard]] std::string capture_request(const CaptureOptions& options);
 
 // Splits the daemon's stream into the pcap header, records and the trailer.
@@ -37,7 +37,7 @@ class PcapStream {
   };
 
   void feed(std::span<const std::uint8_t> data);
-  // The next complete item, if one has arrived. Throws CtlError on a refusal or a broken stream.
+  // The next complete item, if one has arrived. Throws uapi::ControlError on a refusal or a broken stream.
   [[nodiscard]] std::optional<Item> next();
 
  private:

@@ -13,19 +13,21 @@
 #include "ctl/daemon_info.hpp"
 #include "ctl/daemon_namespace.hpp"
 #include "ctl/daemon_process.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/fdb.hpp"
 #include "ctl/import.hpp"
 #include "ctl/keys.hpp"
 #include "ctl/set_arguments.hpp"
-#include "ctl/set_request_text.hpp"
+#include "uapi/set_request.hpp"
 #include "ctl/show.hpp"
 #include "ctl/show_dump.hpp"
 #include "ctl/stats.hpp"
-#include "ctl/sync.hpp"
-#include "ctl/uapi_client.hpp"
+#include "ctl/reload_changes.hpp"
+#include "uapi/client.hpp"
 #include "config/config_file.hpp"
+#include "config/sync_request.hpp"
+#include "platform/interface_name.hpp"
 #include "platform/small_file.hpp"
 
 namespace sluice::ctl {
@@ -67,19 +69,19 @@ bool color_wanted() {
          !(term != nullptr && std::string_view(term) == "dumb");
 }
 
-InterfaceState query(const Globals& globals, const std::string& ifname) {
-  UapiClient client(globals.control_dir, ifname);
-  return parse_get_answer(client.get().str());
+uapi::InterfaceState query(const Globals& globals, const std::string& ifname) {
+  uapi::Client client(globals.control_dir, ifname);
+  return uapi::parse_get_answer(client.get().str());
 }
 
 std::string peer_count(std::size_t count) { return std::to_string(count).append(count == 1 ? " peer" : " peers"); }
 
 // The running L2 segments; none from a daemon that does not know fdb=1 (wireguard-go hangs up on
 // it). Ask last on a connection, since such a daemon closes it.
-std::vector<SegmentTable> running_segments(UapiClient& client) {
+std::vector<SegmentTable> running_segments(uapi::Client& client) {
   try {
     return parse_fdb_answer(client.fdb());
-  } catch (const CtlError&) {
+  } catch (const uapi::ControlError&) {
     return {};
   }
 }
@@ -93,7 +95,7 @@ config::InterfaceSettings load_config(const std::filesystem::path& file) {
   try {
     return config::load_config_file(file);
   } catch (const config::ConfigError& e) {
-    throw CtlError(e.what());
+    throw uapi::ControlError(e.what());
   }
 }
 
@@ -105,7 +107,7 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
                       const std::function<nlohmann::ordered_json(const std::string&)>& as_json,
                       const std::function<std::string(const std::string&)>& as_text) {
   const std::vector<std::string> names =
-      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+      ifname ? std::vector<std::string>{*ifname} : uapi::socket_interfaces(globals.control_dir);
   nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
   std::string text;
   int status = 0;
@@ -117,10 +119,10 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
         if (!text.empty()) text.push_back('\n');
         text.append(as_text(name));
       }
-    } catch (const NotSluicedError& e) {
+    } catch (const uapi::NotSluicedError& e) {
       if (ifname) throw;
       report(std::string(e.what()).append("; skipped"));
-    } catch (const CtlError& e) {
+    } catch (const uapi::ControlError& e) {
       if (ifname) throw;
       report(e.what());
       status = 1;
@@ -134,21 +136,21 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
 // an older sluiced refuses it) or from none at all (the caller's own connection then says so).
 std::optional<DaemonInfo> daemon_info(const Globals& globals, const std::string& ifname) {
   try {
-    return parse_info_answer(UapiClient(globals.control_dir, ifname).info());
-  } catch (const CtlError&) {
+    return parse_info_answer(uapi::Client(globals.control_dir, ifname).info());
+  } catch (const uapi::ControlError&) {
     return std::nullopt;
   }
 }
 
 // The file to reload: the one given, else the one the daemon started from, else IFNAME.toml in
-// the config directory. Throws CtlError saying which file is missing.
+// the config directory. Throws uapi::ControlError saying which file is missing.
 std::filesystem::path reload_file(const Globals& globals, const std::string& ifname,
                                   const std::optional<std::string>& config, const std::optional<DaemonInfo>& info) {
   if (config) return *config;
   std::error_code error;
   if (info && info->config_file) {
     if (!std::filesystem::exists(*info->config_file, error)) {
-      throw CtlError(std::string(ifname)
+      throw uapi::ControlError(std::string(ifname)
                          .append(": sluiced started from ")
                          .append(info->config_file->string())
                          .append(", which is gone (give the file to reload with --config FILE)"));
@@ -158,12 +160,12 @@ std::filesystem::path reload_file(const Globals& globals, const std::string& ifn
   const std::filesystem::path file = config_of(globals, ifname);
   if (std::filesystem::exists(file, error)) return file;
   if (info) {
-    throw CtlError(std::string(ifname)
+    throw uapi::ControlError(std::string(ifname)
                        .append(": sluiced was started without a config file and there is no ")
                        .append(file.string())
                        .append(" (give the file to reload with --config FILE)"));
   }
-  throw CtlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
+  throw uapi::ControlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
 }
 
 // `wg show IFNAME dump`, or `wg show all dump` (every line begins with the interface's name),
@@ -171,12 +173,12 @@ std::filesystem::path reload_file(const Globals& globals, const std::string& ifn
 // as in report_interfaces.
 int print_dumps(const Globals& globals, const std::optional<std::string>& ifname) {
   const std::vector<std::string> names =
-      ifname ? std::vector<std::string>{*ifname} : socket_interfaces(globals.control_dir);
+      ifname ? std::vector<std::string>{*ifname} : uapi::socket_interfaces(globals.control_dir);
   int status = 0;
   for (const std::string& name : names) {
     try {
       print(dump_text(name, query(globals, name), !ifname).str());
-    } catch (const CtlError& e) {
+    } catch (const uapi::ControlError& e) {
       if (ifname) throw;
       report(e.what());
       status = 1;
@@ -200,11 +202,11 @@ int run_genpsk() {
 }
 
 int run_pubkey() {
-  SecretText input;
+  crypto::SecretText input;
   try {
     input.str() = platform::read_small_file("/dev/stdin", kInputLimit);
   } catch (const std::system_error& e) {
-    throw CtlError(std::string("pubkey: cannot read standard input: ").append(e.code().message()));
+    throw uapi::ControlError(std::string("pubkey: cannot read standard input: ").append(e.code().message()));
   }
   print(public_key_text(input.str()));
   return 0;
@@ -215,10 +217,10 @@ int run_show(const Globals& globals, const std::optional<std::string>& named, co
   const std::optional<std::string> ifname = named == "all" ? std::nullopt : named;
   if (field) {
     if (*field != "dump") {
-      throw CtlError(std::string("show: unknown field '").append(*field).append(
+      throw uapi::ControlError(std::string("show: unknown field '").append(*field).append(
           "' (sluicectl knows `show IFNAME dump`; `wg show IFNAME ").append(*field).append("` prints the others)"));
     }
-    if (json) throw CtlError("show: dump and --json exclude each other");
+    if (json) throw uapi::ControlError("show: dump and --json exclude each other");
     return print_dumps(globals, ifname);
   }
   const bool color = !json && color_wanted();
@@ -230,7 +232,7 @@ int run_show(const Globals& globals, const std::optional<std::string>& named, co
 
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
   const auto stats_of = [&](const std::string& name) {
-    return parse_stats_answer(UapiClient(globals.control_dir, name).stats());
+    return parse_stats_answer(uapi::Client(globals.control_dir, name).stats());
   };
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return stats_json(name, stats_of(name)); },
@@ -239,7 +241,7 @@ int run_stats(const Globals& globals, const std::optional<std::string>& ifname, 
 
 int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
   const auto fdb_of = [&](const std::string& name) {
-    return parse_fdb_answer(UapiClient(globals.control_dir, name).fdb());
+    return parse_fdb_answer(uapi::Client(globals.control_dir, name).fdb());
   };
   return report_interfaces(
       globals, ifname, json, [&](const std::string& name) { return fdb_json(name, fdb_of(name)); },
@@ -247,7 +249,7 @@ int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bo
 }
 
 int run_status(const Globals& globals) {
-  const std::vector<std::string> names = socket_interfaces(globals.control_dir);
+  const std::vector<std::string> names = uapi::socket_interfaces(globals.control_dir);
   if (names.empty()) {
     print(std::string("no sluice interface is running (no socket in ")
               .append(globals.control_dir.string())
@@ -258,7 +260,7 @@ int run_status(const Globals& globals) {
   for (const std::string& name : names) {
     try {
       text.append(status_line(name, query(globals, name), WallClock::now()));
-    } catch (const CtlError& e) {
+    } catch (const uapi::ControlError& e) {
       text.append(e.what());
     }
     text.push_back('\n');
@@ -268,10 +270,10 @@ int run_status(const Globals& globals) {
 }
 
 int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words) {
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   const uapi::SetRequest request = parse_set_arguments(words, read_key_file);
-  UapiClient client(globals.control_dir, ifname);
-  client.set(set_request_text(request).str());
+  uapi::Client client(globals.control_dir, ifname);
+  client.set(uapi::set_request_text(request).str());
   return 0;
 }
 
@@ -281,31 +283,31 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
   const bool is_file = target.find('/') != std::string::npos || target.ends_with(".toml") || target.ends_with(".conf");
   const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
   const std::string ifname = is_file ? config.stem().string() : target;
-  if (is_file && ifname.size() > kMaxInterfaceName) {
-    throw CtlError(config.string() + ": the file name gives the interface its name, and '" + ifname + "' has " +
-                   std::to_string(ifname.size()) + " characters, more than the " + std::to_string(kMaxInterfaceName) +
+  if (is_file && ifname.size() > platform::kMaxInterfaceName) {
+    throw uapi::ControlError(config.string() + ": the file name gives the interface its name, and '" + ifname + "' has " +
+                   std::to_string(ifname.size()) + " characters, more than the " + std::to_string(platform::kMaxInterfaceName) +
                    " an interface name may have: rename the file");
   }
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   std::error_code error;
   if (!std::filesystem::exists(config, error)) {
-    if (is_file) throw CtlError(config.string().append(": no such file"));
-    throw CtlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
+    if (is_file) throw uapi::ControlError(config.string().append(": no such file"));
+    throw uapi::ControlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
   }
   if (is_file && config.extension() == ".conf") {
-    throw CtlError(config.string().append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
+    throw uapi::ControlError(config.string().append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
                                           "with `sluicectl import ").append(config.string()).append(" > ")
                        .append(std::filesystem::path(config).replace_extension(".toml").string())
                        .append("` and bring that up"));
   }
   if (is_file && config.extension() != ".toml") {
-    throw CtlError(config.string().append(": the file name must be the interface name followed by .toml"));
+    throw uapi::ControlError(config.string().append(": the file name must be the interface name followed by .toml"));
   }
   const StartedDaemon started =
       start_daemon(find_sluiced(), std::filesystem::absolute(config), ifname, globals.control_dir, verbose);
   // The daemon logs to syslog once detached: what it said while starting is shown here.
   for (const std::string& line : started.messages) std::fprintf(stderr, "%s\n", line.c_str());
-  const InterfaceState& state = started.state;
+  const uapi::InterfaceState& state = started.state;
   print(std::string(ifname)
             .append(": up, UDP port ")
             .append(std::to_string(state.listen_port))
@@ -316,22 +318,22 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
 }
 
 int run_down(const Globals& globals, const std::string& ifname) {
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   const pid_t pid = stop_daemon(ifname, globals.control_dir);
   print(std::string(ifname).append(": stopped (sluiced pid ").append(std::to_string(pid)).append(")\n"));
   return 0;
 }
 
 int run_reload(const Globals& globals, const std::string& ifname, const std::optional<std::string>& config) {
-  check_interface_name(ifname);
+  uapi::check_interface_name(ifname);
   const std::optional<DaemonInfo> info = daemon_info(globals, ifname);
   const std::filesystem::path file = reload_file(globals, ifname, config, info);
   const config::InterfaceSettings wanted = load_config(file);
 
-  UapiClient client(globals.control_dir, ifname);
-  const InterfaceState running = parse_get_answer(client.get().str());
-  const uapi::SetRequest request = sync_request(wanted, running, info ? info->own_fwmark : 0);
-  client.set(set_request_text(request).str());
+  uapi::Client client(globals.control_dir, ifname);
+  const uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
+  const uapi::SetRequest request = config::sync_request(wanted, running, info ? info->own_fwmark : 0);
+  client.set(uapi::set_request_text(request).str());
 
   // sluiced keeps the routes (in its own network namespace); another daemon keeps none.
   std::optional<RouteSync> routes;
@@ -373,7 +375,7 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
                                      [](const uapi::PeerChange& change) { return change.remove; });
   const auto added = std::count_if(wanted.peers.begin(), wanted.peers.end(), [&](const config::PeerSettings& peer) {
     return std::none_of(running.peers.begin(), running.peers.end(),
-                        [&](const PeerState& state) { return state.public_key == peer.public_key; });
+                        [&](const uapi::PeerState& state) { return state.public_key == peer.public_key; });
   });
   std::string summary(ifname);
   summary.append(": reloaded ").append(file.string()).append(": ").append(peer_count(wanted.peers.size()));
@@ -390,7 +392,7 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
       if (&failure != &routes->failed.front()) message.append("; ");
       message.append(failure);
     }
-    throw CtlError(message);
+    throw uapi::ControlError(message);
   }
   return 0;
 }
@@ -400,29 +402,30 @@ int run_import(const std::string& file) {
   try {
     text = platform::read_small_file(file, kInputLimit);
   } catch (const std::system_error& e) {
-    throw CtlError(std::string(file).append(": cannot read: ").append(e.code().message()));
+    throw uapi::ControlError(std::string(file).append(": cannot read: ").append(e.code().message()));
   }
   const ImportResult result = import_wg_quick(text, file);
   crypto::wipe(text.data(), text.size());
   for (const std::string& warning : result.warnings) warn(warning);
-  const bool has_secret = result.config.private_key.has_value() ||
-                          std::any_of(result.config.peers.begin(), result.config.peers.end(),
-                                      [](const TomlPeer& peer) { return peer.preshared_key.has_value(); });
+  const config::InterfaceSettings& settings = result.config.settings;
+  const bool has_secret = settings.private_key.has_value() ||
+                          std::any_of(settings.peers.begin(), settings.peers.end(),
+                                      [](const config::PeerSettings& peer) { return peer.preshared_key.has_value(); });
   if (has_secret) warn_if_world_accessible_output();
-  print(write_toml(result.config).str());
+  print(config::write_toml(result.config).str());
   return 0;
 }
 
 int run_export(const Globals& globals, const std::string& ifname, bool show_keys) {
-  UapiClient client(globals.control_dir, ifname);
-  const InterfaceState state = parse_get_answer(client.get().str());
+  uapi::Client client(globals.control_dir, ifname);
+  const uapi::InterfaceState state = uapi::parse_get_answer(client.get().str());
   // Addresses and MTU are the kernel's, seen only from the daemon's namespace; like `down`, export
   // works from any namespace.
   if (::if_nametoindex(ifname.c_str()) == 0) enter_daemon_network_namespace(client.fd());
   const LinkInfo link = read_link_info(ifname);
   const auto segments = running_segments(client);
   if (show_keys) warn_if_world_accessible_output();
-  print(write_toml(export_config(ifname, state, link, segments, show_keys)).str());
+  print(config::write_toml(export_config(ifname, state, link, segments, show_keys)).str());
   return 0;
 }
 

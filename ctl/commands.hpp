@@ -1,5 +1,5 @@
 // The subcommands of sluicectl, each a function from its parsed arguments to output on stdout;
-// failures are thrown as CtlError (or the loader's ConfigError) and printed by main.
+// failures are thrown as uapi::ControlError (or the loader's ConfigError) and printed by main.
 #pragma once
 
 #include <filesystem>

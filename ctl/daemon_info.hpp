@@ -24,7 +24,7 @@ struct RouteSync {
   std::vector<std::string> failed;  // one message each
 };
 
-// `lines` is the answer without its errno line. A malformed number throws CtlError.
+// `lines` is the answer without its errno line. A malformed number throws uapi::ControlError.
 [[nodiscard]] DaemonInfo parse_info_answer(std::string_view lines);
 [[nodiscard]] RouteSync parse_route_answer(std::string_view lines);
 

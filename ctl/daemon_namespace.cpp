@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/socket_owner.hpp"
 #include "platform/unique_fd.hpp"
 
@@ -19,7 +19,7 @@ void enter_daemon_network_namespace(int fd) {
   const std::string path = std::string("/proc/").append(std::to_string(pid)).append("/ns/net");
   const platform::UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!target.valid()) {
-    throw CtlError(std::string("cannot open the daemon's network namespace ").append(path).append(": ").append(
+    throw uapi::ControlError(std::string("cannot open the daemon's network namespace ").append(path).append(": ").append(
         std::strerror(errno)));
   }
   struct stat theirs {};
@@ -29,7 +29,7 @@ void enter_daemon_network_namespace(int fd) {
     return;
   }
   if (::setns(target.get(), CLONE_NEWNET) != 0) {
-    throw CtlError(std::string("cannot enter the daemon's network namespace (sluiced pid ")
+    throw uapi::ControlError(std::string("cannot enter the daemon's network namespace (sluiced pid ")
                        .append(std::to_string(pid))
                        .append("): ")
                        .append(std::strerror(errno)));

@@ -6,7 +6,7 @@
 namespace sluice::ctl {
 
 // Moves this process into the network namespace of the daemon at the other end of `fd` (a control
-// connection whose daemon has answered a request), unless it is there already. Throws CtlError.
+// connection whose daemon has answered a request), unless it is there already. Throws uapi::ControlError.
 void enter_daemon_network_namespace(int fd);
 
 }  // namespace sluice::ctl

@@ -17,9 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/socket_owner.hpp"
-#include "ctl/uapi_client.hpp"
+#include "uapi/client.hpp"
 #include "platform/unix_socket.hpp"
 #include "platform/unique_fd.hpp"
 
@@ -94,7 +94,7 @@ bool process_running(pid_t pid) {
 std::filesystem::path find_sluiced() {
   if (const char* variable = std::getenv("SLUICED"); variable != nullptr && *variable != '\0') {
     if (!is_executable(variable)) {
-      throw CtlError(std::string("SLUICED=").append(variable).append(": not an executable file"));
+      throw uapi::ControlError(std::string("SLUICED=").append(variable).append(": not an executable file"));
     }
     return variable;
   }
@@ -110,14 +110,14 @@ std::filesystem::path find_sluiced() {
       dirs.remove_prefix(std::min(colon + 1, dirs.size()));
     }
   }
-  throw CtlError("cannot find sluiced: not next to sluicectl nor on PATH (set SLUICED=/path/to/sluiced)");
+  throw uapi::ControlError("cannot find sluiced: not next to sluicectl nor on PATH (set SLUICED=/path/to/sluiced)");
 }
 
 StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::filesystem::path& config,
                            const std::string& ifname, const std::filesystem::path& control_dir, bool verbose) {
   std::array<int, 2> pipe_fds{};
   if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
-    throw CtlError(std::string(ifname).append(": cannot create a pipe: ").append(std::strerror(errno)));
+    throw uapi::ControlError(std::string(ifname).append(": cannot create a pipe: ").append(std::strerror(errno)));
   }
   platform::UniqueFd read_end(pipe_fds[0]);
   platform::UniqueFd write_end(pipe_fds[1]);
@@ -139,7 +139,7 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
   const int spawned = ::posix_spawn(&child, sluiced.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
-    throw CtlError(std::string(ifname)
+    throw uapi::ControlError(std::string(ifname)
                        .append(": cannot run ")
                        .append(sluiced.string())
                        .append(": ")
@@ -178,12 +178,12 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
     message.append(": sluiced did not finish starting within ").append(std::to_string(kStartTimeout.count()));
     message.append(" s");
     if (!captured.empty()) message.append(": ").append(daemon_error(captured));
-    throw CtlError(message);
+    throw uapi::ControlError(message);
   }
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
     const std::string reported = daemon_error(captured);
-    if (!reported.empty()) throw CtlError(reported);
-    throw CtlError(std::string(ifname).append(": sluiced ").append(exit_description(*status)));
+    if (!reported.empty()) throw uapi::ControlError(reported);
+    throw uapi::ControlError(std::string(ifname).append(": sluiced ").append(exit_description(*status)));
   }
 
   const std::vector<std::string> lines = lines_of(captured);
@@ -191,9 +191,9 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
   // sluiced exits 0 only once its socket is listening; a brief retry covers a slow first accept.
   for (;;) {
     try {
-      UapiClient client(control_dir, ifname);
-      return StartedDaemon{parse_get_answer(client.get().str()), std::move(messages)};
-    } catch (const CtlError&) {
+      uapi::Client client(control_dir, ifname);
+      return StartedDaemon{uapi::parse_get_answer(client.get().str()), std::move(messages)};
+    } catch (const uapi::ControlError&) {
       if (Clock::now() >= deadline) throw;
     }
     std::this_thread::sleep_for(kPollStep);
@@ -203,18 +203,18 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
 pid_t stop_daemon(const std::string& ifname, const std::filesystem::path& control_dir) {
   pid_t pid = 0;
   {
-    UapiClient client(control_dir, ifname);
+    uapi::Client client(control_dir, ifname);
     (void)client.get();  // now the daemon has accepted the connection: its end has an owner
     pid = socket_peer_process(client.fd());
   }
   if (::kill(pid, SIGTERM) != 0) {
-    throw CtlError(std::string(ifname)
+    throw uapi::ControlError(std::string(ifname)
                        .append(": cannot signal sluiced (pid ")
                        .append(std::to_string(pid))
                        .append("): ")
                        .append(std::strerror(errno)));
   }
-  const std::filesystem::path socket = socket_path(control_dir, ifname);
+  const std::filesystem::path socket = uapi::socket_path(control_dir, ifname);
   const Clock::time_point deadline = Clock::now() + kStopTimeout;
   for (;;) {
     std::error_code error;
@@ -232,7 +232,7 @@ pid_t stop_daemon(const std::string& ifname, const std::filesystem::path& contro
   std::string message(ifname);
   message.append(": sluiced (pid ").append(std::to_string(pid)).append(") did not stop within ");
   message.append(std::to_string(kStopTimeout.count())).append(" s");
-  throw CtlError(message);
+  throw uapi::ControlError(message);
 }
 
 }  // namespace sluice::ctl

@@ -1,60 +1,73 @@
 #include "ctl/export.hpp"
 
-#include "crypto/key_encoding.hpp"
-#include "tunnel/fdb.hpp"
+#include <chrono>
+#include <stdexcept>
+
+#include "uapi/error.hpp"
 
 namespace sluice::ctl {
+namespace {
 
-TomlInterface export_config(std::string_view ifname, const InterfaceState& state, const LinkInfo& link,
-                            const std::vector<SegmentTable>& segments, bool show_keys) {
-  TomlInterface config;
-  config.header.push_back(std::string("Running configuration of ").append(ifname).append(", from `sluicectl export`."));
-  if (state.private_key) {
-    if (show_keys) {
-      config.private_key = crypto::encode_base64_key(state.private_key->span());
-    } else {
-      config.private_key_note = std::string("private_key is not printed: `sluicectl export --show-keys ")
-                                    .append(ifname)
-                                    .append("` prints it; or add private_key_file = \"/path/to/key\"");
-    }
+[[noreturn]] void malformed(std::string_view ifname, std::string_view what) {
+  throw uapi::ControlError(std::string(ifname).append(": malformed fdb answer from the daemon: ").append(what));
+}
+
+config::SegmentSettings segment_settings(std::string_view ifname, const SegmentTable& segment) {
+  config::SegmentSettings out;
+  out.vni = static_cast<std::uint32_t>(segment.vni);
+  out.tap = segment.tap;
+  out.bridge = segment.bridge;
+  if (segment.configured_mtu) out.mtu = static_cast<unsigned>(*segment.configured_mtu);
+  try {
+    out.local = tunnel::IpAddress::parse(segment.local);
+  } catch (const std::invalid_argument&) {
+    malformed(ifname, "local");
   }
-  if (state.listen_port != 0) config.listen_port = state.listen_port;
-  if (state.fwmark != 0) config.fwmark = state.fwmark;
-  for (const tunnel::IpPrefix& address : link.addresses) config.addresses.push_back(address.to_string());
-  config.mtu = link.mtu;
+  out.aging = std::chrono::seconds(segment.aging);
+  for (const FdbEntry& entry : segment.entries) {
+    if (!entry.is_static) continue;
+    const auto mac = tunnel::MacAddress::parse(entry.mac);
+    if (!mac) malformed(ifname, "mac");
+    out.fdb.push_back({*mac, entry.peer});
+  }
+  return out;
+}
+
+}  // namespace
+
+config::TomlFile export_config(std::string_view ifname, const uapi::InterfaceState& state, const LinkInfo& link,
+                               const std::vector<SegmentTable>& segments, bool show_keys) {
+  config::TomlFile file;
+  config::InterfaceSettings& settings = file.settings;
+  file.header.push_back(std::string("Running configuration of ").append(ifname).append(", from `sluicectl export`."));
+  if (!show_keys) {
+    file.private_key_note = std::string("private_key is not printed: `sluicectl export --show-keys ")
+                                .append(ifname)
+                                .append("` prints it; or add private_key_file = \"/path/to/key\"");
+    file.preshared_key_note = "preshared_key is not printed (--show-keys prints it)";
+  }
+  settings.private_key = state.private_key;
+  settings.listen_port = state.listen_port;
+  settings.fwmark = state.fwmark;
+  settings.addresses = link.addresses;
+  settings.mtu = link.mtu;
   // Routes live in the kernel's tables, not in the daemon; which ones the config asked for
   // cannot be told apart from routes added by hand.
-  config.routes_note =
+  file.routes_known = false;
+  file.routes_note =
       "routes = true makes sluiced add a route for every peer's allowed_ips (not known from the "
       "running interface)";
 
-  for (const PeerState& peer : state.peers) {
-    TomlPeer& out = config.peers.emplace_back();
-    out.public_key = crypto::encode_base64_key(peer.public_key.span());
-    if (peer.preshared_key) {
-      if (show_keys) {
-        out.preshared_key = crypto::encode_base64_key(peer.preshared_key->span());
-      } else {
-        out.preshared_key_note = "preshared_key is not printed (--show-keys prints it)";
-      }
-    }
-    out.endpoint = peer.endpoint;
-    for (const tunnel::IpPrefix& prefix : peer.allowed_ips) out.allowed_ips.push_back(prefix.to_string());
+  for (const uapi::PeerState& peer : state.peers) {
+    config::PeerSettings& out = settings.peers.emplace_back();
+    out.public_key = peer.public_key;
+    out.preshared_key = peer.preshared_key;
+    out.endpoint_text = peer.endpoint;
+    out.allowed_ips = peer.allowed_ips;
     out.persistent_keepalive = peer.persistent_keepalive;
   }
-  for (const SegmentTable& segment : segments) {
-    TomlSegment& out = config.segments.emplace_back();
-    out.vni = static_cast<std::uint32_t>(segment.vni);
-    out.tap = segment.tap;
-    out.bridge = segment.bridge;
-    if (segment.configured_mtu) out.mtu = static_cast<unsigned>(*segment.configured_mtu);
-    out.local = segment.local;
-    if (segment.aging != static_cast<std::uint64_t>(tunnel::Fdb::kDefaultAging.count())) out.aging = segment.aging;
-    for (const FdbEntry& entry : segment.entries) {
-      if (entry.is_static) out.fdb.emplace_back(entry.mac, crypto::encode_base64_key(entry.peer.span()));
-    }
-  }
-  return config;
+  for (const SegmentTable& segment : segments) settings.segments.push_back(segment_settings(ifname, segment));
+  return file;
 }
 
 }  // namespace sluice::ctl

@@ -2,20 +2,20 @@
 #pragma once
 
 #include <string_view>
-
 #include <vector>
 
+#include "config/toml_writer.hpp"
 #include "ctl/fdb.hpp"
-#include "ctl/interface_state.hpp"
 #include "ctl/link_info.hpp"
-#include "ctl/toml_writer.hpp"
+#include "uapi/interface_state.hpp"
 
 namespace sluice::ctl {
 
 // Keys are printed only with `show_keys`; otherwise a comment says how to get them, and the file
 // will not load until a key is put back (the loader names the missing key).
 // `segments` (from fdb=1) become [[segment]] tables; the local address is always written.
-[[nodiscard]] TomlInterface export_config(std::string_view ifname, const InterfaceState& state, const LinkInfo& link,
-                                          const std::vector<SegmentTable>& segments, bool show_keys);
+[[nodiscard]] config::TomlFile export_config(std::string_view ifname, const uapi::InterfaceState& state,
+                                             const LinkInfo& link, const std::vector<SegmentTable>& segments,
+                                             bool show_keys);
 
 }  // namespace sluice::ctl

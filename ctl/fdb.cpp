@@ -1,7 +1,7 @@
 #include "ctl/fdb.hpp"
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
 
@@ -9,7 +9,7 @@ namespace sluice::ctl {
 namespace {
 
 [[noreturn]] void bad_line(std::string_view what, std::size_t line) {
-  throw CtlError(
+  throw uapi::ControlError(
       std::string("the daemon's fdb answer has ").append(what).append(" on line ").append(std::to_string(line)));
 }
 

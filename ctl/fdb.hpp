@@ -39,7 +39,7 @@ struct SegmentTable {
   std::vector<FdbEntry> entries;
 };
 
-// `lines` is the answer without its errno line. Throws CtlError on a line it cannot read.
+// `lines` is the answer without its errno line. Throws uapi::ControlError on a line it cannot read.
 [[nodiscard]] std::vector<SegmentTable> parse_fdb_answer(std::string_view lines);
 
 [[nodiscard]] std::string fdb_text(std::string_view ifname, const std::vector<SegmentTable>& segments);

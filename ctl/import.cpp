@@ -1,13 +1,12 @@
 #include "ctl/import.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <limits>
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "uapi/lines.hpp"
 #include "tunnel/ip_address.hpp"
 #include "tunnel/parse_number.hpp"
@@ -61,13 +60,6 @@ void check_endpoint(std::string_view value) {
   if (parse_number<std::uint16_t>(value.substr(colon + 1)) == 0) throw std::invalid_argument("port 0 is not allowed");
 }
 
-std::string checked_key(std::string_view value) {
-  std::array<std::uint8_t, 32> bytes{};
-  crypto::decode_base64_key(value, bytes);
-  crypto::wipe(bytes.data(), bytes.size());
-  return std::string(value);
-}
-
 class Importer {
  public:
   explicit Importer(std::string_view origin) : origin_(origin) {}
@@ -107,11 +99,11 @@ class Importer {
     finish_peer();
     if (!seen_interface_) {
       warn_at(0, "[Interface]", "missing; the TOML needs at least private_key");
-    } else if (!result_.config.private_key) {
+    } else if (!result_.config.settings.private_key) {
       warn_at(interface_line_, "[Interface]", "has no PrivateKey; add private_key or private_key_file to the TOML");
     }
-    if (!result_.config.routes) {
-      result_.config.routes = true;
+    if (!routes_set_) {
+      result_.config.settings.routes = true;
       result_.config.routes_note = "wg-quick adds a route for every peer's AllowedIPs (Table = auto); so does this";
     }
     std::string header("Converted from ");
@@ -129,7 +121,8 @@ class Importer {
       interface_line_ = number_;
     } else if (same(header, "[Peer]")) {
       section_ = Section::peer;
-      result_.config.peers.emplace_back();
+      result_.config.settings.peers.emplace_back();
+      peer_has_key_ = false;
       peer_line_ = number_;
     } else {
       section_ = Section::unknown;
@@ -138,33 +131,31 @@ class Importer {
   }
 
   void finish_peer() {
-    if (section_ == Section::peer && result_.config.peers.back().public_key.empty()) {
-      throw CtlError(location(peer_line_).append("[Peer]: has no PublicKey"));
+    if (section_ == Section::peer && !peer_has_key_) {
+      throw uapi::ControlError(location(peer_line_).append("[Peer]: has no PublicKey"));
     }
   }
 
   void interface_key(std::string_view key, std::string_view value) {
-    TomlInterface& config = result_.config;
+    config::InterfaceSettings& config = result_.config.settings;
     if (same(key, "PrivateKey")) {
-      config.private_key = checked_key(value);
+      crypto::decode_base64_key(value, config.private_key.emplace().span());
     } else if (same(key, "ListenPort")) {
       config.listen_port = parse_number<std::uint16_t>(value);
     } else if (same(key, "FwMark")) {
       const bool hex = value.starts_with("0x") || value.starts_with("0X");
       config.fwmark =
           same(value, "off") ? 0 : parse_number<std::uint32_t>(hex ? value.substr(2) : value, hex ? 16 : 10);
-      if (*config.fwmark == 0) config.fwmark.reset();
     } else if (same(key, "Address")) {
       for (const std::string_view item : split_list(value)) {
-        config.addresses.push_back(tunnel::IpPrefix::parse(item).to_string());
+        config.addresses.push_back(tunnel::IpPrefix::parse(item));
       }
     } else if (same(key, "MTU")) {
       config.mtu = parse_number<unsigned>(value);
     } else if (same(key, "Table")) {
-      if (same(value, "off")) {
-        config.routes = false;
-      } else if (same(value, "auto")) {
-        config.routes = true;
+      if (same(value, "off") || same(value, "auto")) {
+        config.routes = same(value, "auto");
+        routes_set_ = true;
       } else {
         // Dropping it would route in the main table, which the file did not ask for.
         fail(key, std::string(value).append(": a routing table other than auto or off is not supported (sluice "
@@ -183,19 +174,19 @@ class Importer {
   }
 
   void peer_key(std::string_view key, std::string_view value) {
-    TomlPeer& peer = result_.config.peers.back();
+    config::PeerSettings& peer = result_.config.settings.peers.back();
     if (same(key, "PublicKey")) {
-      peer.public_key = checked_key(value);
+      crypto::decode_base64_key(value, peer.public_key.bytes);
+      peer_has_key_ = true;
     } else if (same(key, "PresharedKey")) {
-      peer.preshared_key = checked_key(value);
+      crypto::decode_base64_key(value, peer.preshared_key.emplace().span());
     } else if (same(key, "AllowedIPs")) {
       for (const std::string_view item : split_list(value)) {
-        const tunnel::IpPrefix prefix = tunnel::IpPrefix::parse(item).masked();
-        peer.allowed_ips.push_back(prefix.to_string());
+        peer.allowed_ips.push_back(tunnel::IpPrefix::parse(item).masked());
       }
     } else if (same(key, "Endpoint")) {
       check_endpoint(value);
-      peer.endpoint = std::string(value);
+      peer.endpoint_text = std::string(value);
     } else if (same(key, "PersistentKeepalive")) {
       peer.persistent_keepalive = same(value, "off") ? 0 : parse_number<std::uint16_t>(value);
     } else {
@@ -221,13 +212,15 @@ class Importer {
   }
   void warn(std::string_view key, std::string_view message) { warn_at(number_, key, message); }
   [[noreturn]] void fail(std::string_view key, std::string_view message) const {
-    throw CtlError(location(number_).append(key).append(": ").append(message));
+    throw uapi::ControlError(location(number_).append(key).append(": ").append(message));
   }
 
   std::string origin_;
   ImportResult result_;
   Section section_ = Section::none;
   bool seen_interface_ = false;
+  bool routes_set_ = false;    // Table = off or auto was given
+  bool peer_has_key_ = false;  // the [Peer] being read has its PublicKey
   unsigned interface_line_ = 0;
   unsigned peer_line_ = 0;
   unsigned number_ = 0;

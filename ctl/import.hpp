@@ -9,18 +9,18 @@
 #include <string_view>
 #include <vector>
 
-#include "ctl/toml_writer.hpp"
+#include "config/toml_writer.hpp"
 
 namespace sluice::ctl {
 
 struct ImportResult {
-  TomlInterface config;
+  config::TomlFile config;
   // One line each, "ORIGIN:LINE: KEY: what happened", in file order.
   std::vector<std::string> warnings;
 };
 
 // `origin` names the file in messages. A value that cannot be right (a bad key, address or
-// number) throws CtlError "ORIGIN:LINE: KEY: message", never quoting a key.
+// number) throws uapi::ControlError "ORIGIN:LINE: KEY: message", never quoting a key.
 [[nodiscard]] ImportResult import_wg_quick(std::string_view text, std::string_view origin);
 
 }  // namespace sluice::ctl

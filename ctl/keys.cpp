@@ -3,7 +3,7 @@
 #include "crypto/key_encoding.hpp"
 #include "crypto/random.hpp"
 #include "crypto/x25519.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -11,8 +11,8 @@ namespace {
 // 44 characters and a newline, reserved so the key is written into its final buffer.
 constexpr std::size_t kKeyLine = 45;
 
-SecretText key_line(std::span<const std::uint8_t, 32> key) {
-  SecretText text(kKeyLine);
+crypto::SecretText key_line(std::span<const std::uint8_t, 32> key) {
+  crypto::SecretText text(kKeyLine);
   text.str() = crypto::encode_base64_key(key);
   text.str().push_back('\n');
   return text;
@@ -20,9 +20,9 @@ SecretText key_line(std::span<const std::uint8_t, 32> key) {
 
 }  // namespace
 
-SecretText generate_private_key_text() { return key_line(crypto::generate_private_key().span()); }
+crypto::SecretText generate_private_key_text() { return key_line(crypto::generate_private_key().span()); }
 
-SecretText generate_preshared_key_text() {
+crypto::SecretText generate_preshared_key_text() {
   crypto::PresharedKey key;
   crypto::random_bytes(key.span());
   return key_line(key.span());
@@ -38,7 +38,7 @@ std::string public_key_text(std::string_view input) {
   try {
     crypto::decode_base64_key(trimmed, key.span());
   } catch (const crypto::KeyFormatError& e) {
-    throw CtlError(std::string("pubkey: standard input is not a private key: ").append(e.what()));
+    throw uapi::ControlError(std::string("pubkey: standard input is not a private key: ").append(e.what()));
   }
   return crypto::encode_base64_key(crypto::public_from_private(key).span()).append("\n");
 }

@@ -12,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -35,12 +35,12 @@ std::string failure(const std::string& ifname, const char* what) {
 
 LinkInfo read_link_info(const std::string& ifname) {
   if (::if_nametoindex(ifname.c_str()) == 0) {
-    throw CtlError(std::string(ifname).append(": no such interface in this network namespace"));
+    throw uapi::ControlError(std::string(ifname).append(": no such interface in this network namespace"));
   }
   LinkInfo info;
 
   ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) throw CtlError(failure(ifname, "cannot list addresses"));
+  if (::getifaddrs(&list) != 0) throw uapi::ControlError(failure(ifname, "cannot list addresses"));
   const std::unique_ptr<ifaddrs, decltype(&::freeifaddrs)> owner(list, ::freeifaddrs);
   for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
     if (entry->ifa_addr == nullptr || entry->ifa_netmask == nullptr || ifname != entry->ifa_name) continue;
@@ -58,14 +58,14 @@ LinkInfo read_link_info(const std::string& ifname) {
   }
 
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw CtlError(failure(ifname, "cannot create a socket"));
+  if (fd < 0) throw uapi::ControlError(failure(ifname, "cannot create a socket"));
   ifreq request{};
   std::strncpy(request.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
   const bool got_mtu = ::ioctl(fd, SIOCGIFMTU, &request) == 0;
   const int error = errno;
   ::close(fd);
   errno = error;
-  if (!got_mtu) throw CtlError(failure(ifname, "cannot read the interface's MTU"));
+  if (!got_mtu) throw uapi::ControlError(failure(ifname, "cannot read the interface's MTU"));
   info.mtu = static_cast<unsigned>(request.ifr_mtu);
   return info;
 }

@@ -14,7 +14,7 @@ struct LinkInfo {
   unsigned mtu = 0;
 };
 
-// Throws CtlError ("no such interface in this network namespace") when `ifname` is not here.
+// Throws uapi::ControlError ("no such interface in this network namespace") when `ifname` is not here.
 [[nodiscard]] LinkInfo read_link_info(const std::string& ifname);
 
 }  // namespace sluice::ctl

@@ -9,8 +9,8 @@
 
 #include "ctl/capture.hpp"
 #include "ctl/commands.hpp"
-#include "ctl/error.hpp"
-#include "ctl/uapi_client.hpp"
+#include "uapi/error.hpp"
+#include "uapi/client.hpp"
 
 int main(int argc, char** argv) {
   using namespace sluice::ctl;
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
 
   Globals globals;
   app.add_option("--control-dir", globals.control_dir, "Directory of the control sockets")
-      ->default_val(std::string(kDefaultControlDir));
+      ->default_val(std::string(sluice::uapi::kDefaultControlDir));
   app.add_option("--config-dir", globals.config_dir, "Where `up IFNAME` and `reload IFNAME` find IFNAME.toml")
       ->default_val("/etc/sluice");
 
@@ -109,11 +109,11 @@ int main(int argc, char** argv) {
     if (*reload) return run_reload(globals, ifname, config);
     if (*import) return run_import(target);
     if (*export_) return run_export(globals, ifname, show_keys);
-  } catch (const CtlError& e) {
+  } catch (const sluice::uapi::ControlError& e) {
     std::fprintf(stderr, "sluicectl: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {
-    // Not expected (CtlError covers what users meet), but still one line and no stack trace.
+    // Not expected (uapi::ControlError covers what users meet), but still one line and no stack trace.
     std::fprintf(stderr, "sluicectl: %s\n", e.what());
     return 1;
   }

@@ -5,8 +5,8 @@
 #include <system_error>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
-#include "ctl/secret_text.hpp"
+#include "uapi/error.hpp"
+#include "crypto/secret_text.hpp"
 #include "platform/resolve_endpoint.hpp"
 #include "platform/small_file.hpp"
 #include "tunnel/parse_number.hpp"
@@ -37,7 +37,7 @@ Unsigned parse_unsigned(std::string_view word, std::string_view what, int base =
     std::string message(what);
     message.append(": ").append(in_quotes(word)).append(" is not a number from 0 to ");
     message.append(std::to_string(std::numeric_limits<Unsigned>::max()));
-    throw CtlError(message);
+    throw uapi::ControlError(message);
   }
   return *value;
 }
@@ -59,7 +59,7 @@ std::vector<tunnel::IpPrefix> parse_allowed_ips(std::string_view list) {
     try {
       prefixes.push_back(tunnel::IpPrefix::parse(item).masked());
     } catch (const std::invalid_argument& e) {
-      throw CtlError(std::string("allowed-ips: ").append(e.what()));
+      throw uapi::ControlError(std::string("allowed-ips: ").append(e.what()));
     }
   }
   return prefixes;
@@ -72,7 +72,7 @@ class Words {
   [[nodiscard]] bool done() const { return next_ == words_.size(); }
   const std::string& take() { return words_[next_++]; }
   const std::string& value_of(std::string_view word) {
-    if (done()) throw CtlError(std::string(word).append(" needs a value"));
+    if (done()) throw uapi::ControlError(std::string(word).append(" needs a value"));
     return take();
   }
 
@@ -84,11 +84,11 @@ class Words {
 }  // namespace
 
 void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
-  SecretText text;
+  crypto::SecretText text;
   try {
     text.str() = platform::read_small_file(path, kKeyFileLimit);
   } catch (const std::system_error& e) {
-    throw CtlError(std::string(path).append(": cannot read key file: ").append(e.code().message()));
+    throw uapi::ControlError(std::string(path).append(": cannot read key file: ").append(e.code().message()));
   }
   const std::string_view trimmed = trim(text.str());
   if (trimmed.empty()) {
@@ -98,7 +98,7 @@ void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
   try {
     crypto::decode_base64_key(trimmed, key);
   } catch (const crypto::KeyFormatError& e) {
-    throw CtlError(std::string(path).append(": not a key file: ").append(e.what()));
+    throw uapi::ControlError(std::string(path).append(": not a key file: ").append(e.what()));
   }
 }
 
@@ -114,7 +114,7 @@ uapi::SetRequest parse_set_arguments(const std::vector<std::string>& arguments, 
       try {
         crypto::decode_base64_key(key, peer->public_key.bytes);
       } catch (const crypto::KeyFormatError& e) {
-        throw CtlError(std::string("peer: not a public key: ").append(e.what()));
+        throw uapi::ControlError(std::string("peer: not a public key: ").append(e.what()));
       }
     } else if (peer == nullptr && word == "listen-port") {
       request.listen_port = parse_unsigned<std::uint16_t>(words.value_of(word), word);
@@ -132,7 +132,7 @@ uapi::SetRequest parse_set_arguments(const std::vector<std::string>& arguments, 
       try {
         peer->endpoint = platform::resolve_endpoint(words.value_of(word));
       } catch (const std::invalid_argument& e) {
-        throw CtlError(std::string("endpoint: ").append(e.what()));
+        throw uapi::ControlError(std::string("endpoint: ").append(e.what()));
       }
     } else if (peer != nullptr && word == "persistent-keepalive") {
       const std::string& value = words.value_of(word);
@@ -146,11 +146,11 @@ uapi::SetRequest parse_set_arguments(const std::vector<std::string>& arguments, 
       message.append(peer == nullptr ? " (expected listen-port, fwmark, private-key or peer)"
                                      : " after a peer (expected remove, preshared-key, endpoint, persistent-keepalive, "
                                        "allowed-ips or another peer)");
-      throw CtlError(message);
+      throw uapi::ControlError(message);
     }
   }
   if (request.peers.empty() && !request.private_key && !request.listen_port && !request.fwmark) {
-    throw CtlError("nothing to set (see sluicectl set --help)");
+    throw uapi::ControlError("nothing to set (see sluicectl set --help)");
   }
   return request;
 }

@@ -16,13 +16,13 @@
 
 namespace sluice::ctl {
 
-// Fills `key` from the file at `path`, all zero for an empty file; throws CtlError.
+// Fills `key` from the file at `path`, all zero for an empty file; throws uapi::ControlError.
 using KeyFileReader = std::function<void(const std::string& path, std::span<std::uint8_t, 32> key)>;
 
 // The reader `set` uses: the file's one base64 key, surrounding white space ignored.
 void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key);
 
-// Throws CtlError naming the word that is wrong. Host names in endpoints are resolved here.
+// Throws uapi::ControlError naming the word that is wrong. Host names in endpoints are resolved here.
 [[nodiscard]] uapi::SetRequest parse_set_arguments(const std::vector<std::string>& words,
                                                      const KeyFileReader& read_key);
 

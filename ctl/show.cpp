@@ -31,13 +31,13 @@ std::chrono::seconds age_at(std::chrono::seconds handshake, WallClock::time_poin
   return std::max(since_epoch - handshake, std::chrono::seconds{0});
 }
 
-std::optional<std::chrono::seconds> handshake_age(const PeerState& peer, WallClock::time_point now) {
+std::optional<std::chrono::seconds> handshake_age(const uapi::PeerState& peer, WallClock::time_point now) {
   if (!peer.latest_handshake) return std::nullopt;
   return age_at(std::chrono::duration_cast<std::chrono::seconds>(*peer.latest_handshake), now);
 }
 
 // A session lives at most REJECT_AFTER_TIME after its handshake.
-bool has_live_session(const PeerState& peer, WallClock::time_point now) {
+bool has_live_session(const uapi::PeerState& peer, WallClock::time_point now) {
   const auto age = handshake_age(peer, now);
   return age && *age < std::chrono::duration_cast<std::chrono::seconds>(tunnel::kRejectAfterTime);
 }
@@ -96,7 +96,7 @@ std::string format_bytes(std::uint64_t bytes) {
   return text.data();
 }
 
-std::string show_text(std::string_view ifname, const InterfaceState& state, bool color, WallClock::time_point now) {
+std::string show_text(std::string_view ifname, const uapi::InterfaceState& state, bool color, WallClock::time_point now) {
   const Palette p = palette(color);
   std::string out;
   out.append(p.bold).append(p.green).append("interface").append(p.reset).append(": ").append(p.green);
@@ -110,13 +110,13 @@ std::string show_text(std::string_view ifname, const InterfaceState& state, bool
     append_field(out, p, "fwmark", mark.data());
   }
 
-  std::vector<const PeerState*> peers;
-  for (const PeerState& peer : state.peers) peers.push_back(&peer);
-  std::stable_sort(peers.begin(), peers.end(), [](const PeerState* a, const PeerState* b) {
+  std::vector<const uapi::PeerState*> peers;
+  for (const uapi::PeerState& peer : state.peers) peers.push_back(&peer);
+  std::stable_sort(peers.begin(), peers.end(), [](const uapi::PeerState* a, const uapi::PeerState* b) {
     return a->latest_handshake.value_or(std::chrono::nanoseconds{0}) >
            b->latest_handshake.value_or(std::chrono::nanoseconds{0});
   });
-  for (const PeerState* peer : peers) {
+  for (const uapi::PeerState* peer : peers) {
     out.append("\n").append(p.bold).append(p.yellow).append("peer").append(p.reset).append(": ").append(p.yellow);
     out.append(base64(peer->public_key)).append(p.reset).push_back('\n');
     if (peer->preshared_key) append_field(out, p, "preshared key", "(hidden)");
@@ -139,9 +139,9 @@ std::string show_text(std::string_view ifname, const InterfaceState& state, bool
   return out;
 }
 
-nlohmann::ordered_json interface_json(std::string_view ifname, const InterfaceState& state, WallClock::time_point now) {
+nlohmann::ordered_json interface_json(std::string_view ifname, const uapi::InterfaceState& state, WallClock::time_point now) {
   nlohmann::ordered_json peers = nlohmann::ordered_json::array();
-  for (const PeerState& peer : state.peers) {
+  for (const uapi::PeerState& peer : state.peers) {
     nlohmann::ordered_json allowed = nlohmann::ordered_json::array();
     for (const tunnel::IpPrefix& prefix : peer.allowed_ips) allowed.push_back(prefix.to_string());
     const auto age = handshake_age(peer, now);
@@ -174,12 +174,12 @@ nlohmann::ordered_json show_document(nlohmann::ordered_json interfaces) {
   return {{"schema_version", kJsonSchemaVersion}, {"interfaces", std::move(interfaces)}};
 }
 
-std::string status_line(std::string_view ifname, const InterfaceState& state, WallClock::time_point now) {
+std::string status_line(std::string_view ifname, const uapi::InterfaceState& state, WallClock::time_point now) {
   const auto live = std::count_if(state.peers.begin(), state.peers.end(),
-                                  [&](const PeerState& peer) { return has_live_session(peer, now); });
+                                  [&](const uapi::PeerState& peer) { return has_live_session(peer, now); });
   std::uint64_t rx = 0;
   std::uint64_t tx = 0;
-  for (const PeerState& peer : state.peers) {
+  for (const uapi::PeerState& peer : state.peers) {
     rx += peer.rx_bytes;
     tx += peer.tx_bytes;
   }

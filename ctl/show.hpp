@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "ctl/interface_state.hpp"
+#include "uapi/interface_state.hpp"
 
 namespace sluice::ctl {
 
@@ -26,16 +26,16 @@ inline constexpr int kJsonSchemaVersion = 1;
 [[nodiscard]] std::string format_bytes(std::uint64_t bytes);
 
 // One interface and its peers, peers with the most recent handshake first (as `wg show`).
-[[nodiscard]] std::string show_text(std::string_view ifname, const InterfaceState& state, bool color,
+[[nodiscard]] std::string show_text(std::string_view ifname, const uapi::InterfaceState& state, bool color,
                                     WallClock::time_point now);
 
 // One element of the document's "interfaces" array.
-[[nodiscard]] nlohmann::ordered_json interface_json(std::string_view ifname, const InterfaceState& state,
+[[nodiscard]] nlohmann::ordered_json interface_json(std::string_view ifname, const uapi::InterfaceState& state,
                                                     WallClock::time_point now);
 // The whole document: {"schema_version": 1, "interfaces": [...]}.
 [[nodiscard]] nlohmann::ordered_json show_document(nlohmann::ordered_json interfaces);
 
 // One line of `sluicectl status`: name, port, peers, how many have a live session, traffic.
-[[nodiscard]] std::string status_line(std::string_view ifname, const InterfaceState& state, WallClock::time_point now);
+[[nodiscard]] std::string status_line(std::string_view ifname, const uapi::InterfaceState& state, WallClock::time_point now);
 
 }  // namespace sluice::ctl

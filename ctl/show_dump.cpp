@@ -15,10 +15,10 @@ constexpr std::size_t kLineReserve = 256;
 
 }  // namespace
 
-SecretText dump_text(std::string_view ifname, const InterfaceState& state, bool with_name) {
+crypto::SecretText dump_text(std::string_view ifname, const uapi::InterfaceState& state, bool with_name) {
   std::size_t size = kLineReserve;
-  for (const PeerState& peer : state.peers) size += kLineReserve + peer.allowed_ips.size() * 48;
-  SecretText out(size);
+  for (const uapi::PeerState& peer : state.peers) size += kLineReserve + peer.allowed_ips.size() * 48;
+  crypto::SecretText out(size);
   std::string& text = out.str();
   const auto start_line = [&] {
     if (with_name) text.append(ifname).push_back('\t');
@@ -47,7 +47,7 @@ SecretText dump_text(std::string_view ifname, const InterfaceState& state, bool 
     text.append(mark.data());
   }
 
-  for (const PeerState& peer : state.peers) {
+  for (const uapi::PeerState& peer : state.peers) {
     start_line();
     text.append(crypto::encode_base64_key(peer.public_key.span())).push_back('\t');
     key_or_none(peer.preshared_key);

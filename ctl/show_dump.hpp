@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "ctl/interface_state.hpp"
-#include "ctl/secret_text.hpp"
+#include "uapi/interface_state.hpp"
+#include "crypto/secret_text.hpp"
 
 namespace sluice::ctl {
 
@@ -14,6 +14,6 @@ namespace sluice::ctl {
 // (public key, preshared key, endpoint, allowed ips, latest handshake, received, sent,
 // persistent keepalive) in the daemon's order. `with_name` puts the interface name first on
 // every line, as `wg show all dump` does.
-[[nodiscard]] SecretText dump_text(std::string_view ifname, const InterfaceState& state, bool with_name);
+[[nodiscard]] crypto::SecretText dump_text(std::string_view ifname, const uapi::InterfaceState& state, bool with_name);
 
 }  // namespace sluice::ctl

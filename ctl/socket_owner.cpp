@@ -16,14 +16,14 @@
 #include <memory>
 #include <string>
 
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "platform/unique_fd.hpp"
 
 namespace sluice::ctl {
 namespace {
 
 [[noreturn]] void fail(const char* what, int error) {
-  throw CtlError(
+  throw uapi::ControlError(
       std::string("cannot find the daemon's process: ").append(what).append(": ").append(std::strerror(error)));
 }
 
@@ -105,7 +105,7 @@ pid_t socket_peer_process(int fd) {
     if (error != std::errc{} || end != name.data() + name.size() || pid == self) continue;
     if (holds_socket(entry->d_name, link_text)) return pid;
   }
-  throw CtlError("cannot find the daemon's process: no process holds the control connection (not root?)");
+  throw uapi::ControlError("cannot find the daemon's process: no process holds the control connection (not root?)");
 }
 
 }  // namespace sluice::ctl

@@ -12,7 +12,7 @@
 namespace sluice::ctl {
 
 // `fd` is a connected control socket whose daemon has already answered a request (before that,
-// the daemon has not accepted the connection and holds no descriptor for it). Throws CtlError.
+// the daemon has not accepted the connection and holds no descriptor for it). Throws uapi::ControlError.
 [[nodiscard]] pid_t socket_peer_process(int fd);
 
 }  // namespace sluice::ctl

@@ -30,7 +30,7 @@ struct InterfaceStats {
   std::vector<PeerStats> peers;
 };
 
-// `lines` is the answer without its errno line. A line that is not key=number throws CtlError.
+// `lines` is the answer without its errno line. A line that is not key=number throws uapi::ControlError.
 [[nodiscard]] InterfaceStats parse_stats_answer(std::string_view lines);
 
 // One interface: its counters, then each peer's, one aligned "name  value" row each; the latest

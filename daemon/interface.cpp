@@ -12,6 +12,7 @@
 
 #include "crypto/aead.hpp"
 #include "config/config_file.hpp"
+#include "config/sync_request.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/peer_event_text.hpp"
@@ -67,7 +68,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
   device_.set_mtu(mtu);
   device_.set_reporting_events(Log::verbose());
 
-  uapi::SetRequest request = set_request_from_settings(settings);
+  uapi::SetRequest request = config::sync_request(settings, {});
   // The sockets were just made with these.
   request.listen_port.reset();
   request.fwmark.reset();
@@ -228,9 +229,8 @@ void Interface::reload_config() {
     Log::error("SIGHUP: nothing changed: {}", e.what());
     return;
   }
-  uapi::SetRequest request = sync_request_from_settings(settings, device_);
   // The mark the full tunnel set for itself stays while the file names none.
-  if (!request.fwmark && own_fwmark_ != 0) request.fwmark = own_fwmark_;
+  const uapi::SetRequest request = config::sync_request(settings, running_state(*this), own_fwmark_);
   std::size_t added = 0;
   std::size_t removed = 0;
   for (const uapi::PeerChange& change : request.peers) {

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
+#include "uapi/interface_state.hpp"
 #include "uapi/set_request.hpp"
-#include "config/settings.hpp"
 #include "daemon/stats.hpp"
 #include "tunnel/constants.hpp"
 #include "tunnel/device.hpp"
@@ -63,15 +63,10 @@ class UapiTarget {
 // the interface is as it was. Returns 0 on success.
 [[nodiscard]] int apply_set_request(const uapi::SetRequest& request, UapiTarget& target);
 
-// The request `wg setconf` would send for `settings`: every peer replaced, a missing private key
-// removed. So a config file at start-up and the control socket share one path. Addresses, MTU,
-// mode and routes are not part of the protocol and are left to the caller.
-[[nodiscard]] uapi::SetRequest set_request_from_settings(const config::InterfaceSettings& settings);
-
-// The request that makes `device` what `settings` say the way `wg syncconf` does: peers missing
-// from the settings are removed, the others are updated in place (their sessions stay) with their
-// allowed IPs replaced, new ones are added. A listen port or fwmark of 0 leaves the current one.
-[[nodiscard]] uapi::SetRequest sync_request_from_settings(const config::InterfaceSettings& settings, const tunnel::Device& device);
+// The interface as a get=1 answer shows it, read back into the answer's model: what a
+// configuration is compared with (config/sync_request.hpp) on SIGHUP, exactly as `sluicectl
+// reload` compares it.
+[[nodiscard]] uapi::InterfaceState running_state(UapiTarget& target);
 
 // The key=value lines of a get answer, without the final "errno=0" and empty line. A port or mark
 // of 0 is left out, as wireguard-go does. Holds the private key: send it, never log it.

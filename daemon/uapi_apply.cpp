@@ -1,7 +1,10 @@
-// Applying a validated set request to the interface, and building one from the config file.
+// Applying a validated set request to the interface, and reading the interface back as a get
+// answer shows it (what a configuration is compared with).
 #include "daemon/uapi.hpp"
 
 #include <algorithm>
+
+#include "crypto/secret_text.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -64,42 +67,10 @@ int apply_set_request(const uapi::SetRequest& request, UapiTarget& target) {
   return 0;
 }
 
-uapi::SetRequest set_request_from_settings(const config::InterfaceSettings& settings) {
-  uapi::SetRequest request;
-  request.private_key = settings.private_key.value_or(crypto::PrivateKey{});
-  request.listen_port = settings.listen_port;
-  request.fwmark = settings.fwmark;
-  // Every peer is created afresh, so each uapi::PeerChange states the whole peer.
-  request.replace_peers = true;
-  for (const config::PeerSettings& peer : settings.peers) {
-    uapi::PeerChange change;
-    change.public_key = peer.public_key;
-    change.preshared_key = peer.preshared_key.value_or(crypto::PresharedKey{});
-    change.endpoint = peer.endpoint;
-    change.persistent_keepalive = peer.persistent_keepalive;
-    change.allowed_ips.reserve(peer.allowed_ips.size());
-    for (const tunnel::IpPrefix& prefix : peer.allowed_ips) change.allowed_ips.push_back(prefix.masked());
-    request.peers.push_back(std::move(change));
-  }
-  return request;
-}
-
-uapi::SetRequest sync_request_from_settings(const config::InterfaceSettings& settings, const tunnel::Device& device) {
-  uapi::SetRequest request = set_request_from_settings(settings);
-  request.replace_peers = false;
-  if (settings.listen_port == 0) request.listen_port.reset();
-  if (settings.fwmark == 0) request.fwmark.reset();
-  for (uapi::PeerChange& change : request.peers) change.replace_allowed_ips = true;
-  for (const auto& peer : device.peers()) {
-    const bool kept = std::any_of(settings.peers.begin(), settings.peers.end(),
-                                  [&](const config::PeerSettings& wanted) { return wanted.public_key == peer->public_key(); });
-    if (kept) continue;
-    uapi::PeerChange removal;
-    removal.public_key = peer->public_key();
-    removal.remove = true;
-    request.peers.push_back(std::move(removal));
-  }
-  return request;
+uapi::InterfaceState running_state(UapiTarget& target) {
+  crypto::SecretText answer;
+  answer.str() = serialize_get(target.device(), target.listen_port(), target.fwmark());
+  return uapi::parse_get_answer(answer.str());
 }
 
 }  // namespace sluice::daemon

@@ -3,14 +3,18 @@
 #include <net/if.h>
 
 #include <stdexcept>
+#include <string_view>
 
 namespace sluice::platform {
 
+static_assert(kMaxInterfaceName == IFNAMSIZ - 1);
+
 void validate_interface_name(const std::string& name) {
-  const bool bad_character = name.find_first_of("/ \t\n:") != std::string::npos;
-  if (name.empty() || name.size() >= IFNAMSIZ || bad_character || name == "." || name == "..") {
+  // What the kernel's dev_valid_name() refuses: '/', ':' and the characters isspace() accepts.
+  const bool bad_character = name.find_first_of(std::string_view("/: \t\n\r\v\f\0", 9)) != std::string::npos;
+  if (name.empty() || name.size() > kMaxInterfaceName || bad_character || name == "." || name == "..") {
     std::string message = "'";
-    message.append(name).append("' is not a valid interface name (1 to ").append(std::to_string(IFNAMSIZ - 1));
+    message.append(name).append("' is not a valid interface name (1 to ").append(std::to_string(kMaxInterfaceName));
     message.append(" characters, no '/', ':' or white space)");
     throw std::invalid_argument(message);
   }

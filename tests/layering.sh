@@ -3,6 +3,9 @@
 # (platform/, uapi/, config/, below them tunnel/ and crypto/), never in one program's folder:
 # - no file of daemon/ includes from ctl/, none of ctl/ from daemon/, and the shared libraries
 #   include from neither;
+# - the shared libraries depend one way: crypto/ < tunnel/ < platform/ < uapi/ < config/ (config
+#   turns a configuration into uapi's set request; uapi's client uses platform's sockets), and
+#   none includes from a library above it;
 # - sluicectl links neither liburing nor libcap-ng (the daemon's data path and privilege drop).
 # Usage: layering.sh SOURCE_DIR SLUICECTL
 set -euo pipefail
@@ -25,6 +28,8 @@ check_includes() {  # FOLDER FORBIDDEN...
 check_includes daemon ctl
 check_includes ctl daemon
 for shared in platform uapi config tunnel crypto; do check_includes "$shared" daemon ctl; done
+layers=(crypto tunnel platform uapi config)
+for ((i = 0; i < ${#layers[@]}; ++i)); do check_includes "${layers[i]}" "${layers[@]:i+1}"; done
 needed=$(readelf -d "$sluicectl" | awk '/NEEDED/ {print $NF}' | tr -d '[]' | tr '\n' ' ')
 for library in liburing libcap-ng; do
   [[ $needed != *"$library"* ]] || fail "sluicectl links $library ($needed)"

@@ -1,6 +1,7 @@
 // A `set=1` request of the WireGuard cross-platform userspace protocol, parsed and validated
 // completely before anything is applied, so a malformed request changes nothing. sluiced parses
-// it; sluicectl writes it.
+// it (set_request_parse.cpp); sluicectl writes it (set_request_write.cpp), so both share one
+// typed request.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
+#include "crypto/secret_text.hpp"
 #include "tunnel/endpoint.hpp"
 #include "tunnel/ip_address.hpp"
 
@@ -49,5 +51,9 @@ struct SetParse {
 // `body` is what follows the "set=1\n" line: key=value lines, then the empty line that ends the
 // request, and nothing after it.
 [[nodiscard]] SetParse parse_set_request(std::string_view body);
+
+// "set=1\n", key=value lines in the protocol's order, and the empty line that ends the request.
+// Keys are written as hex; the result holds any private and preshared keys of the request.
+[[nodiscard]] crypto::SecretText set_request_text(const SetRequest& request);
 
 }  // namespace sluice::uapi

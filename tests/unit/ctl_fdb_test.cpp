@@ -2,7 +2,7 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/fdb.hpp"
 
 using namespace sluice;
@@ -60,10 +60,10 @@ BOOST_AUTO_TEST_CASE(parses_segments_members_and_entries) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_what_it_cannot_read) {
-  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("tap=sl100\n"), ctl::CtlError);
-  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("vni=x\n"), ctl::CtlError);
-  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("vni=1\npeer=zz\n"), ctl::CtlError);
-  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("vni=1\nnoequals\n"), ctl::CtlError);
+  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("tap=sl100\n"), uapi::ControlError);
+  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("vni=x\n"), uapi::ControlError);
+  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("vni=1\npeer=zz\n"), uapi::ControlError);
+  BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("vni=1\nnoequals\n"), uapi::ControlError);
   BOOST_TEST(ctl::parse_fdb_answer("").empty());
 }
 

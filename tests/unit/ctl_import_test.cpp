@@ -4,7 +4,7 @@
 #include <string>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/import.hpp"
 #include "config/config_file.hpp"
 
@@ -72,7 +72,7 @@ AllowedIPs =
 std::string error_of(const std::string& conf) {
   try {
     (void)ctl::import_wg_quick(conf, "wg0.conf");
-  } catch (const ctl::CtlError& e) {
+  } catch (const uapi::ControlError& e) {
     return e.what();
   }
   return "(accepted)";
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(every_key_is_kept_or_reported) {
 
 BOOST_AUTO_TEST_CASE(toml_loads_with_the_same_meaning) {
   const ctl::ImportResult result = ctl::import_wg_quick(hub_conf(), "hub.conf");
-  const std::string toml = ctl::write_toml(result.config).str();
+  const std::string toml = config::write_toml(result.config).str();
   BOOST_TEST_MESSAGE(toml);
   // The second peer's host name would be resolved by the loader; this test stays off the network.
   std::string offline = toml;
@@ -145,9 +145,11 @@ BOOST_AUTO_TEST_CASE(toml_loads_with_the_same_meaning) {
 
 BOOST_AUTO_TEST_CASE(table_off_and_auto_become_routes) {
   const std::string base = "[Interface]\nPrivateKey = " + kPrivate + "\n";
-  BOOST_TEST((ctl::import_wg_quick(base + "Table = off\n", "a.conf").config.routes == std::optional<bool>(false)));
+  // Without Table it would be true (as in full_tunnel_imports_as_it_is): off turns it off.
+  BOOST_TEST(!ctl::import_wg_quick(base + "Table = off\n", "a.conf").config.settings.routes);
   const ctl::ImportResult automatic = ctl::import_wg_quick(base + "Table = auto\n", "a.conf");
-  BOOST_TEST((automatic.config.routes == std::optional<bool>(true)));
+  BOOST_TEST(automatic.config.settings.routes);
+  BOOST_TEST(!automatic.config.routes_note.has_value());
   BOOST_TEST(automatic.warnings.empty());
 }
 
@@ -162,7 +164,7 @@ BOOST_AUTO_TEST_CASE(other_tables_are_refused) {
                        "table",
                table);
   }
-  BOOST_TEST((ctl::import_wg_quick(base + "Table = OFF\n", "a.conf").config.routes == std::optional<bool>(false)));
+  BOOST_TEST(!ctl::import_wg_quick(base + "Table = OFF\n", "a.conf").config.settings.routes);
 }
 
 // sluiced makes a full tunnel of a /0 with routes as wg-quick does (fwmark, table, rules).
@@ -171,10 +173,13 @@ BOOST_AUTO_TEST_CASE(full_tunnel_imports_as_it_is) {
       "[Interface]\nPrivateKey = " + kPrivate + "\n[Peer]\nPublicKey = " + kPeer1 + "\nAllowedIPs = 0.0.0.0/0, ::/0\n",
       "laptop.conf");
   BOOST_TEST(result.warnings.empty());
-  BOOST_TEST((result.config.routes == std::optional<bool>(true)));
-  BOOST_TEST_REQUIRE(result.config.peers.size() == 1u);
-  BOOST_TEST(result.config.peers[0].allowed_ips == (std::vector<std::string>{"0.0.0.0/0", "::/0"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(result.config.settings.routes);
+  BOOST_TEST_REQUIRE(result.config.settings.peers.size() == 1u);
+  std::vector<std::string> allowed_ips;
+  for (const tunnel::IpPrefix& prefix : result.config.settings.peers[0].allowed_ips) {
+    allowed_ips.push_back(prefix.to_string());
+  }
+  BOOST_TEST(allowed_ips == (std::vector<std::string>{"0.0.0.0/0", "::/0"}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(structure_warnings) {

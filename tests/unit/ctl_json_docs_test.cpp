@@ -8,7 +8,7 @@
 #include <string>
 
 #include "ctl/fdb.hpp"
-#include "ctl/interface_state.hpp"
+#include "uapi/interface_state.hpp"
 #include "ctl/show.hpp"
 #include "ctl/stats.hpp"
 #include "ctl_test_keys.hpp"
@@ -49,7 +49,7 @@ void check_documented(const nlohmann::ordered_json& document) {
 BOOST_AUTO_TEST_SUITE(ctl_json_docs)
 
 BOOST_AUTO_TEST_CASE(show_keys_are_documented) {
-  const ctl::InterfaceState state = ctl::parse_get_answer(
+  const uapi::InterfaceState state = uapi::parse_get_answer(
       "private_key=" + hex(kPrivate) + "\nlisten_port=51820\npublic_key=" + hex(kPeer1) + "\npreshared_key=" +
       hex(kPreshared) + "\nendpoint=192.0.2.7:51820\nlast_handshake_time_sec=1700000000\nlast_handshake_time_nsec=0\n"
       "tx_bytes=1\nrx_bytes=2\npersistent_keepalive_interval=25\nallowed_ip=10.10.0.2/32\n");

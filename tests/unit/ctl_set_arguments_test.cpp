@@ -5,9 +5,9 @@
 #include <vector>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/set_arguments.hpp"
-#include "ctl/set_request_text.hpp"
+#include "uapi/set_request.hpp"
 
 using namespace sluice;
 
@@ -26,7 +26,7 @@ void fake_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
     return;
   }
   const auto it = kFiles.find(path);
-  if (it == kFiles.end()) throw ctl::CtlError(path + ": cannot read key file: No such file or directory");
+  if (it == kFiles.end()) throw uapi::ControlError(path + ": cannot read key file: No such file or directory");
   crypto::decode_base64_key(it->second, key);
 }
 
@@ -37,7 +37,7 @@ uapi::SetRequest parse(const std::vector<std::string>& words) {
 std::string error_of(const std::vector<std::string>& words) {
   try {
     (void)parse(words);
-  } catch (const ctl::CtlError& e) {
+  } catch (const uapi::ControlError& e) {
     return e.what();
   }
   return "(accepted)";
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(peer_words_become_the_request_wg_would_send) {
                                "replace_allowed_ips=true\nallowed_ip=10.0.0.0/24\nallowed_ip=fd00::/64\n"
                                "public_key=" +
                                hex(kPeer2) + "\nremove=true\n\n";
-  BOOST_TEST(ctl::set_request_text(request).str() == expected);
+  BOOST_TEST(uapi::set_request_text(request).str() == expected);
 }
 
 BOOST_AUTO_TEST_CASE(special_values) {

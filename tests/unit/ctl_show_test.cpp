@@ -5,7 +5,7 @@
 
 #include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
-#include "ctl/interface_state.hpp"
+#include "uapi/interface_state.hpp"
 #include "ctl/show.hpp"
 #include "ctl/show_dump.hpp"
 
@@ -18,8 +18,8 @@ namespace {
 // The moment the tests look at the interface: 75 s after peer 2's handshake.
 const ctl::WallClock::time_point kNow{1'700'000'075s};
 
-ctl::InterfaceState sample() {
-  return ctl::parse_get_answer(
+uapi::InterfaceState sample() {
+  return uapi::parse_get_answer(
       "private_key=" + hex(kPrivate) + "\nlisten_port=51820\nfwmark=255\n" +  //
       "public_key=" + hex(kPeer1) + "\npreshared_key=" + std::string(64, '0') +
       "\nlast_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\nrx_bytes=0\n"
@@ -55,7 +55,7 @@ BOOST_AUTO_TEST_CASE(json_never_holds_secret_keys) {
   BOOST_TEST(text.find(kPreshared) == std::string::npos);
   BOOST_TEST(ctl::show_document(nlohmann::ordered_json::array()).dump() == R"({"schema_version":1,"interfaces":[]})");
   // An interface without a key has no public key either.
-  BOOST_TEST(ctl::interface_json("wg1", ctl::InterfaceState{}, kNow).dump() ==
+  BOOST_TEST(ctl::interface_json("wg1", uapi::InterfaceState{}, kNow).dump() ==
              R"({"name":"wg1","public_key":null,"listen_port":0,"fwmark":0,"peers":[]})");
 }
 
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(dump_like_wg_show_dump) {
   }
   BOOST_TEST(ctl::dump_text("wg0", sample(), true).str() == all);
   // No key, no port, no mark, no peers.
-  BOOST_TEST(ctl::dump_text("wg1", ctl::InterfaceState{}, false).str() == "(none)\t(none)\t0\toff\n");
+  BOOST_TEST(ctl::dump_text("wg1", uapi::InterfaceState{}, false).str() == "(none)\t(none)\t0\toff\n");
 }
 
 BOOST_AUTO_TEST_CASE(durations_and_sizes) {

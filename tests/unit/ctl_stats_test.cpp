@@ -4,7 +4,7 @@
 #include <string>
 
 #include "crypto/key_encoding.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/show.hpp"
 #include "ctl/stats.hpp"
 
@@ -37,9 +37,9 @@ BOOST_AUTO_TEST_CASE(parses_interface_and_peer_counters) {
 }
 
 BOOST_AUTO_TEST_CASE(refuses_malformed_lines) {
-  BOOST_CHECK_THROW(static_cast<void>(ctl::parse_stats_answer("rx_bytes=abc\n")), ctl::CtlError);
-  BOOST_CHECK_THROW(static_cast<void>(ctl::parse_stats_answer("rx_bytes\n")), ctl::CtlError);
-  BOOST_CHECK_THROW(static_cast<void>(ctl::parse_stats_answer("public_key=zz\n")), ctl::CtlError);
+  BOOST_CHECK_THROW(static_cast<void>(ctl::parse_stats_answer("rx_bytes=abc\n")), uapi::ControlError);
+  BOOST_CHECK_THROW(static_cast<void>(ctl::parse_stats_answer("rx_bytes\n")), uapi::ControlError);
+  BOOST_CHECK_THROW(static_cast<void>(ctl::parse_stats_answer("public_key=zz\n")), uapi::ControlError);
 }
 
 BOOST_AUTO_TEST_CASE(table_and_json) {

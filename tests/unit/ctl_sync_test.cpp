@@ -5,9 +5,10 @@
 #include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "ctl/daemon_info.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "ctl/export.hpp"
-#include "ctl/sync.hpp"
+#include "ctl/reload_changes.hpp"
+#include "config/sync_request.hpp"
 #include "config/config_file.hpp"
 
 using namespace sluice;
@@ -19,8 +20,8 @@ namespace {
 std::string b64(const crypto::PublicKey& key) { return crypto::encode_base64_key(key.span()); }
 
 // Running: peers 1 and 2, port 51820, mark 0x10, a session with peer 1.
-ctl::InterfaceState running() {
-  return ctl::parse_get_answer("private_key=" + hex(kPrivate) + "\nlisten_port=51820\nfwmark=16\n" +  //
+uapi::InterfaceState running() {
+  return uapi::parse_get_answer("private_key=" + hex(kPrivate) + "\nlisten_port=51820\nfwmark=16\n" +  //
                                "public_key=" + hex(kPeer1) + "\npreshared_key=" + hex(kPreshared) +
                                "\nendpoint=192.0.2.1:51820\nlast_handshake_time_sec=1700000000\n"
                                "allowed_ip=10.0.1.0/24\n" +
@@ -52,7 +53,7 @@ std::vector<ctl::SegmentTable> running_segments() {
 BOOST_AUTO_TEST_SUITE(ctl_sync)
 
 BOOST_AUTO_TEST_CASE(request_is_what_wg_syncconf_sends) {
-  const uapi::SetRequest request = ctl::sync_request(wanted(), running());
+  const uapi::SetRequest request = config::sync_request(wanted(), running());
   // Never replace_peers: that would end the sessions of peers that did not change.
   BOOST_TEST(!request.replace_peers);
   // The key already in use is not sent again; port 0 in the file keeps the bound port.
@@ -81,7 +82,7 @@ BOOST_AUTO_TEST_CASE(request_is_what_wg_syncconf_sends) {
 BOOST_AUTO_TEST_CASE(changed_interface_settings_are_sent) {
   const std::string other_key = "[interface]\nprivate_key = \"" + kPeer3 + "\"\nlisten_port = 51999\nfwmark = 16\n";
   const uapi::SetRequest request =
-      ctl::sync_request(config::parse_config(other_key, "/etc/sluice/wg0.toml"), running());
+      config::sync_request(config::parse_config(other_key, "/etc/sluice/wg0.toml"), running());
   BOOST_TEST(request.private_key.has_value());
   BOOST_TEST(request.listen_port.value_or(0) == 51999);
   BOOST_TEST(!request.fwmark.has_value());
@@ -92,21 +93,21 @@ BOOST_AUTO_TEST_CASE(changed_interface_settings_are_sent) {
 
 BOOST_AUTO_TEST_CASE(a_mark_the_daemon_set_for_its_full_tunnel_is_kept) {
   // No mark in the file: the daemon's own mark (0x10 here) stays; any other is reset.
-  BOOST_TEST(!ctl::sync_request(wanted(), running(), 16).fwmark.has_value());
-  BOOST_TEST(ctl::sync_request(wanted(), running(), 51820).fwmark.value_or(1) == 0u);
-  BOOST_TEST(ctl::sync_request(wanted("fwmark = 17\n"), running(), 16).fwmark.value_or(0) == 17u);
+  BOOST_TEST(!config::sync_request(wanted(), running(), 16).fwmark.has_value());
+  BOOST_TEST(config::sync_request(wanted(), running(), 51820).fwmark.value_or(1) == 0u);
+  BOOST_TEST(config::sync_request(wanted("fwmark = 17\n"), running(), 16).fwmark.value_or(0) == 17u);
 }
 
 BOOST_AUTO_TEST_CASE(changed_peers_are_counted) {
   // Peer 1 is as it runs; peer 3 is new, not changed.
   BOOST_TEST(ctl::changed_peers(wanted(), running()) == 0u);
-  ctl::InterfaceState moved = running();
+  uapi::InterfaceState moved = running();
   moved.peers[0].allowed_ips.push_back(tunnel::IpPrefix::parse("10.0.9.0/24"));
   BOOST_TEST(ctl::changed_peers(wanted(), moved) == 1u);
-  ctl::InterfaceState keepalive = running();
+  uapi::InterfaceState keepalive = running();
   keepalive.peers[0].persistent_keepalive = 25;
   BOOST_TEST(ctl::changed_peers(wanted(), keepalive) == 1u);
-  ctl::InterfaceState roamed = running();
+  uapi::InterfaceState roamed = running();
   roamed.peers[0].endpoint = "192.0.2.9:51820";
   BOOST_TEST(ctl::changed_peers(wanted(), roamed) == 1u);
 }
@@ -119,7 +120,7 @@ BOOST_AUTO_TEST_CASE(daemon_info_and_route_answers_are_read) {
   BOOST_TEST(info.route_table == 51820u);
   BOOST_TEST(info.own_fwmark == 51820u);
   BOOST_TEST(!ctl::parse_info_answer("routes=false\n").config_file.has_value());
-  BOOST_CHECK_THROW((void)ctl::parse_info_answer("route_table=x\n"), ctl::CtlError);
+  BOOST_CHECK_THROW((void)ctl::parse_info_answer("route_table=x\n"), uapi::ControlError);
 
   const ctl::RouteSync sync =
       ctl::parse_route_answer("route_added=0.0.0.0/0\nroute_removed=10.0.2.0/24\nroute_failed=wg0: cannot add route\n");
@@ -144,7 +145,7 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16"), tunnel::IpPrefix::parse("fd00::1/64")};
   link.mtu = 1380;
-  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, true));
+  const crypto::SecretText toml = config::write_toml(ctl::export_config("wg0", running(), link, {}, true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST(crypto::encode_base64_key(settings.private_key.value().span()) == kPrivate);
   BOOST_TEST(settings.listen_port == 51820);
@@ -161,7 +162,7 @@ BOOST_AUTO_TEST_CASE(export_with_keys_loads_back_the_same) {
 
 BOOST_AUTO_TEST_CASE(export_without_keys_prints_no_secret) {
   ctl::LinkInfo link;
-  const std::string toml = ctl::write_toml(ctl::export_config("wg0", running(), link, {}, false)).str();
+  const std::string toml = config::write_toml(ctl::export_config("wg0", running(), link, {}, false)).str();
   BOOST_TEST(toml.find(kPrivate) == std::string::npos, toml);
   BOOST_TEST(toml.find(kPreshared) == std::string::npos, toml);
   BOOST_TEST(toml.find("\nprivate_key =") == std::string::npos, toml);
@@ -174,7 +175,7 @@ BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
   link.mtu = 1420;
-  const ctl::SecretText toml = ctl::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
+  const crypto::SecretText toml = config::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
   BOOST_TEST(settings.segments[0].bridge.value_or("") == "br100");

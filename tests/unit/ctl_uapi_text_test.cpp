@@ -6,9 +6,9 @@
 #include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
-#include "ctl/error.hpp"
-#include "ctl/interface_state.hpp"
-#include "ctl/set_request_text.hpp"
+#include "uapi/error.hpp"
+#include "uapi/interface_state.hpp"
+#include "uapi/set_request.hpp"
 #include "daemon/uapi.hpp"
 
 using namespace sluice;
@@ -49,7 +49,7 @@ std::string sample_answer() {
 BOOST_AUTO_TEST_SUITE(ctl_uapi_text)
 
 BOOST_AUTO_TEST_CASE(get_answer_is_parsed) {
-  const ctl::InterfaceState state = ctl::parse_get_answer(sample_answer());
+  const uapi::InterfaceState state = uapi::parse_get_answer(sample_answer());
   BOOST_TEST_REQUIRE(state.private_key.has_value());
   BOOST_TEST((*state.private_key == secret<crypto::PrivateKey>(kPrivate)));
   BOOST_TEST_REQUIRE(state.public_key.has_value());
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(get_answer_is_parsed) {
   BOOST_TEST(state.fwmark == 0x1234u);
   BOOST_TEST_REQUIRE(state.peers.size() == 2u);
 
-  const ctl::PeerState& first = state.peers[0];
+  const uapi::PeerState& first = state.peers[0];
   BOOST_TEST(b64(first.public_key) == kPeer1);
   BOOST_TEST_REQUIRE(first.preshared_key.has_value());
   BOOST_TEST((*first.preshared_key == secret<crypto::PresharedKey>(kPreshared)));
@@ -73,7 +73,7 @@ BOOST_AUTO_TEST_CASE(get_answer_is_parsed) {
   BOOST_TEST(first.allowed_ips[1].to_string() == "fd00:10::/64");
 
   // All-zero keys and times mean "none", as wg shows them.
-  const ctl::PeerState& second = state.peers[1];
+  const uapi::PeerState& second = state.peers[1];
   BOOST_TEST(b64(second.public_key) == kPeer2);
   BOOST_TEST(!second.preshared_key.has_value());
   BOOST_TEST(!second.endpoint.has_value());
@@ -82,14 +82,14 @@ BOOST_AUTO_TEST_CASE(get_answer_is_parsed) {
 }
 
 BOOST_AUTO_TEST_CASE(empty_interface_and_unknown_keys) {
-  const ctl::InterfaceState empty = ctl::parse_get_answer("");
+  const uapi::InterfaceState empty = uapi::parse_get_answer("");
   BOOST_TEST(!empty.private_key.has_value());
   BOOST_TEST(!empty.public_key.has_value());
   BOOST_TEST(empty.listen_port == 0);
   BOOST_TEST(empty.peers.empty());
   // A newer daemon may add keys; they are skipped rather than refused.
-  const ctl::InterfaceState future =
-      ctl::parse_get_answer("listen_port=1\nsome_new_key=7\npublic_key=" + hex(kPeer1) + "\nnew_peer_key=x\n");
+  const uapi::InterfaceState future =
+      uapi::parse_get_answer("listen_port=1\nsome_new_key=7\npublic_key=" + hex(kPeer1) + "\nnew_peer_key=x\n");
   BOOST_TEST(future.listen_port == 1);
   BOOST_TEST(future.peers.size() == 1u);
 }
@@ -97,8 +97,8 @@ BOOST_AUTO_TEST_CASE(empty_interface_and_unknown_keys) {
 BOOST_AUTO_TEST_CASE(malformed_answers_name_the_line_not_the_value) {
   const auto message_of = [](const std::string& answer) -> std::string {
     try {
-      (void)ctl::parse_get_answer(answer);
-    } catch (const ctl::CtlError& e) {
+      (void)uapi::parse_get_answer(answer);
+    } catch (const uapi::ControlError& e) {
       return e.what();
     }
     return "(accepted)";
@@ -134,7 +134,7 @@ BOOST_AUTO_TEST_CASE(set_request_round_trips_through_the_daemon_parser) {
   gone.public_key = public_key(kPeer2);
   gone.remove = true;
 
-  const ctl::SecretText text = ctl::set_request_text(request);
+  const crypto::SecretText text = uapi::set_request_text(request);
   BOOST_TEST_REQUIRE(text.str().starts_with("set=1\n"));
   BOOST_TEST_REQUIRE(text.str().ends_with("\n\n"));
   const uapi::SetParse parsed = uapi::parse_set_request(std::string_view(text.str()).substr(6));
@@ -159,10 +159,10 @@ BOOST_AUTO_TEST_CASE(set_request_round_trips_through_the_daemon_parser) {
 
 // Only what the request holds is written: an empty request is just the two framing lines.
 BOOST_AUTO_TEST_CASE(set_request_leaves_out_what_is_not_set) {
-  BOOST_TEST(ctl::set_request_text(uapi::SetRequest{}).str() == "set=1\n\n");
+  BOOST_TEST(uapi::set_request_text(uapi::SetRequest{}).str() == "set=1\n\n");
   uapi::SetRequest request;
   request.peers.emplace_back().public_key = public_key(kPeer1);
-  BOOST_TEST(ctl::set_request_text(request).str() == "set=1\npublic_key=" + hex(kPeer1) + "\n\n");
+  BOOST_TEST(uapi::set_request_text(request).str() == "set=1\npublic_key=" + hex(kPeer1) + "\n\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

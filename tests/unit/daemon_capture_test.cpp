@@ -16,7 +16,7 @@
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "ctl/capture.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "daemon/capture.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 
@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(refused_request_gets_an_errno_line) {
   BOOST_TEST(std::string(answer.begin(), answer.end()) == "errno=22\n\n");
   ctl::PcapStream stream;
   stream.feed(answer);
-  BOOST_CHECK_THROW(static_cast<void>(stream.next()), ctl::CtlError);
+  BOOST_CHECK_THROW(static_cast<void>(stream.next()), uapi::ControlError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -9,6 +9,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/random.hpp"
+#include "config/sync_request.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/uapi.hpp"
 #include "daemon/uapi_info.hpp"
@@ -523,7 +524,8 @@ BOOST_AUTO_TEST_CASE(empty_set_changes_nothing) {
   BOOST_CHECK_EQUAL(i.get(), i.before);
 }
 
-BOOST_AUTO_TEST_CASE(settings_apply_like_setconf) {
+// A configuration goes to the interface through config::sync_request, as on SIGHUP and at start.
+BOOST_AUTO_TEST_CASE(settings_apply_like_syncconf) {
   Configured i;
   const KeyPair own;
   const KeyPair c;
@@ -545,8 +547,9 @@ BOOST_AUTO_TEST_CASE(settings_apply_like_setconf) {
   second.allowed_ips = {tunnel::IpPrefix::parse("10.2.3.4/16")};
   settings.peers = {first, second};
 
-  const uapi::SetRequest request = daemon::set_request_from_settings(settings);
-  BOOST_CHECK(request.replace_peers);
+  const uapi::SetRequest request = config::sync_request(settings, daemon::running_state(i.target));
+  // Peers the settings lack are removed one by one: replace_peers would end every session.
+  BOOST_CHECK(!request.replace_peers);
   BOOST_CHECK_EQUAL(daemon::apply_set_request(request, i.target), 0);
 
   const std::string expected = "private_key=" + own.private_hex() +
@@ -561,14 +564,14 @@ BOOST_AUTO_TEST_CASE(settings_apply_like_setconf) {
                                "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\nrx_bytes=0\n"
                                "persistent_keepalive_interval=0\nallowed_ip=10.2.0.0/16\nerrno=0\n\n";
   BOOST_CHECK_EQUAL(i.get(), expected);
-  // The peer configured before is gone, as with `wg setconf`.
+  // The peer configured before is gone, as with `wg syncconf`.
   BOOST_CHECK(i.device.find_peer(i.a.public_key) == nullptr);
   BOOST_REQUIRE_EQUAL(i.target.keepalives.size(), 1U);
   BOOST_CHECK(i.target.keepalives.front() == c.public_key);
 
   // Without a private key the interface ends up without one.
   settings.private_key.reset();
-  BOOST_CHECK_EQUAL(daemon::apply_set_request(daemon::set_request_from_settings(settings), i.target), 0);
+  BOOST_CHECK_EQUAL(daemon::apply_set_request(config::sync_request(settings, daemon::running_state(i.target)), i.target), 0);
   BOOST_CHECK(!i.device.identity().has_key);
 }
 

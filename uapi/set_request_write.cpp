@@ -1,12 +1,9 @@
-#include "ctl/set_request_text.hpp"
+#include "uapi/set_request.hpp"
 
 #include "uapi/lines.hpp"
 
-namespace sluice::ctl {
+namespace sluice::uapi {
 namespace {
-
-using uapi::append_key_line;
-using uapi::append_line;
 
 // Generous per-line sizes, so the text is allocated once and keys are never left in a freed
 // buffer by a growing string.
@@ -15,17 +12,17 @@ constexpr std::size_t kPeerLines = 8;
 
 }  // namespace
 
-SecretText set_request_text(const uapi::SetRequest& request) {
+crypto::SecretText set_request_text(const SetRequest& request) {
   std::size_t lines = 5;
-  for (const uapi::PeerChange& peer : request.peers) lines += kPeerLines + peer.allowed_ips.size();
-  SecretText text(lines * kLineBytes);
+  for (const PeerChange& peer : request.peers) lines += kPeerLines + peer.allowed_ips.size();
+  crypto::SecretText text(lines * kLineBytes);
   std::string& out = text.str();
   out.append("set=1\n");
   if (request.private_key) append_key_line(out, "private_key", request.private_key->span());
   if (request.listen_port) append_line(out, "listen_port", *request.listen_port);
   if (request.fwmark) append_line(out, "fwmark", *request.fwmark);
   if (request.replace_peers) append_line(out, "replace_peers", "true");
-  for (const uapi::PeerChange& peer : request.peers) {
+  for (const PeerChange& peer : request.peers) {
     append_key_line(out, "public_key", peer.public_key.span());
     if (peer.remove) {
       append_line(out, "remove", "true");
@@ -44,4 +41,4 @@ SecretText set_request_text(const uapi::SetRequest& request) {
   return text;
 }
 
-}  // namespace sluice::ctl
+}  // namespace sluice::uapi

@@ -1,14 +1,14 @@
-#include "ctl/interface_state.hpp"
+#include "uapi/interface_state.hpp"
 
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
 #include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
 
-namespace sluice::ctl {
+namespace sluice::uapi {
 
 InterfaceState parse_get_answer(std::string_view lines) {
   InterfaceState state;
@@ -25,8 +25,8 @@ InterfaceState parse_get_answer(std::string_view lines) {
   };
 
   for (unsigned line_number = 1; !lines.empty(); ++line_number) {
-    const std::string_view line = uapi::take_line(lines);
-    const auto pair = uapi::split_key_value(line);
+    const std::string_view line = take_line(lines);
+    const auto pair = split_key_value(line);
     // A line without '=' is named whole in the error message, where the key would be.
     const std::string_view key = pair ? pair->key : line;
     const std::string_view value = pair ? pair->value : std::string_view{};
@@ -72,11 +72,11 @@ InterfaceState parse_get_answer(std::string_view lines) {
       // KeyFormatError derives from invalid_argument and, like the others, never quotes a key.
       std::string message("malformed answer from the daemon, line ");
       message.append(std::to_string(line_number)).append(" (").append(key).append("): ").append(e.what());
-      throw CtlError(message);
+      throw ControlError(message);
     }
   }
   finish_peer();
   return state;
 }
 
-}  // namespace sluice::ctl
+}  // namespace sluice::uapi

@@ -9,7 +9,7 @@
 
 #include "crypto/memory.hpp"
 
-namespace sluice::ctl {
+namespace sluice::crypto {
 
 class SecretText {
  public:
@@ -42,4 +42,4 @@ class SecretText {
   std::string text_;
 };
 
-}  // namespace sluice::ctl
+}  // namespace sluice::crypto

@@ -1,6 +1,6 @@
 // The client side of the WireGuard userspace control protocol: one connection to
 // DIR/IFNAME.sock, requests out, answers (ending in "errno=N" and an empty line) back. Every wait
-// is bounded, and every failure is a CtlError with one line that says what to do about it.
+// is bounded, and every failure is a ControlError with one line that says what to do about it.
 #pragma once
 
 #include <chrono>
@@ -9,19 +9,16 @@
 #include <string_view>
 #include <vector>
 
-#include "ctl/secret_text.hpp"
+#include "crypto/secret_text.hpp"
 
-namespace sluice::ctl {
+namespace sluice::uapi {
 
 inline constexpr std::string_view kDefaultControlDir = "/run/wireguard";
 
 // How long a daemon may take to answer one request before sluicectl gives up on it.
 inline constexpr std::chrono::seconds kAnswerTimeout{5};
 
-// IFNAMSIZ less its terminating zero.
-inline constexpr std::size_t kMaxInterfaceName = 15;
-
-// Throws CtlError unless `name` can be a Linux interface name (1-15 characters, no '/', ':' or
+// Throws ControlError unless `name` can be a Linux interface name (1-15 characters, no '/', ':' or
 // white space, not "." or ".."), so that no path is ever built from something else.
 void check_interface_name(std::string_view name);
 
@@ -34,17 +31,17 @@ void check_interface_name(std::string_view name);
 // sluiced answers, such as "stats=1".
 [[nodiscard]] std::string not_sluiced_message(std::string_view ifname, std::string_view request);
 
-class UapiClient {
+class Client {
  public:
   // Connects without waiting: a missing socket, a stale one, a permission problem or a daemon
-  // whose queue is full each throw a CtlError naming the socket.
-  UapiClient(const std::filesystem::path& control_dir, std::string ifname);
-  UapiClient(const UapiClient&) = delete;
-  UapiClient& operator=(const UapiClient&) = delete;
-  ~UapiClient();
+  // whose queue is full each throw a ControlError naming the socket.
+  Client(const std::filesystem::path& control_dir, std::string ifname);
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
 
   // The key=value lines of a get=1 answer, without the final errno line. Holds the private key.
-  [[nodiscard]] SecretText get();
+  [[nodiscard]] crypto::SecretText get();
   // The key=value lines of a stats=1 answer (counters only, no secret), without the errno line.
   // Throws NotSluicedError when the daemon hangs up on the request, as other UAPI daemons do.
   [[nodiscard]] std::string stats();
@@ -52,11 +49,11 @@ class UapiClient {
   // NotSluicedError as stats() does.
   [[nodiscard]] std::string fdb();
   // The key=value lines of an info=1 answer (ctl/daemon_info.hpp); a daemon other than sluiced
-  // hangs up on it (CtlError), so ask on a connection of its own.
+  // hangs up on it (ControlError), so ask on a connection of its own.
   [[nodiscard]] std::string info();
   // The key=value lines of a routes=1 answer: the daemon brings its routes to the allowed IPs.
   [[nodiscard]] std::string sync_routes();
-  // `request` is a whole set=1 request; throws CtlError if the daemon refuses it.
+  // `request` is a whole set=1 request; throws ControlError if the daemon refuses it.
   void set(std::string_view request);
 
   // The connected socket, for finding the process at its other end.
@@ -65,11 +62,13 @@ class UapiClient {
  private:
   // Sends `request` and returns the whole answer with the errno value taken off. A request that
   // only sluiced knows (`sluice_only`) and is hung up on without a byte throws NotSluicedError.
-  [[nodiscard]] SecretText exchange(std::string_view request, int& answer_errno, bool sluice_only = false);
+  [[nodiscard]] crypto::SecretText exchange(std::string_view request, int& answer_errno, bool sluice_only = false);
+  // exchange(), and a ControlError "IFNAME: FAILURE: strerror" when the answer's errno is not 0.
+  [[nodiscard]] crypto::SecretText ask(std::string_view request, std::string_view failure, bool sluice_only = false);
 
   std::string ifname_;
   std::filesystem::path path_;
   int fd_ = -1;
 };
 
-}  // namespace sluice::ctl
+}  // namespace sluice::uapi

@@ -1,8 +1,7 @@
-#include "ctl/uapi_client.hpp"
+#include "uapi/client.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,10 +9,14 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <stdexcept>
+#include <system_error>
 
-#include "ctl/error.hpp"
+#include "uapi/error.hpp"
+#include "platform/interface_name.hpp"
+#include "platform/unix_socket.hpp"
 
-namespace sluice::ctl {
+namespace sluice::uapi {
 namespace {
 
 // Far above any real answer (thousands of peers); a larger one is not from a daemon we know.
@@ -49,17 +52,14 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 }  // namespace
 
 void check_interface_name(std::string_view name) {
-  const bool valid = !name.empty() && name.size() <= kMaxInterfaceName && name != "." && name != ".." &&
-                     std::none_of(name.begin(), name.end(), [](char c) {
-                       return c == '/' || c == ':' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-                              c == '\f' || c == '\0';
-                     });
-  if (!valid) {
+  try {
+    platform::validate_interface_name(std::string(name));
+  } catch (const std::invalid_argument&) {
     std::string message("'");
     message.append(name).append(
         "': no such interface (not a valid interface name: 1-15 characters, no '/', ':' "
         "or spaces)");
-    throw CtlError(message);
+    throw ControlError(message);
   }
 }
 
@@ -86,20 +86,20 @@ std::string not_sluiced_message(std::string_view ifname, std::string_view reques
                               .append(": wireguard-go or another WireGuard daemon; `wg show` reads it)"));
 }
 
-UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifname)
+Client::Client(const std::filesystem::path& control_dir, std::string ifname)
     : ifname_(std::move(ifname)), path_(socket_path(control_dir, ifname_)) {
   check_interface_name(ifname_);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
   const std::string& text = path_.native();
-  if (text.size() >= sizeof addr.sun_path) {
-    throw CtlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
+  sockaddr_un addr{};
+  try {
+    addr = platform::unix_address(path_);
+  } catch (const std::system_error&) {
+    throw ControlError(prefixed(ifname_, std::string("control socket path is too long: ").append(text)));
   }
-  std::memcpy(addr.sun_path, text.c_str(), text.size() + 1);
 
   // Non-blocking, so that a daemon that stopped accepting cannot hang connect() either.
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd_ < 0) throw CtlError(prefixed(ifname_, std::string("cannot create a socket: ") + std::strerror(errno)));
+  if (fd_ < 0) throw ControlError(prefixed(ifname_, std::string("cannot create a socket: ") + std::strerror(errno)));
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) return;
   const int error = errno;
   ::close(fd_);
@@ -122,20 +122,20 @@ UapiClient::UapiClient(const std::filesystem::path& control_dir, std::string ifn
     default:
       message.append("cannot connect to ").append(text).append(": ").append(std::strerror(error));
   }
-  throw CtlError(prefixed(ifname_, message));
+  throw ControlError(prefixed(ifname_, message));
 }
 
-UapiClient::~UapiClient() {
+Client::~Client() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-SecretText UapiClient::exchange(std::string_view request, int& answer_errno, bool sluice_only) {
+crypto::SecretText Client::exchange(std::string_view request, int& answer_errno, bool sluice_only) {
   const Clock::time_point deadline = Clock::now() + kAnswerTimeout;
   const std::string request_line(request.substr(0, request.find('\n')));
   const auto timed_out = [&] {
     std::string message("the daemon did not answer within ");
     message.append(std::to_string(kAnswerTimeout.count())).append(" s (").append(path_.string()).append(")");
-    return CtlError(prefixed(ifname_, message));
+    return ControlError(prefixed(ifname_, message));
   };
   while (!request.empty()) {
     const ssize_t n = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL);
@@ -144,11 +144,11 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       if (!wait_for(fd_, POLLOUT, deadline)) throw timed_out();
     } else {
-      throw CtlError(prefixed(ifname_, std::string("lost the connection to the daemon: ") + std::strerror(errno)));
+      throw ControlError(prefixed(ifname_, std::string("lost the connection to the daemon: ") + std::strerror(errno)));
     }
   }
 
-  SecretText answer(kAnswerReserve);
+  crypto::SecretText answer(kAnswerReserve);
   std::string& text = answer.str();
   std::array<char, 4096> chunk{};
   // The answer is key=value lines; the first empty line ends it.
@@ -160,10 +160,10 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
     if ((n == 0 || (n < 0 && errno == ECONNRESET)) && text.empty() && sluice_only) {
       throw NotSluicedError(not_sluiced_message(ifname_, request_line));
     }
-    if (n <= 0) throw CtlError(prefixed(ifname_, "the daemon closed the connection without answering"));
+    if (n <= 0) throw ControlError(prefixed(ifname_, "the daemon closed the connection without answering"));
     text.append(chunk.data(), static_cast<std::size_t>(n));
     crypto::wipe(chunk.data(), chunk.size());
-    if (text.size() > kMaxAnswer) throw CtlError(prefixed(ifname_, "the daemon's answer is too long"));
+    if (text.size() > kMaxAnswer) throw ControlError(prefixed(ifname_, "the daemon's answer is too long"));
   }
   text.erase(text.find("\n\n") + 1);
 
@@ -177,66 +177,35 @@ SecretText UapiClient::exchange(std::string_view request, int& answer_errno, boo
   if (!last.starts_with("errno=") ||
       std::from_chars(digits.data(), digits.data() + digits.size(), value).ptr != digits.data() + digits.size() ||
       digits.empty()) {
-    throw CtlError(prefixed(ifname_, "the daemon's answer does not end in an errno line"));
+    throw ControlError(prefixed(ifname_, "the daemon's answer does not end in an errno line"));
   }
   answer_errno = value;
   text.erase(start);
   return answer;
 }
 
-SecretText UapiClient::get() {
+crypto::SecretText Client::ask(std::string_view request, std::string_view failure, bool sluice_only) {
   int error = 0;
-  SecretText answer = exchange("get=1\n\n", error);
+  crypto::SecretText answer = exchange(request, error, sluice_only);
   if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its state: ") + std::strerror(error)));
+    throw ControlError(prefixed(ifname_, std::string(failure).append(": ").append(std::strerror(error))));
   }
   return answer;
 }
 
-std::string UapiClient::stats() {
-  int error = 0;
-  SecretText answer = exchange("stats=1\n\n", error, true);
-  if (error != 0) {
-    // A daemon from before stats=1 refuses it as an unknown request.
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not report its counters: ") + std::strerror(error)));
-  }
-  return answer.str();
+crypto::SecretText Client::get() { return ask("get=1\n\n", "the daemon could not report its state"); }
+
+std::string Client::stats() {
+  // A daemon from before stats=1 refuses it as an unknown request.
+  return ask("stats=1\n\n", "the daemon could not report its counters", true).str();
 }
 
-std::string UapiClient::fdb() {
-  int error = 0;
-  SecretText answer = exchange("fdb=1\n\n", error, true);
-  if (error != 0) {
-    throw CtlError(
-        prefixed(ifname_, std::string("the daemon could not report its L2 segments: ") + std::strerror(error)));
-  }
-  return answer.str();
-}
+std::string Client::fdb() { return ask("fdb=1\n\n", "the daemon could not report its L2 segments", true).str(); }
 
-std::string UapiClient::info() {
-  int error = 0;
-  SecretText answer = exchange("info=1\n\n", error);
-  if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not describe itself: ") + std::strerror(error)));
-  }
-  return answer.str();
-}
+std::string Client::info() { return ask("info=1\n\n", "the daemon could not describe itself").str(); }
 
-std::string UapiClient::sync_routes() {
-  int error = 0;
-  SecretText answer = exchange("routes=1\n\n", error);
-  if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon could not update its routes: ") + std::strerror(error)));
-  }
-  return answer.str();
-}
+std::string Client::sync_routes() { return ask("routes=1\n\n", "the daemon could not update its routes").str(); }
 
-void UapiClient::set(std::string_view request) {
-  int error = 0;
-  const SecretText answer = exchange(request, error);
-  if (error != 0) {
-    throw CtlError(prefixed(ifname_, std::string("the daemon refused the change: ") + std::strerror(error)));
-  }
-}
+void Client::set(std::string_view request) { static_cast<void>(ask(request, "the daemon refused the change")); }
 
-}  // namespace sluice::ctl
+}  // namespace sluice::uapi

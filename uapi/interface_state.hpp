@@ -11,7 +11,7 @@
 #include "crypto/memory.hpp"
 #include "tunnel/ip_address.hpp"
 
-namespace sluice::ctl {
+namespace sluice::uapi {
 
 struct PeerState {
   crypto::PublicKey public_key;
@@ -34,8 +34,8 @@ struct InterfaceState {
 };
 
 // `lines` is the answer without its errno line. Unknown keys are skipped, so a newer daemon's
-// additions do not break an older sluicectl; a malformed known value throws CtlError naming the
+// additions do not break an older sluicectl; a malformed known value throws ControlError naming the
 // line and key (never the value, which may be a key).
 [[nodiscard]] InterfaceState parse_get_answer(std::string_view lines);
 
-}  // namespace sluice::ctl
+}  // namespace sluice::uapi

@@ -1,4 +1,4 @@
-#include "ctl/sync.hpp"
+#include "ctl/reload_changes.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -7,11 +7,6 @@
 
 namespace sluice::ctl {
 namespace {
-
-bool in_file(const config::InterfaceSettings& wanted, const crypto::PublicKey& key) {
-  return std::any_of(wanted.peers.begin(), wanted.peers.end(),
-                     [&](const config::PeerSettings& peer) { return peer.public_key == key; });
-}
 
 std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
   std::string text;
@@ -24,36 +19,7 @@ std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
 
 }  // namespace
 
-uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const InterfaceState& running,
-                                std::uint32_t own_fwmark) {
-  uapi::SetRequest request;
-  if (wanted.private_key && !(running.private_key && *running.private_key == *wanted.private_key)) {
-    request.private_key = wanted.private_key;
-  }
-  if (wanted.listen_port != 0 && wanted.listen_port != running.listen_port) request.listen_port = wanted.listen_port;
-  const bool keep_own_mark = wanted.fwmark == 0 && own_fwmark != 0 && running.fwmark == own_fwmark;
-  if (wanted.fwmark != running.fwmark && !keep_own_mark) request.fwmark = wanted.fwmark;
-
-  for (const PeerState& peer : running.peers) {
-    if (in_file(wanted, peer.public_key)) continue;
-    uapi::PeerChange& change = request.peers.emplace_back();
-    change.public_key = peer.public_key;
-    change.remove = true;
-  }
-  for (const config::PeerSettings& peer : wanted.peers) {
-    uapi::PeerChange& change = request.peers.emplace_back();
-    change.public_key = peer.public_key;
-    // All zero removes a preshared key the file no longer has.
-    change.preshared_key = peer.preshared_key.value_or(crypto::PresharedKey{});
-    change.endpoint = peer.endpoint;
-    change.persistent_keepalive = peer.persistent_keepalive;
-    change.replace_allowed_ips = true;
-    for (const tunnel::IpPrefix& prefix : peer.allowed_ips) change.allowed_ips.push_back(prefix.masked());
-  }
-  return request;
-}
-
-std::size_t changed_peers(const config::InterfaceSettings& wanted, const InterfaceState& running) {
+std::size_t changed_peers(const config::InterfaceSettings& wanted, const uapi::InterfaceState& running) {
   const auto sorted = [](std::vector<tunnel::IpPrefix> prefixes) {
     for (tunnel::IpPrefix& prefix : prefixes) prefix = prefix.masked();
     std::sort(prefixes.begin(), prefixes.end(),
@@ -63,7 +29,7 @@ std::size_t changed_peers(const config::InterfaceSettings& wanted, const Interfa
   std::size_t changed = 0;
   for (const config::PeerSettings& peer : wanted.peers) {
     const auto state = std::find_if(running.peers.begin(), running.peers.end(),
-                                    [&](const PeerState& s) { return s.public_key == peer.public_key; });
+                                    [&](const uapi::PeerState& s) { return s.public_key == peer.public_key; });
     if (state == running.peers.end()) continue;
     const bool same_key = peer.preshared_key.has_value() == state->preshared_key.has_value() &&
                           (!peer.preshared_key || *peer.preshared_key == *state->preshared_key);

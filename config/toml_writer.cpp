@@ -1,0 +1,128 @@
+#include "config/toml_writer.hpp"
+
+#include <array>
+#include <cstdio>
+
+#include "crypto/key_encoding.hpp"
+#include "tunnel/fdb.hpp"
+
+namespace sluice::config {
+namespace {
+
+void append_comments(std::string& out, const std::vector<std::string>& lines) {
+  for (const std::string& line : lines) {
+    out.append(line.empty() ? "#" : "# ").append(line).push_back('\n');
+  }
+}
+
+template <class Item>
+void append_list(std::string& out, std::string_view key, const std::vector<Item>& items) {
+  out.append(key).append(" = [");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) out.append(", ");
+    out.append(toml_string(items[i].to_string()));
+  }
+  out.append("]\n");
+}
+
+// The key is quoted by hand: base64 needs no escapes, and toml_string would make a copy of it.
+void append_secret(std::string& out, std::string_view key, std::span<const std::uint8_t, 32> value,
+                   const std::optional<std::string>& note) {
+  if (note) {
+    out.append("# ").append(*note).push_back('\n');
+    return;
+  }
+  out.append(key).append(" = \"");
+  crypto::append_base64_key(out, value);
+  out.append("\"\n");
+}
+
+void append_number(std::string& out, std::string_view key, std::uint64_t value) {
+  out.append(key).append(" = ").append(std::to_string(value)).push_back('\n');
+}
+
+void append_text(std::string& out, std::string_view key, std::string_view value) {
+  out.append(key).append(" = ").append(toml_string(value)).push_back('\n');
+}
+
+void append_peer(std::string& out, const PeerSettings& peer, const std::optional<std::string>& preshared_key_note) {
+  out.append("\n[[peer]]\n");
+  out.append("public_key = \"");
+  crypto::append_base64_key(out, peer.public_key.span());
+  out.append("\"\n");
+  if (peer.preshared_key) append_secret(out, "preshared_key", peer.preshared_key->span(), preshared_key_note);
+  if (peer.endpoint_text) {
+    append_text(out, "endpoint", *peer.endpoint_text);
+  } else if (peer.endpoint) {
+    append_text(out, "endpoint", peer.endpoint->to_string());
+  }
+  append_list(out, "allowed_ips", peer.allowed_ips);
+  if (peer.persistent_keepalive != 0) append_number(out, "persistent_keepalive", peer.persistent_keepalive);
+}
+
+void append_segment(std::string& out, const SegmentSettings& segment) {
+  out.append("\n[[segment]]\n");
+  append_number(out, "vni", segment.vni);
+  append_text(out, "tap", segment.tap);
+  if (segment.bridge) append_text(out, "bridge", *segment.bridge);
+  if (segment.mtu) append_number(out, "mtu", *segment.mtu);
+  if (segment.local) append_text(out, "local", segment.local->to_string());
+  if (segment.aging != tunnel::Fdb::kDefaultAging) {
+    append_number(out, "aging", static_cast<std::uint64_t>(segment.aging.count()));
+  }
+  for (const StaticFdbEntry& entry : segment.fdb) {
+    out.append("[[segment.fdb]]\n");
+    append_text(out, "mac", entry.mac.to_string());
+    append_text(out, "peer", crypto::encode_base64_key(entry.peer.span()));
+  }
+}
+
+}  // namespace
+
+std::string toml_string(std::string_view text) {
+  std::string out("\"");
+  for (const char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      std::array<char, 8> escape{};
+      std::snprintf(escape.data(), escape.size(), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+      out.append(escape.data());
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+crypto::SecretText write_toml(const TomlFile& file) {
+  const InterfaceSettings& settings = file.settings;
+  // Sized for the whole file so the keys in it are never left behind by a reallocation.
+  std::size_t size = 4096;
+  for (const PeerSettings& peer : settings.peers) size += 1024 + 64 * peer.allowed_ips.size();
+  crypto::SecretText text(size);
+  std::string& out = text.str();
+
+  append_comments(out, file.header);
+  if (!file.header.empty()) out.push_back('\n');
+  out.append("[interface]\n");
+  if (settings.private_key) append_secret(out, "private_key", settings.private_key->span(), file.private_key_note);
+  if (settings.listen_port != 0) append_number(out, "listen_port", settings.listen_port);
+  if (settings.fwmark != 0) {
+    std::array<char, 16> mark{};
+    std::snprintf(mark.data(), mark.size(), "0x%x", settings.fwmark);
+    out.append("fwmark = ").append(mark.data()).push_back('\n');
+  }
+  if (!settings.addresses.empty()) append_list(out, "address", settings.addresses);
+  if (settings.mtu) append_number(out, "mtu", *settings.mtu);
+  if (file.routes_note) out.append("# ").append(*file.routes_note).push_back('\n');
+  if (file.routes_known) out.append("routes = ").append(settings.routes ? "true" : "false").push_back('\n');
+
+  for (const PeerSettings& peer : settings.peers) append_peer(out, peer, file.preshared_key_note);
+  for (const SegmentSettings& segment : settings.segments) append_segment(out, segment);
+  return text;
+}
+
+}  // namespace sluice::config
