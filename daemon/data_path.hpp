@@ -6,8 +6,8 @@
 // Either one also runs the rest of the daemon's epoll handlers (control socket, timers, captures,
 // metrics, TAP devices) in run_once(), so one wait covers everything.
 //
-// Bytes only: what a TUN read means (virtio-net header, super-packets) is the Interface's
-// business, what a datagram means the core's. Single-threaded: every call comes from the loop's thread.
+// Bytes only: what a TUN read means (virtio-net header, super-packets) is TunOffload's business,
+// what a datagram means the core's. Single-threaded: every call comes from the loop's thread.
 #pragma once
 
 #include <cstdint>

@@ -59,6 +59,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       device_(wall_clock),
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       offloads_(options.offloads),
+      tun_offload_(tun_.vnet_header()),
       data_path_(std::make_unique<EpollDataPath>(tun_, *sockets_, loop_, data_path_handlers())),
       workers_wanted_(std::max(options.workers, 1U)) {
   if (!timer_.valid()) platform::throw_os_error(ifname_ + ": cannot create timer");
@@ -162,9 +163,7 @@ void Interface::start_data_path() {
   // GSO batches and coalesced TUN packets are built where the data path hands them to the kernel
   // from (io_uring's pool buffers).
   batch_.set_storage(data_path_->storage(batch_.storage()));
-  for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) {
-    coalescer_.set_storage(i, data_path_->storage(coalescer_.storage(i)));
-  }
+  tun_offload_.use_storage_of(*data_path_);
   Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}, {}, ChaCha20-Poly1305 from {}",
             tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
             sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status,
@@ -194,7 +193,7 @@ void Interface::run() {
 
 void Interface::flush() {
   flush_sends();
-  flush_tun();
+  tun_offload_.flush(*data_path_);
 }
 
 void Interface::handle_signals(int fd) {
@@ -253,22 +252,14 @@ tunnel::Instant Interface::now() const {
   return std::chrono::duration_cast<tunnel::Instant>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
-void Interface::send_from_tun(std::span<std::uint8_t> packet) {
-  if (!tun_.vnet_header()) {
-    if (captures_.active()) capture_outbound(packet);
-    device_.send_packet(packet, now(), *this);
-    return;
-  }
-  if (packet.size() < tunnel::VirtioNetHeader::kSize) return;
-  const auto header = tunnel::VirtioNetHeader::parse(packet.first<tunnel::VirtioNetHeader::kSize>());
+void Interface::send_from_tun(std::span<std::uint8_t> read) {
   const tunnel::Instant t = now();
-  // The core copies each segment (into its datagram) before the next is built over its tail.
-  const auto status = tunnel::split_packet(header, packet.subspan(tunnel::VirtioNetHeader::kSize),
-                                           [this, t](std::span<const std::uint8_t> segment) {
-                                             if (captures_.active()) capture_outbound(segment);
-                                             device_.send_packet(segment, t, *this);
-                                           });
-  if (status != tunnel::OffloadStatus::ok) ++tun_offload_errors_;
+  // The core copies each packet (into its datagram) before the next is built over its tail.
+  const bool split = tun_offload_.split(read, [this, t](std::span<const std::uint8_t> packet) {
+    if (captures_.active()) capture_outbound(packet);
+    device_.send_packet(packet, t, *this);
+  });
+  if (!split) ++tun_offload_errors_;
 }
 
 // The peer is looked up again here, rather than reported by the core, so the core stays as it is
@@ -445,21 +436,7 @@ void Interface::event(const tunnel::PeerEvent& event) { Log::debug("{}", peer_ev
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
   if (segments_ && segments_->deliver(peer, packet, now())) return;
-  if (!tun_.vnet_header()) {
-    data_path_->write_tun(packet);
-    return;
-  }
-  if (coalescer_.add(packet)) return;
-  flush_tun();
-  if (!coalescer_.add(packet)) ++tun_write_errors_;  // longer than a TUN packet can be
-}
-
-void Interface::flush_tun() {
-  const std::size_t written = coalescer_.size();
-  for (std::size_t i = 0; i < written; ++i) data_path_->write_tun(coalescer_.pending(i));
-  coalescer_.clear();
-  // The written slots' buffers are the kernel's until their writes complete.
-  for (std::size_t i = 0; i < written; ++i) coalescer_.set_storage(i, data_path_->storage(coalescer_.storage(i)));
+  if (!tun_offload_.write(packet, *data_path_)) ++tun_write_errors_;  // longer than a TUN packet can be
 }
 
 int Interface::set_listen_port(std::uint16_t port) {

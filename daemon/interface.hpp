@@ -23,12 +23,12 @@
 #include "daemon/offload_switches.hpp"
 #include "config/settings.hpp"
 #include "daemon/tun_device.hpp"
+#include "daemon/tun_offload.hpp"
 #include "daemon/uapi.hpp"
 #include "daemon/udp_batch.hpp"
 #include "daemon/udp_sockets.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/load_monitor.hpp"
-#include "tunnel/offload.hpp"
 
 namespace sluice::daemon {
 
@@ -82,14 +82,13 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   [[nodiscard]] std::string sync_routes() override;
 
  private:
-  // One packet (or super-packet, with its virtio-net header) read from the TUN device.
-  void send_from_tun(std::span<std::uint8_t> packet);
+  // One read from the TUN device: its packets go to the core.
+  void send_from_tun(std::span<std::uint8_t> read);
   void capture_outbound(std::span<const std::uint8_t> packet);
   // Sends what send() gathered for one GSO send, and writes the packet deliver() is coalescing.
   // Runs after every batch of events, and before anything that may remove a peer.
   void flush();
   void flush_sends();
-  void flush_tun();
   // After a GSO send failed with `error`: EIO says this socket cannot segment (the route's device
   // has no checksum offload, or IPsec applies), so GSO goes off for it, with one log line; other
   // errors (EMSGSIZE: a path MTU below the segment size) concern that batch only, which then
@@ -145,7 +144,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::unique_ptr<L2Segments> segments_;    // only with [[segment]] tables
   OffloadSwitches offloads_;
   UdpBatch batch_;
-  tunnel::TcpCoalescer coalescer_;
+  TunOffload tun_offload_;
   // The epoll path from construction (what the configuration sends before run() leaves through
   // it), replaced by io_uring in run() unless SLUICE_DISABLE=uring or the kernel lacks something.
   // After the device and the sockets: io_uring's reads in flight must be cancelled before they close.
