@@ -13,11 +13,13 @@
 #include "crypto/aead.hpp"
 #include "config/config_file.hpp"
 #include "config/sync_request.hpp"
+#include "daemon/epoll_data_path.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/peer_event_text.hpp"
 #include "platform/os_error.hpp"
 #include "daemon/uapi_info.hpp"
+#include "daemon/uring_data_path.hpp"
 #include "tunnel/ip_packet.hpp"
 #include "tunnel/messages.hpp"
 
@@ -29,8 +31,6 @@ using namespace std::chrono_literals;
 constexpr auto kTickInterval = 100ms;
 // Handshake messages per second above which we ask initiators for cookies (paper 5.3).
 constexpr auto kDropReportInterval = 10s;
-// Datagrams or packets handled per wake-up before the other sources get a turn.
-constexpr int kBatch = 256;
 constexpr unsigned kDefaultMtu = 1420;
 
 std::chrono::nanoseconds wall_clock() { return std::chrono::system_clock::now().time_since_epoch(); }
@@ -59,8 +59,9 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       fwmark_(settings.fwmark),
       device_(wall_clock),
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
-      buffer_(tunnel::Device::kMaxPacketSize + 64),
       offloads_(options.offloads),
+      tun_offload_(tun_.vnet_header()),
+      data_path_(std::make_unique<EpollDataPath>(tun_, *sockets_, loop_, data_path_handlers())),
       workers_wanted_(std::max(options.workers, 1U)) {
   if (!timer_.valid()) platform::throw_os_error(ifname_ + ": cannot create timer");
   if (offloads_.test_gso_eio) sockets_->simulate_gso_eio();
@@ -124,35 +125,10 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
   Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());
 }
 
-// Called by run(), not the constructor: an io_uring instance (and the buffers it has pinned)
-// belongs to the process that made it, and the daemon may fork to detach after construction.
-void Interface::start_data_path() {
-  // Handshakes the configuration started leave on the syscall path, before batches move into
-  // pool buffers.
-  flush();
-  std::string uring_status = "off (SLUICE_DISABLE)";
-  if (offloads_.uring) uring_ = start_uring(uring_status);
-  if (!uring_) {
-    // Captures are drained once per batch, not per packet.
-    loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) {
-      on_tun_readable();
-      if (captures_.active()) captures_.flush();
-    });
-    watch_sockets();
-  }
-  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}, {}, ChaCha20-Poly1305 from {}",
-            tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
-            sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status,
-            workers_wanted_ == 1 ? std::string("1 crypto worker (inline)")
-                                 : fmt::format("{} crypto workers (the loop's thread and {} more)", workers_wanted_,
-                                               workers_wanted_ - 1),
-            crypto::transport_aead_libraries());
-}
-
-std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
-  UringDataPath::Handlers handlers;
-  handlers.tun_packet = [this](std::span<std::uint8_t> packet) {
-    send_from_tun(packet);
+DataPath::Handlers Interface::data_path_handlers() {
+  DataPath::Handlers handlers;
+  handlers.tun_read = [this](std::span<std::uint8_t> read) {
+    send_from_tun(read);
     progress_jobs();
   };
   handlers.tun_read_failed = [this](int error) {
@@ -166,16 +142,36 @@ std::unique_ptr<UringDataPath> Interface::start_uring(std::string& status) {
     resend(to, datagrams, segment_size);
   };
   handlers.tun_write_failed = [this] { ++tun_write_errors_; };
-  handlers.epoll_ready = [this] { loop_.run_once(0); };
-  std::string missing;
-  auto path = UringDataPath::create(tun_, *sockets_, loop_.fd(), std::move(handlers), missing);
-  status = path ? "on" : "off (" + missing + ")";
-  if (path) {
-    // GSO batches and coalesced TUN packets are built in pool buffers, and go to the kernel from there.
-    batch_.set_storage(path->storage({}));
-    for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) coalescer_.set_storage(i, path->storage({}));
+  return handlers;
+}
+
+// Called by run(), not the constructor: an io_uring instance (and the buffers it has pinned)
+// belongs to the process that made it, and the daemon may fork to detach after construction.
+void Interface::start_data_path() {
+  // Handshakes the configuration started leave on the epoll path, before batches move into
+  // pool buffers.
+  flush();
+  std::string uring_status = "off (SLUICE_DISABLE)";
+  if (offloads_.uring) {
+    std::string missing;
+    if (auto uring = UringDataPath::create(tun_, *sockets_, loop_, data_path_handlers(), missing)) {
+      data_path_ = std::move(uring);
+      uring_status = "on";
+    } else {
+      uring_status = "off (" + missing + ")";
+    }
   }
-  return path;
+  // GSO batches and coalesced TUN packets are built where the data path hands them to the kernel
+  // from (io_uring's pool buffers).
+  batch_.set_storage(data_path_->storage(batch_.storage()));
+  tun_offload_.use_storage_of(*data_path_);
+  Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}, {}, ChaCha20-Poly1305 from {}",
+            tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
+            sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status,
+            workers_wanted_ == 1 ? std::string("1 crypto worker (inline)")
+                                 : fmt::format("{} crypto workers (the loop's thread and {} more)", workers_wanted_,
+                                               workers_wanted_ - 1),
+            crypto::transport_aead_libraries());
 }
 
 void Interface::run() {
@@ -188,12 +184,9 @@ void Interface::run() {
     loop_.add(workers_->finished_fd(), EPOLLIN, [this](std::uint32_t) { workers_->clear_finished(); });
   }
   while (!loop_.stopped()) {
-    if (uring_) {
-      uring_->run_once(1000);
-      if (captures_.active()) captures_.flush();
-    } else {
-      loop_.run_once(1000);
-    }
+    data_path_->run_once(1000);
+    // Captures are drained once per turn, not per packet.
+    if (captures_.active()) captures_.flush();
     run_jobs();
     flush();
   }
@@ -201,7 +194,7 @@ void Interface::run() {
 
 void Interface::flush() {
   flush_sends();
-  flush_tun();
+  tun_offload_.flush(*data_path_);
 }
 
 void Interface::handle_signals(int fd) {
@@ -255,67 +248,18 @@ void Interface::reload_config() {
             config_file_.string(), settings.peers.size(), added, removed, routes.added.size(), routes.removed.size());
 }
 
-void Interface::watch_sockets() {
-  if (uring_) {
-    uring_->use_sockets(*sockets_);
-    return;
-  }
-  for (const int fd : {sockets_->fd4(), sockets_->fd6()}) {
-    if (fd >= 0) {
-      loop_.add(fd, EPOLLIN, [this, fd](std::uint32_t) {
-        on_udp_readable(fd);
-        if (captures_.active()) captures_.flush();
-      });
-    }
-  }
-}
-
-void Interface::unwatch_sockets() {
-  if (uring_) {
-    // What is queued leaves through the sockets it was prepared for, before they close.
-    uring_->submit();
-    return;
-  }
-  for (const int fd : {sockets_->fd4(), sockets_->fd6()}) {
-    if (fd >= 0) loop_.remove(fd);
-  }
-}
-
 tunnel::Instant Interface::now() const {
   return std::chrono::duration_cast<tunnel::Instant>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
-void Interface::on_tun_readable() {
-  for (int i = 0; i < kBatch; ++i) {
-    const long n = tun_.read(buffer_);
-    if (n == 0) return;
-    if (n < 0) {
-      if (!stop_if_tun_removed() && n != -EINTR) {
-        Log::warning("reading from TUN device failed: {}", std::strerror(static_cast<int>(-n)));
-      }
-      return;
-    }
-    send_from_tun(std::span(buffer_).first(static_cast<std::size_t>(n)));
-    progress_jobs();
-  }
-}
-
-void Interface::send_from_tun(std::span<std::uint8_t> packet) {
-  if (!tun_.vnet_header()) {
-    if (captures_.active()) capture_outbound(packet);
-    device_.send_packet(packet, now(), *this);
-    return;
-  }
-  if (packet.size() < tunnel::VirtioNetHeader::kSize) return;
-  const auto header = tunnel::VirtioNetHeader::parse(packet.first<tunnel::VirtioNetHeader::kSize>());
+void Interface::send_from_tun(std::span<std::uint8_t> read) {
   const tunnel::Instant t = now();
-  // The core copies each segment (into its datagram) before the next is built over its tail.
-  const auto status = tunnel::split_packet(header, packet.subspan(tunnel::VirtioNetHeader::kSize),
-                                           [this, t](std::span<const std::uint8_t> segment) {
-                                             if (captures_.active()) capture_outbound(segment);
-                                             device_.send_packet(segment, t, *this);
-                                           });
-  if (status != tunnel::OffloadStatus::ok) ++tun_offload_errors_;
+  // The core copies each packet (into its datagram) before the next is built over its tail.
+  const bool split = tun_offload_.split(read, [this, t](std::span<const std::uint8_t> packet) {
+    if (captures_.active()) capture_outbound(packet);
+    device_.send_packet(packet, t, *this);
+  });
+  if (!split) ++tun_offload_errors_;
 }
 
 // The peer is looked up again here, rather than reported by the core, so the core stays as it is
@@ -327,20 +271,6 @@ void Interface::capture_outbound(std::span<const std::uint8_t> packet) {
     peer = device_.allowed_ips().lookup(parsed.packet.destination_address()).value_or(nullptr);
   }
   captures_.record(uapi::CaptureDirection::out, peer, packet);
-}
-
-void Interface::on_udp_readable(int fd) {
-  for (int i = 0; i < kBatch; ++i) {
-    tunnel::Endpoint from;
-    std::uint16_t segment_size = 0;
-    const long n = sockets_->receive(fd, buffer_, from, segment_size);
-    if (n == 0) return;
-    if (n < 0) {
-      if (n != -EINTR) Log::warning("receiving on UDP port {} failed: {}", sockets_->port(), std::strerror(-static_cast<int>(n)));
-      return;
-    }
-    receive_datagrams(std::span(buffer_).first(static_cast<std::size_t>(n)), from, segment_size);
-  }
 }
 
 void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel::Endpoint& from,
@@ -433,7 +363,7 @@ void Interface::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> d
   if (!sockets_->gso(to)) {
     // Batched before GSO went off (gso_failed()): those leave first.
     if (!batch_.empty()) flush_sends();
-    send_now(to, datagram, peer);
+    data_path_->send(to, datagram, 0);
     return;
   }
   if (!batch_.fits(to, datagram.size())) flush_sends();
@@ -450,32 +380,22 @@ std::span<std::uint8_t> Interface::datagram_room(const tunnel::Endpoint& to, std
 void Interface::flush_sends() {
   if (batch_.empty()) return;
   const tunnel::Endpoint& to = batch_.endpoint();
-  const bool segmented = batch_.count() > 1;
   // GSO may have gone off for this socket since the batch began (gso_failed()).
-  const bool whole = !segmented || sockets_->gso(to);
-  if (uring_ && whole) {
-    uring_->send(to, batch_.bytes(), batch_.segment_size());
+  if (batch_.count() == 1 || sockets_->gso(to)) {
+    // A failure comes back through resend(), one datagram at a time.
+    data_path_->send(to, batch_.bytes(), batch_.segment_size());
     batch_.clear();
-    batch_.set_storage(uring_->storage(batch_.storage()));
+    // The batch's buffer is the kernel's until the send completes.
+    batch_.set_storage(data_path_->storage(batch_.storage()));
     return;
   }
-  // Sent here on the syscall path: first what io_uring has queued, so nothing overtakes it.
-  if (uring_) uring_->submit();
-  int error = -1;
-  if (segmented && whole) {
-    error = sockets_->send(to, batch_.bytes(), batch_.segment_size());
-    if (error != 0) gso_failed(to, -error);
-  }
-  if (error != 0) {
-    // One datagram, or the batch failed as a whole (say our source address went away, or the
-    // path MTU is below the segment size), or no GSO any more: one by one, with the fallback to
-    // an unpinned source.
-    tunnel::Peer* peer = batch_.peer();
-    for (std::size_t i = 0; i < batch_.count(); ++i) {
-      send_unpinning(to, batch_.datagram(i), [peer](const tunnel::Endpoint& unpinned) {
-        if (peer != nullptr) peer->set_endpoint(unpinned);
-      });
-    }
+  // Sent here on the syscall path: first what the data path has queued, so nothing overtakes it.
+  data_path_->submit();
+  tunnel::Peer* peer = batch_.peer();
+  for (std::size_t i = 0; i < batch_.count(); ++i) {
+    send_unpinning(to, batch_.datagram(i), [peer](const tunnel::Endpoint& unpinned) {
+      if (peer != nullptr) peer->set_endpoint(unpinned);
+    });
   }
   batch_.clear();
 }
@@ -485,16 +405,6 @@ void Interface::gso_failed(const tunnel::Endpoint& to, int error) {
     Log::warning("UDP GSO send on the {} socket failed ({}): sending one datagram at a time from now on",
                  to.address.is_v4() ? "IPv4" : "IPv6", std::strerror(error));
   }
-}
-
-void Interface::send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {
-  if (uring_) {
-    uring_->send(to, datagram, 0);
-    return;
-  }
-  send_unpinning(to, datagram, [peer](const tunnel::Endpoint& unpinned) {
-    if (peer != nullptr) peer->set_endpoint(unpinned);
-  });
 }
 
 void Interface::send_unpinning(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram,
@@ -526,29 +436,7 @@ void Interface::event(const tunnel::PeerEvent& event) { Log::debug("{}", peer_ev
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
   if (segments_ && segments_->deliver(peer, packet, now())) return;
-  if (!tun_.vnet_header()) {
-    write_tun(packet);
-    return;
-  }
-  if (coalescer_.add(packet)) return;
-  flush_tun();
-  if (!coalescer_.add(packet)) ++tun_write_errors_;  // longer than a TUN packet can be
-}
-
-void Interface::flush_tun() {
-  const std::size_t written = coalescer_.size();
-  for (std::size_t i = 0; i < written; ++i) write_tun(coalescer_.pending(i));
-  coalescer_.clear();
-  if (!uring_) return;
-  for (std::size_t i = 0; i < written; ++i) coalescer_.set_storage(i, uring_->storage(coalescer_.storage(i)));
-}
-
-void Interface::write_tun(std::span<const std::uint8_t> packet) {
-  if (uring_) {
-    uring_->write_tun(packet);
-  } else if (tun_.write(packet) != 0) {
-    ++tun_write_errors_;
-  }
+  if (!tun_offload_.write(packet, *data_path_)) ++tun_write_errors_;  // longer than a TUN packet can be
 }
 
 int Interface::set_listen_port(std::uint16_t port) {
@@ -556,9 +444,9 @@ int Interface::set_listen_port(std::uint16_t port) {
     auto replacement = std::make_unique<UdpSockets>(ifname_, port, fwmark_, offloads_.gso, offloads_.gro);
     if (offloads_.test_gso_eio) replacement->simulate_gso_eio();
     flush_sends();
-    unwatch_sockets();
+    // Before the old sockets close.
+    data_path_->use_sockets(*replacement);
     sockets_ = std::move(replacement);
-    watch_sockets();
     return 0;
   } catch (const std::system_error& e) {
     Log::warning("{}", e.what());

@@ -1,6 +1,6 @@
 // One running interface: the TUN device, the UDP sockets and the control socket wired to the
-// protocol core, driven by an epoll loop (with TUN and UDP I/O through io_uring where the kernel
-// has it) and a monotonic clock.
+// protocol core, driven by a DataPath (io_uring where the kernel has it, else the epoll loop) and a
+// monotonic clock.
 #pragma once
 
 #include <chrono>
@@ -14,6 +14,7 @@
 #include "daemon/capture.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/crypto_workers.hpp"
+#include "daemon/data_path.hpp"
 #include "daemon/drop_report.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/interface_routes.hpp"
@@ -22,13 +23,12 @@
 #include "daemon/offload_switches.hpp"
 #include "config/settings.hpp"
 #include "daemon/tun_device.hpp"
+#include "daemon/tun_offload.hpp"
 #include "daemon/uapi.hpp"
 #include "daemon/udp_batch.hpp"
 #include "daemon/udp_sockets.hpp"
-#include "daemon/uring_data_path.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/load_monitor.hpp"
-#include "tunnel/offload.hpp"
 
 namespace sluice::daemon {
 
@@ -82,38 +82,31 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   [[nodiscard]] std::string sync_routes() override;
 
  private:
-  void on_tun_readable();
-  // One packet (or super-packet, with its virtio-net header) read from the TUN device.
-  void send_from_tun(std::span<std::uint8_t> packet);
+  // One read from the TUN device: its packets go to the core.
+  void send_from_tun(std::span<std::uint8_t> read);
   void capture_outbound(std::span<const std::uint8_t> packet);
   // Sends what send() gathered for one GSO send, and writes the packet deliver() is coalescing.
   // Runs after every batch of events, and before anything that may remove a peer.
   void flush();
   void flush_sends();
-  void flush_tun();
   // After a GSO send failed with `error`: EIO says this socket cannot segment (the route's device
   // has no checksum offload, or IPsec applies), so GSO goes off for it, with one log line; other
   // errors (EMSGSIZE: a path MTU below the segment size) concern that batch only, which then
   // leaves one datagram at a time while GSO stays on.
   void gso_failed(const tunnel::Endpoint& to, int error);
-  void send_now(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer);
   // A send on the syscall path; if our pinned source address is gone, `unpin` is told the
   // endpoint without it and the datagram goes once more from there.
   void send_unpinning(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram,
                       const std::function<void(const tunnel::Endpoint&)>& unpin);
-  void on_udp_readable(int fd);
   // One receive: a datagram, or several of `segment_size` bytes (UDP GRO).
   void receive_datagrams(std::span<std::uint8_t> received, const tunnel::Endpoint& from, std::uint16_t segment_size);
-  void write_tun(std::span<const std::uint8_t> packet);
-  // io_uring where it works, else the TUN device and the sockets on the epoll loop.
+  // What the data paths call back with.
+  DataPath::Handlers data_path_handlers();
+  // io_uring where it works (the epoll path stays otherwise), and the log line that says so.
   void start_data_path();
-  // The io_uring data path, or nullptr with `status` saying why not.
-  std::unique_ptr<UringDataPath> start_uring(std::string& status);
-  // After a send through io_uring failed: one datagram at a time, as flush_sends() does.
+  // After a send failed: one datagram at a time, as flush_sends() does.
   void resend(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size);
   void on_tick();
-  void watch_sockets();
-  void unwatch_sockets();
   void report_drops(tunnel::Instant at);
   // With worker threads: hands the core's new jobs to them; returns whether there were any.
   bool dispatch_jobs();
@@ -149,11 +142,13 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   platform::UniqueFd timer_;
   std::unique_ptr<MetricsServer> metrics_;  // only with metrics_listen
   std::unique_ptr<L2Segments> segments_;    // only with [[segment]] tables
-  std::vector<std::uint8_t> buffer_;
   OffloadSwitches offloads_;
   UdpBatch batch_;
-  tunnel::TcpCoalescer coalescer_;
-  std::unique_ptr<UringDataPath> uring_;  // unless SLUICE_DISABLE=uring or the kernel lacks something
+  TunOffload tun_offload_;
+  // The epoll path from construction (what the configuration sends before run() leaves through
+  // it), replaced by io_uring in run() unless SLUICE_DISABLE=uring or the kernel lacks something.
+  // After the device and the sockets: io_uring's reads in flight must be cancelled before they close.
+  std::unique_ptr<DataPath> data_path_;
 
   tunnel::LoadMonitor load_;
 

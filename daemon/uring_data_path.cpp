@@ -35,18 +35,18 @@ std::string errno_text(int error) { return std::strerror(error < 0 ? -error : er
 
 }  // namespace
 
-std::unique_ptr<UringDataPath> UringDataPath::create(TunDevice& tun, UdpSockets& sockets, int epoll_fd,
+std::unique_ptr<UringDataPath> UringDataPath::create(TunDevice& tun, UdpSockets& sockets, EventLoop& loop,
                                                      Handlers handlers, std::string& missing) {
-  std::unique_ptr<UringDataPath> path(new UringDataPath(tun, sockets, epoll_fd, std::move(handlers)));
+  std::unique_ptr<UringDataPath> path(new UringDataPath(tun, sockets, loop, std::move(handlers)));
   missing = path->start();
   if (!missing.empty()) return nullptr;
   return path;
 }
 
-UringDataPath::UringDataPath(TunDevice& tun, UdpSockets& sockets, int epoll_fd, Handlers handlers)
+UringDataPath::UringDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers)
     : tun_(tun),
       sockets_(&sockets),
-      epoll_fd_(epoll_fd),
+      loop_(loop),
       handlers_(std::move(handlers)),
       pool_(kPoolBuffers, kBufferSize),
       send_slots_(kPoolBuffers) {
@@ -144,7 +144,7 @@ void UringDataPath::arm_epoll_poll() {
   io_uring_sqe* sqe = next_sqe();
   if (sqe == nullptr) return;
   // One-shot, re-armed after the handlers ran: level-triggered, like epoll_wait itself.
-  io_uring_prep_poll_add(sqe, epoll_fd_, POLLIN);
+  io_uring_prep_poll_add(sqe, loop_.fd(), POLLIN);
   io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::epoll_poll), 0));
   epoll_armed_ = true;
 }
@@ -215,6 +215,8 @@ void UringDataPath::top_up_buffer_ring() {
 }
 
 void UringDataPath::use_sockets(UdpSockets& sockets) {
+  // What is queued leaves through the sockets it was prepared for, before they close.
+  submit();
   for (std::uint32_t family = 0; family < 2; ++family) {
     if (!receive_armed_[family]) continue;
     io_uring_sqe* sqe = next_sqe();
@@ -259,7 +261,8 @@ void UringDataPath::run_once(int timeout_ms) {
   top_up_buffer_ring();
   arm_missing_tun_reads();
   arm_receives();
-  if (epoll_ready) handlers_.epoll_ready();
+  // Without waiting: the poll said it has events.
+  if (epoll_ready) loop_.run_once(0);
   if (!epoll_armed_) arm_epoll_poll();
 }
 
@@ -294,7 +297,7 @@ void UringDataPath::handle(const io_uring_cqe& cqe) {
 
 void UringDataPath::handle_tun_read(std::uint32_t buffer, int result) {
   if (result > 0) {
-    handlers_.tun_packet(pool_.data(buffer).first(static_cast<std::size_t>(result)));
+    handlers_.tun_read(pool_.data(buffer).first(static_cast<std::size_t>(result)));
   } else if (result < 0 && result != -EAGAIN && result != -EINTR && result != -ECANCELED) {
     handlers_.tun_read_failed(-result);
   }

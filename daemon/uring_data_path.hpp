@@ -14,7 +14,6 @@
 #include <liburing.h>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -22,55 +21,38 @@
 #include <vector>
 
 #include "daemon/buffer_pool.hpp"
+#include "daemon/data_path.hpp"
+#include "daemon/event_loop.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/udp_sockets.hpp"
 #include "tunnel/endpoint.hpp"
 
 namespace sluice::daemon {
 
-class UringDataPath {
+class UringDataPath final : public DataPath {
  public:
-  struct Handlers {
-    // One read from the TUN device (virtio-net header first when the device has one); the
-    // buffer may be changed, and is read into again after the call.
-    std::function<void(std::span<std::uint8_t> packet)> tun_packet;
-    std::function<void(int error)> tun_read_failed;
-    // One receive: a datagram, or with `segment_size` several (UDP GRO). Writable in place.
-    std::function<void(std::span<std::uint8_t> datagrams, const tunnel::Endpoint& from, std::uint16_t segment_size)>
-        udp_received;
-    // A send the kernel refused with `error` (an errno), for the caller to retry its own way.
-    std::function<void(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
-                       std::uint16_t segment_size, int error)>
-        send_failed;
-    std::function<void()> tun_write_failed;
-    // The epoll descriptor has events: run its handlers without waiting.
-    std::function<void()> epoll_ready;
-  };
-
-  // The data path, or nullptr with `missing` naming what this kernel (or liburing) lacks.
-  static std::unique_ptr<UringDataPath> create(TunDevice& tun, UdpSockets& sockets, int epoll_fd,
+  // The data path, or nullptr with `missing` naming what this kernel (or liburing) lacks. The
+  // ring polls `loop`'s descriptor and runs its handlers when it has events.
+  static std::unique_ptr<UringDataPath> create(TunDevice& tun, UdpSockets& sockets, EventLoop& loop,
                                                Handlers handlers, std::string& missing);
-  ~UringDataPath();
-  UringDataPath(const UringDataPath&) = delete;
-  UringDataPath& operator=(const UringDataPath&) = delete;
+  ~UringDataPath() override;
 
   // One loop turn: submits what was queued, waits up to `timeout_ms` for a completion, and
   // handles those that came.
-  void run_once(int timeout_ms);
+  void run_once(int timeout_ms) override;
 
   // Queues a sendmsg of `datagrams` to `to` (see UdpSockets::send). Bytes in a pool buffer
   // (storage(), a received datagram) are sent from where they are; others are copied into one.
-  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size);
+  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+            std::uint16_t segment_size) override;
   // Queues a write of one packet to the TUN device, without a copy as for send().
-  void write_tun(std::span<const std::uint8_t> packet);
-  // A pool buffer to build a batch or packet in, held until the next call, which gives back
-  // `previous` (a span this returned earlier, or empty). Empty when the pool has none free.
-  [[nodiscard]] std::span<std::uint8_t> storage(std::span<const std::uint8_t> previous);
+  void write_tun(std::span<const std::uint8_t> packet) override;
+  // A pool buffer; empty when the pool has none free.
+  [[nodiscard]] std::span<std::uint8_t> storage(std::span<const std::uint8_t> previous) override;
 
-  // Submits what was queued now, so it leaves through the sockets it was prepared for.
-  void submit();
-  // After the sockets were replaced (a new listen port): receive on these instead.
-  void use_sockets(UdpSockets& sockets);
+  void submit() override;
+  // Submits what was queued for the old sockets, then cancels their receives and arms these.
+  void use_sockets(UdpSockets& sockets) override;
 
  private:
   // What a completion belongs to: the top byte of its user_data.
@@ -87,7 +69,7 @@ class UringDataPath {
   // `bytes` pointed at it). Nothing when the pool is empty.
   std::optional<std::uint32_t> hold(std::span<const std::uint8_t>& bytes);
 
-  UringDataPath(TunDevice& tun, UdpSockets& sockets, int epoll_fd, Handlers handlers);
+  UringDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers);
   // Empty when it works, else what is missing.
   std::string start();
 
@@ -104,7 +86,7 @@ class UringDataPath {
 
   TunDevice& tun_;
   UdpSockets* sockets_;
-  int epoll_fd_;
+  EventLoop& loop_;
   Handlers handlers_;
   BufferPool pool_;
   std::vector<SendSlot> send_slots_;

@@ -1,0 +1,44 @@
+// The data path without io_uring (SLUICE_DISABLE=uring, or a kernel before 6.0): the TUN device
+// and the UDP sockets are watched by the EventLoop, read with read() and recvmsg() until empty,
+// and every send and TUN write is one syscall, made at once.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "daemon/data_path.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/tun_device.hpp"
+
+namespace sluice::daemon {
+
+class EpollDataPath final : public DataPath {
+ public:
+  // Watches the TUN device and the sockets on `loop` until destroyed.
+  EpollDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers);
+  ~EpollDataPath() override;
+
+  void run_once(int timeout_ms) override { loop_.run_once(timeout_ms); }
+  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
+            std::uint16_t segment_size) override;
+  void write_tun(std::span<const std::uint8_t> packet) override;
+  // Nothing is queued, so callers build in their own buffers.
+  [[nodiscard]] std::span<std::uint8_t> storage(std::span<const std::uint8_t> /*previous*/) override { return {}; }
+  void submit() override {}
+  void use_sockets(UdpSockets& sockets) override;
+
+ private:
+  void watch_sockets();
+  void unwatch_sockets() noexcept;
+  void on_tun_readable();
+  void on_udp_readable(int fd);
+
+  TunDevice& tun_;
+  UdpSockets* sockets_;
+  EventLoop& loop_;
+  Handlers handlers_;
+  // Every read and receive lands here: one TUN super-packet (with its header) or one GRO receive.
+  std::vector<std::uint8_t> buffer_;
+};
+
+}  // namespace sluice::daemon

@@ -1,0 +1,43 @@
+#include "daemon/tun_offload.hpp"
+
+namespace sluice::daemon {
+
+bool TunOffload::split(std::span<std::uint8_t> read, const PacketHandler& each) const {
+  if (!vnet_header_) {
+    each(read);
+    return true;
+  }
+  // Shorter than its header: the device never hands over such a read; nothing to send.
+  if (read.size() < tunnel::VirtioNetHeader::kSize) return true;
+  const auto header = tunnel::VirtioNetHeader::parse(read.first<tunnel::VirtioNetHeader::kSize>());
+  return tunnel::split_packet(header, read.subspan(tunnel::VirtioNetHeader::kSize), each) ==
+         tunnel::OffloadStatus::ok;
+}
+
+bool TunOffload::write(std::span<const std::uint8_t> packet, DataPath& path) {
+  if (!vnet_header_) {
+    path.write_tun(packet);
+    return true;
+  }
+  if (coalescer_.add(packet)) return true;
+  // Every slot is taken (or the packet is too long): make room, and try once more.
+  flush(path);
+  return coalescer_.add(packet);
+}
+
+void TunOffload::flush(DataPath& path) {
+  const std::size_t written = coalescer_.size();
+  for (std::size_t i = 0; i < written; ++i) path.write_tun(coalescer_.pending(i));
+  coalescer_.clear();
+  // The written slots' buffers are the kernel's until their writes complete.
+  for (std::size_t i = 0; i < written; ++i) coalescer_.set_storage(i, path.storage(coalescer_.storage(i)));
+}
+
+void TunOffload::use_storage_of(DataPath& path) {
+  if (!vnet_header_) return;
+  for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) {
+    coalescer_.set_storage(i, path.storage(coalescer_.storage(i)));
+  }
+}
+
+}  // namespace sluice::daemon
