@@ -1,14 +1,15 @@
 // Applying a validated set request to the interface, and building one from the config file.
 #include "daemon/uapi.hpp"
 
-#include <algorithm>
+#include <unordered_set>
 
 namespace sluice::daemon {
 namespace {
 
 // Peers whose persistent keepalive this request switched on, by key: a later section may still
-// remove the peer, so pointers are looked up again once everything is applied.
-using KeepaliveList = std::vector<crypto::PublicKey>;
+// remove the peer, so pointers are looked up again once everything is applied. A set, so that a
+// request switching it on for 100,000 peers does not search a list per peer.
+using KeepaliveList = std::unordered_set<crypto::PublicKey, crypto::PublicKeyHash>;
 
 void apply_peer(const uapi::PeerChange& change, tunnel::Device& device, KeepaliveList& switched_on) {
   if (change.remove) {
@@ -26,10 +27,7 @@ void apply_peer(const uapi::PeerChange& change, tunnel::Device& device, Keepaliv
   if (change.replace_allowed_ips) device.allowed_ips().remove_value(peer);
   for (const tunnel::IpPrefix& prefix : change.allowed_ips) device.allowed_ips().insert(prefix, peer);
 
-  if (keepalive_was_off && peer->persistent_keepalive() != 0 &&
-      std::find(switched_on.begin(), switched_on.end(), change.public_key) == switched_on.end()) {
-    switched_on.push_back(change.public_key);
-  }
+  if (keepalive_was_off && peer->persistent_keepalive() != 0) switched_on.insert(change.public_key);
 }
 
 }  // namespace
@@ -89,11 +87,14 @@ uapi::SetRequest sync_request_from_settings(const config::InterfaceSettings& set
   request.replace_peers = false;
   if (settings.listen_port == 0) request.listen_port.reset();
   if (settings.fwmark == 0) request.fwmark.reset();
-  for (uapi::PeerChange& change : request.peers) change.replace_allowed_ips = true;
+  std::unordered_set<crypto::PublicKey, crypto::PublicKeyHash> wanted;
+  wanted.reserve(settings.peers.size());
+  for (uapi::PeerChange& change : request.peers) {
+    change.replace_allowed_ips = true;
+    wanted.insert(change.public_key);
+  }
   for (const auto& peer : device.peers()) {
-    const bool kept = std::any_of(settings.peers.begin(), settings.peers.end(),
-                                  [&](const config::PeerSettings& wanted) { return wanted.public_key == peer->public_key(); });
-    if (kept) continue;
+    if (wanted.contains(peer->public_key())) continue;
     uapi::PeerChange removal;
     removal.public_key = peer->public_key();
     removal.remove = true;
