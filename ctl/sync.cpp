@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "crypto/key_encoding.hpp"
 
 namespace sluice::ctl {
 namespace {
-
-bool in_file(const config::InterfaceSettings& wanted, const crypto::PublicKey& key) {
-  return std::any_of(wanted.peers.begin(), wanted.peers.end(),
-                     [&](const config::PeerSettings& peer) { return peer.public_key == key; });
-}
 
 std::string join(const std::vector<tunnel::IpPrefix>& prefixes) {
   std::string text;
@@ -34,8 +31,12 @@ uapi::SetRequest sync_request(const config::InterfaceSettings& wanted, const Int
   const bool keep_own_mark = wanted.fwmark == 0 && own_fwmark != 0 && running.fwmark == own_fwmark;
   if (wanted.fwmark != running.fwmark && !keep_own_mark) request.fwmark = wanted.fwmark;
 
+  // A set, so that 100,000 peers are not searched once per running peer.
+  std::unordered_set<crypto::PublicKey, crypto::PublicKeyHash> in_file;
+  in_file.reserve(wanted.peers.size());
+  for (const config::PeerSettings& peer : wanted.peers) in_file.insert(peer.public_key);
   for (const PeerState& peer : running.peers) {
-    if (in_file(wanted, peer.public_key)) continue;
+    if (in_file.contains(peer.public_key)) continue;
     uapi::PeerChange& change = request.peers.emplace_back();
     change.public_key = peer.public_key;
     change.remove = true;
@@ -60,11 +61,14 @@ std::size_t changed_peers(const config::InterfaceSettings& wanted, const Interfa
               [](const tunnel::IpPrefix& x, const tunnel::IpPrefix& y) { return x.to_string() < y.to_string(); });
     return prefixes;
   };
+  std::unordered_map<crypto::PublicKey, const PeerState*, crypto::PublicKeyHash> by_key;
+  by_key.reserve(running.peers.size());
+  for (const PeerState& state : running.peers) by_key.emplace(state.public_key, &state);
   std::size_t changed = 0;
   for (const config::PeerSettings& peer : wanted.peers) {
-    const auto state = std::find_if(running.peers.begin(), running.peers.end(),
-                                    [&](const PeerState& s) { return s.public_key == peer.public_key; });
-    if (state == running.peers.end()) continue;
+    const auto found = by_key.find(peer.public_key);
+    if (found == by_key.end()) continue;
+    const PeerState* state = found->second;
     const bool same_key = peer.preshared_key.has_value() == state->preshared_key.has_value() &&
                           (!peer.preshared_key || *peer.preshared_key == *state->preshared_key);
     // No endpoint in the file leaves the running one (learnt from the peer) alone.
