@@ -108,6 +108,37 @@ BOOST_AUTO_TEST_CASE(a_set_of_one_peer_touches_that_peer_only) {
   BOOST_TEST(device.allowed_ips().size() == prefixes - 3);
 }
 
+BOOST_AUTO_TEST_CASE(a_syncconf_restating_every_peer_rebuilds_only_the_changed_one) {
+  ManyPeers many;
+  tunnel::Device& device = many.target.device();
+  // What `wg syncconf` sends for a file with one peer's prefixes changed: every peer, each with
+  // replace_allowed_ips and its prefixes; the same sections as the setconf, but for one.
+  std::string request = "set=1\n";
+  request.reserve(std::size_t{kPeers} * 240);
+  for (int i = 0; i < kPeers; ++i) {
+    tunnel::Peer* peer = device.find_peer(many.keys[static_cast<std::size_t>(i)]);
+    request += "public_key=" + hex_key(many.keys[static_cast<std::size_t>(i)]) + "\nreplace_allowed_ips=true\n";
+    if (i == 999) {
+      request += "allowed_ip=192.168.77.0/24\n";
+      continue;
+    }
+    for (const tunnel::IpPrefix& prefix : device.allowed_ips().prefixes_of(peer)) {
+      request += "allowed_ip=" + prefix.to_string() + "\n";
+    }
+  }
+  request += "\n";
+  const std::size_t nodes = device.allowed_ips().node_count();
+  const std::uint64_t before = many.touched();
+  BOOST_TEST(daemon::handle_request(request, many.target) == "errno=0\n\n");
+  // Each unchanged peer's prefixes are read once (2 per peer) and left alone; only peer 999's are
+  // removed and replaced.
+  BOOST_TEST(many.touched() - before <= 2u * kPeers + 3 * kDescent);
+  BOOST_TEST(device.allowed_ips().size() == 2u * kPeers - 1);
+  BOOST_TEST(device.allowed_ips().node_count() <= nodes);
+  BOOST_TEST(device.allowed_ips().prefixes_of(device.find_peer(many.keys[999])).size() == 1u);
+  BOOST_TEST(device.allowed_ips().prefixes_of(device.find_peer(many.keys[998])).size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_get_is_written_in_slices_listing_each_prefix_once) {
   ManyPeers many;
   tunnel::Device& device = many.target.device();
