@@ -241,8 +241,14 @@ ControlSocket::Outcome ControlSocket::pump(int fd, Connection& connection) {
       watch(fd, connection, kReading);
       return Outcome::keep;
     }
-    std::string request = connection.buffer.substr(0, end + 2);
-    wipe_prefix(connection.buffer, end + 2);
+    std::string request;
+    if (end + 2 == connection.buffer.size()) {
+      // The usual case, one request per connection: taken whole, not copied (it may be 25 MB).
+      request.swap(connection.buffer);
+    } else {
+      request = connection.buffer.substr(0, end + 2);
+      wipe_prefix(connection.buffer, end + 2);
+    }
     connection.scanned = 0;
     if (takeover_ && !takeover_line_.empty() && request.starts_with(takeover_line_)) {
       platform::UniqueFd taken = std::move(connection.fd);
