@@ -25,8 +25,12 @@ class GetAnswer final : public PeerSlicesAnswer {
       : PeerSlicesAnswer(device, std::move(head), get_status(0)), device_(device) {}
 
  private:
-  std::size_t peer_bytes(tunnel::Peer* peer) const override { return get_peer_bytes(device_, peer); }
-  void append_peer(std::string& out, tunnel::Peer* peer) const override { append_get_peer(out, device_, peer); }
+  bool append_peer(std::string& out, tunnel::Peer* peer) const override {
+    const std::vector<tunnel::IpPrefix> prefixes = device_.allowed_ips().prefixes_of(peer);
+    if (!room(out, get_peer_bytes(prefixes.size()))) return false;
+    append_get_peer(out, *peer, prefixes);
+    return true;
+  }
   const tunnel::Device& device_;
 };
 
@@ -36,8 +40,11 @@ class StatsAnswer final : public PeerSlicesAnswer {
       : PeerSlicesAnswer(device, std::move(head), get_status(0)) {}
 
  private:
-  std::size_t peer_bytes(tunnel::Peer* /*peer*/) const override { return kStatsPeerBytes; }
-  void append_peer(std::string& out, tunnel::Peer* peer) const override { append_stats_peer(out, *peer); }
+  bool append_peer(std::string& out, tunnel::Peer* peer) const override {
+    if (!room(out, kStatsPeerBytes)) return false;
+    append_stats_peer(out, *peer);
+    return true;
+  }
 };
 
 std::unique_ptr<ControlAnswer> whole(std::string text) { return std::make_unique<WholeAnswer>(std::move(text)); }

@@ -75,23 +75,23 @@ class UapiTarget {
 // allowed IPs replaced, new ones are added. A listen port or fwmark of 0 leaves the current one.
 [[nodiscard]] uapi::SetRequest sync_request_from_settings(const config::InterfaceSettings& settings, const tunnel::Device& device);
 
-// The key=value lines of a get answer, without the final "errno=0" and empty line. A port or mark
-// of 0 is left out, as wireguard-go does. Holds the private key: send it, never log it.
-[[nodiscard]] std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port,
-                                        std::uint32_t fwmark);
-// Its two parts: the interface's lines (with the private key), then one section per peer (with its
-// preshared key); the answer on the control socket writes them a slice of peers at a time.
+// The key=value lines of a get answer, without the final "errno=0" and empty line, in two parts:
+// the interface's lines (with the private key), then one section per peer (with its preshared key);
+// start_request() writes them a slice of peers at a time. A port or mark of 0 is left out, as
+// wireguard-go does. Both hold keys: send them, never log them.
 void append_get_interface(std::string& out, const tunnel::Device& device, std::uint16_t listen_port,
                           std::uint32_t fwmark);
-// `peer` is one of `device`'s peers (a pointer, as the allowed IPs name it).
-void append_get_peer(std::string& out, const tunnel::Device& device, tunnel::Peer* peer);
+// `prefixes` are the peer's allowed IPs (AllowedIps::prefixes_of).
+void append_get_peer(std::string& out, const tunnel::Peer& peer, const std::vector<tunnel::IpPrefix>& prefixes);
 // Room the interface's lines take at most; room a peer's section takes at most (about 420 bytes
 // with an IPv6 endpoint and 20-digit counters, plus "allowed_ip=" and the longest IPv6 prefix per
 // prefix).
 inline constexpr std::size_t kGetInterfaceBytes = 160;
 inline constexpr std::size_t kGetPeerBytes = 480;
 inline constexpr std::size_t kGetPrefixBytes = 56;
-[[nodiscard]] std::size_t get_peer_bytes(const tunnel::Device& device, tunnel::Peer* peer);
+[[nodiscard]] constexpr std::size_t get_peer_bytes(std::size_t prefixes) {
+  return kGetPeerBytes + prefixes * kGetPrefixBytes;
+}
 
 // One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp),
 // "info=1\n\n" and "routes=1\n\n" (daemon/uapi_info.hpp) or "fdb=1\n\n" (daemon/l2_segments.hpp: per

@@ -13,9 +13,9 @@ bool WholeAnswer::next(std::string& out) {
 }
 
 PeerSlicesAnswer::PeerSlicesAnswer(const tunnel::Device& device, std::string head, std::string status)
-    : device_(device), head_(std::move(head)), status_(std::move(status)) {
-  keys_.reserve(device.peers().size());
-  for (const auto& peer : device.peers()) keys_.push_back(peer->public_key());
+    : device_(device), head_(std::move(head)), status_(std::move(status)), removed_at_start_(device.peers_removed()) {
+  peers_.reserve(device.peers().size());
+  for (const auto& peer : device.peers()) peers_.push_back(Entry{peer.get(), peer->public_key()});
 }
 
 PeerSlicesAnswer::~PeerSlicesAnswer() { crypto::wipe(head_.data(), head_.size()); }
@@ -34,15 +34,14 @@ bool PeerSlicesAnswer::next(std::string& out) {
     crypto::wipe(head_.data(), head_.size());
     head_written_ = true;
   }
-  for (std::size_t written = 0; written < kPeersPerPart && next_peer_ < keys_.size(); ++written) {
-    tunnel::Peer* peer = device_.find_peer(keys_[next_peer_]);
-    if (peer != nullptr) {
-      if (!room(out, peer_bytes(peer))) return true;
-      append_peer(out, peer);
-    }
+  const bool none_removed = device_.peers_removed() == removed_at_start_;
+  for (std::size_t written = 0; written < kPeersPerPart && next_peer_ < peers_.size(); ++written) {
+    const Entry& entry = peers_[next_peer_];
+    tunnel::Peer* peer = none_removed ? entry.peer : device_.find_peer(entry.key);
+    if (peer != nullptr && !append_peer(out, peer)) return true;
     ++next_peer_;
   }
-  if (next_peer_ < keys_.size()) return true;
+  if (next_peer_ < peers_.size()) return true;
   if (!room(out, status_.size())) return true;
   out.append(status_);
   return false;

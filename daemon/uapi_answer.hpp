@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,8 +29,9 @@ class WholeAnswer final : public ControlAnswer {
 };
 
 // A head (the interface's lines), then each peer's section, then the status line. The peers are
-// the ones present when the answer was made, found again by key for each slice: one removed since
-// is left out, and no pointer is kept across turns of the loop.
+// the ones present when the answer was made. While the Device has removed no peer since, their
+// pointers are still good; once it has, each is found again by key (one removed meanwhile is left
+// out), so a pointer is never used after its peer is gone.
 class PeerSlicesAnswer : public ControlAnswer {
  public:
   // Peers per part: about 150 KB and well under a millisecond of work.
@@ -42,18 +44,22 @@ class PeerSlicesAnswer : public ControlAnswer {
   bool next(std::string& out) override;
 
  protected:
-  // Room `peer`'s section takes at most, and the section itself.
-  [[nodiscard]] virtual std::size_t peer_bytes(tunnel::Peer* peer) const = 0;
-  virtual void append_peer(std::string& out, tunnel::Peer* peer) const = 0;
-
- private:
+  // Appends `peer`'s section; false, appending nothing, when it does not fit (room()).
+  virtual bool append_peer(std::string& out, tunnel::Peer* peer) const = 0;
   // Whether `bytes` more fit in `out` without growing it; an empty `out` is made to fit.
   static bool room(std::string& out, std::size_t bytes);
+
+ private:
+  struct Entry {
+    tunnel::Peer* peer;
+    crypto::PublicKey key;
+  };
 
   const tunnel::Device& device_;
   std::string head_;
   std::string status_;
-  std::vector<crypto::PublicKey> keys_;
+  std::vector<Entry> peers_;
+  std::uint64_t removed_at_start_;
   std::size_t next_peer_ = 0;
   bool head_written_ = false;
 };

@@ -15,12 +15,7 @@ void append_get_interface(std::string& out, const tunnel::Device& device, std::u
   if (fwmark != 0) uapi::append_line(out, "fwmark", fwmark);
 }
 
-std::size_t get_peer_bytes(const tunnel::Device& device, tunnel::Peer* peer) {
-  return kGetPeerBytes + device.allowed_ips().count_of(peer) * kGetPrefixBytes;
-}
-
-void append_get_peer(std::string& out, const tunnel::Device& device, tunnel::Peer* handle) {
-  const tunnel::Peer& peer = *handle;
+void append_get_peer(std::string& out, const tunnel::Peer& peer, const std::vector<tunnel::IpPrefix>& prefixes) {
   uapi::append_key_line(out, "public_key", peer.public_key().span());
   // Always present, all zeros when there is none, as wireguard-go writes it; `wg` hides zeros.
   uapi::append_key_line(out, "preshared_key", peer.preshared_key().span());
@@ -33,20 +28,9 @@ void append_get_peer(std::string& out, const tunnel::Device& device, tunnel::Pee
   uapi::append_line(out, "tx_bytes", peer.counters().tx_bytes);
   uapi::append_line(out, "rx_bytes", peer.counters().rx_bytes);
   uapi::append_line(out, "persistent_keepalive_interval", peer.persistent_keepalive());
-  for (const tunnel::IpPrefix& prefix : device.allowed_ips().prefixes_of(handle)) {
+  for (const tunnel::IpPrefix& prefix : prefixes) {
     uapi::append_line(out, "allowed_ip", prefix.to_string());
   }
-}
-
-std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port, std::uint32_t fwmark) {
-  std::string out;
-  // Sized up front so that growing never leaves a copy of the private key in freed memory; the
-  // caller's "errno=0" line fits in the slack.
-  out.reserve(kGetInterfaceBytes + device.peers().size() * kGetPeerBytes +
-              device.allowed_ips().size() * kGetPrefixBytes);
-  append_get_interface(out, device, listen_port, fwmark);
-  for (const auto& owned : device.peers()) append_get_peer(out, device, owned.get());
-  return out;
 }
 
 }  // namespace sluice::daemon

@@ -68,11 +68,13 @@ bool Device::remove_peer(const crypto::PublicKey& public_key) {
     peers_[slot]->slot_ = slot;
   }
   peers_.pop_back();
+  ++peers_removed_;
   return true;
 }
 
 void Device::remove_all_peers() {
   for (auto& peer : peers_) forget_peer(*peer);
+  peers_removed_ += peers_.size();
   peers_by_key_.clear();
   peers_.clear();
 }

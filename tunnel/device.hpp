@@ -167,6 +167,9 @@ class Device {
   // 100,000. Kept off the lookups themselves, which the data path makes per datagram.
   [[nodiscard]] std::size_t lookup_cost(const crypto::PublicKey& public_key) const;
   [[nodiscard]] std::size_t lookup_cost(std::uint32_t receiver_index) const;
+  // How many peers were removed since the Device was made: while it has not changed, pointers to
+  // the peers taken before are still good (a long answer written in slices relies on it).
+  [[nodiscard]] std::uint64_t peers_removed() const noexcept { return peers_removed_; }
   // The receiver indices in use (handshakes in progress and sessions).
   [[nodiscard]] std::vector<std::uint32_t> receiver_indices() const;
 
@@ -241,6 +244,7 @@ class Device {
   // Finished jobs kept for reuse, so their buffers are not allocated per message.
   std::vector<std::unique_ptr<TransportJob>> spare_jobs_;
   DeviceCounters counters_;
+  std::uint64_t peers_removed_ = 0;
 };
 
 }  // namespace sluice::tunnel
