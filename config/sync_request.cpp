@@ -1,16 +1,8 @@
 #include "config/sync_request.hpp"
 
-#include <algorithm>
+#include <unordered_set>
 
 namespace sluice::config {
-namespace {
-
-bool in_file(const InterfaceSettings& wanted, const crypto::PublicKey& key) {
-  return std::any_of(wanted.peers.begin(), wanted.peers.end(),
-                     [&](const PeerSettings& peer) { return peer.public_key == key; });
-}
-
-}  // namespace
 
 uapi::SetRequest sync_request(const InterfaceSettings& wanted, const uapi::InterfaceState& running,
                               std::uint32_t own_fwmark) {
@@ -23,8 +15,12 @@ uapi::SetRequest sync_request(const InterfaceSettings& wanted, const uapi::Inter
   const bool keep_own_mark = wanted.fwmark == 0 && own_fwmark != 0 && running.fwmark == own_fwmark;
   if (wanted.fwmark != running.fwmark && !keep_own_mark) request.fwmark = wanted.fwmark;
 
+  // A set, so that 100,000 peers are not searched once per running peer.
+  std::unordered_set<crypto::PublicKey, crypto::PublicKeyHash> in_file;
+  in_file.reserve(wanted.peers.size());
+  for (const PeerSettings& peer : wanted.peers) in_file.insert(peer.public_key);
   for (const uapi::PeerState& peer : running.peers) {
-    if (in_file(wanted, peer.public_key)) continue;
+    if (in_file.contains(peer.public_key)) continue;
     uapi::PeerChange& change = request.peers.emplace_back();
     change.public_key = peer.public_key;
     change.remove = true;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <unordered_map>
 
 #include "crypto/key_encoding.hpp"
 
@@ -26,11 +27,14 @@ std::size_t changed_peers(const config::InterfaceSettings& wanted, const uapi::I
               [](const tunnel::IpPrefix& x, const tunnel::IpPrefix& y) { return x.to_string() < y.to_string(); });
     return prefixes;
   };
+  std::unordered_map<crypto::PublicKey, const uapi::PeerState*, crypto::PublicKeyHash> by_key;
+  by_key.reserve(running.peers.size());
+  for (const uapi::PeerState& state : running.peers) by_key.emplace(state.public_key, &state);
   std::size_t changed = 0;
   for (const config::PeerSettings& peer : wanted.peers) {
-    const auto state = std::find_if(running.peers.begin(), running.peers.end(),
-                                    [&](const uapi::PeerState& s) { return s.public_key == peer.public_key; });
-    if (state == running.peers.end()) continue;
+    const auto found = by_key.find(peer.public_key);
+    if (found == by_key.end()) continue;
+    const uapi::PeerState* state = found->second;
     const bool same_key = peer.preshared_key.has_value() == state->preshared_key.has_value() &&
                           (!peer.preshared_key || *peer.preshared_key == *state->preshared_key);
     // No endpoint in the file leaves the running one (learnt from the peer) alone.

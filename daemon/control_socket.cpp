@@ -1,6 +1,5 @@
 #include "daemon/control_socket.hpp"
 
-#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -8,12 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <chrono>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include "crypto/memory.hpp"
 #include "daemon/log.hpp"
@@ -23,30 +21,11 @@
 namespace sluice::daemon {
 namespace {
 
-// A `wg setconf` with thousands of peers fits easily; anything larger is not a real client.
-constexpr std::size_t kMaxRequestSize = 8 << 20;
-constexpr int kWriteTimeoutMs = 2000;
-
-// Writes everything, waiting briefly for a slow reader; the whole answer gets one deadline, so a
-// client that reads a byte now and then cannot hold up the tunnel.
-bool write_all(int fd, std::string_view data) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWriteTimeoutMs);
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      data.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EAGAIN) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      pollfd p{fd, POLLOUT, 0};
-      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      continue;
-    }
-    return false;
-  }
-  return true;
-}
+// A `wg setconf` of 100,000 peers is about 25 MB; this allows about 500,000 peers.
+constexpr std::size_t kMaxRequestSize = std::size_t{128} << 20;
+// Reads of this much at a time, so a large request costs few system calls.
+constexpr std::size_t kReadChunk = 64 << 10;
+constexpr std::uint32_t kReading = EPOLLIN | EPOLLRDHUP;
 
 // Appends without leaving the old contents in a freed block when the string has to grow.
 void append_wiping(std::string& buffer, std::string_view data) {
@@ -157,8 +136,9 @@ void ControlSocket::accept_all() {
     const int raw = fd.get();
     auto connection = std::make_unique<Connection>();
     connection->fd = std::move(fd);
+    connection->events = kReading;
     connections_[raw] = std::move(connection);
-    loop_->add(raw, EPOLLIN | EPOLLRDHUP, [this, raw](std::uint32_t) { on_readable(raw); });
+    loop_->add(raw, kReading, [this, raw](std::uint32_t) { on_event(raw); });
   }
 }
 
@@ -176,46 +156,99 @@ bool ControlSocket::trusted(int fd) const {
   return false;
 }
 
-void ControlSocket::on_readable(int fd) {
+void ControlSocket::on_event(int fd) {
   const auto it = connections_.find(fd);
   if (it == connections_.end()) return;
   Connection& connection = *it->second;
-  std::array<char, 4096> chunk{};
-  bool closed = false;
+  if (!connection.read_closed && !read_available(connection)) {
+    close_connection(fd);
+    return;
+  }
+  switch (pump(fd, connection)) {
+    case Outcome::keep:
+    case Outcome::handed_over:
+      return;
+    case Outcome::close:
+      close_connection(fd);
+      return;
+  }
+}
+
+bool ControlSocket::read_available(Connection& connection) {
+  std::vector<char> chunk(kReadChunk);
+  bool fits = true;
   for (;;) {
-    const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
+    const ssize_t n = ::recv(connection.fd.get(), chunk.data(), chunk.size(), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) break;
     if (n <= 0) {
-      closed = true;
+      // A client may send its request and half-close at once: what arrived is still answered.
+      connection.read_closed = true;
       break;
     }
     append_wiping(connection.buffer, std::string_view(chunk.data(), static_cast<std::size_t>(n)));
     if (connection.buffer.size() > kMaxRequestSize) {
-      closed = true;
+      fits = false;
       break;
     }
   }
   crypto::wipe(chunk.data(), chunk.size());
-  // A client may send its request and half-close at once: answer what arrived before closing.
-  if (connection.buffer.size() <= kMaxRequestSize) {
-    const Outcome outcome = answer_complete_requests(fd, connection);
-    if (outcome == Outcome::handed_over) return;
-    if (outcome == Outcome::close) closed = true;
-  }
-  if (closed) close_connection(fd);
+  return fits;
 }
 
-ControlSocket::Outcome ControlSocket::answer_complete_requests(int fd, Connection& connection) {
+ControlSocket::Outcome ControlSocket::pump(int fd, Connection& connection) {
+  bool made_part = false;
   for (;;) {
+    // 1. Send what the client takes of the current part.
+    while (connection.sent < connection.out.size()) {
+      const ssize_t n = ::send(fd, connection.out.data() + connection.sent, connection.out.size() - connection.sent,
+                               MSG_NOSIGNAL);
+      if (n > 0) {
+        connection.sent += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && errno == EAGAIN) {
+        // Requests that follow wait in the socket until this answer is out.
+        watch(fd, connection, EPOLLOUT);
+        return Outcome::keep;
+      } else {
+        return Outcome::close;
+      }
+    }
+    // Parts may hold private or preshared keys.
+    crypto::wipe(connection.out.data(), connection.out.size());
+    connection.out.clear();
+    connection.sent = 0;
+
+    // 2. One part per turn of the loop; the socket being writable brings the next turn at once.
+    if (connection.answer) {
+      if (made_part) {
+        watch(fd, connection, EPOLLOUT);
+        return Outcome::keep;
+      }
+      if (connection.out.capacity() < kControlPartBytes) connection.out.reserve(kControlPartBytes);
+      if (!connection.answer->next(connection.out)) connection.answer.reset();
+      made_part = true;
+      continue;
+    }
+
+    // 3. The next complete request, if any.
     const std::size_t end = connection.buffer.find("\n\n", connection.scanned);
     if (end == std::string::npos) {
       // Resume after what was searched, so a client dribbling bytes costs linear time.
       connection.scanned = connection.buffer.empty() ? 0 : connection.buffer.size() - 1;
+      if (connection.read_closed) return Outcome::close;
+      watch(fd, connection, kReading);
       return Outcome::keep;
     }
-    std::string request = connection.buffer.substr(0, end + 2);
-    wipe_prefix(connection.buffer, end + 2);
+    std::string request;
+    if (end + 2 == connection.buffer.size()) {
+      // The usual case, one request per connection: taken whole, not copied (it may be 25 MB).
+      request.swap(connection.buffer);
+    } else {
+      request = connection.buffer.substr(0, end + 2);
+      wipe_prefix(connection.buffer, end + 2);
+    }
     connection.scanned = 0;
     if (takeover_ && !takeover_line_.empty() && request.starts_with(takeover_line_)) {
       platform::UniqueFd taken = std::move(connection.fd);
@@ -223,21 +256,25 @@ ControlSocket::Outcome ControlSocket::answer_complete_requests(int fd, Connectio
       takeover_(std::move(taken), request);
       return Outcome::handed_over;
     }
-    std::string response = handler_(request);
-    const bool sent = write_all(fd, response);
-    // Both may hold private or preshared keys.
+    connection.answer = handler_(request);
+    // It may hold keys.
     crypto::wipe(request.data(), request.size());
-    crypto::wipe(response.data(), response.size());
-    if (!sent) return Outcome::close;
   }
+}
+
+void ControlSocket::watch(int fd, Connection& connection, std::uint32_t events) {
+  if (connection.events == events) return;
+  loop_->modify(fd, events);
+  connection.events = events;
 }
 
 void ControlSocket::close_connection(int fd) {
   const auto it = connections_.find(fd);
   if (it != connections_.end()) {
-    std::string& buffer = it->second->buffer;
-    buffer.resize(buffer.capacity());
-    crypto::wipe(buffer.data(), buffer.size());
+    for (std::string* text : {&it->second->buffer, &it->second->out}) {
+      text->resize(text->capacity());
+      crypto::wipe(text->data(), text->size());
+    }
   }
   loop_->remove(fd);
   connections_.erase(fd);

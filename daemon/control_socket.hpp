@@ -1,5 +1,7 @@
 // The UAPI control socket /run/wireguard/IFNAME.sock: a Unix stream socket that the stock `wg`
-// tool talks to. Requests end with an empty line; each gets one answer.
+// tool talks to. Requests end with an empty line; each gets one answer. Nothing here blocks the
+// event loop: answers are written as the client takes them (EPOLLOUT), one part per turn of the
+// loop (daemon/control_answer.hpp), so the tunnel's packets go on while a long answer is written.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +13,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "daemon/control_answer.hpp"
 #include "daemon/event_loop.hpp"
 #include "platform/unique_fd.hpp"
 
@@ -18,7 +21,7 @@ namespace sluice::daemon {
 
 class ControlSocket {
  public:
-  using RequestHandler = std::function<std::string(std::string_view request)>;
+  using RequestHandler = std::function<std::unique_ptr<ControlAnswer>(std::string_view request)>;
 
   // Creates `directory` (mode 0700) and the socket (mode 0600). If a daemon already answers on
   // that path, throws std::runtime_error saying so; a stale socket file is replaced. Connections
@@ -46,17 +49,26 @@ class ControlSocket {
  private:
   struct Connection {
     platform::UniqueFd fd;
-    std::string buffer;
+    std::string buffer;       // requests received and not yet answered
     std::size_t scanned = 0;  // how far `buffer` has been searched for the end of a request
+    std::unique_ptr<ControlAnswer> answer;  // the answer being written, until its last part is made
+    std::string out;                        // the part being sent
+    std::size_t sent = 0;                   // how much of `out` the client has taken
+    bool read_closed = false;               // the client half-closed: close once all is answered
+    std::uint32_t events = 0;               // what the loop watches for
   };
 
   void accept_all();
   // Whether the peer of a new connection is root or the user that made the socket; logs a refusal.
   [[nodiscard]] bool trusted(int fd) const;
-  void on_readable(int fd);
+  void on_event(int fd);
+  // Reads what has arrived; false when the connection is to be closed (the request is too long).
+  bool read_available(Connection& connection);
   enum class Outcome : std::uint8_t { keep, close, handed_over };
-  // handed_over: `connection` is gone.
-  Outcome answer_complete_requests(int fd, Connection& connection);
+  // Sends what the client takes, makes at most one more part, and starts the next request once
+  // an answer is complete. handed_over: `connection` is gone.
+  Outcome pump(int fd, Connection& connection);
+  void watch(int fd, Connection& connection, std::uint32_t events);
   void close_connection(int fd);
 
   std::string ifname_;

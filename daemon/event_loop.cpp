@@ -21,6 +21,13 @@ void EventLoop::add(int fd, std::uint32_t events, Handler handler) {
   handlers_[fd] = std::move(handler);
 }
 
+void EventLoop::modify(int fd, std::uint32_t events) {
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) != 0) platform::throw_os_error("cannot watch descriptor");
+}
+
 void EventLoop::remove(int fd) noexcept {
   ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
   handlers_.erase(fd);

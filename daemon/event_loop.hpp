@@ -18,6 +18,8 @@ class EventLoop {
   // Watches `fd` for `events` (EPOLLIN, ...). The handler may add or remove descriptors.
   void add(int fd, std::uint32_t events, Handler handler);
   void remove(int fd) noexcept;
+  // Watches a descriptor already added for other `events`, with the same handler.
+  void modify(int fd, std::uint32_t events);
 
   // Waits up to `timeout_ms` and runs the handlers of ready descriptors.
   void run_once(int timeout_ms);

@@ -113,7 +113,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       loop_,
       [this](std::string_view text) {
         flush();
-        return handle_request(text, *this);
+        return start_request(text, *this);
       },
       "capture=1\n",
       [this](platform::UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });

@@ -47,5 +47,11 @@ template <typename Counters, std::size_t N>
 // and empty line. Holds no secret.
 [[nodiscard]] std::string serialize_stats(const tunnel::Device& device,
                                           const std::vector<NamedCounter>& extra = {});
+// Its two parts: the interface's counters, then one section per peer (the answer on the control
+// socket writes them a slice of peers at a time).
+void append_stats_interface(std::string& out, const tunnel::Device& device, const std::vector<NamedCounter>& extra);
+void append_stats_peer(std::string& out, const tunnel::Peer& peer);
+// Room one peer's section takes at most.
+inline constexpr std::size_t kStatsPeerBytes = 160 + std::size(tunnel::kPeerCounterFields) * 64;
 
 }  // namespace sluice::daemon

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "crypto/memory.hpp"
 #include "uapi/interface_state.hpp"
 #include "uapi/set_request.hpp"
+#include "daemon/control_answer.hpp"
 #include "daemon/stats.hpp"
 #include "tunnel/constants.hpp"
 #include "tunnel/device.hpp"
@@ -68,10 +70,23 @@ class UapiTarget {
 // reload` compares it.
 [[nodiscard]] uapi::InterfaceState running_state(UapiTarget& target);
 
-// The key=value lines of a get answer, without the final "errno=0" and empty line. A port or mark
-// of 0 is left out, as wireguard-go does. Holds the private key: send it, never log it.
-[[nodiscard]] std::string serialize_get(const tunnel::Device& device, std::uint16_t listen_port,
-                                        std::uint32_t fwmark);
+// The key=value lines of a get answer, without the final "errno=0" and empty line, in two parts:
+// the interface's lines (with the private key), then one section per peer (with its preshared key);
+// start_request() writes them a slice of peers at a time. A port or mark of 0 is left out, as
+// wireguard-go does. Both hold keys: send them, never log them.
+void append_get_interface(std::string& out, const tunnel::Device& device, std::uint16_t listen_port,
+                          std::uint32_t fwmark);
+// `prefixes` are the peer's allowed IPs (AllowedIps::prefixes_of).
+void append_get_peer(std::string& out, const tunnel::Peer& peer, const std::vector<tunnel::IpPrefix>& prefixes);
+// Room the interface's lines take at most; room a peer's section takes at most (about 420 bytes
+// with an IPv6 endpoint and 20-digit counters, plus "allowed_ip=" and the longest IPv6 prefix per
+// prefix).
+inline constexpr std::size_t kGetInterfaceBytes = 160;
+inline constexpr std::size_t kGetPeerBytes = 480;
+inline constexpr std::size_t kGetPrefixBytes = 56;
+[[nodiscard]] constexpr std::size_t get_peer_bytes(std::size_t prefixes) {
+  return kGetPeerBytes + prefixes * kGetPrefixBytes;
+}
 
 // One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp),
 // "info=1\n\n" and "routes=1\n\n" (daemon/uapi_info.hpp) or "fdb=1\n\n" (daemon/l2_segments.hpp: per
@@ -80,5 +95,11 @@ class UapiTarget {
 // "errno=N\n\n".
 // Refused set requests are logged (without values).
 [[nodiscard]] std::string handle_request(std::string_view request, UapiTarget& target);
+
+// The same answer, made a part at a time (daemon/control_answer.hpp), as the control socket sends
+// it: get=1 and stats=1 write a slice of peers per part. A set is applied here, whole, before
+// this returns. The peers are those of the moment the request came; a peer removed before its
+// slice is written is left out, and each peer's lines are as they are when its slice is written.
+[[nodiscard]] std::unique_ptr<ControlAnswer> start_request(std::string_view request, UapiTarget& target);
 
 }  // namespace sluice::daemon

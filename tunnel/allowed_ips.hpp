@@ -1,7 +1,10 @@
 // Cryptokey routing table: which peer owns an inner address, by longest-prefix match over the
 // peers' allowed IPs. One path-compressed binary trie per family: a node exists only where a
 // prefix is stored or where two stored prefixes diverge, so the trie has fewer than 2n nodes
-// and a lookup visits at most one node per distinct stored prefix length on its path.
+// and a lookup visits at most one node per distinct stored prefix length on its path. Each value
+// (peer) also has the list of its own nodes, so that what concerns one peer (its prefixes, its
+// removal) costs in proportion to that peer's prefixes, never to the size of the table: `wg show`
+// and `wg syncconf` with 100,000 peers would otherwise visit the whole trie once per peer.
 #pragma once
 
 #include <algorithm>
@@ -12,7 +15,9 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <tuple>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -89,18 +94,22 @@ class AllowedIps {
   // prefix belongs to exactly one peer.
   void insert(const IpPrefix& prefix, Value value) {
     trie(prefix.family()).insert(detail::TrieKey::load(prefix.address()).masked(prefix.cidr()), prefix.cidr(),
-                                 std::move(value));
+                                 std::move(value), owners_);
   }
 
   // Removes exactly `prefix` (host bits ignored); false if it was not stored.
   bool remove(const IpPrefix& prefix) {
-    return trie(prefix.family()).remove(detail::TrieKey::load(prefix.address()).masked(prefix.cidr()), prefix.cidr());
+    return trie(prefix.family())
+        .remove(detail::TrieKey::load(prefix.address()).masked(prefix.cidr()), prefix.cidr(), owners_);
   }
 
-  // Removes every prefix owned by `value` (peer removal).
+  // Removes every prefix owned by `value` (peer removal, or a peer's prefixes replaced): one
+  // descent per prefix of that value.
   void remove_value(const Value& value) {
-    v4_.remove_value(value);
-    v6_.remove_value(value);
+    // Each removal changes the list; the nodes' places are read before any goes.
+    for (const Place& place : places_of(value)) {
+      trie(place.v6 ? IpFamily::v6 : IpFamily::v4).remove(place.key, place.cidr, owners_);
+    }
   }
 
   [[nodiscard]] std::optional<Value> lookup(const IpAddress& address) const noexcept {
@@ -116,11 +125,28 @@ class AllowedIps {
 
   // IPv4 then IPv6, each ascending by address then prefix length (stable output for `wg show`).
   [[nodiscard]] std::vector<IpPrefix> prefixes_of(const Value& value) const {
+    std::vector<Place> places = places_of(value);
+    std::sort(places.begin(), places.end(), [](const Place& a, const Place& b) {
+      return std::tie(a.v6, a.key.words, a.cidr) < std::tie(b.v6, b.key.words, b.cidr);
+    });
     std::vector<IpPrefix> out;
-    v4_.collect(value, out);
-    v6_.collect(value, out);
+    out.reserve(places.size());
+    for (const Place& place : places) {
+      out.emplace_back(place.key.to_address(place.v6 ? IpFamily::v6 : IpFamily::v4), place.cidr);
+    }
     return out;
   }
+
+  // How many prefixes `value` owns.
+  [[nodiscard]] std::size_t count_of(const Value& value) const {
+    const auto it = owners_.index.find(value);
+    return it == owners_.index.end() ? 0 : it->second.size();
+  }
+
+  // Trie nodes visited by insert(), remove(), remove_value() and prefixes_of() since the table was
+  // made (lookups are not counted): what tests check to show that a change costs in proportion to
+  // the prefixes it touches, not to the size of the table.
+  [[nodiscard]] std::uint64_t nodes_touched() const noexcept { return owners_.nodes_touched; }
 
   [[nodiscard]] std::size_t size() const noexcept { return v4_.size + v6_.size; }
   // Trie nodes in use (stored prefixes plus branch points), at most 2 * size(): memory follows the
@@ -132,18 +158,65 @@ class AllowedIps {
   void clear() noexcept {
     v4_ = Trie{IpFamily::v4};
     v6_ = Trie{IpFamily::v6};
+    owners_.index.clear();
   }
 
  private:
   // A stored prefix (`value` set) or a branch point where two subtrees diverge (`value` empty,
   // always two children). `key` has host bits cleared; child[b] holds keys whose bit `cidr` is b.
+  // A node with a value keeps its address until the value goes (restructuring moves the owning
+  // pointers, not the nodes), so the owners' lists can point at it.
   struct Node {
     detail::TrieKey key;
     std::uint8_t cidr;
+    bool v6;
+    std::uint32_t owner_slot = 0;  // its place in the list of its value's nodes, while it has one
     std::optional<Value> value;
     std::array<std::unique_ptr<Node>, 2> child{};
   };
   using Slot = std::unique_ptr<Node>;
+
+  // Where a stored prefix is, copied out of its node.
+  struct Place {
+    detail::TrieKey key;
+    std::uint8_t cidr;
+    bool v6;
+  };
+
+  // Each value's nodes, in no order; a node leaves its list by swapping with the last one.
+  struct Owners {
+    std::unordered_map<Value, std::vector<Node*>> index;
+    mutable std::uint64_t nodes_touched = 0;
+
+    void attach(Node& node, Value value) {
+      std::vector<Node*>& list = index[value];
+      node.owner_slot = static_cast<std::uint32_t>(list.size());
+      list.push_back(&node);
+      node.value = std::move(value);
+    }
+
+    void detach(Node& node) {
+      const auto it = index.find(*node.value);
+      std::vector<Node*>& list = it->second;
+      Node* last = list.back();
+      list[node.owner_slot] = last;
+      last->owner_slot = node.owner_slot;
+      list.pop_back();
+      if (list.empty()) index.erase(it);
+      node.value.reset();
+    }
+  };
+
+  // Where `value`'s prefixes are, in no order.
+  [[nodiscard]] std::vector<Place> places_of(const Value& value) const {
+    const auto it = owners_.index.find(value);
+    if (it == owners_.index.end()) return {};
+    std::vector<Place> places;
+    places.reserve(it->second.size());
+    for (const Node* node : it->second) places.push_back(Place{node->key, node->cidr, node->v6});
+    owners_.nodes_touched += places.size();
+    return places;
+  }
 
   struct Trie {
     IpFamily family;
@@ -152,19 +225,28 @@ class AllowedIps {
 
     [[nodiscard]] unsigned max_cidr() const noexcept { return family == IpFamily::v4 ? 32 : 128; }
 
-    void insert(const detail::TrieKey& key, unsigned cidr, Value value) {
+    [[nodiscard]] bool v6() const noexcept { return family == IpFamily::v6; }
+
+    void insert(const detail::TrieKey& key, unsigned cidr, Value value, Owners& owners) {
       // Descend through nodes whose prefix covers the new one.
       Slot* slot = &root;
       while (*slot && (*slot)->cidr <= cidr && key.matches((*slot)->key, (*slot)->cidr)) {
         Node& node = **slot;
+        ++owners.nodes_touched;
         if (node.cidr == cidr) {
-          if (!node.value) ++size;
-          node.value = std::move(value);
+          if (node.value && *node.value == value) return;
+          if (node.value) {
+            owners.detach(node);
+          } else {
+            ++size;
+          }
+          owners.attach(node, std::move(value));
           return;
         }
         slot = &node.child[key.bit(node.cidr)];
       }
-      auto fresh = std::make_unique<Node>(Node{key, static_cast<std::uint8_t>(cidr), std::move(value)});
+      auto fresh = std::make_unique<Node>(Node{key, static_cast<std::uint8_t>(cidr), v6(), 0, std::nullopt});
+      owners.attach(*fresh, std::move(value));
       ++size;
       if (!*slot) {
         *slot = std::move(fresh);
@@ -178,30 +260,31 @@ class AllowedIps {
         *slot = std::move(fresh);
         return;
       }
-      auto branch = std::make_unique<Node>(Node{key.masked(split), static_cast<std::uint8_t>(split), std::nullopt});
+      auto branch =
+          std::make_unique<Node>(Node{key.masked(split), static_cast<std::uint8_t>(split), v6(), 0, std::nullopt});
       const unsigned side = key.bit(split);
       branch->child[side] = std::move(fresh);
       branch->child[1 - side] = std::move(*slot);
       *slot = std::move(branch);
     }
 
-    bool remove(const detail::TrieKey& key, unsigned cidr) {
+    bool remove(const detail::TrieKey& key, unsigned cidr, Owners& owners) {
       Slot* parent = nullptr;
       Slot* slot = &root;
       while (*slot && (*slot)->cidr < cidr && key.matches((*slot)->key, (*slot)->cidr)) {
+        ++owners.nodes_touched;
         parent = slot;
         slot = &(*slot)->child[key.bit((*slot)->cidr)];
       }
       if (!*slot || (*slot)->cidr != cidr || (*slot)->key.words != key.words || !(*slot)->value) return false;
-      (*slot)->value.reset();
+      ++owners.nodes_touched;
+      owners.detach(**slot);
       --size;
       collapse(*slot);
       // The parent may have lost a child; nodes further up keep theirs.
       if (parent) collapse(*parent);
       return true;
     }
-
-    void remove_value(const Value& value) { prune(root, value); }
 
     [[nodiscard]] std::optional<Value> lookup(const detail::TrieKey& key) const noexcept {
       const std::optional<Value>* best = nullptr;
@@ -213,28 +296,6 @@ class AllowedIps {
       }
       if (!best) return std::nullopt;
       return *best;
-    }
-
-    void collect(const Value& value, std::vector<IpPrefix>& out) const { collect(root, value, out); }
-
-    // Pre-order with child 0 first visits prefixes in ascending (address, length) order.
-    void collect(const Slot& slot, const Value& value, std::vector<IpPrefix>& out) const {
-      if (!slot) return;
-      if (slot->value == value) out.emplace_back(slot->key.to_address(family), slot->cidr);
-      collect(slot->child[0], value, out);
-      collect(slot->child[1], value, out);
-    }
-
-    // Post-order, so each node is collapsed after its subtrees shrank. Depth is at most 129.
-    void prune(Slot& slot, const Value& value) {
-      if (!slot) return;
-      prune(slot->child[0], value);
-      prune(slot->child[1], value);
-      if (slot->value == value) {
-        slot->value.reset();
-        --size;
-      }
-      collapse(slot);
     }
 
     // A node without a value is only worth keeping as a branch point of two subtrees.
@@ -254,6 +315,7 @@ class AllowedIps {
 
   Trie v4_{IpFamily::v4};
   Trie v6_{IpFamily::v6};
+  Owners owners_;
 };
 
 }  // namespace sluice::tunnel

@@ -36,7 +36,7 @@ void Device::set_private_key(const crypto::PrivateKey& private_key) {
   // A peer cannot be ourselves.
   remove_peer(identity_.public_key);
   for (auto& peer : peers_) {
-    peer->remote_.precompute(identity_);
+    peer->remote_.forget_static_static();
     zero_key_material(*peer);
   }
 }
@@ -44,8 +44,9 @@ void Device::set_private_key(const crypto::PrivateKey& private_key) {
 Peer* Device::add_peer(const crypto::PublicKey& public_key) {
   if (identity_.has_key && public_key == identity_.public_key) return nullptr;
   if (Peer* existing = find_peer(public_key)) return existing;
-  peers_.push_back(std::make_unique<Peer>(public_key, identity_));
+  peers_.push_back(std::make_unique<Peer>(public_key));
   Peer* peer = peers_.back().get();
+  peer->slot_ = peers_.size() - 1;
   peers_by_key_.emplace(public_key, peer);
   return peer;
 }
@@ -60,14 +61,37 @@ bool Device::remove_peer(const crypto::PublicKey& public_key) {
   if (peer == nullptr) return false;
   forget_peer(*peer);
   peers_by_key_.erase(public_key);
-  std::erase_if(peers_, [peer](const std::unique_ptr<Peer>& p) { return p.get() == peer; });
+  // The last peer fills the gap: no search, no shift of the peers after it.
+  const std::size_t slot = peer->slot_;
+  if (slot + 1 != peers_.size()) {
+    peers_[slot] = std::move(peers_.back());
+    peers_[slot]->slot_ = slot;
+  }
+  peers_.pop_back();
+  ++peers_removed_;
   return true;
 }
 
 void Device::remove_all_peers() {
   for (auto& peer : peers_) forget_peer(*peer);
+  peers_removed_ += peers_.size();
   peers_by_key_.clear();
   peers_.clear();
+}
+
+std::size_t Device::lookup_cost(const crypto::PublicKey& public_key) const {
+  return peers_by_key_.bucket_size(peers_by_key_.bucket(public_key));
+}
+
+std::size_t Device::lookup_cost(std::uint32_t receiver_index) const {
+  return indices_.bucket_size(indices_.bucket(receiver_index));
+}
+
+std::vector<std::uint32_t> Device::receiver_indices() const {
+  std::vector<std::uint32_t> out;
+  out.reserve(indices_.size());
+  for (const auto& entry : indices_) out.push_back(entry.first);
+  return out;
 }
 
 void Device::forget_peer(Peer& peer) {
@@ -193,6 +217,7 @@ Peer* Device::consume_initiation(std::span<const std::uint8_t> datagram, Instant
   if (!opened) return nullptr;
   Peer* peer = find_peer(opened->remote_static);
   if (peer == nullptr) return nullptr;
+  peer->remote_.ensure_static_static(identity_);
   if (!peer->handshake_.accept_initiation(*opened, *message, peer->remote_, now)) return nullptr;
   // Any handshake we had started with this peer is superseded.
   release_handshake_index(*peer);
@@ -318,6 +343,7 @@ void Device::start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry)
   peer.last_sent_handshake_ = now;
   release_handshake_index(peer);
   const std::uint32_t index = allocate_index(peer);
+  peer.remote_.ensure_static_static(identity_);
   const auto message =
       peer.handshake_.create_initiation(identity_, peer.remote_, whitened_tai64n(wall_clock_()), index);
   if (!message) {

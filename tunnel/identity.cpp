@@ -30,15 +30,25 @@ LocalIdentity LocalIdentity::from_private(const crypto::PrivateKey& private_key)
   return id;
 }
 
-RemoteIdentity::RemoteIdentity(const crypto::PublicKey& remote, const LocalIdentity& local) : public_key(remote) {
+RemoteIdentity::RemoteIdentity(const crypto::PublicKey& remote, const LocalIdentity& local) : RemoteIdentity(remote) {
+  precompute(local);
+}
+
+RemoteIdentity::RemoteIdentity(const crypto::PublicKey& remote) : public_key(remote) {
   mac1_key = labelled_key(kLabelMac1, public_key);
   const Hash cookie = labelled_key(kLabelCookie, public_key);
   cookie_key = crypto::SymmetricKey(std::span<const std::uint8_t, 32>(cookie));
-  precompute(local);
 }
 
 void RemoteIdentity::precompute(const LocalIdentity& local) {
   static_static_valid = local.has_key && crypto::x25519(static_static, local.private_key, public_key);
+  static_static_known = true;
+}
+
+void RemoteIdentity::forget_static_static() noexcept {
+  static_static = crypto::SecretBytes<32>{};
+  static_static_valid = false;
+  static_static_known = false;
 }
 
 }  // namespace sluice::tunnel

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -13,6 +12,7 @@
 #include "tunnel/cookie.hpp"
 #include "tunnel/counter_field.hpp"
 #include "tunnel/endpoint.hpp"
+#include "tunnel/fifo.hpp"
 #include "tunnel/handshake.hpp"
 #include "tunnel/identity.hpp"
 #include "tunnel/keypair.hpp"
@@ -63,7 +63,8 @@ inline constexpr CounterField<PeerCounters> kPeerCounterFields[] = {
 // ephemeral key and chaining key, and the sessions.
 class Peer : public crypto::LockedAllocation {
  public:
-  Peer(const crypto::PublicKey& public_key, const LocalIdentity& local) : remote_(public_key, local) {}
+  // DH(static, static) is left to the first handshake (RemoteIdentity::static_static_known).
+  explicit Peer(const crypto::PublicKey& public_key) : remote_(public_key) {}
   Peer(const Peer&) = delete;
   Peer& operator=(const Peer&) = delete;
 
@@ -99,11 +100,12 @@ class Peer : public crypto::LockedAllocation {
   std::optional<Instant> last_sent_handshake_;
   bool sent_lastminute_handshake_ = false;
   std::optional<std::chrono::nanoseconds> last_handshake_;
-  std::deque<std::vector<std::uint8_t>> staged_;
+  Fifo<std::vector<std::uint8_t>> staged_;
   // This peer's transport jobs in flight (hand-out mode), in the order made: they leave in that
   // order, whatever the other peers' jobs do.
-  std::deque<std::unique_ptr<TransportJob>> jobs_;
+  Fifo<std::unique_ptr<TransportJob>> jobs_;
   bool listed_with_jobs_ = false;  // in Device::peers_with_jobs_
+  std::size_t slot_ = 0;           // its index in Device::peers_, so that removal needs no search
   PeerCounters counters_;
 };
 

@@ -5,12 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include "uapi/error.hpp"
 #include "platform/interface_name.hpp"
@@ -19,8 +19,11 @@
 namespace sluice::uapi {
 namespace {
 
-// Far above any real answer (thousands of peers); a larger one is not from a daemon we know.
-constexpr std::size_t kMaxAnswer = 16 << 20;
+// Far above any real answer (a get of 100,000 peers is about 35 MB); a larger one is not from a
+// daemon we know.
+constexpr std::size_t kMaxAnswer = std::size_t{512} << 20;
+// Reads of this much at a time, so a large answer costs few system calls.
+constexpr std::size_t kReadChunk = 64 << 10;
 // A get answer is at most a few hundred bytes per peer: reserving this much up front keeps most
 // answers, which hold the private key, from being copied by a growing string.
 constexpr std::size_t kAnswerReserve = 64 << 10;
@@ -150,9 +153,12 @@ crypto::SecretText Client::exchange(std::string_view request, int& answer_errno,
 
   crypto::SecretText answer(kAnswerReserve);
   std::string& text = answer.str();
-  std::array<char, 4096> chunk{};
-  // The answer is key=value lines; the first empty line ends it.
-  while (text.find("\n\n") == std::string::npos) {
+  std::vector<char> chunk(kReadChunk);
+  // The answer is key=value lines; the first empty line ends it. Each search starts where the last
+  // one stopped, so a long answer read in many pieces costs linear time.
+  std::size_t searched = 0;
+  while (text.find("\n\n", searched) == std::string::npos) {
+    searched = text.empty() ? 0 : text.size() - 1;
     if (!wait_for(fd_, POLLIN, deadline)) throw timed_out();
     const ssize_t n = ::recv(fd_, chunk.data(), chunk.size(), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
@@ -161,7 +167,14 @@ crypto::SecretText Client::exchange(std::string_view request, int& answer_errno,
       throw NotSluicedError(not_sluiced_message(ifname_, request_line));
     }
     if (n <= 0) throw ControlError(prefixed(ifname_, "the daemon closed the connection without answering"));
-    text.append(chunk.data(), static_cast<std::size_t>(n));
+    const auto received = static_cast<std::size_t>(n);
+    if (text.size() + received > text.capacity()) {
+      // Grown by hand, doubling: a string growing by itself would leave its old buffer unwiped.
+      crypto::SecretText grown(std::max(text.capacity() * 2, text.size() + received));
+      grown.str().append(text);
+      answer = std::move(grown);
+    }
+    text.append(chunk.data(), received);
     crypto::wipe(chunk.data(), chunk.size());
     if (text.size() > kMaxAnswer) throw ControlError(prefixed(ifname_, "the daemon's answer is too long"));
   }
