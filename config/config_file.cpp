@@ -11,14 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "config/wg_quick_shape.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/wipe_on_free.hpp"
 #include "crypto/x25519.hpp"
-#include "platform/user_account.hpp"
+#include "platform/interface_name.hpp"
 #include "platform/resolve_endpoint.hpp"
 #include "platform/small_file.hpp"
-#include "platform/interface_name.hpp"
-#include "config/wg_quick_shape.hpp"
+#include "platform/user_account.hpp"
 #include "tunnel/vxlan.hpp"
 
 namespace sluice::config {
@@ -327,7 +327,8 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
   registry.keys.emplace_back(peer.public_key, key_node->source().begin.line);
 
   crypto::PresharedKey preshared_key;
-  reader.key_choice(table, prefix, "preshared_key", preshared_key.span(), ConfigLookup::Kind::preshared_key_file, index);
+  reader.key_choice(table, prefix, "preshared_key", preshared_key.span(), ConfigLookup::Kind::preshared_key_file,
+                    index);
   if (table.get("preshared_key") != nullptr) peer.preshared_key = preshared_key;
 
   if (const auto* node = table.get("endpoint")) {
@@ -360,7 +361,8 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
   return peer;
 }
 
-std::vector<PeerSettings> read_peers(const Reader& reader, const toml::node& node, std::vector<std::string>& key_where) {
+std::vector<PeerSettings> read_peers(const Reader& reader, const toml::node& node,
+                                     std::vector<std::string>& key_where) {
   // A single [peer] table is the likeliest mistake; say how to write it rather than "expected an array".
   if (node.is_table()) reader.fail(node, "peer", "write [[peer]] (double brackets), one table per peer");
   const toml::array& list = reader.array(node, "peer");
@@ -551,7 +553,8 @@ InterfaceSettings resolve_config(ConfigDocument document) {
         settings.metrics_listen = resolve(lookup);
         break;
       case ConfigLookup::Kind::user:
-        if (!platform::lookup_user(lookup.value)) fail(lookup, "no such user " + crypto::quote_unless_key(lookup.value));
+        if (!platform::lookup_user(lookup.value))
+          fail(lookup, "no such user " + crypto::quote_unless_key(lookup.value));
         break;
     }
   }

@@ -48,10 +48,10 @@ class ConfigError : public std::runtime_error {
 // The keys each table accepts; any other is an error. sluice.toml(5) documents each (a unit test
 // checks it).
 inline constexpr std::array<std::string_view, 10> kInterfaceKeys{
-    "private_key", "private_key_file", "listen_port", "fwmark", "address",
-    "mtu",         "mode",             "routes",      "metrics_listen", "user"};
+    "private_key", "private_key_file", "listen_port",    "fwmark", "address", "mtu",
+    "mode",        "routes",           "metrics_listen", "user"};
 inline constexpr std::array<std::string_view, 6> kPeerKeys{"public_key", "preshared_key", "preshared_key_file",
-                                                          "endpoint",   "allowed_ips",   "persistent_keepalive"};
+                                                           "endpoint",   "allowed_ips",   "persistent_keepalive"};
 inline constexpr std::array<std::string_view, 7> kSegmentKeys{"vni", "tap", "bridge", "mtu", "local", "aging", "fdb"};
 inline constexpr std::array<std::string_view, 2> kSegmentFdbKeys{"mac", "peer"};
 

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
-#include "tunnel/ethernet.hpp"
 #include "tunnel/endpoint.hpp"
+#include "tunnel/ethernet.hpp"
 #include "tunnel/ip_address.hpp"
 
 namespace sluice::config {
@@ -53,7 +53,7 @@ struct InterfaceSettings {
   std::uint16_t listen_port = 0;  // 0 = pick a free port
   // "FILE:LINE:COLUMN" of listen_port in the config file, for a port that cannot be bound.
   std::string listen_port_source;
-  std::uint32_t fwmark = 0;       // 0 = none
+  std::uint32_t fwmark = 0;  // 0 = none
   // Addresses of the interface itself, with their prefix length (host bits kept: "10.0.0.1/24").
   std::vector<tunnel::IpPrefix> addresses;
   std::optional<unsigned> mtu;

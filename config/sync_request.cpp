@@ -7,8 +7,8 @@ namespace sluice::config {
 uapi::SetRequest sync_request(const InterfaceSettings& wanted, const uapi::InterfaceState& running,
                               std::uint32_t own_fwmark) {
   uapi::SetRequest request;
-  const bool same_key = wanted.private_key ? running.private_key && *running.private_key == *wanted.private_key
-                                           : !running.private_key;
+  const bool same_key =
+      wanted.private_key ? running.private_key && *running.private_key == *wanted.private_key : !running.private_key;
   // All zero removes the key (a file always has one; the protocol's settings need not).
   if (!same_key) request.private_key = wanted.private_key.value_or(crypto::PrivateKey{});
   if (wanted.listen_port != 0 && wanted.listen_port != running.listen_port) request.listen_port = wanted.listen_port;

@@ -29,8 +29,8 @@ void check_overlap(std::span<const std::uint8_t> out, std::span<const std::uint8
   }
 }
 
-void seal(SealFn fn, std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext,
-          const std::uint8_t* nonce, const SymmetricKey& key, std::span<const std::uint8_t> ad) {
+void seal(SealFn fn, std::span<std::uint8_t> out, std::span<const std::uint8_t> plaintext, const std::uint8_t* nonce,
+          const SymmetricKey& key, std::span<const std::uint8_t> ad) {
   if (out.size() < plaintext.size() + kAeadTagSize) {
     throw std::invalid_argument("AEAD output buffer too small for ciphertext and tag");
   }
@@ -137,8 +137,8 @@ bool wg_aead_decrypt(std::span<std::uint8_t> out, std::span<const std::uint8_t> 
   if (out.size() < length) throw std::invalid_argument("AEAD output buffer too small for plaintext");
   check_overlap(out.first(length), ciphertext);
   // Neither an in-place nor a separate output reaches the tag (the overlap check).
-  if (transport_cipher().open(out.data(), ciphertext.data(), length, ciphertext.data() + length, wg_nonce(counter),
-                              key, ad)) {
+  if (transport_cipher().open(out.data(), ciphertext.data(), length, ciphertext.data() + length, wg_nonce(counter), key,
+                              ad)) {
     return true;
   }
   // A failed packet's plaintext is wiped.

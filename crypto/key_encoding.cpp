@@ -19,8 +19,7 @@ int base64_value(char ch) {
   const int c = static_cast<unsigned char>(ch);
   return -1 + ((((('A' - 1) - c) & (c - ('Z' + 1))) >> 8) & (c - 64)) +
          ((((('a' - 1) - c) & (c - ('z' + 1))) >> 8) & (c - 70)) +
-         ((((('0' - 1) - c) & (c - ('9' + 1))) >> 8) & (c + 5)) +
-         ((((('+' - 1) - c) & (c - ('+' + 1))) >> 8) & 63) +
+         ((((('0' - 1) - c) & (c - ('9' + 1))) >> 8) & (c + 5)) + ((((('+' - 1) - c) & (c - ('+' + 1))) >> 8) & 63) +
          ((((('/' - 1) - c) & (c - ('/' + 1))) >> 8) & 64);
 }
 
@@ -119,8 +118,8 @@ bool may_hold_key(std::string_view text) noexcept {
   constexpr std::size_t kShortestKeyRun = 40;
   std::size_t run = 0;
   for (const char c : text) {
-    const bool base64 = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-                        c == '/' || c == '=';
+    const bool base64 =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
     run = base64 ? run + 1 : 0;
     if (run >= kShortestKeyRun) return true;
   }

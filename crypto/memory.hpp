@@ -44,9 +44,7 @@ class SecretBytes {
   [[nodiscard]] bool is_zero() const noexcept { return is_zero_ct(span()); }
   void clear() noexcept { wipe(bytes_.data(), N); }
 
-  friend bool operator==(const SecretBytes& a, const SecretBytes& b) noexcept {
-    return equal_ct(a.span(), b.span());
-  }
+  friend bool operator==(const SecretBytes& a, const SecretBytes& b) noexcept { return equal_ct(a.span(), b.span()); }
 
  private:
   std::array<std::uint8_t, N> bytes_;

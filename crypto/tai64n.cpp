@@ -16,8 +16,6 @@ Tai64n tai64n_from_unix(std::chrono::nanoseconds since_epoch) noexcept {
   return out;
 }
 
-bool tai64n_after(const Tai64n& a, const Tai64n& b) noexcept {
-  return std::memcmp(a.data(), b.data(), a.size()) > 0;
-}
+bool tai64n_after(const Tai64n& a, const Tai64n& b) noexcept { return std::memcmp(a.data(), b.data(), a.size()) > 0; }
 
 }  // namespace sluice::crypto

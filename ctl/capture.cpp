@@ -14,11 +14,11 @@
 #include <memory>
 
 #include "crypto/key_encoding.hpp"
-#include "uapi/error.hpp"
-#include "uapi/interface_state.hpp"
-#include "uapi/client.hpp"
 #include "tunnel/byte_order.hpp"
 #include "uapi/capture_stream.hpp"
+#include "uapi/client.hpp"
+#include "uapi/error.hpp"
+#include "uapi/interface_state.hpp"
 #include "uapi/lines.hpp"
 
 namespace sluice::ctl {
@@ -42,7 +42,8 @@ void send_all(int fd, std::string_view data, Clock::time_point deadline) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       pollfd p{fd, POLLOUT, 0};
-      if (Clock::now() >= deadline || ::poll(&p, 1, 100) < 0) throw uapi::ControlError("the daemon did not take the request");
+      if (Clock::now() >= deadline || ::poll(&p, 1, 100) < 0)
+        throw uapi::ControlError("the daemon did not take the request");
       continue;
     }
     throw uapi::ControlError(std::string("lost the connection to the daemon: ").append(std::strerror(errno)));
@@ -54,15 +55,16 @@ void send_all(int fd, std::string_view data, Clock::time_point deadline) {
 void require_peer(const Globals& globals, const CaptureOptions& options) {
   crypto::PublicKey key;
   crypto::decode_base64_key(*options.peer, key.bytes);  // checked by capture_request already
-  const uapi::InterfaceState state = uapi::parse_get_answer(uapi::Client(globals.control_dir, options.ifname).get().str());
+  const uapi::InterfaceState state =
+      uapi::parse_get_answer(uapi::Client(globals.control_dir, options.ifname).get().str());
   if (std::none_of(state.peers.begin(), state.peers.end(),
                    [&](const uapi::PeerState& peer) { return peer.public_key == key; })) {
     throw uapi::ControlError(std::string(options.ifname)
-                       .append(": --peer ")
-                       .append(*options.peer)
-                       .append(": no such peer on this interface (`sluicectl show ")
-                       .append(options.ifname)
-                       .append("` lists them)"));
+                                 .append(": --peer ")
+                                 .append(*options.peer)
+                                 .append(": no such peer on this interface (`sluicectl show ")
+                                 .append(options.ifname)
+                                 .append("` lists them)"));
   }
 }
 
@@ -83,7 +85,8 @@ std::string capture_request(const CaptureOptions& options) {
     throw uapi::ControlError("--direction must be in, out or both");
   }
   uapi::append_line(request, "direction", options.direction);
-  if (options.snaplen == 0 || options.snaplen > uapi::kDefaultSnaplen) throw uapi::ControlError("--snaplen must be 1 to 65535");
+  if (options.snaplen == 0 || options.snaplen > uapi::kDefaultSnaplen)
+    throw uapi::ControlError("--snaplen must be 1 to 65535");
   uapi::append_line(request, "snaplen", options.snaplen);
   request.push_back('\n');  // the blank line that ends a request
   return request;
@@ -104,13 +107,15 @@ std::optional<PcapStream::Item> PcapStream::next() {
       throw uapi::ControlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
     }
     if (rest.size() < uapi::kPcapHeaderSize) return std::nullopt;
-    if (tunnel::load_host32(rest.data()) != uapi::kPcapMagic) throw uapi::ControlError("the daemon's capture stream is not pcap");
+    if (tunnel::load_host32(rest.data()) != uapi::kPcapMagic)
+      throw uapi::ControlError("the daemon's capture stream is not pcap");
     seen_header_ = true;
     offset_ += uapi::kPcapHeaderSize;
     return Item{Kind::header, rest.first(uapi::kPcapHeaderSize)};
   }
   if (rest.size() < uapi::kPcapRecordHeaderSize) return std::nullopt;
-  if (tunnel::load_host32(rest.data()) == uapi::kTrailerMark && tunnel::load_host32(rest.data() + 4) == uapi::kTrailerMark) {
+  if (tunnel::load_host32(rest.data()) == uapi::kTrailerMark &&
+      tunnel::load_host32(rest.data() + 4) == uapi::kTrailerMark) {
     if (rest.size() < uapi::kTrailerSize) return std::nullopt;
     std::uint64_t dropped = 0;
     std::memcpy(&dropped, rest.data() + uapi::kPcapRecordHeaderSize, sizeof dropped);
@@ -135,7 +140,9 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
   std::FILE* out = stdout;
   if (options.output != "-") {
     file.reset(std::fopen(options.output.c_str(), "wb"));
-    if (!file) throw uapi::ControlError(std::string("cannot write ").append(options.output).append(": ").append(std::strerror(errno)));
+    if (!file)
+      throw uapi::ControlError(
+          std::string("cannot write ").append(options.output).append(": ").append(std::strerror(errno)));
     out = file.get();
   }
 
@@ -197,10 +204,13 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
   }
 
   std::string summary = std::to_string(captured).append(captured == 1 ? " packet captured, " : " packets captured, ");
-  summary.append(dropped ? std::to_string(*dropped).append(" dropped") : std::string("drop count unknown (the daemon did not finish in time)"));
+  summary.append(dropped ? std::to_string(*dropped).append(" dropped")
+                         : std::string("drop count unknown (the daemon did not finish in time)"));
   std::fprintf(stderr, "%s\n", summary.c_str());
   // A write cut short by Ctrl-C (a reader that stopped reading) is how the user ended it, not a failure.
-  if (output_failed && interrupted == 0) throw uapi::ControlError(std::string("writing ").append(options.output == "-" ? "stdout" : options.output).append(" failed"));
+  if (output_failed && interrupted == 0)
+    throw uapi::ControlError(
+        std::string("writing ").append(options.output == "-" ? "stdout" : options.output).append(" failed"));
   return dropped ? 0 : 1;
 }
 

@@ -10,25 +10,25 @@
 #include <functional>
 #include <system_error>
 
+#include "config/config_file.hpp"
+#include "config/sync_request.hpp"
 #include "ctl/daemon_info.hpp"
 #include "ctl/daemon_namespace.hpp"
 #include "ctl/daemon_process.hpp"
-#include "uapi/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/fdb.hpp"
 #include "ctl/import.hpp"
 #include "ctl/keys.hpp"
+#include "ctl/reload_changes.hpp"
 #include "ctl/set_arguments.hpp"
-#include "uapi/set_request.hpp"
 #include "ctl/show.hpp"
 #include "ctl/show_dump.hpp"
 #include "ctl/stats.hpp"
-#include "ctl/reload_changes.hpp"
-#include "uapi/client.hpp"
-#include "config/config_file.hpp"
-#include "config/sync_request.hpp"
 #include "platform/interface_name.hpp"
 #include "platform/small_file.hpp"
+#include "uapi/client.hpp"
+#include "uapi/error.hpp"
+#include "uapi/set_request.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -151,9 +151,9 @@ std::filesystem::path reload_file(const Globals& globals, const std::string& ifn
   if (info && info->config_file) {
     if (!std::filesystem::exists(*info->config_file, error)) {
       throw uapi::ControlError(std::string(ifname)
-                         .append(": sluiced started from ")
-                         .append(info->config_file->string())
-                         .append(", which is gone (give the file to reload with --config FILE)"));
+                                   .append(": sluiced started from ")
+                                   .append(info->config_file->string())
+                                   .append(", which is gone (give the file to reload with --config FILE)"));
     }
     return *info->config_file;
   }
@@ -161,9 +161,9 @@ std::filesystem::path reload_file(const Globals& globals, const std::string& ifn
   if (std::filesystem::exists(file, error)) return file;
   if (info) {
     throw uapi::ControlError(std::string(ifname)
-                       .append(": sluiced was started without a config file and there is no ")
-                       .append(file.string())
-                       .append(" (give the file to reload with --config FILE)"));
+                                 .append(": sluiced was started without a config file and there is no ")
+                                 .append(file.string())
+                                 .append(" (give the file to reload with --config FILE)"));
   }
   throw uapi::ControlError(std::string(ifname).append(": no such interface (no ").append(file.string()).append(")"));
 }
@@ -217,8 +217,11 @@ int run_show(const Globals& globals, const std::optional<std::string>& named, co
   const std::optional<std::string> ifname = named == "all" ? std::nullopt : named;
   if (field) {
     if (*field != "dump") {
-      throw uapi::ControlError(std::string("show: unknown field '").append(*field).append(
-          "' (sluicectl knows `show IFNAME dump`; `wg show IFNAME ").append(*field).append("` prints the others)"));
+      throw uapi::ControlError(std::string("show: unknown field '")
+                                   .append(*field)
+                                   .append("' (sluicectl knows `show IFNAME dump`; `wg show IFNAME ")
+                                   .append(*field)
+                                   .append("` prints the others)"));
     }
     if (json) throw uapi::ControlError("show: dump and --json exclude each other");
     return print_dumps(globals, ifname);
@@ -284,21 +287,26 @@ int run_up(const Globals& globals, const std::string& target, bool verbose) {
   const std::filesystem::path config = is_file ? std::filesystem::path(target) : config_of(globals, target);
   const std::string ifname = is_file ? config.stem().string() : target;
   if (is_file && ifname.size() > platform::kMaxInterfaceName) {
-    throw uapi::ControlError(config.string() + ": the file name gives the interface its name, and '" + ifname + "' has " +
-                   std::to_string(ifname.size()) + " characters, more than the " + std::to_string(platform::kMaxInterfaceName) +
-                   " an interface name may have: rename the file");
+    throw uapi::ControlError(config.string() + ": the file name gives the interface its name, and '" + ifname +
+                             "' has " + std::to_string(ifname.size()) + " characters, more than the " +
+                             std::to_string(platform::kMaxInterfaceName) +
+                             " an interface name may have: rename the file");
   }
   uapi::check_interface_name(ifname);
   std::error_code error;
   if (!std::filesystem::exists(config, error)) {
     if (is_file) throw uapi::ControlError(config.string().append(": no such file"));
-    throw uapi::ControlError(std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
+    throw uapi::ControlError(
+        std::string(ifname).append(": no such interface (no ").append(config.string()).append(")"));
   }
   if (is_file && config.extension() == ".conf") {
-    throw uapi::ControlError(config.string().append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
-                                          "with `sluicectl import ").append(config.string()).append(" > ")
-                       .append(std::filesystem::path(config).replace_extension(".toml").string())
-                       .append("` and bring that up"));
+    throw uapi::ControlError(config.string()
+                                 .append(": sluicectl up takes sluice's TOML, not a wg-quick file; convert it "
+                                         "with `sluicectl import ")
+                                 .append(config.string())
+                                 .append(" > ")
+                                 .append(std::filesystem::path(config).replace_extension(".toml").string())
+                                 .append("` and bring that up"));
   }
   if (is_file && config.extension() != ".toml") {
     throw uapi::ControlError(config.string().append(": the file name must be the interface name followed by .toml"));

@@ -12,7 +12,8 @@ std::uint32_t parse_u32(std::string_view key, std::string_view value) {
   std::uint32_t number = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), number);
   if (error != std::errc{} || end != value.data() + value.size()) {
-    throw uapi::ControlError(std::string("unexpected answer from the daemon: ").append(key).append("= is not a number"));
+    throw uapi::ControlError(
+        std::string("unexpected answer from the daemon: ").append(key).append("= is not a number"));
   }
   return number;
 }

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <string>
 
-#include "uapi/error.hpp"
 #include "ctl/socket_owner.hpp"
 #include "platform/unique_fd.hpp"
+#include "uapi/error.hpp"
 
 namespace sluice::ctl {
 
@@ -19,8 +19,10 @@ void enter_daemon_network_namespace(int fd) {
   const std::string path = std::string("/proc/").append(std::to_string(pid)).append("/ns/net");
   const platform::UniqueFd target(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!target.valid()) {
-    throw uapi::ControlError(std::string("cannot open the daemon's network namespace ").append(path).append(": ").append(
-        std::strerror(errno)));
+    throw uapi::ControlError(std::string("cannot open the daemon's network namespace ")
+                                 .append(path)
+                                 .append(": ")
+                                 .append(std::strerror(errno)));
   }
   struct stat theirs {};
   struct stat ours {};
@@ -30,9 +32,9 @@ void enter_daemon_network_namespace(int fd) {
   }
   if (::setns(target.get(), CLONE_NEWNET) != 0) {
     throw uapi::ControlError(std::string("cannot enter the daemon's network namespace (sluiced pid ")
-                       .append(std::to_string(pid))
-                       .append("): ")
-                       .append(std::strerror(errno)));
+                                 .append(std::to_string(pid))
+                                 .append("): ")
+                                 .append(std::strerror(errno)));
   }
 }
 

@@ -17,11 +17,11 @@
 #include <thread>
 #include <vector>
 
-#include "uapi/error.hpp"
 #include "ctl/socket_owner.hpp"
-#include "uapi/client.hpp"
-#include "platform/unix_socket.hpp"
 #include "platform/unique_fd.hpp"
+#include "platform/unix_socket.hpp"
+#include "uapi/client.hpp"
+#include "uapi/error.hpp"
 
 extern char** environ;
 
@@ -129,7 +129,8 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
-  std::vector<std::string> arguments{sluiced.string(), "--config", config.string(), "--control-dir", control_dir.string()};
+  std::vector<std::string> arguments{sluiced.string(), "--config", config.string(), "--control-dir",
+                                     control_dir.string()};
   if (verbose) arguments.emplace_back("-v");
   arguments.push_back(ifname);
   std::vector<char*> argv;
@@ -140,10 +141,10 @@ StartedDaemon start_daemon(const std::filesystem::path& sluiced, const std::file
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     throw uapi::ControlError(std::string(ifname)
-                       .append(": cannot run ")
-                       .append(sluiced.string())
-                       .append(": ")
-                       .append(std::strerror(spawned)));
+                                 .append(": cannot run ")
+                                 .append(sluiced.string())
+                                 .append(": ")
+                                 .append(std::strerror(spawned)));
   }
   write_end.reset();
 
@@ -209,10 +210,10 @@ pid_t stop_daemon(const std::string& ifname, const std::filesystem::path& contro
   }
   if (::kill(pid, SIGTERM) != 0) {
     throw uapi::ControlError(std::string(ifname)
-                       .append(": cannot signal sluiced (pid ")
-                       .append(std::to_string(pid))
-                       .append("): ")
-                       .append(std::strerror(errno)));
+                                 .append(": cannot signal sluiced (pid ")
+                                 .append(std::to_string(pid))
+                                 .append("): ")
+                                 .append(std::strerror(errno)));
   }
   const std::filesystem::path socket = uapi::socket_path(control_dir, ifname);
   const Clock::time_point deadline = Clock::now() + kStopTimeout;

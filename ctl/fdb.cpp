@@ -1,9 +1,9 @@
 #include "ctl/fdb.hpp"
 
 #include "crypto/key_encoding.hpp"
+#include "tunnel/parse_number.hpp"
 #include "uapi/error.hpp"
 #include "uapi/lines.hpp"
-#include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
 namespace {

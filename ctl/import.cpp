@@ -6,10 +6,10 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
-#include "uapi/error.hpp"
-#include "uapi/lines.hpp"
 #include "tunnel/ip_address.hpp"
 #include "tunnel/parse_number.hpp"
+#include "uapi/error.hpp"
+#include "uapi/lines.hpp"
 
 namespace sluice::ctl {
 namespace {

@@ -9,8 +9,8 @@
 
 #include "ctl/capture.hpp"
 #include "ctl/commands.hpp"
-#include "uapi/error.hpp"
 #include "uapi/client.hpp"
+#include "uapi/error.hpp"
 
 int main(int argc, char** argv) {
   using namespace sluice::ctl;
@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
   show->add_option("IFNAME", ifname_option, "Interface, or all");
   show->add_option("FIELD", show_field, "dump: the tab-separated lines of `wg show IFNAME dump`, keys included");
   show->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
-  auto* stats = app.add_subcommand("stats", "Counters of the interface and of each peer (all running ones without IFNAME)");
+  auto* stats =
+      app.add_subcommand("stats", "Counters of the interface and of each peer (all running ones without IFNAME)");
   stats->add_option("IFNAME", ifname_option, "Interface");
   stats->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
   auto* fdb = app.add_subcommand("fdb", "L2 segments and their forwarding tables (all running ones without IFNAME)");

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "ctl/fdb.hpp"
-#include "uapi/interface_state.hpp"
-#include "ctl/link_info.hpp"
 #include "config/settings.hpp"
+#include "ctl/fdb.hpp"
+#include "ctl/link_info.hpp"
+#include "uapi/interface_state.hpp"
 
 namespace sluice::ctl {
 
@@ -23,6 +23,6 @@ namespace sluice::ctl {
 // A line when the file's [[segment]] tables differ from the running segments (VNI, TAP, bridge,
 // MTU set, local address, aging, static entries): segments are made at start only. None when equal.
 [[nodiscard]] std::vector<std::string> segment_changes(const config::InterfaceSettings& wanted,
-                                                     const std::vector<SegmentTable>& running);
+                                                       const std::vector<SegmentTable>& running);
 
 }  // namespace sluice::ctl

@@ -5,11 +5,11 @@
 #include <system_error>
 
 #include "crypto/key_encoding.hpp"
-#include "uapi/error.hpp"
 #include "crypto/secret_text.hpp"
 #include "platform/resolve_endpoint.hpp"
 #include "platform/small_file.hpp"
 #include "tunnel/parse_number.hpp"
+#include "uapi/error.hpp"
 
 namespace sluice::ctl {
 namespace {

@@ -24,6 +24,6 @@ void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key);
 
 // Throws uapi::ControlError naming the word that is wrong. Host names in endpoints are resolved here.
 [[nodiscard]] uapi::SetRequest parse_set_arguments(const std::vector<std::string>& words,
-                                                     const KeyFileReader& read_key);
+                                                   const KeyFileReader& read_key);
 
 }  // namespace sluice::ctl

@@ -96,7 +96,8 @@ std::string format_bytes(std::uint64_t bytes) {
   return text.data();
 }
 
-std::string show_text(std::string_view ifname, const uapi::InterfaceState& state, bool color, WallClock::time_point now) {
+std::string show_text(std::string_view ifname, const uapi::InterfaceState& state, bool color,
+                      WallClock::time_point now) {
   const Palette p = palette(color);
   std::string out;
   out.append(p.bold).append(p.green).append("interface").append(p.reset).append(": ").append(p.green);
@@ -139,7 +140,8 @@ std::string show_text(std::string_view ifname, const uapi::InterfaceState& state
   return out;
 }
 
-nlohmann::ordered_json interface_json(std::string_view ifname, const uapi::InterfaceState& state, WallClock::time_point now) {
+nlohmann::ordered_json interface_json(std::string_view ifname, const uapi::InterfaceState& state,
+                                      WallClock::time_point now) {
   nlohmann::ordered_json peers = nlohmann::ordered_json::array();
   for (const uapi::PeerState& peer : state.peers) {
     nlohmann::ordered_json allowed = nlohmann::ordered_json::array();

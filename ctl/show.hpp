@@ -36,6 +36,7 @@ inline constexpr int kJsonSchemaVersion = 1;
 [[nodiscard]] nlohmann::ordered_json show_document(nlohmann::ordered_json interfaces);
 
 // One line of `sluicectl status`: name, port, peers, how many have a live session, traffic.
-[[nodiscard]] std::string status_line(std::string_view ifname, const uapi::InterfaceState& state, WallClock::time_point now);
+[[nodiscard]] std::string status_line(std::string_view ifname, const uapi::InterfaceState& state,
+                                      WallClock::time_point now);
 
 }  // namespace sluice::ctl

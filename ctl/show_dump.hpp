@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-#include "uapi/interface_state.hpp"
 #include "crypto/secret_text.hpp"
+#include "uapi/interface_state.hpp"
 
 namespace sluice::ctl {
 

@@ -16,8 +16,8 @@
 #include <memory>
 #include <string>
 
-#include "uapi/error.hpp"
 #include "platform/unique_fd.hpp"
+#include "uapi/error.hpp"
 
 namespace sluice::ctl {
 namespace {

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "crypto/key_encoding.hpp"
+#include "tunnel/parse_number.hpp"
 #include "uapi/error.hpp"
 #include "uapi/lines.hpp"
-#include "tunnel/parse_number.hpp"
 
 namespace sluice::ctl {
 namespace {
@@ -13,7 +13,8 @@ namespace {
 std::uint64_t parse_counter(std::string_view value, std::size_t line) {
   const auto number = tunnel::parse_unsigned<std::uint64_t>(value);
   if (!number) {
-    throw uapi::ControlError(std::string("the daemon's stats answer has a bad number on line ").append(std::to_string(line)));
+    throw uapi::ControlError(
+        std::string("the daemon's stats answer has a bad number on line ").append(std::to_string(line)));
   }
   return *number;
 }
@@ -40,7 +41,8 @@ InterfaceStats parse_stats_answer(std::string_view lines) {
   for (std::size_t number = 1; !lines.empty(); ++number) {
     const auto line = uapi::split_key_value(uapi::take_line(lines));
     if (!line) {
-      throw uapi::ControlError(std::string("the daemon's stats answer has no '=' on line ").append(std::to_string(number)));
+      throw uapi::ControlError(
+          std::string("the daemon's stats answer has no '=' on line ").append(std::to_string(number)));
     }
     const auto [key, value] = *line;
     if (key == "public_key") {
@@ -48,7 +50,8 @@ InterfaceStats parse_stats_answer(std::string_view lines) {
       try {
         crypto::decode_hex_key(value, peer->public_key.bytes);
       } catch (const crypto::KeyFormatError&) {
-        throw uapi::ControlError(std::string("the daemon's stats answer has a bad key on line ").append(std::to_string(number)));
+        throw uapi::ControlError(
+            std::string("the daemon's stats answer has a bad key on line ").append(std::to_string(number)));
       }
     } else if (peer != nullptr && key == "last_handshake_time_sec") {
       const std::uint64_t seconds = parse_counter(value, number);

@@ -15,7 +15,8 @@ BufferPool::BufferPool(std::size_t count, std::size_t buffer_size) : holds_(coun
   mapped_bytes_ = buffer_size_ * count;
   // Mapped, not allocated: pages the kernel and the data path never touch cost no memory.
   void* memory = ::mmap(nullptr, mapped_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (memory == MAP_FAILED) platform::throw_os_error("cannot map " + std::to_string(mapped_bytes_) + " bytes of packet buffers");
+  if (memory == MAP_FAILED)
+    platform::throw_os_error("cannot map " + std::to_string(mapped_bytes_) + " bytes of packet buffers");
   base_ = static_cast<std::uint8_t*>(memory);
   free_.reserve(count);
   for (std::size_t i = count; i > 0; --i) free_.push_back(static_cast<std::uint32_t>(i - 1));

@@ -74,7 +74,8 @@ void CaptureSet::start(platform::UniqueFd fd, std::string_view request) {
   captures_[raw] = std::move(capture);
   // Edge-triggered: EPOLLOUT only when the socket turns writable again, so a stalled reader
   // wakes nobody; EPOLLIN/RDHUP tell that the client stopped.
-  loop_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, [this, raw](std::uint32_t events) { on_event(raw, events); });
+  loop_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+            [this, raw](std::uint32_t events) { on_event(raw, events); });
   Log::info("capture started ({} running)", captures_.size());
 }
 
@@ -90,11 +91,12 @@ void CaptureSet::record(uapi::CaptureDirection direction, const tunnel::Peer* pe
     if (capture.filter.direction != uapi::CaptureDirection::both && capture.filter.direction != direction) continue;
     if (capture.filter.peer && (peer == nullptr || !(peer->public_key() == *capture.filter.peer))) continue;
     const std::size_t caplen = std::min<std::size_t>(packet.size(), capture.filter.snaplen);
-    const auto header =
-        uapi::pcap_record_header(static_cast<std::uint32_t>(seconds.count()), static_cast<std::uint32_t>(micros.count()),
-                           static_cast<std::uint32_t>(caplen), static_cast<std::uint32_t>(packet.size()));
+    const auto header = uapi::pcap_record_header(
+        static_cast<std::uint32_t>(seconds.count()), static_cast<std::uint32_t>(micros.count()),
+        static_cast<std::uint32_t>(caplen), static_cast<std::uint32_t>(packet.size()));
     // Room for the trailer stays free, so the end of the stream can always be written.
-    if (capture.ring.free_space() < header.size() + caplen + uapi::kTrailerSize || !capture.ring.push(header, packet.first(caplen))) {
+    if (capture.ring.free_space() < header.size() + caplen + uapi::kTrailerSize ||
+        !capture.ring.push(header, packet.first(caplen))) {
       ++capture.dropped;
     }
   }

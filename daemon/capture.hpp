@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
-#include "uapi/capture_stream.hpp"
 #include "daemon/event_loop.hpp"
 #include "platform/unique_fd.hpp"
 #include "tunnel/peer.hpp"
+#include "uapi/capture_stream.hpp"
 
 namespace sluice::daemon {
 
@@ -70,13 +70,15 @@ class CaptureSet {
   [[nodiscard]] std::size_t count() const noexcept { return captures_.size(); }
 
   // A copy of `packet` for every capture that wants it; `peer` is nullptr when no peer owns it.
-  void record(uapi::CaptureDirection direction, const tunnel::Peer* peer, std::span<const std::uint8_t> packet) noexcept;
+  void record(uapi::CaptureDirection direction, const tunnel::Peer* peer,
+              std::span<const std::uint8_t> packet) noexcept;
   // Sends what the rings hold to sockets that are not known to be full. Call after a batch.
   void flush();
 
  private:
   struct Capture {
-    Capture(platform::UniqueFd socket, const uapi::CaptureFilter& f) : fd(std::move(socket)), filter(f), ring(kCaptureRingSize) {}
+    Capture(platform::UniqueFd socket, const uapi::CaptureFilter& f)
+        : fd(std::move(socket)), filter(f), ring(kCaptureRingSize) {}
     platform::UniqueFd fd;
     uapi::CaptureFilter filter;
     ByteRing ring;

@@ -15,8 +15,8 @@
 
 #include "crypto/memory.hpp"
 #include "daemon/log.hpp"
-#include "platform/unix_socket.hpp"
 #include "platform/os_error.hpp"
+#include "platform/unix_socket.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -201,8 +201,8 @@ ControlSocket::Outcome ControlSocket::pump(int fd, Connection& connection) {
   for (;;) {
     // 1. Send what the client takes of the current part.
     while (connection.sent < connection.out.size()) {
-      const ssize_t n = ::send(fd, connection.out.data() + connection.sent, connection.out.size() - connection.sent,
-                               MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(fd, connection.out.data() + connection.sent, connection.out.size() - connection.sent, MSG_NOSIGNAL);
       if (n > 0) {
         connection.sent += static_cast<std::size_t>(n);
       } else if (n < 0 && errno == EINTR) {

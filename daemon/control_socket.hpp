@@ -49,8 +49,8 @@ class ControlSocket {
  private:
   struct Connection {
     platform::UniqueFd fd;
-    std::string buffer;       // requests received and not yet answered
-    std::size_t scanned = 0;  // how far `buffer` has been searched for the end of a request
+    std::string buffer;                     // requests received and not yet answered
+    std::size_t scanned = 0;                // how far `buffer` has been searched for the end of a request
     std::unique_ptr<ControlAnswer> answer;  // the answer being written, until its last part is made
     std::string out;                        // the part being sent
     std::size_t sent = 0;                   // how much of `out` the client has taken

@@ -31,8 +31,8 @@ class DataPath {
         udp_received;
     // A send the kernel refused with `error` (an errno), for the caller to retry its own way; at
     // once or on a later turn, so it names the endpoint, not the peer (which may be gone by then).
-    std::function<void(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
-                       std::uint16_t segment_size, int error)>
+    std::function<void(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size,
+                       int error)>
         send_failed;
     std::function<void()> tun_write_failed;
   };

@@ -19,8 +19,7 @@ class EpollDataPath final : public DataPath {
   ~EpollDataPath() override;
 
   void run_once(int timeout_ms) override { loop_.run_once(timeout_ms); }
-  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
-            std::uint16_t segment_size) override;
+  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size) override;
   void write_tun(std::span<const std::uint8_t> packet) override;
   // Nothing is queued, so callers build in their own buffers.
   [[nodiscard]] std::span<std::uint8_t> storage(std::span<const std::uint8_t> /*previous*/) override { return {}; }

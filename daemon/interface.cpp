@@ -10,16 +10,16 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "crypto/aead.hpp"
 #include "config/config_file.hpp"
 #include "config/sync_request.hpp"
+#include "crypto/aead.hpp"
 #include "daemon/epoll_data_path.hpp"
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
 #include "daemon/peer_event_text.hpp"
-#include "platform/os_error.hpp"
 #include "daemon/uapi_info.hpp"
 #include "daemon/uring_data_path.hpp"
+#include "platform/os_error.hpp"
 #include "tunnel/ip_packet.hpp"
 #include "tunnel/messages.hpp"
 
@@ -54,8 +54,8 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       config_file_(options.config_file),
       routes_enabled_(settings.routes),
       routes_(options.ifname),
-      sockets_(std::make_unique<UdpSockets>(options.ifname, settings.listen_port, settings.fwmark,
-                                            options.offloads.gso, options.offloads.gro)),
+      sockets_(std::make_unique<UdpSockets>(options.ifname, settings.listen_port, settings.fwmark, options.offloads.gso,
+                                            options.offloads.gro)),
       fwmark_(settings.fwmark),
       device_(wall_clock),
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
@@ -97,8 +97,8 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
     observer.batch_done = [this] {
       if (captures_.active()) captures_.flush();
     };
-    segments_ = std::make_unique<L2Segments>(ifname_, settings.segments, loop_, device_, *this,
-                                             [this] { return now(); }, std::move(observer));
+    segments_ = std::make_unique<L2Segments>(
+        ifname_, settings.segments, loop_, device_, *this, [this] { return now(); }, std::move(observer));
   }
 
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();
@@ -115,8 +115,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
         flush();
         return start_request(text, *this);
       },
-      "capture=1\n",
-      [this](platform::UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
+      "capture=1\n", [this](platform::UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
   if (settings.metrics_listen) {
     metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
                                                [this] { return render_metrics(ifname_, device_, extra_counters()); });
@@ -243,9 +242,10 @@ void Interface::reload_config() {
     Log::warning("SIGHUP: routes = {} in the file, {} here: a reload does not change it (restart to apply)",
                  settings.routes, routes_enabled_);
   }
-  Log::info("SIGHUP: reloaded {}: {} peers ({} added, {} removed), routes {} added, {} removed; addresses, MTU "
-            "and segments are as they were",
-            config_file_.string(), settings.peers.size(), added, removed, routes.added.size(), routes.removed.size());
+  Log::info(
+      "SIGHUP: reloaded {}: {} peers ({} added, {} removed), routes {} added, {} removed; addresses, MTU "
+      "and segments are as they were",
+      config_file_.string(), settings.peers.size(), added, removed, routes.added.size(), routes.removed.size());
 }
 
 tunnel::Instant Interface::now() const {

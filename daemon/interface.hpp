@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config/settings.hpp"
 #include "daemon/capture.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/crypto_workers.hpp"
@@ -21,7 +22,6 @@
 #include "daemon/l2_segments.hpp"
 #include "daemon/metrics_server.hpp"
 #include "daemon/offload_switches.hpp"
-#include "config/settings.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/tun_offload.hpp"
 #include "daemon/uapi.hpp"

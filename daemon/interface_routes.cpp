@@ -13,9 +13,7 @@ namespace {
 constexpr std::uint32_t kSuppressPriority = 32764;
 constexpr std::uint32_t kTablePriority = 32765;
 
-tunnel::IpPrefix everything(bool ipv6) {
-  return tunnel::IpPrefix::parse(ipv6 ? "::/0" : "0.0.0.0/0");
-}
+tunnel::IpPrefix everything(bool ipv6) { return tunnel::IpPrefix::parse(ipv6 ? "::/0" : "0.0.0.0/0"); }
 
 bool contains(const std::vector<tunnel::IpPrefix>& prefixes, const tunnel::IpPrefix& prefix) {
   return std::find(prefixes.begin(), prefixes.end(), prefix) != prefixes.end();
@@ -128,8 +126,8 @@ std::optional<std::string> InterfaceRoutes::start_full_tunnel(bool ipv6, std::ui
     }
     return e.what();
   }
-  Log::info("full tunnel for {}: default route in table {}, rules {} and {}", any.to_string(), table,
-            kSuppressPriority, kTablePriority);
+  Log::info("full tunnel for {}: default route in table {}, rules {} and {}", any.to_string(), table, kSuppressPriority,
+            kTablePriority);
   full_[ipv6 ? 1 : 0] = std::move(full);
   return std::nullopt;
 }

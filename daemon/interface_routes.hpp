@@ -65,7 +65,7 @@ class InterfaceRoutes {
 
   std::string ifname_;
   Rtnetlink link_;
-  std::vector<tunnel::IpPrefix> added_;         // main-table routes this object added
+  std::vector<tunnel::IpPrefix> added_;            // main-table routes this object added
   std::array<std::optional<FullTunnel>, 2> full_;  // [0] IPv4, [1] IPv6
 };
 

@@ -8,8 +8,8 @@
 
 #include "daemon/log.hpp"
 #include "daemon/netlink.hpp"
-#include "uapi/lines.hpp"
 #include "tunnel/vxlan.hpp"
+#include "uapi/lines.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -19,7 +19,6 @@ using namespace std::chrono_literals;
 // Frames handled per wake-up before the other sources get a turn, as for the TUN device.
 constexpr int kBatch = 256;
 constexpr auto kRefreshInterval = 1s;
-
 
 // The tunnel address of a peer for one family (tunnel::peer_tunnel_address), if it has one that
 // routes back to it: the core sends each encapsulated frame by its destination address.
@@ -44,9 +43,9 @@ struct L2Segments::Segment {
   [[nodiscard]] const tunnel::IpAddress& local() const { return *settings.local; }
 };
 
-L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments, EventLoop& loop,
-                       tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
-                       Observer outbound)
+L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments,
+                       EventLoop& loop, tunnel::Device& device, tunnel::Sink& sink,
+                       std::function<tunnel::Instant()> clock, Observer outbound)
     : tunnel_name_(tunnel_name),
       tunnel_mtu_(link_mtu(tunnel_name)),
       loop_(loop),
@@ -238,8 +237,8 @@ std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
       uapi::append_line(out, "static", entry.is_static ? 1 : 0);
       if (!entry.is_static) {
         uapi::append_line(out, "age",
-               static_cast<std::uint64_t>(
-                   std::chrono::duration_cast<std::chrono::seconds>(now - entry.last_seen).count()));
+                          static_cast<std::uint64_t>(
+                              std::chrono::duration_cast<std::chrono::seconds>(now - entry.last_seen).count()));
       }
     }
   }

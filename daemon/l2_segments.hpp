@@ -20,11 +20,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/event_loop.hpp"
 #include "config/settings.hpp"
+#include "daemon/event_loop.hpp"
 #include "daemon/stats.hpp"
-#include "tunnel/counter_field.hpp"
 #include "daemon/tap_device.hpp"
+#include "tunnel/counter_field.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/fdb.hpp"
 
@@ -69,8 +69,7 @@ class L2Segments {
     std::function<void()> batch_done;
   };
   L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments, EventLoop& loop,
-             tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
-             Observer outbound);
+             tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock, Observer outbound);
   ~L2Segments();
   L2Segments(const L2Segments&) = delete;
   L2Segments& operator=(const L2Segments&) = delete;

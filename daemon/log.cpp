@@ -21,10 +21,14 @@ LogState& state() {
 
 int syslog_priority(LogLevel level) {
   switch (level) {
-    case LogLevel::error: return LOG_ERR;
-    case LogLevel::warning: return LOG_WARNING;
-    case LogLevel::info: return LOG_INFO;
-    case LogLevel::debug: return LOG_DEBUG;
+    case LogLevel::error:
+      return LOG_ERR;
+    case LogLevel::warning:
+      return LOG_WARNING;
+    case LogLevel::info:
+      return LOG_INFO;
+    case LogLevel::debug:
+      return LOG_DEBUG;
   }
   return LOG_INFO;
 }

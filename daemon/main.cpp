@@ -14,16 +14,16 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "crypto/key_encoding.hpp"
 #include "config/config_file.hpp"
+#include "crypto/key_encoding.hpp"
 #include "daemon/interface.hpp"
 #include "daemon/log.hpp"
-#include "platform/os_error.hpp"
 #include "daemon/privileges.hpp"
-#include "platform/secret_file_mode.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/tun_device.hpp"
 #include "daemon/udp_sockets.hpp"
+#include "platform/os_error.hpp"
+#include "platform/secret_file_mode.hpp"
 
 namespace {
 
@@ -111,7 +111,8 @@ int main(int argc, char** argv) {
     {
       // A bad file is refused before anything exists. The settings hold keys: they live only
       // until the interface has applied them.
-      const config::InterfaceSettings settings = config_path.empty() ? config::InterfaceSettings{} : config::load_config_file(config_path);
+      const config::InterfaceSettings settings =
+          config_path.empty() ? config::InterfaceSettings{} : config::load_config_file(config_path);
       for (const auto& file : settings.secret_files) {
         if (const auto warning = platform::exposed_secret_warning(file)) Log::warning("{}", *warning);
       }

@@ -9,9 +9,9 @@
 #include <cerrno>
 
 #include "crypto/key_encoding.hpp"
+#include "daemon/stats.hpp"
 #include "platform/os_error.hpp"
 #include "platform/socket_address.hpp"
-#include "daemon/stats.hpp"
 
 namespace sluice::daemon {
 namespace {
@@ -87,7 +87,8 @@ std::string metrics_http_answer(std::string_view head, const std::function<std::
   const std::string_view method = line.substr(0, first_space);
   const std::string_view target = line.substr(first_space + 1, second_space - first_space - 1);
   if (method != "GET") return answer("405 Method Not Allowed", "text/plain", "only GET\n");
-  if (target != "/metrics" && !target.starts_with("/metrics?")) return answer("404 Not Found", "text/plain", "try /metrics\n");
+  if (target != "/metrics" && !target.starts_with("/metrics?"))
+    return answer("404 Not Found", "text/plain", "try /metrics\n");
   return answer("200 OK", "text/plain; version=0.0.4; charset=utf-8", render());
 }
 
@@ -128,7 +129,8 @@ void MetricsServer::accept_all() {
     connection->serial = next_serial_++;
     connections_[raw] = std::move(connection);
     // Edge-triggered, so waiting to write costs no wake-ups and needs no re-arming.
-    loop_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, [this, raw](std::uint32_t events) { on_event(raw, events); });
+    loop_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+              [this, raw](std::uint32_t events) { on_event(raw, events); });
   }
 }
 

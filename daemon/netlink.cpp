@@ -44,7 +44,8 @@ bool Rtnetlink::request(void* message, const std::string& what, int (*answer)(co
   if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) platform::throw_os_error(ifname_ + ": cannot " + what);
   header->nlmsg_seq = 1;
   header->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-  if (mnl_socket_sendto(socket.get(), header, header->nlmsg_len) < 0) platform::throw_os_error(ifname_ + ": cannot " + what);
+  if (mnl_socket_sendto(socket.get(), header, header->nlmsg_len) < 0)
+    platform::throw_os_error(ifname_ + ": cannot " + what);
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
   const ssize_t n = mnl_socket_recvfrom(socket.get(), buffer.data(), buffer.size());
   if (n < 0) platform::throw_os_error(ifname_ + ": cannot " + what);

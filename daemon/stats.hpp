@@ -45,8 +45,7 @@ template <typename Counters, std::size_t N>
 
 // The key=value lines (`extra` after the core's interface counters), without the final "errno=0"
 // and empty line. Holds no secret.
-[[nodiscard]] std::string serialize_stats(const tunnel::Device& device,
-                                          const std::vector<NamedCounter>& extra = {});
+[[nodiscard]] std::string serialize_stats(const tunnel::Device& device, const std::vector<NamedCounter>& extra = {});
 // Its two parts: the interface's counters, then one section per peer (the answer on the control
 // socket writes them a slice of peers at a time).
 void append_stats_interface(std::string& out, const tunnel::Device& device, const std::vector<NamedCounter>& extra);

@@ -11,9 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "platform/os_error.hpp"
-#include "daemon/tun_name_conflict.hpp"
 #include "daemon/tun_device.hpp"
+#include "daemon/tun_name_conflict.hpp"
+#include "platform/os_error.hpp"
 
 namespace sluice::daemon {
 

@@ -13,8 +13,8 @@
 #include <stdexcept>
 
 #include "daemon/log.hpp"
-#include "platform/os_error.hpp"
 #include "daemon/tun_name_conflict.hpp"
+#include "platform/os_error.hpp"
 
 // Debian 12's headers predate UDP segmentation offload for TUN (Linux 6.2).
 #ifndef TUN_F_USO4

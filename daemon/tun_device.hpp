@@ -13,7 +13,6 @@
 
 namespace sluice::daemon {
 
-
 class TunDevice {
  public:
   // Creates (or attaches to) the device `name`; non-blocking. Throws std::system_error naming

@@ -37,8 +37,8 @@ void throw_tunsetiff_error(const std::string& name, TunKind wanted, int error) {
     std::string holder = "a network device of another kind";
     if (flags && (*flags & IFF_TAP) != 0) holder = "a TAP device";
     if (flags && (*flags & IFF_TUN) != 0) holder = "a TUN device";
-    what += " (" + holder + " has this name already: see `ip -d link show " + name +
-            "`; delete it or choose another name)";
+    what +=
+        " (" + holder + " has this name already: see `ip -d link show " + name + "`; delete it or choose another name)";
   } else if (error == EBUSY) {
     what += " (another process has the " + kind + " device " + name + " open: another sluiced or wireguard-go?)";
   }

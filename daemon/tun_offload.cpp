@@ -10,8 +10,7 @@ bool TunOffload::split(std::span<std::uint8_t> read, const PacketHandler& each) 
   // Shorter than its header: the device never hands over such a read; nothing to send.
   if (read.size() < tunnel::VirtioNetHeader::kSize) return true;
   const auto header = tunnel::VirtioNetHeader::parse(read.first<tunnel::VirtioNetHeader::kSize>());
-  return tunnel::split_packet(header, read.subspan(tunnel::VirtioNetHeader::kSize), each) ==
-         tunnel::OffloadStatus::ok;
+  return tunnel::split_packet(header, read.subspan(tunnel::VirtioNetHeader::kSize), each) == tunnel::OffloadStatus::ok;
 }
 
 bool TunOffload::write(std::span<const std::uint8_t> packet, DataPath& path) {

@@ -14,14 +14,14 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
-#include "uapi/interface_state.hpp"
-#include "uapi/set_request.hpp"
 #include "daemon/control_answer.hpp"
 #include "daemon/stats.hpp"
 #include "tunnel/constants.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/endpoint.hpp"
 #include "tunnel/ip_address.hpp"
+#include "uapi/interface_state.hpp"
+#include "uapi/set_request.hpp"
 
 namespace sluice::daemon {
 

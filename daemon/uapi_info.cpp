@@ -6,8 +6,8 @@
 
 namespace sluice::daemon {
 
-std::string serialize_interface_info(const std::filesystem::path& config_file, bool routes,
-                                     std::uint32_t route_table, std::uint32_t own_fwmark) {
+std::string serialize_interface_info(const std::filesystem::path& config_file, bool routes, std::uint32_t route_table,
+                                     std::uint32_t own_fwmark) {
   std::string out;
   // A path with a newline would end the line early: such a file is reported as none.
   if (!config_file.empty() && config_file.string().find('\n') == std::string::npos) {

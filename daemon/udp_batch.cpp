@@ -6,8 +6,7 @@ namespace sluice::daemon {
 
 bool UdpBatch::fits(const tunnel::Endpoint& to, std::size_t size) const noexcept {
   if (count_ == 0) return size <= kMaxBytes;
-  return !closed_ && size <= segment_size_ && count_ < kMaxDatagrams && size_ + size <= kMaxBytes &&
-         to == endpoint_;
+  return !closed_ && size <= segment_size_ && count_ < kMaxDatagrams && size_ + size <= kMaxBytes && to == endpoint_;
 }
 
 void UdpBatch::add(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) {

@@ -195,17 +195,18 @@ void decode_received(const sockaddr_storage& name, msghdr& message, std::size_t 
     if (cmsg->cmsg_level == IPPROTO_IP && cmsg->cmsg_type == IP_PKTINFO) {
       in_pktinfo info{};
       std::memcpy(&info, CMSG_DATA(cmsg), sizeof info);
-      from.local = tunnel::IpAddress::v4(std::span<const std::uint8_t, 4>(
-          reinterpret_cast<const std::uint8_t*>(&info.ipi_spec_dst), 4));
+      from.local = tunnel::IpAddress::v4(
+          std::span<const std::uint8_t, 4>(reinterpret_cast<const std::uint8_t*>(&info.ipi_spec_dst), 4));
     } else if (cmsg->cmsg_level == IPPROTO_IPV6 && cmsg->cmsg_type == IPV6_PKTINFO) {
       in6_pktinfo info{};
       std::memcpy(&info, CMSG_DATA(cmsg), sizeof info);
-      from.local = tunnel::IpAddress::v6(std::span<const std::uint8_t, 16>(
-          reinterpret_cast<const std::uint8_t*>(&info.ipi6_addr), 16));
+      from.local = tunnel::IpAddress::v6(
+          std::span<const std::uint8_t, 16>(reinterpret_cast<const std::uint8_t*>(&info.ipi6_addr), 16));
     } else if (cmsg->cmsg_level == SOL_UDP && cmsg->cmsg_type == UDP_GRO) {
       int gro_size = 0;
       std::memcpy(&gro_size, CMSG_DATA(cmsg), sizeof gro_size);
-      if (gro_size > 0 && static_cast<std::size_t>(gro_size) < size) segment_size = static_cast<std::uint16_t>(gro_size);
+      if (gro_size > 0 && static_cast<std::size_t>(gro_size) < size)
+        segment_size = static_cast<std::uint16_t>(gro_size);
     }
   }
 }

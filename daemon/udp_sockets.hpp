@@ -50,8 +50,7 @@ class UdpSockets {
   // IPv6 is optional: on a host without it only the IPv4 socket is opened. Non-blocking.
   // Throws std::system_error naming `ifname`, the port and errno.
   // `gso`/`gro`: use UDP_SEGMENT and UDP_GRO if the kernel has them (gso()/gro() say whether).
-  UdpSockets(const std::string& ifname, std::uint16_t port, std::uint32_t fwmark, bool gso = false,
-             bool gro = false);
+  UdpSockets(const std::string& ifname, std::uint16_t port, std::uint32_t fwmark, bool gso = false, bool gro = false);
 
   [[nodiscard]] std::uint16_t port() const noexcept { return port_; }
   [[nodiscard]] int fd4() const noexcept { return v4_.get(); }

@@ -84,8 +84,7 @@ std::string UringDataPath::start() {
   if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
 
   buffer_ring_bytes_ = kRingEntries * sizeof(io_uring_buf);
-  buffer_ring_memory_ =
-      ::mmap(nullptr, buffer_ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  buffer_ring_memory_ = ::mmap(nullptr, buffer_ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (buffer_ring_memory_ == MAP_FAILED) {
     buffer_ring_memory_ = nullptr;
     return "no memory for the receive buffer ring: " + errno_text(errno);
@@ -194,8 +193,7 @@ void UringDataPath::arm_receives() {
     io_uring_prep_recvmsg_multishot(sqe, fds[family], &receive_layout_, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = kBufferGroup;
-    io_uring_sqe_set_data64(sqe,
-                            tag(static_cast<std::uint8_t>(Op::udp_receive), (socket_generation_ << 1) | family));
+    io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::udp_receive), (socket_generation_ << 1) | family));
     receive_armed_[family] = true;
   }
 }
@@ -221,8 +219,7 @@ void UringDataPath::use_sockets(UdpSockets& sockets) {
     if (!receive_armed_[family]) continue;
     io_uring_sqe* sqe = next_sqe();
     if (sqe == nullptr) continue;
-    io_uring_prep_cancel64(sqe, tag(static_cast<std::uint8_t>(Op::udp_receive), (socket_generation_ << 1) | family),
-                           0);
+    io_uring_prep_cancel64(sqe, tag(static_cast<std::uint8_t>(Op::udp_receive), (socket_generation_ << 1) | family), 0);
     io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::cancel), 0));
     receive_armed_[family] = false;
   }

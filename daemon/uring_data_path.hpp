@@ -33,8 +33,8 @@ class UringDataPath final : public DataPath {
  public:
   // The data path, or nullptr with `missing` naming what this kernel (or liburing) lacks. The
   // ring polls `loop`'s descriptor and runs its handlers when it has events.
-  static std::unique_ptr<UringDataPath> create(TunDevice& tun, UdpSockets& sockets, EventLoop& loop,
-                                               Handlers handlers, std::string& missing);
+  static std::unique_ptr<UringDataPath> create(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers,
+                                               std::string& missing);
   ~UringDataPath() override;
 
   // One loop turn: submits what was queued, waits up to `timeout_ms` for a completion, and
@@ -43,8 +43,7 @@ class UringDataPath final : public DataPath {
 
   // Queues a sendmsg of `datagrams` to `to` (see UdpSockets::send). Bytes in a pool buffer
   // (storage(), a received datagram) are sent from where they are; others are copied into one.
-  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,
-            std::uint16_t segment_size) override;
+  void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size) override;
   // Queues a write of one packet to the TUN device, without a copy as for send().
   void write_tun(std::span<const std::uint8_t> packet) override;
   // A pool buffer; empty when the pool has none free.

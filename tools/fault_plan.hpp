@@ -11,12 +11,12 @@
 namespace sluice::tools {
 
 struct FaultRates {
-  double drop = 0;       // probability a datagram is lost
-  double duplicate = 0;  // probability it is sent twice
-  double reorder = 0;    // probability it is held back so later ones overtake it
-  double corrupt = 0;    // probability one of its bytes is flipped
-  std::chrono::microseconds delay{0};          // added to every datagram
-  std::chrono::microseconds jitter{0};         // uniform extra delay in [0, jitter]
+  double drop = 0;                                // probability a datagram is lost
+  double duplicate = 0;                           // probability it is sent twice
+  double reorder = 0;                             // probability it is held back so later ones overtake it
+  double corrupt = 0;                             // probability one of its bytes is flipped
+  std::chrono::microseconds delay{0};             // added to every datagram
+  std::chrono::microseconds jitter{0};            // uniform extra delay in [0, jitter]
   std::chrono::microseconds reorder_hold{20000};  // how long a reordered datagram is held back
 };
 

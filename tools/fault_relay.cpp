@@ -83,9 +83,7 @@ Address parse_address(const std::string& text) {
   return a;
 }
 
-[[noreturn]] void fail(const std::string& what) {
-  throw std::runtime_error(what + ": " + std::strerror(errno));
-}
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
 
 class Socket {
  public:
@@ -121,12 +119,14 @@ class Relay {
         upstream_socket_(target.family()),
         plans_{FaultPlan(rates, seed), FaultPlan(rates, seed + 1)} {
     if (::bind(listen_socket_.fd(), listen.get(), listen.length) != 0) fail("bind listening address");
-    if (upstream && ::bind(upstream_socket_.fd(), upstream->get(), upstream->length) != 0) fail("bind upstream address");
+    if (upstream && ::bind(upstream_socket_.fd(), upstream->get(), upstream->length) != 0)
+      fail("bind upstream address");
     // Connected: only the target's datagrams come in on this socket.
     if (::connect(upstream_socket_.fd(), target.get(), target.length) != 0) fail("connect to target");
   }
 
-  void run(std::optional<Clock::duration> duration, std::optional<std::pair<Clock::duration, Clock::duration>> blackout) {
+  void run(std::optional<Clock::duration> duration,
+           std::optional<std::pair<Clock::duration, Clock::duration>> blackout) {
     const auto start = Clock::now();
     std::vector<std::uint8_t> buffer(kMaxDatagram);
     while (!g_stop) {
@@ -168,8 +168,8 @@ class Relay {
     for (int i = 0; i < 256; ++i) {
       Address from;
       from.length = sizeof from.storage;
-      const ssize_t n = ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from.storage),
-                                   &from.length);
+      const ssize_t n =
+          ::recvfrom(fd, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from.storage), &from.length);
       if (n < 0) return;
       if (direction == to_target) client_ = from;
       handle(direction, std::span(buffer).first(static_cast<std::size_t>(n)));

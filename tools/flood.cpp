@@ -59,8 +59,8 @@ std::vector<std::array<std::uint8_t, tunnel::kInitiationSize>> make_pool(const c
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   for (std::size_t i = 0; i < pool.size(); ++i) {
     tunnel::Handshake handshake;
-    const auto message = handshake.create_initiation(local, remote, tunnel::whitened_tai64n(now),
-                                                     static_cast<std::uint32_t>(i));
+    const auto message =
+        handshake.create_initiation(local, remote, tunnel::whitened_tai64n(now), static_cast<std::uint32_t>(i));
     if (!message) throw std::runtime_error("cannot build an initiation to that public key");
     message->write(pool[i]);
   }
@@ -141,8 +141,9 @@ int main(int argc, char** argv) {
       }
       sent += static_cast<std::uint64_t>(done);
       // Attribute partial batches proportionally; exact when the whole batch went out.
-      const std::uint64_t went = static_cast<std::size_t>(done) == n ? batch_initiations
-                                                                     : batch_initiations * static_cast<std::uint64_t>(done) / n;
+      const std::uint64_t went = static_cast<std::size_t>(done) == n
+                                     ? batch_initiations
+                                     : batch_initiations * static_cast<std::uint64_t>(done) / n;
       initiations += went;
       garbage_sent += static_cast<std::uint64_t>(done) - went;
       std::array<std::uint8_t, 128> reply{};
@@ -153,11 +154,12 @@ int main(int argc, char** argv) {
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     ::close(fd);
-    std::printf("sent %llu datagrams in %.2f s: %llu initiations (%.0f/s), %llu garbage; %llu cookie replies "
-                "received; %llu send errors\n",
-                static_cast<unsigned long long>(sent), seconds, static_cast<unsigned long long>(initiations),
-                initiations / seconds, static_cast<unsigned long long>(garbage_sent),
-                static_cast<unsigned long long>(cookie_replies), static_cast<unsigned long long>(errors));
+    std::printf(
+        "sent %llu datagrams in %.2f s: %llu initiations (%.0f/s), %llu garbage; %llu cookie replies "
+        "received; %llu send errors\n",
+        static_cast<unsigned long long>(sent), seconds, static_cast<unsigned long long>(initiations),
+        initiations / seconds, static_cast<unsigned long long>(garbage_sent),
+        static_cast<unsigned long long>(cookie_replies), static_cast<unsigned long long>(errors));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flood: %s\n", e.what());
     return 1;

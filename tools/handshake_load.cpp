@@ -67,9 +67,10 @@ int x25519(double seconds) {
     core.per_cpu_s += tools::measure_responder(slice).per_cpu_s / kRounds;
   }
   const double bound = tools::handshake_bound(rates, kResponderVariable, kResponderFixed);
-  std::printf("x25519_variable_per_s=%.0f x25519_fixed_per_s=%.0f responder_bound_per_s=%.0f "
-              "core_per_cpu_s=%.0f core_of_bound=%.2f\n",
-              rates.variable_base_per_s, rates.fixed_base_per_s, bound, core.per_cpu_s, core.per_cpu_s / bound);
+  std::printf(
+      "x25519_variable_per_s=%.0f x25519_fixed_per_s=%.0f responder_bound_per_s=%.0f "
+      "core_per_cpu_s=%.0f core_of_bound=%.2f\n",
+      rates.variable_base_per_s, rates.fixed_base_per_s, bound, core.per_cpu_s, core.per_cpu_s / bound);
   return 0;
 }
 
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
   auto* x25519_command = app.add_subcommand("x25519", "measure X25519 operations a second on one core");
   auto* run_command = app.add_subcommand("run", "complete handshakes against a responder");
   for (auto* command : {keys_command, run_command}) {
-    command->add_option("--peers", peers, "number of peers")->check(CLI::Range(1U, std::uint32_t{tools::kMaxLoadPeers}));
+    command->add_option("--peers", peers, "number of peers")
+        ->check(CLI::Range(1U, std::uint32_t{tools::kMaxLoadPeers}));
     command->add_option("--seed", seed, "seed of the peers' private keys");
   }
   x25519_command->add_option("--seconds", seconds, "seconds per kind of operation")->check(CLI::Range(0.05, 10.0));
@@ -96,13 +98,15 @@ int main(int argc, char** argv) {
   run_command->add_option("--public-key", public_key, "the responder's public key (base64)")->required();
   run_command->add_option("--source-first", source_first, "peer i sends from this IPv4 address + i");
   run_command->add_option("--daemon-pid", run_options.daemon_pid, "the responder's PID, to read its CPU time");
-  run_command->add_option("--warmup", run_options.warmup, "seconds before counting starts")->check(CLI::Range(0.0, 60.0));
+  run_command->add_option("--warmup", run_options.warmup, "seconds before counting starts")
+      ->check(CLI::Range(0.0, 60.0));
   run_command->add_option("--duration", run_options.duration, "seconds counted")->check(CLI::Range(0.1, 600.0));
   run_command->add_option("--count", run_options.count, "stop after this many counted handshakes")
       ->check(CLI::Range(1ULL, 1000000000ULL));
   run_command->add_option("--gap", run_options.gap_ms, "milliseconds a peer waits after an answer")
       ->check(CLI::Range(20.0, 10000.0));
-  run_command->add_option("--timeout", run_options.timeout_ms, "milliseconds before an unanswered initiation is replaced")
+  run_command
+      ->add_option("--timeout", run_options.timeout_ms, "milliseconds before an unanswered initiation is replaced")
       ->check(CLI::Range(50.0, 10000.0));
   CLI11_PARSE(app, argc, argv);
 

@@ -32,7 +32,9 @@ constexpr int kSocketBuffer = 8 << 20;
 
 Instant now() { return std::chrono::duration_cast<Instant>(Clock::now().time_since_epoch()); }
 std::chrono::nanoseconds wall() { return std::chrono::system_clock::now().time_since_epoch(); }
-Instant from_ms(double ms) { return std::chrono::duration_cast<Instant>(std::chrono::duration<double, std::milli>(ms)); }
+Instant from_ms(double ms) {
+  return std::chrono::duration_cast<Instant>(std::chrono::duration<double, std::milli>(ms));
+}
 Instant from_s(double s) { return std::chrono::duration_cast<Instant>(std::chrono::duration<double>(s)); }
 
 platform::UniqueFd open_socket() {
@@ -291,10 +293,11 @@ RunReport run_handshakes(std::vector<std::unique_ptr<LoadPeer>>& peers, const Ru
 std::string format_report(const RunReport& r) {
   const double seconds = r.seconds > 0 ? r.seconds : 1;
   std::array<char, 512> line{};
-  int n = std::snprintf(line.data(), line.size(),
-                        "peers=%zu handshakes=%llu seconds=%.3f rate=%.0f answer_ms=%.2f tool_cpu_s=%.3f tool_cpu_share=%.2f",
-                        r.peers, static_cast<unsigned long long>(r.handshakes), r.seconds, r.handshakes / seconds, r.answer_ms,
-                        r.tool_cpu_s, r.tool_cpu_s / seconds);
+  int n = std::snprintf(
+      line.data(), line.size(),
+      "peers=%zu handshakes=%llu seconds=%.3f rate=%.0f answer_ms=%.2f tool_cpu_s=%.3f tool_cpu_share=%.2f", r.peers,
+      static_cast<unsigned long long>(r.handshakes), r.seconds, r.handshakes / seconds, r.answer_ms, r.tool_cpu_s,
+      r.tool_cpu_s / seconds);
   std::string out(line.data(), static_cast<std::size_t>(n));
   if (r.daemon_cpu_s) {
     const double per_cpu = *r.daemon_cpu_s > 0 ? r.handshakes / *r.daemon_cpu_s : 0;
@@ -302,7 +305,8 @@ std::string format_report(const RunReport& r) {
                       *r.daemon_cpu_s, *r.daemon_cpu_s / seconds, per_cpu);
     out.append(line.data(), static_cast<std::size_t>(n));
   }
-  n = std::snprintf(line.data(), line.size(), " initiations=%llu cookie_replies=%llu timeouts=%llu ignored=%llu send_errors=%llu",
+  n = std::snprintf(line.data(), line.size(),
+                    " initiations=%llu cookie_replies=%llu timeouts=%llu ignored=%llu send_errors=%llu",
                     static_cast<unsigned long long>(r.initiations), static_cast<unsigned long long>(r.cookie_replies),
                     static_cast<unsigned long long>(r.timeouts), static_cast<unsigned long long>(r.ignored),
                     static_cast<unsigned long long>(r.send_errors));

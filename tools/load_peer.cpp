@@ -14,8 +14,8 @@ crypto::PrivateKey load_peer_key(std::uint64_t seed, std::uint32_t number) {
   for (int i = 0; i < 8; ++i) input[i] = static_cast<std::uint8_t>(seed >> (8 * i));
   for (int i = 0; i < 4; ++i) input[8 + i] = static_cast<std::uint8_t>(number >> (8 * i));
   crypto::PrivateKey key;
-  crypto::blake2s_256(key.span(), {std::span(reinterpret_cast<const std::uint8_t*>(kLabel.data()), kLabel.size()),
-                                   input});
+  crypto::blake2s_256(key.span(),
+                      {std::span(reinterpret_cast<const std::uint8_t*>(kLabel.data()), kLabel.size()), input});
   // RFC 7748 clamping, as wg genkey does, so the key is the scalar actually used.
   key.data()[0] &= 248;
   key.data()[31] &= 127;

@@ -48,7 +48,9 @@ class LoadPeer {
   [[nodiscard]] Outcome receive(std::span<const std::uint8_t> datagram, tunnel::Instant now);
 
   // Whether the latest initiation is still unanswered.
-  [[nodiscard]] bool waiting() const noexcept { return handshake_.state() == tunnel::Handshake::State::created_initiation; }
+  [[nodiscard]] bool waiting() const noexcept {
+    return handshake_.state() == tunnel::Handshake::State::created_initiation;
+  }
   [[nodiscard]] std::uint32_t sender_index() const noexcept { return handshake_.local_index(); }
 
  private:

@@ -10,8 +10,8 @@
 namespace sluice::tools {
 
 struct ResponderRate {
-  double per_cpu_s = 0;           // handshakes the core answers per CPU second
-  std::uint64_t handshakes = 0;   // answered, and verified by the initiating peer
+  double per_cpu_s = 0;          // handshakes the core answers per CPU second
+  std::uint64_t handshakes = 0;  // answered, and verified by the initiating peer
 };
 
 // Runs until `cpu_time` of the core's own work has been spent; throws if an answer fails to verify.

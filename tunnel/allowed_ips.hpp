@@ -93,8 +93,9 @@ class AllowedIps {
   // Stores `prefix` with host bits cleared; an existing identical prefix moves to `value`, since a
   // prefix belongs to exactly one peer.
   void insert(const IpPrefix& prefix, Value value) {
-    trie(prefix.family()).insert(detail::TrieKey::load(prefix.address()).masked(prefix.cidr()), prefix.cidr(),
-                                 std::move(value), owners_);
+    trie(prefix.family())
+        .insert(detail::TrieKey::load(prefix.address()).masked(prefix.cidr()), prefix.cidr(), std::move(value),
+                owners_);
   }
 
   // Removes exactly `prefix` (host bits ignored); false if it was not stored.

@@ -41,15 +41,31 @@ inline std::uint32_t load_be32(const std::uint8_t* p) noexcept { return load_as<
 inline void store_be16(std::uint8_t* p, std::uint16_t v) noexcept { store_as<std::uint16_t, std::endian::big>(p, v); }
 inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept { store_as<std::uint32_t, std::endian::big>(p, v); }
 
-inline std::uint16_t load_le16(const std::uint8_t* p) noexcept { return load_as<std::uint16_t, std::endian::little>(p); }
-inline std::uint32_t load_le32(const std::uint8_t* p) noexcept { return load_as<std::uint32_t, std::endian::little>(p); }
-inline std::uint64_t load_le64(const std::uint8_t* p) noexcept { return load_as<std::uint64_t, std::endian::little>(p); }
-inline void store_le16(std::uint8_t* p, std::uint16_t v) noexcept { store_as<std::uint16_t, std::endian::little>(p, v); }
-inline void store_le32(std::uint8_t* p, std::uint32_t v) noexcept { store_as<std::uint32_t, std::endian::little>(p, v); }
-inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept { store_as<std::uint64_t, std::endian::little>(p, v); }
+inline std::uint16_t load_le16(const std::uint8_t* p) noexcept {
+  return load_as<std::uint16_t, std::endian::little>(p);
+}
+inline std::uint32_t load_le32(const std::uint8_t* p) noexcept {
+  return load_as<std::uint32_t, std::endian::little>(p);
+}
+inline std::uint64_t load_le64(const std::uint8_t* p) noexcept {
+  return load_as<std::uint64_t, std::endian::little>(p);
+}
+inline void store_le16(std::uint8_t* p, std::uint16_t v) noexcept {
+  store_as<std::uint16_t, std::endian::little>(p, v);
+}
+inline void store_le32(std::uint8_t* p, std::uint32_t v) noexcept {
+  store_as<std::uint32_t, std::endian::little>(p, v);
+}
+inline void store_le64(std::uint8_t* p, std::uint64_t v) noexcept {
+  store_as<std::uint64_t, std::endian::little>(p, v);
+}
 
 // The host's order, for formats that are written and read on the same machine (pcap).
-inline std::uint32_t load_host32(const std::uint8_t* p) noexcept { return load_as<std::uint32_t, std::endian::native>(p); }
-inline void store_host32(std::uint8_t* p, std::uint32_t v) noexcept { store_as<std::uint32_t, std::endian::native>(p, v); }
+inline std::uint32_t load_host32(const std::uint8_t* p) noexcept {
+  return load_as<std::uint32_t, std::endian::native>(p);
+}
+inline void store_host32(std::uint8_t* p, std::uint32_t v) noexcept {
+  store_as<std::uint32_t, std::endian::native>(p, v);
+}
 
 }  // namespace sluice::tunnel

@@ -35,8 +35,7 @@ std::uint64_t checksum_add(std::span<const std::uint8_t> bytes, std::uint64_t in
   sum = (sum & 0xffffU) + (sum >> 16);
   sum = (sum & 0xffffU) + (sum >> 16);
   const std::uint16_t folded = static_cast<std::uint16_t>(sum);
-  const std::uint64_t big_endian =
-      std::endian::native == std::endian::little ? __builtin_bswap16(folded) : folded;
+  const std::uint64_t big_endian = std::endian::native == std::endian::little ? __builtin_bswap16(folded) : folded;
   return initial + big_endian;
 }
 

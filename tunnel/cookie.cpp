@@ -44,8 +44,7 @@ CookieChecker::Verdict CookieChecker::check(std::span<const std::uint8_t> messag
 }
 
 CookieReply CookieChecker::make_reply(std::span<const std::uint8_t> message, std::size_t mac1_offset,
-                                      std::uint32_t sender_index, std::span<const std::uint8_t> source,
-                                      Instant now) {
+                                      std::uint32_t sender_index, std::span<const std::uint8_t> source, Instant now) {
   CookieReply reply;
   reply.receiver_index = sender_index;
   crypto::random_bytes(reply.nonce);

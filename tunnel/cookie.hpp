@@ -28,8 +28,7 @@ class CookieChecker {
 
   // The reply that hands the sender its cookie, encrypted to the mac1 it sent.
   [[nodiscard]] CookieReply make_reply(std::span<const std::uint8_t> message, std::size_t mac1_offset,
-                                       std::uint32_t sender_index, std::span<const std::uint8_t> source,
-                                       Instant now);
+                                       std::uint32_t sender_index, std::span<const std::uint8_t> source, Instant now);
 
  private:
   Mac cookie_for(std::span<const std::uint8_t> source, Instant now);

@@ -142,8 +142,7 @@ void Device::zero_key_material(Peer& peer) {
 
 // --- receive -------------------------------------------------------------------------------
 
-void Device::receive(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, bool under_load,
-                     Sink& sink) {
+void Device::receive(std::span<std::uint8_t> datagram, const Endpoint& from, Instant now, bool under_load, Sink& sink) {
   const auto type = classify(datagram);
   if (!type) {
     ++counters_.invalid_message;
@@ -289,8 +288,8 @@ void Device::receive_transport(std::span<std::uint8_t> datagram, const Endpoint&
 }
 
 void Device::accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counter,
-                              std::span<const std::uint8_t> plaintext, std::size_t datagram_size,
-                              const Endpoint& from, Instant now, Sink& sink) {
+                              std::span<const std::uint8_t> plaintext, std::size_t datagram_size, const Endpoint& from,
+                              Instant now, Sink& sink) {
   if (!keypair.replay.accept(counter)) {
     ++counters_.replayed;
     ++peer.counters_.dropped_replay;

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -180,8 +180,8 @@ class Device {
     Keypair* keypair;
   };
 
-  void receive_handshake(std::span<const std::uint8_t> datagram, MessageType type, const Endpoint& from,
-                         Instant now, bool under_load, Sink& sink);
+  void receive_handshake(std::span<const std::uint8_t> datagram, MessageType type, const Endpoint& from, Instant now,
+                         bool under_load, Sink& sink);
   Peer* consume_initiation(std::span<const std::uint8_t> datagram, Instant now);
   Peer* consume_response(std::span<const std::uint8_t> datagram);
   void receive_cookie_reply(std::span<const std::uint8_t> datagram, const Endpoint& from, Instant now, Sink& sink);
@@ -189,8 +189,7 @@ class Device {
   // After a transport message authenticated: replay window, session confirmation, timers, allowed IPs.
   void accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counter, std::span<const std::uint8_t> plaintext,
                         std::size_t datagram_size, const Endpoint& from, Instant now, Sink& sink);
-  TransportJob& make_job(TransportJob::Kind kind, Peer& peer, std::shared_ptr<Keypair> keypair,
-                         std::uint64_t counter);
+  TransportJob& make_job(TransportJob::Kind kind, Peer& peer, std::shared_ptr<Keypair> keypair, std::uint64_t counter);
   void finish_job(TransportJob& job, Instant now, Sink& sink);
   void recycle_job(std::unique_ptr<TransportJob> job);
 

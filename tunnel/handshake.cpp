@@ -17,7 +17,9 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) {
 crypto::SymmetricKey as_key(const Key32& bytes) { return crypto::SymmetricKey(bytes.span()); }
 
 // h = HASH(h || data)
-void mix_hash(Key32& hash, std::span<const std::uint8_t> data) { crypto::blake2s_256(hash.span(), {hash.span(), data}); }
+void mix_hash(Key32& hash, std::span<const std::uint8_t> data) {
+  crypto::blake2s_256(hash.span(), {hash.span(), data});
+}
 
 // ck = KDF1(ck, data)
 void mix_key(Key32& chaining_key, std::span<const std::uint8_t> data) {
@@ -25,7 +27,8 @@ void mix_key(Key32& chaining_key, std::span<const std::uint8_t> data) {
 }
 
 // (ck, k) = KDF2(ck, DH(private, public)); false for a zero DH result.
-bool mix_dh(Key32& chaining_key, Key32* key, const crypto::PrivateKey& private_key, const crypto::PublicKey& public_key) {
+bool mix_dh(Key32& chaining_key, Key32* key, const crypto::PrivateKey& private_key,
+            const crypto::PublicKey& public_key) {
   Key32 shared;
   if (!crypto::x25519(shared, private_key, public_key)) return false;
   if (key != nullptr) {

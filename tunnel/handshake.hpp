@@ -55,8 +55,7 @@ class Handshake {
 
   // Initiator: a new initiation (macs left zero for the cookie layer to fill in).
   [[nodiscard]] std::optional<Initiation> create_initiation(const LocalIdentity& local, const RemoteIdentity& remote,
-                                                            const crypto::Tai64n& timestamp,
-                                                            std::uint32_t local_index);
+                                                            const crypto::Tai64n& timestamp, std::uint32_t local_index);
   // Initiator: the peer's response to our initiation. Leaves the state untouched on failure.
   [[nodiscard]] bool consume_response(const Response& message, const LocalIdentity& local,
                                       const RemoteIdentity& remote);

@@ -34,8 +34,8 @@ std::string quoted(std::string_view text) {
 }
 
 std::string out_of_range(std::string_view cidr, const IpAddress& address) {
-  return "prefix length " + std::string(cidr) + " is out of range for " + (address.is_v4() ? "IPv4" : "IPv6") +
-         " (0-" + std::to_string(address.bit_length()) + ")";
+  return "prefix length " + std::string(cidr) + " is out of range for " + (address.is_v4() ? "IPv4" : "IPv6") + " (0-" +
+         std::to_string(address.bit_length()) + ")";
 }
 
 }  // namespace

@@ -33,11 +33,16 @@ IpPacketParse parse_v6(std::span<const std::uint8_t> bytes) noexcept {
 
 std::string_view to_string(IpPacketStatus status) noexcept {
   switch (status) {
-    case IpPacketStatus::ok: return "ok";
-    case IpPacketStatus::too_short: return "too short";
-    case IpPacketStatus::bad_version: return "bad IP version";
-    case IpPacketStatus::bad_header_length: return "bad IPv4 header length";
-    case IpPacketStatus::length_mismatch: return "total length does not fit the packet";
+    case IpPacketStatus::ok:
+      return "ok";
+    case IpPacketStatus::too_short:
+      return "too short";
+    case IpPacketStatus::bad_version:
+      return "bad IP version";
+    case IpPacketStatus::bad_header_length:
+      return "bad IPv4 header length";
+    case IpPacketStatus::length_mismatch:
+      return "total length does not fit the packet";
   }
   return "unknown";
 }
@@ -45,9 +50,12 @@ std::string_view to_string(IpPacketStatus status) noexcept {
 IpPacketParse parse_ip_packet(std::span<const std::uint8_t> bytes) noexcept {
   if (bytes.empty()) return failed(IpPacketStatus::too_short);
   switch (bytes[0] >> 4) {
-    case 4: return parse_v4(bytes);
-    case 6: return parse_v6(bytes);
-    default: return failed(IpPacketStatus::bad_version);
+    case 4:
+      return parse_v4(bytes);
+    case 6:
+      return parse_v6(bytes);
+    default:
+      return failed(IpPacketStatus::bad_version);
   }
 }
 

@@ -193,8 +193,8 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   const std::uint8_t* p = packet.data();
   const IpPacketView ip = parse_ip(packet);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
-  const bool plain =
-      ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20) && packet.size() >= ip.header_length + 20;
+  const bool plain = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20) &&
+                     packet.size() >= ip.header_length + 20;
   const std::size_t l4 = ip.header_length;
   std::size_t headers = 0;
   std::size_t payload = 0;
@@ -216,13 +216,12 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
       if (!same_flow(p, b, ip.version)) continue;
       // The IP header must match except for lengths, id and checksum; the TCP header except for
       // the sequence number, checksum and PSH.
-      const bool joins =
-          segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
-          slot.size + payload <= max_packet_ && load_be32(p + l4 + 4) == slot.next_sequence &&
-          (ip.version == 4 ? p[1] == b[1] && std::memcmp(p + 6, b + 6, 4) == 0
-                           : std::memcmp(p, b, 4) == 0 && std::memcmp(p + 6, b + 6, 2) == 0) &&
-          std::memcmp(p + l4 + 8, b + l4 + 8, 5) == 0 && std::memcmp(p + l4 + 14, b + l4 + 14, 2) == 0 &&
-          std::memcmp(p + l4 + 20, b + l4 + 20, headers - l4 - 20) == 0;
+      const bool joins = segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
+                         slot.size + payload <= max_packet_ && load_be32(p + l4 + 4) == slot.next_sequence &&
+                         (ip.version == 4 ? p[1] == b[1] && std::memcmp(p + 6, b + 6, 4) == 0
+                                          : std::memcmp(p, b, 4) == 0 && std::memcmp(p + 6, b + 6, 2) == 0) &&
+                         std::memcmp(p + l4 + 8, b + l4 + 8, 5) == 0 && std::memcmp(p + l4 + 14, b + l4 + 14, 2) == 0 &&
+                         std::memcmp(p + l4 + 20, b + l4 + 20, headers - l4 - 20) == 0;
       if (!joins) {
         slot.open = false;
         break;

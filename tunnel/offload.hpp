@@ -100,8 +100,8 @@ class TcpCoalescer {
     std::size_t header_bytes = 0;     // IP + TCP header length of the first segment
     std::size_t segment_size = 0;     // payload bytes of the first segment
     std::uint32_t next_sequence = 0;
-    unsigned version = 0;             // of a plain TCP packet (whose flow it is), else 0
-    bool open = false;                // a data segment that the next one of its flow may join
+    unsigned version = 0;  // of a plain TCP packet (whose flow it is), else 0
+    bool open = false;     // a data segment that the next one of its flow may join
   };
   [[nodiscard]] std::uint8_t* built(Slot& slot);
 

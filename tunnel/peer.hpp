@@ -40,7 +40,8 @@ struct PeerCounters {
 
 // Every per-peer counter, in the order stats and metrics show them.
 inline constexpr CounterField<PeerCounters> kPeerCounterFields[] = {
-    {"rx_bytes", &PeerCounters::rx_bytes, false, "bytes of whole datagrams received from the peer, handshakes included"},
+    {"rx_bytes", &PeerCounters::rx_bytes, false,
+     "bytes of whole datagrams received from the peer, handshakes included"},
     {"tx_bytes", &PeerCounters::tx_bytes, false, "bytes of whole datagrams sent to the peer, handshakes included"},
     {"rx_packets", &PeerCounters::rx_packets, false, "inner packets delivered"},
     {"tx_packets", &PeerCounters::tx_packets, false, "inner packets encrypted and sent"},

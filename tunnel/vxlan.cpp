@@ -23,8 +23,8 @@ constexpr std::uint16_t kSourcePortCount = 16384;
 // The UDP checksum's sum over the pseudo-header (RFC 768, RFC 8200 section 8.1) and the datagram.
 std::uint64_t udp_sum(std::span<const std::uint8_t> source, std::span<const std::uint8_t> destination,
                       std::span<const std::uint8_t> datagram) noexcept {
-  return checksum_add(datagram,
-                      pseudo_header_sum(source, destination, kProtocolUdp, static_cast<std::uint32_t>(datagram.size())));
+  return checksum_add(
+      datagram, pseudo_header_sum(source, destination, kProtocolUdp, static_cast<std::uint32_t>(datagram.size())));
 }
 
 std::uint16_t source_port(std::span<const std::uint8_t> frame) noexcept {

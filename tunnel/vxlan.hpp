@@ -65,7 +65,6 @@ struct VxlanFrame {
 // Where a peer's VXLAN goes, from its allowed IPs (masked, in the order given): the first single
 // address (/32 or /128) of `family`; failing that, the first host address (network + 1) of the
 // first prefix of that family that has one (so not /0, nor /31, /127 and longer). nullopt if none.
-[[nodiscard]] std::optional<IpAddress> peer_tunnel_address(std::span<const IpPrefix> allowed_ips,
-                                                           IpFamily family);
+[[nodiscard]] std::optional<IpAddress> peer_tunnel_address(std::span<const IpPrefix> allowed_ips, IpFamily family);
 
 }  // namespace sluice::tunnel

@@ -63,7 +63,7 @@ std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen) {
 }
 
 std::array<std::uint8_t, kPcapRecordHeaderSize> pcap_record_header(std::uint32_t sec, std::uint32_t usec,
-                                                                    std::uint32_t caplen, std::uint32_t len) {
+                                                                   std::uint32_t caplen, std::uint32_t len) {
   std::array<std::uint8_t, kPcapRecordHeaderSize> out{};
   tunnel::store_host32(out.data(), sec);
   tunnel::store_host32(out.data() + 4, usec);

@@ -37,7 +37,7 @@ struct CaptureFilter {
 
 [[nodiscard]] std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen);
 [[nodiscard]] std::array<std::uint8_t, kPcapRecordHeaderSize> pcap_record_header(std::uint32_t sec, std::uint32_t usec,
-                                                                                  std::uint32_t caplen,
-                                                                                  std::uint32_t len);
+                                                                                 std::uint32_t caplen,
+                                                                                 std::uint32_t len);
 
 }  // namespace sluice::uapi

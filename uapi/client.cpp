@@ -12,9 +12,9 @@
 #include <system_error>
 #include <vector>
 
-#include "uapi/error.hpp"
 #include "platform/interface_name.hpp"
 #include "platform/unix_socket.hpp"
+#include "uapi/error.hpp"
 
 namespace sluice::uapi {
 namespace {

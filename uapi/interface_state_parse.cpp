@@ -4,9 +4,9 @@
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
+#include "tunnel/parse_number.hpp"
 #include "uapi/error.hpp"
 #include "uapi/lines.hpp"
-#include "tunnel/parse_number.hpp"
 
 namespace sluice::uapi {
 

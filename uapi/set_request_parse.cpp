@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "crypto/key_encoding.hpp"
-#include "uapi/lines.hpp"
 #include "tunnel/parse_number.hpp"
+#include "uapi/lines.hpp"
 
 namespace sluice::uapi {
 namespace {

@@ -118,8 +118,12 @@ struct TunnelPair {
     b.allowed_ips().insert(tunnel::IpPrefix::parse("10.1.0.0/24"), b_to_a);
   }
 
-  std::vector<std::uint8_t> packet_a_to_b(std::size_t total = 84) { return ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, total); }
-  std::vector<std::uint8_t> packet_b_to_a(std::size_t total = 84) { return ipv4_packet({10, 2, 0, 1}, {10, 1, 0, 1}, total); }
+  std::vector<std::uint8_t> packet_a_to_b(std::size_t total = 84) {
+    return ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, total);
+  }
+  std::vector<std::uint8_t> packet_b_to_a(std::size_t total = 84) {
+    return ipv4_packet({10, 2, 0, 1}, {10, 1, 0, 1}, total);
+  }
 
   // Delivers everything in flight until both sides are quiet, for at most `pump_rounds` rounds;
   // returns how many datagrams moved.

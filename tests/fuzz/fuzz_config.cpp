@@ -11,7 +11,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   try {
     static_cast<void>(config::parse_config_text(text, "/nonexistent/sluice-fuzz/wg0.toml"));
-  } catch (const config::ConfigError&) {
-  }
+  } catch (const config::ConfigError&) {}
   return 0;
 }

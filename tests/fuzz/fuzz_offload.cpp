@@ -16,8 +16,8 @@ constexpr std::size_t kKeptSegments = 128;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < tunnel::VirtioNetHeader::kSize) return 0;
-  const auto header = tunnel::VirtioNetHeader::parse(std::span<const std::uint8_t, tunnel::VirtioNetHeader::kSize>(
-      data, tunnel::VirtioNetHeader::kSize));
+  const auto header = tunnel::VirtioNetHeader::parse(
+      std::span<const std::uint8_t, tunnel::VirtioNetHeader::kSize>(data, tunnel::VirtioNetHeader::kSize));
   // A buffer of exactly the packet's size: ASan reports any write the split makes outside it.
   std::vector<std::uint8_t> packet(data + tunnel::VirtioNetHeader::kSize, data + size);
   std::vector<std::vector<std::uint8_t>> segments;

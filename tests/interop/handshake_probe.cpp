@@ -283,8 +283,8 @@ void put16(std::span<std::uint8_t> at, std::uint16_t value) {
 std::uint16_t get16(std::span<const std::uint8_t> at) { return static_cast<std::uint16_t>(at[0] << 8 | at[1]); }
 
 // An IPv4 ICMP echo packet (request or reply) with both checksums filled in.
-std::vector<std::uint8_t> icmp_echo(std::uint8_t type, const IpAddress& src, const IpAddress& dst,
-                                    std::uint16_t id, std::uint16_t seq, std::span<const std::uint8_t> payload) {
+std::vector<std::uint8_t> icmp_echo(std::uint8_t type, const IpAddress& src, const IpAddress& dst, std::uint16_t id,
+                                    std::uint16_t seq, std::span<const std::uint8_t> payload) {
   std::vector<std::uint8_t> p(kIpv4HeaderSize + kIcmpHeaderSize + payload.size(), 0);
   const std::span<std::uint8_t> ip(p.data(), kIpv4HeaderSize);
   ip[0] = 0x45;  // version 4, 5 words of header
@@ -340,8 +340,12 @@ std::optional<IcmpEcho> parse_icmp_echo(std::span<const std::uint8_t> packet, st
     why = "ICMP type " + std::to_string(icmp[0]);
     return std::nullopt;
   }
-  return IcmpEcho{icmp[0],       parsed.packet.source_address(), parsed.packet.destination_address(),
-                  get16(icmp.subspan(4)), get16(icmp.subspan(6)),         icmp.subspan(kIcmpHeaderSize)};
+  return IcmpEcho{icmp[0],
+                  parsed.packet.source_address(),
+                  parsed.packet.destination_address(),
+                  get16(icmp.subspan(4)),
+                  get16(icmp.subspan(6)),
+                  icmp.subspan(kIcmpHeaderSize)};
 }
 
 // --- the probe -----------------------------------------------------------------------------
@@ -370,31 +374,31 @@ class ProbeSink : public sluice::tunnel::Sink {
 void print_counters(const sluice::tunnel::Device& device, const sluice::tunnel::Peer& peer) {
   const auto& d = device.counters();
   const auto& p = peer.counters();
-  std::fprintf(stderr,
-               "probe: device counters: invalid_message=%llu bad_mac1=%llu handshake_rejected=%llu "
-               "unknown_index=%llu decrypt_failed=%llu replayed=%llu malformed_inner=%llu "
-               "allowed_ips_mismatch=%llu no_route=%llu\n"
-               "probe: peer counters: initiations_sent=%llu initiations_received=%llu handshakes_completed=%llu "
-               "cookie_replies_received=%llu rx_packets=%llu tx_packets=%llu rx_bytes=%llu tx_bytes=%llu\n",
-               static_cast<unsigned long long>(d.invalid_message), static_cast<unsigned long long>(d.bad_mac1),
-               static_cast<unsigned long long>(d.handshake_rejected), static_cast<unsigned long long>(d.unknown_index),
-               static_cast<unsigned long long>(d.decrypt_failed), static_cast<unsigned long long>(d.replayed),
-               static_cast<unsigned long long>(d.malformed_inner),
-               static_cast<unsigned long long>(d.allowed_ips_mismatch), static_cast<unsigned long long>(d.no_route),
-               static_cast<unsigned long long>(p.initiations_sent),
-               static_cast<unsigned long long>(p.initiations_received),
-               static_cast<unsigned long long>(p.handshakes_completed),
-               static_cast<unsigned long long>(p.cookie_replies_received),
-               static_cast<unsigned long long>(p.rx_packets), static_cast<unsigned long long>(p.tx_packets),
-               static_cast<unsigned long long>(p.rx_bytes), static_cast<unsigned long long>(p.tx_bytes));
+  std::fprintf(
+      stderr,
+      "probe: device counters: invalid_message=%llu bad_mac1=%llu handshake_rejected=%llu "
+      "unknown_index=%llu decrypt_failed=%llu replayed=%llu malformed_inner=%llu "
+      "allowed_ips_mismatch=%llu no_route=%llu\n"
+      "probe: peer counters: initiations_sent=%llu initiations_received=%llu handshakes_completed=%llu "
+      "cookie_replies_received=%llu rx_packets=%llu tx_packets=%llu rx_bytes=%llu tx_bytes=%llu\n",
+      static_cast<unsigned long long>(d.invalid_message), static_cast<unsigned long long>(d.bad_mac1),
+      static_cast<unsigned long long>(d.handshake_rejected), static_cast<unsigned long long>(d.unknown_index),
+      static_cast<unsigned long long>(d.decrypt_failed), static_cast<unsigned long long>(d.replayed),
+      static_cast<unsigned long long>(d.malformed_inner), static_cast<unsigned long long>(d.allowed_ips_mismatch),
+      static_cast<unsigned long long>(d.no_route), static_cast<unsigned long long>(p.initiations_sent),
+      static_cast<unsigned long long>(p.initiations_received), static_cast<unsigned long long>(p.handshakes_completed),
+      static_cast<unsigned long long>(p.cookie_replies_received), static_cast<unsigned long long>(p.rx_packets),
+      static_cast<unsigned long long>(p.tx_packets), static_cast<unsigned long long>(p.rx_bytes),
+      static_cast<unsigned long long>(p.tx_bytes));
 }
 
 int run(const Options& o) {
   namespace tunnel = sluice::tunnel;
   namespace crypto = sluice::crypto;
 
-  tunnel::Device device([] { return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch()); });
+  tunnel::Device device([] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch());
+  });
   device.set_private_key(load_key<crypto::PrivateKey>(o.private_key_file, "SLUICE_PROBE_PRIVATE_KEY"));
   device.set_mtu(1420);  // wireguard-go's default, so padding matches what a real interface would do
 
@@ -495,8 +499,8 @@ int run(const Options& o) {
         device.send_packet(icmp_echo(kIcmpEchoReply, o.inner, echo->source, echo->id, echo->seq, echo->payload), now,
                            sink);
         ++requests_answered;
-        std::printf("probe: answered echo request from %s id=%u seq=%u\n", echo->source.to_string().c_str(),
-                    echo->id, echo->seq);
+        std::printf("probe: answered echo request from %s id=%u seq=%u\n", echo->source.to_string().c_str(), echo->id,
+                    echo->seq);
       } else if (echo->type == kIcmpEchoReply && awaiting_reply && echo->source == o.peer_inner &&
                  echo->destination == o.inner && echo->id == ping_id && echo->seq == pings_sent &&
                  std::equal(echo->payload.begin(), echo->payload.end(), ping_payload.begin(), ping_payload.end())) {
@@ -515,8 +519,8 @@ int run(const Options& o) {
   }
 
   bool ok = handshake_done.has_value();
-  if (!handshake_done) std::fprintf(stderr, "probe: FAILED: no handshake within %lld s\n",
-                                    static_cast<long long>(o.timeout.count()));
+  if (!handshake_done)
+    std::fprintf(stderr, "probe: FAILED: no handshake within %lld s\n", static_cast<long long>(o.timeout.count()));
   if (o.initiate) {
     if (!rtts.empty()) {
       const auto [lo, hi] = std::minmax_element(rtts.begin(), rtts.end());

@@ -174,7 +174,8 @@ BOOST_AUTO_TEST_CASE(wg_aead_agrees_with_libsodium_at_every_size) {
     BOOST_TEST(wg_aead_decrypt(opened, expected, counter, kKey, kAad));
     BOOST_TEST((opened == plaintext), "open of " << size << " bytes");
     BOOST_TEST(wg_aead_decrypt(in_place, in_place, counter, kKey, kAad));
-    BOOST_TEST(std::equal(plaintext.begin(), plaintext.end(), in_place.begin()), "in-place open of " << size << " bytes");
+    BOOST_TEST(std::equal(plaintext.begin(), plaintext.end(), in_place.begin()),
+               "in-place open of " << size << " bytes");
 
     Bytes tampered = expected;
     tampered[size / 2] ^= 0x40;
@@ -306,9 +307,9 @@ BOOST_AUTO_TEST_CASE(size_and_overlap_checks) {
   const auto shifted = std::span(buffer).subspan(1);
   BOOST_CHECK_THROW(chacha20poly1305_encrypt(shifted, std::span(buffer).first(kSunscreen.size()), kNonce, kKey, kAad),
                     std::invalid_argument);
-  BOOST_CHECK_THROW((void)chacha20poly1305_decrypt(shifted, std::span(buffer).first(kSealed.size() / 2), kNonce, kKey,
-                                                    kAad),
-                    std::invalid_argument);
+  BOOST_CHECK_THROW(
+      (void)chacha20poly1305_decrypt(shifted, std::span(buffer).first(kSealed.size() / 2), kNonce, kKey, kAad),
+      std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(xchacha_draft_a_3_1) {

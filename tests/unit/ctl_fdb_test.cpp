@@ -2,8 +2,8 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "uapi/error.hpp"
 #include "ctl/fdb.hpp"
+#include "uapi/error.hpp"
 
 using namespace sluice;
 

@@ -3,10 +3,10 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "crypto/key_encoding.hpp"
-#include "uapi/error.hpp"
-#include "ctl/import.hpp"
 #include "config/config_file.hpp"
+#include "crypto/key_encoding.hpp"
+#include "ctl/import.hpp"
+#include "uapi/error.hpp"
 
 using namespace sluice;
 

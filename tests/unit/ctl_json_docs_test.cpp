@@ -8,10 +8,10 @@
 #include <string>
 
 #include "ctl/fdb.hpp"
-#include "uapi/interface_state.hpp"
 #include "ctl/show.hpp"
 #include "ctl/stats.hpp"
 #include "ctl_test_keys.hpp"
+#include "uapi/interface_state.hpp"
 
 using namespace sluice;
 using namespace sluice::test;
@@ -50,8 +50,9 @@ BOOST_AUTO_TEST_SUITE(ctl_json_docs)
 
 BOOST_AUTO_TEST_CASE(show_keys_are_documented) {
   const uapi::InterfaceState state = uapi::parse_get_answer(
-      "private_key=" + hex(kPrivate) + "\nlisten_port=51820\npublic_key=" + hex(kPeer1) + "\npreshared_key=" +
-      hex(kPreshared) + "\nendpoint=192.0.2.7:51820\nlast_handshake_time_sec=1700000000\nlast_handshake_time_nsec=0\n"
+      "private_key=" + hex(kPrivate) + "\nlisten_port=51820\npublic_key=" + hex(kPeer1) +
+      "\npreshared_key=" + hex(kPreshared) +
+      "\nendpoint=192.0.2.7:51820\nlast_handshake_time_sec=1700000000\nlast_handshake_time_nsec=0\n"
       "tx_bytes=1\nrx_bytes=2\npersistent_keepalive_interval=25\nallowed_ip=10.10.0.2/32\n");
   check_documented(ctl::show_document({ctl::interface_json("wg0", state, ctl::WallClock::time_point{1'700'000'075s})}));
 }
@@ -63,10 +64,11 @@ BOOST_AUTO_TEST_CASE(stats_keys_are_documented) {
 }
 
 BOOST_AUTO_TEST_CASE(fdb_keys_are_documented) {
-  const auto segments = ctl::parse_fdb_answer("vni=100\ntap=sl100\nbridge=br100\nlocal=10.0.0.1\nmtu=1370\naging=300\n"
-                                              "tx_frames=5\npeer=" + hex(kPeer1) +
-                                              "\npeer_address=10.0.0.2\nmac=52:54:00:00:00:02\npublic_key=" +
-                                              hex(kPeer1) + "\nstatic=0\nage=12\n");
+  const auto segments = ctl::parse_fdb_answer(
+      "vni=100\ntap=sl100\nbridge=br100\nlocal=10.0.0.1\nmtu=1370\naging=300\n"
+      "tx_frames=5\npeer=" +
+      hex(kPeer1) + "\npeer_address=10.0.0.2\nmac=52:54:00:00:00:02\npublic_key=" + hex(kPeer1) +
+      "\nstatic=0\nage=12\n");
   check_documented(ctl::show_document({ctl::fdb_json("wg0", segments)}));
 }
 

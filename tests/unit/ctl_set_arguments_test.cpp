@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "crypto/key_encoding.hpp"
-#include "uapi/error.hpp"
 #include "ctl/set_arguments.hpp"
+#include "uapi/error.hpp"
 #include "uapi/set_request.hpp"
 
 using namespace sluice;
@@ -30,9 +30,7 @@ void fake_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
   crypto::decode_base64_key(it->second, key);
 }
 
-uapi::SetRequest parse(const std::vector<std::string>& words) {
-  return ctl::parse_set_arguments(words, fake_key_file);
-}
+uapi::SetRequest parse(const std::vector<std::string>& words) { return ctl::parse_set_arguments(words, fake_key_file); }
 
 std::string error_of(const std::vector<std::string>& words) {
   try {
@@ -54,8 +52,7 @@ std::string hex(const std::string& base64) {
 BOOST_AUTO_TEST_SUITE(ctl_set_arguments)
 
 BOOST_AUTO_TEST_CASE(interface_words) {
-  const uapi::SetRequest request =
-      parse({"listen-port", "51820", "fwmark", "0x1234", "private-key", "/keys/private"});
+  const uapi::SetRequest request = parse({"listen-port", "51820", "fwmark", "0x1234", "private-key", "/keys/private"});
   BOOST_TEST(request.listen_port.value_or(0) == 51820);
   BOOST_TEST(request.fwmark.value_or(0) == 0x1234u);
   BOOST_TEST_REQUIRE(request.private_key.has_value());

@@ -3,11 +3,11 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
-#include "uapi/interface_state.hpp"
 #include "ctl/show.hpp"
 #include "ctl/show_dump.hpp"
+#include "ctl_test_keys.hpp"
+#include "uapi/interface_state.hpp"
 
 using namespace sluice;
 using namespace sluice::test;
@@ -91,8 +91,8 @@ BOOST_AUTO_TEST_CASE(text_like_wg_show) {
 BOOST_AUTO_TEST_CASE(dump_like_wg_show_dump) {
   // The fields and their order of wireguard-tools' dump_print(); peers in the daemon's order.
   const std::string own_public = crypto::encode_base64_key(sample().public_key.value().span());
-  const std::string lines = kPrivate + "\t" + own_public + "\t51820\t0xff\n" +  //
-                            kPeer1 + "\t(none)\t(none)\t(none)\t0\t0\t0\toff\n" +      //
+  const std::string lines = kPrivate + "\t" + own_public + "\t51820\t0xff\n" +     //
+                            kPeer1 + "\t(none)\t(none)\t(none)\t0\t0\t0\toff\n" +  //
                             kPeer2 + "\t" + kPreshared +
                             "\t192.0.2.7:51820\t10.10.0.2/32,192.168.20.0/24\t1700000000\t1536\t3000000\t25\n";
   BOOST_TEST(ctl::dump_text("wg0", sample(), false).str() == lines);

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "crypto/key_encoding.hpp"
-#include "uapi/error.hpp"
 #include "ctl/show.hpp"
 #include "ctl/stats.hpp"
+#include "uapi/error.hpp"
 
 using namespace sluice;
 
@@ -63,7 +63,8 @@ BOOST_AUTO_TEST_CASE(table_and_json) {
   BOOST_TEST(interface["peers"][0]["latest_handshake"] == 1700000000);
   BOOST_TEST(interface["peers"][0]["counters"]["dropped_replay"] == 2);
   // No handshake yet: null, as in show --json.
-  const auto fresh = ctl::stats_json("wg0", ctl::parse_stats_answer("public_key=" + kHex + "\nlast_handshake_time_sec=0\n"));
+  const auto fresh =
+      ctl::stats_json("wg0", ctl::parse_stats_answer("public_key=" + kHex + "\nlast_handshake_time_sec=0\n"));
   BOOST_TEST(fresh["peers"][0]["latest_handshake"].is_null());
 }
 

@@ -2,14 +2,14 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "ctl_test_keys.hpp"
+#include "config/config_file.hpp"
+#include "config/sync_request.hpp"
 #include "crypto/key_encoding.hpp"
 #include "ctl/daemon_info.hpp"
-#include "uapi/error.hpp"
 #include "ctl/export.hpp"
 #include "ctl/reload_changes.hpp"
-#include "config/sync_request.hpp"
-#include "config/config_file.hpp"
+#include "ctl_test_keys.hpp"
+#include "uapi/error.hpp"
 
 using namespace sluice;
 using namespace sluice::test;
@@ -22,10 +22,10 @@ std::string b64(const crypto::PublicKey& key) { return crypto::encode_base64_key
 // Running: peers 1 and 2, port 51820, mark 0x10, a session with peer 1.
 uapi::InterfaceState running() {
   return uapi::parse_get_answer("private_key=" + hex(kPrivate) + "\nlisten_port=51820\nfwmark=16\n" +  //
-                               "public_key=" + hex(kPeer1) + "\npreshared_key=" + hex(kPreshared) +
-                               "\nendpoint=192.0.2.1:51820\nlast_handshake_time_sec=1700000000\n"
-                               "allowed_ip=10.0.1.0/24\n" +
-                               "public_key=" + hex(kPeer2) + "\nallowed_ip=10.0.2.0/24\n");
+                                "public_key=" + hex(kPeer1) + "\npreshared_key=" + hex(kPreshared) +
+                                "\nendpoint=192.0.2.1:51820\nlast_handshake_time_sec=1700000000\n"
+                                "allowed_ip=10.0.1.0/24\n" +
+                                "public_key=" + hex(kPeer2) + "\nallowed_ip=10.0.2.0/24\n");
 }
 
 // The file: peer 2 gone, peer 3 new, peer 1 unchanged.
@@ -40,13 +40,15 @@ config::InterfaceSettings wanted(const std::string& interface_extra = "") {
                               "/etc/sluice/wg0.toml");
 }
 
-
 // Two running segments, as an fdb=1 answer: VNI 100 with a static entry for peer 1, VNI 200 with
 // its own MTU and aging.
 std::vector<ctl::SegmentTable> running_segments() {
-  return ctl::parse_fdb_answer("vni=100\ntap=sl100\nbridge=br100\nlocal=10.0.0.1\nmtu=1370\naging=300\ntx_frames=3\n"
-                               "mac=52:54:00:00:00:01\npublic_key=" + hex(kPeer1) + "\nstatic=1\n"
-                               "vni=200\ntap=sl200\nlocal=10.0.0.1\nmtu=1300\nconfigured_mtu=1300\naging=60\n");
+  return ctl::parse_fdb_answer(
+      "vni=100\ntap=sl100\nbridge=br100\nlocal=10.0.0.1\nmtu=1370\naging=300\ntx_frames=3\n"
+      "mac=52:54:00:00:00:01\npublic_key=" +
+      hex(kPeer1) +
+      "\nstatic=1\n"
+      "vni=200\ntap=sl200\nlocal=10.0.0.1\nmtu=1300\nconfigured_mtu=1300\naging=60\n");
 }
 }  // namespace
 
@@ -134,8 +136,7 @@ BOOST_AUTO_TEST_CASE(link_changes_reload_cannot_make_are_named) {
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
   link.mtu = 1420;
   BOOST_TEST(ctl::unapplied_changes(wanted(), link).empty());
-  const std::vector<std::string> notes =
-      ctl::unapplied_changes(wanted("mtu = 1400\n"), ctl::LinkInfo{});
+  const std::vector<std::string> notes = ctl::unapplied_changes(wanted("mtu = 1400\n"), ctl::LinkInfo{});
   const std::vector<std::string> expected{"address: the file has 10.0.0.1/16, the interface none",
                                           "mtu: the file has 1400, the interface 0"};
   BOOST_TEST(notes == expected, boost::test_tools::per_element());
@@ -175,7 +176,8 @@ BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
   ctl::LinkInfo link;
   link.addresses = {tunnel::IpPrefix::parse("10.0.0.1/16")};
   link.mtu = 1420;
-  const crypto::SecretText toml = config::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
+  const crypto::SecretText toml =
+      config::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
   BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
   BOOST_TEST(settings.segments[0].bridge.value_or("") == "br100");
@@ -190,9 +192,10 @@ BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
 BOOST_AUTO_TEST_CASE(segment_changes_are_named) {
   const std::vector<std::string> notes = ctl::segment_changes(wanted(), running_segments());
   BOOST_TEST_REQUIRE(notes.size() == 1u);
-  const std::string expected = "segments: the file has none, the interface VNI 100 (sl100 on br100, local 10.0.0.1, "
-                               "aging 300, 52:54:00:00:00:01 static to " +
-                               kPeer1 + "), VNI 200 (sl200, mtu 1300";
+  const std::string expected =
+      "segments: the file has none, the interface VNI 100 (sl100 on br100, local 10.0.0.1, "
+      "aging 300, 52:54:00:00:00:01 static to " +
+      kPeer1 + "), VNI 200 (sl200, mtu 1300";
   BOOST_TEST(notes[0].starts_with(expected), notes[0]);
   BOOST_TEST(ctl::segment_changes(wanted(), {}).empty());
 }

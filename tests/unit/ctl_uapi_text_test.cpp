@@ -3,13 +3,13 @@
 #include <boost/test/unit_test.hpp>
 #include <string>
 
-#include "ctl_test_keys.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
+#include "ctl_test_keys.hpp"
+#include "daemon/uapi.hpp"
 #include "uapi/error.hpp"
 #include "uapi/interface_state.hpp"
 #include "uapi/set_request.hpp"
-#include "daemon/uapi.hpp"
 
 using namespace sluice;
 using namespace sluice::test;

@@ -16,9 +16,9 @@
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
 #include "ctl/capture.hpp"
-#include "uapi/error.hpp"
 #include "daemon/capture.hpp"
 #include "tests/common/tunnel_test_support.hpp"
+#include "uapi/error.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -69,8 +69,9 @@ BOOST_AUTO_TEST_CASE(parses_requests) {
   BOOST_TEST(crypto::encode_hex_key(full->peer->span()) == hex);
   BOOST_TEST((full->direction == uapi::CaptureDirection::in));
   BOOST_TEST(full->snaplen == 96U);
-  for (const char* bad : {"capture=1\ndirection=sideways\n\n", "capture=1\nsnaplen=0\n\n", "capture=1\nsnaplen=70000\n\n",
-                          "capture=1\npeer=xyz\n\n", "capture=1\nfoo=1\n\n", "capture=1\nnoequals\n\n"}) {
+  for (const char* bad :
+       {"capture=1\ndirection=sideways\n\n", "capture=1\nsnaplen=0\n\n", "capture=1\nsnaplen=70000\n\n",
+        "capture=1\npeer=xyz\n\n", "capture=1\nfoo=1\n\n", "capture=1\nnoequals\n\n"}) {
     BOOST_TEST(!uapi::parse_capture_request(bad), bad);
   }
 }
@@ -123,8 +124,9 @@ BOOST_AUTO_TEST_CASE(capture_set_filters_drops_and_ends_with_trailer) {
   daemon::CaptureSet captures(loop);
   Pair pair;
   const int client = pair.client.get();
-  captures.start(std::move(pair.daemon_end),
-                 "capture=1\npeer=" + crypto::encode_hex_key(tunnel.a_to_b->public_key().span()) + "\ndirection=in\n\n");
+  captures.start(
+      std::move(pair.daemon_end),
+      "capture=1\npeer=" + crypto::encode_hex_key(tunnel.a_to_b->public_key().span()) + "\ndirection=in\n\n");
   BOOST_TEST(captures.active());
   loop.run_once(0);  // first writable edge: the pcap header goes out
 

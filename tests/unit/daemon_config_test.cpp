@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "crypto/key_encoding.hpp"
-#include "crypto/x25519.hpp"
 #include "config/config_file.hpp"
 #include "config/wg_quick_shape.hpp"
+#include "crypto/key_encoding.hpp"
+#include "crypto/x25519.hpp"
 
 #include <fmt/format.h>
 
@@ -640,8 +640,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
 
 BOOST_AUTO_TEST_CASE(small_ipv4_mtu) {
   const InterfaceSettings settings = parse_config(
-      expand("[interface]\nprivate_key = \"@PRIV@\"\naddress = [\"10.0.0.1/24\"]\nmtu = 576\n"),
-      "wg0.toml");
+      expand("[interface]\nprivate_key = \"@PRIV@\"\naddress = [\"10.0.0.1/24\"]\nmtu = 576\n"), "wg0.toml");
   BOOST_TEST((settings.mtu == 576u));
 }
 
@@ -731,9 +730,8 @@ BOOST_AUTO_TEST_CASE(secret_files_name_where_keys_came_from) {
   BOOST_TEST(parse_config("[interface]\nprivate_key_file = \"wg0.key\"\n" + peer, config).secret_files ==
                  std::vector<fs::path>{dir.path() / "wg0.key"},
              boost::test_tools::per_element());
-  BOOST_TEST(parse_config("[interface]\nprivate_key_file = \"wg0.key\"\n" + inline_psk,
-                          config)
-                     .secret_files == (std::vector<fs::path>{dir.path() / "wg0.key", config}),
+  BOOST_TEST(parse_config("[interface]\nprivate_key_file = \"wg0.key\"\n" + inline_psk, config).secret_files ==
+                 (std::vector<fs::path>{dir.path() / "wg0.key", config}),
              boost::test_tools::per_element());
   BOOST_TEST(parse_config("[interface]\nprivate_key = \"" + kPrivate + "\"\n" + inline_psk, config).secret_files ==
                  std::vector<fs::path>{config},
@@ -786,12 +784,9 @@ BOOST_AUTO_TEST_CASE(wg_quick_file_points_at_import) {
   BOOST_TEST(message.find(kPrivate.substr(1, 12)) == std::string::npos, message);
   // Shapes that are wg-quick's, and sluice's own mistakes that are not.
   const std::pair<std::string, bool> cases[] = {
-      {"[Interface]\nListenPort = 51820\n", true},
-      {"  [Peer]\r\nEndpoint = 192.0.2.1:1\n", true},
-      {"[interface]\nprivatekey = \"x\"\n", true},
-      {"[interface]\nAllowedIPs = [\"10.0.0.0/8\"]\n", true},
-      {"[interface]\nprivate_key = 1\n", false},
-      {"[interface]\nlisten_port = \"Peer\"\n", false},
+      {"[Interface]\nListenPort = 51820\n", true}, {"  [Peer]\r\nEndpoint = 192.0.2.1:1\n", true},
+      {"[interface]\nprivatekey = \"x\"\n", true}, {"[interface]\nAllowedIPs = [\"10.0.0.0/8\"]\n", true},
+      {"[interface]\nprivate_key = 1\n", false},   {"[interface]\nlisten_port = \"Peer\"\n", false},
       {"[[peer]]\npublic_key = 1\n", false},
   };
   for (const auto& [text, is_wg_quick] : cases) {
@@ -873,7 +868,8 @@ BOOST_AUTO_TEST_CASE(every_accepted_key_is_in_the_man_page) {
   for (const auto& keys : {std::span<const std::string_view>(sluice::config::kInterfaceKeys),
                            std::span<const std::string_view>(sluice::config::kPeerKeys),
                            std::span<const std::string_view>(sluice::config::kSegmentKeys)}) {
-    for (const std::string_view key : keys) BOOST_TEST(entry(key) != std::string::npos, key << " is not in sluice.toml(5)");
+    for (const std::string_view key : keys)
+      BOOST_TEST(entry(key) != std::string::npos, key << " is not in sluice.toml(5)");
   }
   const std::size_t fdb = entry("fdb");
   BOOST_TEST_REQUIRE(fdb != std::string::npos);
@@ -900,12 +896,11 @@ endpoint = "peer.invalid:51820"
   using Kind = sluice::config::ConfigLookup::Kind;
   std::vector<std::pair<Kind, std::string>> lookups;
   for (const auto& lookup : document.lookups) lookups.emplace_back(lookup.kind, lookup.value);
-  const std::vector<std::pair<Kind, std::string>> expected{
-      {Kind::private_key_file, "/etc/sluice/missing.key"},
-      {Kind::metrics_listen, "metrics.invalid:9586"},
-      {Kind::user, "no-such-user-sluice"},
-      {Kind::preshared_key_file, "/nonexistent/peer.psk"},
-      {Kind::endpoint, "peer.invalid:51820"}};
+  const std::vector<std::pair<Kind, std::string>> expected{{Kind::private_key_file, "/etc/sluice/missing.key"},
+                                                           {Kind::metrics_listen, "metrics.invalid:9586"},
+                                                           {Kind::user, "no-such-user-sluice"},
+                                                           {Kind::preshared_key_file, "/nonexistent/peer.psk"},
+                                                           {Kind::endpoint, "peer.invalid:51820"}};
   BOOST_TEST((lookups == expected));
   BOOST_TEST(document.lookups.front().where == "/etc/sluice/wg0.toml:2:20: interface.private_key_file");
   BOOST_TEST(document.lookups.back().where == "/etc/sluice/wg0.toml:8:12: peer[0].endpoint");
@@ -921,7 +916,8 @@ endpoint = "peer.invalid:51820"
 BOOST_AUTO_TEST_CASE(a_peer_with_the_interfaces_own_key_is_refused_after_the_key_file_is_read) {
   const TempDir dir;
   dir.write("wg0.key", kPrivate);
-  const std::string toml = "[interface]\nprivate_key_file = \"wg0.key\"\n[[peer]]\npublic_key = \"" + own_public_key() + "\"\n";
+  const std::string toml =
+      "[interface]\nprivate_key_file = \"wg0.key\"\n[[peer]]\npublic_key = \"" + own_public_key() + "\"\n";
   BOOST_CHECK_EXCEPTION((void)parse_config(toml, dir.path() / "wg0.toml"), ConfigError, [&](const ConfigError& e) {
     return std::string(e.what()) ==
            (dir.path() / "wg0.toml").string() + ":4:14: peer[0].public_key: is the interface's own public key";

@@ -65,7 +65,8 @@ BOOST_AUTO_TEST_CASE(inline_keys_leave_nothing_in_freed_memory) {
 #ifndef SLUICE_INTERPOSE_FREE
   BOOST_TEST_MESSAGE("skipped under a sanitizer: it replaces free()");
 #else
-  const auto path = std::filesystem::temp_directory_path() / ("sluice-wipe-test-" + std::to_string(::getpid()) + ".toml");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("sluice-wipe-test-" + std::to_string(::getpid()) + ".toml");
   {
     std::ofstream out(path);
     out << "[interface]\nprivate_key = \"" << kPrivate << "\"\nlisten_port = 51820\n"

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "crypto/key_encoding.hpp"
 #include "config/config_file.hpp"
+#include "crypto/key_encoding.hpp"
 #include "daemon/metrics_server.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 
@@ -19,7 +19,8 @@ BOOST_AUTO_TEST_CASE(exposition_text_has_families_and_peer_labels) {
   const std::string text = daemon::render_metrics("wg0", pair.a);
   const std::string peer = crypto::encode_base64_key(pair.a_to_b->public_key().span()).substr(0, 8);
   BOOST_TEST(text.find("# TYPE sluice_peer_tx_packets_total counter\n") != std::string::npos);
-  BOOST_TEST(text.find("sluice_peer_tx_packets_total{interface=\"wg0\",peer=\"" + peer + "\"} 1\n") != std::string::npos);
+  BOOST_TEST(text.find("sluice_peer_tx_packets_total{interface=\"wg0\",peer=\"" + peer + "\"} 1\n") !=
+             std::string::npos);
   BOOST_TEST(text.find("# TYPE sluice_interface_bad_mac1_total counter\n") != std::string::npos);
   BOOST_TEST(text.find("sluice_interface_bad_mac1_total{interface=\"wg0\"} 0\n") != std::string::npos);
   BOOST_TEST(text.find("# TYPE sluice_peer_last_handshake_seconds gauge\n") != std::string::npos);

@@ -77,7 +77,8 @@ BOOST_AUTO_TEST_CASE(append_line_writes_what_take_line_and_split_key_value_read)
   key[0] = 0xab;
   key[31] = 0x01;
   append_key_line(out, "public_key", key);
-  BOOST_CHECK_EQUAL(out, "endpoint=[2001:db8::1]:51820\nlisten_port=51820\npublic_key=ab" + std::string(60, '0') + "01\n");
+  BOOST_CHECK_EQUAL(out,
+                    "endpoint=[2001:db8::1]:51820\nlisten_port=51820\npublic_key=ab" + std::string(60, '0') + "01\n");
   std::string_view text = out;
   const auto first = split_key_value(take_line(text));
   BOOST_REQUIRE(first);

@@ -65,8 +65,8 @@ struct ManyPeers {
       keys.push_back(key);
       const auto n = static_cast<unsigned>(i);
       request += "public_key=" + hex_key(key) + "\nendpoint=127.1." + std::to_string((n >> 8) & 255) + "." +
-                 std::to_string(n & 255) + ":20000\nreplace_allowed_ips=true\nallowed_ip=10." +
-                 std::to_string(n >> 9) + "." + std::to_string((n >> 1) & 255) + "." + std::to_string(128 * (n & 1)) +
+                 std::to_string(n & 255) + ":20000\nreplace_allowed_ips=true\nallowed_ip=10." + std::to_string(n >> 9) +
+                 "." + std::to_string((n >> 1) & 255) + "." + std::to_string(128 * (n & 1)) +
                  "/25\nallowed_ip=fd00:5c:" + hex(n >> 16) + ":" + hex(n & 0xffff) + "::/64\n";
     }
     request += "\n";

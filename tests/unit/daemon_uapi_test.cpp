@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "config/sync_request.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/random.hpp"
-#include "config/sync_request.hpp"
 #include "crypto/x25519.hpp"
 #include "daemon/uapi.hpp"
 #include "daemon/uapi_info.hpp"
@@ -109,10 +109,12 @@ BOOST_AUTO_TEST_CASE(setconf_then_get_round_trips_field_by_field) {
   // in one prefix as `wg set` passes them through.
   BOOST_CHECK_EQUAL(i.set("private_key=" + own.private_hex() +
                           "\nlisten_port=51820\nfwmark=7\nreplace_peers=true\n"
-                          "public_key=" + a.public_hex() +
+                          "public_key=" +
+                          a.public_hex() +
                           "\nendpoint=[fd00::1]:51821\npersistent_keepalive_interval=25\nreplace_allowed_ips=true\n"
                           "allowed_ip=10.0.0.77/24\nallowed_ip=fd00::1/64\n"
-                          "public_key=" + b.public_hex() + "\npreshared_key=" + psk_hex +
+                          "public_key=" +
+                          b.public_hex() + "\npreshared_key=" + psk_hex +
                           "\nendpoint=192.0.2.1:1234\nreplace_allowed_ips=true\nallowed_ip=10.0.1.1/32\n"),
                     kOk);
 
@@ -120,8 +122,8 @@ BOOST_AUTO_TEST_CASE(setconf_then_get_round_trips_field_by_field) {
                                "\n"
                                "listen_port=51820\n"
                                "fwmark=7\n"
-                               "public_key=" + a.public_hex() + "\n" +
-                               "preshared_key=" + kZeroKey + "\n" +
+                               "public_key=" +
+                               a.public_hex() + "\n" + "preshared_key=" + kZeroKey + "\n" +
                                "protocol_version=1\n"
                                "endpoint=[fd00::1]:51821\n"
                                "last_handshake_time_sec=0\n"
@@ -131,8 +133,8 @@ BOOST_AUTO_TEST_CASE(setconf_then_get_round_trips_field_by_field) {
                                "persistent_keepalive_interval=25\n"
                                "allowed_ip=10.0.0.0/24\n"
                                "allowed_ip=fd00::/64\n"
-                               "public_key=" + b.public_hex() + "\n" +
-                               "preshared_key=" + psk_hex + "\n" +
+                               "public_key=" +
+                               b.public_hex() + "\n" + "preshared_key=" + psk_hex + "\n" +
                                "protocol_version=1\n"
                                "endpoint=192.0.2.1:1234\n"
                                "last_handshake_time_sec=0\n"
@@ -159,11 +161,12 @@ BOOST_AUTO_TEST_CASE(setconf_then_get_round_trips_field_by_field) {
   BOOST_CHECK(i.target.keepalives.front() == a.public_key);
 
   // The same configuration again gives the same dump.
-  BOOST_CHECK_EQUAL(i.set("replace_peers=true\npublic_key=" + a.public_hex() +
-                          "\nendpoint=[fd00::1]:51821\npersistent_keepalive_interval=25\n"
-                          "allowed_ip=10.0.0.0/24\nallowed_ip=fd00::/64\npublic_key=" + b.public_hex() +
-                          "\npreshared_key=" + psk_hex + "\nendpoint=192.0.2.1:1234\nallowed_ip=10.0.1.1/32\n"),
-                    kOk);
+  BOOST_CHECK_EQUAL(
+      i.set("replace_peers=true\npublic_key=" + a.public_hex() +
+            "\nendpoint=[fd00::1]:51821\npersistent_keepalive_interval=25\n"
+            "allowed_ip=10.0.0.0/24\nallowed_ip=fd00::/64\npublic_key=" +
+            b.public_hex() + "\npreshared_key=" + psk_hex + "\nendpoint=192.0.2.1:1234\nallowed_ip=10.0.1.1/32\n"),
+      kOk);
   BOOST_CHECK_EQUAL(i.get(), expected);
 }
 
@@ -178,15 +181,16 @@ BOOST_AUTO_TEST_CASE(get_reports_handshake_time_and_transfer) {
 
   FakeTarget target(t.a);
   const std::string dump = daemon::handle_request("get=1\n\n", target);
-  const std::string expected_peer = "protocol_version=1\n"
-                                    "endpoint=10.200.0.2:51821\n"
-                                    "last_handshake_time_sec=1800000000\n"
-                                    "last_handshake_time_nsec=250000000\n"
-                                    "tx_bytes=" + std::to_string(counters.tx_bytes) + "\n" +
-                                    "rx_bytes=" + std::to_string(counters.rx_bytes) + "\n" +
-                                    "persistent_keepalive_interval=0\n"
-                                    "allowed_ip=10.2.0.0/24\n"
-                                    "errno=0\n\n";
+  const std::string expected_peer =
+      "protocol_version=1\n"
+      "endpoint=10.200.0.2:51821\n"
+      "last_handshake_time_sec=1800000000\n"
+      "last_handshake_time_nsec=250000000\n"
+      "tx_bytes=" +
+      std::to_string(counters.tx_bytes) + "\n" + "rx_bytes=" + std::to_string(counters.rx_bytes) + "\n" +
+      "persistent_keepalive_interval=0\n"
+      "allowed_ip=10.2.0.0/24\n"
+      "errno=0\n\n";
   BOOST_CHECK(dump.ends_with(expected_peer));
 }
 
@@ -195,8 +199,8 @@ BOOST_AUTO_TEST_CASE(replace_peers_removes_every_other_peer) {
   const KeyPair a;
   const KeyPair b;
   const KeyPair c;
-  BOOST_REQUIRE_EQUAL(i.set("public_key=" + a.public_hex() + "\nallowed_ip=10.0.0.1/32\npublic_key=" +
-                            b.public_hex() + "\nallowed_ip=10.0.0.2/32\n"),
+  BOOST_REQUIRE_EQUAL(i.set("public_key=" + a.public_hex() + "\nallowed_ip=10.0.0.1/32\npublic_key=" + b.public_hex() +
+                            "\nallowed_ip=10.0.0.2/32\n"),
                       kOk);
   BOOST_REQUIRE_EQUAL(i.device.peers().size(), 2U);
 
@@ -217,8 +221,8 @@ BOOST_AUTO_TEST_CASE(remove_drops_the_peer_and_its_prefixes) {
   TestInterface i;
   const KeyPair a;
   const KeyPair b;
-  BOOST_REQUIRE_EQUAL(i.set("public_key=" + a.public_hex() + "\nallowed_ip=10.0.0.0/24\npublic_key=" +
-                            b.public_hex() + "\nallowed_ip=10.0.1.0/24\n"),
+  BOOST_REQUIRE_EQUAL(i.set("public_key=" + a.public_hex() + "\nallowed_ip=10.0.0.0/24\npublic_key=" + b.public_hex() +
+                            "\nallowed_ip=10.0.1.0/24\n"),
                       kOk);
   // What `wg set IF peer KEY remove` sends.
   BOOST_CHECK_EQUAL(i.set("public_key=" + a.public_hex() + "\nremove=true\n"), kOk);
@@ -240,7 +244,8 @@ BOOST_AUTO_TEST_CASE(update_only_never_creates_a_peer) {
   const KeyPair absent;
   BOOST_REQUIRE_EQUAL(i.set("public_key=" + a.public_hex() + "\nendpoint=192.0.2.1:1\n"), kOk);
 
-  BOOST_CHECK_EQUAL(i.set("public_key=" + absent.public_hex() + "\nupdate_only=true\nendpoint=192.0.2.9:9\n"
+  BOOST_CHECK_EQUAL(i.set("public_key=" + absent.public_hex() +
+                          "\nupdate_only=true\nendpoint=192.0.2.9:9\n"
                           "allowed_ip=10.0.0.0/8\n"),
                     kOk);
   BOOST_CHECK(i.device.find_peer(absent.public_key) == nullptr);
@@ -280,8 +285,10 @@ BOOST_AUTO_TEST_CASE(allowed_ip_moves_from_one_peer_to_another) {
   TestInterface i;
   const KeyPair a;
   const KeyPair b;
-  BOOST_REQUIRE_EQUAL(i.set("public_key=" + a.public_hex() + "\nallowed_ip=10.0.0.0/24\nallowed_ip=10.0.1.0/24\n"
-                            "public_key=" + b.public_hex() + "\n"),
+  BOOST_REQUIRE_EQUAL(i.set("public_key=" + a.public_hex() +
+                            "\nallowed_ip=10.0.0.0/24\nallowed_ip=10.0.1.0/24\n"
+                            "public_key=" +
+                            b.public_hex() + "\n"),
                       kOk);
   BOOST_CHECK_EQUAL(i.set("public_key=" + b.public_hex() + "\nallowed_ip=10.0.0.0/24\n"), kOk);
   BOOST_CHECK_EQUAL(prefixes(i.device, i.peer(a)), "10.0.1.0/24 ");
@@ -311,9 +318,8 @@ BOOST_AUTO_TEST_CASE(zero_keys_mean_none) {
   BOOST_REQUIRE(!i.peer(a).preshared_key().is_zero());
 
   // `wg setconf` without PrivateKey sends 64 zeros; `wg set ... preshared-key /dev/null` too.
-  BOOST_CHECK_EQUAL(i.set("private_key=" + kZeroKey + "\npublic_key=" + a.public_hex() + "\npreshared_key=" +
-                          kZeroKey + "\n"),
-                    kOk);
+  BOOST_CHECK_EQUAL(
+      i.set("private_key=" + kZeroKey + "\npublic_key=" + a.public_hex() + "\npreshared_key=" + kZeroKey + "\n"), kOk);
   BOOST_CHECK(!i.device.identity().has_key);
   BOOST_CHECK(i.peer(a).preshared_key().is_zero());
   BOOST_CHECK(i.get().starts_with("listen_port=51820\npublic_key="));
@@ -511,8 +517,8 @@ BOOST_AUTO_TEST_CASE(fwmark_failure_leaves_everything_unchanged) {
   Configured i;
   const KeyPair other;
   i.target.fwmark_error = EPERM;
-  const std::string request = "set=1\nprivate_key=" + other.private_hex() +
-                              "\nlisten_port=999\nfwmark=5\nreplace_peers=true\n\n";
+  const std::string request =
+      "set=1\nprivate_key=" + other.private_hex() + "\nlisten_port=999\nfwmark=5\nreplace_peers=true\n\n";
   BOOST_CHECK_EQUAL(daemon::handle_request(request, i.target), "errno=-" + std::to_string(EPERM) + "\n\n");
   BOOST_CHECK_EQUAL(i.get(), i.before);
   BOOST_CHECK(i.target.port_requests.empty());
@@ -554,12 +560,14 @@ BOOST_AUTO_TEST_CASE(settings_apply_like_syncconf) {
 
   const std::string expected = "private_key=" + own.private_hex() +
                                "\nlisten_port=51000\nfwmark=16\n"
-                               "public_key=" + c.public_hex() + "\npreshared_key=" + kZeroKey +
+                               "public_key=" +
+                               c.public_hex() + "\npreshared_key=" + kZeroKey +
                                "\nprotocol_version=1\nendpoint=[2001:db8::1]:51820\n"
                                "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\nrx_bytes=0\n"
                                "persistent_keepalive_interval=15\nallowed_ip=10.1.0.0/16\nallowed_ip=fd01::/48\n"
-                               "public_key=" + d.public_hex() + "\npreshared_key=" +
-                               crypto::encode_hex_key(second.preshared_key->span()) +
+                               "public_key=" +
+                               d.public_hex() +
+                               "\npreshared_key=" + crypto::encode_hex_key(second.preshared_key->span()) +
                                "\nprotocol_version=1\n"
                                "last_handshake_time_sec=0\nlast_handshake_time_nsec=0\ntx_bytes=0\nrx_bytes=0\n"
                                "persistent_keepalive_interval=0\nallowed_ip=10.2.0.0/16\nerrno=0\n\n";
@@ -571,7 +579,8 @@ BOOST_AUTO_TEST_CASE(settings_apply_like_syncconf) {
 
   // Without a private key the interface ends up without one.
   settings.private_key.reset();
-  BOOST_CHECK_EQUAL(daemon::apply_set_request(config::sync_request(settings, daemon::running_state(i.target)), i.target), 0);
+  BOOST_CHECK_EQUAL(
+      daemon::apply_set_request(config::sync_request(settings, daemon::running_state(i.target)), i.target), 0);
   BOOST_CHECK(!i.device.identity().has_key);
 }
 

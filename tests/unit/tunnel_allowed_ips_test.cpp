@@ -250,8 +250,7 @@ BOOST_AUTO_TEST_CASE(remove_value_drops_all_of_one_peer_and_nothing_else) {
 
   table.remove_value(&alice);
   BOOST_TEST(table.prefixes_of(&alice).empty());
-  BOOST_TEST(texts(table.prefixes_of(&bob)) ==
-             (std::vector<std::string>{"10.1.0.0/16", "10.1.2.3/32", "fd00::/48"}));
+  BOOST_TEST(texts(table.prefixes_of(&bob)) == (std::vector<std::string>{"10.1.0.0/16", "10.1.2.3/32", "fd00::/48"}));
   BOOST_TEST(table.size() == 3u);
   BOOST_TEST(table.lookup(address("10.1.2.4")) == &bob);
   BOOST_TEST(!table.lookup(address("10.2.0.0")).has_value());

@@ -118,8 +118,12 @@ BOOST_AUTO_TEST_CASE(rate_limiter_full_of_busy_senders_is_not_swept_per_message)
   tunnel::RateLimiter limiter;
   Instant t{100s};
   const auto v6 = [](std::uint32_t i) {
-    std::array<std::uint8_t, 16> bytes{0xfd, 0, static_cast<std::uint8_t>(i >> 24), static_cast<std::uint8_t>(i >> 16),
-                                       static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    std::array<std::uint8_t, 16> bytes{0xfd,
+                                       0,
+                                       static_cast<std::uint8_t>(i >> 24),
+                                       static_cast<std::uint8_t>(i >> 16),
+                                       static_cast<std::uint8_t>(i >> 8),
+                                       static_cast<std::uint8_t>(i)};
     return tunnel::IpAddress::v6(bytes);
   };
   for (std::uint32_t i = 0; i < tunnel::RateLimiter::kMaxEntries; ++i) BOOST_CHECK(limiter.allow(v6(i), t));

@@ -75,8 +75,10 @@ BOOST_AUTO_TEST_CASE(addresses_that_collide_under_fnv_spread_out) {
 BOOST_AUTO_TEST_CASE(equal_keys_hash_equally_within_a_process) {
   const auto a = MacAddress::parse("52:54:00:12:34:56").value();
   BOOST_TEST(std::hash<MacAddress>{}(a) == std::hash<MacAddress>{}(MacAddress::parse("52-54-00-12-34-56").value()));
-  BOOST_TEST(std::hash<IpAddress>{}(IpAddress::parse("fd00::1")) == std::hash<IpAddress>{}(IpAddress::parse("fd00::1")));
-  BOOST_TEST(std::hash<IpAddress>{}(IpAddress::parse("1.2.3.4")) != std::hash<IpAddress>{}(IpAddress::parse("1.2.3.5")));
+  BOOST_TEST(std::hash<IpAddress>{}(IpAddress::parse("fd00::1")) ==
+             std::hash<IpAddress>{}(IpAddress::parse("fd00::1")));
+  BOOST_TEST(std::hash<IpAddress>{}(IpAddress::parse("1.2.3.4")) !=
+             std::hash<IpAddress>{}(IpAddress::parse("1.2.3.5")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

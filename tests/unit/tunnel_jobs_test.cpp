@@ -173,9 +173,8 @@ BOOST_AUTO_TEST_CASE(one_peers_pending_job_holds_back_only_that_peer) {
   t.b.send_packet(t.packet_b_to_a(200), t.now, t.sb);
   c.send_packet(ipv4_packet({10, 3, 0, 1}, {10, 1, 0, 1}, 120), t.now, sc);
   // Only C's data, not a handshake it may have started.
-  std::erase_if(sc.sent, [](const Datagram& d) {
-    return tunnel::classify(d.bytes) != tunnel::MessageType::transport_data;
-  });
+  std::erase_if(sc.sent,
+                [](const Datagram& d) { return tunnel::classify(d.bytes) != tunnel::MessageType::transport_data; });
   t.sa.delivered.clear();
   t.deliver_all(t.sb, t.a, t.b_endpoint, false, t.sa);
   t.deliver_all(sc, t.a, c_endpoint, false, t.sa);
@@ -242,7 +241,7 @@ BOOST_AUTO_TEST_CASE(keypair_released_in_flight_stays_valid_until_done) {
   t.advance(tunnel::kZeroKeyMaterialAfter + 1s);
   t.a.tick(t.now, t.sa);
   BOOST_REQUIRE(t.a_to_b->keypairs().current() == nullptr);
-  t.sa.sent.clear();  // the handshake the timers started
+  t.sa.sent.clear();                          // the handshake the timers started
   BOOST_CHECK(!keypair->send_key.is_zero());  // still owned by the job, unwiped
   jobs[0]->run();
   BOOST_CHECK(jobs[0]->ok());

@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <initializer_list>
 #include <span>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "tunnel/ethernet.hpp"

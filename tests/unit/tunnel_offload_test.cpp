@@ -231,8 +231,7 @@ BOOST_AUTO_TEST_CASE(bad_super_packets_are_refused) {
   BOOST_TEST(split(gso(3, 1000), p, segments) == OffloadStatus::unsupported);  // UFO
   BOOST_TEST(split(gso(VirtioNetHeader::kGsoUdpL4, 1000), p, segments) == OffloadStatus::unsupported);
   Bytes truncated(p.begin(), p.begin() + 30);
-  BOOST_TEST(split(gso(VirtioNetHeader::kGsoTcpV4, 1000), truncated, segments) ==
-             OffloadStatus::malformed);
+  BOOST_TEST(split(gso(VirtioNetHeader::kGsoTcpV4, 1000), truncated, segments) == OffloadStatus::malformed);
   // Refused before any segment is handed over.
   BOOST_TEST(segments.empty());
   BOOST_TEST(split(VirtioNetHeader{}, Bytes{}, segments) == OffloadStatus::malformed);

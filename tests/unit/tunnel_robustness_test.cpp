@@ -21,11 +21,20 @@ BOOST_AUTO_TEST_CASE(classify_accepts_only_exact_sizes) {
       const auto kind = tunnel::classify(d);
       bool expected = false;
       switch (type) {
-        case 1: expected = len == tunnel::kInitiationSize; break;
-        case 2: expected = len == tunnel::kResponseSize; break;
-        case 3: expected = len == tunnel::kCookieReplySize; break;
-        case 4: expected = len >= tunnel::kTransportMinSize; break;
-        default: break;
+        case 1:
+          expected = len == tunnel::kInitiationSize;
+          break;
+        case 2:
+          expected = len == tunnel::kResponseSize;
+          break;
+        case 3:
+          expected = len == tunnel::kCookieReplySize;
+          break;
+        case 4:
+          expected = len >= tunnel::kTransportMinSize;
+          break;
+        default:
+          break;
       }
       BOOST_CHECK_MESSAGE(kind.has_value() == expected, "type " << int(type) << " length " << len);
     }
@@ -86,8 +95,8 @@ BOOST_AUTO_TEST_CASE(authenticated_plaintext_that_is_not_ip_dropped) {
     std::vector<std::uint8_t> d(tunnel::kTransportHeaderSize + len + crypto::kAeadTagSize);
     const std::uint64_t counter = keypair->send_counter++;
     tunnel::TransportHeader{keypair->remote_index, counter}.write(std::span(d).first<tunnel::kTransportHeaderSize>());
-    crypto::wg_aead_encrypt(std::span(d).subspan(tunnel::kTransportHeaderSize), plaintext, counter,
-                            keypair->send_key, {});
+    crypto::wg_aead_encrypt(std::span(d).subspan(tunnel::kTransportHeaderSize), plaintext, counter, keypair->send_key,
+                            {});
     t.b.receive(d, t.a_endpoint, t.now, false, t.sb);
   }
   BOOST_CHECK(t.sb.delivered.empty());
