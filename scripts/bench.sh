@@ -14,6 +14,9 @@
 #   --repeat N: TCP×1 N times per setup, the median reported (the JSON has every run): on a small
 #     machine that also runs both iperf3 ends, single runs spread by ±15 %.
 #   --quick: 1 s per measurement and 20 pings, to check that the script works, not to measure.
+#   --extra-peers N: N more peers (idle, never handshaking, each with an IPv4 /25, an IPv6 /64 and
+#     an endpoint) configured on both sluiced of the sluiced <-> sluiced setup, to show what a large
+#     peer table costs the data path; at most 40,000.
 #   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed (default: all;
 #     wggo_upstream only when that build is found).
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
@@ -28,6 +31,7 @@ DURATION=5
 UDP_RATE=1G
 PINGS=1000
 REPEAT=1
+EXTRA_PEERS=0
 JSON_OUT=""
 PERF_DIR=""
 WGGO_UPSTREAM=${SLUICE_WGGO_UPSTREAM:-$here/../../shared/baselines/wireguard-go-0.0.20250522}
@@ -40,6 +44,7 @@ while (($#)); do
     --udp-rate) UDP_RATE=$2; shift 2 ;;
     --pings) PINGS=$2; shift 2 ;;
     --repeat) REPEAT=$2; shift 2 ;;
+    --extra-peers) EXTRA_PEERS=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
     --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
@@ -49,6 +54,11 @@ while (($#)); do
   esac
 done
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --repeat takes a positive count" >&2; exit 2; }
+# Above 40,000 the generated prefixes would reach 10.93.0.0/16, the tunnels' own addresses.
+if ! [[ $EXTRA_PEERS =~ ^[0-9]+$ ]] || ((EXTRA_PEERS > 40000)); then
+  echo "bench.sh: --extra-peers takes a count up to 40000" >&2
+  exit 2
+fi
 source "$here/../tests/net/lib.sh"
 net_init bench
 net_require_root
@@ -221,6 +231,15 @@ if wanted wggo_upstream; then
   measure wggo_upstream "$gu_a" "$gu_b" 10.93.4.2 "${daemons[@]}"
 fi
 
+# add_extra_peers NS IFNAME SEED: --extra-peers idle peers on that interface (their endpoints are
+# loopback addresses of the namespace, and no traffic is ever routed to them).
+add_extra_peers() {
+  ((EXTRA_PEERS > 0)) || return 0
+  python3 "$here/../tests/net/many_peers_conf.py" "$EXTRA_PEERS" unused 0 --seed "$3" |
+    awk '/^\[Peer\]/ {peers = 1} peers' >"$NET_TMP/extra-$3.conf"
+  net_wg "$1" addconf "$2" "$NET_TMP/extra-$3.conf" || net_fail "could not add $EXTRA_PEERS peers to $2"
+}
+
 # sluiced on both sides.
 if wanted sluice; then
   net_pair ss 42
@@ -228,6 +247,8 @@ if wanted sluice; then
   SLUICED_PIDS+=("${NET_PIDS[-1]}")
   start_sluiced "$ss_b" ssb ssa 51821 10.93.2.2 10.93.2.1 10.200.42.1:51820
   SLUICED_PIDS+=("${NET_PIDS[-1]}")
+  add_extra_peers "$ss_a" "${NET_PREFIX}ssa" 1
+  add_extra_peers "$ss_b" "${NET_PREFIX}ssb" 2
   measure sluice "$ss_a" "$ss_b" 10.93.2.2 "${SLUICED_PIDS[@]}"
 fi
 
@@ -245,13 +266,13 @@ fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \
   --arg kernel "$(uname -r)" --arg cpus "$(nproc)" --argjson duration "$DURATION" --arg udp_rate "$UDP_RATE" \
-  --arg disabled "${SLUICE_DISABLE:-}" --argjson repeat "$REPEAT" '
+  --arg disabled "${SLUICE_DISABLE:-}" --argjson repeat "$REPEAT" --argjson extra_peers "$EXTRA_PEERS" '
   def ratio(a; b): if a == null or b == null or b == 0 then null else ((a / b * 100 | round) / 100) end;
   (map({(.setup): .}) | add) as $s |
   ["tcp1_gbit", "tcp1_daemon_cpu_s_per_gb", "tcp4_gbit", "udp_gbit", "pps64_kpps", "rtt_avg_ms", "rtt_p99_ms"] as $keys |
   {started: $started, kernel: $kernel, cpus: ($cpus | tonumber), loadavg_before: $load_before,
    loadavg_after: $load_after, duration_s: $duration, tcp1_repeat: $repeat, udp_offered: $udp_rate,
-   sluice_disable: $disabled,
+   sluice_disable: $disabled, sluice_extra_peers: $extra_peers,
    results: .,
    ratios: ({sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add)} +
             (if $s.wggo_upstream == null then {} else
@@ -262,7 +283,7 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"
 
 jq -r '"started \(.started), kernel \(.kernel), \(.cpus) CPUs, load average \(.loadavg_before) before, \(.loadavg_after) after",
-  "\(.duration_s) s per iperf3 run, TCP×1 the median of \(.tcp1_repeat); UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end)"' <<<"$report"
+  "\(.duration_s) s per iperf3 run, TCP×1 the median of \(.tcp1_repeat); UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end); idle peers beside the measured one: \(.sluice_extra_peers)"' <<<"$report"
 echo
 jq -r '
   def f: if . == null then "-" else tostring end;
