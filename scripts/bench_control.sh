@@ -11,11 +11,11 @@
 # bound"; wireguard-go's own X25519 is not libsodium's, so for it the ratio only compares), and
 # what sluiced's responder core reaches of it in process, without I/O.
 #
-# Usage (as root): scripts/bench_control.sh [--sluiced PATH] [--load-tool PATH] [--wireguard-go PATH]
+# Usage (as root): scripts/bench_control.sh [--sluiced PATH] [--load-tool PATH] [--wggo-upstream PATH]
 #                    [--debian-wireguard-go PATH] [--peers N,N,...] [--handshake-seconds S]
 #                    [--handshake-peers N] [--timeout S] [--json FILE] [--quick]
-#   --wireguard-go: today's wireguard-go (default: $SLUICE_WGGO_BASELINE, else the baseline build
-#     in /work/shared/baselines);
+#   --wggo-upstream: today's wireguard-go (default: $SLUICE_WGGO_UPSTREAM, else
+#     ../shared/baselines/wireguard-go-0.0.20250522 beside this checkout), as in bench.sh;
 #     --debian-wireguard-go: the packaged one, only for the handshake rate ("" leaves it out).
 #   --timeout: seconds any one wg command may take (600); one that takes longer is reported as "-".
 #   --quick: 1,000 peers and 2 s of handshakes, to check that the script works, not to measure.
@@ -26,7 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 SLUICED=$here/../build/daemon/sluiced
 LOAD_TOOL=$here/../build/tools/handshake_load
-WGGO=${SLUICE_WGGO_BASELINE:-/work/shared/baselines/wireguard-go-0.0.20250522}
+WGGO=${SLUICE_WGGO_UPSTREAM:-$here/../../shared/baselines/wireguard-go-0.0.20250522}
 DEBIAN_WGGO=$(command -v wireguard-go || true)
 PEER_COUNTS=1000,10000,100000
 HS_SECONDS=5
@@ -40,7 +40,7 @@ while (($#)); do
   case $1 in
     --sluiced) SLUICED=$2; shift 2 ;;
     --load-tool) LOAD_TOOL=$2; shift 2 ;;
-    --wireguard-go) WGGO=$2; shift 2 ;;
+    --wggo-upstream) WGGO=$2; shift 2 ;;
     --debian-wireguard-go) DEBIAN_WGGO=$2; shift 2 ;;
     --peers) PEER_COUNTS=$2; shift 2 ;;
     --handshake-seconds) HS_SECONDS=$2; shift 2 ;;
@@ -60,7 +60,7 @@ net_require_root
 for tool in wg jq ping python3; do command -v "$tool" >/dev/null || net_fail "needs $tool"; done
 [[ -x $SLUICED ]] || net_fail "no sluiced at $SLUICED (build first, or --sluiced PATH)"
 [[ -x $LOAD_TOOL ]] || net_fail "no handshake_load at $LOAD_TOOL (build the handshake_load target, or --load-tool PATH)"
-[[ -x $WGGO ]] || net_fail "no wireguard-go at $WGGO (--wireguard-go PATH)"
+[[ -x $WGGO ]] || net_fail "no wireguard-go at $WGGO (--wggo-upstream PATH)"
 
 # D runs the daemon under test; P the real peer that pings through the tunnel; H the load tool,
 # which owns all of 10.202.0.0/16 (a local route) so that each of its peers has an address.

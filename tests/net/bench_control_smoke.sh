@@ -12,9 +12,9 @@ source "$(dirname "$0")/lib.sh"
 net_init bench_control_smoke
 net_require_root
 # Today's wireguard-go where this machine has the baseline build, else the packaged one.
-WGGO=${SLUICE_WGGO_BASELINE:-/work/shared/baselines/wireguard-go-0.0.20250522}
+WGGO=${SLUICE_WGGO_UPSTREAM:-$(dirname "$BENCH")/../../shared/baselines/wireguard-go-0.0.20250522}
 [[ -x $WGGO ]] || WGGO=$(command -v wireguard-go) || net_fail "needs wireguard-go"
-bash "$BENCH" --quick --sluiced "$SLUICED" --load-tool "$LOAD_TOOL" --wireguard-go "$WGGO" \
+bash "$BENCH" --quick --sluiced "$SLUICED" --load-tool "$LOAD_TOOL" --wggo-upstream "$WGGO" \
   --debian-wireguard-go "" --json "$NET_TMP/bench.json" >"$NET_TMP/bench.out" ||
   { cat "$NET_TMP/bench.out" >&2; net_fail "bench_control.sh failed"; }
 cat "$NET_TMP/bench.out" >&2
