@@ -13,7 +13,6 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -22,6 +21,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
+#include "tools/stop_signal.hpp"
 #include "tunnel/cookie.hpp"
 #include "tunnel/handshake.hpp"
 
@@ -29,10 +29,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using namespace sluice;
-
-volatile std::sig_atomic_t g_stop = 0;
-
-void on_signal(int) { g_stop = 1; }
 
 constexpr std::size_t kBatch = 64;
 constexpr std::size_t kPoolSize = 16;
@@ -83,10 +79,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the garbage");
   CLI11_PARSE(app, argc, argv);
 
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  ::sigaction(SIGTERM, &action, nullptr);
-  ::sigaction(SIGINT, &action, nullptr);
+  tools::stop_on_term_and_int();
 
   try {
     const sockaddr_in to = parse_ipv4(target);
@@ -110,7 +103,7 @@ int main(int argc, char** argv) {
     std::uint32_t index = 0;
     const auto start = Clock::now();
     const auto limit = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
-    while (!g_stop && sent < count && Clock::now() - start < limit) {
+    while (!tools::g_stop && sent < count && Clock::now() - start < limit) {
       const std::size_t n = std::min<std::uint64_t>(kBatch, count - sent);
       std::size_t batch_initiations = 0;
       for (std::size_t i = 0; i < n; ++i) {

@@ -19,7 +19,6 @@
 //          prints one line of key=value figures.
 // One thread, one socket; every send is bounded by the run's time, SIGINT or SIGTERM end it early.
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -30,14 +29,12 @@
 #include "tools/handshake_runner.hpp"
 #include "tools/load_peer.hpp"
 #include "tools/responder_rate.hpp"
+#include "tools/stop_signal.hpp"
 #include "tools/x25519_rate.hpp"
 
 namespace {
 
 using namespace sluice;
-
-volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
 
 // A sluiced responder: 3 DH (with the initiator's ephemeral key, then our ephemeral key with
 // theirs and with their static key; static-static is kept per peer) and 1 new key pair.
@@ -110,10 +107,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(50.0, 10000.0));
   CLI11_PARSE(app, argc, argv);
 
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  ::sigaction(SIGTERM, &action, nullptr);
-  ::sigaction(SIGINT, &action, nullptr);
+  tools::stop_on_term_and_int();
 
   try {
     if (*keys_command) return keys(peers, seed);
@@ -127,7 +121,7 @@ int main(int argc, char** argv) {
     for (std::uint32_t i = 0; i < peers; ++i) {
       load_peers.push_back(std::make_unique<tools::LoadPeer>(i, tools::load_peer_key(seed, i), responder));
     }
-    const tools::RunReport report = tools::run_handshakes(load_peers, run_options, g_stop);
+    const tools::RunReport report = tools::run_handshakes(load_peers, run_options, tools::g_stop);
     std::printf("%s\n", tools::format_report(report).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "handshake_load: %s\n", e.what());
