@@ -15,11 +15,11 @@
 #include "crypto/aead.hpp"
 #include "daemon/epoll_data_path.hpp"
 #include "daemon/log.hpp"
-#include "daemon/netlink.hpp"
 #include "daemon/peer_event_text.hpp"
 #include "daemon/uapi_info.hpp"
 #include "daemon/uring_data_path.hpp"
 #include "platform/os_error.hpp"
+#include "platform/rtnetlink.hpp"
 #include "tunnel/ip_packet.hpp"
 #include "tunnel/messages.hpp"
 
@@ -77,7 +77,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
     platform::throw_os_error(ifname_ + ": cannot apply configuration", error);
   }
 
-  Rtnetlink link(ifname_);
+  platform::Rtnetlink link(ifname_);
   link.set_mtu(mtu);
   for (const auto& address : settings.addresses) link.add_address(address);
   link.set_up();

@@ -111,9 +111,9 @@ std::optional<std::string> InterfaceRoutes::start_full_tunnel(bool ipv6, std::ui
              " has a default route already (another full tunnel?); set fwmark to the number of a free table";
     }
     full.route_added = true;
-    const PolicyRule suppress{ipv6, kSuppressPriority, kMainTable, std::nullopt, 0};
-    const PolicyRule rest{ipv6, kTablePriority, table, table, std::nullopt};
-    for (const PolicyRule& rule : {suppress, rest}) {
+    const platform::PolicyRule suppress{ipv6, kSuppressPriority, platform::kMainTable, std::nullopt, 0};
+    const platform::PolicyRule rest{ipv6, kTablePriority, table, table, std::nullopt};
+    for (const platform::PolicyRule& rule : {suppress, rest}) {
       // One there already (another tunnel's, or left by a killed daemon) does the same job.
       if (link_.add_rule(rule)) full.rules_added.push_back(rule);
     }

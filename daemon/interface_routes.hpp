@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/netlink.hpp"
+#include "platform/rtnetlink.hpp"
 #include "tunnel/ip_address.hpp"
 
 namespace sluice::daemon {
@@ -55,7 +55,7 @@ class InterfaceRoutes {
   struct FullTunnel {
     std::uint32_t table = 0;
     bool route_added = false;
-    std::vector<PolicyRule> rules_added;
+    std::vector<platform::PolicyRule> rules_added;
   };
 
   // Returns the failure, if any; on failure whatever was added is removed again.
@@ -64,7 +64,7 @@ class InterfaceRoutes {
   std::optional<std::string> add_main_route(const tunnel::IpPrefix& prefix, RouteChanges& changes);
 
   std::string ifname_;
-  Rtnetlink link_;
+  platform::Rtnetlink link_;
   std::vector<tunnel::IpPrefix> added_;            // main-table routes this object added
   std::array<std::optional<FullTunnel>, 2> full_;  // [0] IPv4, [1] IPv6
 };

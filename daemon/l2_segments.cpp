@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "daemon/log.hpp"
-#include "daemon/netlink.hpp"
+#include "platform/rtnetlink.hpp"
 #include "tunnel/vxlan.hpp"
 #include "uapi/lines.hpp"
 
@@ -57,12 +57,12 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config:
   for (const config::SegmentSettings& settings : segments) {
     auto segment = std::make_unique<Segment>(settings);
     for (const config::StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
-    Rtnetlink tap(settings.tap);
+    platform::Rtnetlink tap(settings.tap);
     segment->mtu =
         settings.mtu.value_or(static_cast<unsigned>(tunnel::vxlan_frame_mtu(tunnel_mtu_, segment->local().family())));
     tap.set_mtu(segment->mtu);
     if (settings.bridge) {
-      Rtnetlink bridge(*settings.bridge);
+      platform::Rtnetlink bridge(*settings.bridge);
       if (bridge.create_bridge()) Log::info("created bridge {}", *settings.bridge);
       tap.set_master(*settings.bridge);
       bridge.set_up();
@@ -198,7 +198,7 @@ void L2Segments::follow_tunnel_mtu() {
     if (segment->settings.mtu) continue;
     const auto fitting = static_cast<unsigned>(tunnel::vxlan_frame_mtu(mtu, segment->local().family()));
     try {
-      Rtnetlink(segment->settings.tap).set_mtu(fitting);
+      platform::Rtnetlink(segment->settings.tap).set_mtu(fitting);
       segment->mtu = fitting;
     } catch (const std::system_error& e) {
       Log::warning("{}", e.what());

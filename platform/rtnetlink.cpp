@@ -1,4 +1,4 @@
-#include "daemon/netlink.hpp"
+#include "platform/rtnetlink.hpp"
 
 #include <net/if.h>
 // After <net/if.h>: these pull <linux/if.h>, whose flag names clash with glibc's.
@@ -15,7 +15,7 @@
 
 #include "platform/os_error.hpp"
 
-namespace sluice::daemon {
+namespace sluice::platform {
 namespace {
 
 // Requests are a few attributes; answers are one ack (or error) message.
@@ -53,6 +53,7 @@ bool Rtnetlink::request(void* message, const std::string& what, int (*answer)(co
     const auto type = header->nlmsg_type;
     if (errno == EEXIST && (type == RTM_NEWROUTE || type == RTM_NEWRULE || type == RTM_NEWLINK)) return false;
     if ((errno == ESRCH || errno == ENOENT) && (type == RTM_DELROUTE || type == RTM_DELRULE)) return false;
+    if (errno == EADDRNOTAVAIL && type == RTM_DELADDR) return false;
     platform::throw_os_error(ifname_ + ": cannot " + what);
   }
   return true;
@@ -82,11 +83,9 @@ void Rtnetlink::set_mtu(unsigned mtu) {
   request(buffer.data(), "set MTU " + std::to_string(mtu));
 }
 
-void Rtnetlink::add_address(const tunnel::IpPrefix& address) {
-  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
-  nlmsghdr* header = mnl_nlmsg_put_header(buffer.data());
-  header->nlmsg_type = RTM_NEWADDR;
-  header->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+nlmsghdr* Rtnetlink::address_message(void* buffer, std::uint16_t type, const tunnel::IpPrefix& address) {
+  nlmsghdr* header = mnl_nlmsg_put_header(buffer);
+  header->nlmsg_type = type;
   auto* addr = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(header, sizeof(ifaddrmsg)));
   addr->ifa_family = static_cast<unsigned char>(family_of(address));
   addr->ifa_prefixlen = static_cast<unsigned char>(address.cidr());
@@ -95,7 +94,19 @@ void Rtnetlink::add_address(const tunnel::IpPrefix& address) {
   const auto bytes = address.address().bytes();
   mnl_attr_put(header, IFA_LOCAL, bytes.size(), bytes.data());
   mnl_attr_put(header, IFA_ADDRESS, bytes.size(), bytes.data());
+  return header;
+}
+
+void Rtnetlink::add_address(const tunnel::IpPrefix& address) {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = address_message(buffer.data(), RTM_NEWADDR, address);
+  header->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
   request(header, "add address " + address.to_string());
+}
+
+bool Rtnetlink::delete_address(const tunnel::IpPrefix& address) {
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  return request(address_message(buffer.data(), RTM_DELADDR, address), "remove address " + address.to_string());
 }
 
 namespace {
@@ -201,4 +212,4 @@ void Rtnetlink::set_master(const std::string& master) {
   request(buffer.data(), "add to bridge " + master);
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

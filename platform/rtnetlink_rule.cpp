@@ -8,9 +8,9 @@
 
 #include <array>
 
-#include "daemon/netlink.hpp"
+#include "platform/rtnetlink.hpp"
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 std::string PolicyRule::to_string() const {
   std::string text = std::string(ipv6 ? "IPv6" : "IPv4") + " rule " + std::to_string(priority) + ": ";
@@ -43,4 +43,4 @@ bool Rtnetlink::change_rule(const PolicyRule& rule, bool add) {
   return request(header, (add ? "add " : "remove ") + rule.to_string());
 }
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform

@@ -11,7 +11,7 @@ struct nlmsghdr;
 
 #include "tunnel/ip_address.hpp"
 
-namespace sluice::daemon {
+namespace sluice::platform {
 
 inline constexpr std::uint32_t kMainTable = 254;  // RT_TABLE_MAIN
 
@@ -35,6 +35,8 @@ class Rtnetlink {
   void set_mtu(unsigned mtu);
   // `address` keeps its host bits: 10.0.0.1/24 is the address 10.0.0.1 on a /24.
   void add_address(const tunnel::IpPrefix& address);
+  // Removes the address (as add_address takes it); false, and nothing changed, if it is not there.
+  bool delete_address(const tunnel::IpPrefix& address);
   // A route for `destination` (host bits cleared) through the interface in `table`. Returns
   // false, and changes nothing, if a route to that prefix exists already in that table.
   bool add_route(const tunnel::IpPrefix& destination, std::uint32_t table = kMainTable);
@@ -54,8 +56,11 @@ class Rtnetlink {
   [[nodiscard]] unsigned index() const;
   // Starts an RTM_NEWLINK request for this interface in `buffer`.
   ifinfomsg* link_message(void* buffer);
-  // False when the kernel answered EEXIST to a new route, rule or link, or ESRCH or ENOENT to a
-  // deletion. `answer`, if given, is called with each message of the answer.
+  // Starts an RTM_NEWADDR or RTM_DELADDR request for `address` on this interface in `buffer`.
+  nlmsghdr* address_message(void* buffer, std::uint16_t type, const tunnel::IpPrefix& address);
+  // False when the kernel answered EEXIST to a new route, rule or link, ESRCH or ENOENT to a
+  // deletion, or EADDRNOTAVAIL to an address deletion. `answer`, if given, is called with each
+  // message of the answer.
   bool request(void* message, const std::string& what, int (*answer)(const nlmsghdr*, void*) = nullptr,
                void* data = nullptr);
   bool change_rule(const PolicyRule& rule, bool add);
@@ -63,4 +68,4 @@ class Rtnetlink {
   std::string ifname_;
 };
 
-}  // namespace sluice::daemon
+}  // namespace sluice::platform
