@@ -6,6 +6,8 @@
 # - the shared libraries depend one way: crypto/ < tunnel/ < platform/ < uapi/ < config/ (config
 #   turns a configuration into uapi's set request; uapi's client uses platform's sockets), and
 #   none includes from a library above it;
+# - the mesh agent (mesh/, issue 19) is a client of sluiced like sluicectl: it includes nothing
+#   from daemon/ or ctl/, and neither they nor the shared libraries include from it;
 # - sluicectl links neither liburing nor libcap-ng (the daemon's data path and privilege drop).
 # Usage: layering.sh SOURCE_DIR SLUICECTL
 set -euo pipefail
@@ -25,9 +27,10 @@ check_includes() {  # FOLDER FORBIDDEN...
     fi
   done
 }
-check_includes daemon ctl
-check_includes ctl daemon
-for shared in platform uapi config tunnel crypto; do check_includes "$shared" daemon ctl; done
+check_includes daemon ctl mesh
+check_includes ctl daemon mesh
+check_includes mesh daemon ctl
+for shared in platform uapi config tunnel crypto; do check_includes "$shared" daemon ctl mesh; done
 layers=(crypto tunnel platform uapi config)
 for ((i = 0; i < ${#layers[@]}; ++i)); do check_includes "${layers[i]}" "${layers[@]:i+1}"; done
 needed=$(readelf -d "$sluicectl" | awk '/NEEDED/ {print $NF}' | tr -d '[]' | tr '\n' ' ')
