@@ -99,7 +99,7 @@ nlohmann::json Session::call_any(std::string_view path, const std::string& body,
     const Answer answer = post(path, body);
     std::optional<Error> failure;
     if (answer.code != CURLE_OK) {
-      failure = transfer_error(answer.code, error_buffer_);
+      failure = transfer_error(easy_.get(), answer.code, error_buffer_);
     } else {
       nlohmann::json parsed = nlohmann::json::parse(answer.text, nullptr, false);
       if (parsed.is_discarded()) {
@@ -225,11 +225,16 @@ Error Session::answer_error(const nlohmann::json& answer, long http_status) cons
   return {Error::Kind::invalid, where + "etcd refused the request: " + message};
 }
 
-Error Session::transfer_error(CURLcode code, const char* error_buffer) const {
+Error Session::transfer_error(CURL* handle, CURLcode code, const char* error_buffer) const {
   const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
   const std::string where = endpoint() + ": ";
   const auto refused = [&](const std::string& reason) {
     return Error(Error::Kind::refused, where + reason + " (" + detail + ")");
+  };
+  const auto certificate_refused = [&] {
+    return refused(options_.cert_file ? "TLS handshake failed: the server refused our client certificate"
+                                      : "TLS handshake failed: the server requires a client certificate "
+                                        "(set cert_file and key_file)");
   };
   switch (code) {
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -243,19 +248,19 @@ Error Session::transfer_error(CURLcode code, const char* error_buffer) const {
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-      // TLS 1.3 sends the verdict on our certificate after the handshake: it shows on the first read.
-      if (contains(detail, "alert") || code == CURLE_SSL_CONNECT_ERROR) {
-        if (contains(detail, "certificate required")) {
-          return refused(options_.cert_file ? "TLS handshake failed: the server refused our client certificate"
-                                            : "TLS handshake failed: the server requires a client certificate "
-                                              "(set cert_file and key_file)");
-        }
-        if (contains(detail, "certificate") || contains(detail, "unknown ca")) {
-          return refused("TLS handshake failed: the server refused our client certificate");
-        }
-        return refused("TLS handshake failed");
-      }
+    case CURLE_GOT_NOTHING: {
+      if (contains(detail, "certificate") || contains(detail, "unknown ca")) return certificate_refused();
+      if (code == CURLE_SSL_CONNECT_ERROR || contains(detail, "alert")) return refused("TLS handshake failed");
+      // TLS 1.3 sends the verdict on our certificate after our side of the handshake is done: as
+      // an alert on the first read, or, when our request crossed it, as a reset of the connection.
+      // A server that resets every connection right after a handshake is not going to answer.
+      curl_off_t handshake_us = 0;
+      long http_status = 0;
+      curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &handshake_us);
+      curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &http_status);
+      if (endpoint().starts_with("https://") && handshake_us > 0 && http_status == 0) return certificate_refused();
       break;
+    }
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_CIPHER:

@@ -44,8 +44,8 @@ class Session {
   void forget_token() noexcept { token_.reset(); }
   [[nodiscard]] bool has_credentials() const noexcept { return options_.username.has_value(); }
 
-  // A failed transfer to the endpoint in use, from curl's code and error text.
-  [[nodiscard]] Error transfer_error(CURLcode code, const char* error_buffer) const;
+  // A failed transfer of `handle` to the endpoint in use, from curl's code and error text.
+  [[nodiscard]] Error transfer_error(CURL* handle, CURLcode code, const char* error_buffer) const;
   // An error answer of the gateway: {"error": "...", "code": N} (unary) or
   // {"error": {"grpc_code": N, "message": "..."}} (streams).
   [[nodiscard]] Error answer_error(const nlohmann::json& answer, long http_status) const;

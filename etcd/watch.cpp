@@ -210,7 +210,7 @@ Watch::Outcome Watch::stream_once(const std::string& body, Stream& stream) {
   }
   if (stream.thrown) std::rethrow_exception(stream.thrown);
   if (stream.renew_token) return Outcome::renew_token;
-  if (!stream.error && result != CURLE_OK) stream.error = session_.transfer_error(result, error_buffer);
+  if (!stream.error && result != CURLE_OK) stream.error = session_.transfer_error(easy.get(), result, error_buffer);
   if (!stream.error) {
     stream.error = Error(Error::Kind::unavailable, session_.endpoint() + ": etcd ended the watch stream");
   }
