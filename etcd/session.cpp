@@ -62,6 +62,9 @@ void Session::prepare(CURL* handle, std::string_view path, const std::string& bo
   curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  // HTTP/1.1 even over TLS (curl would pick HTTP/2): one request per connection is all we need,
+  // and its failures come as the plain send and receive errors transfer_error sorts.
+  curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
   // Not copied: the body (which may hold the password) stays in the caller's wiped buffer.
@@ -69,9 +72,11 @@ void Session::prepare(CURL* handle, std::string_view path, const std::string& bo
   curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, stream ? 0L : static_cast<long>(options_.request_timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file ? options_.ca_file->c_str() : nullptr);
-  curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.cert_file ? options_.cert_file->c_str() : nullptr);
-  curl_easy_setopt(handle, CURLOPT_SSLKEY, options_.key_file ? options_.key_file->c_str() : nullptr);
+  // Set only when given: a null CAINFO would drop the system's CAs. The options never change, so
+  // a reused handle holds no stale file.
+  if (options_.ca_file) curl_easy_setopt(handle, CURLOPT_CAINFO, options_.ca_file->c_str());
+  if (options_.cert_file) curl_easy_setopt(handle, CURLOPT_SSLCERT, options_.cert_file->c_str());
+  if (options_.key_file) curl_easy_setopt(handle, CURLOPT_SSLKEY, options_.key_file->c_str());
 }
 
 Session::Answer Session::post(std::string_view path, const std::string& body) {
@@ -225,16 +230,10 @@ Error Session::answer_error(const nlohmann::json& answer, long http_status) cons
   return {Error::Kind::invalid, where + "etcd refused the request: " + message};
 }
 
-Error Session::transfer_error(CURL* handle, CURLcode code, const char* error_buffer) const {
-  const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+std::optional<Error> Session::tls_error(CURLcode code, const std::string& detail) const {
   const std::string where = endpoint() + ": ";
   const auto refused = [&](const std::string& reason) {
     return Error(Error::Kind::refused, where + reason + " (" + detail + ")");
-  };
-  const auto certificate_refused = [&] {
-    return refused(options_.cert_file ? "TLS handshake failed: the server refused our client certificate"
-                                      : "TLS handshake failed: the server requires a client certificate "
-                                        "(set cert_file and key_file)");
   };
   switch (code) {
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -248,19 +247,13 @@ Error Session::transfer_error(CURL* handle, CURLcode code, const char* error_buf
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING: {
-      if (contains(detail, "certificate") || contains(detail, "unknown ca")) return certificate_refused();
+      if (contains(detail, "certificate") || contains(detail, "unknown ca")) {
+        return refused(options_.cert_file ? "TLS handshake failed: the server refused our client certificate"
+                                          : "TLS handshake failed: the server requires a client certificate "
+                                            "(set cert_file and key_file)");
+      }
       if (code == CURLE_SSL_CONNECT_ERROR || contains(detail, "alert")) return refused("TLS handshake failed");
-      // TLS 1.3 sends the verdict on our certificate after our side of the handshake is done: as
-      // an alert on the first read, or, when our request crossed it, as a reset of the connection.
-      // A server that resets every connection right after a handshake is not going to answer.
-      curl_off_t handshake_us = 0;
-      long http_status = 0;
-      curl_easy_getinfo(handle, CURLINFO_APPCONNECT_TIME_T, &handshake_us);
-      curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &http_status);
-      if (endpoint().starts_with("https://") && handshake_us > 0 && http_status == 0) return certificate_refused();
-      break;
-    }
+      return std::nullopt;
     case CURLE_SSL_ENGINE_NOTFOUND:
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_CIPHER:
@@ -270,9 +263,42 @@ Error Session::transfer_error(CURL* handle, CURLcode code, const char* error_buf
     case CURLE_URL_MALFORMAT:
       return refused("cannot connect");
     default:
-      break;
+      return std::nullopt;
   }
-  return {Error::Kind::unavailable, where + "cannot reach etcd: " + detail};
+}
+
+std::optional<Error> Session::probe_handshake() {
+  EasyHandle probe = make_easy();
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(probe.get(), CURLOPT_URL, endpoint().c_str());
+  curl_easy_setopt(probe.get(), CURLOPT_CONNECT_ONLY, 1L);
+  curl_easy_setopt(probe.get(), CURLOPT_SSLVERSION,
+                   static_cast<long>(CURL_SSLVERSION_TLSv1_2) | static_cast<long>(CURL_SSLVERSION_MAX_TLSv1_2));
+  curl_easy_setopt(probe.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(probe.get(), CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(probe.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(probe.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+  if (options_.ca_file) curl_easy_setopt(probe.get(), CURLOPT_CAINFO, options_.ca_file->c_str());
+  if (options_.cert_file) curl_easy_setopt(probe.get(), CURLOPT_SSLCERT, options_.cert_file->c_str());
+  if (options_.key_file) curl_easy_setopt(probe.get(), CURLOPT_SSLKEY, options_.key_file->c_str());
+  const CURLcode code = curl_easy_perform(probe.get());
+  if (code == CURLE_OK) return std::nullopt;
+  return tls_error(code, error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code));
+}
+
+Error Session::transfer_error(CURL* handle, CURLcode code, const char* error_buffer) {
+  const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+  if (std::optional<Error> tls = tls_error(code, detail)) return *tls;
+  long http_status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &http_status);
+  // TLS 1.3 gives the verdict on our certificate after our side of the handshake is done: as an
+  // alert on the first read or, when our request crossed it, as a bare reset. A handshake capped
+  // at TLS 1.2, which carries the verdict inside, tells which it was.
+  const bool cut_before_answer = code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING;
+  if (endpoint().starts_with("https://") && cut_before_answer && http_status == 0) {
+    if (std::optional<Error> tls = probe_handshake()) return *tls;
+  }
+  return {Error::Kind::unavailable, endpoint() + ": cannot reach etcd: " + detail};
 }
 
 }  // namespace sluice::etcd

@@ -44,8 +44,9 @@ class Session {
   void forget_token() noexcept { token_.reset(); }
   [[nodiscard]] bool has_credentials() const noexcept { return options_.username.has_value(); }
 
-  // A failed transfer of `handle` to the endpoint in use, from curl's code and error text.
-  [[nodiscard]] Error transfer_error(CURL* handle, CURLcode code, const char* error_buffer) const;
+  // A failed transfer of `handle` to the endpoint in use, from curl's code and error text (and a
+  // second handshake when a TLS connection was cut before any answer, see probe_handshake).
+  [[nodiscard]] Error transfer_error(CURL* handle, CURLcode code, const char* error_buffer);
   // An error answer of the gateway: {"error": "...", "code": N} (unary) or
   // {"error": {"grpc_code": N, "message": "..."}} (streams).
   [[nodiscard]] Error answer_error(const nlohmann::json& answer, long http_status) const;
@@ -64,6 +65,10 @@ class Session {
   // The loop over endpoints behind call() and authenticate().
   nlohmann::json call_any(std::string_view path, const std::string& body, bool with_token);
   void authenticate();
+  // Error(refused) when curl's code and text say TLS failed on our side or the server's.
+  [[nodiscard]] std::optional<Error> tls_error(CURLcode code, const std::string& detail) const;
+  // A bare TLS 1.2 handshake with the endpoint in use: its failure, if it is a TLS one.
+  [[nodiscard]] std::optional<Error> probe_handshake();
 
   ClientOptions options_;
   std::size_t current_ = 0;

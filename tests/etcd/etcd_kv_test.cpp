@@ -83,6 +83,33 @@ BOOST_AUTO_TEST_CASE(lease_expires_unless_kept_alive) {
   client.revoke_lease(lease);  // already gone: no error
 }
 
+// A username for a server with authentication off: etcd says so, and the client goes on without.
+BOOST_AUTO_TEST_CASE(credentials_for_a_server_without_auth) {
+  ClientOptions options = plain_options();
+  options.username = "nobody";
+  options.password.emplace(8);
+  options.password->str() = "password";
+  Client client(std::move(options));
+  client.put(prefix_for("no_auth") + "a", "1");
+  BOOST_TEST(client.get(prefix_for("no_auth") + "a").kvs.size() == 1U);
+}
+
+// An endpoint that is down is skipped for the next one.
+BOOST_AUTO_TEST_CASE(next_endpoint_after_a_failure) {
+  ClientOptions options = plain_options();
+  options.endpoints.insert(options.endpoints.begin(), "http://127.0.0.1:1");
+  Client client(std::move(options));
+  client.put(prefix_for("failover") + "a", "1");
+  BOOST_TEST(client.get(prefix_for("failover") + "a").kvs.size() == 1U);
+}
+
+BOOST_AUTO_TEST_CASE(bad_endpoint_is_invalid) {
+  ClientOptions options = plain_options();
+  options.endpoints = {"127.0.0.1:2379"};
+  BOOST_CHECK_EXCEPTION(Client(std::move(options)), Error,
+                        [](const Error& error) { return error.kind() == Error::Kind::invalid; });
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace

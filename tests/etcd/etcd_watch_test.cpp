@@ -133,15 +133,23 @@ BOOST_AUTO_TEST_CASE(stop_returns_promptly) {
   stopped.run(1, [](const WatchBatch&) {});
 }
 
-// The script stops etcd when SLUICE_ETCD_CONTROL/stop appears and starts it again on .../start;
-// the same Client and a new Watch work again afterwards.
-BOOST_AUTO_TEST_CASE(unavailable_while_etcd_is_down) {
+// Asks the script for `request` (a file in SLUICE_ETCD_CONTROL) and waits until it says `done`.
+void ask_script(const char* request, const char* done) {
   const std::filesystem::path control = env("SLUICE_ETCD_CONTROL");
-  const auto signal_and_wait = [&](const char* request, const char* done) {
-    std::ofstream(control / request).put('\n');
-    for (int i = 0; i < 150 && !std::filesystem::exists(control / done); ++i) std::this_thread::sleep_for(100ms);
-    BOOST_TEST_REQUIRE(std::filesystem::exists(control / done), "the script did not answer " << request);
-  };
+  std::ofstream(control / request).put('\n');
+  for (int i = 0; i < 150 && !std::filesystem::exists(control / done); ++i) std::this_thread::sleep_for(100ms);
+  BOOST_TEST_REQUIRE(std::filesystem::exists(control / done), "the script did not answer " << request);
+}
+
+// The cases below need the script's help: skipped unless it gives SLUICE_ETCD_CONTROL (it runs
+// each one on its own).
+boost::test_tools::assertion_result script_helps(boost::unit_test::test_unit_id) {
+  return std::getenv("SLUICE_ETCD_CONTROL") != nullptr;
+}
+
+// etcd is stopped while a watch runs and started again: unavailable while it is down, then the
+// same Client and a new Watch work again.
+BOOST_AUTO_TEST_CASE(unavailable_while_etcd_is_down, *boost::unit_test::precondition(script_helps)) {
   const std::string p = prefix_for("outage");
   Client client(plain_options());
   client.put(p + "a", "1");
@@ -149,7 +157,7 @@ BOOST_AUTO_TEST_CASE(unavailable_while_etcd_is_down) {
   {
     WatchThread watch(plain_options(), p, client.get(p).revision + 1);
     std::this_thread::sleep_for(300ms);
-    signal_and_wait("stop", "stopped");
+    ask_script("stop", "stopped");
     watch_end = watch.wait_end(3000ms);
   }
   BOOST_TEST_REQUIRE(watch_end.has_value(), "the watch did not end when etcd stopped");
@@ -170,11 +178,27 @@ BOOST_AUTO_TEST_CASE(unavailable_while_etcd_is_down) {
   } catch (const Error& error) {
     BOOST_TEST(error.kind() == Error::Kind::unavailable, error.what());
   }
-  signal_and_wait("start", "started");
+  ask_script("start", "started");
   const RangeResult after = client.get(p + "a");
   BOOST_TEST_REQUIRE(after.kvs.size() == 1U);
   WatchThread watch(plain_options(), p, after.kvs[0].mod_revision);
   BOOST_TEST(watch.wait_events(1).size() == 1U);
+}
+
+// The link to etcd goes silent (cut, no reset): TCP keepalive ends the watch in about 11 s.
+BOOST_AUTO_TEST_CASE(silent_link_ends_the_watch, *boost::unit_test::precondition(script_helps)) {
+  const std::string p = prefix_for("silent");
+  Client client(plain_options());
+  WatchThread watch(plain_options(), p, client.get(p).revision + 1);
+  std::this_thread::sleep_for(300ms);
+  const auto before = std::chrono::steady_clock::now();
+  ask_script("cut", "cut_done");
+  const auto end = watch.wait_end(20s);
+  const auto took = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - before);
+  BOOST_TEST_REQUIRE(end.has_value(), "the watch still runs 20 s after the link was cut");
+  BOOST_TEST_REQUIRE(end->has_value());
+  BOOST_TEST((*end)->kind() == Error::Kind::unavailable, (*end)->what());
+  BOOST_TEST_MESSAGE("silent link: after " << took.count() << " s: " << (*end)->what());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
