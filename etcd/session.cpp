@@ -108,16 +108,19 @@ nlohmann::json Session::call_any(std::string_view path, const std::string& body,
     } else {
       nlohmann::json parsed = nlohmann::json::parse(answer.text, nullptr, false);
       if (parsed.is_discarded()) {
-        throw Error(Error::Kind::invalid, endpoint() + ": etcd's answer is not JSON (HTTP status " +
-                                              std::to_string(answer.http_status) + ")");
-      }
-      if (!is_error_answer(parsed, answer.http_status)) return parsed;
-      if (with_token && has_credentials() && !renewed_token && is_invalid_token(parsed)) {
+        // A proxy in the way that cannot reach etcd answers 502 or 503 in HTML.
+        failure =
+            Error(answer.http_status >= 500 ? Error::Kind::unavailable : Error::Kind::invalid,
+                  endpoint() + ": etcd's answer is not JSON (HTTP status " + std::to_string(answer.http_status) + ")");
+      } else if (!is_error_answer(parsed, answer.http_status)) {
+        return parsed;
+      } else if (with_token && has_credentials() && !renewed_token && is_invalid_token(parsed)) {
         forget_token();
         renewed_token = true;
         continue;
+      } else {
+        failure = answer_error(parsed, answer.http_status);
       }
-      failure = answer_error(parsed, answer.http_status);
       if (failure->kind() != Error::Kind::unavailable) throw *failure;
     }
     if (failure->kind() == Error::Kind::refused && !refused) refused = failure;

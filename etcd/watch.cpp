@@ -55,8 +55,6 @@ struct Watch::Stream {
       error = Error(Error::Kind::invalid, watch.session_.endpoint() + ": unexpected watch answer: " + e.what());
     } catch (const Error& e) {
       error = e;
-    } catch (...) {
-      thrown = std::current_exception();
     }
     return false;
   }
@@ -88,7 +86,13 @@ struct Watch::Stream {
     for (const json& event : result.value("events", json::array())) {
       batch.events.push_back({event.value("type", "") == "DELETE", key_value(event.at("kv"))});
     }
-    if (!batch.events.empty()) on_batch(batch);  // none: a progress notification
+    if (batch.events.empty()) return true;  // a progress notification
+    try {
+      on_batch(batch);
+    } catch (...) {
+      thrown = std::current_exception();  // the caller's own, passed on as it is
+      return false;
+    }
     return !watch.stopped_;
   }
 
