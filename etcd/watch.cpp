@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <exception>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <string_view>
 #include <utility>

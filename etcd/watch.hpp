@@ -41,7 +41,8 @@ class Watch {
   // compacted, and whatever on_batch throws. The caller resumes from the last revision it saw + 1.
   void run(std::int64_t start_revision, const std::function<void(const WatchBatch&)>& on_batch);
 
-  // Thread-safe; run() returns promptly (curl_multi_wakeup ends its wait).
+  // Thread-safe; run() returns promptly (curl_multi_wakeup ends its wait). Final: a stopped Watch
+  // stays stopped (a new one watches again).
   void stop();
 
  private:
