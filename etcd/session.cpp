@@ -291,16 +291,19 @@ std::optional<Error> Session::probe_handshake() {
 
 Error Session::transfer_error(CURL* handle, CURLcode code, const char* error_buffer) {
   const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
-  if (std::optional<Error> tls = tls_error(code, detail)) return *tls;
+  const std::optional<Error> tls = tls_error(code, detail);
+  if (tls && contains(tls->what(), "certificate")) return *tls;
   long http_status = 0;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &http_status);
   // TLS 1.3 gives the verdict on our certificate after our side of the handshake is done: as an
-  // alert on the first read or, when our request crossed it, as a bare reset. A handshake capped
-  // at TLS 1.2, which carries the verdict inside, tells which it was.
-  const bool cut_before_answer = code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING;
+  // alert on the first read or, when our request crossed it, as a bare reset or end of the
+  // connection. A handshake capped at TLS 1.2, which carries the verdict inside, tells which.
+  const bool cut_before_answer = code == CURLE_SSL_CONNECT_ERROR || code == CURLE_SEND_ERROR ||
+                                 code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING;
   if (endpoint().starts_with("https://") && cut_before_answer && http_status == 0) {
-    if (std::optional<Error> tls = probe_handshake()) return *tls;
+    if (std::optional<Error> probed = probe_handshake()) return *probed;
   }
+  if (tls) return *tls;
   return {Error::Kind::unavailable, endpoint() + ": cannot reach etcd: " + detail};
 }
 
