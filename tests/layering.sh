@@ -6,13 +6,16 @@
 # - the shared libraries depend one way: crypto/ < tunnel/ < platform/ < uapi/ < config/ (config
 #   turns a configuration into uapi's set request; uapi's client uses platform's sockets), and
 #   none includes from a library above it;
-# - the mesh agent (mesh/, issue 19) is a client of sluiced like sluicectl: it includes nothing
-#   from daemon/ or ctl/, and neither they nor the shared libraries include from it;
-# - sluicectl links neither liburing nor libcap-ng (the daemon's data path and privilege drop).
-# Usage: layering.sh SOURCE_DIR SLUICECTL
+# - sluicectl links neither liburing nor libcap-ng (the daemon's data path and privilege drop);
+# - the mesh of issue 19 stays outside both programs: the agent (mesh/) is a client of sluiced
+#   like sluicectl and includes nothing from daemon/ or ctl/; etcd/ (the etcd client) includes
+#   from none of daemon/, ctl/, mesh/ (nor uapi/, config/); nothing below the programs includes
+#   from etcd/ or mesh/, and neither sluiced nor sluicectl links libcurl.
+# Usage: layering.sh SOURCE_DIR SLUICECTL [SLUICED]
 set -euo pipefail
 source_dir=$1
 sluicectl=$2
+sluiced=${3:-}
 failed=0
 fail() {
   echo "layering: $*" >&2
@@ -21,22 +24,31 @@ fail() {
 check_includes() {  # FOLDER FORBIDDEN...
   local folder=$1 forbidden
   shift
+  [[ -d $source_dir/$folder ]] || return 0
   for forbidden in "$@"; do
     if grep -rn --include='*.cpp' --include='*.hpp' "#include \"$forbidden/" "$source_dir/$folder"; then
       fail "$folder/ includes from $forbidden/"
     fi
   done
 }
-check_includes daemon ctl mesh
-check_includes ctl daemon mesh
+check_includes daemon ctl
+check_includes ctl daemon
 check_includes mesh daemon ctl
-for shared in platform uapi config tunnel crypto; do check_includes "$shared" daemon ctl mesh; done
+for shared in platform uapi config tunnel crypto; do check_includes "$shared" daemon ctl; done
 layers=(crypto tunnel platform uapi config)
 for ((i = 0; i < ${#layers[@]}; ++i)); do check_includes "${layers[i]}" "${layers[@]:i+1}"; done
+check_includes etcd daemon ctl mesh uapi config
+for folder in daemon ctl "${layers[@]}"; do check_includes "$folder" etcd mesh; done
 needed=$(readelf -d "$sluicectl" | awk '/NEEDED/ {print $NF}' | tr -d '[]' | tr '\n' ' ')
 for library in liburing libcap-ng; do
   [[ $needed != *"$library"* ]] || fail "sluicectl links $library ($needed)"
 done
 if nm -C "$sluicectl" | grep -qE ' (io_uring_|capng_)'; then fail "sluicectl holds io_uring or capng code"; fi
+programs=("$sluicectl")
+[[ -z $sluiced ]] || programs+=("$sluiced")
+for program in "${programs[@]}"; do
+  if readelf -d "$program" | grep NEEDED | grep -q libcurl; then fail "$(basename "$program") links libcurl"; fi
+  if nm "$program" | grep -q ' curl_'; then fail "$(basename "$program") holds curl code"; fi
+done
 ((failed == 0)) || exit 1
-echo "layering: ok (sluicectl needs: $needed)"
+echo "layering: ok (sluicectl needs: $needed; no libcurl in ${programs[*]##*/})"
