@@ -538,10 +538,10 @@ mesh_ping_result() {
 }
 
 # mesh_dump N...: what a failure needs to be understood: per node its sluiced's interface and peers
-# (no private key), address and routes of mesh0, subnet.env and the end of its agent's log; and
-# the leases in etcd.
+# (no private key), address and routes of mesh0, subnet.env and the end of its agent's log; the
+# leases in etcd, and etcd's complaints about slow requests.
 mesh_dump() {
-  local n dir
+  local n dir name
   for n in "$@"; do
     dir=$(mesh_dir_of "$n")
     {
@@ -556,6 +556,10 @@ mesh_dump() {
     } >&2
   done
   { echo "=== leases in etcd"; mesh_leases || echo "(etcd does not answer)"; } >&2
+  for name in "${MESH_ETCD_NAMES[@]}"; do
+    echo "=== etcd $name: slow requests and disk syncs (last 5)"
+    grep -E 'took too long|slow fdatasync' "$NET_TMP/etcd-$name/etcd.log" | tail -n 5 | cut -c 1-300 || true
+  done >&2
 }
 
 # --- What the agent must have done ----------------------------------------------------------------
