@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Bad network configs in etcd (about 30 s): two agents start before there is any config; then
+# Bad configs (about 30 s). First the agent's own file: lease_ttl 5, no public_ip, no etcd
+# endpoints: `sluice-mesh run` exits with status 2 and one line naming the file and the key.
+# Then bad network configs in etcd: two agents start before there is any config; then
 # each bad config in turn is written to PREFIX/config (malformed JSON, a subnet larger than the
 # network, a Network that is no prefix, SubnetLen 33, SubnetMin outside the network, no Network, a
 # Network holding the nodes' own underlay addresses). For each one both agents log a clear error
@@ -24,8 +26,30 @@ nothing_applied() {
   [[ -z $(ip -n "$(mesh_ns_of "$n")" -4 addr show dev "$MESH_IF") ]] || { mesh_dump "$n"; net_fail "$what: node $n's $MESH_IF got an address"; }
 }
 
+# A broken agent config: exit status 2 at once, one line on stderr naming the file and the key.
+mesh_node 1
+bad_agent_config() {
+  local what=$1 key=$2 status=0
+  shift 2
+  mesh_agent 1 run "$@" >"$NET_TMP/out" 2>"$NET_TMP/err" || status=$?
+  ((status == 2)) || { cat "$NET_TMP/err" >&2; net_fail "$what: sluice-mesh run exited with status $status, expected 2"; }
+  if [[ $(wc -l <"$NET_TMP/err") -ne 1 ]] || ! grep -q "^sluice-mesh: .*mesh.toml.*$key" "$NET_TMP/err"; then
+    cat "$NET_TMP/err" >&2
+    net_fail "$what: expected one line 'sluice-mesh: ...mesh.toml...$key...'"
+  fi
+  net_log "$what: $(cat "$NET_TMP/err")"
+}
+MESH_LEASE_TTL=5 mesh_agent_config 1
+bad_agent_config "lease_ttl 5" lease_ttl
+mesh_agent_config 1
+sed -i '/^public_ip = /d' "$(mesh_dir_of 1)/mesh.toml"
+bad_agent_config "no public_ip" public_ip
+mesh_agent_config 1
+sed -i 's/^endpoints = .*/endpoints = []/' "$(mesh_dir_of 1)/mesh.toml"
+bad_agent_config "no endpoints" endpoints
+
 for n in 1 2; do
-  mesh_node "$n"
+  [[ $n == 1 ]] || mesh_node "$n"
   mesh_agent_config "$n"
   mesh_agent_start "$n"
 done

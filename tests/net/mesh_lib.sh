@@ -40,10 +40,18 @@ mesh_init() {
   trap 'mesh_cleanup; net_cleanup' EXIT
 }
 
-# mesh_cleanup: the etcd members first, with SIGKILL: their data is thrown away, and members of a
-# cluster stopped together with SIGTERM take about 7 s (each tries to hand leadership over).
+# mesh_cleanup: the agents first (SIGTERM, 5 s at most, then SIGKILL), then the etcd members with
+# SIGKILL: their data is thrown away, and members of a cluster stopped together with SIGTERM take
+# about 7 s (each tries to hand leadership over). Reaped here, so bash reports no "Killed".
 mesh_cleanup() {
-  local name pid
+  local name pid deadline=$((SECONDS + 5))
+  for pid in "${MESH_AGENT_PID[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${MESH_AGENT_PID[@]}"; do
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    mesh_forget_pid "$pid"
+  done
   for name in "${!MESH_ETCD_PID[@]}"; do
     pid=${MESH_ETCD_PID[$name]}
     kill -KILL "$pid" 2>/dev/null || true

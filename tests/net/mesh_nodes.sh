@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The mesh agent on up to five nodes over one etcd member, lease_ttl 10 s (about 60 s):
 #   1. nodes 1-4 join: each gets a subnet.env, SUBNET.0/32 on mesh0, the route to the network and a
-#      lease with its key; each has the three others as peers; all ping all;
+#      lease with its key; each has the three others as peers; all ping all; `sluice-mesh status`
+#      (text and --json) names them all;
 #   2. node 5 joins and is reached by all;
 #   3. node 5's agent stops (SIGTERM: status 0, the lease stays) and `sluice-mesh leave` revokes
 #      its lease: the others drop node 5 at once (well before the TTL would have);
@@ -50,6 +51,18 @@ mesh_check_mesh 1 2 3 4
 [[ $(mesh_leases | wc -l) -eq 4 ]] || { mesh_dump 1; net_fail "expected 4 leases"; }
 [[ $(for n in 1 2 3 4; do mesh_subnet_of "$n"; done | sort -u | wc -l) -eq 4 ]] || net_fail "two nodes share a subnet"
 net_log "1. nodes 1-4 joined and ping each other in $((SECONDS - start)) s"
+# `status` names every node's subnet and public address, as text and as JSON.
+mesh_agent 1 status >"$NET_TMP/status.txt" 2>&1 || { cat "$NET_TMP/status.txt" >&2; net_fail "sluice-mesh status failed"; }
+mesh_agent 1 status --json >"$NET_TMP/status.json" 2>&1 || { cat "$NET_TMP/status.json" >&2; net_fail "sluice-mesh status --json failed"; }
+jq -e . "$NET_TMP/status.json" >/dev/null || { cat "$NET_TMP/status.json" >&2; net_fail "sluice-mesh status --json is no JSON"; }
+for n in 1 2 3 4; do
+  for file in status.txt status.json; do
+    if ! grep -qF "$(mesh_addr_of "$n")" "$NET_TMP/$file" || ! grep -qF "10.200.0.$n" "$NET_TMP/$file"; then
+      cat "$NET_TMP/$file" >&2
+      net_fail "sluice-mesh status ($file) lacks node $n"
+    fi
+  done
+done
 
 # --- 2. A fifth ---
 start=$SECONDS
@@ -128,10 +141,11 @@ for m in 2 3 4; do
   mesh_lacks_peer "$m" "$old1" || net_fail "node $m kept node 1's old key"
 done
 mesh_ping_all 1 2 3 4
-((SECONDS - start <= 15)) || net_fail "node 1's new key took $((SECONDS - start)) s to work"
+took=$((SECONDS - start))
+((took <= 15)) || net_fail "node 1's new key took $took s to work"
 [[ $(mesh_subnet_of 1) == "$subnet1" ]] || net_fail "node 1's subnet changed with its key"
 mesh_check_mesh 1 2 3 4
-net_log "6. node 1's new key in use everywhere in $((SECONDS - start)) s"
+net_log "6. node 1's new key in use everywhere in $took s"
 
 # --- 7. Node 3's sluiced restarts ---
 mesh_sluiced_stop 3
@@ -142,6 +156,7 @@ net_wait_for 10 bash -c "ip -n '$(mesh_ns_of 3)' -4 addr show dev '$MESH_IF' | g
   { mesh_dump 3; net_fail "node 3's address was not applied again"; }
 # Node 3 pings first: it has no session, the others hold stale ones until their own timers run.
 mesh_ping_all 3 1 2 4
+took=$((SECONDS - start))
 mesh_check_mesh 1 2 3 4
-net_log "7. node 3's sluiced restarted; its agent applied everything again in $((SECONDS - start)) s"
+net_log "7. node 3's sluiced restarted; its agent applied everything again in $took s"
 net_log "PASS"
