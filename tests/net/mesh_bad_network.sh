@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Bad configs (about 30 s). First the agent's own file: lease_ttl 5, no public_ip, no etcd
 # endpoints: `sluice-mesh run` exits with status 2 and one line naming the file and the key.
-# Then bad network configs in etcd: two agents start before there is any config; then
-# each bad config in turn is written to PREFIX/config (malformed JSON, a subnet larger than the
-# network, a Network that is no prefix, SubnetLen 33, SubnetMin outside the network, no Network, a
-# Network holding the nodes' own underlay addresses). For each one both agents log a clear error
-# (naming what is wrong), keep running, and apply nothing: no lease, no subnet.env, no address and
-# no peers on mesh0. Then a good config is written and both join and ping each other.
+# Then bad network configs in etcd: two agents start before there is any config; then each bad
+# config in turn is written to PREFIX/config (malformed JSON, a subnet larger than the network, a
+# Network that is no prefix, SubnetLen 33, SubnetMin outside the network, SubnetMin above
+# SubnetMax, no Network, a vxlan backend, a Network holding the nodes' own underlay addresses,
+# which would route etcd and the tunnel's own packets into the tunnel). For each one both agents
+# log a clear error (naming what is wrong), keep running, and apply nothing: no lease, no
+# subnet.env, no address and no peers on mesh0. Then a good config is written and both join and
+# ping each other.
 # Usage: mesh_bad_network.sh SLUICED SLUICECTL SLUICE_MESH
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -64,7 +66,9 @@ cases=(
   'a Network that is no prefix|10\.244\.0\.300|{"Network":"10.244.0.300/16","SubnetLen":24,"Backend":{"Type":"wireguard"}}'
   'SubnetLen 33|SubnetLen|{"Network":"10.244.0.0/16","SubnetLen":33,"Backend":{"Type":"wireguard"}}'
   'SubnetMin outside the network|SubnetMin|{"Network":"10.244.0.0/16","SubnetLen":24,"SubnetMin":"10.245.1.0","Backend":{"Type":"wireguard"}}'
-  'no Network|Network|{"SubnetLen":24,"Backend":{"Type":"wireguard"}}'
+  'SubnetMin above SubnetMax|SubnetMax|{"Network":"10.244.0.0/16","SubnetLen":24,"SubnetMin":"10.244.9.0","SubnetMax":"10.244.2.0","Backend":{"Type":"wireguard"}}'
+  'no Network|Network.*(missing|required)|(missing|\bno\b|without).*Network|{"SubnetLen":24,"Backend":{"Type":"wireguard"}}'
+  'a vxlan backend|vxlan|{"Network":"10.244.0.0/16","SubnetLen":24,"Backend":{"Type":"vxlan"}}'
   'a Network holding the underlay|overlap|10\.200\.0\.0/16|{"Network":"10.200.0.0/16","SubnetLen":24,"Backend":{"Type":"wireguard"}}'
 )
 for entry in "${cases[@]}"; do
