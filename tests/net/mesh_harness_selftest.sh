@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mesh_lib.sh"
 MODE=${3:-plain}
 mesh_init "mesh_selftest_$MODE" "$1" "$2"
+command -v curl >/dev/null || net_fail "needs curl"
 
 # gateway_get NODE URL [CURL_ARGS...]: a range request of PREFIX/config through etcd's JSON
 # gateway from node NODE; prints the value.

@@ -34,7 +34,7 @@ mesh_init() {
     [[ -x $program ]] || net_fail "$program: no such program (build it first)"
   done
   local tool
-  for tool in etcd etcdctl jq openssl wg curl; do
+  for tool in etcd etcdctl jq wg; do
     command -v "$tool" >/dev/null || net_fail "needs $tool (see README.md)"
   done
   trap 'mesh_cleanup; net_cleanup' EXIT
@@ -113,6 +113,7 @@ mesh_etcd_host() {
 mesh_tls_certs() {
   local dir="$NET_TMP/pki"
   [[ ! -f $dir/ca.crt ]] || return 0
+  command -v openssl >/dev/null || net_fail "needs openssl (the package, for the test certificates)"
   mkdir -p "$dir"
   # The server certificate serves client authentication too: etcd 3.4's JSON gateway dials its own
   # gRPC server with it when --client-cert-auth is on.
