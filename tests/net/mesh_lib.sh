@@ -407,6 +407,7 @@ mesh_agent_config() {
 mesh_agent() {
   local n=$1 command=$2
   shift 2
+  [[ -n $SLUICE_MESH ]] || net_fail "no sluice-mesh program given (third argument)"
   ip netns exec "$(mesh_ns_of "$n")" timeout 20 "$SLUICE_MESH" "$command" --config "$(mesh_dir_of "$n")/mesh.toml" "$@"
 }
 
@@ -416,6 +417,7 @@ mesh_agent_start() {
   local n=$1 dir
   dir=$(mesh_dir_of "$n")
   [[ -f $dir/mesh.toml ]] || mesh_agent_config "$n"
+  [[ -n $SLUICE_MESH ]] || net_fail "no sluice-mesh program given (third argument)"
   printf -- '--- %s: sluice-mesh run\n' "$(date +%T.%N)" >>"$dir/agent.log"
   ip netns exec "$(mesh_ns_of "$n")" "$SLUICE_MESH" run --config "$dir/mesh.toml" >>"$dir/agent.log" 2>&1 &
   MESH_AGENT_PID[$n]=$!
