@@ -450,9 +450,10 @@ mesh_agent_kill() {
 mesh_agent_wait_exit() {
   local pid=${MESH_AGENT_PID[$1]}
   net_wait_exit "$pid" "$2" || return 1
-  local status=0
-  wait "$pid" 2>/dev/null || status=$?
-  printf -v "$3" '%s' "$status"
+  # Not named "status": the caller's variable of that name would be shadowed.
+  local exit_code=0
+  wait "$pid" 2>/dev/null || exit_code=$?
+  printf -v "$3" '%s' "$exit_code"
   mesh_forget_pid "$pid"
   unset "MESH_AGENT_PID[$1]"
 }
