@@ -52,6 +52,7 @@ timeout 120 cpack --config "$BUILD_DIR/CPackConfig.cmake" -G "DEB;RPM" -B "$WORK
 
 # MODE PATH, one line per file and directory the packages own, sorted.
 files_both="-rwxr-xr-x /usr/bin/sluicectl
+-rwxr-xr-x /usr/bin/sluice-mesh
 -rwxr-xr-x /usr/sbin/sluiced
 drwx------ /etc/sluice
 -rw-r--r-- /usr/share/bash-completion/completions/sluicectl
@@ -65,12 +66,15 @@ drwxr-xr-x /usr/share/doc/sluice/examples
 -rw-r--r-- /usr/share/doc/sluice/examples/site-a.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/site-b.toml
 -rw-r--r-- /usr/share/man/man5/sluice.toml.5.gz
+-rw-r--r-- /usr/share/man/man8/sluice-mesh.8.gz
 -rw-r--r-- /usr/share/man/man8/sluicectl.8.gz
 -rw-r--r-- /usr/share/man/man8/sluiced.8.gz"
 expected_deb=$(sort <<<"$files_both
+-rw-r--r-- /lib/systemd/system/sluice-mesh.service
 -rw-r--r-- /lib/systemd/system/sluiced@.service
 -rw-r--r-- /usr/share/doc/sluice/changelog.gz")
 expected_rpm=$(sort <<<"$files_both
+-rw-r--r-- /usr/lib/systemd/system/sluice-mesh.service
 -rw-r--r-- /usr/lib/systemd/system/sluiced@.service")
 
 # A .deb lists every directory on the way; the shared ones (/usr, /usr/share/man, ...) are left
@@ -109,16 +113,18 @@ timeout 120 dpkg -i "$WORK/$DEB" >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log
 installed || fail "sluice is not installed after dpkg -i"
 [[ $(/usr/sbin/sluiced --version) == *"$VERSION"* ]] || fail "/usr/sbin/sluiced --version does not say $VERSION"
 [[ $(/usr/bin/sluicectl --version) == *"$VERSION"* ]] || fail "/usr/bin/sluicectl --version does not say $VERSION"
+[[ $(/usr/bin/sluice-mesh --version) == *"$VERSION"* ]] || fail "/usr/bin/sluice-mesh --version does not say $VERSION"
 [[ $(stat -c %a /etc/sluice) == 700 ]] || [[ $etc_existed == true ]] || fail "/etc/sluice is not mode 0700"
 
 if command -v systemd-analyze >/dev/null; then
   # Documentation=man: links are only checked where man is installed to check them.
   man_check=--man=no
   command -v man >/dev/null && man_check=--man=yes
-  verify_output=$(timeout 60 systemd-analyze verify "$man_check" /lib/systemd/system/sluiced@.service 2>&1) \
+  verify_output=$(timeout 60 systemd-analyze verify "$man_check" /lib/systemd/system/sluiced@.service \
+    /lib/systemd/system/sluice-mesh.service 2>&1) \
     || fail "systemd-analyze verify: $verify_output"
   # Other units on the machine may draw remarks; ours must draw none.
-  if grep -i 'sluice' <<<"$verify_output"; then fail "systemd-analyze verify complains about the unit"; fi
+  if grep -i 'sluice' <<<"$verify_output"; then fail "systemd-analyze verify complains about the units"; fi
   echo "systemd-analyze verify: clean"
 else
   echo "systemd-analyze is not installed: unit not verified"
