@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/toml_reader.hpp"
 #include "config/wg_quick_shape.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/wipe_on_free.hpp"
@@ -63,108 +64,14 @@ void wipe_strings(toml::node& node) {
   }
 }
 
-// A path or a parser description could hold a control character; the message must stay one line.
-std::string one_line(std::string text) {
-  std::replace_if(
-      text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
-  return text;
-}
-
-std::string_view type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date or time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
 std::string indexed(std::string_view name, std::size_t index) {
   return std::string(name) + "[" + std::to_string(index) + "]";
 }
 
 // Typed access to the tree; every failure names the file, the position and the key.
-class Reader {
+class Reader : public TomlReader<ConfigError> {
  public:
-  explicit Reader(const fs::path& origin) : origin_(origin) {}
-
-  // "FILE:LINE:COLUMN"
-  [[nodiscard]] std::string position(const toml::source_region& where) const {
-    return origin_.string() + ":" + std::to_string(where.begin.line) + ":" + std::to_string(where.begin.column);
-  }
-
-  // "FILE:LINE:COLUMN: KEY", how every message about a key begins.
-  [[nodiscard]] std::string where(const toml::node& at, std::string_view key) const {
-    return position(at.source()) + ": " + std::string(key);
-  }
-
-  [[noreturn]] void fail(const toml::source_region& where, std::string_view key, const std::string& message) const {
-    throw ConfigError(one_line(position(where) + ": " + std::string(key) + ": " + message));
-  }
-  [[noreturn]] void fail(const toml::node& at, std::string_view key, const std::string& message) const {
-    fail(at.source(), key, message);
-  }
-
-  toml::table parse(std::string_view text) const {
-    try {
-      return toml::parse(text, origin_.string());
-    } catch (const toml::parse_error& e) {
-      fail(e.source(), "invalid TOML", std::string(e.description()));
-    }
-  }
-
-  // Typos must not be ignored: a misspelt "persistent_keepalive" would silently leave NAT
-  // mappings to expire, a misspelt "allowed_ips" would drop a peer's traffic.
-  void reject_unknown_keys(const toml::table& table, std::string_view prefix,
-                           std::span<const std::string_view> known) const {
-    for (auto&& [key, value] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
-      std::string allowed;
-      for (const auto name : known) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
-      fail(key.source(), std::string(prefix) + std::string(key.str()), "unknown key (allowed here: " + allowed + ")");
-    }
-  }
-
-  const toml::table& table(const toml::node& node, std::string_view key) const {
-    if (const auto* found = node.as_table()) return *found;
-    fail(node, key, "expected a table, got " + std::string(type_name(node)));
-  }
-  const toml::array& array(const toml::node& node, std::string_view key) const {
-    if (const auto* found = node.as_array()) return *found;
-    fail(node, key, "expected an array, got " + std::string(type_name(node)));
-  }
-  const std::string& string(const toml::node& node, std::string_view key) const {
-    if (const auto* text = node.as_string()) return text->get();
-    fail(node, key, "expected a string, got " + std::string(type_name(node)));
-  }
-  bool boolean(const toml::node& node, std::string_view key) const {
-    if (const auto* value = node.as_boolean()) return value->get();
-    fail(node, key, "expected true or false, got " + std::string(type_name(node)));
-  }
-  std::int64_t integer(const toml::node& node, std::string_view key, std::int64_t min, std::int64_t max) const {
-    const auto* value = node.as_integer();
-    if (value == nullptr) fail(node, key, "expected an integer, got " + std::string(type_name(node)));
-    if (value->get() < min || value->get() > max) {
-      fail(node, key,
-           std::to_string(value->get()) + " is out of range (" + std::to_string(min) + "-" + std::to_string(max) + ")");
-    }
-    return value->get();
-  }
+  using TomlReader::TomlReader;
 
   tunnel::IpPrefix prefix(const toml::node& node, std::string_view key) const {
     try {
@@ -181,14 +88,6 @@ class Reader {
     } catch (const crypto::KeyFormatError& e) {
       fail(node, key, e.what());
     }
-  }
-
-  fs::path key_file_path(const toml::node& node, std::string_view key) const {
-    const std::string& text = string(node, key);
-    if (text.empty()) fail(node, key, "the path is empty");
-    fs::path path(text);
-    if (path.is_relative()) path = origin_.parent_path() / path;
-    return path;
   }
 
   // Something only the system can tell, for resolve_config.
@@ -210,13 +109,13 @@ class Reader {
     }
     if (inline_node != nullptr) {
       inline_key(*inline_node, std::string(prefix) + std::string(name), out);
-      note_secret_file(origin_);
+      note_secret_file(origin());
     }
     if (file_node != nullptr) {
       const std::string key = std::string(prefix) + file_name;
-      const fs::path path = key_file_path(*file_node, key);
-      look_up(kind, peer, path.string(), *file_node, key);
-      note_secret_file(path);
+      const fs::path key_file = path(*file_node, key);
+      look_up(kind, peer, key_file.string(), *file_node, key);
+      note_secret_file(key_file);
     }
     return inline_node != nullptr || file_node != nullptr;
   }
@@ -231,7 +130,6 @@ class Reader {
     }
   }
 
-  fs::path origin_;
   // Filled while reading: every method reads through a const Reader.
   mutable std::vector<fs::path> secret_files_;
   mutable std::vector<ConfigLookup> lookups_;

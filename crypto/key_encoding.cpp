@@ -128,8 +128,18 @@ bool may_hold_key(std::string_view text) noexcept {
 
 std::string quote_unless_key(std::string_view text) {
   if (may_hold_key(text)) return "(a value that looks like a key, not shown)";
+  static constexpr char kHex[] = "0123456789abcdef";
   std::string quoted(1, '\'');
-  quoted.append(text).push_back('\'');
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      quoted.append("\\x").push_back(kHex[byte >> 4]);
+      quoted.push_back(kHex[byte & 0xf]);
+    } else {
+      quoted.push_back(c);
+    }
+  }
+  quoted.push_back('\'');
   return quoted;
 }
 

@@ -36,6 +36,8 @@ void decode_hex_key(std::string_view text, std::span<std::uint8_t, 32> out);
 [[nodiscard]] bool may_hold_key(std::string_view text) noexcept;
 
 // `text` in single quotes for a message, or a note saying it is not shown when it may hold a key.
+// Control bytes are shown as \xNN, so the message stays one readable line (an embedded NUL would
+// cut what() short).
 [[nodiscard]] std::string quote_unless_key(std::string_view text);
 
 }  // namespace sluice::crypto

@@ -1,4 +1,5 @@
 #include "mesh/agent_config.hpp"
+#include "crypto/key_encoding.hpp"
 
 #include <toml++/toml.h>
 
@@ -6,6 +7,7 @@
 #include <span>
 #include <system_error>
 
+#include "config/toml_reader.hpp"
 #include "mesh/json_fields.hpp"
 #include "platform/interface_name.hpp"
 #include "platform/small_file.hpp"
@@ -20,101 +22,10 @@ using tunnel::IpAddress;
 // Far beyond any real file; only stops a mistaken path such as /dev/zero being read forever.
 constexpr std::size_t kConfigFileLimit = std::size_t{1} << 20;
 
-std::string_view type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date or time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-// A path or a parser description could hold a control character; the message must stay one line.
-std::string one_line(std::string text) {
-  std::replace_if(
-      text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }, '?');
-  return text;
-}
-
 // Typed access to the tree; every failure names the file, the position and the key.
-class Reader {
+class Reader : public config::TomlReader<AgentConfigError> {
  public:
-  explicit Reader(const fs::path& origin) : origin_(origin) {}
-
-  [[noreturn]] void fail(const toml::source_region& where, std::string_view key, const std::string& message) const {
-    throw AgentConfigError(one_line(origin_.string() + ":" + std::to_string(where.begin.line) + ":" +
-                                    std::to_string(where.begin.column) + ": " + std::string(key) + ": " + message));
-  }
-  [[noreturn]] void fail(const toml::node& at, std::string_view key, const std::string& message) const {
-    fail(at.source(), key, message);
-  }
-
-  toml::table parse(std::string_view text) const {
-    try {
-      return toml::parse(text, origin_.string());
-    } catch (const toml::parse_error& e) {
-      fail(e.source(), "invalid TOML", std::string(e.description()));
-    }
-  }
-
-  void reject_unknown_keys(const toml::table& table, std::string_view prefix,
-                           std::span<const std::string_view> known) const {
-    for (auto&& [key, value] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
-      std::string allowed;
-      for (const auto name : known) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
-      fail(key.source(), std::string(prefix) + std::string(key.str()), "unknown key (allowed here: " + allowed + ")");
-    }
-  }
-
-  const toml::table& table(const toml::node& node, std::string_view key) const {
-    if (const auto* found = node.as_table()) return *found;
-    fail(node, key, "expected a table, got " + std::string(type_name(node)));
-  }
-  const toml::array& array(const toml::node& node, std::string_view key) const {
-    if (const auto* found = node.as_array()) return *found;
-    fail(node, key, "expected an array, got " + std::string(type_name(node)));
-  }
-  const std::string& string(const toml::node& node, std::string_view key) const {
-    if (const auto* text = node.as_string()) return text->get();
-    fail(node, key, "expected a string, got " + std::string(type_name(node)));
-  }
-  bool boolean(const toml::node& node, std::string_view key) const {
-    if (const auto* value = node.as_boolean()) return value->get();
-    fail(node, key, "expected true or false, got " + std::string(type_name(node)));
-  }
-  std::int64_t integer(const toml::node& node, std::string_view key, std::int64_t min, std::int64_t max) const {
-    const auto* value = node.as_integer();
-    if (value == nullptr) fail(node, key, "expected an integer, got " + std::string(type_name(node)));
-    if (value->get() < min || value->get() > max) {
-      fail(node, key,
-           std::to_string(value->get()) + " is out of range (" + std::to_string(min) + "-" + std::to_string(max) + ")");
-    }
-    return value->get();
-  }
-
-  // Relative to the config file's directory.
-  fs::path path(const toml::node& node, std::string_view key) const {
-    const std::string& text = string(node, key);
-    if (text.empty()) fail(node, key, "the path is empty");
-    const fs::path path(text);
-    return path.is_relative() ? origin_.parent_path() / path : path;
-  }
+  using TomlReader::TomlReader;
 
   // An address of `family` that is not all zeros (which names no host).
   IpAddress address(const toml::node& node, std::string_view key, tunnel::IpFamily family,
@@ -137,9 +48,6 @@ class Reader {
     }
     return *address;
   }
-
- private:
-  fs::path origin_;
 };
 
 // "http://host:port" or "https://host:port", returned without a trailing '/'.
@@ -148,13 +56,13 @@ std::string read_endpoint(const Reader& reader, const toml::node& node, const st
   const auto scheme_end = text.find("://");
   const std::string_view scheme = std::string_view(text).substr(0, scheme_end);
   if (scheme_end == std::string::npos || (scheme != "http" && scheme != "https")) {
-    reader.fail(node, key, quote_text(text) + " must start with http:// or https://");
+    reader.fail(node, key, crypto::quote_unless_key(text) + " must start with http:// or https://");
   }
   std::string_view authority = std::string_view(text).substr(scheme_end + 3);
   while (authority.ends_with('/')) authority.remove_suffix(1);
-  if (authority.empty()) reader.fail(node, key, quote_text(text) + " has no host");
+  if (authority.empty()) reader.fail(node, key, crypto::quote_unless_key(text) + " has no host");
   if (authority.find_first_of("/?# \t") != std::string_view::npos) {
-    reader.fail(node, key, quote_text(text) + " must be SCHEME://HOST:PORT, with no path");
+    reader.fail(node, key, crypto::quote_unless_key(text) + " must be SCHEME://HOST:PORT, with no path");
   }
   return std::string(scheme) + "://" + std::string(authority);
 }
@@ -192,7 +100,8 @@ EtcdSettings read_etcd(const Reader& reader, const toml::table& table) {
   }
   if (const auto* node = table.get("prefix")) {
     std::string prefix = reader.string(*node, "etcd.prefix");
-    if (!prefix.starts_with('/')) reader.fail(*node, "etcd.prefix", quote_text(prefix) + " must start with '/'");
+    if (!prefix.starts_with('/'))
+      reader.fail(*node, "etcd.prefix", crypto::quote_unless_key(prefix) + " must start with '/'");
     while (prefix.ends_with('/')) prefix.pop_back();
     if (prefix.empty()) reader.fail(*node, "etcd.prefix", "must name a folder, such as \"/coreos.com/network\"");
     etcd.prefix = std::move(prefix);
@@ -273,7 +182,7 @@ AgentConfig load_agent_config(const std::filesystem::path& file) {
   try {
     text = platform::read_small_file(file, kConfigFileLimit);
   } catch (const std::system_error& e) {
-    throw AgentConfigError(one_line(file.string() + ": cannot read config file: " + e.code().message()));
+    throw AgentConfigError(config::one_line(file.string() + ": cannot read config file: " + e.code().message()));
   }
   return parse_agent_config(text, file);
 }

@@ -55,21 +55,4 @@ std::string_view json_type_name(const Json& value) {
   return "nothing";
 }
 
-std::string quote_text(std::string_view text) {
-  if (crypto::may_hold_key(text)) return crypto::quote_unless_key(text);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(1, '\'');
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out.append("\\x").push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
-
 }  // namespace sluice::mesh

@@ -20,10 +20,6 @@ using Json = nlohmann::json;
 // "a string", "an integer", "an object", ...
 [[nodiscard]] std::string_view json_type_name(const Json& value);
 
-// `text` in single quotes with control bytes as \xNN, or a note that it is not shown when it may
-// hold a key, so a message stays one harmless line.
-[[nodiscard]] std::string quote_text(std::string_view text);
-
 // Parses `text`; on malformed JSON throws Error("CONTEXTmalformed JSON: ..."), with the parser's
 // line and column but without its "[json.exception...]" tag and the text it last read (which
 // could be part of a key).

@@ -34,7 +34,8 @@ IpPrefix read_network(const Reader& reader, const Json& root, const Family& f, s
   }
   const std::string& text = reader.string(*node, f.network);
   if (text.find('/') == std::string::npos) {
-    reader.fail(f.network, quote_text(text) + " has no prefix length (such as \"" + std::string(f.example) + "\")");
+    reader.fail(f.network,
+                crypto::quote_unless_key(text) + " has no prefix length (such as \"" + std::string(f.example) + "\")");
   }
   std::optional<IpPrefix> network;
   try {
@@ -134,7 +135,8 @@ BackendConfig read_backend(const Reader& reader, const Json& root) {
   if (type == nullptr) reader.fail("Backend.Type", "missing (sluice-mesh needs \"wireguard\")");
   const std::string& type_text = reader.string(*type, "Backend.Type");
   if (type_text != "wireguard") {
-    reader.fail("Backend.Type", quote_text(type_text) + " is not supported (sluice-mesh speaks only \"wireguard\")");
+    reader.fail("Backend.Type",
+                crypto::quote_unless_key(type_text) + " is not supported (sluice-mesh speaks only \"wireguard\")");
   }
   BackendConfig config;
   if (const Json* node = find_field(*backend, "ListenPort")) {

@@ -61,7 +61,7 @@ std::string lease_json(const SubnetLease& lease) {
 SubnetLease parse_lease(std::string_view key_name, std::string_view json) {
   const auto key = parse_subnet_key_name(key_name);
   if (!key) {
-    throw LeaseError(quote_text(key_name) +
+    throw LeaseError(crypto::quote_unless_key(key_name) +
                      ": not a subnet lease name such as 10.244.3.0-24 or 10.244.3.0-24&fd00:244::-64");
   }
   const std::string context = std::string(key_name) + ": ";
@@ -72,7 +72,8 @@ SubnetLease parse_lease(std::string_view key_name, std::string_view json) {
   const Json* type = find_field(root, "BackendType");
   if (type == nullptr) reader.fail("BackendType", "missing (expected \"wireguard\")");
   const std::string& type_text = reader.string(*type, "BackendType");
-  if (type_text != "wireguard") reader.fail("BackendType", quote_text(type_text) + " is not \"wireguard\"");
+  if (type_text != "wireguard")
+    reader.fail("BackendType", crypto::quote_unless_key(type_text) + " is not \"wireguard\"");
 
   SubnetLease lease{*key,
                     read_address(reader, root, "PublicIP", IpFamily::v4),

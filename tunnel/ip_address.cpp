@@ -14,25 +14,6 @@ namespace {
 
 [[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
 
-// Control bytes are shown as \xNN so the message stays one readable C string (an embedded NUL
-// would cut what() short).
-std::string quoted(std::string_view text) {
-  if (crypto::may_hold_key(text)) return crypto::quote_unless_key(text);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(1, '\'');
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out.append("\\x").push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
-
 std::string out_of_range(std::string_view cidr, const IpAddress& address) {
   return "prefix length " + std::string(cidr) + " is out of range for " + (address.is_v4() ? "IPv4" : "IPv6") + " (0-" +
          std::to_string(address.bit_length()) + ")";
@@ -64,7 +45,7 @@ IpAddress IpAddress::parse(std::string_view text) {
     }
     if (inet_pton(AF_INET6, terminated.c_str(), buffer.data()) == 1) return v6(buffer);
   }
-  fail(quoted(text) + " is not an IPv4 or IPv6 address");
+  fail(crypto::quote_unless_key(text) + " is not an IPv4 or IPv6 address");
 }
 
 std::string IpAddress::to_string() const {
@@ -89,11 +70,12 @@ IpPrefix IpPrefix::parse(std::string_view text) {
   // Digits only: from_chars would stop early and accept "8x"; this also rejects "", " 8" and "-1".
   const bool digits_only =
       !length.empty() && std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits_only) fail(quoted(length) + " is not a prefix length (in " + quoted(text) + ")");
+  if (!digits_only)
+    fail(crypto::quote_unless_key(length) + " is not a prefix length (in " + crypto::quote_unless_key(text) + ")");
   unsigned cidr = 0;
   if (std::from_chars(length.data(), length.data() + length.size(), cidr).ec != std::errc{} ||
       cidr > address.bit_length()) {
-    fail(out_of_range(length, address) + " in " + quoted(text));
+    fail(out_of_range(length, address) + " in " + crypto::quote_unless_key(text));
   }
   return {address, cidr};
 }

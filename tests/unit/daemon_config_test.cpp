@@ -13,6 +13,7 @@
 #include "config/wg_quick_shape.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
+#include "test_temp_dir.hpp"
 
 #include <fmt/format.h>
 
@@ -60,31 +61,7 @@ std::string expand(std::string text) {
 
 std::string base64(const sluice::crypto::SecretBytes<32>& key) { return sluice::crypto::encode_base64_key(key.span()); }
 
-// A fresh directory for the config and its key files, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "sluice-config-test-XXXXXX").string();
-    BOOST_TEST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-
-  [[nodiscard]] const fs::path& path() const { return path_; }
-  fs::path write(const fs::path& name, const std::string& contents) const {
-    const fs::path file = path_ / name;
-    std::ofstream(file) << contents;
-    return file;
-  }
-
- private:
-  fs::path path_;
-};
+using sluice::test::TempDir;
 
 // ---------------------------------------------------------------------------------------------
 // Broken configs: each must be refused with FILE:LINE:COLUMN: KEY: message.

@@ -2,8 +2,8 @@
 #include <string>
 
 #include "mesh/agent_config.hpp"
-#include "mesh_temp_dir.hpp"
 #include "mesh_test_print.hpp"
+#include "test_temp_dir.hpp"
 
 namespace {
 
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(broken_configs_name_file_line_and_key) {
 }
 
 BOOST_AUTO_TEST_CASE(load_from_file) {
-  const sluice::mesh::test::TempDir dir;
+  const sluice::test::TempDir dir;
   const fs::path file = dir.write("mesh.toml", config_with("", "password_file = \"pw\"\nusername = \"u\"\n"));
   const AgentConfig config = sluice::mesh::load_agent_config(file);
   BOOST_TEST(*config.etcd.password_file == dir.path() / "pw");

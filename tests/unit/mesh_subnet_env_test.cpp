@@ -11,8 +11,8 @@
 #include "mesh/network_config.hpp"
 #include "mesh/subnet_env.hpp"
 #include "mesh/subnet_memory.hpp"
-#include "mesh_temp_dir.hpp"
 #include "mesh_test_print.hpp"
+#include "test_temp_dir.hpp"
 
 namespace {
 
@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 using sluice::mesh::parse_network_config;
 using sluice::mesh::SubnetKey;
 using sluice::mesh::write_file_atomically;
-using sluice::mesh::test::TempDir;
+using sluice::test::TempDir;
 using sluice::tunnel::IpPrefix;
 
 std::string contents(const fs::path& file) {

@@ -9,12 +9,12 @@
 #include <string>
 #include <system_error>
 
-namespace sluice::mesh::test {
+namespace sluice::test {
 
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-mesh-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-unit-test-XXXXXX").string();
     BOOST_TEST_REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     path_ = pattern;
   }
@@ -36,4 +36,4 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-}  // namespace sluice::mesh::test
+}  // namespace sluice::test
