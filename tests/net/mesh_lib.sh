@@ -21,6 +21,7 @@ declare -gA MESH_ETCD_SPEC=()      # name -> "ADDR CLUSTER TLS"
 declare -gA MESH_ETCD_PID=()       # name -> pid of the running member (absent when stopped)
 declare -gA MESH_SLUICED_PID=()    # node -> pid of its sluiced
 declare -gA MESH_AGENT_PID=()      # node -> pid of its agent (absent when stopped)
+MESH_AGENT_WRAPPER=()              # a command the agents run under (mesh_agent_start)
 
 # mesh_init NAME SLUICED SLUICECTL [SLUICE_MESH]: net_init and the programs under test.
 mesh_init() {
@@ -412,14 +413,16 @@ mesh_agent() {
 }
 
 # mesh_agent_start N: `sluice-mesh run` in node N, in the background, log appended to
-# $NET_TMP/nN/agent.log (writes the config first if there is none).
+# $NET_TMP/nN/agent.log (writes the config first if there is none). MESH_AGENT_WRAPPER (an array,
+# empty by default) goes before the program, for example setpriv to take capabilities away.
 mesh_agent_start() {
   local n=$1 dir
   dir=$(mesh_dir_of "$n")
   [[ -f $dir/mesh.toml ]] || mesh_agent_config "$n"
   [[ -n $SLUICE_MESH ]] || net_fail "no sluice-mesh program given (third argument)"
   printf -- '--- %s: sluice-mesh run\n' "$(date +%T.%N)" >>"$dir/agent.log"
-  ip netns exec "$(mesh_ns_of "$n")" "$SLUICE_MESH" run --config "$dir/mesh.toml" >>"$dir/agent.log" 2>&1 &
+  ip netns exec "$(mesh_ns_of "$n")" "${MESH_AGENT_WRAPPER[@]}" "$SLUICE_MESH" run --config "$dir/mesh.toml" \
+    >>"$dir/agent.log" 2>&1 &
   MESH_AGENT_PID[$n]=$!
   NET_PIDS+=($!)
 }
