@@ -85,9 +85,10 @@ class Agent {
       if (!node_) return;  // nothing to publish before sluiced has said who this node is
       if (!network_) load_network();
       if (!claimed_) claim();
+      // Each of the next steps may find the subnets lost; the next turn claims them again.
       if (!feed_) full_sync();
-      if (publish_) publish();
-      if (Clock::now() >= next_keepalive_) keep_alive();
+      if (claimed_ && Clock::now() >= next_keepalive_) keep_alive();
+      if (claimed_ && publish_) publish();
       etcd_failure_.succeeded();
       backoff_ = kFirstBackoff;
     } catch (const etcd::Error& e) {
@@ -121,6 +122,12 @@ class Agent {
   }
 
   void claim() {
+    if (rejoin_ && lease_id_ != 0) {
+      // The subnets held under the old network config go with their lease.
+      etcd_.revoke_lease(lease_id_);
+      lease_id_ = 0;
+    }
+    rejoin_ = false;
     if (lease_id_ == 0 || etcd_.time_to_live(lease_id_) <= 0) lease_id_ = etcd_.grant_lease(config_.lease_ttl);
     const std::optional<SubnetKey> remembered = recall_subnets(config_.state_dir);
     claimed_ = claim_subnets(etcd_, config_.etcd.prefix, *network_, *node_, remembered, lease_id_);
@@ -128,19 +135,27 @@ class Agent {
     claim_failure_.succeeded();
     log_line(LogLevel::info, "holding " + claimed_->key + " under lease " + std::to_string(lease_id_) + " (TTL " +
                                  std::to_string(config_.lease_ttl.count()) + " s)");
-    remember_subnets(config_.state_dir, claimed_->subnets);
+    remembered_ = false;
     set_up_host();
   }
 
-  // The interface's address and route, and subnet.env; again after every sluiced restart.
+  // The interface's address and route, and subnet.env; again after every sluiced restart (the
+  // address and route go with its device). Files are written only when they would change.
   void set_up_host() {
     if (!claimed_ || !network_) return;
     try {
       set_up_interface(config_.interface, *network_, claimed_->subnets, on_interface_);
       on_interface_ = claimed_->subnets;
-      write_file_atomically(
-          config_.subnet_env,
-          subnet_env_text(*network_, claimed_->subnets, interface_mtu(config_.interface), config_.ip_masq), 0644);
+      std::string env =
+          subnet_env_text(*network_, claimed_->subnets, interface_mtu(config_.interface), config_.ip_masq);
+      if (env != subnet_env_) {
+        write_file_atomically(config_.subnet_env, env, 0644);
+        subnet_env_ = std::move(env);
+      }
+      if (!remembered_) {
+        remember_subnets(config_.state_dir, claimed_->subnets);
+        remembered_ = true;
+      }
       files_failure_.succeeded();
     } catch (const std::system_error& e) {
       files_failure_.failed(e.what());
@@ -175,6 +190,7 @@ class Agent {
       log_line(LogLevel::warning, "lease " + std::to_string(lease_id_) + " expired; claiming the subnets again");
       lease_id_ = 0;
       claimed_.reset();
+      feed_.reset();  // its queued events of the old lease would look like a takeover
       return;
     }
     next_keepalive_ = Clock::now() + config_.lease_ttl / 3;
@@ -183,7 +199,8 @@ class Agent {
   void wait_for_watch() {
     Clock::time_point deadline = std::min({next_check_, Clock::now() + kStopCheck});
     if (etcd_retry_at_ > Clock::now()) deadline = std::min(deadline, etcd_retry_at_);
-    if (feed_ && claimed_) deadline = std::min(deadline, next_keepalive_);
+    // A keep-alive that is due waits for the retry time like every etcd call.
+    if (feed_ && claimed_) deadline = std::min(deadline, std::max(next_keepalive_, etcd_retry_at_));
     if (!feed_) {
       std::this_thread::sleep_until(std::max(Clock::now(), deadline));
       return;
@@ -244,6 +261,7 @@ class Agent {
       network_json_ = event.kv.value;
       if (network_ && changed == *network_) return;
       log_line(LogLevel::info, "the network config changed; joining again under it");
+      rejoin_ = true;
       network_.reset();
       claimed_.reset();
       feed_.reset();
@@ -288,11 +306,8 @@ class Agent {
                      config_.persistent_keepalive.value_or(network_->backend.persistent_keepalive));
     std::vector<tunnel::IpPrefix> networks{network_->ipv4.network};
     if (network_->ipv6) networks.push_back(network_->ipv6->network);
-    uapi::SetRequest request = plan_peer_changes(state, desired, networks, applied_);
+    const uapi::SetRequest request = plan_peer_changes(state, desired, networks, applied_);
     if (request.peers.empty()) return;
-    for (uapi::PeerChange& change : request.peers) {
-      if (!change.remove && network_->backend.preshared_key) change.preshared_key = network_->backend.preshared_key;
-    }
     uapi::Client(config_.control_dir, config_.interface).set(uapi::set_request_text(request).str());
     std::size_t added = 0, removed = 0, changed = 0;
     for (const uapi::PeerChange& change : request.peers) {
@@ -323,6 +338,9 @@ class Agent {
   std::optional<SubnetKey> on_interface_;
   std::unique_ptr<WatchFeed> feed_;
   bool synced_ = false;
+  bool rejoin_ = false;      // the network config changed: the old lease goes before a new claim
+  bool remembered_ = false;  // the claimed subnets are in state_dir
+  std::string subnet_env_;   // as last written
   bool publish_ = false;
   AppliedEndpoints applied_;
 

@@ -49,6 +49,7 @@ std::vector<DesiredPeer> LeaseTable::peers(const NetworkConfig& config, const st
     peer.endpoint = tunnel::Endpoint(*address, lease.listen_port.value_or(config.backend.listen_port));
     peer.allowed_ips = {lease.subnets.subnet};
     peer.persistent_keepalive = persistent_keepalive;
+    peer.preshared_key = config.backend.preshared_key;
     if (lease.subnets.subnet6 && config.ipv6) peer.allowed_ips.push_back(*lease.subnets.subnet6);
     const auto [found, inserted] = newest.try_emplace(lease.public_key, entry.mod_revision, peer);
     if (!inserted && found->second.first < entry.mod_revision) found->second = {entry.mod_revision, peer};

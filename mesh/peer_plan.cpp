@@ -48,6 +48,7 @@ uapi::SetRequest plan_peer_changes(const uapi::InterfaceState& current, const st
       addition.public_key = peer.public_key;
       addition.endpoint = peer.endpoint;
       addition.persistent_keepalive = peer.persistent_keepalive;
+      addition.preshared_key = peer.preshared_key;
       addition.replace_allowed_ips = true;
       addition.allowed_ips = peer.allowed_ips;
       request.peers.push_back(std::move(addition));
@@ -64,6 +65,12 @@ uapi::SetRequest plan_peer_changes(const uapi::InterfaceState& current, const st
         change.endpoint = peer.endpoint;
         changed = true;
       }
+    }
+    // A PSK set, changed or dropped in the network config reaches every running peer, so both
+    // ends of a pair always hold the same one.
+    if (state.preshared_key != peer.preshared_key) {
+      change.preshared_key = peer.preshared_key.value_or(crypto::PresharedKey{});
+      changed = true;
     }
     if (state.persistent_keepalive != peer.persistent_keepalive) {
       change.persistent_keepalive = peer.persistent_keepalive;

@@ -21,6 +21,7 @@ struct DesiredPeer {
   tunnel::Endpoint endpoint;
   std::vector<tunnel::IpPrefix> allowed_ips;  // masked
   std::uint16_t persistent_keepalive = 0;
+  std::optional<crypto::PresharedKey> preshared_key;  // the network's Backend.PSK; none: absent
 };
 
 // The endpoints the agent last gave each peer. An endpoint is set again only when the lease's

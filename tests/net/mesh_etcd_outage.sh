@@ -4,10 +4,11 @@
 #   2. one member of three stopped (the first of every agent's endpoints): node 4 still joins, and
 #      the others learn of it;
 #   3. all of etcd stopped for 30 s: pings between the nodes go on without a loss (1 -> 2, 2 -> 4,
-#      4 -> 1, two a second), the agents keep running and keep their peers; meanwhile node 3 gets
-#      a new key through its control socket and node 5 starts. Once etcd is back (same data dirs)
-#      everything converges: node 3's new key is in its lease and the others' peers, node 5 joins,
-#      nodes 1-4 keep their subnets, all ping all.
+#      4 -> 1, two a second), the agents keep running and keep their peers, and node 1's agent
+#      uses well under a CPU second waiting; meanwhile node 3 gets a new key through its control
+#      socket and node 5 starts. Once etcd is back (same data dirs) everything converges: node 3's
+#      new key is in its lease and the others' peers, node 5 joins, nodes 1-4 keep their subnets,
+#      all ping all.
 # Usage: mesh_etcd_outage.sh SLUICED SLUICECTL SLUICE_MESH
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -44,6 +45,9 @@ old3=$(mesh_pubkey 3)
 mesh_ping_loss ping_a 1 2 64 0.5
 mesh_ping_loss ping_b 2 4 64 0.5
 mesh_ping_loss ping_c 4 1 64 0.5
+# cpu_ticks PID: user + system time of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks_before=$(cpu_ticks "${MESH_AGENT_PID[1]}")
 outage=$SECONDS
 for name in e0 e1 e2; do mesh_etcd_stop "$name"; done
 ! mesh_etcdctl get "$MESH_PREFIX/config" >/dev/null 2>&1 || net_fail "etcd still answers"
@@ -58,6 +62,10 @@ for n in 1 2 3 4; do
   mesh_peer_count_is "$n" 3 || { mesh_dump "$n"; net_fail "node $n lost peers while etcd was away"; }
 done
 [[ ! -e $(mesh_dir_of 5)/subnet.env ]] || net_fail "node 5 got a subnet with etcd away"
+# Waiting for etcd is retrying with backoff, not spinning: well under a CPU second in 25 s.
+cpu_s=$(awk -v t="$(($(cpu_ticks "${MESH_AGENT_PID[1]}") - ticks_before))" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t / hz}')
+awk -v s="$cpu_s" 'BEGIN {exit !(s < 1)}' || net_fail "node 1's agent used $cpu_s CPU-s while etcd was away"
+net_log "3. node 1's agent used $cpu_s CPU-s in 25 s without etcd"
 mesh_peer_count_is 5 0 || { mesh_dump 5; net_fail "node 5 got peers with etcd away"; }
 wait_until $((outage + 30))
 for name in e0 e1 e2; do mesh_etcd_restart "$name"; done

@@ -106,6 +106,25 @@ BOOST_AUTO_TEST_CASE(a_rotated_key_removes_the_old_peer_before_adding_the_new) {
   BOOST_TEST((request.peers[1].public_key == key(test::kPeer2)));
 }
 
+BOOST_AUTO_TEST_CASE(a_network_psk_reaches_running_peers_and_its_removal_too) {
+  uapi::InterfaceState state;
+  state.peers = {running(test::kPeer1, "10.244.3.0/24", "10.200.0.3:51820")};
+  const mesh::AppliedEndpoints applied{{key(test::kPeer1), endpoint("10.200.0.3", 51820)}};
+  mesh::DesiredPeer peer = desired(test::kPeer1, "10.244.3.0/24", "10.200.0.3");
+  crypto::PresharedKey psk;
+  crypto::decode_base64_key(test::kPreshared, psk.span());
+  peer.preshared_key = psk;
+  const uapi::SetRequest set = mesh::plan_peer_changes(state, {peer}, kNetworks, applied);
+  BOOST_REQUIRE_EQUAL(set.peers.size(), 1u);
+  BOOST_TEST((set.peers[0].preshared_key == psk));
+
+  state.peers[0].preshared_key = psk;
+  peer.preshared_key.reset();
+  const uapi::SetRequest cleared = mesh::plan_peer_changes(state, {peer}, kNetworks, applied);
+  BOOST_REQUIRE_EQUAL(cleared.peers.size(), 1u);
+  BOOST_TEST(cleared.peers[0].preshared_key->is_zero());
+}
+
 BOOST_AUTO_TEST_CASE(membership_needs_every_prefix_inside_a_network) {
   BOOST_TEST(mesh::inside_networks({prefix("10.244.3.0/24")}, kNetworks));
   BOOST_TEST(!mesh::inside_networks({prefix("10.244.3.0/24"), prefix("0.0.0.0/0")}, kNetworks));
