@@ -2,6 +2,7 @@
 #include <string>
 
 #include "crypto/key_encoding.hpp"
+#include "ctl_test_keys.hpp"
 #include "mesh/network_config.hpp"
 #include "mesh_test_print.hpp"
 
@@ -12,9 +13,6 @@ using sluice::mesh::NetworkConfigError;
 using sluice::mesh::parse_network_config;
 using sluice::tunnel::IpAddress;
 using sluice::tunnel::IpPrefix;
-
-// Test-only key from `wg genpsk`.
-const std::string kPsk = "lnxAY9P5fW7UF4CjEhuvZGi5mHygMYIlMzLRsmcZijs=";
 
 std::string error_of(const std::string& json) {
   try {
@@ -66,7 +64,8 @@ BOOST_AUTO_TEST_CASE(full_config) {
     "Network": "10.244.0.0/16", "SubnetLen": 24, "SubnetMin": "10.244.1.0", "SubnetMax": "10.244.254.0",
     "EnableIPv4": true, "EnableIPv6": true, "IPv6Network": "fd00:244::/56", "IPv6SubnetLen": 64,
     "Backend": {"Type": "wireguard", "ListenPort": 51000, "PersistentKeepaliveInterval": 25,
-                "PSK": ")" + kPsk + R"(", "Mode": "auto"},
+                "PSK": ")" + sluice::test::kPreshared +
+                                                    R"(", "Mode": "auto"},
     "SomethingElse": [1, 2, 3]})");
   BOOST_TEST(config.ipv4.subnet_max == IpAddress::parse("10.244.254.0"));
   BOOST_TEST_REQUIRE(config.ipv6.has_value());
@@ -77,7 +76,7 @@ BOOST_AUTO_TEST_CASE(full_config) {
   BOOST_TEST(config.backend.listen_port == 51000);
   BOOST_TEST(config.backend.persistent_keepalive == 25);
   BOOST_TEST_REQUIRE(config.backend.preshared_key.has_value());
-  BOOST_TEST(sluice::crypto::encode_base64_key(config.backend.preshared_key->span()) == kPsk);
+  BOOST_TEST(sluice::crypto::encode_base64_key(config.backend.preshared_key->span()) == sluice::test::kPreshared);
 }
 
 BOOST_AUTO_TEST_CASE(round_trip) {
@@ -86,7 +85,7 @@ BOOST_AUTO_TEST_CASE(round_trip) {
            with_backend(R"("Network": "10.0.0.0/8", "SubnetLen": 30, "SubnetMin": "10.1.0.0")"),
            std::string(R"({"Network": "10.244.0.0/16", "EnableIPv6": true, "IPv6Network": "fd00::/8",
                "Backend": {"Type": "wireguard", "PersistentKeepaliveInterval": 5, "PSK": ")" +
-                       kPsk + R"("}})"),
+                       sluice::test::kPreshared + R"("}})"),
        }) {
     const NetworkConfig config = parse_network_config(json);
     const std::string written = sluice::mesh::network_config_json(config);
@@ -196,15 +195,16 @@ BOOST_AUTO_TEST_CASE(broken_configs_name_the_field) {
 }
 
 BOOST_AUTO_TEST_CASE(messages_never_show_the_psk) {
-  const std::string bad = kPsk.substr(0, 43) + "!";
+  const std::string bad = sluice::test::kPreshared.substr(0, 43) + "!";
   const std::string message =
       error_of(R"({"Network": "10.244.0.0/16", "Backend": {"Type": "wireguard", "PSK": ")" + bad + R"("}})");
   BOOST_TEST(message.starts_with("Backend.PSK: "));
-  BOOST_TEST(message.find(kPsk.substr(0, 20)) == std::string::npos);
+  BOOST_TEST(message.find(sluice::test::kPreshared.substr(0, 20)) == std::string::npos);
   // A parser error near the key does not quote what it last read.
-  const std::string truncated = error_of(R"({"Network": "10.244.0.0/16", "Backend": {"PSK": ")" + kPsk);
+  const std::string truncated =
+      error_of(R"({"Network": "10.244.0.0/16", "Backend": {"PSK": ")" + sluice::test::kPreshared);
   BOOST_TEST(truncated.starts_with("malformed JSON: "));
-  BOOST_TEST(truncated.find(kPsk.substr(0, 20)) == std::string::npos);
+  BOOST_TEST(truncated.find(sluice::test::kPreshared.substr(0, 20)) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "crypto/key_encoding.hpp"
+#include "ctl_test_keys.hpp"
 #include "mesh/subnet_key.hpp"
 #include "mesh/subnet_lease.hpp"
 #include "mesh_test_print.hpp"
@@ -16,12 +17,9 @@ using sluice::mesh::SubnetLease;
 using sluice::tunnel::IpAddress;
 using sluice::tunnel::IpPrefix;
 
-// Test-only public key from `wg pubkey`.
-const std::string kKey = "6x9Z45ChX02oTwbWEwPJOGX7cE5tF4HD4pJgAjKrrBI=";
-
 sluice::crypto::PublicKey public_key() {
   sluice::crypto::PublicKey key;
-  sluice::crypto::decode_base64_key(kKey, key.bytes);
+  sluice::crypto::decode_base64_key(sluice::test::kPeer1, key.bytes);
   return key;
 }
 
@@ -62,7 +60,7 @@ BOOST_AUTO_TEST_CASE(round_trip) {
                     public_key(),
                     51820};
   BOOST_TEST(lease_json(lease) == R"({"PublicIP":"10.200.0.3","BackendType":"wireguard","BackendData":{"PublicKey":")" +
-                                      kKey + R"(","ListenPort":51820}})");
+                                      sluice::test::kPeer1 + R"(","ListenPort":51820}})");
   BOOST_TEST((parse_lease("10.244.3.0-24", lease_json(lease)) == lease));
 
   lease.subnets.subnet6 = IpPrefix::parse("fd00:244:0:3::/64");
@@ -70,7 +68,8 @@ BOOST_AUTO_TEST_CASE(round_trip) {
   lease.listen_port.reset();
   BOOST_TEST(lease_json(lease) == R"({"PublicIP":"10.200.0.3","PublicIPv6":"fd00:200::3","BackendType":"wireguard",)"
                                   R"("BackendData":{"PublicKey":")" +
-                                      kKey + R"("},"BackendV6Data":{"PublicKey":")" + kKey + R"("}})");
+                                      sluice::test::kPeer1 + R"("},"BackendV6Data":{"PublicKey":")" +
+                                      sluice::test::kPeer1 + R"("}})");
   BOOST_TEST((parse_lease(subnet_key_name(lease.subnets), lease_json(lease)) == lease));
 }
 
@@ -78,8 +77,8 @@ BOOST_AUTO_TEST_CASE(reads_what_flannel_writes) {
   // Go's encoding/json for a node without IPv6, and one with IPv6 only in BackendV6Data.
   const SubnetLease v4 = parse_lease(
       "10.244.7.0-24",
-      R"({"PublicIP":"10.200.0.7","PublicIPv6":null,"BackendType":"wireguard","BackendData":{"PublicKey":")" + kKey +
-          R"("}})");
+      R"({"PublicIP":"10.200.0.7","PublicIPv6":null,"BackendType":"wireguard","BackendData":{"PublicKey":")" +
+          sluice::test::kPeer1 + R"("}})");
   BOOST_TEST((v4.public_ip == IpAddress::parse("10.200.0.7")));
   BOOST_TEST(!v4.public_ipv6.has_value());
   BOOST_TEST((v4.public_key == public_key()));
@@ -87,7 +86,7 @@ BOOST_AUTO_TEST_CASE(reads_what_flannel_writes) {
   const SubnetLease v6 = parse_lease("10.244.7.0-24&fd00:244:0:7::-64",
                                      R"({"PublicIP":"0.0.0.0","PublicIPv6":"fd00:200::7","BackendType":"wireguard",)"
                                      R"("BackendV6Data":{"PublicKey":")" +
-                                         kKey + R"("},"SomethingNew":1})");
+                                         sluice::test::kPeer1 + R"("},"SomethingNew":1})");
   BOOST_TEST(!v6.public_ip.has_value());
   BOOST_TEST((v6.public_ipv6 == IpAddress::parse("fd00:200::7")));
   BOOST_TEST((v6.subnets.subnet6 == IpPrefix::parse("fd00:244:0:7::/64")));
@@ -101,7 +100,7 @@ struct BrokenCase {
 };
 
 BOOST_AUTO_TEST_CASE(broken_leases_name_the_field) {
-  const std::string data = R"("BackendData":{"PublicKey":")" + kKey + R"("})";
+  const std::string data = R"("BackendData":{"PublicKey":")" + sluice::test::kPeer1 + R"("})";
   const BrokenCase cases[] = {
       {"10.244.3.0-25x", "{}",
        "'10.244.3.0-25x': not a subnet lease name such as 10.244.3.0-24 or 10.244.3.0-24&fd00:244::-64"},
@@ -120,7 +119,8 @@ BOOST_AUTO_TEST_CASE(broken_leases_name_the_field) {
        "10.244.3.0-24: BackendData.PublicKey: missing"},
       {"10.244.3.0-24", R"({"BackendType":"wireguard","BackendData":{"PublicKey":"abc"}})",
        "10.244.3.0-24: BackendData.PublicKey: key must be 44 base64 characters, got 3"},
-      {"10.244.3.0-24", R"({"BackendType":"wireguard","BackendData":{"PublicKey":")" + kKey + R"(","ListenPort":0}})",
+      {"10.244.3.0-24",
+       R"({"BackendType":"wireguard","BackendData":{"PublicKey":")" + sluice::test::kPeer1 + R"(","ListenPort":0}})",
        "10.244.3.0-24: BackendData.ListenPort: 0 is out of range (1-65535)"},
       {"10.244.3.0-24", R"({"PublicIP":"fd00::1","BackendType":"wireguard",)" + data + "}",
        "10.244.3.0-24: PublicIP: fd00::1 is not an IPv4 address"},
