@@ -6,6 +6,7 @@ namespace sluice::etcd {
 namespace {
 
 // gRPC status codes the gateway passes on.
+constexpr int grpc_canceled = 1;
 constexpr int grpc_invalid_argument = 3;
 constexpr int grpc_deadline_exceeded = 4;
 constexpr int grpc_permission_denied = 7;
@@ -207,6 +208,9 @@ Error Session::answer_error(const nlohmann::json& answer, long http_status) cons
   const std::string message = status.message.empty() ? "HTTP status " + std::to_string(http_status) : status.message;
   const std::string where = endpoint() + ": ";
   switch (status.code) {
+    // A server shutting down cancels its gateway's own gRPC calls ("the client connection is
+    // closing"): the server is going away, so this is an outage, not a bad request.
+    case grpc_canceled:
     case grpc_unavailable:
     case grpc_deadline_exceeded:
       return {Error::Kind::unavailable, where + message};
