@@ -30,7 +30,9 @@ struct MadeVeth {
 
 // Builds the pair, the container side (addresses, lo up, onlink default routes, MTU) and the host
 // side (gateway addresses, /32 and /128 routes, MTU, up), enables forwarding for the families
-// present. All or nothing: on failure it removes what it made, then throws LinkError.
+// present. All or nothing: on failure it removes what it made, then throws LinkError. Kind::exists
+// also when the host side's name is taken (an earlier ADD of the same attachment not deleted); that
+// link is left alone.
 MadeVeth create_veth(const VethPlan& plan);
 
 // Removes the pair (deleting the host side removes both) and, if the netns still exists and
@@ -38,15 +40,17 @@ MadeVeth create_veth(const VethPlan& plan);
 // A netns path that no longer exists is not an error.
 bool delete_veth(const std::string& host_ifname, const std::string& netns_path, const std::string& container_ifname);
 
-// What CHECK compares with prevResult. Empty / zero / false fields when absent.
+// What CHECK compares with prevResult. Empty / zero / false fields when absent; a netns that does
+// not exist throws LinkError(no_netns).
 struct ObservedVeth {
   bool host_exists = false, host_up = false;
   unsigned host_mtu = 0;
-  std::vector<tunnel::IpPrefix> host_routes;  // destinations routed through the host side
+  // Destinations routed through the host side (main table; not the kernel's routes of addresses).
+  std::vector<tunnel::IpPrefix> host_routes;
   bool container_exists = false, container_up = false;
   unsigned container_mtu = 0;
   std::string container_mac;
-  std::vector<tunnel::IpPrefix> container_addresses;
+  std::vector<tunnel::IpPrefix> container_addresses;          // scope global (no IPv6 link-local)
   std::vector<tunnel::IpAddress> container_default_gateways;  // gateways of default routes via ifname
 };
 ObservedVeth observe_veth(const std::string& host_ifname, const std::string& netns_path,
