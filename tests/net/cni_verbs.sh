@@ -250,3 +250,20 @@ expect_ok "$(conf 1.0.0 '.prevResult = $r' --argjson r "$final")" cni DEL "$c1" 
 expect_ok "$(conf 1.0.0)" cni DEL "$c2" >/dev/null
 expect_clean "the portmap chain"
 net_log "portmap chained after sluice publishes a port; DEL of the chain leaves nothing"
+
+# 8. An IPv4-only node with room for one container: the second ADD finds the subnet full.
+cat >"$SUBNET_ENV" <<EOF2
+FLANNEL_NETWORK=10.244.0.0/16
+FLANNEL_SUBNET=10.244.9.1/30
+FLANNEL_MTU=$MTU
+FLANNEL_IPMASQ=false
+EOF2
+only=$(expect_ok "$(conf 1.1.0)" cni ADD "$c1")
+jq -e '.ips == [{address: "10.244.9.2/32", gateway: "10.244.9.1", interface: 1}]
+  and .routes == [{dst: "0.0.0.0/0", gw: "10.244.9.1"}]' <<<"$only" >/dev/null || net_fail "IPv4-only ADD: $only"
+ping_ok "$c1" 10.244.9.1
+expect_error 100 "no free address in 10.244.9.0/30" "$(conf 1.1.0)" cni ADD "$c2"
+[[ $(host_veths) == 1 && $(reservations) == 1 ]] || net_fail "the failed ADD left something behind"
+expect_ok "$(conf 1.1.0 '.prevResult = $r' --argjson r "$only")" cni DEL "$c1" >/dev/null
+expect_clean "the IPv4-only node"
+net_log "an IPv4-only node; a full subnet is code 100"
