@@ -14,7 +14,11 @@
 
 namespace {
 
-using namespace sluice::cni;
+using sluice::cni::CniError;
+using sluice::cni::Command;
+using sluice::cni::ErrorCode;
+using sluice::cni::Invocation;
+using sluice::cni::PluginConfig;
 
 std::string read_standard_input() {
   std::string text{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
@@ -25,27 +29,28 @@ std::string read_standard_input() {
 // Runs the verb; what it prints on success, or nothing.
 std::optional<nlohmann::json> run(const Invocation& invocation, const PluginConfig& config) {
   const Command command = invocation.command;
-  if ((command == Command::status || command == Command::gc) && !has_status_and_gc(config.cni_version)) {
-    throw CniError(ErrorCode::incompatible_version, std::string(command_name(command)) + " needs cniVersion 1.1.0; " +
-                                                        "the network config has " + config.cni_version);
+  if ((command == Command::status || command == Command::gc) && !sluice::cni::has_status_and_gc(config.cni_version)) {
+    throw CniError(ErrorCode::incompatible_version, std::string(sluice::cni::command_name(command)) +
+                                                        " needs cniVersion 1.1.0; the network config has " +
+                                                        config.cni_version);
   }
   switch (command) {
     case Command::add:
-      return run_add(invocation, config);
+      return sluice::cni::run_add(invocation, config);
     case Command::del:
-      run_del(invocation, config);
+      sluice::cni::run_del(invocation, config);
       break;
     case Command::check:
-      run_check(invocation, config);
+      sluice::cni::run_check(invocation, config);
       break;
     case Command::gc:
-      run_gc(config);
+      sluice::cni::run_gc(config);
       break;
     case Command::status:
-      run_status(config);
+      sluice::cni::run_status(config);
       break;
     case Command::version:
-      return version_json();
+      return sluice::cni::version_json();
   }
   return std::nullopt;
 }
@@ -53,26 +58,27 @@ std::optional<nlohmann::json> run(const Invocation& invocation, const PluginConf
 }  // namespace
 
 int main() {
-  const Environment environment = [](const char* name) { return std::getenv(name); };
-  std::string error_version(kNewestVersion);
+  const sluice::cni::Environment environment = [](const char* name) { return std::getenv(name); };
+  std::string error_version(sluice::cni::kNewestVersion);
   try {
     // VERSION first: it needs nothing else, and a runtime probing it may send no config.
-    if (read_command(environment) == Command::version) {
-      std::cout << version_json().dump() << '\n';
+    if (sluice::cni::read_command(environment) == Command::version) {
+      std::cout << sluice::cni::version_json().dump() << '\n';
       return 0;
     }
     const std::string input = read_standard_input();
-    if (const auto version = peek_cni_version(input); version && is_supported_version(*version)) {
+    if (const auto version = sluice::cni::peek_cni_version(input);
+        version && sluice::cni::is_supported_version(*version)) {
       error_version = *version;
     }
-    const Invocation invocation = read_invocation(environment);
-    const PluginConfig config = parse_plugin_config(input);
+    const Invocation invocation = sluice::cni::read_invocation(environment);
+    const PluginConfig config = sluice::cni::parse_plugin_config(input);
     if (const auto output = run(invocation, config)) std::cout << output->dump() << '\n';
     return 0;
   } catch (const CniError& e) {
-    std::cout << error_json(error_version, e).dump() << '\n';
+    std::cout << sluice::cni::error_json(error_version, e).dump() << '\n';
   } catch (const std::exception& e) {
-    std::cout << error_json(error_version, CniError(ErrorCode::io_failure, e.what())).dump() << '\n';
+    std::cout << sluice::cni::error_json(error_version, CniError(ErrorCode::io_failure, e.what())).dump() << '\n';
   }
   return 1;
 }

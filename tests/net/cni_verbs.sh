@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The CNI plugin's verbs as a runtime invokes them (CNI_* in the environment, the config on
 # standard input, the result or the error object on standard output), in a node namespace with a
-# subnet.env written here (about 5 s):
+# subnet.env written here (about 10 s):
 #   1. VERSION; STATUS and ADD before the node has a subnet (codes 50 and 11);
 #   2. a table of invalid invocations and configs, each with its spec error code, leaving no veth
 #      and no reservation behind (also a missing netns and a taken ifname, which fail after the
