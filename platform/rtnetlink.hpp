@@ -102,8 +102,8 @@ class Rtnetlink {
   // Starts an RTM_NEWADDR or RTM_DELADDR request for `address` on this interface in `buffer`.
   nlmsghdr* address_message(void* buffer, std::uint16_t type, const tunnel::IpPrefix& address);
   // False when the kernel answered EEXIST to a new route, rule or link, ESRCH or ENOENT to a
-  // deletion, EADDRNOTAVAIL to an address deletion, or ENODEV to a link's deletion or query. `answer`, if given, is
-  // called with each message of the answer.
+  // deletion, EADDRNOTAVAIL to an address deletion, or ENODEV to a link's deletion or query.
+  // `answer`, if given, is called with each message of the answer.
   bool request(void* message, const std::string& what, int (*answer)(const nlmsghdr*, void*) = nullptr,
                void* data = nullptr);
   bool change_rule(const PolicyRule& rule, bool add);
