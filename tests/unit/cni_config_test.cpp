@@ -9,8 +9,10 @@
 
 #include "cni/cni_error.hpp"
 #include "cni/invocation.hpp"
+#include "cni/node_subnet.hpp"
 #include "cni/plugin_config.hpp"
 #include "cni/version.hpp"
+#include "test_temp_dir.hpp"
 
 namespace {
 
@@ -198,6 +200,38 @@ BOOST_AUTO_TEST_CASE(versions_and_error_object) {
              R"({"cniVersion":"1.0.0","code":11,"details":"details here","msg":"the node has no subnet yet"})");
   const CniError plain(ErrorCode::unsupported_field, "unsupported field");
   BOOST_TEST(!sluice::cni::error_json("1.1.0", plain).contains("details"));
+}
+
+BOOST_AUTO_TEST_CASE(node_subnet_errors_per_verb) {
+  const sluice::test::TempDir dir;
+  sluice::cni::PluginConfig config = sluice::cni::parse_plugin_config(
+      with(R"("subnetFile": ")" + (dir.path() / "subnet.env").string() + R"(", "mtu": 1300)"));
+  // Missing: ADD tries again later, STATUS is not available; both point at sluice-mesh.
+  for (const ErrorCode code : {ErrorCode::try_again_later, ErrorCode::not_available}) {
+    BOOST_CHECK_EXCEPTION((void)sluice::cni::read_node_subnet(config, code, ErrorCode::io_failure), CniError,
+                          [&](const CniError& e) {
+                            return fails_with(code,
+                                              "the node has no subnet yet (" + config.subnet_file.string() +
+                                                  " does not exist): is sluice-mesh running?",
+                                              e);
+                          });
+  }
+  dir.write("subnet.env", "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.3.1/24\nFLANNEL_MTU=x\n");
+  BOOST_CHECK_EXCEPTION(
+      (void)sluice::cni::read_node_subnet(config, ErrorCode::try_again_later, ErrorCode::io_failure), CniError,
+      [&](const CniError& e) { return fails_with(ErrorCode::io_failure, "subnet.env:3: FLANNEL_MTU: \"x\"", e); });
+
+  dir.write("subnet.env",
+            "FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.3.1/24\nFLANNEL_IPV6_NETWORK=fd00:244::/56\n"
+            "FLANNEL_IPV6_SUBNET=fd00:244:0:3::1/64\nFLANNEL_MTU=1420\n");
+  const auto subnet = sluice::cni::read_node_subnet(config, ErrorCode::try_again_later, ErrorCode::io_failure);
+  BOOST_TEST(sluice::cni::attachment_mtu(config, subnet) == 1300u);  // the config's wins
+  config.mtu.reset();
+  BOOST_TEST(sluice::cni::attachment_mtu(config, subnet) == 1420u);
+  config.mtu = 1000;  // too small for the node's IPv6
+  BOOST_CHECK_EXCEPTION((void)sluice::cni::attachment_mtu(config, subnet), CniError, [](const CniError& e) {
+    return fails_with(ErrorCode::invalid_config, "\"mtu\" 1000 is below IPv6's minimum of 1280", e);
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
