@@ -12,7 +12,9 @@
 #   5. DEL twice, DEL of a vanished namespace, DEL without CNI_NETNS;
 #   6. GC removes the veth and reservation of an attachment not in cni.dev/valid-attachments;
 #   7. the stock portmap plugin takes our result as prevResult (a chain run by hand: ADD, a
-#      published port reached, DEL).
+#      published port reached, DEL);
+#   8. an IPv4-only node whose subnet has room for one container (code 100 for the second);
+#   9. four concurrent ADDs get four addresses.
 # Usage: cni_verbs.sh PLUGIN
 # shellcheck disable=SC2016 # the single-quoted $names are jq's variables
 set -euo pipefail
@@ -267,3 +269,17 @@ expect_error 100 "no free address in 10.244.9.0/30" "$(conf 1.1.0)" cni ADD "$c2
 expect_ok "$(conf 1.1.0 '.prevResult = $r' --argjson r "$only")" cni DEL "$c1" >/dev/null
 expect_clean "the IPv4-only node"
 net_log "an IPv4-only node; a full subnet is code 100"
+
+# 9. Concurrent ADDs (one container, four interfaces): the lock keeps their addresses apart.
+sed -i 's|^FLANNEL_SUBNET=.*|FLANNEL_SUBNET=10.244.9.1/24|' "$SUBNET_ENV"
+pids=()
+for i in 1 2 3 4; do
+  cni ADD "$c2" "eth$i" <<<"$(conf 1.1.0)" >"$NET_TMP/add$i.json" &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid" || net_fail "a concurrent ADD failed: $(cat "$NET_TMP"/add*.json)"; done
+addresses=$(jq -r '.ips[0].address' "$NET_TMP"/add*.json | sort -u | wc -l)
+((addresses == 4)) || net_fail "concurrent ADDs shared addresses: $(jq -c .ips "$NET_TMP"/add*.json)"
+expect_ok "$(conf 1.1.0 '.["cni.dev/valid-attachments"] = []')" plugin CNI_COMMAND=GC >/dev/null
+expect_clean "the concurrent ADDs"
+net_log "four concurrent ADDs get four addresses"
