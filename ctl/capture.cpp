@@ -12,8 +12,10 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "crypto/key_encoding.hpp"
+#include "ctl/fdb.hpp"
 #include "tunnel/byte_order.hpp"
 #include "uapi/capture_stream.hpp"
 #include "uapi/client.hpp"
@@ -68,6 +70,22 @@ void require_peer(const Globals& globals, const CaptureOptions& options) {
   }
 }
 
+// As for a peer: the daemon refuses a segment it does not have, but cannot say which name it was
+// given or where the segments are listed.
+void require_segment(const Globals& globals, const CaptureOptions& options) {
+  const std::vector<SegmentTable> segments = parse_fdb_answer(uapi::Client(globals.control_dir, options.ifname).fdb());
+  std::vector<uapi::SegmentName> names;
+  for (const SegmentTable& segment : segments) names.push_back({segment.tap, segment.vni});
+  if (!uapi::find_segment(*options.segment, names)) {
+    throw uapi::ControlError(std::string(options.ifname)
+                                 .append(": --segment ")
+                                 .append(*options.segment)
+                                 .append(": no such segment on this interface, by TAP name or VNI (`sluicectl fdb ")
+                                 .append(options.ifname)
+                                 .append("` lists them)"));
+  }
+}
+
 }  // namespace
 
 std::string capture_request(const CaptureOptions& options) {
@@ -88,6 +106,12 @@ std::string capture_request(const CaptureOptions& options) {
   if (options.snaplen == 0 || options.snaplen > uapi::kDefaultSnaplen)
     throw uapi::ControlError("--snaplen must be 1 to 65535");
   uapi::append_line(request, "snaplen", options.snaplen);
+  if (options.segment) {
+    if (!uapi::valid_segment_name(*options.segment))
+      throw uapi::ControlError(
+          "--segment must be a segment's TAP name or VNI (1-15 characters, no '/', ':' or spaces)");
+    uapi::append_line(request, "segment", *options.segment);
+  }
   request.push_back('\n');  // the blank line that ends a request
   return request;
 }
@@ -103,6 +127,10 @@ std::optional<PcapStream::Item> PcapStream::next() {
   const std::span<const std::uint8_t> rest = std::span(buffer_).subspan(offset_);
   if (!seen_header_) {
     static constexpr std::string_view kRefused = "errno=";
+    static constexpr std::string_view kNoSegment = "errno=2\n";
+    if (rest.size() >= kNoSegment.size() && std::memcmp(rest.data(), kNoSegment.data(), kNoSegment.size()) == 0) {
+      throw uapi::ControlError("the daemon refused the capture: it has no such segment");
+    }
     if (rest.size() >= kRefused.size() && std::memcmp(rest.data(), kRefused.data(), kRefused.size()) == 0) {
       throw uapi::ControlError("the daemon refused the capture (a sluiced without capture support, or a bad option)");
     }
@@ -133,6 +161,7 @@ std::optional<PcapStream::Item> PcapStream::next() {
 int run_capture(const Globals& globals, const CaptureOptions& options) {
   const std::string request = capture_request(options);
   if (options.peer) require_peer(globals, options);
+  if (options.segment) require_segment(globals, options);
   uapi::Client client(globals.control_dir, options.ifname);
   const int fd = client.fd();
 
@@ -203,7 +232,8 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
     if (!output_failed && std::fflush(out) != 0) output_failed = true;
   }
 
-  std::string summary = std::to_string(captured).append(captured == 1 ? " packet captured, " : " packets captured, ");
+  const char* unit = options.segment ? " frame" : " packet";
+  std::string summary = std::to_string(captured).append(unit).append(captured == 1 ? " captured, " : "s captured, ");
   summary.append(dropped ? std::to_string(*dropped).append(" dropped")
                          : std::string("drop count unknown (the daemon did not finish in time)"));
   std::fprintf(stderr, "%s\n", summary.c_str());

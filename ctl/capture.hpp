@@ -1,6 +1,7 @@
-// sluicectl capture: asks the daemon for a capture stream (see daemon/capture.hpp for its form)
-// and writes the pcap records to a file or stdout until a count, a duration or Ctrl-C; then it
-// half-closes, lets the daemon drain what it holds, and reads the drop count from the trailer.
+// sluicectl capture: asks the daemon for a capture stream (see daemon/capture.hpp for its form) of
+// the interface's inner packets or of one L2 segment's Ethernet frames, and writes the pcap
+// records to a file or stdout until a count, a duration or Ctrl-C; then it half-closes, lets the
+// daemon drain what it holds, and reads the drop count from the trailer.
 #pragma once
 
 #include <cstdint>
@@ -15,7 +16,8 @@ namespace sluice::ctl {
 
 struct CaptureOptions {
   std::string ifname;
-  std::optional<std::string> peer;  // base64 public key
+  std::optional<std::string> peer;     // base64 public key
+  std::optional<std::string> segment;  // a segment's TAP name or VNI: its Ethernet frames
   std::string direction = "both";
   std::optional<std::uint64_t> count;
   std::optional<double> duration;  // seconds
@@ -23,7 +25,7 @@ struct CaptureOptions {
   std::string output;  // a file, or "-" for stdout
 };
 
-// The request line by line; throws uapi::ControlError on a bad key, direction or snaplen.
+// The request line by line; throws uapi::ControlError on a bad key, direction, snaplen or segment.
 [[nodiscard]] std::string capture_request(const CaptureOptions& options);
 
 // Splits the daemon's stream into the pcap header, records and the trailer.

@@ -58,10 +58,13 @@ int main(int argc, char** argv) {
   fdb->add_option("IFNAME", ifname_option, "Interface");
   fdb->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
   CaptureOptions capture_options;
-  auto* capture = app.add_subcommand("capture", "Copy the interface's cleartext packets into a pcap file");
+  auto* capture =
+      app.add_subcommand("capture", "Copy the interface's cleartext packets (or a segment's frames) into a pcap file");
   capture->add_option("IFNAME", capture_options.ifname, "Interface")->required();
   capture->add_option("-w", capture_options.output, "pcap file, or - for stdout")->required();
   capture->add_option("--peer", capture_options.peer, "Only this peer's packets (base64 public key)");
+  capture->add_option("--segment", capture_options.segment,
+                      "The Ethernet frames of this L2 segment (TAP name or VNI) instead of the inner packets");
   capture->add_option("--direction", capture_options.direction, "in (from peers), out (to peers) or both")
       ->check(CLI::IsMember({"in", "out", "both"}));
   capture->add_option("--count", capture_options.count, "Stop after N packets")->check(CLI::PositiveNumber);

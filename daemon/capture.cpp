@@ -15,6 +15,16 @@
 #include "daemon/log.hpp"
 
 namespace sluice::daemon {
+namespace {
+
+void refuse(int fd, int error) {
+  const std::string answer = "errno=" + std::to_string(error) + "\n\n";
+  // Best effort: a fresh socket takes these few bytes at once.
+  [[maybe_unused]] const ssize_t sent = ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+}
+
+}  // namespace
+
 // --- ByteRing --------------------------------------------------------------------------------
 
 bool ByteRing::push(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
@@ -58,47 +68,80 @@ CaptureSet::~CaptureSet() {
   for (const auto& [fd, capture] : captures_) loop_.remove(fd);
 }
 
-void CaptureSet::start(platform::UniqueFd fd, std::string_view request) {
+void CaptureSet::start(platform::UniqueFd fd, std::string_view request, const SegmentLookup& find_segment) {
   const std::optional<uapi::CaptureFilter> filter = uapi::parse_capture_request(request);
   if (!filter) {
     Log::warning("control: refused a malformed capture request");
-    static constexpr std::string_view kRefused = "errno=22\n\n";
-    // Best effort: a fresh socket takes these few bytes at once.
-    [[maybe_unused]] const ssize_t sent = ::send(fd.get(), kRefused.data(), kRefused.size(), MSG_NOSIGNAL);
+    refuse(fd.get(), EINVAL);
     return;
   }
+  std::optional<std::uint32_t> vni;
+  if (filter->segment) {
+    if (find_segment) vni = find_segment(*filter->segment);
+    if (!vni) {
+      Log::warning("control: refused a capture of segment {}: no such segment", *filter->segment);
+      refuse(fd.get(), ENOENT);
+      return;
+    }
+  }
   const int raw = fd.get();
-  auto capture = std::make_unique<Capture>(std::move(fd), *filter);
-  const auto header = uapi::pcap_header(filter->snaplen);
-  capture->ring.push(header);
+  auto capture = std::make_unique<Capture>(std::move(fd), *filter, vni);
+  capture->ring.push(uapi::pcap_header(filter->snaplen, uapi::capture_linktype(*filter)));
   captures_[raw] = std::move(capture);
+  ++(vni ? frame_captures_ : packet_captures_);
   // Edge-triggered: EPOLLOUT only when the socket turns writable again, so a stalled reader
   // wakes nobody; EPOLLIN/RDHUP tell that the client stopped.
   loop_.add(raw, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
             [this, raw](std::uint32_t events) { on_event(raw, events); });
-  Log::info("capture started ({} running)", captures_.size());
+  if (vni) {
+    Log::info("capture of segment VNI {} started ({} running)", *vni, captures_.size());
+  } else {
+    Log::info("capture started ({} running)", captures_.size());
+  }
+}
+
+CaptureSet::Timestamp CaptureSet::timestamp() noexcept {
+  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds);
+  return {static_cast<std::uint32_t>(seconds.count()), static_cast<std::uint32_t>(micros.count())};
+}
+
+bool CaptureSet::wants(const Capture& capture, uapi::CaptureDirection direction) noexcept {
+  return !capture.stopping &&
+         (capture.filter.direction == uapi::CaptureDirection::both || capture.filter.direction == direction);
+}
+
+void CaptureSet::append(Capture& capture, Timestamp at, std::span<const std::uint8_t> packet) noexcept {
+  const std::size_t caplen = std::min<std::size_t>(packet.size(), capture.filter.snaplen);
+  const auto header = uapi::pcap_record_header(at.seconds, at.micros, static_cast<std::uint32_t>(caplen),
+                                               static_cast<std::uint32_t>(packet.size()));
+  // Room for the trailer stays free, so the end of the stream can always be written.
+  if (capture.ring.free_space() < header.size() + caplen + uapi::kTrailerSize ||
+      !capture.ring.push(header, packet.first(caplen))) {
+    ++capture.dropped;
+  }
 }
 
 void CaptureSet::record(uapi::CaptureDirection direction, const tunnel::Peer* peer,
                         std::span<const std::uint8_t> packet) noexcept {
-  // One clock read per packet, whatever the number of captures.
-  const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds);
+  const Timestamp at = timestamp();
   for (auto& [fd, owned] : captures_) {
     Capture& capture = *owned;
-    if (capture.stopping) continue;
-    if (capture.filter.direction != uapi::CaptureDirection::both && capture.filter.direction != direction) continue;
+    if (capture.vni || !wants(capture, direction)) continue;
     if (capture.filter.peer && (peer == nullptr || !(peer->public_key() == *capture.filter.peer))) continue;
-    const std::size_t caplen = std::min<std::size_t>(packet.size(), capture.filter.snaplen);
-    const auto header = uapi::pcap_record_header(
-        static_cast<std::uint32_t>(seconds.count()), static_cast<std::uint32_t>(micros.count()),
-        static_cast<std::uint32_t>(caplen), static_cast<std::uint32_t>(packet.size()));
-    // Room for the trailer stays free, so the end of the stream can always be written.
-    if (capture.ring.free_space() < header.size() + caplen + uapi::kTrailerSize ||
-        !capture.ring.push(header, packet.first(caplen))) {
-      ++capture.dropped;
-    }
+    append(capture, at, packet);
+  }
+}
+
+void CaptureSet::record_frame(std::uint32_t vni, uapi::CaptureDirection direction, const crypto::PublicKey* peer,
+                              std::span<const std::uint8_t> frame) noexcept {
+  const Timestamp at = timestamp();
+  for (auto& [fd, owned] : captures_) {
+    Capture& capture = *owned;
+    if (capture.vni != vni || !wants(capture, direction)) continue;
+    if (capture.filter.peer && peer != nullptr && !(*peer == *capture.filter.peer)) continue;
+    append(capture, at, frame);
   }
 }
 
@@ -152,6 +195,7 @@ void CaptureSet::close(int fd) {
   const auto it = captures_.find(fd);
   if (it == captures_.end()) return;
   Log::info("capture ended: {} copies dropped ({} still running)", it->second->dropped, captures_.size() - 1);
+  --(it->second->vni ? frame_captures_ : packet_captures_);
   loop_.remove(fd);
   captures_.erase(it);
 }

@@ -92,13 +92,13 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
     // Frames sent on a segment show in captures like packets read from the TUN device.
     L2Segments::Observer observer;
     observer.packet = [this](std::span<const std::uint8_t> packet) {
-      if (captures_.active()) capture_outbound(packet);
+      if (captures_.packets_active()) capture_outbound(packet);
     };
     observer.batch_done = [this] {
       if (captures_.active()) captures_.flush();
     };
     segments_ = std::make_unique<L2Segments>(
-        ifname_, settings.segments, loop_, device_, *this, [this] { return now(); }, std::move(observer));
+        ifname_, settings.segments, loop_, device_, *this, [this] { return now(); }, std::move(observer), captures_);
   }
 
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();
@@ -115,7 +115,11 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
         flush();
         return start_request(text, *this);
       },
-      "capture=1\n", [this](platform::UniqueFd fd, std::string_view text) { captures_.start(std::move(fd), text); });
+      "capture=1\n",
+      [this](platform::UniqueFd fd, std::string_view text) {
+        captures_.start(std::move(fd), text,
+                        [this](std::string_view name) { return segments_ ? segments_->find(name) : std::nullopt; });
+      });
   if (settings.metrics_listen) {
     metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
                                                [this] { return render_metrics(ifname_, device_, extra_counters()); });
@@ -256,7 +260,7 @@ void Interface::send_from_tun(std::span<std::uint8_t> read) {
   const tunnel::Instant t = now();
   // The core copies each packet (into its datagram) before the next is built over its tail.
   const bool split = tun_offload_.split(read, [this, t](std::span<const std::uint8_t> packet) {
-    if (captures_.active()) capture_outbound(packet);
+    if (captures_.packets_active()) capture_outbound(packet);
     device_.send_packet(packet, t, *this);
   });
   if (!split) ++tun_offload_errors_;
@@ -434,7 +438,7 @@ void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t>
 void Interface::event(const tunnel::PeerEvent& event) { Log::debug("{}", peer_event_text(event)); }
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
-  if (captures_.active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
+  if (captures_.packets_active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
   if (segments_ && segments_->deliver(peer, packet, now())) return;
   if (!tun_offload_.write(packet, *data_path_)) ++tun_write_errors_;  // longer than a TUN packet can be
 }

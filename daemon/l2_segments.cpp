@@ -9,6 +9,7 @@
 #include "daemon/log.hpp"
 #include "platform/rtnetlink.hpp"
 #include "tunnel/vxlan.hpp"
+#include "uapi/capture_stream.hpp"
 #include "uapi/lines.hpp"
 
 namespace sluice::daemon {
@@ -45,7 +46,7 @@ struct L2Segments::Segment {
 
 L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments,
                        EventLoop& loop, tunnel::Device& device, tunnel::Sink& sink,
-                       std::function<tunnel::Instant()> clock, Observer outbound)
+                       std::function<tunnel::Instant()> clock, Observer outbound, CaptureSet& captures)
     : tunnel_name_(tunnel_name),
       tunnel_mtu_(link_mtu(tunnel_name)),
       loop_(loop),
@@ -53,6 +54,7 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config:
       sink_(sink),
       clock_(std::move(clock)),
       outbound_(std::move(outbound)),
+      captures_(captures),
       buffer_(tunnel::kMaxVxlanHeadroom + tunnel::Device::kMaxPacketSize) {
   for (const config::SegmentSettings& settings : segments) {
     auto segment = std::make_unique<Segment>(settings);
@@ -137,6 +139,9 @@ void L2Segments::forward(Segment& segment, std::size_t frame_size, tunnel::Insta
       for (const Member& member : members(segment)) {
         if (member.peer == *owner && send_to(segment, member, frame_size, now)) {
           ++segment.counters.tx_frames;
+          // The frame behind the headers send_to wrote in front of it is as the TAP gave it.
+          if (captures_.frames_active())
+            captures_.record_frame(segment.settings.vni, uapi::CaptureDirection::out, owner, frame);
           return;
         }
       }
@@ -150,6 +155,8 @@ void L2Segments::forward(Segment& segment, std::size_t frame_size, tunnel::Insta
   }
   ++segment.counters.tx_frames;
   ++segment.counters.tx_flooded;
+  if (captures_.frames_active())
+    captures_.record_frame(segment.settings.vni, uapi::CaptureDirection::out, nullptr, frame);
 }
 
 bool L2Segments::send_to(Segment& segment, const Member& member, std::size_t frame_size, tunnel::Instant now) {
@@ -170,6 +177,9 @@ bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packe
     // vxlan_decapsulate only returns frames with a whole Ethernet header.
     const auto header = tunnel::parse_ethernet(decoded->frame);
     if (!segment->fdb.learn(header->source, peer.public_key(), now)) ++segment->counters.fdb_full;
+    if (captures_.frames_active()) {
+      captures_.record_frame(segment->settings.vni, uapi::CaptureDirection::in, &peer.public_key(), decoded->frame);
+    }
     if (segment->tap.write(decoded->frame) != 0) {
       ++segment->counters.tap_write_errors;
     } else {
@@ -178,6 +188,14 @@ bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packe
     return true;
   }
   return false;
+}
+
+std::optional<std::uint32_t> L2Segments::find(std::string_view name) const {
+  std::vector<uapi::SegmentName> names;
+  for (const auto& segment : segments_) names.push_back({segment->settings.tap, segment->settings.vni});
+  const auto found = uapi::find_segment(name, names);
+  if (!found) return std::nullopt;
+  return segments_[*found]->settings.vni;
 }
 
 void L2Segments::tick(tunnel::Instant now) {

@@ -11,16 +11,22 @@
 //
 // Inner packets from peers that are VXLAN to a segment's local address with its VNI go to that
 // segment's TAP; every other packet (another VNI, another address) stays an ordinary inner packet.
+//
+// Segment captures see the frames as Ethernet: out, each frame sent to at least one peer (once,
+// however many peers it was flooded to), before encapsulation; in, each frame from a peer for the
+// segment, after decapsulation, before it is written to the TAP.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "config/settings.hpp"
+#include "daemon/capture.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/stats.hpp"
 #include "daemon/tap_device.hpp"
@@ -63,13 +69,15 @@ class L2Segments {
   // and watches the TAPs on `loop`. `tunnel_name` is the TUN device whose MTU bounds the frames.
   // Throws std::system_error naming the device on failure.
   // What the interface sees of the frames sent (for captures): each encapsulated packet before it
-  // goes to the core, and the end of each batch read from a TAP.
+  // goes to the core, and the end of each batch read from a TAP. The frames themselves go to
+  // `captures` (record_frame) while a segment capture runs.
   struct Observer {
     std::function<void(std::span<const std::uint8_t> packet)> packet;
     std::function<void()> batch_done;
   };
   L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments, EventLoop& loop,
-             tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock, Observer outbound);
+             tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock, Observer outbound,
+             CaptureSet& captures);
   ~L2Segments();
   L2Segments(const L2Segments&) = delete;
   L2Segments& operator=(const L2Segments&) = delete;
@@ -77,6 +85,9 @@ class L2Segments {
   // An inner packet from `peer`. True when it was a frame for one of our segments (then it was
   // written to that TAP); false when it is an ordinary packet for the TUN device.
   bool deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet, tunnel::Instant now);
+
+  // The VNI of the segment a capture request names (uapi::find_segment); nothing if none.
+  [[nodiscard]] std::optional<std::uint32_t> find(std::string_view name) const;
 
   // Call every tick: ages the FDBs, and once a second refreshes the peers' tunnel addresses and
   // follows changes of the tunnel MTU.
@@ -109,6 +120,7 @@ class L2Segments {
   tunnel::Sink& sink_;
   std::function<tunnel::Instant()> clock_;
   Observer outbound_;
+  CaptureSet& captures_;
   std::vector<std::unique_ptr<Segment>> segments_;
   std::vector<Member> members_v4_;
   std::vector<Member> members_v6_;

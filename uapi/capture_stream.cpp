@@ -1,8 +1,11 @@
 #include "uapi/capture_stream.hpp"
 
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 #include "crypto/key_encoding.hpp"
+#include "platform/interface_name.hpp"
 #include "tunnel/byte_order.hpp"
 #include "tunnel/parse_number.hpp"
 #include "uapi/lines.hpp"
@@ -13,6 +16,26 @@ namespace {
 constexpr std::string_view kCaptureLine = "capture=1\n";
 
 }  // namespace
+
+bool valid_segment_name(std::string_view name) {
+  try {
+    platform::validate_interface_name(std::string(name));
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+std::optional<std::size_t> find_segment(std::string_view name, std::span<const SegmentName> segments) {
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].tap == name) return i;
+  }
+  const auto vni = tunnel::parse_unsigned<std::uint64_t>(name);
+  for (std::size_t i = 0; vni && i < segments.size(); ++i) {
+    if (segments[i].vni == *vni) return i;
+  }
+  return std::nullopt;
+}
 
 std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
   if (!request.starts_with(kCaptureLine) || !request.ends_with("\n\n")) return std::nullopt;
@@ -44,6 +67,9 @@ std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
       const auto snaplen = tunnel::parse_unsigned<std::uint32_t>(value);
       if (!snaplen || *snaplen == 0 || *snaplen > kDefaultSnaplen) return std::nullopt;
       filter.snaplen = *snaplen;
+    } else if (key == "segment") {
+      if (!valid_segment_name(value)) return std::nullopt;
+      filter.segment = std::string(value);
     } else {
       return std::nullopt;
     }
@@ -51,14 +77,14 @@ std::optional<CaptureFilter> parse_capture_request(std::string_view request) {
   return filter;
 }
 
-std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen) {
+std::array<std::uint8_t, kPcapHeaderSize> pcap_header(std::uint32_t snaplen, std::uint32_t linktype) {
   std::array<std::uint8_t, kPcapHeaderSize> out{};
   tunnel::store_host32(out.data(), kPcapMagic);
   const std::uint16_t version[2] = {2, 4};
   std::memcpy(out.data() + 4, version, sizeof version);
   // thiszone and sigfigs stay 0.
   tunnel::store_host32(out.data() + 16, snaplen);
-  tunnel::store_host32(out.data() + 20, kLinktypeRaw);
+  tunnel::store_host32(out.data() + 20, linktype);
   return out;
 }
 

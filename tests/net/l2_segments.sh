@@ -9,7 +9,8 @@
 #      and A's FDB holds B's host behind peer B.
 #   5. A frame larger than the tunnel can carry (VNI 200 at A has mtu = 1500 set by hand) is
 #      dropped and counted in l2_oversize, never fragmented.
-#   sluicectl capture holds the VXLAN packets of a ping both ways.
+#   sluicectl capture holds the VXLAN packets of a ping both ways, a capture of the segment its
+#   Ethernet frames with the hosts' MAC addresses; a segment that does not exist is an error.
 #   sluicectl export shows the segments, and reload names a segment change it cannot apply.
 #   6. iperf3 TCP 3 s between the VNI 100 hosts of A and B, and for comparison between the
 #      sluiced of A and B at L3 (tunnel addresses); figures are printed, never judged.
@@ -110,19 +111,38 @@ flooded=$(( $(l2_counter "$site_a" "$IF_A" 100 tx_flooded) - flooded_before ))
 net_log "after learning, 20 pings A -> B: B received $rx_b frames, C $rx_c, A flooded $flooded"
 ip netns exec "$site_a" "$SLUICECTL" fdb "$IF_A" >&2
 
-# Captures see segment traffic both ways: the VXLAN packets sent and received.
-capture="$NET_TMP/l2.pcap"
+# Captures see segment traffic both ways: the VXLAN packets sent and received, and at the same
+# time, in a capture of the segment (by VNI, one peer), the Ethernet frames inside them.
+capture="$NET_TMP/l2.pcap" frames="$NET_TMP/l2-frames.pcap"
 ip netns exec "$site_a" timeout 20 "$SLUICECTL" capture "$IF_A" --count 6 -w "$capture" 2>"$NET_TMP/capture.err" &
 capture_pid=$!
 NET_PIDS+=("$capture_pid")
-net_wait_for 5 bash -c "[[ \$(stat -c %s '$capture' 2>/dev/null || echo 0) -ge 24 ]]" || net_fail "capture did not start"
+ip netns exec "$site_a" timeout 20 "$SLUICECTL" capture "$IF_A" --segment 100 --peer "$PUB_B" --count 6 \
+  -w "$frames" 2>"$NET_TMP/frames.err" &
+frames_pid=$!
+NET_PIDS+=("$frames_pid")
+for file in "$capture" "$frames"; do
+  net_wait_for 5 bash -c "[[ \$(stat -c %s '$file' 2>/dev/null || echo 0) -ge 24 ]]" || net_fail "capture $file did not start"
+done
 net_ping "$host_a1" 192.168.100.2 3 >/dev/null || net_fail "ping A -> B during the capture"
 net_wait_exit "$capture_pid" 10 || net_fail "the capture did not end after 6 packets: $(cat "$NET_TMP/capture.err")"
+net_wait_exit "$frames_pid" 10 || net_fail "the segment capture did not end after 6 frames: $(cat "$NET_TMP/frames.err")"
 decoded=$(tcpdump -nr "$capture" 2>/dev/null)
 sent=$(grep -c '10\.10\.0\.1\.[0-9]* > 10\.10\.0\.2\.4789: VXLAN.* vni 100' <<<"$decoded" || true)
 received=$(grep -c '10\.10\.0\.2\.[0-9]* > 10\.10\.0\.1\.4789: VXLAN.* vni 100' <<<"$decoded" || true)
 ((sent == 3 && received == 3)) || net_fail "capture of 3 pings: $sent VXLAN packets out, $received in: $decoded"
 net_log "capture of 3 pings on VNI 100: $sent VXLAN packets out, $received in"
+decoded=$(tcpdump -e -nr "$frames" 2>&1)
+[[ $decoded == *"link-type EN10MB (Ethernet)"* ]] || net_fail "the segment capture is not Ethernet pcap: $decoded"
+sent=$(grep -c "$mac_a1 > $mac_b1, ethertype IPv4.* 192\.168\.100\.1 > 192\.168\.100\.2: ICMP echo request" <<<"$decoded" || true)
+received=$(grep -c "$mac_b1 > $mac_a1, ethertype IPv4.* 192\.168\.100\.2 > 192\.168\.100\.1: ICMP echo reply" <<<"$decoded" || true)
+((sent == 3 && received == 3)) || net_fail "segment capture of 3 pings: $sent frames out, $received in: $decoded"
+net_log "segment capture of 3 pings on VNI 100: $sent Ethernet frames $mac_a1 > $mac_b1, $received back"
+if error=$(ip netns exec "$site_a" "$SLUICECTL" capture "$IF_A" --segment 999 -w /dev/null 2>&1); then
+  net_fail "a capture of a segment that does not exist started"
+fi
+[[ $error == *"--segment 999: no such segment"*"sluicectl fdb $IF_A"* ]] || net_fail "unknown segment: $error"
+net_log "a capture of segment 999: $error"
 
 # 3. Isolation between VNIs (all hosts share one /24).
 net_ping "$host_a2" 192.168.100.22 3 >/dev/null || { logs; net_fail "ping VNI 200 host A -> host B"; }

@@ -1,5 +1,6 @@
 // Capture machinery: the request, pcap encoding, the all-or-nothing ring, and a CaptureSet on a
-// socket pair: filters, drops when the reader stalls, the trailer after the client's half-close.
+// socket pair: filters, drops when the reader stalls, the trailer after the client's half-close,
+// segment captures (Ethernet frames of one VNI) and their refusal.
 #include <boost/test/unit_test.hpp>
 
 #include <sys/socket.h>
@@ -71,9 +72,28 @@ BOOST_AUTO_TEST_CASE(parses_requests) {
   BOOST_TEST(full->snaplen == 96U);
   for (const char* bad :
        {"capture=1\ndirection=sideways\n\n", "capture=1\nsnaplen=0\n\n", "capture=1\nsnaplen=70000\n\n",
-        "capture=1\npeer=xyz\n\n", "capture=1\nfoo=1\n\n", "capture=1\nnoequals\n\n"}) {
+        "capture=1\npeer=xyz\n\n", "capture=1\nfoo=1\n\n", "capture=1\nnoequals\n\n", "capture=1\nsegment=\n\n",
+        "capture=1\nsegment=a/b\n\n", "capture=1\nsegment=a b\n\n", "capture=1\nsegment=sixteen-chars-xx\n\n"}) {
     BOOST_TEST(!uapi::parse_capture_request(bad), bad);
   }
+  BOOST_TEST(!plain->segment);
+  const auto segment = uapi::parse_capture_request("capture=1\nsegment=sl100\n\n");
+  BOOST_REQUIRE(segment);
+  BOOST_TEST(*segment->segment == "sl100");
+  BOOST_TEST(uapi::capture_linktype(*segment) == uapi::kLinktypeEthernet);
+  BOOST_TEST(uapi::capture_linktype(*plain) == uapi::kLinktypeRaw);
+}
+
+BOOST_AUTO_TEST_CASE(segment_names_are_taps_first_then_vnis) {
+  const uapi::SegmentName segments[] = {{"sl100", 100}, {"200", 300}, {"sl200", 200}};
+  BOOST_TEST(uapi::find_segment("sl100", segments).value_or(9) == 0U);
+  BOOST_TEST(uapi::find_segment("100", segments).value_or(9) == 0U);
+  BOOST_TEST(uapi::find_segment("200", segments).value_or(9) == 1U);  // the TAP, not VNI 200
+  BOOST_TEST(uapi::find_segment("300", segments).value_or(9) == 1U);
+  BOOST_TEST(!uapi::find_segment("400", segments));
+  BOOST_TEST(!uapi::find_segment("sl300", segments));
+  BOOST_TEST(!uapi::find_segment("0x64", segments));
+  BOOST_TEST(!uapi::find_segment("sl100", {}));
 }
 
 BOOST_AUTO_TEST_CASE(client_request_round_trips) {
@@ -87,15 +107,21 @@ BOOST_AUTO_TEST_CASE(client_request_round_trips) {
   BOOST_TEST((*filter->peer == key));
   BOOST_TEST((filter->direction == uapi::CaptureDirection::out));
   BOOST_TEST(filter->snaplen == 128U);
+  BOOST_TEST(!filter->segment);
+  options.segment = "sl100";
+  BOOST_TEST(*uapi::parse_capture_request(ctl::capture_request(options))->segment == "sl100");
+  options.segment = "no/such";
+  BOOST_CHECK_THROW(static_cast<void>(ctl::capture_request(options)), uapi::ControlError);
 }
 
 BOOST_AUTO_TEST_CASE(pcap_headers) {
-  const auto header = uapi::pcap_header(1500);
+  const auto header = uapi::pcap_header(1500, uapi::kLinktypeRaw);
   BOOST_TEST(load32(header.data()) == 0xa1b2c3d4U);
   BOOST_TEST(header[4] == 2);
   BOOST_TEST(header[6] == 4);
   BOOST_TEST(load32(header.data() + 16) == 1500U);
   BOOST_TEST(load32(header.data() + 20) == 101U);
+  BOOST_TEST(load32(uapi::pcap_header(65535, uapi::kLinktypeEthernet).data() + 20) == 1U);
   const auto record = uapi::pcap_record_header(7, 8, 9, 10);
   BOOST_TEST(load32(record.data()) == 7U);
   BOOST_TEST(load32(record.data() + 12) == 10U);
@@ -193,6 +219,65 @@ BOOST_AUTO_TEST_CASE(a_client_that_keeps_writing_is_closed_at_once) {
   writer.join();
   BOOST_TEST(!captures.active());
   BOOST_TEST(took < kWriting / 4);
+}
+
+// A segment capture: Ethernet pcap, only its VNI's frames, flooded frames for every peer filter,
+// and nothing of the inner packets; the data path's checks tell the two kinds apart.
+BOOST_AUTO_TEST_CASE(segment_capture_takes_its_frames_only) {
+  test::TunnelPair tunnel;
+  daemon::EventLoop loop;
+  daemon::CaptureSet captures(loop);
+  Pair pair;
+  const int client = pair.client.get();
+  const crypto::PublicKey& a = tunnel.a_to_b->public_key();
+  const crypto::PublicKey& b = tunnel.b_to_a->public_key();
+  captures.start(
+      std::move(pair.daemon_end), "capture=1\npeer=" + crypto::encode_hex_key(a.span()) + "\nsegment=sl100\n\n",
+      [](std::string_view name) { return name == "sl100" ? std::optional<std::uint32_t>(100) : std::nullopt; });
+  BOOST_TEST(captures.frames_active());
+  BOOST_TEST(!captures.packets_active());
+  loop.run_once(0);
+
+  const std::vector<std::uint8_t> frame(60, 0xab);
+  const auto packet = test::ipv4_packet({10, 1, 0, 1}, {10, 2, 0, 1}, 100);
+  captures.record_frame(100, uapi::CaptureDirection::in, &a, frame);        // taken
+  captures.record_frame(100, uapi::CaptureDirection::in, &b, frame);        // another peer
+  captures.record_frame(200, uapi::CaptureDirection::in, &a, frame);        // another segment
+  captures.record_frame(100, uapi::CaptureDirection::out, nullptr, frame);  // flooded: taken
+  captures.record_frame(100, uapi::CaptureDirection::out, &b, frame);       // to another peer
+  captures.record(uapi::CaptureDirection::in, tunnel.a_to_b, packet);       // an inner packet
+  captures.flush();
+  ctl::PcapStream stream;
+  stream.feed(read_available(client));
+  const auto header = stream.next();
+  BOOST_REQUIRE(header);
+  BOOST_TEST(load32(header->bytes.data() + 20) == uapi::kLinktypeEthernet);
+  for (int i = 0; i < 2; ++i) {
+    const auto record = stream.next();
+    BOOST_REQUIRE(record);
+    BOOST_TEST(record->bytes.size() == 16U + frame.size());
+  }
+  BOOST_TEST(!stream.next());
+  ::shutdown(client, SHUT_WR);
+  for (int round = 0; round < 100 && captures.active(); ++round) loop.run_once(10);
+  BOOST_TEST(!captures.frames_active());
+}
+
+BOOST_AUTO_TEST_CASE(unknown_segment_is_refused_with_enoent) {
+  daemon::EventLoop loop;
+  daemon::CaptureSet captures(loop);
+  Pair pair;
+  const int client = pair.client.get();
+  captures.start(std::move(pair.daemon_end), "capture=1\nsegment=nosuch\n\n",
+                 [](std::string_view) { return std::optional<std::uint32_t>(); });
+  BOOST_TEST(!captures.active());
+  const auto answer = read_available(client);
+  BOOST_TEST(std::string(answer.begin(), answer.end()) == "errno=2\n\n");
+  ctl::PcapStream stream;
+  stream.feed(answer);
+  BOOST_CHECK_EXCEPTION(static_cast<void>(stream.next()), uapi::ControlError, [](const uapi::ControlError& e) {
+    return std::string_view(e.what()).find("no such segment") != std::string_view::npos;
+  });
 }
 
 BOOST_AUTO_TEST_CASE(refused_request_gets_an_errno_line) {
