@@ -54,6 +54,7 @@ bool Rtnetlink::request(void* message, const std::string& what, int (*answer)(co
     if (errno == EEXIST && (type == RTM_NEWROUTE || type == RTM_NEWRULE || type == RTM_NEWLINK)) return false;
     if ((errno == ESRCH || errno == ENOENT) && (type == RTM_DELROUTE || type == RTM_DELRULE)) return false;
     if (errno == EADDRNOTAVAIL && type == RTM_DELADDR) return false;
+    if (errno == ENODEV && (type == RTM_DELLINK || type == RTM_GETLINK)) return false;
     platform::throw_os_error(ifname_ + ": cannot " + what);
   }
   return true;
@@ -97,10 +98,11 @@ nlmsghdr* Rtnetlink::address_message(void* buffer, std::uint16_t type, const tun
   return header;
 }
 
-void Rtnetlink::add_address(const tunnel::IpPrefix& address) {
+void Rtnetlink::add_address(const tunnel::IpPrefix& address, bool skip_dad) {
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
   nlmsghdr* header = address_message(buffer.data(), RTM_NEWADDR, address);
   header->nlmsg_flags = NLM_F_CREATE | NLM_F_REPLACE;
+  if (skip_dad) static_cast<ifaddrmsg*>(mnl_nlmsg_get_payload(header))->ifa_flags = IFA_F_NODAD;
   request(header, "add address " + address.to_string());
 }
 
@@ -157,6 +159,23 @@ bool Rtnetlink::add_route(const tunnel::IpPrefix& destination, std::uint32_t tab
   route->rtm_type = RTN_UNICAST;
   const std::string in_table = table == kMainTable ? "" : " to table " + std::to_string(table);
   return request(header, "add route " + masked.to_string() + in_table);
+}
+
+bool Rtnetlink::add_route_via(const tunnel::IpPrefix& destination, const tunnel::IpAddress& gateway,
+                              std::uint32_t table) {
+  const tunnel::IpPrefix masked = destination.masked();
+  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
+  nlmsghdr* header = route_message(buffer.data(), RTM_NEWROUTE, masked, table, index());
+  header->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+  auto* route = static_cast<rtmsg*>(mnl_nlmsg_get_payload(header));
+  route->rtm_protocol = RTPROT_BOOT;
+  route->rtm_scope = RT_SCOPE_UNIVERSE;
+  route->rtm_type = RTN_UNICAST;
+  route->rtm_flags = RTNH_F_ONLINK;
+  const auto bytes = gateway.bytes();
+  mnl_attr_put(header, RTA_GATEWAY, bytes.size(), bytes.data());
+  const std::string in_table = table == kMainTable ? "" : " to table " + std::to_string(table);
+  return request(header, "add route " + masked.to_string() + " via " + gateway.to_string() + in_table);
 }
 
 bool Rtnetlink::delete_route(const tunnel::IpPrefix& destination, std::uint32_t table) {

@@ -10,12 +10,16 @@
 # - the mesh of issue 19 stays outside both programs: the agent (mesh/) is a client of sluiced
 #   like sluicectl and includes nothing from daemon/ or ctl/; etcd/ (the etcd client) includes
 #   from none of daemon/, ctl/, mesh/ (nor uapi/, config/); nothing below the programs includes
-#   from etcd/ or mesh/, and neither sluiced nor sluicectl links libcurl.
-# Usage: layering.sh SOURCE_DIR SLUICECTL [SLUICED]
+#   from etcd/ or mesh/, and neither sluiced nor sluicectl links libcurl;
+# - the CNI plugin of issue 20 (cni/) runs once per container: it includes nothing from daemon/,
+#   ctl/ or etcd/ (it reads the node's subnet.env through mesh/'s pure library), nothing below
+#   the programs includes from cni/, and the plugin links no libcurl.
+# Usage: layering.sh SOURCE_DIR SLUICECTL [SLUICED [CNI_PLUGIN]]
 set -euo pipefail
 source_dir=$1
 sluicectl=$2
 sluiced=${3:-}
+cni_plugin=${4:-}
 failed=0
 fail() {
   echo "layering: $*" >&2
@@ -38,7 +42,10 @@ for shared in platform uapi config tunnel crypto; do check_includes "$shared" da
 layers=(crypto tunnel platform uapi config)
 for ((i = 0; i < ${#layers[@]}; ++i)); do check_includes "${layers[i]}" "${layers[@]:i+1}"; done
 check_includes etcd daemon ctl mesh uapi config
-for folder in daemon ctl "${layers[@]}"; do check_includes "$folder" etcd mesh; done
+check_includes cni daemon ctl etcd
+for folder in daemon ctl "${layers[@]}"; do check_includes "$folder" etcd mesh cni; done
+check_includes mesh cni
+check_includes etcd cni
 needed=$(readelf -d "$sluicectl" | awk '/NEEDED/ {print $NF}' | tr -d '[]' | tr '\n' ' ')
 for library in liburing libcap-ng; do
   [[ $needed != *"$library"* ]] || fail "sluicectl links $library ($needed)"
@@ -46,6 +53,7 @@ done
 if nm -C "$sluicectl" | grep -qE ' (io_uring_|capng_)'; then fail "sluicectl holds io_uring or capng code"; fi
 programs=("$sluicectl")
 [[ -z $sluiced ]] || programs+=("$sluiced")
+[[ -z $cni_plugin ]] || programs+=("$cni_plugin")
 for program in "${programs[@]}"; do
   if readelf -d "$program" | grep NEEDED | grep -q libcurl; then fail "$(basename "$program") links libcurl"; fi
   if nm "$program" | grep -q ' curl_'; then fail "$(basename "$program") holds curl code"; fi

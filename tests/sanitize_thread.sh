@@ -9,8 +9,11 @@ build_dir=$2
 mkdir -p "$build_dir"
 reports=$build_dir/tsan-report
 rm -f "$reports".*
+# -O1 -g1: reports keep function names and lines, and the build takes about a third less time
+# than -O2 -g, which the suite's 30 minutes need.
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$reports"
-cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_SANITIZE_THREAD=ON >/dev/null
+cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DSLUICE_SANITIZE_THREAD=ON >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" --target sluice_unit_tests sluiced
 status=0
 # ThreadSanitizer turns mlock() into a no-op, so the test that counts locked pages cannot pass here.
