@@ -12,7 +12,6 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cni_lib.sh"
-cni_subreaper "$0" "$@"
 (($# == 1)) || { echo "usage: $0 PLUGIN" >&2; exit 2; }
 net_init cni_churn
 NET_PREFIX="cp${NET_PREFIX#sl}" # this suite's namespaces: cpXXXX-node, cpXXXX-k1, cpXXXX-k2

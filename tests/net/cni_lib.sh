@@ -22,24 +22,10 @@ CNI_PLUGIN=""                   # the plugin under test (a program named sluice)
 CNI_PLUGIN_DIR=""               # its directory, cni_plugin_dirs' first entry
 CNI_ROOTFS_TAR=""
 
-# cni_subreaper SCRIPT ARGS...: runs the calling script again as a child subreaper (once; call it
-# first thing, as `cni_subreaper "$0" "$@"`). conmon detaches from podman; orphaned, it would be
-# adopted by PID 1, which on a machine without a real init may never reap it, and podman waits 20 s
-# for a conmon that is still there as a zombie (`podman run --rm` takes 20 s instead of 0.4).
-# Adopted by the test's own shell, it is reaped as soon as it exits.
-cni_subreaper() {
-  [[ ${CNI_SUBREAPER:-} != 1 ]] || return 0
-  command -v python3 >/dev/null || { echo "needs python3 (see README.md)" >&2; exit 1; }
-  CNI_SUBREAPER=1 exec python3 -c 'import ctypes, os, sys
-if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER
-    sys.exit("prctl(PR_SET_CHILD_SUBREAPER): " + os.strerror(ctypes.get_errno()))
-os.execvp(sys.argv[1], sys.argv[1:])' bash "$@"
-}
-
 # cni_init PLUGIN: the tools podman needs, the cleanup trap (before the one already set) and the
 # busybox root file system tar. PLUGIN's directory is searched before /usr/lib/cni.
 cni_init() {
-  CNI_PLUGIN=$1
+  CNI_PLUGIN=$(realpath -e "$1" 2>/dev/null) || net_fail "$1: no such program (build it first)"
   CNI_PLUGIN_DIR=$(dirname "$CNI_PLUGIN")
   [[ -x $CNI_PLUGIN ]] || net_fail "$CNI_PLUGIN: no such program (build it first)"
   [[ $(basename "$CNI_PLUGIN") == sluice ]] || net_fail "$CNI_PLUGIN: the plugin must be named sluice (its type)"
@@ -199,9 +185,11 @@ cni_cleanup() {
       kill "$holder" 2>/dev/null || true
       wait "$holder" 2>/dev/null || true
     fi
-    find /sys/fs/cgroup/pids/"$node" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
-      kill -KILL "$pid" 2>/dev/null || true
-    done
+    if [[ -d /sys/fs/cgroup/pids/$node ]]; then
+      find "/sys/fs/cgroup/pids/$node" -name cgroup.procs -exec cat {} + | while read -r pid; do
+        kill -KILL "$pid" 2>/dev/null || true
+      done
+    fi
     for cgroup in /sys/fs/cgroup/*/"$node"; do
       [[ ! -d $cgroup ]] || net_wait_for 2 find "$cgroup" -depth -type d -exec rmdir {} + || true
     done

@@ -15,7 +15,6 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mesh_lib.sh"
 source "$(dirname "$0")/cni_lib.sh"
-cni_subreaper "$0" "$@"
 (($# == 4)) || { echo "usage: $0 SLUICED SLUICECTL SLUICE_MESH PLUGIN" >&2; exit 2; }
 mesh_init cni_podman "$1" "$2" "$3"
 NET_PREFIX="cp${NET_PREFIX#sl}" # this suite's namespaces: cpXXXXu, cpXXXXe, cpXXXXn1, cpXXXXn2
