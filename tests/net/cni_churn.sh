@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# Churn and garbage collection of the CNI plugin on one node (about 40 s; no mesh: the node's
-# subnet.env is written by hand, 10.244.7.1/24):
+# Churn, garbage collection and ADD latency of the CNI plugin on one node (about 40 s; no mesh:
+# the node's subnet.env is written by hand, 10.244.7.1/24):
 #   1. podman 4.3 (CNI backend, conflist sluice -> portmap -> bandwidth) runs 50 containers, ten
 #      at a time, each reporting its own eth0 address, and removes them; afterwards no host veth named
 #      sluice*, no reservation in the plugin's dataDir and no /32 route is left;
 #   2. a killed runtime: the plugin's ADD invoked directly (environment and standard input, as the
 #      CNI spec says) for two attachments in namespaces made here, then GC (cniVersion 1.1.0)
 #      with cni.dev/valid-attachments naming only the first: the second's veth, route and
-#      reservation go, the first's stay and it still answers a ping; DEL then removes it too.
+#      reservation go, the first's stay and it still answers a ping; DEL then removes it too;
+#   3. ADD's latency, median and p99 over 50 attachments (each into a fresh namespace), logged.
 # Usage: cni_churn.sh PLUGIN
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cni_lib.sh"
 (($# == 1)) || { echo "usage: $0 PLUGIN" >&2; exit 2; }
 net_init cni_churn
-NET_PREFIX="cp${NET_PREFIX#sl}" # this suite's namespaces: cpXXXX-node, cpXXXX-k1, cpXXXX-k2
+NET_PREFIX="cp${NET_PREFIX#sl}" # this suite's namespaces: cpXXXX-node, -k1, -k2, -l1 ... -l50
 net_require_root
 command -v jq >/dev/null || net_fail "needs jq (see README.md)"
 cni_init "$1"
@@ -133,4 +134,27 @@ net_log "2. GC kept killed-k1 (${addr_of[k1]}) and removed killed-k2 (${addr_of[
 plugin DEL killed-k1 "/var/run/netns/$ns_k1" "$(config)" ||
   { cat "$NET_TMP/plugin.out" "$NET_TMP/plugin.err" >&2; net_fail "DEL for k1 failed"; }
 check_clean "after DEL of k1"
+
+# --- 3. ADD latency ---
+# 50 ADDs, each into a fresh namespace, timed around the plugin's process alone (one shell in the
+# node's namespace runs them all, so `ip netns exec` is not counted), then 50 DELs.
+lat=()
+for i in $(seq 1 50); do net_ns "lat[$i]" "l$i"; done
+# shellcheck disable=SC2016 # expanded by the inner shell
+ip netns exec "$node" env PLUGIN="$CNI_PLUGIN" CONFIG="$(config)" PREFIX="$NET_PREFIX" bash -c '
+  for i in $(seq 1 50); do
+    start=$EPOCHREALTIME
+    CNI_COMMAND=ADD CNI_CONTAINERID="latency-$i" CNI_NETNS="/var/run/netns/$PREFIX-l$i" CNI_IFNAME=eth0 \
+      "$PLUGIN" <<<"$CONFIG" >/dev/null || exit 1
+    echo "${start/./} ${EPOCHREALTIME/./}"
+  done' | awk '{print $2 - $1}' | sort -n >"$NET_TMP/add_us.txt" || net_fail "ADD for the latency run failed"
+[[ $(wc -l <"$NET_TMP/add_us.txt") -eq 50 && $(reservations | wc -l) -eq 50 ]] || { dump; net_fail "50 ADDs did not make 50 reservations"; }
+median=$(sed -n 25p "$NET_TMP/add_us.txt")
+p99=$(sed -n 50p "$NET_TMP/add_us.txt") # the 99th percentile of 50 is the largest
+for i in $(seq 1 50); do
+  plugin DEL "latency-$i" "/var/run/netns/${lat[$i]}" "$(config)" ||
+    { cat "$NET_TMP/plugin.out" "$NET_TMP/plugin.err" >&2; net_fail "DEL latency-$i failed"; }
+done
+check_clean "after 50 ADDs and DELs"
+net_log "3. ADD latency over 50 attachments: median $((median / 1000)).$(((median % 1000) / 100)) ms, p99 $((p99 / 1000)).$(((p99 % 1000) / 100)) ms"
 net_log "PASS in $((SECONDS - started)) s"
