@@ -12,8 +12,11 @@
 # namespace only: the test reaches containers with `podman exec`, never with `ip netns exec`.
 #
 # Files of node NODE (a namespace name) in $NET_TMP/podman-NODE: etc/ (containers.conf,
-# storage.conf), net.d/ (the network_config_dir: conflists go there), storage/ (graphroot,
-# runroot), tmp/ (tmp_dir, events log), home/.
+# storage.conf), net.d/ (the network_config_dir: conflists go there), storage/ (the graphroot),
+# tmp/ (tmp_dir, events log), home/. The runroot is /run/containers/storage, in the node's
+# private /run: podman refuses a --runroot longer than 50 characters, and conmon's cleanup command
+# passes it as one (a longer one in storage.conf passes, but that cleanup then fails, podman
+# ignores --rm and an attached `podman run` waits 20 s for an exit nobody records).
 
 CNI_IMAGE=localhost/cp-busybox
 declare -gA CNI_HOLDER_PID=()   # node -> pid of the process holding its mount namespace
@@ -64,7 +67,7 @@ cni_dir_of() { echo "$NET_TMP/podman-$1"; }
 cni_node() {
   local node=$1 dir
   dir=$(cni_dir_of "$node")
-  mkdir -p "$dir"/{net.d,storage/graph,storage/run,tmp,home,etc}
+  mkdir -p "$dir"/{net.d,storage,tmp,home,etc}
   cp -r /etc/containers/. "$dir/etc/"
   cat >"$dir/etc/containers.conf" <<EOF
 [network]
@@ -83,15 +86,14 @@ EOF
   cat >"$dir/etc/storage.conf" <<EOF
 [storage]
 driver = "vfs"
-graphroot = "$dir/storage/graph"
-runroot = "$dir/storage/run"
+graphroot = "$dir/storage"
+runroot = "/run/containers/storage"
 EOF
   local ready="$dir/holder.ready"
   # The holder: the mounts, a mark that they are made, then a bounded sleep (a test killed with
   # SIGKILL leaves it for 10 minutes at most). Killing it ends the mount namespace. Our
   # configuration also replaces /etc/containers there: conmon runs `podman container cleanup`
-  # when a container exits without passing CONTAINERS_CONF on, and that podman must see the same
-  # configuration (without it the cleanup fails: --rm is ignored and `podman run` waits 20 s).
+  # when a container exits, with an environment of its own (no CONTAINERS_CONF).
   # shellcheck disable=SC2016 # $1 and $2 are the inner shell's
   nsenter --net="/run/netns/$node" unshare -m --propagation private sh -c '
     mount -t tmpfs tmpfs /sys/fs/cgroup/unified && mount -t tmpfs tmpfs /run &&
