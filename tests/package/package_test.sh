@@ -18,7 +18,7 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "SKIPPED: package test needs root" >&2
   exit 77
 fi
-for tool in cpack dpkg-deb dpkg-shlibdeps rpm rpmbuild lintian; do
+for tool in cpack dpkg-deb dpkg-shlibdeps rpm rpmbuild lintian jq; do
   command -v "$tool" >/dev/null || fail "$tool is missing (see the first command in README.md)"
 done
 
@@ -53,6 +53,7 @@ timeout 120 cpack --config "$BUILD_DIR/CPackConfig.cmake" -G "DEB;RPM" -B "$WORK
 # MODE PATH, one line per file and directory the packages own, sorted.
 files_both="-rwxr-xr-x /usr/bin/sluicectl
 -rwxr-xr-x /usr/bin/sluice-mesh
+-rwxr-xr-x /usr/lib/cni/sluice
 -rwxr-xr-x /usr/sbin/sluiced
 drwx------ /etc/sluice
 -rw-r--r-- /usr/share/bash-completion/completions/sluicectl
@@ -65,7 +66,9 @@ drwxr-xr-x /usr/share/doc/sluice/examples
 -rw-r--r-- /usr/share/doc/sluice/examples/road-warrior-hub.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/site-a.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/site-b.toml
+-rw-r--r-- /usr/share/doc/sluice/examples/sluice-mesh.conflist
 -rw-r--r-- /usr/share/man/man5/sluice.toml.5.gz
+-rw-r--r-- /usr/share/man/man8/sluice-cni.8.gz
 -rw-r--r-- /usr/share/man/man8/sluice-mesh.8.gz
 -rw-r--r-- /usr/share/man/man8/sluicectl.8.gz
 -rw-r--r-- /usr/share/man/man8/sluiced.8.gz"
@@ -79,7 +82,7 @@ expected_rpm=$(sort <<<"$files_both
 
 # A .deb lists every directory on the way; the shared ones (/usr, /usr/share/man, ...) are left
 # out of the comparison: only sluice's own directories are listed above.
-shared_dirs='^(/etc|/lib|/lib/systemd|/lib/systemd/system|/usr|/usr/bin|/usr/sbin|/usr/share|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/doc|/usr/share/man|/usr/share/man/man5|/usr/share/man/man8)$'
+shared_dirs='^(/etc|/lib|/lib/systemd|/lib/systemd/system|/usr|/usr/bin|/usr/lib|/usr/lib/cni|/usr/sbin|/usr/share|/usr/share/bash-completion|/usr/share/bash-completion/completions|/usr/share/doc|/usr/share/man|/usr/share/man/man5|/usr/share/man/man8)$'
 actual_deb=$(dpkg-deb -c "$WORK/$DEB" | awk '{ path = substr($6, 2); sub("/$", "", path); print $1, path, $2 }' \
   | while read -r mode path owner; do
       [[ $owner == root/root ]] || fail "$DEB: $path is owned by $owner"
@@ -114,6 +117,14 @@ installed || fail "sluice is not installed after dpkg -i"
 [[ $(/usr/sbin/sluiced --version) == *"$VERSION"* ]] || fail "/usr/sbin/sluiced --version does not say $VERSION"
 [[ $(/usr/bin/sluicectl --version) == *"$VERSION"* ]] || fail "/usr/bin/sluicectl --version does not say $VERSION"
 [[ $(/usr/bin/sluice-mesh --version) == *"$VERSION"* ]] || fail "/usr/bin/sluice-mesh --version does not say $VERSION"
+# The CNI plugin answers VERSION as runtimes ask it (environment, config on standard input).
+plugin_versions=$(echo '{"cniVersion": "1.1.0"}' | CNI_COMMAND=VERSION /usr/lib/cni/sluice) ||
+  fail "/usr/lib/cni/sluice VERSION failed: $plugin_versions"
+[[ $plugin_versions == *'"supportedVersions":["0.4.0","1.0.0","1.1.0"]'* ]] ||
+  fail "/usr/lib/cni/sluice VERSION: $plugin_versions"
+# The example conflist is JSON and chains sluice first.
+[[ $(jq -r '.plugins[0].type' /usr/share/doc/sluice/examples/sluice-mesh.conflist) == sluice ]] ||
+  fail "the example conflist does not start with the sluice plugin"
 [[ $(stat -c %a /etc/sluice) == 700 ]] || [[ $etc_existed == true ]] || fail "/etc/sluice is not mode 0700"
 
 if command -v systemd-analyze >/dev/null; then
