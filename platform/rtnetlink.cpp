@@ -149,33 +149,33 @@ int read_oif(const nlmsghdr* message, void* data) {
 }  // namespace
 
 bool Rtnetlink::add_route(const tunnel::IpPrefix& destination, std::uint32_t table) {
-  const tunnel::IpPrefix masked = destination.masked();
-  alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
-  nlmsghdr* header = route_message(buffer.data(), RTM_NEWROUTE, masked, table, index());
-  header->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-  auto* route = static_cast<rtmsg*>(mnl_nlmsg_get_payload(header));
-  route->rtm_protocol = RTPROT_BOOT;
-  route->rtm_scope = RT_SCOPE_LINK;
-  route->rtm_type = RTN_UNICAST;
-  const std::string in_table = table == kMainTable ? "" : " to table " + std::to_string(table);
-  return request(header, "add route " + masked.to_string() + in_table);
+  return new_route(destination, std::nullopt, table);
 }
 
 bool Rtnetlink::add_route_via(const tunnel::IpPrefix& destination, const tunnel::IpAddress& gateway,
                               std::uint32_t table) {
+  return new_route(destination, gateway, table);
+}
+
+bool Rtnetlink::new_route(const tunnel::IpPrefix& destination, const std::optional<tunnel::IpAddress>& gateway,
+                          std::uint32_t table) {
   const tunnel::IpPrefix masked = destination.masked();
   alignas(nlmsghdr) std::array<char, kBufferSize> buffer{};
   nlmsghdr* header = route_message(buffer.data(), RTM_NEWROUTE, masked, table, index());
   header->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
   auto* route = static_cast<rtmsg*>(mnl_nlmsg_get_payload(header));
   route->rtm_protocol = RTPROT_BOOT;
-  route->rtm_scope = RT_SCOPE_UNIVERSE;
+  route->rtm_scope = gateway ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
   route->rtm_type = RTN_UNICAST;
-  route->rtm_flags = RTNH_F_ONLINK;
-  const auto bytes = gateway.bytes();
-  mnl_attr_put(header, RTA_GATEWAY, bytes.size(), bytes.data());
-  const std::string in_table = table == kMainTable ? "" : " to table " + std::to_string(table);
-  return request(header, "add route " + masked.to_string() + " via " + gateway.to_string() + in_table);
+  std::string what = "add route " + masked.to_string();
+  if (gateway) {
+    route->rtm_flags = RTNH_F_ONLINK;
+    const auto bytes = gateway->bytes();
+    mnl_attr_put(header, RTA_GATEWAY, bytes.size(), bytes.data());
+    what += " via " + gateway->to_string();
+  }
+  if (table != kMainTable) what += " to table " + std::to_string(table);
+  return request(header, what);
 }
 
 bool Rtnetlink::delete_route(const tunnel::IpPrefix& destination, std::uint32_t table) {

@@ -107,6 +107,9 @@ class Rtnetlink {
   bool request(void* message, const std::string& what, int (*answer)(const nlmsghdr*, void*) = nullptr,
                void* data = nullptr);
   bool change_rule(const PolicyRule& rule, bool add);
+  // add_route and add_route_via: through `gateway` (onlink) when given, else scope link.
+  bool new_route(const tunnel::IpPrefix& destination, const std::optional<tunnel::IpAddress>& gateway,
+                 std::uint32_t table);
 
   std::string ifname_;
 };
