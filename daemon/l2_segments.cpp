@@ -255,6 +255,9 @@ std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
     uapi::append_line(out, "vni", s.vni);
     uapi::append_line(out, "tap", s.tap);
     if (s.bridge) uapi::append_line(out, "bridge", *s.bridge);
+    if (s.ovs_bridge) uapi::append_line(out, "ovs_bridge", *s.ovs_bridge);
+    if (s.ovs_vlan) uapi::append_line(out, "ovs_vlan", *s.ovs_vlan);
+    if (s.ovs_db) uapi::append_line(out, "ovs_db", *s.ovs_db);
     uapi::append_line(out, "local", segment->local().to_string());
     uapi::append_line(out, "mtu", segment->mtu);
     if (s.mtu) uapi::append_line(out, "configured_mtu", *s.mtu);

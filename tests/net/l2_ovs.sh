@@ -6,13 +6,15 @@
 #      VLAN 20 (so 802.1Q tags crossed the segment), but VLAN 10 does not reach VLAN 20.
 #   2. VNI 200's TAP is an access port (ovs_vlan = 30 at A, 40 at B) of bridge o2: hosts on VLAN 30
 #      at A and VLAN 40 at B ping each other (frames cross untagged); the tag is in the database.
+#   sluicectl fdb and export show the OVS bridges and VLANs.
 #   3. Stopping sluiced removes its ports from the bridges and leaves no TAP.
 #   4. A segment whose ovs_db has no ovsdb-server behind it: sluiced does not start, and says so;
 #   5. the same when ovs-vswitchd is not running (after sluiced's 5 s wait), leaving no port.
 # Costs about 15 s.
-# Usage: l2_ovs.sh SLUICED
+# Usage: l2_ovs.sh SLUICECTL SLUICED
 set -euo pipefail
-SLUICED=$1
+SLUICECTL=$1
+SLUICED=$2
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/l2_lib.sh"
 net_init l2_ovs
@@ -20,6 +22,7 @@ net_require_root
 for tool in ovsdb-server ovs-vswitchd ovs-vsctl ovsdb-tool; do
   command -v "$tool" >/dev/null || net_fail "needs $tool (apt-get install openvswitch-switch)"
 done
+command -v jq >/dev/null || net_fail "needs jq"
 
 # ovs_start NS DIR: ovsdb-server and ovs-vswitchd inside NS (the userspace datapath makes a TAP
 # named ovs-netdev, which must not meet another site's), all their files in DIR; both stopped by
@@ -126,6 +129,10 @@ done
 [[ $(vsctl a get port "$T200" tag) == 30 ]] || net_fail "$T200 at A is not an access port of VLAN 30"
 [[ $(vsctl b get port "$T200" tag) == 40 ]] || net_fail "$T200 at B is not an access port of VLAN 40"
 net_log "sluiced made $T100 a trunk port of $O1 and $T200 an access port (VLAN 30 at A, 40 at B) of $O2"
+shown=$(l2_fdb_json "$site_b" "$IF_B" | jq -c '[.interfaces[0].segments[] | [.vni, .ovs_bridge, .ovs_vlan]]')
+[[ $shown == "[[100,\"$O1\",null],[200,\"$O2\",40]]" ]] || net_fail "sluicectl fdb shows $shown"
+exported=$(ip netns exec "$site_b" timeout 10 "$SLUICECTL" export "$IF_B")
+[[ $exported == *"ovs_bridge = \"$O2\""*"ovs_vlan = 40"* ]] || net_fail "sluicectl export lost the OVS keys: $exported"
 
 ovs_host host_a0 ha0 "$site_a" a "$O1" 192.168.70.1/24
 ovs_host host_b0 hb0 "$site_b" b "$O1" 192.168.70.2/24
