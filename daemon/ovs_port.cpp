@@ -57,8 +57,21 @@ Outcome run_ovs_vsctl(const std::vector<std::string>& arguments) {
   std::vector<char*> argv;
   for (std::string& argument : owned) argv.push_back(argument.data());
   argv.push_back(nullptr);
+  // The daemon blocks SIGTERM, SIGINT and SIGHUP (for its signalfd) and ignores SIGPIPE; both
+  // would be inherited: ovs-vsctl gets an empty mask and default handling, as from a shell.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none;
+  sigemptyset(&none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &defaults);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t child = 0;
-  const int spawned = ::posix_spawnp(&child, "ovs-vsctl", &actions, nullptr, argv.data(), environ);
+  const int spawned = ::posix_spawnp(&child, "ovs-vsctl", &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     throw std::runtime_error(std::string("cannot run ovs-vsctl (is Open vSwitch installed?): ") +
