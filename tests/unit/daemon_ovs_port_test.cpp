@@ -18,7 +18,7 @@ int killed_by(int signal) { return signal; }
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(ovs_port)
+BOOST_AUTO_TEST_SUITE(daemon_ovs_port)
 
 BOOST_AUTO_TEST_CASE(trunk_port_on_the_default_database) {
   const OvsPortSettings trunk{"br-int", "sl100", std::nullopt, ""};
