@@ -309,6 +309,37 @@ std::vector<StaticFdbEntry> read_static_fdb(const Reader& reader, const toml::no
   return entries;
 }
 
+// ovs_bridge, ovs_vlan and ovs_db; the last two only with the first, which excludes bridge.
+void read_ovs_keys(const Reader& reader, const toml::table& table, const std::string& prefix,
+                   SegmentSettings& segment) {
+  const auto* bridge_node = table.get("ovs_bridge");
+  if (bridge_node != nullptr) {
+    if (segment.bridge) {
+      reader.fail(*bridge_node, prefix + "ovs_bridge",
+                  "give either bridge (a Linux bridge) or ovs_bridge (an Open vSwitch bridge), not both");
+    }
+    segment.ovs_bridge = reader.string(*bridge_node, prefix + "ovs_bridge");
+    // OVS bridges are network devices too (the bridge's internal port), so the same rules hold.
+    check_link_name(reader, *bridge_node, prefix + "ovs_bridge", *segment.ovs_bridge);
+  }
+  for (const std::string_view key : {"ovs_vlan", "ovs_db"}) {
+    if (const auto* node = table.get(key); node != nullptr && bridge_node == nullptr) {
+      reader.fail(*node, prefix + std::string(key), "needs ovs_bridge (the Open vSwitch bridge the TAP joins)");
+    }
+  }
+  // 0 is "no VLAN" in 802.1Q and 4095 is reserved.
+  if (const auto* node = table.get("ovs_vlan")) {
+    segment.ovs_vlan = static_cast<unsigned>(reader.integer(*node, prefix + "ovs_vlan", 1, 4094));
+  }
+  if (const auto* node = table.get("ovs_db")) {
+    segment.ovs_db = reader.string(*node, prefix + "ovs_db");
+    const std::string_view db = *segment.ovs_db;
+    if (!db.starts_with("unix:") && !db.starts_with("tcp:") && !db.starts_with("ssl:")) {
+      reader.fail(*node, prefix + "ovs_db", "expected an OVSDB address such as \"unix:/var/run/openvswitch/db.sock\"");
+    }
+  }
+}
+
 SegmentSettings read_segment(const Reader& reader, const toml::table& table, std::size_t index,
                              const InterfaceSettings& interface) {
   const std::string name = indexed("segment", index);
@@ -326,6 +357,7 @@ SegmentSettings read_segment(const Reader& reader, const toml::table& table, std
     segment.bridge = reader.string(*node, prefix + "bridge");
     check_link_name(reader, *node, prefix + "bridge", *segment.bridge);
   }
+  read_ovs_keys(reader, table, prefix, segment);
   // 68 is the smallest MTU IPv4 allows (RFC 791).
   if (const auto* node = table.get("mtu")) {
     segment.mtu = static_cast<unsigned>(reader.integer(*node, prefix + "mtu", 68, 65535));

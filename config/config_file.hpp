@@ -52,7 +52,8 @@ inline constexpr std::array<std::string_view, 10> kInterfaceKeys{
     "mode",        "routes",           "metrics_listen", "user"};
 inline constexpr std::array<std::string_view, 6> kPeerKeys{"public_key", "preshared_key", "preshared_key_file",
                                                            "endpoint",   "allowed_ips",   "persistent_keepalive"};
-inline constexpr std::array<std::string_view, 7> kSegmentKeys{"vni", "tap", "bridge", "mtu", "local", "aging", "fdb"};
+inline constexpr std::array<std::string_view, 10> kSegmentKeys{"vni",    "tap", "bridge", "ovs_bridge", "ovs_vlan",
+                                                               "ovs_db", "mtu", "local",  "aging",      "fdb"};
 inline constexpr std::array<std::string_view, 2> kSegmentFdbKeys{"mac", "peer"};
 
 // What the text names but only the system can tell: key files to read, endpoints to resolve

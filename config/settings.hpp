@@ -40,7 +40,12 @@ struct SegmentSettings {
   std::uint32_t vni = 0;
   std::string tap;                    // the TAP device's name
   std::optional<std::string> bridge;  // enslave the TAP to this bridge, created if missing
-  std::optional<unsigned> mtu;        // default: what fits the tunnel MTU unfragmented
+  // Or make the TAP a port of this Open vSwitch bridge (never both), an access port of VLAN
+  // `ovs_vlan` if set, else a trunk; `ovs_db` is the OVSDB socket (ovs-vsctl's default if unset).
+  std::optional<std::string> ovs_bridge;
+  std::optional<unsigned> ovs_vlan;
+  std::optional<std::string> ovs_db;
+  std::optional<unsigned> mtu;  // default: what fits the tunnel MTU unfragmented
   // Our tunnel address, the VXLAN source: `local`, or else the first interface address (the
   // config reader fills it in; a segment without one is refused).
   std::optional<tunnel::IpAddress> local;

@@ -65,6 +65,9 @@ void append_segment(std::string& out, const SegmentSettings& segment) {
   append_number(out, "vni", segment.vni);
   append_text(out, "tap", segment.tap);
   if (segment.bridge) append_text(out, "bridge", *segment.bridge);
+  if (segment.ovs_bridge) append_text(out, "ovs_bridge", *segment.ovs_bridge);
+  if (segment.ovs_vlan) append_number(out, "ovs_vlan", *segment.ovs_vlan);
+  if (segment.ovs_db) append_text(out, "ovs_db", *segment.ovs_db);
   if (segment.mtu) append_number(out, "mtu", *segment.mtu);
   if (segment.local) append_text(out, "local", segment.local->to_string());
   if (segment.aging != tunnel::Fdb::kDefaultAging) {

@@ -17,6 +17,9 @@ config::SegmentSettings segment_settings(std::string_view ifname, const SegmentT
   out.vni = static_cast<std::uint32_t>(segment.vni);
   out.tap = segment.tap;
   out.bridge = segment.bridge;
+  out.ovs_bridge = segment.ovs_bridge;
+  if (segment.ovs_vlan) out.ovs_vlan = static_cast<unsigned>(*segment.ovs_vlan);
+  out.ovs_db = segment.ovs_db;
   if (segment.configured_mtu) out.mtu = static_cast<unsigned>(*segment.configured_mtu);
   try {
     out.local = tunnel::IpAddress::parse(segment.local);

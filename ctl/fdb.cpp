@@ -49,6 +49,12 @@ std::vector<SegmentTable> parse_fdb_answer(std::string_view lines) {
       segment.tap = value;
     } else if (key == "bridge") {
       segment.bridge = std::string(value);
+    } else if (key == "ovs_bridge") {
+      segment.ovs_bridge = std::string(value);
+    } else if (key == "ovs_vlan") {
+      segment.ovs_vlan = number(value, line_number);
+    } else if (key == "ovs_db") {
+      segment.ovs_db = std::string(value);
     } else if (key == "local") {
       segment.local = value;
     } else if (key == "mtu") {
@@ -85,6 +91,8 @@ std::string fdb_text(std::string_view ifname, const std::vector<SegmentTable>& s
   for (const SegmentTable& s : segments) {
     out.append("segment: vni ").append(std::to_string(s.vni)).append(", tap ").append(s.tap);
     if (s.bridge) out.append(" on bridge ").append(*s.bridge);
+    if (s.ovs_bridge) out.append(" on Open vSwitch bridge ").append(*s.ovs_bridge);
+    if (s.ovs_vlan) out.append(" VLAN ").append(std::to_string(*s.ovs_vlan));
     out.append(", local ").append(s.local).append(", mtu ").append(std::to_string(s.mtu));
     out.append(", aging ").append(std::to_string(s.aging)).append(" s\n");
     out.append(" ");
@@ -118,15 +126,19 @@ nlohmann::ordered_json fdb_json(std::string_view ifname, const std::vector<Segme
                          {"static", entry.is_static},
                          {"age", entry.age ? nlohmann::ordered_json(*entry.age) : nlohmann::ordered_json(nullptr)}});
     }
-    list.push_back({{"vni", s.vni},
-                    {"tap", s.tap},
-                    {"bridge", s.bridge ? nlohmann::ordered_json(*s.bridge) : nlohmann::ordered_json(nullptr)},
-                    {"local", s.local},
-                    {"mtu", s.mtu},
-                    {"aging", s.aging},
-                    {"counters", std::move(counters)},
-                    {"peers", std::move(members)},
-                    {"fdb", std::move(entries)}});
+    list.push_back(
+        {{"vni", s.vni},
+         {"tap", s.tap},
+         {"bridge", s.bridge ? nlohmann::ordered_json(*s.bridge) : nlohmann::ordered_json(nullptr)},
+         {"ovs_bridge", s.ovs_bridge ? nlohmann::ordered_json(*s.ovs_bridge) : nlohmann::ordered_json(nullptr)},
+         {"ovs_vlan", s.ovs_vlan ? nlohmann::ordered_json(*s.ovs_vlan) : nlohmann::ordered_json(nullptr)},
+         {"ovs_db", s.ovs_db ? nlohmann::ordered_json(*s.ovs_db) : nlohmann::ordered_json(nullptr)},
+         {"local", s.local},
+         {"mtu", s.mtu},
+         {"aging", s.aging},
+         {"counters", std::move(counters)},
+         {"peers", std::move(members)},
+         {"fdb", std::move(entries)}});
   }
   return {{"name", ifname}, {"segments", std::move(list)}};
 }

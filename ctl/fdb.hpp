@@ -30,6 +30,9 @@ struct SegmentTable {
   std::uint64_t vni = 0;
   std::string tap;
   std::optional<std::string> bridge;
+  std::optional<std::string> ovs_bridge;
+  std::optional<std::uint64_t> ovs_vlan;
+  std::optional<std::string> ovs_db;
   std::string local;
   std::uint64_t mtu = 0;
   std::optional<std::uint64_t> configured_mtu;  // the file's `mtu`, when it set one

@@ -87,6 +87,19 @@ std::string describe(std::uint64_t vni, const std::string& tap, const std::optio
   return text.append(")");
 }
 
+// What the TAP is attached to, in words: a Linux bridge, or an Open vSwitch bridge with its VLAN
+// and database; none when neither.
+template <typename Vlan>
+std::optional<std::string> attachment(const std::optional<std::string>& bridge,
+                                      const std::optional<std::string>& ovs_bridge, const std::optional<Vlan>& vlan,
+                                      const std::optional<std::string>& db) {
+  if (!ovs_bridge) return bridge;
+  std::string text = "Open vSwitch bridge " + *ovs_bridge;
+  if (vlan) text.append(" VLAN ").append(std::to_string(*vlan));
+  if (db) text.append(" at ").append(*db);
+  return text;
+}
+
 std::string join_sorted(std::vector<std::string> items) {
   std::sort(items.begin(), items.end());
   std::string text;
@@ -104,8 +117,9 @@ std::vector<std::string> segment_changes(const config::InterfaceSettings& wanted
     for (const config::StaticFdbEntry& entry : s.fdb) {
       statics.push_back(entry.mac.to_string() + " static to " + crypto::encode_base64_key(entry.peer.span()));
     }
-    file.push_back(describe(s.vni, s.tap, s.bridge, s.mtu.value_or(0), s.local.value().to_string(),
-                            static_cast<std::uint64_t>(s.aging.count()), std::move(statics)));
+    file.push_back(describe(s.vni, s.tap, attachment(s.bridge, s.ovs_bridge, s.ovs_vlan, s.ovs_db), s.mtu.value_or(0),
+                            s.local.value().to_string(), static_cast<std::uint64_t>(s.aging.count()),
+                            std::move(statics)));
   }
   std::vector<std::string> interface;
   for (const SegmentTable& s : running) {
@@ -113,8 +127,8 @@ std::vector<std::string> segment_changes(const config::InterfaceSettings& wanted
     for (const FdbEntry& entry : s.entries) {
       if (entry.is_static) statics.push_back(entry.mac + " static to " + crypto::encode_base64_key(entry.peer.span()));
     }
-    interface.push_back(
-        describe(s.vni, s.tap, s.bridge, s.configured_mtu.value_or(0), s.local, s.aging, std::move(statics)));
+    interface.push_back(describe(s.vni, s.tap, attachment(s.bridge, s.ovs_bridge, s.ovs_vlan, s.ovs_db),
+                                 s.configured_mtu.value_or(0), s.local, s.aging, std::move(statics)));
   }
   const std::string file_text = join_sorted(std::move(file));
   const std::string interface_text = join_sorted(std::move(interface));

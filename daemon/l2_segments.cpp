@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "daemon/log.hpp"
+#include "daemon/ovs_port.hpp"
 #include "platform/rtnetlink.hpp"
 #include "tunnel/vxlan.hpp"
 #include "uapi/capture_stream.hpp"
@@ -36,6 +37,8 @@ std::optional<tunnel::IpAddress> tunnel_address(const tunnel::Device& device, tu
 struct L2Segments::Segment {
   config::SegmentSettings settings;
   TapDevice tap;
+  // After the TAP: the port is removed from the OVS bridge before the TAP goes away.
+  std::optional<OvsPort> ovs_port;
   tunnel::Fdb fdb;
   SegmentCounters counters;
   unsigned mtu = 0;
@@ -70,8 +73,21 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config:
       bridge.set_up();
     }
     tap.set_up();
-    Log::info("segment VNI {}: {}{}{}, MTU {}", settings.vni, settings.tap, settings.bridge ? " on bridge " : "",
-              settings.bridge.value_or(""), segment->mtu);
+    if (settings.ovs_bridge) {
+      // As for a Linux bridge that cannot be joined, the daemon does not start: a segment
+      // without its switch would carry nothing.
+      try {
+        segment->ovs_port.emplace(
+            OvsPortSettings{*settings.ovs_bridge, settings.tap, settings.ovs_vlan, settings.ovs_db.value_or("")});
+      } catch (const std::runtime_error& e) {
+        throw std::runtime_error("segment " + std::to_string(settings.vni) + ": " + e.what());
+      }
+    }
+    const std::string attached = settings.bridge       ? " on bridge " + *settings.bridge
+                                 : settings.ovs_bridge ? " on Open vSwitch bridge " + *settings.ovs_bridge
+                                                       : "";
+    const std::string vlan = settings.ovs_vlan ? ", VLAN " + std::to_string(*settings.ovs_vlan) : "";
+    Log::info("segment VNI {}: {}{}{}, MTU {}", settings.vni, settings.tap, attached, vlan, segment->mtu);
     segments_.push_back(std::move(segment));
   }
   refresh_members();
@@ -239,6 +255,9 @@ std::string L2Segments::serialize_fdb(tunnel::Instant now) const {
     uapi::append_line(out, "vni", s.vni);
     uapi::append_line(out, "tap", s.tap);
     if (s.bridge) uapi::append_line(out, "bridge", *s.bridge);
+    if (s.ovs_bridge) uapi::append_line(out, "ovs_bridge", *s.ovs_bridge);
+    if (s.ovs_vlan) uapi::append_line(out, "ovs_vlan", *s.ovs_vlan);
+    if (s.ovs_db) uapi::append_line(out, "ovs_db", *s.ovs_db);
     uapi::append_line(out, "local", segment->local().to_string());
     uapi::append_line(out, "mtu", segment->mtu);
     if (s.mtu) uapi::append_line(out, "configured_mtu", *s.mtu);

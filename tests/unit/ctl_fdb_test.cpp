@@ -59,6 +59,23 @@ BOOST_AUTO_TEST_CASE(parses_segments_members_and_entries) {
   BOOST_TEST(json["segments"][1]["bridge"].is_null());
 }
 
+BOOST_AUTO_TEST_CASE(open_vswitch_segments) {
+  const auto segments = ctl::parse_fdb_answer(
+      "vni=300\ntap=sl300\novs_bridge=br-int\novs_vlan=30\novs_db=unix:/x/db.sock\nlocal=10.0.0.1\nmtu=1370\n"
+      "aging=300\ntx_frames=0\n");
+  BOOST_TEST_REQUIRE(segments.size() == 1u);
+  BOOST_TEST(segments[0].ovs_bridge.value_or("") == "br-int");
+  BOOST_TEST(segments[0].ovs_vlan.value_or(0) == 30u);
+  BOOST_TEST(segments[0].ovs_db.value_or("") == "unix:/x/db.sock");
+  const std::string text = ctl::fdb_text("wg0", segments);
+  BOOST_TEST(text.find("tap sl300 on Open vSwitch bridge br-int VLAN 30, local") != std::string::npos, text);
+  const auto json = ctl::fdb_json("wg0", segments);
+  BOOST_TEST(json["segments"][0]["bridge"].is_null());
+  BOOST_TEST(json["segments"][0]["ovs_bridge"].get<std::string>() == "br-int");
+  BOOST_TEST(json["segments"][0]["ovs_vlan"].get<int>() == 30);
+  BOOST_TEST(json["segments"][0]["ovs_db"].get<std::string>() == "unix:/x/db.sock");
+}
+
 BOOST_AUTO_TEST_CASE(refuses_what_it_cannot_read) {
   BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("tap=sl100\n"), uapi::ControlError);
   BOOST_CHECK_THROW((void)ctl::parse_fdb_answer("vni=x\n"), uapi::ControlError);

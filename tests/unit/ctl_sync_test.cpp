@@ -48,7 +48,9 @@ std::vector<ctl::SegmentTable> running_segments() {
       "mac=52:54:00:00:00:01\npublic_key=" +
       hex(kPeer1) +
       "\nstatic=1\n"
-      "vni=200\ntap=sl200\nlocal=10.0.0.1\nmtu=1300\nconfigured_mtu=1300\naging=60\n");
+      "vni=200\ntap=sl200\nlocal=10.0.0.1\nmtu=1300\nconfigured_mtu=1300\naging=60\n"
+      "vni=300\ntap=sl300\novs_bridge=br-int\novs_vlan=30\novs_db=unix:/x/db.sock\nlocal=10.0.0.1\nmtu=1370\n"
+      "aging=300\n");
 }
 }  // namespace
 
@@ -179,14 +181,25 @@ BOOST_AUTO_TEST_CASE(export_writes_segments_that_load_back) {
   const crypto::SecretText toml =
       config::write_toml(ctl::export_config("wg0", running(), link, running_segments(), true));
   const config::InterfaceSettings settings = config::parse_config(toml.str(), "/tmp/wg0.toml");
-  BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
+  BOOST_TEST_REQUIRE(settings.segments.size() == 3u);
   BOOST_TEST(settings.segments[0].bridge.value_or("") == "br100");
   BOOST_TEST(!settings.segments[0].mtu.has_value(), "an MTU the daemon chose is not pinned");
   BOOST_TEST_REQUIRE(settings.segments[0].fdb.size() == 1u);
   BOOST_TEST(b64(settings.segments[0].fdb[0].peer) == kPeer1);
   BOOST_TEST(settings.segments[1].mtu.value_or(0) == 1300u);
   BOOST_TEST(settings.segments[1].aging.count() == 60);
+  BOOST_TEST(settings.segments[2].ovs_bridge.value_or("") == "br-int");
+  BOOST_TEST(settings.segments[2].ovs_vlan.value_or(0) == 30u);
+  BOOST_TEST(settings.segments[2].ovs_db.value_or("") == "unix:/x/db.sock");
   BOOST_TEST(ctl::segment_changes(settings, running_segments()).empty(), toml.str());
+  // Another VLAN in the file is a difference reload names.
+  config::InterfaceSettings other_vlan = settings;
+  other_vlan.segments[2].ovs_vlan = 31;
+  const std::vector<std::string> notes = ctl::segment_changes(other_vlan, running_segments());
+  BOOST_TEST_REQUIRE(notes.size() == 1u);
+  BOOST_TEST(
+      notes[0].find("VNI 300 (sl300 on Open vSwitch bridge br-int VLAN 31 at unix:/x/db.sock") != std::string::npos,
+      notes[0]);
 }
 
 BOOST_AUTO_TEST_CASE(segment_changes_are_named) {

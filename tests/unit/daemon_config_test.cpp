@@ -287,6 +287,74 @@ private_key = "@PRIV@"
 vni = 100
 )",
      3, "segment", "write [[segment]]"},
+    {"segment on a Linux bridge and an Open vSwitch bridge", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+bridge = "br100"
+ovs_bridge = "br-int"
+)",
+     8, "segment[0].ovs_bridge", "give either bridge (a Linux bridge) or ovs_bridge"},
+    {"segment ovs_bridge bad name", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+ovs_bridge = "a bridge name far too long"
+)",
+     7, "segment[0].ovs_bridge", "not a valid interface name"},
+    {"segment ovs_vlan out of range", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+ovs_bridge = "br-int"
+ovs_vlan = 4095
+)",
+     8, "segment[0].ovs_vlan", "out of range (1-4094)"},
+    {"segment ovs_vlan 0", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+ovs_bridge = "br-int"
+ovs_vlan = 0
+)",
+     8, "segment[0].ovs_vlan", "out of range (1-4094)"},
+    {"segment ovs_vlan without ovs_bridge", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+bridge = "br100"
+ovs_vlan = 10
+)",
+     8, "segment[0].ovs_vlan", "needs ovs_bridge"},
+    {"segment ovs_db without ovs_bridge", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+ovs_db = "unix:/run/openvswitch/db.sock"
+)",
+     7, "segment[0].ovs_db", "needs ovs_bridge"},
+    {"segment ovs_db not an OVSDB address", R"([interface]
+private_key = "@PRIV@"
+address = ["10.0.0.1/24"]
+[[segment]]
+vni = 100
+tap = "sl100"
+ovs_bridge = "br-int"
+ovs_db = "/run/openvswitch/db.sock"
+)",
+     8, "segment[0].ovs_db", "expected an OVSDB address"},
     {"routes not a boolean", R"([interface]
 private_key = "@PRIV@"
 routes = "yes"
@@ -662,6 +730,35 @@ peer = "@PUB1@"
   BOOST_TEST_REQUIRE(second.fdb.size() == 1u);
   BOOST_TEST(second.fdb[0].mac.to_string() == "52:54:00:aa:00:01");
   BOOST_TEST((second.fdb[0].peer == settings.peers[0].public_key));
+}
+
+BOOST_AUTO_TEST_CASE(open_vswitch_segments) {
+  const InterfaceSettings settings = parse_config(R"([interface]
+private_key = "b1wZnbaNAvsixbGvcxuzbnJs7N3o2Ul/UnPNt2Llc0A="
+address = ["10.0.0.1/24"]
+
+[[segment]]
+vni = 100
+tap = "sl100"
+ovs_bridge = "br-int"
+
+[[segment]]
+vni = 200
+tap = "sl200"
+ovs_bridge = "br-int"
+ovs_vlan = 4094
+ovs_db = "unix:/tmp/ovs/db.sock"
+)",
+                                                  "wg0.toml");
+  BOOST_TEST_REQUIRE(settings.segments.size() == 2u);
+  const auto& trunk = settings.segments[0];
+  BOOST_TEST(trunk.ovs_bridge.value_or("") == "br-int");
+  BOOST_TEST(!trunk.bridge.has_value());
+  BOOST_TEST(!trunk.ovs_vlan.has_value(), "no ovs_vlan: a trunk port");
+  BOOST_TEST(!trunk.ovs_db.has_value(), "ovs-vsctl's default database");
+  const auto& access = settings.segments[1];
+  BOOST_TEST(access.ovs_vlan.value_or(0) == 4094u);
+  BOOST_TEST(access.ovs_db.value_or("") == "unix:/tmp/ovs/db.sock");
 }
 
 BOOST_AUTO_TEST_CASE(host_name_endpoint) {
