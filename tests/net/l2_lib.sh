@@ -52,3 +52,26 @@ l2_fdb_peer() {
   l2_fdb_json "$1" "$2" | jq -r --argjson vni "$3" --arg mac "$4" \
     '.interfaces[0].segments[] | select(.vni == $vni) | .fdb[] | select(.mac == $mac) | .public_key'
 }
+
+# l2_ovs_start NS DIR: ovsdb-server and ovs-vswitchd inside NS (the userspace datapath makes a TAP
+# named ovs-netdev, which must not meet another site's), all their files in DIR; both stopped by
+# the PIDs of their pidfiles on exit.
+l2_ovs_start() {
+  local ns=$1 dir=$2 daemon
+  mkdir -p "$dir"
+  export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir
+  ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ip netns exec "$ns" ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" --pidfile="$dir/ovsdb-server.pid" \
+    --unixctl="$dir/ovsdb-server.ctl" --log-file="$dir/ovsdb-server.log" --detach --no-chdir -vconsole:off 2>>"$dir/console.log" ||
+    net_fail "ovsdb-server did not start in $ns"
+  NET_PIDS+=("$(cat "$dir/ovsdb-server.pid")")
+  ovs-vsctl --db="unix:$dir/db.sock" --timeout=5 --no-wait init
+  ip netns exec "$ns" ovs-vswitchd "unix:$dir/db.sock" --pidfile="$dir/ovs-vswitchd.pid" \
+    --unixctl="$dir/ovs-vswitchd.ctl" --log-file="$dir/ovs-vswitchd.log" --detach --no-chdir -vconsole:off 2>>"$dir/console.log" ||
+    net_fail "ovs-vswitchd did not start in $ns"
+  NET_PIDS+=("$(cat "$dir/ovs-vswitchd.pid")")
+  unset OVS_RUNDIR OVS_LOGDIR OVS_DBDIR
+  for daemon in ovsdb-server ovs-vswitchd; do
+    kill -0 "$(cat "$dir/$daemon.pid")" || net_fail "$daemon of $ns is not running"
+  done
+}

@@ -25,29 +25,6 @@ for tool in ovsdb-server ovs-vswitchd ovs-vsctl ovsdb-tool; do
 done
 command -v jq >/dev/null || net_fail "needs jq"
 
-# ovs_start NS DIR: ovsdb-server and ovs-vswitchd inside NS (the userspace datapath makes a TAP
-# named ovs-netdev, which must not meet another site's), all their files in DIR; both stopped by
-# the PIDs of their pidfiles on exit.
-ovs_start() {
-  local ns=$1 dir=$2 daemon
-  mkdir -p "$dir"
-  export OVS_RUNDIR=$dir OVS_LOGDIR=$dir OVS_DBDIR=$dir
-  ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-  ip netns exec "$ns" ovsdb-server "$dir/conf.db" --remote="punix:$dir/db.sock" --pidfile="$dir/ovsdb-server.pid" \
-    --unixctl="$dir/ovsdb-server.ctl" --log-file="$dir/ovsdb-server.log" --detach --no-chdir -vconsole:off 2>>"$dir/console.log" ||
-    net_fail "ovsdb-server did not start in $ns"
-  NET_PIDS+=("$(cat "$dir/ovsdb-server.pid")")
-  ovs-vsctl --db="unix:$dir/db.sock" --timeout=5 --no-wait init
-  ip netns exec "$ns" ovs-vswitchd "unix:$dir/db.sock" --pidfile="$dir/ovs-vswitchd.pid" \
-    --unixctl="$dir/ovs-vswitchd.ctl" --log-file="$dir/ovs-vswitchd.log" --detach --no-chdir -vconsole:off 2>>"$dir/console.log" ||
-    net_fail "ovs-vswitchd did not start in $ns"
-  NET_PIDS+=("$(cat "$dir/ovs-vswitchd.pid")")
-  unset OVS_RUNDIR OVS_LOGDIR OVS_DBDIR
-  for daemon in ovsdb-server ovs-vswitchd; do
-    kill -0 "$(cat "$dir/$daemon.pid")" || net_fail "$daemon of $ns is not running"
-  done
-}
-
 # vsctl SITE ARG...: ovs-vsctl on the database of SITE (a or b).
 vsctl() {
   local site=$1
@@ -84,7 +61,7 @@ net_keypair b
 O1=${NET_PREFIX}o1 O2=${NET_PREFIX}o2 T100=${NET_PREFIX}t100 T200=${NET_PREFIX}t200
 for site in a b; do
   declare -n ns="site_$site"
-  ovs_start "$ns" "$NET_TMP/ovs-$site"
+  l2_ovs_start "$ns" "$NET_TMP/ovs-$site"
   for bridge in "$O1" "$O2"; do
     vsctl "$site" add-br "$bridge" -- set bridge "$bridge" datapath_type=netdev || net_fail "cannot add bridge $bridge"
     ip -n "$ns" link set "$bridge" up
