@@ -47,16 +47,17 @@ Outcome run_ovs_vsctl(const std::vector<std::string>& arguments) {
   }
   platform::UniqueFd read_end(pipe_fds[0]);
   platform::UniqueFd write_end(pipe_fds[1]);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
+  // Everything that may throw comes before the spawn attributes, which need destroying.
   std::vector<std::string> owned{"ovs-vsctl"};
   owned.insert(owned.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (std::string& argument : owned) argv.push_back(argument.data());
   argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDERR_FILENO);
   // The daemon blocks SIGTERM, SIGINT and SIGHUP (for its signalfd) and ignores SIGPIPE; both
   // would be inherited: ovs-vsctl gets an empty mask and default handling, as from a shell.
   posix_spawnattr_t attributes;
