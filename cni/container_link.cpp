@@ -37,11 +37,6 @@ platform::UniqueFd require_netns(const std::string& path) {
 
 tunnel::IpPrefix host_prefix(const tunnel::IpAddress& address) { return {address, address.bit_length()}; }
 
-tunnel::IpPrefix default_route(const tunnel::IpAddress& gateway) {
-  static constexpr std::array<std::uint8_t, 16> kZero{};
-  return {tunnel::IpAddress::from_bytes(std::span(kZero).first(gateway.is_v4() ? 4 : 16)), 0};
-}
-
 // Writes "1" unless the sysctl is 1 already: a node that forwards needs no write (and a read-only
 // /proc/sys, as in some runtimes' sandboxes, is then no failure).
 void enable_forwarding(const char* path) {
@@ -96,6 +91,11 @@ void create_pair(platform::Rtnetlink& host, const VethPlan& plan, int netns_fd) 
 }
 
 }  // namespace
+
+tunnel::IpPrefix default_route(const tunnel::IpAddress& gateway) {
+  static constexpr std::array<std::uint8_t, 16> kZero{};
+  return {tunnel::IpAddress::from_bytes(std::span(kZero).first(gateway.is_v4() ? 4 : 16)), 0};
+}
 
 LinkError::LinkError(Kind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
 

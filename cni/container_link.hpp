@@ -34,6 +34,9 @@ struct MadeVeth {
 // also when the host side's name is taken (an earlier ADD of the same attachment not deleted); that
 // link is left alone.
 MadeVeth create_veth(const VethPlan& plan);
+// The default route of the gateway's family (0.0.0.0/0 or ::/0): what ADD points at each gateway
+// in the container, and reports in its result.
+[[nodiscard]] tunnel::IpPrefix default_route(const tunnel::IpAddress& gateway);
 
 // Removes the pair (deleting the host side removes both) and, if the netns still exists and
 // still holds container_ifname, that one too. Idempotent: false when nothing was there.

@@ -14,9 +14,6 @@ namespace {
 using tunnel::IpAddress;
 using tunnel::IpPrefix;
 
-// The default route of the gateway's family.
-IpPrefix default_route(const IpAddress& gateway) { return IpPrefix::parse(gateway.is_v4() ? "0.0.0.0/0" : "::/0"); }
-
 // Reservations made by this ADD, released again unless commit() is reached: the all-or-nothing half
 // of ADD that lives in the data dir (create_veth undoes its own half).
 class NewReservations {
