@@ -6,6 +6,7 @@
 #include "cni/cni_error.hpp"
 #include "cni/invocation.hpp"
 #include "cni/version.hpp"
+#include "platform/link_mtu.hpp"
 
 namespace sluice::cni {
 namespace {
@@ -34,8 +35,10 @@ std::filesystem::path path_field(const json& value, const std::string& key) {
 }
 
 unsigned mtu_field(const json& value) {
-  if (!value.is_number_unsigned() || value.get<unsigned long>() < 576 || value.get<unsigned long>() > 65535) {
-    invalid("mtu", "must be a whole number from 576 to 65535, not " + value.dump());
+  if (!value.is_number_unsigned() || value.get<unsigned long>() < platform::kMinLinkMtu ||
+      value.get<unsigned long>() > platform::kMaxLinkMtu) {
+    invalid("mtu", "must be a whole number from " + std::to_string(platform::kMinLinkMtu) + " to " +
+                       std::to_string(platform::kMaxLinkMtu) + ", not " + value.dump());
   }
   return value.get<unsigned>();
 }

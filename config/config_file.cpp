@@ -17,6 +17,7 @@
 #include "crypto/wipe_on_free.hpp"
 #include "crypto/x25519.hpp"
 #include "platform/interface_name.hpp"
+#include "platform/link_mtu.hpp"
 #include "platform/resolve_endpoint.hpp"
 #include "platform/small_file.hpp"
 #include "platform/user_account.hpp"
@@ -31,11 +32,6 @@ namespace fs = std::filesystem;
 // /dev/zero from being read forever.
 constexpr std::size_t kConfigFileLimit = std::size_t{1} << 20;
 constexpr std::size_t kKeyFileLimit = 4096;
-
-// 576 is the datagram size every IPv4 host must accept (RFC 791); the kernel removes IPv6 from a
-// link whose MTU is below the IPv6 minimum of 1280 (RFC 8200).
-constexpr std::int64_t kMinMtu = 576;
-constexpr std::int64_t kMinMtuIpv6 = 1280;
 
 // Runs `action` when leaving the scope, error or not: used to wipe buffers that held keys.
 template <typename Action>
@@ -177,10 +173,10 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
   if (const auto* node = table.get("mtu")) {
     const bool has_ipv6 = std::any_of(settings.addresses.begin(), settings.addresses.end(),
                                       [](const tunnel::IpPrefix& address) { return !address.address().is_v4(); });
-    const auto mtu = reader.integer(*node, "interface.mtu", kMinMtu, 65535);
-    if (has_ipv6 && mtu < kMinMtuIpv6) {
+    const auto mtu = reader.integer(*node, "interface.mtu", platform::kMinLinkMtu, platform::kMaxLinkMtu);
+    if (has_ipv6 && mtu < platform::kMinLinkMtuIpv6) {
       reader.fail(*node, "interface.mtu",
-                  std::to_string(mtu) + " is below " + std::to_string(kMinMtuIpv6) +
+                  std::to_string(mtu) + " is below " + std::to_string(platform::kMinLinkMtuIpv6) +
                       ", the minimum for an interface with an IPv6 address");
     }
     settings.mtu = static_cast<unsigned>(mtu);

@@ -2,6 +2,7 @@
 #include <system_error>
 
 #include "mesh/subnet_env.hpp"
+#include "platform/link_mtu.hpp"
 #include "platform/small_file.hpp"
 
 namespace sluice::mesh {
@@ -87,12 +88,14 @@ class Parser {
     std::size_t used = 0;
     try {
       const unsigned long parsed = std::stoul(line.value, &used);
-      value = parsed > 65535 ? 0 : static_cast<unsigned>(parsed);
+      value = parsed > platform::kMaxLinkMtu ? 0 : static_cast<unsigned>(parsed);
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used == 0 || used != line.value.size() || value < 576) {
-      fail(line.number, "FLANNEL_MTU", "\"" + line.value + "\" is not an MTU from 576 to 65535");
+    if (used == 0 || used != line.value.size() || value < platform::kMinLinkMtu) {
+      fail(line.number, "FLANNEL_MTU",
+           "\"" + line.value + "\" is not an MTU from " + std::to_string(platform::kMinLinkMtu) + " to " +
+               std::to_string(platform::kMaxLinkMtu));
     }
     return value;
   }
