@@ -35,8 +35,6 @@ platform::UniqueFd require_netns(const std::string& path) {
   return std::move(*fd);
 }
 
-tunnel::IpPrefix host_prefix(const tunnel::IpAddress& address) { return {address, address.bit_length()}; }
-
 // Writes "1" unless the sysctl is 1 already: a node that forwards needs no write (and a read-only
 // /proc/sys, as in some runtimes' sandboxes, is then no failure).
 void enable_forwarding(const char* path) {
@@ -71,9 +69,9 @@ std::string set_up_container_side(const VethPlan& plan) {
 // container address. Returns the link's MAC.
 std::string set_up_host_side(platform::Rtnetlink& host, const VethPlan& plan) {
   host.set_alias(plan.host_alias);
-  for (const auto& gateway : plan.gateways) host.add_address(host_prefix(gateway), true);
+  for (const auto& gateway : plan.gateways) host.add_address(tunnel::IpPrefix::host(gateway), true);
   host.set_up();
-  for (const auto& address : plan.container_addresses) host.add_route(host_prefix(address.address()));
+  for (const auto& address : plan.container_addresses) host.add_route(tunnel::IpPrefix::host(address.address()));
   return mac_of(host, plan.host_ifname);
 }
 

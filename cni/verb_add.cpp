@@ -63,7 +63,7 @@ nlohmann::json run_add(const Invocation& invocation, const PluginConfig& config)
       address = store.reserve(attachment, family_subnet, gateway);
       undo.add(*address);
     }
-    plan.container_addresses.emplace_back(*address, address->bit_length());
+    plan.container_addresses.push_back(IpPrefix::host(*address));
     plan.gateways.push_back(gateway);
   }
   MadeVeth made;

@@ -97,7 +97,7 @@ void run_check(const Invocation& invocation, const PluginConfig& config) {
     if (observed.container_exists && ip->gateway && !holds(observed.container_default_gateways, *ip->gateway)) {
       differences.add(inside + " has no default route via " + ip->gateway->to_string());
     }
-    const IpPrefix route(ip->address.address(), ip->address.address().bit_length());
+    const IpPrefix route = IpPrefix::host(ip->address.address());
     if (observed.host_exists && !holds(observed.host_routes, route)) {
       differences.add(host + " has no route to " + route.to_string());
     }

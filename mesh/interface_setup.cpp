@@ -10,9 +10,7 @@
 namespace sluice::mesh {
 namespace {
 
-tunnel::IpPrefix host_address(const tunnel::IpPrefix& subnet) {
-  return tunnel::IpPrefix(subnet.address(), subnet.address().is_v4() ? 32 : 128);
-}
+tunnel::IpPrefix host_address(const tunnel::IpPrefix& subnet) { return tunnel::IpPrefix::host(subnet.address()); }
 
 }  // namespace
 

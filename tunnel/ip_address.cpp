@@ -59,6 +59,8 @@ IpPrefix::IpPrefix(IpAddress address, unsigned cidr) : address_(address), cidr_(
   cidr_ = static_cast<std::uint8_t>(cidr);
 }
 
+IpPrefix IpPrefix::host(IpAddress address) { return {address, address.bit_length()}; }
+
 IpPrefix IpPrefix::parse(std::string_view text) {
   // A key contains '/' often enough that the parts alone would not look like one.
   if (crypto::may_hold_key(text)) fail(crypto::quote_unless_key(text) + " is not an address/length");

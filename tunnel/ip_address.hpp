@@ -49,6 +49,8 @@ class IpPrefix {
   IpPrefix(IpAddress address, unsigned cidr);
   // "10.0.0.0/8", "fd00::/64"; a bare address is a /32 or /128. Host bits are kept (see masked()).
   static IpPrefix parse(std::string_view text);
+  // The /32 or /128 that holds just `address`.
+  static IpPrefix host(IpAddress address);
 
   [[nodiscard]] const IpAddress& address() const noexcept { return address_; }
   [[nodiscard]] unsigned cidr() const noexcept { return cidr_; }
