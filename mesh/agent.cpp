@@ -15,6 +15,7 @@
 #include "mesh/etcd_options.hpp"
 #include "mesh/interface_setup.hpp"
 #include "mesh/lease_table.hpp"
+#include "mesh/masquerade.hpp"
 #include "mesh/peer_plan.hpp"
 #include "mesh/subnet_claim.hpp"
 #include "mesh/subnet_env.hpp"
@@ -159,6 +160,21 @@ class Agent {
       files_failure_.succeeded();
     } catch (const std::system_error& e) {
       files_failure_.failed(e.what());
+    }
+    if (config_.ip_masq) set_up_masquerade();
+  }
+
+  // Applied when the subnets or the network change; a failure is retried with the host set-up.
+  void set_up_masquerade() {
+    std::vector<MasqueradeRules> rules = masquerade_rules(*network_, claimed_->subnets);
+    if (masquerading_ == rules) return;
+    try {
+      apply_masquerade(rules);
+      masquerading_ = std::move(rules);
+      masquerade_failure_.succeeded();
+      log_line(LogLevel::info, "masquerading traffic from " + network_->ipv4.network.to_string() + " that leaves it");
+    } catch (const std::runtime_error& e) {
+      masquerade_failure_.failed(e.what());
     }
   }
 
@@ -341,6 +357,7 @@ class Agent {
   bool rejoin_ = false;      // the network config changed: the old lease goes before a new claim
   bool remembered_ = false;  // the claimed subnets are in state_dir
   std::string subnet_env_;   // as last written
+  std::optional<std::vector<MasqueradeRules>> masquerading_;  // as last applied (ip_masq)
   bool publish_ = false;
   AppliedEndpoints applied_;
 
@@ -354,6 +371,7 @@ class Agent {
   RepeatedFailure network_failure_{"network config"};
   RepeatedFailure claim_failure_{"subnet"};
   RepeatedFailure files_failure_{"host set-up"};
+  RepeatedFailure masquerade_failure_{"ip_masq"};
   RepeatedFailure sluiced_failure_{"sluiced"};
 };
 

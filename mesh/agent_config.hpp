@@ -10,7 +10,7 @@
 //   lease_ttl = 60                   # optional seconds, 10-86400
 //   state_dir = "/var/lib/sluice-mesh"       # optional: the previous subnet is remembered in it
 //   subnet_env = "/run/flannel/subnet.env"   # optional
-//   ip_masq = false                  # optional: written as FLANNEL_IPMASQ
+//   ip_masq = false                  # optional: masquerade as flanneld --ip-masq; FLANNEL_IPMASQ
 //   [etcd]
 //   endpoints = ["http://10.200.0.100:2379"]  # required: one or more, all http:// or all https://
 //   prefix = "/coreos.com/network"   # optional: where Flannel's keys live (a trailing '/' is dropped)

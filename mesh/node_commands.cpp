@@ -11,6 +11,7 @@
 #include "etcd/client.hpp"
 #include "mesh/etcd_options.hpp"
 #include "mesh/lease_table.hpp"
+#include "mesh/masquerade.hpp"
 #include "mesh/network_config.hpp"
 #include "mesh/peer_plan.hpp"
 #include "mesh/subnet_claim.hpp"
@@ -137,6 +138,10 @@ void leave_mesh(const AgentConfig& config, std::ostream& out) {
     left = true;
   }
   if (!left) out << "this node holds no lease under " << prefix << "\n";
+  if (config.ip_masq) {
+    remove_masquerade();
+    out << "masquerading removed\n";
+  }
   if (!state) return;
   const etcd::RangeResult config_range = etcd.get(config_key(config.etcd.prefix));
   if (config_range.kvs.empty()) return;
