@@ -7,7 +7,7 @@
 # Debian's cloud kernel (fetched beforehand by scripts/fetch_guest_kernel.sh) and a busybox
 # initramfs built here. The guest's init prints each NIC's MAC and MTU and pings a host namespace
 # on site B through the tunnel from each, printing markers on its serial console (a file).
-#   1. The guest's NICs have the segment's MTU (1370): libvirt hands the interface's <mtu> to virtio.
+#   1. The guest's NICs and their TAPs have the segment's MTU (1370), from the interface's <mtu>.
 #   2. The guest pings site B's hosts on both segments; boot and ping times are printed. Its NIC on
 #      the OVS network is a port of A's OVS bridge while it runs, and is gone when it stops.
 #   3. sluicectl capture --segment 100 on site A holds the ping as Ethernet frames with the guest's
@@ -20,7 +20,7 @@ set -euo pipefail
 SLUICECTL=$1
 SLUICED=$2
 CONFIGS=$3
-GUEST=$4
+GUEST=$(realpath -m "$4")
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/l2_lib.sh"
 source "$(dirname "$0")/vm_lib.sh"
@@ -195,7 +195,11 @@ for nic in eth0:$MAC0 eth1:$MAC1; do
   [[ $line == "SLUICE-VM ${nic%%:*} mac ${nic#*:} mtu $MTU at "* ]] ||
     fail "guest NIC: '$line', expected MAC ${nic#*:} and MTU $MTU"
 done
-net_log "1. guest NICs $MAC0 and $MAC1 have the segment's MTU $MTU"
+for tap in "$TAP0" "$TAP1"; do
+  tap_mtu=$(ip -n "$site_a" -j link show "$tap" | jq '.[0].mtu')
+  [[ $tap_mtu == "$MTU" ]] || fail "the guest's TAP $tap has MTU $tap_mtu, expected $MTU"
+done
+net_log "1. guest NICs $MAC0 and $MAC1 and their TAPs have the segment's MTU $MTU"
 ports=$(ovs-vsctl --db="unix:$OVS_DIR/db.sock" --timeout=5 list-ports "$O200" | tr '\n' ' ')
 [[ " $ports " == *" $TAP1 "* ]] || fail "the guest's TAP $TAP1 is not a port of OVS bridge $O200: $ports"
 mac=$(ovs-vsctl --db="unix:$OVS_DIR/db.sock" --timeout=5 get interface "$TAP1" external_ids:attached-mac)
