@@ -3,12 +3,13 @@
 # lib.sh and net_init.
 #
 # libvirtd runs without systemd inside NS's network namespace and a private mount namespace of its
-# own: a tmpfs on /run, its state, cache and logs in the test's folder, /etc/libvirt replaced by a
+# own: tmpfs on /run and /var/lib/libvirt (its sockets, QEMU's monitors: nothing the host sees),
+# its capability cache, logs and QEMU's pid files in the test's folder, /etc/libvirt replaced by a
 # copy with the settings below, and /etc/passwd and /etc/group by copies that add the account
 # libvirt-qemu (the qemu driver looks it up before it reads qemu.conf; the host needs none). The
 # mounts vanish with the last process in that namespace. Cleanup stops libvirtd and every QEMU it
-# started (by the PIDs in their pid files, kept in the test's folder: /run/libvirt is bound there).
-# No network is autostarted and none has DHCP: the test's copy of /etc/libvirt holds none.
+# started, by the PIDs of those pid files. It listens on no TCP port; no network is autostarted
+# and none has DHCP: the test's copy of /etc/libvirt holds none.
 
 # vm_require GUEST_DIR: skips (outside CI) or fails (in CI) unless QEMU, libvirt, busybox-static
 # and the guest kernel of scripts/fetch_guest_kernel.sh are there, naming what is missing.
@@ -34,7 +35,7 @@ vm_require() {
 vm_start_libvirtd() {
   local ns=$1 ovs=${2:-}
   VM_DIR=$NET_TMP/libvirt
-  mkdir -p "$VM_DIR"/{etc,run,lib,cache,log}
+  mkdir -p "$VM_DIR"/{etc,pids,cache,log}
   cp -a /etc/libvirt/. "$VM_DIR/etc/"
   rm -rf "$VM_DIR/etc/qemu" "$VM_DIR/etc/storage" "$VM_DIR/etc/nwfilter"
   cat >"$VM_DIR/etc/libvirtd.conf" <<'CONF'
@@ -58,9 +59,9 @@ CONF
   cat >"$VM_DIR/start.sh" <<SCRIPT
 set -e
 mount -t tmpfs -o mode=755 tmpfs /run
-mkdir /run/libvirt
-mount --bind '$VM_DIR/run' /run/libvirt
-mount --bind '$VM_DIR/lib' /var/lib/libvirt
+mkdir -p /run/libvirt/qemu
+mount --bind '$VM_DIR/pids' /run/libvirt/qemu
+mount -t tmpfs -o mode=755 tmpfs /var/lib/libvirt
 mount --bind '$VM_DIR/cache' /var/cache/libvirt
 mount --bind '$VM_DIR/log' /var/log/libvirt
 mount --bind '$VM_DIR/etc' /etc/libvirt
@@ -84,7 +85,7 @@ SCRIPT
 # vm_cleanup: stops the QEMU processes of libvirtd's pid files, even one it had no time to report.
 vm_cleanup() {
   local file pid
-  for file in "$VM_DIR"/run/qemu/*.pid; do
+  for file in "$VM_DIR"/pids/*.pid; do
     [[ -f $file ]] || continue
     pid=$(cat "$file")
     [[ $(readlink "/proc/$pid/exe" 2>/dev/null) == */qemu-system-* ]] || continue
@@ -95,7 +96,7 @@ vm_cleanup() {
 
 # vm_qemu_pid NAME: the PID of the QEMU running domain NAME.
 vm_qemu_pid() {
-  cat "$VM_DIR/run/qemu/$1.pid"
+  cat "$VM_DIR/pids/$1.pid"
 }
 
 # vm_wait_libvirtd: waits until libvirtd answers (30 s at most).
