@@ -3,10 +3,11 @@
 # lib.sh and net_init.
 #
 # libvirtd runs without systemd inside NS's network namespace and a private mount namespace of its
-# own: tmpfs on /run and /var/lib/libvirt (its sockets, QEMU's monitors: nothing the host sees),
-# its capability cache, logs and QEMU's pid files in the test's folder, /etc/libvirt replaced by a
-# copy with the settings below, and /etc/passwd and /etc/group by copies that add the account
-# libvirt-qemu (the qemu driver looks it up before it reads qemu.conf; the host needs none). The
+# own: tmpfs on /run and /var, so its folders there need not exist on the host and its sockets and
+# QEMU's monitors are seen by nothing else; its capability cache, logs and QEMU's pid files are
+# bound to the test's folder; /etc/libvirt is replaced by a copy with the settings below, and
+# /etc/passwd and /etc/group by copies that add the account libvirt-qemu (the qemu driver looks
+# it up before it reads qemu.conf; the host needs none, nor libvirt-daemon-system). The
 # mounts vanish with the last process in that namespace. Cleanup stops libvirtd and every QEMU it
 # started, by the PIDs of those pid files. It listens on no TCP port; no network is autostarted
 # and none has DHCP: the test's copy of /etc/libvirt holds none.
@@ -59,9 +60,12 @@ CONF
   cat >"$VM_DIR/start.sh" <<SCRIPT
 set -e
 mount -t tmpfs -o mode=755 tmpfs /run
-mkdir -p /run/libvirt/qemu
+mount -t tmpfs -o mode=755 tmpfs /var
+mkdir -p /run/lock /run/libvirt/qemu /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /var/tmp
+chmod 1777 /var/tmp
+ln -s /run /var/run
+ln -s /run/lock /var/lock
 mount --bind '$VM_DIR/pids' /run/libvirt/qemu
-mount -t tmpfs -o mode=755 tmpfs /var/lib/libvirt
 mount --bind '$VM_DIR/cache' /var/cache/libvirt
 mount --bind '$VM_DIR/log' /var/log/libvirt
 mount --bind '$VM_DIR/etc' /etc/libvirt
@@ -70,11 +74,6 @@ mount --bind '$VM_DIR/group' /etc/group
 if [ -n '$ovs' ]; then mkdir /run/openvswitch && mount --bind '$ovs' /run/openvswitch; fi
 exec libvirtd
 SCRIPT
-  # The three folders must exist on the host to be mount points; they do where libvirt is installed.
-  local dir
-  for dir in /var/lib/libvirt /var/cache/libvirt /var/log/libvirt; do
-    [[ -d $dir ]] || net_fail "$dir does not exist: is libvirt-daemon installed?"
-  done
   # ip netns exec (sysfs of NS) then unshare both exec: the PID is libvirtd's own.
   ip netns exec "$ns" unshare -m --propagation private bash "$VM_DIR/start.sh" >"$VM_DIR/libvirtd.log" 2>&1 &
   VM_LIBVIRTD=$!
