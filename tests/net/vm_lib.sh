@@ -98,9 +98,9 @@ vm_qemu_pid() {
   cat "$VM_DIR/pids/$1.pid"
 }
 
-# vm_wait_libvirtd: waits until libvirtd answers (30 s at most).
+# vm_wait_libvirtd: waits until libvirtd answers (60 s at most: its probe is slow on a busy machine).
 vm_wait_libvirtd() {
-  net_wait_for 30 vm_virsh version || { vm_logs ""; net_fail "libvirtd did not answer within 30 s"; }
+  net_wait_for 60 vm_virsh version || { vm_logs ""; net_fail "libvirtd did not answer within 60 s"; }
 }
 
 # vm_virsh ARG...: virsh on the test's libvirtd, bounded in time.
