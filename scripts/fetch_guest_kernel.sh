@@ -14,7 +14,7 @@ modules=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_p
 
 fail() { echo "fetch_guest_kernel: $*" >&2; exit 1; }
 
-package=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ {print $2; exit}')
+package=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ && !found {print $2; found = 1}')
 [[ -n $package ]] || fail "apt-cache knows no linux-image-cloud-amd64 (run apt-get update first)"
 version=$(apt-cache policy "$package" | awk '$1 == "Candidate:" {print $2}')
 [[ -n $version && $version != "(none)" ]] || fail "no installable version of $package (run apt-get update first)"
