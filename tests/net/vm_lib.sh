@@ -38,6 +38,7 @@ vm_start_libvirtd() {
   VM_DIR=$NET_TMP/libvirt
   mkdir -p "$VM_DIR"/{etc,pids,cache,log}
   cp -a /etc/libvirt/. "$VM_DIR/etc/"
+  # No domain, network (say an autostarted "default"), pool or filter of the host's comes along.
   rm -rf "$VM_DIR/etc/qemu" "$VM_DIR/etc/storage" "$VM_DIR/etc/nwfilter"
   cat >"$VM_DIR/etc/libvirtd.conf" <<'CONF'
 auth_unix_rw = "none"
@@ -108,7 +109,7 @@ vm_virsh() {
   nsenter -t "$VM_LIBVIRTD" -m timeout 30 virsh -q -c qemu:///system "$@"
 }
 
-# vm_logs CONSOLE: the end of libvirtd's log, QEMU's logs, and the guest console file (if not empty).
+# vm_logs CONSOLE: the end of libvirtd's log, QEMU's logs and the guest's CONSOLE file (if named).
 vm_logs() {
   local file
   for file in "$VM_DIR/libvirtd.log" "$VM_DIR"/log/qemu/*.log ${1:+"$1"}; do
