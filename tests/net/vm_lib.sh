@@ -72,6 +72,10 @@ mount --bind '$VM_DIR/log' /var/log/libvirt
 mount --bind '$VM_DIR/etc' /etc/libvirt
 mount --bind '$VM_DIR/passwd' /etc/passwd
 mount --bind '$VM_DIR/group' /etc/group
+# libvirtd probes every qemu-system-* it finds, seconds each under TCG: only x86_64 is needed.
+for emulator in /usr/bin/qemu-system-*; do
+  [ "\$emulator" = /usr/bin/qemu-system-x86_64 ] || mount --bind /dev/null "\$emulator"
+done
 if [ -n '$ovs' ]; then mkdir /run/openvswitch && mount --bind '$ovs' /run/openvswitch; fi
 exec libvirtd
 SCRIPT
