@@ -14,7 +14,7 @@
 #      MAC, read by tcpdump -e.
 #   4. Destroying the guest and stopping libvirtd (by PID) leave no TAP, no OVS port and no mount
 #      namespace.
-# Costs 25 to 45 s (libvirtd's first probe of QEMU and the guest's boot are most of it).
+# Costs 20 to 45 s (libvirtd's first probe of QEMU and the guest's boot are most of it).
 # Usage: l2_vm.sh SLUICECTL SLUICED CONFIGS_DIR GUEST_DIR
 set -euo pipefail
 SLUICECTL=$1
