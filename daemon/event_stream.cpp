@@ -74,11 +74,19 @@ void EventStream::publish(const Event& event) {
   // Each format is made once, whatever the number of subscribers.
   std::optional<std::string> text;
   std::optional<std::string> json;
+  std::vector<int> broken;
   for (auto& [fd, subscriber] : subscribers_) {
+    // A burst larger than the queue (a setconf of many peers, all in one turn of the loop) goes
+    // to a reader that keeps up as far as its socket takes it, rather than being lost.
+    if (subscriber->queue.size() + 1 >= kEventQueueLines && !subscriber->blocked && !pump(*subscriber)) {
+      broken.push_back(fd);
+      continue;
+    }
     std::optional<std::string>& line = subscriber->json ? json : text;
     if (!line) line = line_for(event, ifname_, subscriber->json);
     subscriber->queue.push(*line);
   }
+  for (const int fd : broken) close(fd);
   pending_ = true;
 }
 
