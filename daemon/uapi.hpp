@@ -98,7 +98,8 @@ inline constexpr std::size_t kGetPrefixBytes = 56;
 // One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp),
 // "info=1\n\n" and "routes=1\n\n" (daemon/uapi_info.hpp) or "fdb=1\n\n" (daemon/l2_segments.hpp: per
 // segment vni=, tap=, bridge=, local=, mtu=, aging=, its counters, peer= and peer_address= per
-// member, then per FDB entry mac=, public_key=, static=, age=), to its whole answer ending in
+// member, then per FDB entry mac=, public_key=, static=, age=) or "publish=1\n..." (an event from
+// another program into the event stream, daemon/event_request.hpp), to its whole answer ending in
 // "errno=N\n\n".
 // Refused set requests are logged (without values).
 [[nodiscard]] std::string handle_request(std::string_view request, UapiTarget& target);

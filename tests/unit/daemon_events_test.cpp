@@ -17,6 +17,7 @@
 #include "daemon/event.hpp"
 #include "daemon/event_format.hpp"
 #include "daemon/event_queue.hpp"
+#include "daemon/event_request.hpp"
 #include "daemon/event_stream.hpp"
 #include "daemon/uapi.hpp"
 #include "uapi/error.hpp"
@@ -273,6 +274,28 @@ BOOST_AUTO_TEST_CASE(set_requests_publish_peer_and_key_changes) {
   BOOST_CHECK_EQUAL(json["peer"], text(peer));
   const auto key_json = nlohmann::json::parse(daemon::event_json_line(target.events.at(0), "wg0"));
   BOOST_CHECK_EQUAL(key_json["public_key"], text(crypto::public_from_private(own)));
+}
+
+BOOST_AUTO_TEST_CASE(publish_requests_become_events_of_their_source) {
+  const auto event =
+      daemon::parse_publish_request("publish=1\nsource=mesh\nevent=node_joined\nsubnet=10.5.1.0/24\nnode=b c\n\n");
+  BOOST_REQUIRE(event.has_value());
+  daemon::Event stamped = *event;
+  stamped.time = kTime;
+  BOOST_CHECK_EQUAL(daemon::event_text_line(stamped, "wg0"),
+                    "2026-12-06T19:30:01.123Z wg0 node_joined source=mesh subnet=10.5.1.0/24 node=\"b c\"\n");
+  for (const char* bad :
+       {"publish=1\nevent=x\n\n", "publish=1\nsource=mesh\n\n", "publish=1\nsource=Mesh\nevent=x\n\n",
+        "publish=1\nsource=mesh\nevent=x\ntime=1\n\n", "publish=1\nsource=mesh\nevent=x\nnoequals\n\n",
+        "publish=1\nsource=mesh\nevent=x\nk=a\tb\n\n"}) {
+    BOOST_CHECK_MESSAGE(!daemon::parse_publish_request(bad), bad);
+  }
+  tunnel::Device device{[] { return std::chrono::nanoseconds(1'700'000'000s); }};
+  PublishingTarget target(device);
+  BOOST_CHECK_EQUAL(daemon::handle_request("publish=1\nsource=mesh\nevent=etcd_lost\n\n", target), "errno=0\n\n");
+  BOOST_CHECK_EQUAL(daemon::handle_request("publish=1\nsource=mesh\n\n", target), "errno=22\n\n");
+  BOOST_REQUIRE_EQUAL(target.events.size(), 1U);
+  BOOST_CHECK_EQUAL(target.events[0].kind, "etcd_lost");
 }
 
 BOOST_AUTO_TEST_CASE(sluicectl_events_picks_the_only_interface) {
