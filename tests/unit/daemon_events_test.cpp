@@ -20,6 +20,7 @@
 #include "daemon/event_request.hpp"
 #include "daemon/event_stream.hpp"
 #include "daemon/uapi.hpp"
+#include "mesh/stream_event.hpp"
 #include "uapi/error.hpp"
 
 using namespace sluice;
@@ -296,6 +297,18 @@ BOOST_AUTO_TEST_CASE(publish_requests_become_events_of_their_source) {
   BOOST_CHECK_EQUAL(daemon::handle_request("publish=1\nsource=mesh\n\n", target), "errno=22\n\n");
   BOOST_REQUIRE_EQUAL(target.events.size(), 1U);
   BOOST_CHECK_EQUAL(target.events[0].kind, "etcd_lost");
+}
+
+BOOST_AUTO_TEST_CASE(mesh_events_are_publish_requests_the_daemon_takes) {
+  const std::string request = mesh::stream_event_request(
+      "etcd_lost", {{"reason", "connect: refused\nretrying"}, {"long", std::string(300, 'x')}});
+  const auto event = daemon::parse_publish_request(request);
+  BOOST_REQUIRE(event.has_value());
+  BOOST_CHECK_EQUAL(event->kind, "etcd_lost");
+  BOOST_REQUIRE_EQUAL(event->fields.size(), 3U);
+  BOOST_CHECK(event->fields[0].value == daemon::EventValue(std::string("mesh")));
+  BOOST_CHECK(event->fields[1].value == daemon::EventValue(std::string("connect: refused retrying")));
+  BOOST_CHECK_EQUAL(std::get<std::string>(event->fields[2].value).size(), 256U);
 }
 
 BOOST_AUTO_TEST_CASE(sluicectl_events_picks_the_only_interface) {
