@@ -21,6 +21,7 @@
 #include "daemon/event_stream.hpp"
 #include "daemon/uapi.hpp"
 #include "mesh/stream_event.hpp"
+#include "tests/common/tunnel_test_support.hpp"
 #include "uapi/error.hpp"
 
 using namespace sluice;
@@ -84,6 +85,30 @@ class PublishingTarget : public daemon::UapiTarget {
 
 std::string hex(const crypto::PublicKey& key) { return crypto::encode_hex_key(key.span()); }
 
+// Turns the core's events into stream events as Interface::event() does: during the call, while
+// the peer is as the core reports it.
+class StreamSink : public test::RecordingSink {
+ public:
+  void event(const tunnel::PeerEvent& e) override {
+    if (auto event = daemon::core_event(e)) stream.push_back(daemon::event_json_line(*event, "wg0"));
+  }
+  std::vector<std::string> stream;
+};
+
+// Moves datagrams between two cores until both are quiet; A's arrive at B from `a_from`.
+void exchange(test::TunnelPair& pair, StreamSink& sa, StreamSink& sb, const tunnel::Endpoint& a_from) {
+  for (int round = 0; round < 10 && (!sa.sent.empty() || !sb.sent.empty()); ++round) {
+    while (!sa.sent.empty()) {
+      std::vector<std::uint8_t> bytes = sa.take();
+      pair.b.receive(bytes, a_from, pair.now, false, sb);
+    }
+    while (!sb.sent.empty()) {
+      std::vector<std::uint8_t> bytes = sb.take();
+      pair.a.receive(bytes, pair.b_endpoint, pair.now, false, sa);
+    }
+  }
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(daemon_events)
@@ -146,6 +171,43 @@ BOOST_AUTO_TEST_CASE(json_line_is_one_object_with_typed_fields) {
   const auto removed_key =
       nlohmann::json::parse(daemon::event_json_line(daemon::private_key_changed_event(std::nullopt), "wg0"));
   BOOST_CHECK(removed_key["public_key"].is_null());
+}
+
+BOOST_AUTO_TEST_CASE(core_events_say_first_or_rotated_and_old_and_new_endpoint) {
+  test::TunnelPair pair;
+  pair.a.set_reporting_events(true);
+  pair.b.set_reporting_events(true);
+  StreamSink sa;
+  StreamSink sb;
+  pair.a.send_packet(pair.packet_a_to_b(), pair.now, sa);
+  exchange(pair, sa, sb, pair.a_endpoint);
+  BOOST_REQUIRE_EQUAL(sa.stream.size(), 1U);
+  auto json = nlohmann::json::parse(sa.stream[0]);
+  BOOST_CHECK_EQUAL(json["event"], "handshake_completed");
+  BOOST_CHECK_EQUAL(json["session"], "first");
+  BOOST_CHECK_EQUAL(json["endpoint"], pair.b_endpoint.to_string());
+  BOOST_CHECK_EQUAL(json["peer"], text(pair.b.identity().public_key));
+  // B, the responder, has its session once A's first data arrives.
+  BOOST_REQUIRE_EQUAL(sb.stream.size(), 1U);
+  BOOST_CHECK_EQUAL(nlohmann::json::parse(sb.stream[0])["session"], "first");
+
+  // A roams: B's event names the old and the new endpoint.
+  const tunnel::Endpoint moved = test::endpoint(9, 40000);
+  pair.a.send_packet(pair.packet_a_to_b(), pair.now, sa);
+  exchange(pair, sa, sb, moved);
+  BOOST_REQUIRE_EQUAL(sb.stream.size(), 2U);
+  json = nlohmann::json::parse(sb.stream[1]);
+  BOOST_CHECK_EQUAL(json["event"], "endpoint_changed");
+  BOOST_CHECK_EQUAL(json["old"], pair.a_endpoint.to_string());
+  BOOST_CHECK_EQUAL(json["new"], moved.to_string());
+  BOOST_CHECK_EQUAL(json["reason"], "roaming");
+
+  // After REKEY_AFTER_TIME the next packet starts a new handshake: a rotation.
+  pair.advance(121s);
+  pair.a.send_packet(pair.packet_a_to_b(), pair.now, sa);
+  exchange(pair, sa, sb, moved);
+  BOOST_REQUIRE_EQUAL(sa.stream.size(), 2U);
+  BOOST_CHECK_EQUAL(nlohmann::json::parse(sa.stream[1])["session"], "rotated");
 }
 
 BOOST_AUTO_TEST_CASE(queue_drops_when_full_and_reports_the_loss_in_order) {
