@@ -9,6 +9,7 @@
 
 #include "ctl/capture.hpp"
 #include "ctl/commands.hpp"
+#include "ctl/events.hpp"
 #include "uapi/client.hpp"
 #include "uapi/error.hpp"
 
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
   capture->add_option("--duration", capture_options.duration, "Stop after S seconds")->check(CLI::PositiveNumber);
   capture->add_option("--snaplen", capture_options.snaplen, "Bytes kept of each packet (1-65535)")
       ->check(CLI::Range(1, 65535));
+  auto* events =
+      app.add_subcommand("events", "Follow the interface's events (handshakes, endpoints, peers) as they come");
+  events->add_option("IFNAME", ifname_option, "Interface (default: the only one running)");
+  events->add_flag("--json", json, "One JSON object per line (fields in sluicectl(8), EVENTS)");
   auto* status = app.add_subcommand("status", "One line for every interface with a control socket");
   auto* set = app.add_subcommand("set", "Change settings, with the words of `wg set`");
   set->add_option("IFNAME", ifname, "Interface")->required();
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
     if (*show || app.get_subcommands().empty()) return run_show(globals, ifname_option, show_field, json);
     if (*status) return run_status(globals);
     if (*capture) return run_capture(globals, capture_options);
+    if (*events) return run_events(globals, ifname_option, json);
     if (*stats) return run_stats(globals, ifname_option, json);
     if (*fdb) return run_fdb(globals, ifname_option, json);
     if (*set) return run_set(globals, ifname, words);

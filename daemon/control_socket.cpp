@@ -90,12 +90,10 @@ ControlSocket::~ControlSocket() {
   ::unlink(path_.c_str());
 }
 
-void ControlSocket::attach(EventLoop& loop, RequestHandler handler, std::string takeover_line,
-                           TakeoverHandler takeover) {
+void ControlSocket::attach(EventLoop& loop, RequestHandler handler, std::vector<Takeover> takeovers) {
   loop_ = &loop;
   handler_ = std::move(handler);
-  takeover_line_ = std::move(takeover_line);
-  takeover_ = std::move(takeover);
+  takeovers_ = std::move(takeovers);
   loop.add(listener_.get(), EPOLLIN, [this](std::uint32_t) { accept_all(); });
 }
 
@@ -250,10 +248,11 @@ ControlSocket::Outcome ControlSocket::pump(int fd, Connection& connection) {
       wipe_prefix(connection.buffer, end + 2);
     }
     connection.scanned = 0;
-    if (takeover_ && !takeover_line_.empty() && request.starts_with(takeover_line_)) {
+    for (const Takeover& takeover : takeovers_) {
+      if (!request.starts_with(takeover.first_line)) continue;
       platform::UniqueFd taken = std::move(connection.fd);
       close_connection(fd);
-      takeover_(std::move(taken), request);
+      takeover.handler(std::move(taken), request);
       return Outcome::handed_over;
     }
     connection.answer = handler_(request);

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "daemon/control_answer.hpp"
 #include "daemon/event_loop.hpp"
@@ -33,13 +34,18 @@ class ControlSocket {
 
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
-  // Takes over a connection whose request starts with a given line (a capture stream); the
-  // descriptor is non-blocking and no longer watched by the control socket.
+  // Takes over a connection whose request starts with a given line (a capture or event stream);
+  // the descriptor is non-blocking and no longer watched by the control socket.
   using TakeoverHandler = std::function<void(platform::UniqueFd fd, std::string_view request)>;
+  struct Takeover {
+    std::string first_line;  // "capture=1\n"
+    TakeoverHandler handler;
+  };
 
   // Starts accepting connections on `loop`; requests are answered by `handler`, except those
-  // whose first line is `takeover_line`, which go to `takeover`.
-  void attach(EventLoop& loop, RequestHandler handler, std::string takeover_line = {}, TakeoverHandler takeover = {});
+  // whose first line is one of `takeovers`, which go to its handler. Streams are admitted as every
+  // request is (trusted()).
+  void attach(EventLoop& loop, RequestHandler handler, std::vector<Takeover> takeovers = {});
 
   // Listens on a new socket at path() if its file was removed: `wg` removes a socket it finds
   // refusing connections, as ours does for a moment after bind. Returns whether it did. Never once
@@ -78,8 +84,7 @@ class ControlSocket {
   bool restore_failed_ = false;
   EventLoop* loop_ = nullptr;
   RequestHandler handler_;
-  std::string takeover_line_;
-  TakeoverHandler takeover_;
+  std::vector<Takeover> takeovers_;
   std::unordered_map<int, std::unique_ptr<Connection>> connections_;
 };
 

@@ -67,7 +67,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
   if (offloads_.test_gso_eio) sockets_->simulate_gso_eio();
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
-  device_.set_reporting_events(Log::verbose());
+  update_event_reporting();
 
   uapi::SetRequest request = config::sync_request(settings, {});
   // The sockets were just made with these.
@@ -109,17 +109,21 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
 
   loop_.add(timer_.get(), EPOLLIN, [this](std::uint32_t) { on_tick(); });
   // Batched datagrams name their peer: send them before a request may remove it.
-  control_.attach(
-      loop_,
-      [this](std::string_view text) {
-        flush();
-        return start_request(text, *this);
-      },
-      "capture=1\n",
-      [this](platform::UniqueFd fd, std::string_view text) {
-        captures_.start(std::move(fd), text,
-                        [this](std::string_view name) { return segments_ ? segments_->find(name) : std::nullopt; });
-      });
+  control_.attach(loop_,
+                  [this](std::string_view text) {
+                    flush();
+                    return start_request(text, *this);
+                  },
+                  {{"capture=1\n",
+                    [this](platform::UniqueFd fd, std::string_view text) {
+                      captures_.start(std::move(fd), text, [this](std::string_view name) {
+                        return segments_ ? segments_->find(name) : std::nullopt;
+                      });
+                    }},
+                   {"events=1\n", [this](platform::UniqueFd fd, std::string_view text) {
+                      events_.subscribe(std::move(fd), text);
+                      update_event_reporting();
+                    }}});
   if (settings.metrics_listen) {
     metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
                                                [this] { return render_metrics(ifname_, device_, extra_counters()); });
@@ -192,6 +196,8 @@ void Interface::run() {
     if (captures_.active()) captures_.flush();
     run_jobs();
     flush();
+    events_.flush();
+    update_event_reporting();
   }
 }
 
@@ -435,7 +441,14 @@ void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t>
   });
 }
 
-void Interface::event(const tunnel::PeerEvent& event) { Log::debug("{}", peer_event_text(event)); }
+void Interface::update_event_reporting() noexcept { device_.set_reporting_events(Log::verbose() || events_.active()); }
+
+void Interface::event(const tunnel::PeerEvent& event) {
+  // Tested first: the text would be made even when Log::debug() writes nothing.
+  if (Log::verbose()) Log::debug("{}", peer_event_text(event));
+  if (!events_.active()) return;
+  if (const std::optional<Event> stream_event = core_event(event)) events_.publish(*stream_event);
+}
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.packets_active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);

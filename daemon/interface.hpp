@@ -18,6 +18,7 @@
 #include "daemon/data_path.hpp"
 #include "daemon/drop_report.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/event_stream.hpp"
 #include "daemon/interface_routes.hpp"
 #include "daemon/l2_segments.hpp"
 #include "daemon/metrics_server.hpp"
@@ -80,6 +81,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   [[nodiscard]] std::string serialize_fdb() const override;
   [[nodiscard]] std::string serialize_info() const override;
   [[nodiscard]] std::string sync_routes() override;
+  [[nodiscard]] bool publishing() const override { return events_.active(); }
+  void publish(const Event& event) override { events_.publish(event); }
 
  private:
   // One read from the TUN device: its packets go to the core.
@@ -108,6 +111,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void resend(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams, std::uint16_t segment_size);
   void on_tick();
   void report_drops(tunnel::Instant at);
+  // The core reports its events while the debug log or an event stream wants them.
+  void update_event_reporting() noexcept;
   // With worker threads: hands the core's new jobs to them; returns whether there were any.
   bool dispatch_jobs();
   // Between reads: hands out new jobs, runs some here if the threads fall behind, and sends or
@@ -124,8 +129,9 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
 
   std::string ifname_;
   EventLoop loop_;
-  // After the loop (it unregisters from it), before the control socket that hands it connections.
+  // After the loop (they unregister from it), before the control socket that hands them connections.
   CaptureSet captures_{loop_};
+  EventStream events_{loop_, ifname_};
   // Before the TUN device: a second daemon for the same name is refused by the socket check,
   // with a clearer message than the kernel's EBUSY.
   ControlSocket control_;

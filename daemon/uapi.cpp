@@ -3,6 +3,7 @@
 
 #include <cerrno>
 
+#include "daemon/event_request.hpp"
 #include "daemon/log.hpp"
 #include "daemon/stats.hpp"
 #include "daemon/uapi_answer.hpp"
@@ -72,6 +73,15 @@ std::unique_ptr<ControlAnswer> start_request(std::string_view request, UapiTarge
   if (request == "info=1\n\n") return whole(target.serialize_info() + get_status(0));
   if (request == "routes=1\n\n") return whole(target.sync_routes() + get_status(0));
   if (request == "fdb=1\n\n") return whole(target.serialize_fdb() + get_status(0));
+  if (request.starts_with(kPublishRequest)) {
+    const std::optional<Event> event = parse_publish_request(request);
+    if (!event) {
+      Log::warning("control: refused a malformed publish request");
+      return whole(get_status(EINVAL));
+    }
+    target.publish(*event);
+    return whole(get_status(0));
+  }
   if (request.starts_with(kSet)) {
     const uapi::SetParse parsed = uapi::parse_set_request(request.substr(kSet.size()));
     if (!parsed.request) {
@@ -81,7 +91,8 @@ std::unique_ptr<ControlAnswer> start_request(std::string_view request, UapiTarge
     return whole(set_status(apply_set_request(*parsed.request, target)));
   }
   // wireguard-go hangs up here; an answer tells a hand-written client what went wrong.
-  Log::warning("control: refused a request that is neither get=1, set=1, stats=1, info=1, routes=1 nor fdb=1");
+  Log::warning(
+      "control: refused a request that is neither get=1, set=1, stats=1, info=1, routes=1, fdb=1 nor publish=1");
   return whole(set_status(EINVAL));
 }
 

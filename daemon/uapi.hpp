@@ -15,6 +15,7 @@
 
 #include "crypto/memory.hpp"
 #include "daemon/control_answer.hpp"
+#include "daemon/event.hpp"
 #include "daemon/stats.hpp"
 #include "tunnel/constants.hpp"
 #include "tunnel/device.hpp"
@@ -59,10 +60,16 @@ class UapiTarget {
   // routes=1: the routes through the interface brought to the peers' allowed IPs now; the
   // key=value lines say what changed (daemon/uapi_info.hpp).
   [[nodiscard]] virtual std::string sync_routes() { return {}; }
+
+  // The event stream (daemon/event_stream.hpp): whether anyone follows it, so that requests
+  // describe their changes only then, and where those descriptions go.
+  [[nodiscard]] virtual bool publishing() const { return false; }
+  virtual void publish(const Event& /*event*/) {}
 };
 
 // Socket changes come first, because only they can fail: on failure the errno is returned and
-// the interface is as it was. Returns 0 on success.
+// the interface is as it was. Returns 0 on success. While target.publishing(), each peer added,
+// removed or changed and a new private key are published as events.
 [[nodiscard]] int apply_set_request(const uapi::SetRequest& request, UapiTarget& target);
 
 // The interface as a get=1 answer shows it, read back into the answer's model: what a
@@ -91,7 +98,8 @@ inline constexpr std::size_t kGetPrefixBytes = 56;
 // One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp),
 // "info=1\n\n" and "routes=1\n\n" (daemon/uapi_info.hpp) or "fdb=1\n\n" (daemon/l2_segments.hpp: per
 // segment vni=, tap=, bridge=, local=, mtu=, aging=, its counters, peer= and peer_address= per
-// member, then per FDB entry mac=, public_key=, static=, age=), to its whole answer ending in
+// member, then per FDB entry mac=, public_key=, static=, age=) or "publish=1\n..." (an event from
+// another program into the event stream, daemon/event_request.hpp), to its whole answer ending in
 // "errno=N\n\n".
 // Refused set requests are logged (without values).
 [[nodiscard]] std::string handle_request(std::string_view request, UapiTarget& target);

@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "crypto/secret_text.hpp"
 
@@ -32,15 +35,38 @@ bool owns_exactly(const tunnel::AllowedIps<tunnel::Peer*>& table, tunnel::Peer* 
   return prefixes == table.prefixes_of(peer);
 }
 
-void apply_peer(const uapi::PeerChange& change, tunnel::Device& device, KeepaliveList& switched_on) {
+// The settings of `change` that differ from what `peer` has, before it is applied.
+std::vector<std::string> settings_changing(const uapi::PeerChange& change, const tunnel::Peer& peer) {
+  std::vector<std::string> changed;
+  if (change.endpoint && (!peer.endpoint() || peer.endpoint()->address != change.endpoint->address ||
+                          peer.endpoint()->port != change.endpoint->port)) {
+    changed.emplace_back("endpoint");
+  }
+  if (change.preshared_key && !(*change.preshared_key == peer.preshared_key())) changed.emplace_back("preshared_key");
+  if (change.persistent_keepalive && *change.persistent_keepalive != peer.persistent_keepalive()) {
+    changed.emplace_back("persistent_keepalive");
+  }
+  return changed;
+}
+
+void apply_peer(const uapi::PeerChange& change, UapiTarget& target, KeepaliveList& switched_on) {
+  tunnel::Device& device = target.device();
+  const bool publishing = target.publishing();
   if (change.remove) {
-    device.remove_peer(change.public_key);
+    if (device.remove_peer(change.public_key) && publishing) target.publish(peer_removed_event(change.public_key));
     return;
   }
+  const bool existed = device.find_peer(change.public_key) != nullptr;
   // add_peer refuses our own public key: such a section is ignored, as the kernel does.
   tunnel::Peer* peer = change.update_only ? device.find_peer(change.public_key) : device.add_peer(change.public_key);
   if (peer == nullptr) return;
 
+  std::vector<std::string> changed;
+  std::vector<tunnel::IpPrefix> prefixes_before;
+  if (publishing && existed) {
+    changed = settings_changing(change, *peer);
+    prefixes_before = device.allowed_ips().prefixes_of(peer);
+  }
   const bool keepalive_was_off = peer->persistent_keepalive() == 0;
   if (change.preshared_key) peer->set_preshared_key(*change.preshared_key);
   if (change.endpoint) peer->set_endpoint(*change.endpoint);
@@ -52,6 +78,20 @@ void apply_peer(const uapi::PeerChange& change, tunnel::Device& device, Keepaliv
   }
 
   if (keepalive_was_off && peer->persistent_keepalive() != 0) switched_on.insert(change.public_key);
+  if (!publishing) return;
+  const std::vector<tunnel::IpPrefix> prefixes = device.allowed_ips().prefixes_of(peer);
+  if (!existed) {
+    target.publish(peer_added_event(change.public_key, peer->endpoint(), prefixes));
+    return;
+  }
+  if (prefixes != prefixes_before) changed.emplace_back("allowed_ips");
+  if (!changed.empty())
+    target.publish(peer_changed_event(change.public_key, std::move(changed), peer->endpoint(), prefixes));
+}
+
+std::optional<crypto::PublicKey> public_key_of(const tunnel::Device& device) {
+  if (!device.identity().has_key) return std::nullopt;
+  return device.identity().public_key;
 }
 
 }  // namespace
@@ -75,10 +115,20 @@ int apply_set_request(const uapi::SetRequest& request, UapiTarget& target) {
   }
 
   tunnel::Device& device = target.device();
-  if (request.private_key) device.set_private_key(*request.private_key);
-  if (request.replace_peers) device.remove_all_peers();
+  if (request.private_key) {
+    const std::optional<crypto::PublicKey> before = public_key_of(device);
+    device.set_private_key(*request.private_key);
+    const std::optional<crypto::PublicKey> after = public_key_of(device);
+    if (target.publishing() && before != after) target.publish(private_key_changed_event(after));
+  }
+  if (request.replace_peers) {
+    if (target.publishing()) {
+      for (const auto& peer : device.peers()) target.publish(peer_removed_event(peer->public_key()));
+    }
+    device.remove_all_peers();
+  }
   KeepaliveList switched_on;
-  for (const uapi::PeerChange& change : request.peers) apply_peer(change, device, switched_on);
+  for (const uapi::PeerChange& change : request.peers) apply_peer(change, target, switched_on);
   for (const crypto::PublicKey& key : switched_on) {
     tunnel::Peer* peer = device.find_peer(key);
     if (peer != nullptr && peer->persistent_keepalive() != 0) target.persistent_keepalive_enabled(*peer);

@@ -8,6 +8,7 @@
 #include <system_error>
 #include <thread>
 
+#include "crypto/key_encoding.hpp"
 #include "etcd/client.hpp"
 #include "etcd/error.hpp"
 #include "mesh/agent_log.hpp"
@@ -17,6 +18,7 @@
 #include "mesh/lease_table.hpp"
 #include "mesh/masquerade.hpp"
 #include "mesh/peer_plan.hpp"
+#include "mesh/stream_event.hpp"
 #include "mesh/subnet_claim.hpp"
 #include "mesh/subnet_env.hpp"
 #include "mesh/subnet_memory.hpp"
@@ -91,10 +93,14 @@ class Agent {
       if (claimed_ && Clock::now() >= next_keepalive_) keep_alive();
       if (claimed_ && publish_) publish();
       etcd_failure_.succeeded();
+      if (etcd_lost_) announce("etcd_back", {});
+      etcd_lost_ = false;
       backoff_ = kFirstBackoff;
     } catch (const etcd::Error& e) {
       if (e.kind() == etcd::Error::Kind::refused) throw std::runtime_error(e.what());
       etcd_failure_.failed(std::string(e.what()) + " (tunnels stay as they are; retrying)");
+      if (!etcd_lost_) announce("etcd_lost", {{"reason", e.what()}});
+      etcd_lost_ = true;
       postpone(backoff_);
       backoff_ = std::min<Clock::duration>(backoff_ * 2, kLastBackoff);
     } catch (const NetworkConfigError& e) {
@@ -137,6 +143,7 @@ class Agent {
     log_line(LogLevel::info, "holding " + claimed_->key + " under lease " + std::to_string(lease_id_) + " (TTL " +
                                  std::to_string(config_.lease_ttl.count()) + " s)");
     remembered_ = false;
+    announce("subnet_claimed", {{"subnet", subnet_key_name(claimed_->subnets)}, {"lease", std::to_string(lease_id_)}});
     set_up_host();
   }
 
@@ -338,6 +345,37 @@ class Agent {
     log_line(LogLevel::info, "peers: " + std::to_string(added) + " added, " + std::to_string(removed) + " removed, " +
                                  std::to_string(changed) + " changed (" + std::to_string(desired.size()) +
                                  " other nodes)");
+    announce_nodes(request, added, removed, changed);
+  }
+
+  // A node_joined, node_left or node_changed event per peer, or one nodes_changed with the counts
+  // when many change at once (joining a large mesh), so the stream is not flooded.
+  void announce_nodes(const uapi::SetRequest& request, std::size_t added, std::size_t removed, std::size_t changed) {
+    constexpr std::size_t kEventsPerChange = 16;
+    if (request.peers.size() > kEventsPerChange) {
+      announce(
+          "nodes_changed",
+          {{"joined", std::to_string(added)}, {"left", std::to_string(removed)}, {"changed", std::to_string(changed)}});
+      return;
+    }
+    for (const uapi::PeerChange& change : request.peers) {
+      EventFields fields{{"peer", crypto::encode_base64_key(change.public_key.span())}};
+      if (change.endpoint) fields.emplace_back("endpoint", change.endpoint->to_string());
+      std::string prefixes;
+      for (const tunnel::IpPrefix& prefix : change.allowed_ips) {
+        prefixes.append(prefixes.empty() ? "" : ",").append(prefix.to_string());
+      }
+      if (!prefixes.empty()) fields.emplace_back("allowed_ips", prefixes);
+      announce(change.remove ? "node_left" : change.update_only ? "node_changed" : "node_joined", fields);
+    }
+  }
+
+  // Into sluiced's event stream. Best effort: a sluiced that is away (check_sluiced() says so) or
+  // too old to take it only misses the event.
+  void announce(std::string_view kind, const EventFields& fields) {
+    try {
+      uapi::Client(config_.control_dir, config_.interface).publish(stream_event_request(kind, fields));
+    } catch (const uapi::ControlError&) {}
   }
 
   const AgentConfig& config_;
@@ -360,6 +398,7 @@ class Agent {
   std::optional<std::vector<MasqueradeRules>> masquerading_;  // as last applied (ip_masq)
   bool publish_ = false;
   AppliedEndpoints applied_;
+  bool etcd_lost_ = false;  // etcd_lost was announced, etcd_back not yet
 
   Clock::time_point next_check_{};
   Clock::time_point etcd_retry_at_{};

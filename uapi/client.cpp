@@ -221,4 +221,8 @@ std::string Client::sync_routes() { return ask("routes=1\n\n", "the daemon could
 
 void Client::set(std::string_view request) { static_cast<void>(ask(request, "the daemon refused the change")); }
 
+void Client::publish(std::string_view request) {
+  static_cast<void>(ask(request, "the daemon refused the event", true));
+}
+
 }  // namespace sluice::uapi

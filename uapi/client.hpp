@@ -55,6 +55,9 @@ class Client {
   [[nodiscard]] std::string sync_routes();
   // `request` is a whole set=1 request; throws ControlError if the daemon refuses it.
   void set(std::string_view request);
+  // `request` is a whole publish=1 request (an event for the daemon's event stream); throws
+  // NotSluicedError as stats() does, ControlError if the daemon refuses it.
+  void publish(std::string_view request);
 
   // The connected socket, for finding the process at its other end.
   [[nodiscard]] int fd() const noexcept { return fd_; }

@@ -9,6 +9,8 @@
 #      socket and node 5 starts. Once etcd is back (same data dirs) everything converges: node 3's
 #      new key is in its lease and the others' peers, node 5 joins, nodes 1-4 keep their subnets,
 #      all ping all.
+#   Meanwhile `sluicectl events` on node 1 shows the agent's events (source=mesh): nodes 4 and 5
+#   and node 3's new key joining, its old key leaving, and etcd lost, then back.
 # Usage: mesh_etcd_outage.sh SLUICED SLUICECTL SLUICE_MESH
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -28,6 +30,11 @@ wait_until() {
 # --- 1. Three nodes ---
 mesh_join 1 2 3
 mesh_check_mesh 1 2 3
+EVENTS="$NET_TMP/events1.json"
+ip netns exec "$(mesh_ns_of 1)" timeout 300 "$SLUICECTL" --control-dir "$(mesh_dir_of 1)/ctl" events "$MESH_IF" --json \
+  >"$EVENTS" &
+NET_PIDS+=($!)
+net_wait_for 5 grep -q subscribed "$EVENTS" || net_fail "sluicectl events on node 1 did not start"
 
 # --- 2. One member of three away ---
 mesh_etcd_stop e0
@@ -88,4 +95,16 @@ for n in 1 2 3 4; do
   [[ $(mesh_subnet_of "$n") == "${subnet[$n]}" ]] || net_fail "node $n's subnet changed from ${subnet[$n]} to $(mesh_subnet_of "$n")"
 done
 net_log "3. converged $((SECONDS - back)) s after etcd came back"
+
+# The agent's events, in node 1's stream.
+mesh_events() { jq -r "select(.source == \"mesh\") | $1" "$EVENTS"; }
+for node in 4 5; do
+  key=$(mesh_pubkey "$node")
+  mesh_events '"\(.event) \(.peer)"' | grep -qxF "node_joined $key" || net_fail "no node_joined event for node $node"
+done
+mesh_events '"\(.event) \(.peer)"' | grep -qxF "node_joined $new3" || net_fail "no node_joined event for node 3's new key"
+mesh_events '"\(.event) \(.peer)"' | grep -qxF "node_left $old3" || net_fail "no node_left event for node 3's old key"
+etcd_events=$(mesh_events 'select(.event | startswith("etcd_")) | .event' | tr '\n' ' ')
+[[ $etcd_events =~ ^(etcd_lost\ etcd_back\ )+$ ]] || net_fail "etcd events on node 1: '$etcd_events'"
+net_log "node 1's event stream: $(mesh_events .event | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}')etcd: $etcd_events"
 net_log "PASS"
