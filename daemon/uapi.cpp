@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::string_view kGet = "get=1\n";
 constexpr std::string_view kSet = "set=1\n";
+constexpr std::string_view kSetPolicy = "set_policy=1\n";
 
 // wg(8) reads the two answers differently: after a set it takes errno as a negative number
 // (`errno = -ret`, as wireguard-go writes it), after a get as a positive one (a minus sign makes
@@ -72,6 +73,16 @@ std::unique_ptr<ControlAnswer> start_request(std::string_view request, UapiTarge
   if (request == "info=1\n\n") return whole(target.serialize_info() + get_status(0));
   if (request == "routes=1\n\n") return whole(target.sync_routes() + get_status(0));
   if (request == "fdb=1\n\n") return whole(target.serialize_fdb() + get_status(0));
+  if (request == "policy=1\n\n") return whole(target.serialize_policy() + get_status(0));
+  if (request == "flows=1\n\n") return whole(target.serialize_flows() + get_status(0));
+  if (request.starts_with(kSetPolicy)) {
+    try {
+      return whole(set_status(target.set_policy(uapi::parse_policy_lines(request.substr(kSetPolicy.size())))));
+    } catch (const std::invalid_argument& e) {
+      Log::warning("control: refused a set_policy request: {}", e.what());
+      return whole(set_status(EINVAL));
+    }
+  }
   if (request.starts_with(kSet)) {
     const uapi::SetParse parsed = uapi::parse_set_request(request.substr(kSet.size()));
     if (!parsed.request) {
@@ -81,7 +92,9 @@ std::unique_ptr<ControlAnswer> start_request(std::string_view request, UapiTarge
     return whole(set_status(apply_set_request(*parsed.request, target)));
   }
   // wireguard-go hangs up here; an answer tells a hand-written client what went wrong.
-  Log::warning("control: refused a request that is neither get=1, set=1, stats=1, info=1, routes=1 nor fdb=1");
+  Log::warning(
+      "control: refused a request that is neither get=1, set=1, stats=1, info=1, routes=1, fdb=1, policy=1, "
+      "set_policy=1 nor flows=1");
   return whole(set_status(EINVAL));
 }
 

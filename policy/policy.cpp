@@ -63,6 +63,7 @@ void Policy::configure(const PolicySettings& settings, std::span<const PeerIdent
   }
   if (settings.max_flows != flows_.capacity()) flows_ = FlowTable(settings.max_flows);
   settings_ = settings;
+  identity_list_.assign(identities.begin(), identities.end());
   compiled_ = std::move(compiled);
   rule_counters_ = std::move(counters);
   ++generation_;

@@ -52,6 +52,7 @@ class Policy {
   std::size_t expire(tunnel::Instant now);
 
   [[nodiscard]] const PolicySettings& settings() const noexcept { return settings_; }
+  [[nodiscard]] const std::vector<PeerIdentity>& identities() const noexcept { return identity_list_; }
   // One per rule, in order.
   [[nodiscard]] const std::vector<RuleCounters>& rule_counters() const noexcept { return rule_counters_; }
   [[nodiscard]] const RuleCounters& default_counters(Direction direction) const noexcept {
@@ -88,6 +89,7 @@ class Policy {
   PolicySettings settings_;
   std::vector<CompiledRule> compiled_;
   std::unordered_map<crypto::PublicKey, Identity, crypto::PublicKeyHash> identities_;
+  std::vector<PeerIdentity> identity_list_;  // as configured
   std::vector<RuleCounters> rule_counters_;
   RuleCounters default_counters_[2];
   std::uint32_t generation_ = 0;
