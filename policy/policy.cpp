@@ -24,6 +24,10 @@ bool protocol_matches(Protocol protocol, std::uint8_t number) {
   return false;
 }
 
+// Public keys are no secret: a plain comparison (the keys' own operator== is constant-time, and
+// costs more than the rest of a packet's lookup).
+bool same_key(const crypto::PublicKey& a, const crypto::PublicKey& b) { return a.bytes == b.bytes; }
+
 }  // namespace
 
 Policy::Policy(IdleTimeouts timeouts) : timeouts_(timeouts), flows_(PolicySettings{}.max_flows) {}
@@ -75,7 +79,8 @@ bool Policy::matches(std::size_t index, Direction direction, const crypto::Publi
   const CompiledRule& compiled = compiled_[index];
   if (rule.direction != direction) return false;
   if (!compiled.any_peer && (compiled.groups & peer_groups) == 0 &&
-      std::find(rule.peers.begin(), rule.peers.end(), peer) == rule.peers.end()) {
+      std::none_of(rule.peers.begin(), rule.peers.end(),
+                   [&](const crypto::PublicKey& key) { return same_key(key, peer); })) {
     return false;
   }
   if (!protocol_matches(rule.protocol, tuple.protocol)) return false;
@@ -125,7 +130,7 @@ bool Policy::admit(Direction direction, const crypto::PublicKey& peer, std::span
   const FlowKey key = FlowKey::of(facts->tuple, source_is_low);
   const std::uint64_t hash = FlowTable::hash(key);
   Flow* flow = flows_.find(key, hash);
-  if (flow != nullptr && (now - flow->last_seen > idle_timeout(*flow) || !(flow->peer == peer))) {
+  if (flow != nullptr && (now - flow->last_seen > idle_timeout(*flow) || !same_key(flow->peer, peer))) {
     // Gone idle, or the address now belongs to another peer: a new flow.
     flows_.erase(*flow);
     flow = nullptr;
