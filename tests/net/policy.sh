@@ -4,7 +4,8 @@
 # are dropped and counted on the rule "no guests"; A's own pings to C pass, their replies being
 # replies of a flow A started, while C's new pings stay dropped. A reload that denies laptops cuts
 # B's running ping at once, and B's session stays up (same handshake, A still reaches B). A rule
-# file with a mistake is refused with file:line:key, and the rules stay as they were.
+# file with a mistake is refused with file:line:key, and the rules stay as they were. The
+# counters show in sluicectl flows and stats and on the metrics page.
 # Usage: policy.sh SLUICECTL SLUICED
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -27,7 +28,7 @@ B="${NET_PREFIX}b"
 C="${NET_PREFIX}c"
 
 write_a() {  # LAPTOPS_ACTION [EXTRA_LINE]
-  net_config "$NET_TMP/$A.toml" a 51820 10.98.0.1/24
+  net_config "$NET_TMP/$A.toml" a 51820 10.98.0.1/24 'metrics_listen = "127.0.0.1:9586"'
   net_config_peer "$NET_TMP/$A.toml" b 10.200.61.2:51821 10.98.0.2/32 'name = "laptop-b"' 'groups = ["laptops"]'
   net_config_peer "$NET_TMP/$A.toml" c 10.200.62.2:51822 10.98.0.3/32 'name = "guest-c"' 'groups = ["guests"]'
   cat >>"$NET_TMP/$A.toml" <<TOML
@@ -70,6 +71,13 @@ ctl "$a" flows "$A" --peer guest-c | grep -q "guest-c 10.98.0.3 -> 10.98.0.1 icm
   net_fail "flows: no dropped flow of guest-c: $(ctl "$a" flows "$A")"
 [[ $(ctl "$a" stats --json "$A" | jq '.interfaces[0].counters.policy_dropped_inbound') -ge 3 ]] ||
   net_fail "policy_dropped_inbound not counted"
+# The metrics page (loopback of A's namespace) has the rule's counter and C's dropped flow.
+ip netns exec "$a" curl -sf --max-time 5 http://127.0.0.1:9586/metrics >"$NET_TMP/metrics.txt" || net_fail "no metrics"
+c_label=$(cut -c1-8 "$NET_TMP/c.pub")
+awk -v a="$A" '$1 == "sluice_policy_rule_packets_total{interface=\"" a "\",rule=\"no" && $2 == "guests\",action=\"deny\"}" && $3 >= 3 {found = 1}
+  END {exit !found}' "$NET_TMP/metrics.txt" || net_fail "metrics: no count on rule 'no guests': $(grep rule_packets "$NET_TMP/metrics.txt")"
+grep -qF "sluice_peer_flows{interface=\"$A\",peer=\"$c_label\",verdict=\"deny\"} 1" "$NET_TMP/metrics.txt" ||
+  net_fail "metrics: no denied flow of C: $(grep peer_flows "$NET_TMP/metrics.txt")"
 
 # Replies to a flow A started pass; C's new pings do not.
 net_ping "$a" 10.98.0.3 2 >/dev/null || net_fail "A's pings to guest C got no replies"
@@ -95,7 +103,7 @@ net_ping "$a" 10.98.0.2 2 >/dev/null || net_fail "A no longer reaches B after th
 # A mistake in a rule: file:line:key, and nothing changes.
 ctl "$a" export "$A" >"$NET_TMP/before.toml"
 write_a allow 'protocol = "sctp"'
-ctl_expect_error "a bad rule" "$NET_TMP/$A.toml:32:12: policy[1].protocol: expected \"tcp\"" \
+ctl_expect_error "a bad rule" "$NET_TMP/$A.toml:33:12: policy[1].protocol: expected \"tcp\"" \
   ctl "$a" reload "$A" --config "$NET_TMP/$A.toml"
 ctl "$a" export "$A" >"$NET_TMP/after.toml"
 diff "$NET_TMP/before.toml" "$NET_TMP/after.toml" >&2 || net_fail "a refused rule file changed the interface"
