@@ -1,6 +1,6 @@
-// The answer to `flows=1`, a request of our own on the control socket: the flow table (most
-// recently seen first) and the counters of each rule, as key=value lines that sluicectl flows
-// reads. Holds no secret.
+// The answer to `flows=1`, a request of our own on the control socket: the flow table (the 10,000
+// most recently seen flows, most recent first; flows= counts them all) and the counters of each rule, as key=value
+// lines that sluicectl flows reads. Holds no secret.
 //
 //   flows=2  max_flows=16384  evictions=0     (one line each)
 //   flow=inbound               the origin's direction; starts a flow
