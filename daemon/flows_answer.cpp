@@ -69,7 +69,10 @@ std::string serialize_flows(const policy::Policy& policy, tunnel::Instant now, s
     uapi::append_line(out, "destination", tuple.destination_address().to_string());
     uapi::append_line(out, "destination_port", tuple.destination_port);
     uapi::append_line(out, "verdict", policy::to_string(flow.verdict));
-    uapi::append_line(out, "rule", policy.rule_name(flow.rule, flow.origin));
+    // A flow not seen since the rules changed keeps its old verdict until its next packet, and its
+    // rule's place may now be another rule's.
+    uapi::append_line(out, "rule",
+                      policy.current(flow) ? policy.rule_name(flow.rule, flow.origin) : "(rules changed since)");
     const auto in = static_cast<int>(Direction::inbound);
     const auto outbound = static_cast<int>(Direction::outbound);
     uapi::append_line(out, "packets_in", flow.packets[in]);

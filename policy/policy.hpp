@@ -60,6 +60,9 @@ class Policy {
   }
   // The rule's name, "rule N" if it has none, or "default inbound"/"default outbound".
   [[nodiscard]] std::string rule_name(std::uint16_t rule, Direction direction) const;
+  // Whether the flow's verdict is by the rules in force (else by earlier ones: it is judged again at
+  // its next packet).
+  [[nodiscard]] bool current(const Flow& flow) const noexcept { return flow.generation == generation_; }
   // The peer's name from the config, or empty.
   [[nodiscard]] const std::string& peer_name(const crypto::PublicKey& peer) const;
   [[nodiscard]] const FlowTable& flows() const noexcept { return flows_; }

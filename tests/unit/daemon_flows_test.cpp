@@ -69,10 +69,20 @@ BOOST_AUTO_TEST_CASE(the_answer_reads_back_as_sluicectl_shows_it) {
   BOOST_TEST(answer.rules[0].packets == 4U);
   BOOST_TEST(answer.rules[1].name == "default inbound");
 
+  // New rules: the flow shows as judged by the old ones until its next packet.
+  policy.configure(settings, identities);
+  BOOST_TEST(
+      sluice::ctl::parse_flows_answer(sluice::daemon::serialize_flows(policy, 12s, 1'700'000'000s)).records[0].rule ==
+      "(rules changed since)");
+  BOOST_TEST(policy.admit(Direction::inbound, laptop, packet, 1, 40, 13s));
+  BOOST_TEST(
+      sluice::ctl::parse_flows_answer(sluice::daemon::serialize_flows(policy, 13s, 1'700'000'000s)).records[0].rule ==
+      "ssh \"in\"");
+
   std::string metrics;
   sluice::daemon::append_policy_metrics(metrics, "interface=\"wg0\"", policy);
   BOOST_TEST(metrics.find(
-                 "sluice_policy_rule_packets_total{interface=\"wg0\",rule=\"ssh \\\"in\\\"\",action=\"allow\"} 4\n") !=
+                 "sluice_policy_rule_packets_total{interface=\"wg0\",rule=\"ssh \\\"in\\\"\",action=\"allow\"} 5\n") !=
                  std::string::npos,
              metrics);
   BOOST_TEST(
