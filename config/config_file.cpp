@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/policy_reader.hpp"
 #include "config/toml_reader.hpp"
 #include "config/wg_quick_shape.hpp"
 #include "crypto/key_encoding.hpp"
@@ -198,6 +199,7 @@ InterfaceSettings read_interface(const Reader& reader, const toml::table& table)
 struct PeerRegistry {
   std::vector<std::pair<crypto::PublicKey, std::size_t>> keys;                 // key, line
   std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> owner;  // masked prefix -> peer, line
+  std::vector<std::string> names;                                              // each peer's, maybe empty
 };
 
 PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size_t index, PeerRegistry& registry,
@@ -252,6 +254,13 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
     peer.persistent_keepalive =
         static_cast<std::uint16_t>(reader.integer(*node, prefix + "persistent_keepalive", 0, 65535));
   }
+  read_peer_identity(reader, table, prefix, peer);
+  if (const auto* node = table.get("name")) {
+    for (std::size_t i = 0; i < registry.names.size(); ++i) {
+      if (registry.names[i] == peer.name) reader.fail(*node, prefix + "name", "same name as " + indexed("peer", i));
+    }
+  }
+  registry.names.push_back(peer.name);
   return peer;
 }
 
@@ -397,7 +406,7 @@ std::vector<SegmentSettings> read_segments(const Reader& reader, const toml::nod
 }
 
 ConfigDocument read_document(const Reader& reader, const toml::table& root) {
-  static constexpr std::array<std::string_view, 3> kTables{"interface", "peer", "segment"};
+  static constexpr std::array<std::string_view, 5> kTables{"interface", "peer", "segment", "policy", "policy_defaults"};
   reader.reject_unknown_keys(root, "", kTables);
   const auto* interface_node = root.get("interface");
   if (interface_node == nullptr) reader.fail(root.source(), "interface", "missing [interface] table");
@@ -406,6 +415,7 @@ ConfigDocument read_document(const Reader& reader, const toml::table& root) {
   settings = read_interface(reader, reader.table(*interface_node, "interface"));
   if (const auto* node = root.get("peer")) settings.peers = read_peers(reader, *node, document.peer_key_where);
   if (const auto* node = root.get("segment")) settings.segments = read_segments(reader, *node, settings);
+  settings.policy = read_policy(reader, root, settings.peers);
   settings.secret_files = reader.secret_files();
   document.lookups = reader.take_lookups();
   return document;

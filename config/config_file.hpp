@@ -19,6 +19,24 @@
 //   endpoint = "192.0.2.1:51820"      # or "[2001:db8::1]:51820" or "host.example:51820"
 //   allowed_ips = ["10.0.1.0/24"]     # stored with host bits cleared; a prefix belongs to one peer
 //   persistent_keepalive = 25         # seconds, 0-65535, 0 = off (default)
+//   name = "laptop-17"                # for rules and flows; unique; letters, digits, . _ @ -
+//   groups = ["laptops"]              # for rules
+//
+//   [policy_defaults]                 # optional; see docs/policy.md
+//   inbound = "deny"                  # when no rule matches: "allow" (default) or "deny"
+//   outbound = "allow"
+//   max_flows = 16384                 # flows tracked at most, 16-1048576
+//
+//   [[policy]]                        # any number, first match wins
+//   name = "ssh from admins"          # optional, for counters and flows
+//   direction = "inbound"             # "inbound" (default: from a peer) or "outbound" (to a peer)
+//   peers = ["laptop-17", "base64"]   # the remote peer, by name or key
+//   groups = ["admins"]               # or a member of these groups (with peers: either matches)
+//   from = ["10.0.0.0/8"]             # source prefixes
+//   to = ["10.1.0.0/24"]              # destination prefixes
+//   protocol = "tcp"                  # "tcp", "udp", "icmp" or "any" (default)
+//   ports = [22, "8000-8100"]         # destination ports, tcp and udp only
+//   action = "allow"                  # required: "allow" or "deny"
 //
 // Key files hold one base64 key (surrounding whitespace ignored); a relative path is taken
 // relative to the config file's directory.
@@ -50,8 +68,12 @@ class ConfigError : public std::runtime_error {
 inline constexpr std::array<std::string_view, 10> kInterfaceKeys{
     "private_key", "private_key_file", "listen_port",    "fwmark", "address", "mtu",
     "mode",        "routes",           "metrics_listen", "user"};
-inline constexpr std::array<std::string_view, 6> kPeerKeys{"public_key", "preshared_key", "preshared_key_file",
-                                                           "endpoint",   "allowed_ips",   "persistent_keepalive"};
+inline constexpr std::array<std::string_view, 8> kPeerKeys{"public_key", "preshared_key", "preshared_key_file",
+                                                           "endpoint",   "allowed_ips",   "persistent_keepalive",
+                                                           "name",       "groups"};
+inline constexpr std::array<std::string_view, 9> kPolicyKeys{"name", "direction", "peers", "groups", "from",
+                                                             "to",   "protocol",  "ports", "action"};
+inline constexpr std::array<std::string_view, 3> kPolicyDefaultsKeys{"inbound", "outbound", "max_flows"};
 inline constexpr std::array<std::string_view, 10> kSegmentKeys{"vni",    "tap", "bridge", "ovs_bridge", "ovs_vlan",
                                                                "ovs_db", "mtu", "local",  "aging",      "fdb"};
 inline constexpr std::array<std::string_view, 2> kSegmentFdbKeys{"mac", "peer"};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crypto/memory.hpp"
+#include "policy/rules.hpp"
 #include "tunnel/endpoint.hpp"
 #include "tunnel/ethernet.hpp"
 #include "tunnel/ip_address.hpp"
@@ -27,6 +28,9 @@ struct PeerSettings {
   std::optional<tunnel::Endpoint> endpoint;
   std::vector<tunnel::IpPrefix> allowed_ips;  // stored masked, as WireGuard does
   std::uint16_t persistent_keepalive = 0;     // seconds, 0 = off
+  // For policy rules and flows: a name unique among the peers, and the groups the peer is in.
+  std::string name;
+  std::vector<std::string> groups;
 };
 
 // A static forwarding entry of a segment: frames to `mac` go to `peer` only.
@@ -70,6 +74,8 @@ struct InterfaceSettings {
   std::optional<std::string> user;
   std::vector<PeerSettings> peers;
   std::vector<SegmentSettings> segments;
+  // [[policy]] rules and [policy_defaults]; rules name peers by key (names resolved on reading).
+  policy::PolicySettings policy;
   // Where the secret keys were read from: key files, and the config file when it holds one
   // inline; the daemon warns about any that others can read. Empty for a set=1 request.
   std::vector<std::filesystem::path> secret_files;

@@ -37,6 +37,15 @@ void append_secret(std::string& out, std::string_view key, std::span<const std::
   out.append("\"\n");
 }
 
+void append_strings(std::string& out, std::string_view key, const std::vector<std::string>& items) {
+  out.append(key).append(" = [");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) out.append(", ");
+    out.append(toml_string(items[i]));
+  }
+  out.append("]\n");
+}
+
 void append_number(std::string& out, std::string_view key, std::uint64_t value) {
   out.append(key).append(" = ").append(std::to_string(value)).push_back('\n');
 }
@@ -58,6 +67,54 @@ void append_peer(std::string& out, const PeerSettings& peer, const std::optional
   }
   append_list(out, "allowed_ips", peer.allowed_ips);
   if (peer.persistent_keepalive != 0) append_number(out, "persistent_keepalive", peer.persistent_keepalive);
+  if (!peer.name.empty()) append_text(out, "name", peer.name);
+  if (!peer.groups.empty()) append_strings(out, "groups", peer.groups);
+}
+
+// A rule names a peer as the file would: by its name if it has one.
+std::string peer_reference(const crypto::PublicKey& key, const std::vector<PeerSettings>& peers) {
+  for (const PeerSettings& peer : peers) {
+    if (peer.public_key == key && !peer.name.empty()) return peer.name;
+  }
+  return crypto::encode_base64_key(key.span());
+}
+
+void append_policy(std::string& out, const InterfaceSettings& settings) {
+  const policy::PolicySettings& policy = settings.policy;
+  const policy::PolicySettings defaults;
+  if (policy.inbound_default != defaults.inbound_default || policy.outbound_default != defaults.outbound_default ||
+      policy.max_flows != defaults.max_flows) {
+    out.append("\n[policy_defaults]\n");
+    append_text(out, "inbound", policy::to_string(policy.inbound_default));
+    append_text(out, "outbound", policy::to_string(policy.outbound_default));
+    if (policy.max_flows != defaults.max_flows) append_number(out, "max_flows", policy.max_flows);
+  }
+  for (const policy::Rule& rule : policy.rules) {
+    out.append("\n[[policy]]\n");
+    if (!rule.name.empty()) append_text(out, "name", rule.name);
+    append_text(out, "direction", policy::to_string(rule.direction));
+    if (!rule.peers.empty()) {
+      std::vector<std::string> names;
+      for (const crypto::PublicKey& key : rule.peers) names.push_back(peer_reference(key, settings.peers));
+      append_strings(out, "peers", names);
+    }
+    if (!rule.groups.empty()) append_strings(out, "groups", rule.groups);
+    if (!rule.from.empty()) append_list(out, "from", rule.from);
+    if (!rule.to.empty()) append_list(out, "to", rule.to);
+    if (rule.protocol != policy::Protocol::any) append_text(out, "protocol", policy::to_string(rule.protocol));
+    if (!rule.ports.empty()) {
+      out.append("ports = [");
+      for (std::size_t i = 0; i < rule.ports.size(); ++i) {
+        const policy::PortRange& range = rule.ports[i];
+        if (i != 0) out.append(", ");
+        out.append(range.first == range.last
+                       ? std::to_string(range.first)
+                       : toml_string(std::to_string(range.first) + "-" + std::to_string(range.last)));
+      }
+      out.append("]\n");
+    }
+    append_text(out, "action", policy::to_string(rule.action));
+  }
 }
 
 void append_segment(std::string& out, const SegmentSettings& segment) {
@@ -125,6 +182,7 @@ crypto::SecretText write_toml(const TomlFile& file) {
 
   for (const PeerSettings& peer : settings.peers) append_peer(out, peer, file.preshared_key_note);
   for (const SegmentSettings& segment : settings.segments) append_segment(out, segment);
+  append_policy(out, settings);
   return text;
 }
 

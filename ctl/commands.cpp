@@ -5,18 +5,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <system_error>
+#include <thread>
 
 #include "config/config_file.hpp"
+#include "config/policy_reader.hpp"
 #include "config/sync_request.hpp"
 #include "ctl/daemon_info.hpp"
 #include "ctl/daemon_namespace.hpp"
 #include "ctl/daemon_process.hpp"
 #include "ctl/export.hpp"
 #include "ctl/fdb.hpp"
+#include "ctl/flows.hpp"
 #include "ctl/import.hpp"
 #include "ctl/keys.hpp"
 #include "ctl/reload_changes.hpp"
@@ -28,6 +32,7 @@
 #include "platform/small_file.hpp"
 #include "uapi/client.hpp"
 #include "uapi/error.hpp"
+#include "uapi/policy_text.hpp"
 #include "uapi/set_request.hpp"
 
 namespace sluice::ctl {
@@ -251,6 +256,38 @@ int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bo
       [&](const std::string& name) { return fdb_text(name, fdb_of(name)); });
 }
 
+int run_flows(const Globals& globals, const std::optional<std::string>& ifname, const std::optional<std::string>& peer,
+              bool json, bool follow) {
+  const auto flows_of = [&](const std::string& name) {
+    FlowsAnswer answer = parse_flows_answer(uapi::Client(globals.control_dir, name).flows());
+    if (peer) keep_peer(answer, *peer);
+    return answer;
+  };
+  if (!follow) {
+    return report_interfaces(
+        globals, ifname, json, [&](const std::string& name) { return flows_json(name, flows_of(name)); },
+        [&](const std::string& name) { return flows_text(name, flows_of(name)); });
+  }
+  if (!ifname) throw uapi::ControlError("flows --follow needs an interface");
+  // A line for each flow that saw traffic since the last look, once a second.
+  std::uint64_t seen_until = 0;
+  for (;;) {
+    const FlowsAnswer answer = flows_of(*ifname);
+    std::uint64_t newest = seen_until;
+    std::string text;
+    for (auto it = answer.records.rbegin(); it != answer.records.rend(); ++it) {
+      if (it->last_seen <= seen_until) continue;
+      newest = std::max(newest, it->last_seen);
+      text.append(json ? flows_json(*ifname, FlowsAnswer{0, 0, 0, {*it}, {}})["flows"][0].dump() : flow_line(*it));
+      text.push_back('\n');
+    }
+    print(text);
+    std::fflush(stdout);
+    seen_until = newest;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
 int run_status(const Globals& globals) {
   const std::vector<std::string> names = uapi::socket_interfaces(globals.control_dir);
   if (names.empty()) {
@@ -342,6 +379,24 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   const uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
   const uapi::SetRequest request = config::sync_request(wanted, running, info ? info->own_fwmark : 0);
   client.set(uapi::set_request_text(request).str());
+  // The rules after the peers they name; on a connection of its own, since a daemon other than
+  // sluiced hangs up on the request.
+  if (info) {
+    std::string policy_lines;
+    uapi::append_policy_lines(policy_lines, wanted.policy, config::peer_identities(wanted.peers));
+    uapi::Client(globals.control_dir, ifname).set_policy(policy_lines);
+  } else if (!(wanted.policy == policy::PolicySettings{})) {
+    warn(std::string(ifname).append(": the daemon is not sluiced (or an older one): [[policy]] not applied"));
+  }
+  // The rules after the peers they name; on a connection of its own, since a daemon other than
+  // sluiced hangs up on the request.
+  if (info) {
+    std::string policy_lines;
+    uapi::append_policy_lines(policy_lines, wanted.policy, config::peer_identities(wanted.peers));
+    uapi::Client(globals.control_dir, ifname).set_policy(policy_lines);
+  } else if (!(wanted.policy == policy::PolicySettings{})) {
+    warn(std::string(ifname).append(": the daemon is not sluiced (or an older one): [[policy]] not applied"));
+  }
 
   // sluiced keeps the routes (in its own network namespace); another daemon keeps none.
   std::optional<RouteSync> routes;
@@ -432,8 +487,18 @@ int run_export(const Globals& globals, const std::string& ifname, bool show_keys
   if (::if_nametoindex(ifname.c_str()) == 0) enter_daemon_network_namespace(client.fd());
   const LinkInfo link = read_link_info(ifname);
   const auto segments = running_segments(client);
+  std::optional<uapi::PolicyText> policy;
+  try {
+    policy = uapi::parse_policy_lines(uapi::Client(globals.control_dir, ifname).policy());
+  } catch (const uapi::ControlError&) {
+    // Not sluiced, or an older one: no rules to write.
+  } catch (const std::invalid_argument& e) {
+    throw uapi::ControlError(std::string(ifname).append(": the daemon's policy answer: ").append(e.what()));
+  }
   if (show_keys) warn_if_world_accessible_output();
-  print(config::write_toml(export_config(ifname, state, link, segments, show_keys)).str());
+  config::TomlFile file = export_config(ifname, state, link, segments, show_keys);
+  if (policy) add_policy(file.settings, *policy);
+  print(config::write_toml(file).str());
   return 0;
 }
 

@@ -73,4 +73,16 @@ config::TomlFile export_config(std::string_view ifname, const uapi::InterfaceSta
   return file;
 }
 
+void add_policy(config::InterfaceSettings& settings, const uapi::PolicyText& policy) {
+  settings.policy = policy.settings;
+  for (const policy::PeerIdentity& identity : policy.identities) {
+    for (config::PeerSettings& peer : settings.peers) {
+      if (peer.public_key == identity.key) {
+        peer.name = identity.name;
+        peer.groups = identity.groups;
+      }
+    }
+  }
+}
+
 }  // namespace sluice::ctl

@@ -8,6 +8,7 @@
 #include "ctl/fdb.hpp"
 #include "ctl/link_info.hpp"
 #include "uapi/interface_state.hpp"
+#include "uapi/policy_text.hpp"
 
 namespace sluice::ctl {
 
@@ -17,5 +18,8 @@ namespace sluice::ctl {
 [[nodiscard]] config::TomlFile export_config(std::string_view ifname, const uapi::InterfaceState& state,
                                              const LinkInfo& link, const std::vector<SegmentTable>& segments,
                                              bool show_keys);
+
+// The daemon's rules (policy=1) into `settings`, and its peers' names and groups onto its peers.
+void add_policy(config::InterfaceSettings& settings, const uapi::PolicyText& policy);
 
 }  // namespace sluice::ctl

@@ -58,6 +58,13 @@ int main(int argc, char** argv) {
   auto* fdb = app.add_subcommand("fdb", "L2 segments and their forwarding tables (all running ones without IFNAME)");
   fdb->add_option("IFNAME", ifname_option, "Interface");
   fdb->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
+  std::optional<std::string> flows_peer;
+  bool follow = false;
+  auto* flows = app.add_subcommand("flows", "Flows through the interface with their verdicts, and the rules' counters");
+  flows->add_option("IFNAME", ifname_option, "Interface (all running ones without it)");
+  flows->add_option("--peer", flows_peer, "Only this peer's flows (its name or base64 public key)");
+  flows->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
+  flows->add_flag("--follow", follow, "Print a line whenever a flow sees traffic, until interrupted");
   CaptureOptions capture_options;
   auto* capture =
       app.add_subcommand("capture", "Copy the interface's cleartext packets (or a segment's frames) into a pcap file");
@@ -110,6 +117,7 @@ int main(int argc, char** argv) {
     if (*events) return run_events(globals, ifname_option, json);
     if (*stats) return run_stats(globals, ifname_option, json);
     if (*fdb) return run_fdb(globals, ifname_option, json);
+    if (*flows) return run_flows(globals, ifname_option, flows_peer, json, follow);
     if (*set) return run_set(globals, ifname, words);
     if (*genkey) return run_genkey();
     if (*pubkey) return run_pubkey();

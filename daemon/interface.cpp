@@ -11,9 +11,11 @@
 #include <stdexcept>
 
 #include "config/config_file.hpp"
+#include "config/policy_reader.hpp"
 #include "config/sync_request.hpp"
 #include "crypto/aead.hpp"
 #include "daemon/epoll_data_path.hpp"
+#include "daemon/flows_answer.hpp"
 #include "daemon/log.hpp"
 #include "daemon/peer_event_text.hpp"
 #include "daemon/uapi_info.hpp"
@@ -68,6 +70,9 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
   update_event_reporting();
+
+  // Before any peer exists, so no packet passes unjudged. The loader checked it already.
+  policy_.configure(settings.policy, config::peer_identities(settings.peers));
 
   uapi::SetRequest request = config::sync_request(settings, {});
   // The sockets were just made with these.
@@ -125,8 +130,9 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
                       update_event_reporting();
                     }}});
   if (settings.metrics_listen) {
-    metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen,
-                                               [this] { return render_metrics(ifname_, device_, extra_counters()); });
+    metrics_ = std::make_unique<MetricsServer>(loop_, *settings.metrics_listen, [this] {
+      return render_metrics(ifname_, device_, extra_counters(), &policy_);
+    });
     Log::info("serving metrics on http://{}/metrics", settings.metrics_listen->to_string());
   }
   Log::info("listening on UDP port {}, control socket {}", sockets_->port(), control_.path().string());
@@ -246,6 +252,7 @@ void Interface::reload_config() {
     Log::error("SIGHUP: {} not applied: {}", config_file_.string(), std::strerror(error));
     return;
   }
+  configure_policy(settings.policy, config::peer_identities(settings.peers), "SIGHUP");
   const RouteChanges routes = apply_routes();
   for (const std::string& failure : routes.failures) Log::warning("SIGHUP: {}", failure);
   if (settings.routes != routes_enabled_) {
@@ -262,8 +269,51 @@ tunnel::Instant Interface::now() const {
   return std::chrono::duration_cast<tunnel::Instant>(std::chrono::steady_clock::now().time_since_epoch());
 }
 
+bool Interface::configure_policy(const policy::PolicySettings& settings,
+                                 const std::vector<policy::PeerIdentity>& identities, std::string_view origin) {
+  try {
+    policy_.configure(settings, identities);
+  } catch (const std::exception& e) {
+    Log::error("{}: policy not changed: {}", origin, e.what());
+    return false;
+  }
+  Log::info("{}: policy: {} rules, inbound default {}, outbound default {}", origin, settings.rules.size(),
+            policy::to_string(settings.inbound_default), policy::to_string(settings.outbound_default));
+  return true;
+}
+
+std::string Interface::serialize_policy() const {
+  std::string out;
+  uapi::append_policy_lines(out, policy_.settings(), policy_.identities());
+  return out;
+}
+
+int Interface::set_policy(const uapi::PolicyText& policy) {
+  return configure_policy(policy.settings, policy.identities, "control") ? 0 : EINVAL;
+}
+
+std::string Interface::serialize_flows() const { return daemon::serialize_flows(policy_, now(), wall_clock()); }
+
+// On the loop's thread, before the core routes and encrypts: one decision per read, so a TCP
+// super-packet costs one flow lookup for all its segments. The peer is found as the core will
+// find it (allowed IPs by destination); a packet the core will refuse anyway (malformed, no
+// route) is left to it.
+bool Interface::admit_outbound(std::span<const std::uint8_t> read, tunnel::Instant t) {
+  const TunOffload::Peek peek = tun_offload_.peek(read);
+  const tunnel::IpPacketParse parsed = tunnel::parse_ip_packet(peek.packet);
+  if (parsed.status != tunnel::IpPacketStatus::ok) return true;
+  const tunnel::Peer* peer = device_.allowed_ips().lookup(parsed.packet.destination_address()).value_or(nullptr);
+  if (peer == nullptr) return true;
+  if (policy_.admit(policy::Direction::outbound, peer->public_key(), peek.packet, peek.packets, peek.bytes, t)) {
+    return true;
+  }
+  policy_dropped_outbound_ += peek.packets;
+  return false;
+}
+
 void Interface::send_from_tun(std::span<std::uint8_t> read) {
   const tunnel::Instant t = now();
+  if (!admit_outbound(read, t)) return;
   // The core copies each packet (into its datagram) before the next is built over its tail.
   const bool split = tun_offload_.split(read, [this, t](std::span<const std::uint8_t> packet) {
     if (captures_.packets_active()) capture_outbound(packet);
@@ -334,6 +384,7 @@ void Interface::on_tick() {
   // `ip link del` gives no event on the TUN descriptor, `ip link set mtu` none either, and a
   // removed control socket file none: look once a second.
   if (++ticks_ % 10 == 0) {
+    policy_.expire(t);
     if (stop_if_tun_removed()) return;
     if (control_.restore_if_removed()) {
       Log::info("control socket {} was removed; listening there again", control_.path().string());
@@ -450,9 +501,20 @@ void Interface::event(const tunnel::PeerEvent& event) {
   if (const std::optional<Event> stream_event = core_event(event)) events_.publish(*stream_event);
 }
 
+// On the loop's thread (inline, or from finish_jobs() after a worker opened it): the packet is
+// authenticated, and `peer` is the peer whose key did it, so that is its identity. VXLAN for an L2
+// segment is not judged (the segments' frames are not IP flows of this host).
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
+  const tunnel::Instant t = now();
+  if (segments_ && segments_->deliver(peer, packet, t)) {
+    if (captures_.packets_active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
+    return;
+  }
+  if (!policy_.admit(policy::Direction::inbound, peer.public_key(), packet, 1, packet.size(), t)) {
+    ++policy_dropped_inbound_;
+    return;
+  }
   if (captures_.packets_active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
-  if (segments_ && segments_->deliver(peer, packet, now())) return;
   if (!tun_offload_.write(packet, *data_path_)) ++tun_write_errors_;  // longer than a TUN packet can be
 }
 
@@ -480,7 +542,14 @@ int Interface::set_fwmark(std::uint32_t mark) {
 void Interface::persistent_keepalive_enabled(tunnel::Peer& peer) { device_.send_keepalive(peer, now(), *this); }
 
 std::vector<NamedCounter> Interface::extra_counters() const {
-  return segments_ ? segments_->counters() : std::vector<NamedCounter>{};
+  std::vector<NamedCounter> counters = segments_ ? segments_->counters() : std::vector<NamedCounter>{};
+  counters.push_back({"policy_dropped_inbound", policy_dropped_inbound_,
+                      "decrypted packets the policy dropped (see sluicectl flows for the rule)", true});
+  counters.push_back({"policy_dropped_outbound", policy_dropped_outbound_,
+                      "packets from the TUN device the policy dropped (see sluicectl flows for the rule)", true});
+  counters.push_back({"policy_flow_evictions", policy_.flows().evictions(),
+                      "flows forgotten to make room in a full flow table", false});
+  return counters;
 }
 
 RouteChanges Interface::apply_routes() {

@@ -28,6 +28,7 @@
 #include "daemon/uapi.hpp"
 #include "daemon/udp_batch.hpp"
 #include "daemon/udp_sockets.hpp"
+#include "policy/policy.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/load_monitor.hpp"
 
@@ -83,10 +84,19 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   [[nodiscard]] std::string sync_routes() override;
   [[nodiscard]] bool publishing() const override { return events_.active(); }
   void publish(const Event& event) override { events_.publish(event); }
+  [[nodiscard]] std::string serialize_policy() const override;
+  [[nodiscard]] int set_policy(const uapi::PolicyText& policy) override;
+  [[nodiscard]] std::string serialize_flows() const override;
 
  private:
   // One read from the TUN device: its packets go to the core.
   void send_from_tun(std::span<std::uint8_t> read);
+  // Whether the policy lets a read from the TUN device (a packet or a super-packet) leave, to the
+  // peer that routing by allowed IPs picks for it. Counts a refusal.
+  bool admit_outbound(std::span<const std::uint8_t> read, tunnel::Instant now);
+  // New rules, defaults and identities; false (and a log line, nothing changed) if refused.
+  bool configure_policy(const policy::PolicySettings& settings, const std::vector<policy::PeerIdentity>& identities,
+                        std::string_view origin);
   void capture_outbound(std::span<const std::uint8_t> packet);
   // Sends what send() gathered for one GSO send, and writes the packet deliver() is coalescing.
   // Runs after every batch of events, and before anything that may remove a peer.
@@ -157,6 +167,12 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::unique_ptr<DataPath> data_path_;
 
   tunnel::LoadMonitor load_;
+
+  // Rules and flows. Used on the loop's thread only: the TUN reads and deliver() run there, also
+  // with crypto workers (they only seal and open; finish_jobs() delivers on this thread).
+  policy::Policy policy_;
+  std::uint64_t policy_dropped_inbound_ = 0;
+  std::uint64_t policy_dropped_outbound_ = 0;
 
   DropReport drops_;
   tunnel::Instant last_report_{};

@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "crypto/key_encoding.hpp"
+#include "daemon/flows_answer.hpp"
 #include "daemon/stats.hpp"
 #include "platform/os_error.hpp"
 #include "platform/socket_address.hpp"
@@ -36,7 +37,7 @@ std::string answer(std::string_view status, std::string_view content_type, std::
 }  // namespace
 
 std::string render_metrics(std::string_view ifname, const tunnel::Device& device,
-                           const std::vector<NamedCounter>& extra) {
+                           const std::vector<NamedCounter>& extra, const policy::Policy* policy) {
   std::string labels("interface=\"");
   labels.append(ifname).push_back('"');
   std::string out;
@@ -56,6 +57,7 @@ std::string render_metrics(std::string_view ifname, const tunnel::Device& device
     label.append(",peer=\"").append(crypto::encode_base64_key(peer->public_key().span()).substr(0, 8)).push_back('"');
     peer_labels.push_back(std::move(label));
   }
+  if (policy != nullptr) append_policy_metrics(out, labels, *policy);
   if (device.peers().empty()) return out;
   for (const auto& field : tunnel::kPeerCounterFields) {
     std::string metric("sluice_peer_");

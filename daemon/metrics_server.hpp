@@ -16,14 +16,17 @@
 #include "daemon/event_loop.hpp"
 #include "daemon/stats.hpp"
 #include "platform/unique_fd.hpp"
+#include "policy/policy.hpp"
 #include "tunnel/device.hpp"
 #include "tunnel/endpoint.hpp"
 
 namespace sluice::daemon {
 
-// The exposition text for one interface; `extra` are interface counters beyond the core's (l2_*).
+// The exposition text for one interface; `extra` are interface counters beyond the core's (l2_*),
+// `policy` adds the rules' counters and flows (daemon/flows_answer.hpp).
 [[nodiscard]] std::string render_metrics(std::string_view ifname, const tunnel::Device& device,
-                                         const std::vector<NamedCounter>& extra = {});
+                                         const std::vector<NamedCounter>& extra = {},
+                                         const policy::Policy* policy = nullptr);
 
 // The whole HTTP answer to the request whose head (up to the first empty line) is `head`.
 [[nodiscard]] std::string metrics_http_answer(std::string_view head, const std::function<std::string()>& render);

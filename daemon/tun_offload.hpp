@@ -27,6 +27,15 @@ class TunOffload {
   // returns. False (and `each` not called) when a super-packet could not be split.
   [[nodiscard]] bool split(std::span<std::uint8_t> read, const PacketHandler& each) const;
 
+  // What one read holds, without splitting it: the (super-)packet, how many packets it becomes
+  // and their bytes in all. For one decision per read (a super-packet is one flow).
+  struct Peek {
+    std::span<const std::uint8_t> packet;
+    std::uint32_t packets = 1;
+    std::size_t bytes = 0;
+  };
+  [[nodiscard]] Peek peek(std::span<const std::uint8_t> read) const noexcept;
+
   // A decrypted packet for the device: joins the super-packet of its flow, or is written through
   // `path` at once when the device takes no virtio-net header. False (nothing written) when it is
   // longer than a TUN packet can be.

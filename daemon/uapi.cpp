@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::string_view kGet = "get=1\n";
 constexpr std::string_view kSet = "set=1\n";
+constexpr std::string_view kSetPolicy = "set_policy=1\n";
 
 // wg(8) reads the two answers differently: after a set it takes errno as a negative number
 // (`errno = -ret`, as wireguard-go writes it), after a get as a positive one (a minus sign makes
@@ -73,6 +74,16 @@ std::unique_ptr<ControlAnswer> start_request(std::string_view request, UapiTarge
   if (request == "info=1\n\n") return whole(target.serialize_info() + get_status(0));
   if (request == "routes=1\n\n") return whole(target.sync_routes() + get_status(0));
   if (request == "fdb=1\n\n") return whole(target.serialize_fdb() + get_status(0));
+  if (request == "policy=1\n\n") return whole(target.serialize_policy() + get_status(0));
+  if (request == "flows=1\n\n") return whole(target.serialize_flows() + get_status(0));
+  if (request.starts_with(kSetPolicy)) {
+    try {
+      return whole(set_status(target.set_policy(uapi::parse_policy_lines(request.substr(kSetPolicy.size())))));
+    } catch (const std::invalid_argument& e) {
+      Log::warning("control: refused a set_policy request: {}", e.what());
+      return whole(set_status(EINVAL));
+    }
+  }
   if (request.starts_with(kPublishRequest)) {
     const std::optional<Event> event = parse_publish_request(request);
     if (!event) {
@@ -92,7 +103,8 @@ std::unique_ptr<ControlAnswer> start_request(std::string_view request, UapiTarge
   }
   // wireguard-go hangs up here; an answer tells a hand-written client what went wrong.
   Log::warning(
-      "control: refused a request that is neither get=1, set=1, stats=1, info=1, routes=1, fdb=1 nor publish=1");
+      "control: refused a request that is neither get=1, set=1, stats=1, info=1, routes=1, fdb=1, policy=1, "
+      "set_policy=1, flows=1 nor publish=1");
   return whole(set_status(EINVAL));
 }
 

@@ -6,6 +6,7 @@
 // requests (each ends with an empty line) and hands them to handle_request.
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "tunnel/endpoint.hpp"
 #include "tunnel/ip_address.hpp"
 #include "uapi/interface_state.hpp"
+#include "uapi/policy_text.hpp"
 #include "uapi/set_request.hpp"
 
 namespace sluice::daemon {
@@ -60,6 +62,12 @@ class UapiTarget {
   // routes=1: the routes through the interface brought to the peers' allowed IPs now; the
   // key=value lines say what changed (daemon/uapi_info.hpp).
   [[nodiscard]] virtual std::string sync_routes() { return {}; }
+  // policy=1: the rules, defaults and peers' names and groups (uapi/policy_text.hpp).
+  [[nodiscard]] virtual std::string serialize_policy() const { return {}; }
+  // set_policy=1: takes these rules, keeping sessions and flows (flows are judged again).
+  [[nodiscard]] virtual int set_policy(const uapi::PolicyText& /*policy*/) { return EOPNOTSUPP; }
+  // flows=1: the flow table and the rules' counters (daemon/flows_answer.hpp).
+  [[nodiscard]] virtual std::string serialize_flows() const { return {}; }
 
   // The event stream (daemon/event_stream.hpp): whether anyone follows it, so that requests
   // describe their changes only then, and where those descriptions go.
@@ -96,7 +104,8 @@ inline constexpr std::size_t kGetPrefixBytes = 56;
 }
 
 // One whole request, "get=1\n\n", "set=1\n...\n\n", or our own "stats=1\n\n" (daemon/stats.hpp),
-// "info=1\n\n" and "routes=1\n\n" (daemon/uapi_info.hpp) or "fdb=1\n\n" (daemon/l2_segments.hpp: per
+// "info=1\n\n" and "routes=1\n\n" (daemon/uapi_info.hpp), "policy=1\n\n", "set_policy=1\n...\n\n"
+// and "flows=1\n\n" (the policy and flows, see UapiTarget) or "fdb=1\n\n" (daemon/l2_segments.hpp: per
 // segment vni=, tap=, bridge=, local=, mtu=, aging=, its counters, peer= and peer_address= per
 // member, then per FDB entry mac=, public_key=, static=, age=) or "publish=1\n..." (an event from
 // another program into the event stream, daemon/event_request.hpp), to its whole answer ending in

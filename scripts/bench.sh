@@ -17,6 +17,8 @@
 #   --extra-peers N: N more peers (idle, never handshaking, each with an IPv4 /25, an IPv6 /64 and
 #     an endpoint) configured on both sluiced of the sluiced <-> sluiced setup, to show what a large
 #     peer table costs the data path; at most 40,000.
+#   --rules N: N [[policy]] rules (none matching the measured traffic, so every new flow walks them
+#     all) on both sluiced of the sluiced <-> sluiced setup; the flow table is on either way.
 #   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed (default: all;
 #     wggo_upstream only when that build is found).
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
@@ -32,6 +34,7 @@ UDP_RATE=1G
 PINGS=1000
 REPEAT=1
 EXTRA_PEERS=0
+RULES=0
 JSON_OUT=""
 PERF_DIR=""
 WGGO_UPSTREAM=${SLUICE_WGGO_UPSTREAM:-$here/../../shared/baselines/wireguard-go-0.0.20250522}
@@ -45,6 +48,7 @@ while (($#)); do
     --pings) PINGS=$2; shift 2 ;;
     --repeat) REPEAT=$2; shift 2 ;;
     --extra-peers) EXTRA_PEERS=$2; shift 2 ;;
+    --rules) RULES=$2; shift 2 ;;
     --json) JSON_OUT=$2; shift 2 ;;
     --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
@@ -78,11 +82,27 @@ elif [[ ,$ONLY, == *,wggo_upstream,* && ! -x $WGGO_UPSTREAM ]]; then
   net_fail "no upstream wireguard-go at $WGGO_UPSTREAM (--wggo-upstream PATH)"
 fi
 
+if ! [[ $RULES =~ ^[0-9]+$ ]] || ((RULES > 10000)); then
+  echo "bench.sh: --rules takes a count up to 10000" >&2
+  exit 2
+fi
+
+# append_rules FILE: --rules rules that deny TCP from documentation addresses, which the measured
+# traffic never comes from.
+append_rules() {
+  local i
+  for ((i = 0; i < RULES; i++)); do
+    printf '\n[[policy]]\nfrom = ["192.0.%d.%d/32"]\nprotocol = "tcp"\nports = [%d]\naction = "deny"\n' \
+      $((i / 250)) $((i % 250 + 1)) $((1000 + i))
+  done >>"$1"
+}
+
 # start_sluiced NS NAME PEER PORT INNER PEER_INNER ENDPOINT
 start_sluiced() {
   local ns=$1 name=$2 peer=$3 port=$4 inner=$5 peer_inner=$6 endpoint=$7
   net_config "$NET_TMP/$name.toml" "$name" "$port" "$inner/24"
   net_config_peer "$NET_TMP/$name.toml" "$peer" "$endpoint" "$peer_inner/32"
+  [[ $name != ss? ]] || append_rules "$NET_TMP/$name.toml"
   net_start_sluiced "$ns" "${NET_PREFIX}$name" "$NET_TMP/$name.toml" "$NET_TMP/$name.log"
 }
 
@@ -266,13 +286,13 @@ fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \
   --arg kernel "$(uname -r)" --arg cpus "$(nproc)" --argjson duration "$DURATION" --arg udp_rate "$UDP_RATE" \
-  --arg disabled "${SLUICE_DISABLE:-}" --argjson repeat "$REPEAT" --argjson extra_peers "$EXTRA_PEERS" '
+  --arg disabled "${SLUICE_DISABLE:-}" --argjson repeat "$REPEAT" --argjson extra_peers "$EXTRA_PEERS" --argjson rules "$RULES" '
   def ratio(a; b): if a == null or b == null or b == 0 then null else ((a / b * 100 | round) / 100) end;
   (map({(.setup): .}) | add) as $s |
   ["tcp1_gbit", "tcp1_daemon_cpu_s_per_gb", "tcp4_gbit", "udp_gbit", "pps64_kpps", "rtt_avg_ms", "rtt_p99_ms"] as $keys |
   {started: $started, kernel: $kernel, cpus: ($cpus | tonumber), loadavg_before: $load_before,
    loadavg_after: $load_after, duration_s: $duration, tcp1_repeat: $repeat, udp_offered: $udp_rate,
-   sluice_disable: $disabled, sluice_extra_peers: $extra_peers,
+   sluice_disable: $disabled, sluice_extra_peers: $extra_peers, sluice_rules: $rules,
    results: .,
    ratios: ({sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add)} +
             (if $s.wggo_upstream == null then {} else
@@ -283,7 +303,7 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"
 
 jq -r '"started \(.started), kernel \(.kernel), \(.cpus) CPUs, load average \(.loadavg_before) before, \(.loadavg_after) after",
-  "\(.duration_s) s per iperf3 run, TCP×1 the median of \(.tcp1_repeat); UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end); idle peers beside the measured one: \(.sluice_extra_peers)"' <<<"$report"
+  "\(.duration_s) s per iperf3 run, TCP×1 the median of \(.tcp1_repeat); UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end); idle peers beside the measured one: \(.sluice_extra_peers); policy rules: \(.sluice_rules)"' <<<"$report"
 echo
 jq -r '
   def f: if . == null then "-" else tostring end;

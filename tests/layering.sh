@@ -38,8 +38,8 @@ check_includes() {  # FOLDER FORBIDDEN...
 check_includes daemon ctl
 check_includes ctl daemon
 check_includes mesh daemon ctl
-for shared in platform uapi config tunnel crypto; do check_includes "$shared" daemon ctl; done
-layers=(crypto tunnel platform uapi config)
+for shared in platform uapi config policy tunnel crypto; do check_includes "$shared" daemon ctl; done
+layers=(crypto tunnel policy platform uapi config)
 for ((i = 0; i < ${#layers[@]}; ++i)); do check_includes "${layers[i]}" "${layers[@]:i+1}"; done
 check_includes etcd daemon ctl mesh uapi config
 check_includes cni daemon ctl etcd

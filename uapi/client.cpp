@@ -219,6 +219,16 @@ std::string Client::info() { return ask("info=1\n\n", "the daemon could not desc
 
 std::string Client::sync_routes() { return ask("routes=1\n\n", "the daemon could not update its routes").str(); }
 
+std::string Client::policy() { return ask("policy=1\n\n", "the daemon could not report its policy", true).str(); }
+
+void Client::set_policy(std::string_view lines) {
+  std::string request("set_policy=1\n");
+  request.append(lines).push_back('\n');
+  static_cast<void>(ask(request, "the daemon refused the policy", true));
+}
+
+std::string Client::flows() { return ask("flows=1\n\n", "the daemon could not report its flows", true).str(); }
+
 void Client::set(std::string_view request) { static_cast<void>(ask(request, "the daemon refused the change")); }
 
 void Client::publish(std::string_view request) {

@@ -53,6 +53,12 @@ class Client {
   [[nodiscard]] std::string info();
   // The key=value lines of a routes=1 answer: the daemon brings its routes to the allowed IPs.
   [[nodiscard]] std::string sync_routes();
+  // The lines of a policy=1 answer (uapi/policy_text.hpp); throws NotSluicedError as stats() does.
+  [[nodiscard]] std::string policy();
+  // Sends `lines` (uapi/policy_text.hpp) as a set_policy=1 request; throws ControlError if refused.
+  void set_policy(std::string_view lines);
+  // The lines of a flows=1 answer (the daemon's flow table and rule counters).
+  [[nodiscard]] std::string flows();
   // `request` is a whole set=1 request; throws ControlError if the daemon refuses it.
   void set(std::string_view request);
   // `request` is a whole publish=1 request (an event for the daemon's event stream); throws

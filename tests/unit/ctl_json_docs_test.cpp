@@ -1,5 +1,5 @@
 // The --json documents are described in sluicectl(8) (JSON OUTPUT), which the packages install:
-// every key that show, stats and fdb print appears there, quoted. Counter names are not listed
+// every key that show, stats, fdb and flows print appears there, quoted. Counter names are not listed
 // one by one (stats names them; the daemon's tables are checked by daemon_counter_tables).
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ctl/fdb.hpp"
+#include "ctl/flows.hpp"
 #include "ctl/show.hpp"
 #include "ctl/stats.hpp"
 #include "ctl_test_keys.hpp"
@@ -70,6 +71,21 @@ BOOST_AUTO_TEST_CASE(fdb_keys_are_documented) {
       hex(kPeer1) + "\npeer_address=10.0.0.2\nmac=52:54:00:00:00:02\npublic_key=" + hex(kPeer1) +
       "\nstatic=0\nage=12\n");
   check_documented(ctl::show_document({ctl::fdb_json("wg0", segments)}));
+}
+
+BOOST_AUTO_TEST_CASE(flows_keys_are_documented) {
+  const auto flows = ctl::parse_flows_answer(
+      "flows=1\nmax_flows=16384\nevictions=0\nflow=inbound\npublic_key=" + hex(kPeer1) +
+      "\npeer_name=laptop-17\nprotocol=6\nsource=10.0.0.2\nsource_port=40000\ndestination=10.0.0.1\n"
+      "destination_port=22\nverdict=allow\nrule=ssh\npackets_in=1\nbytes_in=60\npackets_out=1\nbytes_out=60\n"
+      "first_seen=1700000000000\nlast_seen=1700000000000\nrule_counter=ssh\nrule_action=allow\nrule_flows=1\n"
+      "rule_packets=2\nrule_bytes=120\n");
+  BOOST_TEST_REQUIRE(flows.records.size() == 1U);
+  BOOST_TEST(flows.records[0].peer_name == "laptop-17");
+  BOOST_TEST(
+      ctl::flow_line(flows.records[0]).find("laptop-17 10.0.0.2:40000 -> 10.0.0.1:22 tcp inbound FORWARDED (ssh)") !=
+      std::string::npos);
+  check_documented(ctl::show_document({ctl::flows_json("wg0", flows)}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

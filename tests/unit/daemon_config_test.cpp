@@ -86,7 +86,7 @@ private_key = "@PRIV@"
 [peers]
 public_key = "@PUB1@"
 )",
-     4, "peers", "unknown key (allowed here: interface, peer, segment)"},
+     4, "peers", "unknown key (allowed here: interface, peer, segment, policy, policy_defaults)"},
     {"unknown key in [interface]", R"([interface]
 private_key = "@PRIV@"
 listen_prot = 51820
@@ -941,7 +941,9 @@ BOOST_AUTO_TEST_CASE(every_accepted_key_is_in_the_man_page) {
   const auto entry = [&page](std::string_view key) { return page.find(fmt::format("\n.B {} = ", key)); };
   for (const auto& keys : {std::span<const std::string_view>(sluice::config::kInterfaceKeys),
                            std::span<const std::string_view>(sluice::config::kPeerKeys),
-                           std::span<const std::string_view>(sluice::config::kSegmentKeys)}) {
+                           std::span<const std::string_view>(sluice::config::kSegmentKeys),
+                           std::span<const std::string_view>(sluice::config::kPolicyKeys),
+                           std::span<const std::string_view>(sluice::config::kPolicyDefaultsKeys)}) {
     for (const std::string_view key : keys)
       BOOST_TEST(entry(key) != std::string::npos, key << " is not in sluice.toml(5)");
   }
