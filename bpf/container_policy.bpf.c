@@ -124,22 +124,31 @@ static __always_inline int rule_matches(const struct sluice_policy_rule* rule, c
   return 1;
 }
 
-/* Runs the rules for a flow whose first packet is `key`, going in `direction`. */
-static __always_inline void decide(struct sluice_flow_value* flow, const struct sluice_flow_key* key, __u8 direction,
-                                   const struct sluice_policy_config* config_now) {
-  __u32 count = config_now->rule_count;
-  flow->rule = SLUICE_POLICY_RULE_DEFAULT;
-  flow->verdict = config_now->default_action[direction & 1];
+/* The first rule among the first `count` that matches a flow whose first packet is `key`, going in
+ * `direction`: (index << 1) | action, or -1 when none does. A global function: the verifier checks
+ * its loop once, not at every call site (which took it past half its instruction limit). */
+__noinline int first_match(const struct sluice_flow_key* key, __u32 direction, __u32 count) {
+  if (!key) return -1;
   for (__u32 i = 0; i < SLUICE_POLICY_MAX_RULES && i < count; i++) {
     /* A key of its own: the helper call would make the verifier forget the bounds of i. */
     __u32 index = i;
     const struct sluice_policy_rule* rule = bpf_map_lookup_elem(&rules, &index);
     if (!rule) break;
-    if (rule_matches(rule, key, direction)) {
-      flow->rule = i;
-      flow->verdict = rule->action;
-      break;
-    }
+    if (rule_matches(rule, key, direction)) return (int)(i << 1) | (rule->action & 1);
+  }
+  return -1;
+}
+
+/* Decides a flow whose first packet is `key`, going in `direction`, under the current config. */
+static __always_inline void decide(struct sluice_flow_value* flow, const struct sluice_flow_key* key, __u8 direction,
+                                   const struct sluice_policy_config* config_now) {
+  int match = first_match(key, direction, config_now->rule_count);
+  if (match < 0) {
+    flow->rule = SLUICE_POLICY_RULE_DEFAULT;
+    flow->verdict = config_now->default_action[direction & 1];
+  } else {
+    flow->rule = match >> 1;
+    flow->verdict = match & 1;
   }
   flow->generation = config_now->generation;
   flow->direction = direction;
