@@ -75,32 +75,45 @@ static __always_inline void parse_l4(struct __sk_buff* skb, __u32 off, struct sl
   }
 }
 
-/* 1: an IP packet to decide on, its key filled in; 0: one that always passes. */
-static __always_inline int parse(struct __sk_buff* skb, struct sluice_flow_key* key) {
-  if (skb->protocol == bpf_htons(ETH_P_IP)) {
+/* The IP header of `family` at `off` and its ports into `key`; the L4 offset, or 0 when the header
+ * is cut short. Later IPv4 fragments carry no L4 header: their ports stay 0. */
+static __always_inline __u32 parse_ip(struct __sk_buff* skb, __u32 off, __u8 family, struct sluice_flow_key* key) {
+  key->family = family;
+  if (family == 4) {
     struct iphdr ip;
-    if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip, sizeof(ip)) < 0) return 0;
-    key->family = 4;
+    if (bpf_skb_load_bytes(skb, off, &ip, sizeof(ip)) < 0) return 0;
     key->protocol = ip.protocol;
     key->src[0] = ip.saddr;
     key->dst[0] = ip.daddr;
-    /* Later fragments carry no L4 header. */
-    if ((bpf_ntohs(ip.frag_off) & IP_OFFSET_MASK) == 0) parse_l4(skb, ETH_HLEN + ip.ihl * 4, key);
-    return 1;
+    __u32 l4 = off + ip.ihl * 4;
+    if ((bpf_ntohs(ip.frag_off) & IP_OFFSET_MASK) == 0) parse_l4(skb, l4, key);
+    return l4;
   }
-  if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
-    struct ipv6hdr ip6;
-    if (bpf_skb_load_bytes(skb, ETH_HLEN, &ip6, sizeof(ip6)) < 0) return 0;
-    key->family = 6;
-    key->protocol = ip6.nexthdr;
-    __builtin_memcpy(key->src, &ip6.saddr, 16);
-    __builtin_memcpy(key->dst, &ip6.daddr, 16);
-    parse_l4(skb, ETH_HLEN + sizeof(ip6), key);
-    /* Router and neighbour solicitations and advertisements, redirects: the link needs them. */
-    if (key->protocol == PROTO_ICMPV6 && key->sport >= 133 && key->sport <= 137) return 0;
-    return 1;
-  }
-  return 0;
+  struct ipv6hdr ip6;
+  if (bpf_skb_load_bytes(skb, off, &ip6, sizeof(ip6)) < 0) return 0;
+  key->protocol = ip6.nexthdr;
+  __builtin_memcpy(key->src, &ip6.saddr, 16);
+  __builtin_memcpy(key->dst, &ip6.daddr, 16);
+  __u32 l4 = off + sizeof(ip6);
+  parse_l4(skb, l4, key);
+  return l4;
+}
+
+/* 1: an IP packet to decide on, its key and L4 offset filled in; 0: one that always passes. */
+static __always_inline int parse(struct __sk_buff* skb, struct sluice_flow_key* key, __u32* l4) {
+  __u8 family = skb->protocol == bpf_htons(ETH_P_IP) ? 4 : skb->protocol == bpf_htons(ETH_P_IPV6) ? 6 : 0;
+  if (family == 0) return 0;
+  *l4 = parse_ip(skb, ETH_HLEN, family, key);
+  if (*l4 == 0) return 0;
+  /* Router and neighbour solicitations and advertisements, redirects: the link needs them. */
+  if (key->protocol == PROTO_ICMPV6 && key->sport >= 133 && key->sport <= 137) return 0;
+  return 1;
+}
+
+/* Destination unreachable (packet too big among them), time exceeded, parameter problem. */
+static __always_inline int is_icmp_error(const struct sluice_flow_key* key) {
+  if (key->protocol == PROTO_ICMP) return key->sport == 3 || key->sport == 11 || key->sport == 12;
+  return key->protocol == PROTO_ICMPV6 && key->sport >= 1 && key->sport <= 4;
 }
 
 static __always_inline __u32 word_mask(int bits) {
@@ -180,7 +193,8 @@ static __always_inline void reverse(const struct sluice_flow_key* key, struct sl
 
 static __always_inline int handle(struct __sk_buff* skb, __u8 direction) {
   struct sluice_flow_key key = {};
-  if (!parse(skb, &key)) return TC_ACT_OK;
+  __u32 l4 = 0;
+  if (!parse(skb, &key, &l4)) return TC_ACT_OK;
   __u32 zero = 0;
   const struct sluice_policy_config* config_now = bpf_map_lookup_elem(&policy_config, &zero);
   if (!config_now) return TC_ACT_OK;
@@ -192,9 +206,24 @@ static __always_inline int handle(struct __sk_buff* skb, __u8 direction) {
     if (flow->generation != config_now->generation) decide(flow, &key, flow->direction, config_now);
     return account(flow, direction, skb->len, now);
   }
+  /* An ICMP error about a packet of an allowed flow (which it quotes after its 8-byte header)
+   * belongs to that flow: path MTU discovery and unreachable ports work whatever the defaults. */
+  struct sluice_flow_key back = {};
+  if (is_icmp_error(&key)) {
+    struct sluice_flow_key quoted = {};
+    if (parse_ip(skb, l4 + 8, key.family, &quoted)) {
+      flow = bpf_map_lookup_elem(&flows, &quoted);
+      if (!flow) {
+        reverse(&quoted, &back);
+        flow = bpf_map_lookup_elem(&flows, &back);
+      }
+      if (flow && flow->verdict == SLUICE_ACTION_ALLOW && flow->generation == config_now->generation) {
+        return account(flow, direction, skb->len, now);
+      }
+    }
+  }
   /* A reply to an allowed flow passes whatever the rules say about new flows this way. A denied
    * flow's reverse is no reply: it is a new flow of its own, which replaces the denied one. */
-  struct sluice_flow_key back = {};
   reverse(&key, &back);
   flow = bpf_map_lookup_elem(&flows, &back);
   if (flow) {

@@ -7,8 +7,9 @@
 #   1. the allowed flow passes and shows in the flow map with packets and bytes both ways, and on
 #      its rule's counter; denied flows are dropped in the kernel (no reply leaves the container)
 #      and counted on their rule or on the default;
-#   2. replies to the container's own connections and pings pass, while new inbound ones (another
-#      port, a ping) are denied; the same over IPv6, with neighbour discovery untouched;
+#   2. replies to the container's own connections and pings pass, and ICMP errors about its UDP
+#      datagrams, while new inbound ones (another port, a ping) are denied; the same over IPv6,
+#      with neighbour discovery untouched;
 #   3. new rules apply at once (default inbound allow);
 #   4. detach leaves no filter and no clsact qdisc, unpin no pinned file, and the kernel frees the
 #      programs; deleting the veth of an attached program detaches it too.
@@ -25,6 +26,8 @@ fi
 net_init bpf_veth_policy
 command -v jq >/dev/null || net_fail "needs jq"
 command -v socat >/dev/null || net_fail "needs socat"
+command -v bpftool >/dev/null || net_fail "needs bpftool"
+command -v python3 >/dev/null || net_fail "needs python3"
 NET_PREFIX="eb${NET_PREFIX#sl}"
 BPFFS=$NET_TMP/bpffs
 mkdir "$BPFFS"
@@ -74,6 +77,23 @@ greeting() {
 passes() { [[ $(greeting "$@") == "hello-$3" ]] || net_fail "no greeting from $2 port $3 in $1"; }
 blocked() { [[ -z $(greeting "$@") ]] || net_fail "$2 port $3 answered $1, though denied"; }
 pings() { ip netns exec "$1" ping -n -q -c 1 -W 0.5 "$2" >/dev/null 2>&1; }
+# udp_refused NS ADDRESS: a datagram to a closed port of ADDRESS; the ICMP error comes back to
+# the socket as "refused" (else "timeout").
+udp_refused() {
+  ip netns exec "$1" timeout 5 python3 -c '
+import socket, sys
+family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(family, socket.SOCK_DGRAM)
+s.settimeout(1)
+s.connect((sys.argv[1], 5999))
+s.send(b"x")
+try:
+    s.recv(16)
+except ConnectionRefusedError:
+    print("refused")
+except OSError:
+    print("timeout")' "$2"
+}
 probe() { ip netns exec "$node" "$PROBE" "$@"; }
 # check WHAT JQ_FILTER JSON: the filter holds for the JSON.
 check() { jq -e "$2" <<<"$3" >/dev/null || net_fail "$1: $3"; }
@@ -132,7 +152,12 @@ blocked "$remote" "$C6" 7070
 passes "$c1" "$R6" 7070
 pings "$c1" "$R6" || net_fail "the container's IPv6 ping got no reply"
 ! pings "$remote" "$C6" || net_fail "an IPv6 ping to the container passed, though denied"
+[[ $(udp_refused "$c1" "$R4") == refused ]] || net_fail "the port unreachable error did not reach the container"
+[[ $(udp_refused "$c1" "$R6") == refused ]] || net_fail "the ICMPv6 port unreachable did not reach the container"
 flows=$(probe flows --pin "$PIN")
+check "ICMP errors on their flows" "any(.[]; $(flow "$C4" "$R4" 17 5999) and .to_container.packets == 1) and
+  any(.[]; $(flow "$C6" "$R6" 17 5999) and .to_container.packets == 1) and
+  all(.[]; (.protocol == 1 or .protocol == 58) and .source_port == 3 | not)" "$flows"
 check "outbound flow" "any(.[]; $(flow "$C4" "$R4" 6 7070) and .direction == \"from_container\" and
   .verdict == \"allow\" and .rule == \"default\" and .to_container.packets >= 2 and .from_container.packets >= 3)" "$flows"
 check "IPv6 flow" "any(.[]; $(flow "$R6" "$C6" 6 8080) and .verdict == \"allow\" and .rule == 1 and
@@ -141,7 +166,7 @@ check "echo flows" "any(.[]; .protocol == 1 and .source == \"$C4\" and .verdict 
   .to_container.packets == 1) and any(.[]; .protocol == 1 and .source == \"$R4\" and .verdict == \"deny\" and
   .from_container.packets == 0) and any(.[]; .protocol == 58 and .source == \"$C6\" and .verdict == \"allow\" and
   .to_container.packets == 1)" "$flows"
-net_log "replies to the container's TCP and pings pass over IPv4 and IPv6; new inbound flows are denied"
+net_log "replies and ICMP errors to the container's TCP, UDP and pings pass over IPv4 and IPv6; new inbound flows are denied"
 
 # 3. New rules apply at once.
 jq '.defaults.to_container = "allow"' "$NET_TMP/rules.json" >"$NET_TMP/open.json"
