@@ -68,15 +68,17 @@ serve() {
 for port in 8080 9090 7070; do serve "$c1" "$port"; done
 serve "$remote" 7070
 
-# greeting NS ADDRESS PORT: what the server said, or nothing after 0.5 s.
+# greeting NS ADDRESS PORT [WAIT_S]: what the server said, or nothing after WAIT_S (0.5 s): long
+# enough where a denied SYN is the only thing to wait for, longer where an answer is expected.
 greeting() {
   local address=$2
   [[ $address != *:* ]] || address="[$address]"
-  ip netns exec "$1" timeout 3 socat -T1 -u "TCP:$address:$3,connect-timeout=0.5" - 2>/dev/null || true
+  ip netns exec "$1" timeout 5 socat -T2 -u "TCP:$address:$3,connect-timeout=${4:-0.5}" - 2>/dev/null || true
 }
-passes() { [[ $(greeting "$@") == "hello-$3" ]] || net_fail "no greeting from $2 port $3 in $1"; }
+passes() { [[ $(greeting "$@" 2) == "hello-$3" ]] || net_fail "no greeting from $2 port $3 in $1"; }
 blocked() { [[ -z $(greeting "$@") ]] || net_fail "$2 port $3 answered $1, though denied"; }
-pings() { ip netns exec "$1" ping -n -q -c 1 -W 0.5 "$2" >/dev/null 2>&1; }
+# pings NS ADDRESS [WAIT_S]: one echo, answered within WAIT_S (2 s).
+pings() { ip netns exec "$1" ping -n -q -c 1 -W "${3:-2}" "$2" >/dev/null 2>&1; }
 # udp_refused NS ADDRESS: a datagram to a closed port of ADDRESS; the ICMP error comes back to
 # the socket as "refused" (else "timeout").
 udp_refused() {
@@ -84,7 +86,7 @@ udp_refused() {
 import socket, sys
 family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
 s = socket.socket(family, socket.SOCK_DGRAM)
-s.settimeout(1)
+s.settimeout(2)
 s.connect((sys.argv[1], 5999))
 s.send(b"x")
 try:
@@ -146,12 +148,12 @@ net_log "allowed TCP 8080 passes and is counted; 9090 (rule) and 7070 (default) 
 # 2. Replies pass, new inbound flows do not.
 passes "$c1" "$R4" 7070
 pings "$c1" "$R4" || net_fail "the container's ping got no reply"
-! pings "$remote" "$C4" || net_fail "a ping to the container passed, though denied"
+! pings "$remote" "$C4" 0.5 || net_fail "a ping to the container passed, though denied"
 passes "$remote" "$C6" 8080
 blocked "$remote" "$C6" 7070
 passes "$c1" "$R6" 7070
 pings "$c1" "$R6" || net_fail "the container's IPv6 ping got no reply"
-! pings "$remote" "$C6" || net_fail "an IPv6 ping to the container passed, though denied"
+! pings "$remote" "$C6" 0.5 || net_fail "an IPv6 ping to the container passed, though denied"
 [[ $(udp_refused "$c1" "$R4") == refused ]] || net_fail "the port unreachable error did not reach the container"
 [[ $(udp_refused "$c1" "$R6") == refused ]] || net_fail "the ICMPv6 port unreachable did not reach the container"
 flows=$(probe flows --pin "$PIN")
