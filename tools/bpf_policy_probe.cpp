@@ -1,5 +1,6 @@
 // Drives bpf/container_policy.hpp from the command line for tests/net/bpf_veth_policy.sh. Each
 // subcommand prints JSON on stdout; an error prints {"error": TEXT} and exits 1.
+//   load --pin DIR                   load and pin, attached nowhere (for bpftool prog run)
 //   attach --pin DIR --ifname IF     load and pin (unless pinned already), attach
 //   rules --pin DIR --file RULES     set rules and defaults from a JSON file (see rules_from_json)
 //   flows --pin DIR                  the flow table
@@ -91,6 +92,8 @@ int main(int argc, char** argv) {
   CLI::App app("Loads, attaches and reads the container policy eBPF program");
   app.require_subcommand(1);
   std::string pin, ifname, file;
+  CLI::App* load = app.add_subcommand("load", "load and pin, attached nowhere");
+  load->add_option("--pin", pin)->required();
   CLI::App* attach = app.add_subcommand("attach", "load and pin (unless pinned), attach to an interface");
   attach->add_option("--pin", pin)->required();
   attach->add_option("--ifname", ifname)->required();
@@ -109,7 +112,10 @@ int main(int argc, char** argv) {
 
   try {
     nlohmann::json out;
-    if (attach->parsed()) {
+    if (load->parsed()) {
+      ContainerPolicy::load(pin);
+      out = {{"loaded", pin}};
+    } else if (attach->parsed()) {
       const bool pinned = std::filesystem::exists(std::filesystem::path(pin) / "flows");
       const auto policy = pinned ? ContainerPolicy::open(pin) : ContainerPolicy::load(pin);
       try {
