@@ -14,6 +14,9 @@
 # - the CNI plugin of issue 20 (cni/) runs once per container: it includes nothing from daemon/,
 #   ctl/ or etcd/ (it reads the node's subnet.env through mesh/'s pure library), nothing below
 #   the programs includes from cni/, and the plugin links no libcurl.
+# - the container policy eBPF loader of issue 24 (bpf/) sits on platform/ and tunnel/: it includes
+#   from none of uapi/, config/, etcd/, mesh/, cni/, daemon/, ctl/, and no shared library includes
+#   from it; only its users link libbpf, which so far are neither sluiced nor sluicectl.
 # Usage: layering.sh SOURCE_DIR SLUICECTL [SLUICED [CNI_PLUGIN]]
 set -euo pipefail
 source_dir=$1
@@ -46,6 +49,8 @@ check_includes cni daemon ctl etcd
 for folder in daemon ctl "${layers[@]}"; do check_includes "$folder" etcd mesh cni; done
 check_includes mesh cni
 check_includes etcd cni
+check_includes bpf uapi config etcd mesh cni daemon ctl
+for folder in "${layers[@]}"; do check_includes "$folder" bpf; done
 needed=$(readelf -d "$sluicectl" | awk '/NEEDED/ {print $NF}' | tr -d '[]' | tr '\n' ' ')
 for library in liburing libcap-ng; do
   [[ $needed != *"$library"* ]] || fail "sluicectl links $library ($needed)"
@@ -54,9 +59,12 @@ if nm -C "$sluicectl" | grep -qE ' (io_uring_|capng_)'; then fail "sluicectl hol
 programs=("$sluicectl")
 [[ -z $sluiced ]] || programs+=("$sluiced")
 [[ -z $cni_plugin ]] || programs+=("$cni_plugin")
+for program in "$sluicectl" ${sluiced:+"$sluiced"}; do
+  if readelf -d "$program" | grep NEEDED | grep -q libbpf; then fail "$(basename "$program") links libbpf"; fi
+done
 for program in "${programs[@]}"; do
   if readelf -d "$program" | grep NEEDED | grep -q libcurl; then fail "$(basename "$program") links libcurl"; fi
   if nm "$program" | grep -q ' curl_'; then fail "$(basename "$program") holds curl code"; fi
 done
 ((failed == 0)) || exit 1
-echo "layering: ok (sluicectl needs: $needed; no libcurl in ${programs[*]##*/})"
+echo "layering: ok (sluicectl needs: $needed; no libcurl in ${programs[*]##*/}; no libbpf in sluicectl, sluiced)"

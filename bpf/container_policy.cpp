@@ -1,0 +1,282 @@
+#include "bpf/container_policy.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+#include <net/if.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+
+#include "bpf/container_policy.skel.h"
+
+namespace sluice::bpf {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// The pinned objects' names under the pin directory; the programs keep their section's function names.
+constexpr const char* kRules = "rules";
+constexpr const char* kConfig = "policy_config";
+constexpr const char* kCounters = "counters";
+constexpr const char* kFlows = "flows";
+constexpr const char* kToContainer = "sluice_to_container";
+constexpr const char* kFromContainer = "sluice_from_container";
+constexpr const char* kPinned[] = {kRules, kConfig, kCounters, kFlows, kToContainer, kFromContainer};
+
+// Our filters' place in each clsact hook, the same in every process so that detach finds them.
+constexpr __u32 kHandle = 0x51c;
+constexpr __u32 kPriority = 1;
+
+struct SkeletonDeleter {
+  void operator()(container_policy_bpf* skeleton) const noexcept { container_policy_bpf__destroy(skeleton); }
+};
+using Skeleton = std::unique_ptr<container_policy_bpf, SkeletonDeleter>;
+
+std::string pin_path(const std::string& dir, const char* name) { return (fs::path(dir) / name).string(); }
+
+// The pin directory must lie on a bpffs: the nearest existing folder tells.
+void require_bpffs(const std::string& pin_dir) {
+  fs::path existing = fs::absolute(pin_dir);
+  std::error_code error;
+  while (!fs::exists(existing, error) && existing.has_parent_path() && existing != existing.parent_path()) {
+    existing = existing.parent_path();
+  }
+  struct statfs info {};
+  if (::statfs(existing.c_str(), &info) != 0) throw_bpf_error("cannot inspect " + existing.string(), -errno);
+  if (info.f_type != BPF_FS_MAGIC) {
+    throw BpfError("no bpffs mounted at " + existing.string() + " (the pin directory " + pin_dir +
+                   " must lie on one: mount -t bpf bpf DIR)");
+  }
+  fs::create_directories(pin_dir, error);
+  if (error) throw_bpf_error("cannot create the pin directory " + pin_dir, -error.value());
+}
+
+platform::UniqueFd open_pinned(const std::string& dir, const char* name) {
+  const auto path = pin_path(dir, name);
+  const int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) throw_bpf_error("cannot open the pinned " + path + (errno == ENOENT ? " (not loaded?)" : ""), -errno);
+  return platform::UniqueFd(fd);
+}
+
+int interface_index(const std::string& ifname) {
+  const unsigned index = if_nametoindex(ifname.c_str());
+  return static_cast<int>(index);
+}
+
+bpf_tc_hook tc_hook(int ifindex, bpf_tc_attach_point point) {
+  bpf_tc_hook hook{};
+  hook.sz = sizeof(hook);
+  hook.ifindex = ifindex;
+  hook.attach_point = point;
+  return hook;
+}
+
+bpf_tc_opts tc_opts(int prog_fd) {
+  bpf_tc_opts opts{};
+  opts.sz = sizeof(opts);
+  opts.handle = kHandle;
+  opts.priority = kPriority;
+  opts.prog_fd = prog_fd;
+  opts.flags = prog_fd > 0 ? BPF_TC_F_REPLACE : 0;
+  return opts;
+}
+
+void write(const platform::UniqueFd& map, __u32 key, const void* value, const char* what) {
+  if (bpf_map_update_elem(map.get(), &key, value, BPF_ANY) != 0)
+    throw_bpf_error(std::string("cannot write ") + what, -errno);
+}
+
+sluice_policy_config read_config(const platform::UniqueFd& map) {
+  __u32 key = 0;
+  sluice_policy_config config{};
+  if (bpf_map_lookup_elem(map.get(), &key, &config) != 0) throw_bpf_error("cannot read the policy config", -errno);
+  return config;
+}
+
+}  // namespace
+
+ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
+  require_bpffs(pin_dir);
+  if (fs::exists(pin_path(pin_dir, kFlows))) {
+    throw BpfError(pin_dir + " already holds a loaded container policy (unpin it first)");
+  }
+  LibbpfLog log;
+  Skeleton skeleton(container_policy_bpf__open());
+  if (!skeleton) throw_bpf_error("cannot open the container policy program", -errno, log.tail(5));
+  if (const int result = container_policy_bpf__load(skeleton.get()); result != 0) {
+    throw_bpf_error("kernel refused the program", result, log.tail(20));
+  }
+  try {
+    for (bpf_map* map :
+         {skeleton->maps.rules, skeleton->maps.policy_config, skeleton->maps.counters, skeleton->maps.flows}) {
+      const auto path = pin_path(pin_dir, bpf_map__name(map));
+      if (const int result = bpf_map__pin(map, path.c_str()); result != 0) {
+        throw_bpf_error("cannot pin " + path, result, log.tail(3));
+      }
+    }
+    for (bpf_program* program : {skeleton->progs.sluice_to_container, skeleton->progs.sluice_from_container}) {
+      const auto path = pin_path(pin_dir, bpf_program__name(program));
+      if (const int result = bpf_program__pin(program, path.c_str()); result != 0) {
+        throw_bpf_error("cannot pin " + path, result, log.tail(3));
+      }
+    }
+    auto policy = open(pin_dir);
+    sluice_policy_config config{};
+    config.default_action[SLUICE_DIR_TO_CONTAINER] = SLUICE_ACTION_ALLOW;
+    config.default_action[SLUICE_DIR_FROM_CONTAINER] = SLUICE_ACTION_ALLOW;
+    write(policy.config_, 0, &config, "the policy config");
+    return policy;
+  } catch (...) {
+    unpin(pin_dir);
+    throw;
+  }
+}
+
+ContainerPolicy ContainerPolicy::open(const std::string& pin_dir) {
+  ContainerPolicy policy;
+  policy.rules_ = open_pinned(pin_dir, kRules);
+  policy.config_ = open_pinned(pin_dir, kConfig);
+  policy.counters_ = open_pinned(pin_dir, kCounters);
+  policy.flows_ = open_pinned(pin_dir, kFlows);
+  policy.to_container_ = open_pinned(pin_dir, kToContainer);
+  policy.from_container_ = open_pinned(pin_dir, kFromContainer);
+  return policy;
+}
+
+void ContainerPolicy::attach(const std::string& ifname) const {
+  const int ifindex = interface_index(ifname);
+  if (ifindex == 0) throw BpfError(ifname + ": no such interface to attach the container policy to");
+  LibbpfLog log;
+  auto hook = tc_hook(ifindex, static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
+  if (const int result = bpf_tc_hook_create(&hook); result != 0 && result != -EEXIST) {
+    throw_bpf_error(ifname + ": cannot add a clsact qdisc", result, log.tail(3));
+  }
+  auto ingress = tc_hook(ifindex, BPF_TC_INGRESS);
+  auto from = tc_opts(from_container_.get());
+  if (const int result = bpf_tc_attach(&ingress, &from); result != 0) {
+    throw_bpf_error(ifname + ": cannot attach to tc ingress", result, log.tail(3));
+  }
+  auto egress = tc_hook(ifindex, BPF_TC_EGRESS);
+  auto to = tc_opts(to_container_.get());
+  if (const int result = bpf_tc_attach(&egress, &to); result != 0) {
+    detach(ifname);
+    throw_bpf_error(ifname + ": cannot attach to tc egress", result, log.tail(3));
+  }
+}
+
+void ContainerPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults) const {
+  if (rules.size() > SLUICE_POLICY_MAX_RULES) {
+    throw std::invalid_argument(std::to_string(rules.size()) + " rules: a container takes at most " +
+                                std::to_string(SLUICE_POLICY_MAX_RULES));
+  }
+  std::vector<sluice_policy_rule> encoded;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    try {
+      encoded.push_back(encode_rule(rules[i]));
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument("rule " + std::to_string(i) + ": " + error.what());
+    }
+  }
+  for (__u32 i = 0; i < encoded.size(); ++i) write(rules_, i, &encoded[i], "a rule");
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) throw_bpf_error("cannot count the possible CPUs", cpus);
+  const std::vector<sluice_policy_counter> zero(static_cast<std::size_t>(cpus));
+  for (__u32 slot = 0; slot < SLUICE_POLICY_COUNTERS; ++slot) write(counters_, slot, zero.data(), "a counter");
+  // The generation last: flows decided until here are decided again under the new rules.
+  auto config = read_config(config_);
+  config.rule_count = static_cast<__u32>(encoded.size());
+  ++config.generation;
+  config.default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(defaults.to_container);
+  config.default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(defaults.from_container);
+  write(config_, 0, &config, "the policy config");
+}
+
+std::vector<Flow> ContainerPolicy::flows() const {
+  std::vector<Flow> out;
+  sluice_flow_key key{};
+  sluice_flow_value value{};
+  const void* previous = nullptr;
+  // Bounded: the map holds at most SLUICE_POLICY_MAX_FLOWS, though the kernel may swap some meanwhile.
+  for (int i = 0; i < 2 * SLUICE_POLICY_MAX_FLOWS; ++i) {
+    sluice_flow_key next{};
+    if (bpf_map_get_next_key(flows_.get(), previous, &next) != 0) {
+      if (errno == ENOENT) break;
+      throw_bpf_error("cannot list the flows", -errno);
+    }
+    key = next;
+    previous = &key;
+    if (bpf_map_lookup_elem(flows_.get(), &key, &value) == 0) out.push_back(decode_flow(key, value));
+  }
+  return out;
+}
+
+Counters ContainerPolicy::counters() const {
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) throw_bpf_error("cannot count the possible CPUs", cpus);
+  std::vector<sluice_policy_counter> per_cpu(static_cast<std::size_t>(cpus));
+  auto read = [&](__u32 slot) {
+    if (bpf_map_lookup_elem(counters_.get(), &slot, per_cpu.data()) != 0) {
+      throw_bpf_error("cannot read counter " + std::to_string(slot), -errno);
+    }
+    Counter sum;
+    for (const auto& counter : per_cpu) {
+      sum.packets += counter.packets;
+      sum.bytes += counter.bytes;
+    }
+    return sum;
+  };
+  Counters out;
+  const auto config = read_config(config_);
+  for (__u32 slot = 0; slot < config.rule_count && slot < SLUICE_POLICY_MAX_RULES; ++slot) {
+    out.rules.push_back(read(slot));
+  }
+  out.default_to_container = read(SLUICE_POLICY_DEFAULT_COUNTER(SLUICE_DIR_TO_CONTAINER));
+  out.default_from_container = read(SLUICE_POLICY_DEFAULT_COUNTER(SLUICE_DIR_FROM_CONTAINER));
+  return out;
+}
+
+bool ContainerPolicy::detach(const std::string& ifname) {
+  const int ifindex = interface_index(ifname);
+  if (ifindex == 0) return false;
+  LibbpfLog log;
+  for (const auto point : {BPF_TC_INGRESS, BPF_TC_EGRESS}) {
+    auto hook = tc_hook(ifindex, point);
+    auto opts = tc_opts(0);
+    const int result = bpf_tc_detach(&hook, &opts);
+    if (result == -ENODEV) return false;
+    if (result != 0 && result != -ENOENT && result != -EINVAL) {
+      throw_bpf_error(ifname + ": cannot detach the container policy", result, log.tail(3));
+    }
+  }
+  auto hook = tc_hook(ifindex, static_cast<bpf_tc_attach_point>(BPF_TC_INGRESS | BPF_TC_EGRESS));
+  const int result = bpf_tc_hook_destroy(&hook);
+  if (result == -ENODEV) return false;
+  if (result != 0 && result != -ENOENT && result != -EINVAL) {
+    throw_bpf_error(ifname + ": cannot remove the clsact qdisc", result, log.tail(3));
+  }
+  return true;
+}
+
+bool ContainerPolicy::unpin(const std::string& pin_dir) {
+  bool removed = false;
+  for (const char* name : kPinned) {
+    const auto path = pin_path(pin_dir, name);
+    if (::unlink(path.c_str()) == 0) {
+      removed = true;
+    } else if (errno != ENOENT) {
+      throw_bpf_error("cannot unpin " + path, -errno);
+    }
+  }
+  if (::rmdir(pin_dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) {
+    throw_bpf_error("cannot remove the pin directory " + pin_dir, -errno);
+  }
+  return removed;
+}
+
+}  // namespace sluice::bpf
