@@ -50,8 +50,9 @@ class ConfigError : public std::runtime_error {
 inline constexpr std::array<std::string_view, 10> kInterfaceKeys{
     "private_key", "private_key_file", "listen_port",    "fwmark", "address", "mtu",
     "mode",        "routes",           "metrics_listen", "user"};
-inline constexpr std::array<std::string_view, 6> kPeerKeys{"public_key", "preshared_key", "preshared_key_file",
-                                                           "endpoint",   "allowed_ips",   "persistent_keepalive"};
+inline constexpr std::array<std::string_view, 7> kPeerKeys{
+    "public_key", "preshared_key", "preshared_key_file",  "endpoint",
+    "endpoints",  "allowed_ips",   "persistent_keepalive"};
 inline constexpr std::array<std::string_view, 10> kSegmentKeys{"vni",    "tap", "bridge", "ovs_bridge", "ovs_vlan",
                                                                "ovs_db", "mtu", "local",  "aging",      "fdb"};
 inline constexpr std::array<std::string_view, 2> kSegmentFdbKeys{"mac", "peer"};
