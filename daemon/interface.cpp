@@ -58,6 +58,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
                                             options.offloads.gro)),
       fwmark_(settings.fwmark),
       device_(wall_clock),
+      endpoint_names_(loop_, device_, [this] { return now(); }),
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       offloads_(options.offloads),
       tun_offload_(tun_.vnet_header()),
@@ -67,7 +68,8 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
   if (offloads_.test_gso_eio) sockets_->simulate_gso_eio();
   const unsigned mtu = settings.mtu.value_or(kDefaultMtu);
   device_.set_mtu(mtu);
-  device_.set_reporting_events(Log::verbose());
+  // Always: endpoint names follow handshakes (the debug log's text is made only when verbose).
+  device_.set_reporting_events(true);
 
   uapi::SetRequest request = config::sync_request(settings, {});
   // The sockets were just made with these.
@@ -324,6 +326,7 @@ void Interface::on_tick() {
   if (::read(timer_.get(), &expirations, sizeof expirations) < 0) return;
   const tunnel::Instant t = now();
   device_.tick(t, *this);
+  endpoint_names_.tick(t);
   if (segments_) segments_->tick(t);
   // `ip link del` gives no event on the TUN descriptor, `ip link set mtu` none either, and a
   // removed control socket file none: look once a second.
@@ -435,7 +438,15 @@ void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t>
   });
 }
 
-void Interface::event(const tunnel::PeerEvent& event) { Log::debug("{}", peer_event_text(event)); }
+void Interface::event(const tunnel::PeerEvent& event) {
+  if (Log::verbose()) Log::debug("{}", peer_event_text(event));
+  endpoint_names_.event(event, now());
+}
+
+void Interface::follow_endpoints(const crypto::PublicKey& key, const std::vector<std::string>& texts) {
+  tunnel::Peer* peer = device_.find_peer(key);
+  if (peer != nullptr) endpoint_names_.set(*peer, texts, now());
+}
 
 void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
   if (captures_.packets_active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
@@ -499,7 +510,8 @@ RouteChanges Interface::apply_routes() {
 std::string Interface::sync_routes() { return serialize_route_changes(apply_routes()); }
 
 std::string Interface::serialize_info() const {
-  return serialize_interface_info(config_file_, routes_enabled_, routes_.full_tunnel_table(), own_fwmark_);
+  return serialize_interface_info(config_file_, routes_enabled_, routes_.full_tunnel_table(), own_fwmark_) +
+         endpoint_names_.serialize_info();
 }
 
 std::string Interface::serialize_fdb() const { return segments_ ? segments_->serialize_fdb(now()) : std::string(); }

@@ -32,8 +32,10 @@ bool owns_exactly(const tunnel::AllowedIps<tunnel::Peer*>& table, tunnel::Peer* 
   return prefixes == table.prefixes_of(peer);
 }
 
-void apply_peer(const uapi::PeerChange& change, tunnel::Device& device, KeepaliveList& switched_on) {
+void apply_peer(const uapi::PeerChange& change, UapiTarget& target, KeepaliveList& switched_on) {
+  tunnel::Device& device = target.device();
   if (change.remove) {
+    target.follow_endpoints(change.public_key, {});
     device.remove_peer(change.public_key);
     return;
   }
@@ -43,7 +45,11 @@ void apply_peer(const uapi::PeerChange& change, tunnel::Device& device, Keepaliv
 
   const bool keepalive_was_off = peer->persistent_keepalive() == 0;
   if (change.preshared_key) peer->set_preshared_key(*change.preshared_key);
-  if (change.endpoint) peer->set_endpoint(*change.endpoint);
+  if (change.endpoint) {
+    peer->set_endpoint(*change.endpoint);
+    target.follow_endpoints(change.public_key, {});
+  }
+  if (change.endpoint_names) target.follow_endpoints(change.public_key, *change.endpoint_names);
   if (change.persistent_keepalive) peer->set_persistent_keepalive(*change.persistent_keepalive);
   const bool unchanged = change.replace_allowed_ips && owns_exactly(device.allowed_ips(), peer, change.allowed_ips);
   if (!unchanged) {
@@ -76,9 +82,12 @@ int apply_set_request(const uapi::SetRequest& request, UapiTarget& target) {
 
   tunnel::Device& device = target.device();
   if (request.private_key) device.set_private_key(*request.private_key);
-  if (request.replace_peers) device.remove_all_peers();
+  if (request.replace_peers) {
+    for (const auto& peer : device.peers()) target.follow_endpoints(peer->public_key(), {});
+    device.remove_all_peers();
+  }
   KeepaliveList switched_on;
-  for (const uapi::PeerChange& change : request.peers) apply_peer(change, device, switched_on);
+  for (const uapi::PeerChange& change : request.peers) apply_peer(change, target, switched_on);
   for (const crypto::PublicKey& key : switched_on) {
     tunnel::Peer* peer = device.find_peer(key);
     if (peer != nullptr && peer->persistent_keepalive() != 0) target.persistent_keepalive_enabled(*peer);
