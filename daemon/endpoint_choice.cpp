@@ -84,14 +84,29 @@ std::optional<tunnel::Endpoint> EndpointChoice::handshake_failing() {
     if (entry.name && !entry.failing)
       entry.next_lookup = std::min(entry.next_lookup, entry.looked_up + limits_.ttl_floor);
   }
-  if (const auto next = next_entry()) return use(*next);
+  // The core reports a retry after sending it: the first retry after a switch went to the new
+  // endpoint, which gets its REKEY_TIMEOUT before the next switch.
+  if (just_switched_) {
+    just_switched_ = false;
+    return std::nullopt;
+  }
+  if (const auto next = next_entry()) {
+    just_switched_ = true;
+    return use(*next);
+  }
   // Only one entry: back to its address, if the peer roamed away from it.
   if (entries_[current_].address && in_use_ != entries_[current_].address) return use(current_);
   return std::nullopt;
 }
 
 void EndpointChoice::handshake_completed() {
-  if (in_use_) preferred_family_ = in_use_->address.family();
+  just_switched_ = false;
+  if (!in_use_) return;
+  preferred_family_ = in_use_->address.family();
+  // The answer may have come from an entry tried earlier (it roamed the endpoint back there).
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].address == in_use_) current_ = i;
+  }
 }
 
 std::vector<std::string> EndpointChoice::texts() const {

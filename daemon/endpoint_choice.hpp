@@ -8,7 +8,8 @@
 //   from the peer itself (roaming) stays until the name's address changes again.
 // - A failed lookup keeps the last good address and is retried with a doubling backoff.
 // - Handshakes failing (a retry after REKEY_TIMEOUT, or given up): the next entry with an
-//   address is tried, one of the address family a handshake last completed on first. Once a
+//   address is tried (after one more retry went to it), one of the address family a handshake
+//   last completed on first. Once a
 //   handshake completes on one, it stays in use while it works: nothing flaps back.
 #pragma once
 
@@ -63,6 +64,7 @@ class EndpointChoice {
   // The core's events. handshake_failing: a retry (attempt > 1) or a handshake given up;
   // returns the endpoint to try next, if it changes.
   [[nodiscard]] std::optional<tunnel::Endpoint> handshake_failing();
+  // A handshake completed: its family is preferred from now on, and its entry is the one in use.
   void handshake_completed();
   void roamed(const tunnel::Endpoint& to) { in_use_ = to; }
 
@@ -82,6 +84,7 @@ class EndpointChoice {
   std::size_t current_ = 0;
   std::optional<tunnel::Endpoint> in_use_;  // what the peer was last given (or roamed to)
   std::optional<tunnel::IpFamily> preferred_family_;
+  bool just_switched_ = false;  // by failing handshakes, since the last retry
 };
 
 }  // namespace sluice::daemon

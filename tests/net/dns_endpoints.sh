@@ -8,9 +8,10 @@
 #   3. endpoints = [unreachable, name]: the handshake completes through the second; then the
 #      first comes back and nothing flaps.
 #   4. dnsmasq stops: one warning, the last good address kept, traffic still flows.
-# Usage: dns_endpoints.sh SLUICED
+#   `sluicectl show` names what A follows and which one is in use; `export` keeps the list.
+# Usage: dns_endpoints.sh SLUICED SLUICECTL
 set -euo pipefail
-SLUICED=$1
+SLUICED=$1 SLUICECTL=$2
 source "$(dirname "$0")/lib.sh"
 net_init dns_endpoints
 net_require_root
@@ -116,6 +117,11 @@ start=$(now)
 took=$(resume_time "$start" 20) || { logs; net_fail "no handshake through the second endpoint"; }
 [[ $(endpoint_on_a) == 10.200.23.4:51821 ]] || net_fail "two endpoints: in use '$(endpoint_on_a)'"
 net_log "3. first endpoint unreachable: handshake through the second after $took s"
+shown=$("$SLUICECTL" show "$A_IF")
+grep -q "endpoint names: 10.200.23.9:51821, b.dn.test:51821 (in use)" <<<"$shown" ||
+  { echo "$shown" >&2; "$SLUICECTL" show "$A_IF" --json >&2; net_fail "sluicectl show does not name the endpoint in use"; }
+"$SLUICECTL" export "$A_IF" | grep -qF 'endpoints = ["10.200.23.9:51821", "b.dn.test:51821"]' ||
+  net_fail "sluicectl export lost the endpoints"
 ip -n "$b" addr add 10.200.23.9/24 dev "$B_DEV"
 switches=$(grep -c "endpoint .* -> " "$NET_TMP/a.log" || true)
 
