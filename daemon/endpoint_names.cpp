@@ -114,7 +114,7 @@ void EndpointNames::answer(const crypto::PublicKey& key, std::uint64_t generatio
 void EndpointNames::switch_endpoint(tunnel::Peer& peer, const Followed& followed, const tunnel::Endpoint& to,
                                     std::string_view why) {
   const EndpointChoice& choice = followed.choice;
-  const auto& from = peer.endpoint();
+  const std::optional<tunnel::Endpoint> from = peer.endpoint();
   if (from == to) return;
   peer.set_endpoint(to);
   Log::info("{}: endpoint {} -> {} ({} of {}: {}; {})", peer_name(&peer), from ? from->to_string() : "none",
