@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "ctl/daemon_info.hpp"
+#include "ctl/show.hpp"
 #include "daemon/endpoint_choice.hpp"
 #include "uapi/set_request.hpp"
 
@@ -159,6 +161,19 @@ BOOST_AUTO_TEST_CASE(names_go_over_the_control_socket_as_written) {
   BOOST_TEST_REQUIRE(one.request.has_value(), one.problem);
   BOOST_TEST(!one.request->peers.at(0).endpoint.has_value());
   BOOST_TEST((one.request->peers[0].endpoint_names == std::vector<std::string>{"b.example:1"}));
+}
+
+BOOST_AUTO_TEST_CASE(show_names_the_endpoints_and_the_one_in_use) {
+  const std::string key(64, 'a');
+  sluice::uapi::InterfaceState state = sluice::uapi::parse_get_answer(
+      "listen_port=1\npublic_key=" + key + "\nendpoint=192.0.2.2:2\nallowed_ip=10.0.0.2/32\n");
+  const auto info = sluice::ctl::parse_info_answer("routes=false\nendpoint_peer=" + key +
+                                                   "\nendpoint_name=b.example:1\nendpoint_name=192.0.2.2:2\n"
+                                                   "endpoint_in_use=1\n");
+  sluice::ctl::add_followed_endpoints(state, info);
+  const std::string text = sluice::ctl::show_text("wg0", state, false, sluice::ctl::WallClock::time_point{});
+  BOOST_TEST(text.find("endpoint: 192.0.2.2:2") != std::string::npos, text);
+  BOOST_TEST(text.find("endpoint names: b.example:1, 192.0.2.2:2 (in use)") != std::string::npos, text);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
