@@ -77,6 +77,12 @@ std::optional<tunnel::Endpoint> EndpointChoice::lookup_failed(std::size_t index,
   return std::nullopt;
 }
 
+std::optional<tunnel::Endpoint> EndpointChoice::initiation_sent(int attempt) {
+  const bool failing = attempt > 1 || unanswered_;
+  unanswered_ = true;
+  return failing ? handshake_failing() : std::nullopt;
+}
+
 std::optional<tunnel::Endpoint> EndpointChoice::handshake_failing() {
   // Names are looked up again (no sooner than the floor after the last lookup): the peer may
   // have moved without its TTL having run out yet. A failing name keeps its backoff.
@@ -101,6 +107,7 @@ std::optional<tunnel::Endpoint> EndpointChoice::handshake_failing() {
 
 void EndpointChoice::handshake_completed() {
   just_switched_ = false;
+  unanswered_ = false;
   if (!in_use_) return;
   preferred_family_ = in_use_->address.family();
   // The answer may have come from an entry tried earlier (it roamed the endpoint back there).

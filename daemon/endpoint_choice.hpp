@@ -61,8 +61,11 @@ class EndpointChoice {
   // had an address and another has one.
   [[nodiscard]] std::optional<tunnel::Endpoint> lookup_failed(std::size_t index, tunnel::Instant now);
 
-  // The core's events. handshake_failing: a retry (attempt > 1) or a handshake given up;
-  // returns the endpoint to try next, if it changes.
+  // The core's events; each returns the endpoint to use from now on, if it changes.
+  // An initiation sent while an earlier one is still unanswered (a retry after REKEY_TIMEOUT, or
+  // a new attempt 1 that new data started: the core resets its count then) means failing.
+  [[nodiscard]] std::optional<tunnel::Endpoint> initiation_sent(int attempt);
+  // Handshakes failing: a retry, or a handshake given up.
   [[nodiscard]] std::optional<tunnel::Endpoint> handshake_failing();
   // A handshake completed: its family is preferred from now on, and its entry is the one in use.
   void handshake_completed();
@@ -85,6 +88,7 @@ class EndpointChoice {
   std::optional<tunnel::Endpoint> in_use_;  // what the peer was last given (or roamed to)
   std::optional<tunnel::IpFamily> preferred_family_;
   bool just_switched_ = false;  // by failing handshakes, since the last retry
+  bool unanswered_ = false;     // an initiation was sent and no handshake completed since
 };
 
 }  // namespace sluice::daemon

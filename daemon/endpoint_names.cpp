@@ -38,15 +38,14 @@ void EndpointNames::event(const tunnel::PeerEvent& event, tunnel::Instant now) {
   using Kind = tunnel::PeerEventKind;
   switch (event.kind) {
     case Kind::initiation_sent:
-      // attempt 1 is a new handshake; a retry means REKEY_TIMEOUT passed without an answer.
-      if (event.attempt <= 1) return;
-      [[fallthrough]];
-    case Kind::handshake_given_up:
-      if (const auto next = choice.handshake_failing()) {
-        switch_endpoint(peer, found->second, *next, "handshakes are failing");
-      }
+    case Kind::handshake_given_up: {
+      const auto next =
+          event.kind == Kind::initiation_sent ? choice.initiation_sent(event.attempt) : choice.handshake_failing();
+      if (next) switch_endpoint(peer, found->second, *next, "handshakes are failing");
+      // Lookups the failure made due (a name's address may have changed before its TTL ran out).
       start_lookups(found->first, found->second, now);
       return;
+    }
     case Kind::session_started:
       choice.handshake_completed();
       return;

@@ -8,7 +8,8 @@
 #   3. endpoints = [unreachable, name]: the handshake completes through the second; then the
 #      first comes back and nothing flaps.
 #   4. dnsmasq stops: one warning, the last good address kept, traffic still flows.
-#   `sluicectl show` names what A follows and which one is in use; `export` keeps the list.
+#   `sluicectl show` names what A follows and which one is in use; `export` keeps the list;
+#   `sluicectl set` sends a name as a name, and `wg set` with an address ends the following.
 # Usage: dns_endpoints.sh SLUICED SLUICECTL
 set -euo pipefail
 SLUICED=$1 SLUICECTL=$2
@@ -63,6 +64,14 @@ start_a() {
   net_start_sluiced "$a" "$A_IF" "$NET_TMP/a.toml" "$NET_TMP/a.log"
   A_PID=${NET_PIDS[-1]}
 }
+B_PID=""
+# start_b: B from scratch, with no session that could make it start a handshake itself (A
+# would learn its address from that, not from DNS).
+start_b() {
+  [[ -z $B_PID ]] || net_stop "$B_PID" || true
+  net_start_sluiced "$b" "$B_IF" "$NET_TMP/b.toml" "$NET_TMP/b.log"
+  B_PID=${NET_PIDS[-1]}
+}
 logs() { tail -n 40 "$NET_TMP/a.log" "$NET_TMP/b.log" "$NET_TMP/dnsmasq.log" >&2 || true; }
 now() { date +%s.%N; }
 # resume_time START LIMIT: pings A -> B once a second until one is answered (LIMIT tries);
@@ -83,7 +92,7 @@ dns_record 10.200.23.2
 dns_start 2
 net_config "$NET_TMP/b.toml" b 51821 10.96.0.2/24
 net_config_peer "$NET_TMP/b.toml" a 10.200.23.1:51820 10.96.0.1/32
-net_start_sluiced "$b" "$B_IF" "$NET_TMP/b.toml" "$NET_TMP/b.log"
+start_b
 start_a 'endpoint = "b.dn.test:51821"'
 
 # 1. The TTL runs out: A follows the record with no action of its own.
@@ -99,6 +108,7 @@ net_log "1. B moved, record changed (TTL 2 s, floor 5 s): traffic resumed after 
 # 2. Handshakes failing make A look the name up again, long before its TTL (600 s) runs out.
 dns_stop
 dns_start 600
+start_b
 start_a 'endpoint = "b.dn.test:51821"'
 net_wait_for 5 grep -q "resolves to 10.200.23.3 (TTL 600 s)" "$NET_TMP/a.log" || { logs; net_fail "A did not resolve b.dn.test"; }
 start=$(now)
@@ -112,6 +122,7 @@ net_log "2. B moved during failing handshakes (TTL 600 s): traffic resumed after
 # once the first answers again.
 dns_stop
 dns_start 2
+start_b
 start_a 'endpoints = ["10.200.23.9:51821", "b.dn.test:51821"]'
 start=$(now)
 took=$(resume_time "$start" 20) || { logs; net_fail "no handshake through the second endpoint"; }
@@ -134,4 +145,10 @@ net_ping "$a" 10.96.0.2 3 || { logs; net_fail "A -> B with the DNS server down";
 (($(grep -c "cannot resolve" "$NET_TMP/a.log") == 1)) || { logs; net_fail "more than one warning for one failing name"; }
 [[ $(grep -c "endpoint .* -> " "$NET_TMP/a.log" || true) == "$switches" ]] || { logs; net_fail "the endpoint flapped"; }
 net_log "4. DNS server down: $(grep -o 'cannot resolve.*' "$NET_TMP/a.log")"
+
+# sluicectl set sends a name as a name; a numeric endpoint (wg set) ends the following.
+"$SLUICECTL" set "$A_IF" peer "$B_PUB" endpoint b.dn.test:51821
+"$SLUICECTL" show "$A_IF" | grep -q "endpoint names: b.dn.test:51821 (in use)" || net_fail "sluicectl set: name not followed"
+net_wg "$a" set "$A_IF" peer "$B_PUB" endpoint 10.200.23.4:51821
+! "$SLUICECTL" show "$A_IF" | grep -q "endpoint names" || net_fail "wg set: still following a name"
 net_log "PASS"

@@ -84,6 +84,16 @@ BOOST_AUTO_TEST_CASE(failing_handshakes_look_the_name_up_again_before_its_ttl) {
   BOOST_TEST(text(choice.answered(0, {ip("192.0.2.9")}, 600s, 5s)) == "192.0.2.9:1");
 }
 
+BOOST_AUTO_TEST_CASE(an_initiation_while_one_is_unanswered_is_a_failure) {
+  EndpointChoice choice({"192.0.2.1:1", "192.0.2.2:2"}, 0s);
+  BOOST_TEST(text(choice.initiation_sent(1)) == "none");
+  // New data started attempt 1 again (the core resets its count), the first still unanswered.
+  BOOST_TEST(text(choice.initiation_sent(1)) == "192.0.2.2:2");
+  BOOST_TEST(text(choice.initiation_sent(2)) == "none", "that one went to the second");
+  choice.handshake_completed();
+  BOOST_TEST(text(choice.initiation_sent(1)) == "none", "a rekey after a completed handshake");
+}
+
 BOOST_AUTO_TEST_CASE(a_roamed_address_stays_until_the_name_changes) {
   EndpointChoice choice({"b.example:1"}, 0s);
   static_cast<void>(due(choice, 0s));
