@@ -350,7 +350,9 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   const config::InterfaceSettings wanted = load_config(file);
 
   uapi::Client client(globals.control_dir, ifname);
-  const uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
+  uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
+  // For the count of changed peers: names the daemon follows are compared as written.
+  if (info) add_followed_endpoints(running, *info);
   const uapi::SetRequest request = config::sync_request(wanted, running, info ? info->own_fwmark : 0);
   client.set(uapi::set_request_text(request).str());
 

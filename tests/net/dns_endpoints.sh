@@ -133,6 +133,10 @@ grep -q "endpoint names: 10.200.23.9:51821, b.dn.test:51821 (in use)" <<<"$shown
   { echo "$shown" >&2; "$SLUICECTL" show "$A_IF" --json >&2; net_fail "sluicectl show does not name the endpoint in use"; }
 "$SLUICECTL" export "$A_IF" | grep -qF 'endpoints = ["10.200.23.9:51821", "b.dn.test:51821"]' ||
   net_fail "sluicectl export lost the endpoints"
+# A reload of the same file keeps what was learnt: nothing changed, the same endpoint in use.
+reloaded=$("$SLUICECTL" reload "$A_IF" 2>/dev/null) || net_fail "sluicectl reload failed"
+[[ $reloaded == *"(0 added, 0 removed, 0 changed)"* ]] || net_fail "sluicectl reload of the same file: $reloaded"
+[[ $(endpoint_on_a) == 10.200.23.4:51821 ]] || net_fail "after reload: in use '$(endpoint_on_a)'"
 ip -n "$b" addr add 10.200.23.9/24 dev "$B_DEV"
 switches=$(grep -c "endpoint .* -> " "$NET_TMP/a.log" || true)
 
