@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
 #include "crypto/key_encoding.hpp"
 #include "daemon/log.hpp"
 #include "daemon/peer_event_text.hpp"
@@ -20,10 +22,17 @@ void EndpointNames::set(tunnel::Peer& peer, const std::vector<std::string>& text
     return;
   }
   if (found != followed_.end() && found->second.choice.texts() == texts) return;
-  if (!resolver_) resolver_ = std::make_unique<DnsResolver>(loop_);
-  auto [at, inserted] =
-      followed_.insert_or_assign(peer.public_key(), Followed{EndpointChoice(texts, now), next_generation_++});
-  static_cast<void>(inserted);
+  if (!resolver_) {
+    try {
+      resolver_ = std::make_unique<DnsResolver>(loop_);
+    } catch (const std::runtime_error& e) {
+      // The peer keeps the endpoint it has; a later set tries again.
+      Log::error("{}: cannot follow {}: {}", peer_name(&peer), texts.front(), e.what());
+      return;
+    }
+  }
+  const auto at =
+      followed_.insert_or_assign(peer.public_key(), Followed{EndpointChoice(texts, now), next_generation_++}).first;
   if (const auto first = at->second.choice.initial()) switch_endpoint(peer, at->second, *first, "configured");
   start_lookups(at->first, at->second, now);
 }
@@ -33,15 +42,16 @@ void EndpointNames::event(const tunnel::PeerEvent& event, tunnel::Instant now) {
   const auto found = followed_.find(event.peer->public_key());
   if (found == followed_.end()) return;
   EndpointChoice& choice = found->second.choice;
-  // The core's peer: this class only ever sets its endpoint, on the loop's thread.
-  auto& peer = const_cast<tunnel::Peer&>(*event.peer);
+  // The event's peer is const; the device lends the same one for changing.
+  tunnel::Peer* peer = device_.find_peer(found->first);
+  if (peer == nullptr) return;
   using Kind = tunnel::PeerEventKind;
   switch (event.kind) {
     case Kind::initiation_sent:
     case Kind::handshake_given_up: {
       const auto next =
           event.kind == Kind::initiation_sent ? choice.initiation_sent(event.attempt) : choice.handshake_failing();
-      if (next) switch_endpoint(peer, found->second, *next, "handshakes are failing");
+      if (next) switch_endpoint(*peer, found->second, *next, "handshakes are failing");
       // Lookups the failure made due (a name's address may have changed before its TTL ran out).
       start_lookups(found->first, found->second, now);
       return;
