@@ -9,6 +9,7 @@
 #include <system_error>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "config/policy_reader.hpp"
@@ -227,9 +228,31 @@ PeerSettings read_peer(const Reader& reader, const toml::table& table, std::size
                     index);
   if (table.get("preshared_key") != nullptr) peer.preshared_key = preshared_key;
 
-  if (const auto* node = table.get("endpoint")) {
-    peer.endpoint_text = reader.string(*node, prefix + "endpoint");
-    reader.look_up(ConfigLookup::Kind::endpoint, index, *peer.endpoint_text, *node, prefix + "endpoint");
+  // Names are kept: the daemon resolves them and follows their changes.
+  const auto endpoint_kind = [&reader](const toml::node& node, const std::string& key, const std::string& text) {
+    try {
+      return std::holds_alternative<tunnel::Endpoint>(platform::parse_endpoint_text(text));
+    } catch (const std::invalid_argument& e) {
+      reader.fail(node, key, e.what());
+    }
+  };
+  const auto* endpoint_node = table.get("endpoint");
+  if (endpoint_node != nullptr) {
+    peer.endpoint_text = reader.string(*endpoint_node, prefix + "endpoint");
+    if (endpoint_kind(*endpoint_node, prefix + "endpoint", *peer.endpoint_text)) {
+      reader.look_up(ConfigLookup::Kind::endpoint, index, *peer.endpoint_text, *endpoint_node, prefix + "endpoint");
+    }
+  }
+  if (const auto* node = table.get("endpoints")) {
+    if (endpoint_node != nullptr)
+      reader.fail(*node, prefix + "endpoints", "give either endpoint or endpoints, not both");
+    const toml::array& list = reader.array(*node, prefix + "endpoints");
+    if (list.empty()) reader.fail(*node, prefix + "endpoints", "empty list (leave the key out for no endpoint)");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string key = indexed(prefix + "endpoints", i);
+      peer.endpoints_text.push_back(reader.string(list[i], key));
+      static_cast<void>(endpoint_kind(list[i], key, peer.endpoints_text.back()));
+    }
   }
 
   if (const auto* node = table.get("allowed_ips")) {

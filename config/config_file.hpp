@@ -68,9 +68,9 @@ class ConfigError : public std::runtime_error {
 inline constexpr std::array<std::string_view, 10> kInterfaceKeys{
     "private_key", "private_key_file", "listen_port",    "fwmark", "address", "mtu",
     "mode",        "routes",           "metrics_listen", "user"};
-inline constexpr std::array<std::string_view, 8> kPeerKeys{"public_key", "preshared_key", "preshared_key_file",
-                                                           "endpoint",   "allowed_ips",   "persistent_keepalive",
-                                                           "name",       "groups"};
+inline constexpr std::array<std::string_view, 9> kPeerKeys{
+    "public_key", "preshared_key", "preshared_key_file", "endpoint", "endpoints", "allowed_ips", "persistent_keepalive",
+    "name",       "groups"};
 inline constexpr std::array<std::string_view, 9> kPolicyKeys{"name", "direction", "peers", "groups", "from",
                                                              "to",   "protocol",  "ports", "action"};
 inline constexpr std::array<std::string_view, 3> kPolicyDefaultsKeys{"inbound", "outbound", "max_flows"};

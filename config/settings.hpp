@@ -19,13 +19,23 @@
 namespace sluice::config {
 
 struct PeerSettings {
+  // What the daemon resolves and follows itself: `endpoints`, or an `endpoint` that is a name;
+  // nothing for a numeric `endpoint` (or none).
+  [[nodiscard]] std::optional<std::vector<std::string>> followed_endpoints() const {
+    if (!endpoints_text.empty()) return endpoints_text;
+    if (endpoint_text && !endpoint) return std::vector<std::string>{*endpoint_text};
+    return std::nullopt;
+  }
+
   crypto::PublicKey public_key;
   std::optional<crypto::PresharedKey> preshared_key;
-  // The endpoint as written ("192.0.2.1:51820", "[2001:db8::1]:51820", "host.example:51820"): a
-  // name stays a name until the loader's lookups resolve it into `endpoint`, and the TOML writer
-  // writes it back as it was.
+  // The endpoint as written ("192.0.2.1:51820", "[2001:db8::1]:51820", "host.example:51820"). A
+  // numeric one is also in `endpoint`; a name stays a name, which the daemon resolves and follows
+  // (daemon/endpoint_names.hpp). The TOML writer writes it back as it was.
   std::optional<std::string> endpoint_text;
   std::optional<tunnel::Endpoint> endpoint;
+  // `endpoints = [...]` as written (never with `endpoint`): tried in turn by the daemon.
+  std::vector<std::string> endpoints_text;
   std::vector<tunnel::IpPrefix> allowed_ips;  // stored masked, as WireGuard does
   std::uint16_t persistent_keepalive = 0;     // seconds, 0 = off
   // For policy rules and flows: a name unique among the peers, and the groups the peer is in.

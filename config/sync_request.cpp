@@ -31,6 +31,7 @@ uapi::SetRequest sync_request(const InterfaceSettings& wanted, const uapi::Inter
     // All zero removes a preshared key the file no longer has.
     change.preshared_key = peer.preshared_key.value_or(crypto::PresharedKey{});
     change.endpoint = peer.endpoint;
+    change.endpoint_names = peer.followed_endpoints();
     change.persistent_keepalive = peer.persistent_keepalive;
     change.replace_allowed_ips = true;
     change.allowed_ips.reserve(peer.allowed_ips.size());

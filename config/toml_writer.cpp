@@ -60,7 +60,13 @@ void append_peer(std::string& out, const PeerSettings& peer, const std::optional
   crypto::append_base64_key(out, peer.public_key.span());
   out.append("\"\n");
   if (peer.preshared_key) append_secret(out, "preshared_key", peer.preshared_key->span(), preshared_key_note);
-  if (peer.endpoint_text) {
+  if (!peer.endpoints_text.empty()) {
+    out.append("endpoints = [");
+    for (std::size_t i = 0; i < peer.endpoints_text.size(); ++i) {
+      out.append(i == 0 ? "" : ", ").append(toml_string(peer.endpoints_text[i]));
+    }
+    out.append("]\n");
+  } else if (peer.endpoint_text) {
     append_text(out, "endpoint", *peer.endpoint_text);
   } else if (peer.endpoint) {
     append_text(out, "endpoint", peer.endpoint->to_string());

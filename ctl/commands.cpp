@@ -79,6 +79,15 @@ uapi::InterfaceState query(const Globals& globals, const std::string& ifname) {
   return uapi::parse_get_answer(client.get().str());
 }
 
+std::optional<DaemonInfo> daemon_info(const Globals& globals, const std::string& ifname);
+
+// The get answer with the endpoints sluiced follows (names, lists), for show and export.
+uapi::InterfaceState query_with_names(const Globals& globals, const std::string& ifname) {
+  uapi::InterfaceState state = query(globals, ifname);
+  if (const auto info = daemon_info(globals, ifname)) add_followed_endpoints(state, *info);
+  return state;
+}
+
 std::string peer_count(std::size_t count) { return std::to_string(count).append(count == 1 ? " peer" : " peers"); }
 
 // The running L2 segments; none from a daemon that does not know fdb=1 (wireguard-go hangs up on
@@ -234,8 +243,10 @@ int run_show(const Globals& globals, const std::optional<std::string>& named, co
   const bool color = !json && color_wanted();
   return report_interfaces(
       globals, ifname, json,
-      [&](const std::string& name) { return interface_json(name, query(globals, name), WallClock::now()); },
-      [&](const std::string& name) { return show_text(name, query(globals, name), color, WallClock::now()); });
+      [&](const std::string& name) { return interface_json(name, query_with_names(globals, name), WallClock::now()); },
+      [&](const std::string& name) {
+        return show_text(name, query_with_names(globals, name), color, WallClock::now());
+      });
 }
 
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json) {
@@ -376,7 +387,9 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   const config::InterfaceSettings wanted = load_config(file);
 
   uapi::Client client(globals.control_dir, ifname);
-  const uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
+  uapi::InterfaceState running = uapi::parse_get_answer(client.get().str());
+  // For the count of changed peers: names the daemon follows are compared as written.
+  if (info) add_followed_endpoints(running, *info);
   const uapi::SetRequest request = config::sync_request(wanted, running, info ? info->own_fwmark : 0);
   client.set(uapi::set_request_text(request).str());
   // The rules after the peers they name; on a connection of its own, since a daemon other than
@@ -481,7 +494,8 @@ int run_import(const std::string& file) {
 
 int run_export(const Globals& globals, const std::string& ifname, bool show_keys) {
   uapi::Client client(globals.control_dir, ifname);
-  const uapi::InterfaceState state = uapi::parse_get_answer(client.get().str());
+  uapi::InterfaceState state = uapi::parse_get_answer(client.get().str());
+  if (const auto info = daemon_info(globals, ifname)) add_followed_endpoints(state, *info);
   // Addresses and MTU are the kernel's, seen only from the daemon's namespace; like `down`, export
   // works from any namespace.
   if (::if_nametoindex(ifname.c_str()) == 0) enter_daemon_network_namespace(client.fd());

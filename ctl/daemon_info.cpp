@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "crypto/key_encoding.hpp"
 #include "uapi/error.hpp"
 #include "uapi/lines.hpp"
 
@@ -29,8 +30,29 @@ DaemonInfo parse_info_answer(std::string_view lines) {
     if (pair->key == "routes") info.routes = pair->value == "true";
     if (pair->key == "route_table") info.route_table = parse_u32(pair->key, pair->value);
     if (pair->key == "own_fwmark") info.own_fwmark = parse_u32(pair->key, pair->value);
+    if (pair->key == "endpoint_peer") {
+      FollowedEndpoints& followed = info.followed.emplace_back();
+      try {
+        crypto::decode_hex_key(pair->value, followed.peer.bytes);
+      } catch (const crypto::KeyFormatError&) {
+        throw uapi::ControlError("unexpected answer from the daemon: endpoint_peer= is not a key");
+      }
+    }
+    if (info.followed.empty()) continue;
+    if (pair->key == "endpoint_name") info.followed.back().names.emplace_back(pair->value);
+    if (pair->key == "endpoint_in_use") info.followed.back().in_use = parse_u32(pair->key, pair->value);
   }
   return info;
+}
+
+void add_followed_endpoints(uapi::InterfaceState& state, const DaemonInfo& info) {
+  for (const FollowedEndpoints& followed : info.followed) {
+    for (uapi::PeerState& peer : state.peers) {
+      if (peer.public_key != followed.peer) continue;
+      peer.endpoint_names = followed.names;
+      peer.endpoint_in_use = followed.in_use;
+    }
+  }
 }
 
 RouteSync parse_route_answer(std::string_view lines) {

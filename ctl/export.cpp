@@ -66,6 +66,10 @@ config::TomlFile export_config(std::string_view ifname, const uapi::InterfaceSta
     out.public_key = peer.public_key;
     out.preshared_key = peer.preshared_key;
     out.endpoint_text = peer.endpoint;
+    // What sluiced follows is what the file said: a name, or a list.
+    if (peer.endpoint_names.size() == 1) out.endpoint_text = peer.endpoint_names.front();
+    if (peer.endpoint_names.size() > 1) out.endpoint_text.reset();
+    if (peer.endpoint_names.size() > 1) out.endpoints_text = peer.endpoint_names;
     out.allowed_ips = peer.allowed_ips;
     out.persistent_keepalive = peer.persistent_keepalive;
   }

@@ -37,8 +37,13 @@ std::size_t changed_peers(const config::InterfaceSettings& wanted, const uapi::I
     const uapi::PeerState* state = found->second;
     const bool same_key = peer.preshared_key.has_value() == state->preshared_key.has_value() &&
                           (!peer.preshared_key || *peer.preshared_key == *state->preshared_key);
-    // No endpoint in the file leaves the running one (learnt from the peer) alone.
-    const bool same_endpoint = !peer.endpoint || peer.endpoint->to_string() == state->endpoint.value_or("");
+    // No endpoint in the file leaves the running one (learnt from the peer) alone. Names and lists
+    // are compared as written with what the daemon follows.
+    const auto followed = peer.followed_endpoints();
+    const bool same_endpoint =
+        followed ? *followed == state->endpoint_names
+                 : !peer.endpoint ||
+                       (state->endpoint_names.empty() && peer.endpoint->to_string() == state->endpoint.value_or(""));
     if (sorted(peer.allowed_ips) != sorted(state->allowed_ips) || !same_endpoint || !same_key ||
         peer.persistent_keepalive != state->persistent_keepalive) {
       ++changed;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <system_error>
+#include <variant>
 
 #include "crypto/key_encoding.hpp"
 #include "crypto/secret_text.hpp"
@@ -102,6 +103,32 @@ void read_key_file(const std::string& path, std::span<std::uint8_t, 32> key) {
   }
 }
 
+namespace {
+
+// A numeric endpoint as `wg` sends it; names, and several endpoints separated by commas, as
+// written: sluiced resolves and follows them (a sluice extension).
+void set_endpoint(uapi::PeerChange& peer, const std::string& value) {
+  std::vector<std::string> list;
+  for (std::size_t start = 0; start <= value.size();) {
+    const std::size_t comma = std::min(value.find(',', start), value.size());
+    list.push_back(value.substr(start, comma - start));
+    start = comma + 1;
+  }
+  try {
+    for (const std::string& text : list) static_cast<void>(platform::parse_endpoint_text(text));
+    const auto first = platform::parse_endpoint_text(list.front());
+    if (const auto* numeric = std::get_if<tunnel::Endpoint>(&first); numeric != nullptr && list.size() == 1) {
+      peer.endpoint = *numeric;
+      return;
+    }
+  } catch (const std::invalid_argument& e) {
+    throw uapi::ControlError(std::string("endpoint: ").append(e.what()));
+  }
+  peer.endpoint_names = std::move(list);
+}
+
+}  // namespace
+
 uapi::SetRequest parse_set_arguments(const std::vector<std::string>& arguments, const KeyFileReader& read_key) {
   uapi::SetRequest request;
   uapi::PeerChange* peer = nullptr;
@@ -129,11 +156,7 @@ uapi::SetRequest parse_set_arguments(const std::vector<std::string>& arguments, 
       peer->preshared_key.emplace();
       read_key(words.value_of(word), peer->preshared_key->span());
     } else if (peer != nullptr && word == "endpoint") {
-      try {
-        peer->endpoint = platform::resolve_endpoint(words.value_of(word));
-      } catch (const std::invalid_argument& e) {
-        throw uapi::ControlError(std::string("endpoint: ").append(e.what()));
-      }
+      set_endpoint(*peer, words.value_of(word));
     } else if (peer != nullptr && word == "persistent-keepalive") {
       const std::string& value = words.value_of(word);
       peer->persistent_keepalive = value == "off" ? 0 : parse_unsigned<std::uint16_t>(value, word);

@@ -51,6 +51,16 @@ std::string join_prefixes(const std::vector<tunnel::IpPrefix>& prefixes) {
   return text;
 }
 
+// "site-b.example:51820 (in use), [2001:db8::2]:51820": what sluiced follows, as written.
+std::string endpoint_names_text(const uapi::PeerState& peer) {
+  std::string text;
+  for (std::size_t i = 0; i < peer.endpoint_names.size(); ++i) {
+    text.append(i == 0 ? "" : ", ").append(peer.endpoint_names[i]);
+    if (i == peer.endpoint_in_use) text.append(" (in use)");
+  }
+  return text;
+}
+
 void append_field(std::string& out, const Palette& p, std::string_view label, std::string_view value) {
   out.append("  ").append(p.bold).append(label).append(p.reset).append(": ").append(value).push_back('\n');
 }
@@ -122,6 +132,7 @@ std::string show_text(std::string_view ifname, const uapi::InterfaceState& state
     out.append(base64(peer->public_key)).append(p.reset).push_back('\n');
     if (peer->preshared_key) append_field(out, p, "preshared key", "(hidden)");
     if (peer->endpoint) append_field(out, p, "endpoint", *peer->endpoint);
+    if (!peer->endpoint_names.empty()) append_field(out, p, "endpoint names", endpoint_names_text(*peer));
     append_field(out, p, "allowed ips", peer->allowed_ips.empty() ? "(none)" : join_prefixes(peer->allowed_ips));
     if (peer->latest_handshake) {
       append_field(out, p, "latest handshake",
@@ -151,6 +162,9 @@ nlohmann::ordered_json interface_json(std::string_view ifname, const uapi::Inter
         {"public_key", base64(peer.public_key)},
         {"preshared_key", peer.preshared_key.has_value()},
         {"endpoint", peer.endpoint ? nlohmann::ordered_json(*peer.endpoint) : nlohmann::ordered_json(nullptr)},
+        {"endpoint_names", peer.endpoint_names},
+        {"endpoint_in_use",
+         peer.endpoint_names.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(peer.endpoint_in_use)},
         {"allowed_ips", std::move(allowed)},
         {"latest_handshake",
          peer.latest_handshake

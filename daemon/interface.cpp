@@ -60,6 +60,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
                                             options.offloads.gro)),
       fwmark_(settings.fwmark),
       device_(wall_clock),
+      endpoint_names_(loop_, device_, events_, [this] { return now(); }),
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       offloads_(options.offloads),
       tun_offload_(tun_.vnet_header()),
@@ -380,6 +381,7 @@ void Interface::on_tick() {
   if (::read(timer_.get(), &expirations, sizeof expirations) < 0) return;
   const tunnel::Instant t = now();
   device_.tick(t, *this);
+  endpoint_names_.tick(t);
   if (segments_) segments_->tick(t);
   // `ip link del` gives no event on the TUN descriptor, `ip link set mtu` none either, and a
   // removed control socket file none: look once a second.
@@ -492,13 +494,25 @@ void Interface::resend(const tunnel::Endpoint& to, std::span<const std::uint8_t>
   });
 }
 
-void Interface::update_event_reporting() noexcept { device_.set_reporting_events(Log::verbose() || events_.active()); }
+void Interface::update_event_reporting() noexcept {
+  device_.set_reporting_events(Log::verbose() || events_.active() || endpoint_names_.active());
+}
+
+void Interface::follow_endpoints(const crypto::PublicKey& key, const std::vector<std::string>& texts) {
+  tunnel::Peer* peer = device_.find_peer(key);
+  if (peer != nullptr) endpoint_names_.set(*peer, texts, now());
+  update_event_reporting();
+}
 
 void Interface::event(const tunnel::PeerEvent& event) {
   // Tested first: the text would be made even when Log::debug() writes nothing.
   if (Log::verbose()) Log::debug("{}", peer_event_text(event));
-  if (!events_.active()) return;
-  if (const std::optional<Event> stream_event = core_event(event)) events_.publish(*stream_event);
+  // The stream first: it reads the peer's endpoint before the core stores a new one, and a switch
+  // that endpoint_names_ makes in answer follows the event it answers.
+  if (events_.active()) {
+    if (const std::optional<Event> stream_event = core_event(event)) events_.publish(*stream_event);
+  }
+  endpoint_names_.event(event, now());
 }
 
 // On the loop's thread (inline, or from finish_jobs() after a worker opened it): the packet is
@@ -581,7 +595,8 @@ RouteChanges Interface::apply_routes() {
 std::string Interface::sync_routes() { return serialize_route_changes(apply_routes()); }
 
 std::string Interface::serialize_info() const {
-  return serialize_interface_info(config_file_, routes_enabled_, routes_.full_tunnel_table(), own_fwmark_);
+  return serialize_interface_info(config_file_, routes_enabled_, routes_.full_tunnel_table(), own_fwmark_) +
+         endpoint_names_.serialize_info();
 }
 
 std::string Interface::serialize_fdb() const { return segments_ ? segments_->serialize_fdb(now()) : std::string(); }

@@ -17,6 +17,7 @@
 #include "daemon/crypto_workers.hpp"
 #include "daemon/data_path.hpp"
 #include "daemon/drop_report.hpp"
+#include "daemon/endpoint_names.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/event_stream.hpp"
 #include "daemon/interface_routes.hpp"
@@ -78,6 +79,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   int set_fwmark(std::uint32_t mark) override;
   [[nodiscard]] tunnel::Instant now() const override;
   void persistent_keepalive_enabled(tunnel::Peer& peer) override;
+  void follow_endpoints(const crypto::PublicKey& key, const std::vector<std::string>& texts) override;
   [[nodiscard]] std::vector<NamedCounter> extra_counters() const override;
   [[nodiscard]] std::string serialize_fdb() const override;
   [[nodiscard]] std::string serialize_info() const override;
@@ -155,6 +157,8 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   std::unique_ptr<UdpSockets> sockets_;
   std::uint32_t fwmark_ = 0;
   tunnel::Device device_;
+  // Endpoint names and lists (after the loop and the device it uses).
+  EndpointNames endpoint_names_;
   platform::UniqueFd timer_;
   std::unique_ptr<MetricsServer> metrics_;  // only with metrics_listen
   std::unique_ptr<L2Segments> segments_;    // only with [[segment]] tables

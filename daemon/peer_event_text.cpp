@@ -6,14 +6,14 @@
 #include "tunnel/peer.hpp"
 
 namespace sluice::daemon {
-namespace {
 
-// "peer(AbCd…wxyz)": the first and last four characters of the base64 public key.
 std::string peer_name(const tunnel::Peer* peer) {
   if (peer == nullptr) return "unknown sender";
   const std::string key = crypto::encode_base64_key(peer->public_key().span());
   return fmt::format("peer({}…{})", key.substr(0, 4), key.substr(key.size() - 5, 4));
 }
+
+namespace {
 
 std::string where(const tunnel::Endpoint* endpoint) { return endpoint != nullptr ? endpoint->to_string() : "nowhere"; }
 

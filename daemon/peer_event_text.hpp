@@ -8,6 +8,8 @@
 
 namespace sluice::daemon {
 
+// "peer(AbCd…wxyz)": the first and last four characters of the base64 public key.
+[[nodiscard]] std::string peer_name(const tunnel::Peer* peer);
 [[nodiscard]] std::string peer_event_text(const tunnel::PeerEvent& event);
 
 }  // namespace sluice::daemon

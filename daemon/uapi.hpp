@@ -53,6 +53,10 @@ class UapiTarget {
   // mapping is opened without waiting for traffic.
   virtual void persistent_keepalive_enabled(tunnel::Peer& peer) = 0;
 
+  // Endpoints the daemon resolves and follows for the peer `key` (a sluice extension,
+  // daemon/endpoint_names.hpp); none: stop following (a numeric endpoint was set, or the peer goes).
+  virtual void follow_endpoints(const crypto::PublicKey& /*key*/, const std::vector<std::string>& /*texts*/) {}
+
   // Interface counters beyond the core's (the L2 segments' l2_*), for stats=1.
   [[nodiscard]] virtual std::vector<NamedCounter> extra_counters() const { return {}; }
   // The key=value lines of an fdb=1 answer: the L2 segments and their forwarding tables (none: empty).

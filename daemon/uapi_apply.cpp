@@ -53,6 +53,7 @@ void apply_peer(const uapi::PeerChange& change, UapiTarget& target, KeepaliveLis
   tunnel::Device& device = target.device();
   const bool publishing = target.publishing();
   if (change.remove) {
+    target.follow_endpoints(change.public_key, {});
     if (device.remove_peer(change.public_key) && publishing) target.publish(peer_removed_event(change.public_key));
     return;
   }
@@ -69,7 +70,11 @@ void apply_peer(const uapi::PeerChange& change, UapiTarget& target, KeepaliveLis
   }
   const bool keepalive_was_off = peer->persistent_keepalive() == 0;
   if (change.preshared_key) peer->set_preshared_key(*change.preshared_key);
-  if (change.endpoint) peer->set_endpoint(*change.endpoint);
+  if (change.endpoint) {
+    peer->set_endpoint(*change.endpoint);
+    target.follow_endpoints(change.public_key, {});
+  }
+  if (change.endpoint_names) target.follow_endpoints(change.public_key, *change.endpoint_names);
   if (change.persistent_keepalive) peer->set_persistent_keepalive(*change.persistent_keepalive);
   const bool unchanged = change.replace_allowed_ips && owns_exactly(device.allowed_ips(), peer, change.allowed_ips);
   if (!unchanged) {
@@ -122,8 +127,9 @@ int apply_set_request(const uapi::SetRequest& request, UapiTarget& target) {
     if (target.publishing() && before != after) target.publish(private_key_changed_event(after));
   }
   if (request.replace_peers) {
-    if (target.publishing()) {
-      for (const auto& peer : device.peers()) target.publish(peer_removed_event(peer->public_key()));
+    for (const auto& peer : device.peers()) {
+      target.follow_endpoints(peer->public_key(), {});
+      if (target.publishing()) target.publish(peer_removed_event(peer->public_key()));
     }
     device.remove_all_peers();
   }

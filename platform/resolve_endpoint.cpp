@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 
 namespace sluice::platform {
 namespace {
@@ -58,9 +59,9 @@ tunnel::IpAddress resolve_host(std::string_view text, const std::string& host) {
 
 }  // namespace
 
-tunnel::Endpoint resolve_endpoint(std::string_view text) {
+std::variant<tunnel::Endpoint, EndpointName> parse_endpoint_text(std::string_view text) {
   // Checked first so that every message below can quote the text and stay one printable line
-  // (and so that an embedded NUL cannot cut the name handed to getaddrinfo short).
+  // (and so that an embedded NUL cannot cut the name handed to the resolver short).
   if (std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; })) {
     throw std::invalid_argument("endpoint contains a space or control character");
   }
@@ -72,7 +73,7 @@ tunnel::Endpoint resolve_endpoint(std::string_view text) {
     const auto port = parse_port(text, text.substr(close + 2));
     const auto address = parse_numeric(host);
     if (!address || address->is_v4()) fail(text, "expected an IPv6 address between '[' and ']'");
-    return {*address, port};
+    return tunnel::Endpoint{*address, port};
   }
 
   const auto colon = text.rfind(':');
@@ -87,9 +88,20 @@ tunnel::Endpoint resolve_endpoint(std::string_view text) {
   if (all_of_chars(host, "0123456789.")) {
     const auto address = parse_numeric(host);
     if (!address) fail(text, "not a valid IPv4 address");
-    return {*address, port};
+    return tunnel::Endpoint{*address, port};
   }
-  return {resolve_host(text, std::string(host)), port};
+  // A comma would split the set request's endpoints= list; DNS names need none of these.
+  if (host.size() > 253 || !all_of_chars(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")) {
+    fail(text, "not a valid host name");
+  }
+  return EndpointName{std::string(host), port};
+}
+
+tunnel::Endpoint resolve_endpoint(std::string_view text) {
+  auto parsed = parse_endpoint_text(text);
+  if (const auto* numeric = std::get_if<tunnel::Endpoint>(&parsed)) return *numeric;
+  const auto& name = std::get<EndpointName>(parsed);
+  return {resolve_host(text, name.host), name.port};
 }
 
 }  // namespace sluice::platform

@@ -2,11 +2,25 @@
 // "vpn.example.com:51820".
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <string_view>
+#include <variant>
 
 #include "tunnel/endpoint.hpp"
 
 namespace sluice::platform {
+
+// A host name and port, kept as written for the daemon to resolve (and re-resolve).
+struct EndpointName {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const EndpointName&) const = default;
+};
+
+// The text parsed without any lookup: a numeric endpoint, or a name and port. Throws
+// std::invalid_argument as resolve_endpoint does for malformed text.
+[[nodiscard]] std::variant<tunnel::Endpoint, EndpointName> parse_endpoint_text(std::string_view text);
 
 // Numeric addresses are parsed directly; a host name is resolved once with getaddrinfo and its
 // first result is used (the daemon does not re-resolve). Throws std::invalid_argument with a

@@ -23,6 +23,10 @@ struct PeerState {
   std::uint64_t tx_bytes = 0;
   std::uint16_t persistent_keepalive = 0;  // seconds, 0 = off
   std::vector<tunnel::IpPrefix> allowed_ips;
+  // Not in a get answer: the endpoints sluiced follows (names, lists) as written, and which one
+  // is in use, from its info=1 answer (ctl/daemon_info.hpp). Empty for a plain endpoint.
+  std::vector<std::string> endpoint_names;
+  std::size_t endpoint_in_use = 0;
 };
 
 struct InterfaceState {

@@ -26,6 +26,10 @@ struct PeerChange {
   bool update_only = false;
   std::optional<crypto::PresharedKey> preshared_key;  // all zero: none
   std::optional<tunnel::Endpoint> endpoint;
+  // A sluice extension: endpoints the daemon resolves and follows itself, as written
+  // ("host.example:51820", "[2001:db8::2]:51820"), tried in order. Sent as endpoint=NAME for one
+  // name, endpoints=A,B for a list; a stock `wg` sends neither. A numeric endpoint= clears them.
+  std::optional<std::vector<std::string>> endpoint_names;
   std::optional<std::uint16_t> persistent_keepalive;  // seconds, 0 = off
   // The peer's existing prefixes are dropped before `allowed_ips` are added.
   bool replace_allowed_ips = false;

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
+#include <variant>
 
 #include "crypto/key_encoding.hpp"
+#include "platform/resolve_endpoint.hpp"
 #include "tunnel/parse_number.hpp"
 #include "uapi/lines.hpp"
 
@@ -58,6 +60,22 @@ tunnel::Endpoint parse_endpoint(std::string_view value) {
   return {address, number};
 }
 
+// One entry of endpoint= (a name) or endpoints=; checked here, resolved by the daemon.
+std::string parse_endpoint_name(std::string_view value) {
+  static_cast<void>(platform::parse_endpoint_text(value));
+  return std::string(value);
+}
+
+std::vector<std::string> parse_endpoint_list(std::string_view value) {
+  std::vector<std::string> list;
+  while (true) {
+    const auto comma = value.find(',');
+    list.push_back(parse_endpoint_name(value.substr(0, comma)));
+    if (comma == std::string_view::npos) return list;
+    value.remove_prefix(comma + 1);
+  }
+}
+
 tunnel::IpPrefix parse_allowed_ip(std::string_view value) {
   // `wg` always sends the length; a bare address is more likely a cut line than a /32.
   if (value.find('/') == std::string_view::npos) throw std::invalid_argument("expected address/length");
@@ -90,7 +108,18 @@ void peer_line(PeerChange& peer, std::string_view key, std::string_view value) {
   } else if (key == "preshared_key") {
     peer.preshared_key = parse_secret<crypto::PresharedKey>(value);
   } else if (key == "endpoint") {
-    peer.endpoint = parse_endpoint(value);
+    // A stock `wg` sends numbers only; a name is the sluice extension (sluicectl set).
+    const bool numeric = std::holds_alternative<tunnel::Endpoint>(platform::parse_endpoint_text(value));
+    if (numeric) {
+      peer.endpoint = parse_endpoint(value);
+      peer.endpoint_names.reset();
+    } else {
+      peer.endpoint_names = std::vector<std::string>{std::string(value)};
+      peer.endpoint.reset();
+    }
+  } else if (key == "endpoints") {
+    peer.endpoint_names = parse_endpoint_list(value);
+    peer.endpoint.reset();
   } else if (key == "persistent_keepalive_interval") {
     peer.persistent_keepalive = tunnel::parse_unsigned_or_throw<std::uint16_t>(value);
   } else if (key == "replace_allowed_ips") {

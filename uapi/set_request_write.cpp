@@ -31,6 +31,13 @@ crypto::SecretText set_request_text(const SetRequest& request) {
     if (peer.update_only) append_line(out, "update_only", "true");
     if (peer.preshared_key) append_key_line(out, "preshared_key", peer.preshared_key->span());
     if (peer.endpoint) append_line(out, "endpoint", peer.endpoint->to_string());
+    if (peer.endpoint_names && peer.endpoint_names->size() == 1) {
+      append_line(out, "endpoint", peer.endpoint_names->front());
+    } else if (peer.endpoint_names) {
+      std::string list;
+      for (const std::string& name : *peer.endpoint_names) list.append(list.empty() ? "" : ",").append(name);
+      append_line(out, "endpoints", list);
+    }
     if (peer.persistent_keepalive) {
       append_line(out, "persistent_keepalive_interval", *peer.persistent_keepalive);
     }

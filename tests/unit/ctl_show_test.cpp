@@ -39,10 +39,12 @@ BOOST_AUTO_TEST_CASE(json_schema) {
   const std::string own_public = crypto::encode_base64_key(sample().public_key.value().span());
   const std::string expected = R"({"schema_version":1,"interfaces":[{"name":"wg0","public_key":")" + own_public +
                                R"(","listen_port":51820,"fwmark":255,"peers":[)" + R"({"public_key":")" + kPeer1 +
-                               R"(","preshared_key":false,"endpoint":null,"allowed_ips":[],"latest_handshake":null,)"
+                               R"(","preshared_key":false,"endpoint":null,"endpoint_names":[],"endpoint_in_use":null,)"
+                               R"("allowed_ips":[],"latest_handshake":null,)"
                                R"("latest_handshake_age":null,"rx_bytes":0,"tx_bytes":0,"persistent_keepalive":0},)" +
                                R"({"public_key":")" + kPeer2 +
-                               R"(","preshared_key":true,"endpoint":"192.0.2.7:51820",)"
+                               R"(","preshared_key":true,"endpoint":"192.0.2.7:51820","endpoint_names":[],)"
+                               R"("endpoint_in_use":null,)"
                                R"("allowed_ips":["10.10.0.2/32","192.168.20.0/24"],"latest_handshake":1700000000,)"
                                R"("latest_handshake_age":75,"rx_bytes":1536,"tx_bytes":3000000,)"
                                R"("persistent_keepalive":25}]}]})";

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config_file.hpp"
+#include "config/toml_writer.hpp"
 #include "config/wg_quick_shape.hpp"
 #include "crypto/key_encoding.hpp"
 #include "crypto/x25519.hpp"
@@ -490,14 +491,21 @@ public_key = "@PUB1@"
 endpoint = "10.1:51820"
 )",
      5, "peer[0].endpoint", "'10.1:51820': not a valid IPv4 address"},
-    // RFC 6761: names under .invalid never resolve.
-    {"unresolvable host name", R"([interface]
+    {"endpoint and endpoints", R"([interface]
 private_key = "@PRIV@"
 [[peer]]
 public_key = "@PUB1@"
-endpoint = "vpn.sluice-test.invalid:51820"
+endpoint = "192.0.2.1:51820"
+endpoints = ["vpn.example:51820"]
 )",
-     5, "peer[0].endpoint", "'vpn.sluice-test.invalid:51820': cannot resolve host"},
+     6, "peer[0].endpoints", "give either endpoint or endpoints, not both"},
+    {"bad entry in endpoints", R"([interface]
+private_key = "@PRIV@"
+[[peer]]
+public_key = "@PUB1@"
+endpoints = ["vpn.example:51820", "vpn.example"]
+)",
+     5, "peer[0].endpoints[1]", "'vpn.example': missing ':port'"},
     {"allowed_ips not an array", R"([interface]
 private_key = "@PRIV@"
 [[peer]]
@@ -762,16 +770,21 @@ ovs_db = "unix:/tmp/ovs/db.sock"
 }
 
 BOOST_AUTO_TEST_CASE(host_name_endpoint) {
-  // /etc/hosts answers for localhost without any network; either family may come first.
-  const InterfaceSettings settings = parse_config(
-      expand(
-          "[interface]\nprivate_key = \"@PRIV@\"\n[[peer]]\npublic_key = \"@PUB1@\"\nendpoint = \"localhost:51820\"\n"),
-      "wg0.toml");
-  BOOST_TEST_REQUIRE(settings.peers.at(0).endpoint.has_value());
-  const auto& endpoint = *settings.peers[0].endpoint;
-  BOOST_TEST(endpoint.port == 51820);
-  BOOST_TEST((endpoint.address.to_string() == "127.0.0.1" || endpoint.address.to_string() == "::1"),
-             endpoint.address.to_string());
+  // Kept as written, never resolved here: sluiced resolves and follows it.
+  const InterfaceSettings settings =
+      parse_config(expand("[interface]\nprivate_key = \"@PRIV@\"\n[[peer]]\npublic_key = \"@PUB1@\"\nendpoint = "
+                          "\"vpn.sluice-test.invalid:51820\"\n[[peer]]\npublic_key = \"@PUB2@\"\nendpoints = "
+                          "[\"vpn.sluice-test.invalid:1\", \"[2001:db8::2]:2\"]\n"),
+                   "wg0.toml");
+  BOOST_TEST(!settings.peers.at(0).endpoint.has_value());
+  const std::vector<std::string> one{"vpn.sluice-test.invalid:51820"};
+  BOOST_TEST((settings.peers[0].followed_endpoints() == one));
+  const std::vector<std::string> two{"vpn.sluice-test.invalid:1", "[2001:db8::2]:2"};
+  BOOST_TEST((settings.peers.at(1).followed_endpoints() == two));
+  sluice::config::TomlFile file;
+  file.settings = settings;
+  BOOST_TEST(sluice::config::write_toml(file).str().find(
+                 "endpoints = [\"vpn.sluice-test.invalid:1\", \"[2001:db8::2]:2\"]") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(key_files) {
@@ -975,11 +988,12 @@ endpoint = "peer.invalid:51820"
   const std::vector<std::pair<Kind, std::string>> expected{{Kind::private_key_file, "/etc/sluice/missing.key"},
                                                            {Kind::metrics_listen, "metrics.invalid:9586"},
                                                            {Kind::user, "no-such-user-sluice"},
-                                                           {Kind::preshared_key_file, "/nonexistent/peer.psk"},
-                                                           {Kind::endpoint, "peer.invalid:51820"}};
+                                                           {Kind::preshared_key_file, "/nonexistent/peer.psk"}};
   BOOST_TEST((lookups == expected));
   BOOST_TEST(document.lookups.front().where == "/etc/sluice/wg0.toml:2:20: interface.private_key_file");
-  BOOST_TEST(document.lookups.back().where == "/etc/sluice/wg0.toml:8:12: peer[0].endpoint");
+  BOOST_TEST(document.lookups.back().where == "/etc/sluice/wg0.toml:7:22: peer[0].preshared_key_file");
+  // A name is kept for the daemon to resolve.
+  BOOST_TEST(document.settings.peers.at(0).endpoint_text.value_or("") == "peer.invalid:51820");
   BOOST_TEST(!document.settings.private_key.has_value());
   BOOST_TEST((document.settings.user == std::optional<std::string>("no-such-user-sluice")));
   BOOST_CHECK_EXCEPTION((void)sluice::config::resolve_config(document), ConfigError, [](const ConfigError& e) {

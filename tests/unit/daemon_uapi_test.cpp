@@ -465,7 +465,11 @@ BOOST_AUTO_TEST_CASE(malformed_requests_change_nothing) {
       {peer_lines + "endpoint=[fd00::1]5\n\n", einval},
       {peer_lines + "endpoint=[fd00::1:5\n\n", einval},
       {peer_lines + "endpoint=[fe80::1%eth0]:5\n\n", einval},
-      {peer_lines + "endpoint=vpn.example.com:51820\n\n", einval},
+      // A name is a sluice extension (daemon_endpoint_choice_test), but it must be one.
+      {peer_lines + "endpoint=vpn.exa$mple.com:51820\n\n", einval},
+      {peer_lines + "endpoint=vpn.example.com\n\n", einval},
+      {peer_lines + "endpoints=\n\n", einval},
+      {peer_lines + "endpoints=vpn.example.com:1,\n\n", einval},
       {peer_lines + "endpoint=\n\n", einval},
       // Framing.
       {peer_lines + "allowed_ip=10.0.9.0/24\n", eproto},
