@@ -12,6 +12,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// clang 14 (the fuzzing tree) deduces no aggregate's template arguments without it.
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 bool plain(std::string_view value) {
   if (value.empty()) return false;
