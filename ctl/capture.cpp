@@ -8,7 +8,6 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -16,6 +15,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "ctl/fdb.hpp"
+#include "ctl/stream_signals.hpp"
 #include "tunnel/byte_order.hpp"
 #include "uapi/capture_stream.hpp"
 #include "uapi/client.hpp"
@@ -30,10 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 // After the stop, how long the daemon may take to drain its ring and send the trailer.
 constexpr std::chrono::seconds kFinishTimeout{5};
-
-volatile std::sig_atomic_t interrupted = 0;
-
-void on_interrupt(int) { interrupted = 1; }
 
 void send_all(int fd, std::string_view data, Clock::time_point deadline) {
   while (!data.empty()) {
@@ -175,14 +171,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
     out = file.get();
   }
 
-  // Ctrl-C ends the capture cleanly (no SA_RESTART: poll returns at once); a reader of stdout
-  // that goes away is a write error, not a silent death.
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  ::sigemptyset(&action.sa_mask);
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  catch_stream_signals();
 
   send_all(fd, request, Clock::now() + uapi::kAnswerTimeout);
   const Clock::time_point start = Clock::now();
@@ -198,7 +187,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
     const Clock::time_point now = Clock::now();
     const bool enough = options.count && captured >= *options.count;
     const bool expired = options.duration && now - start >= std::chrono::duration<double>(*options.duration);
-    if (!finish_by && (interrupted != 0 || enough || expired || output_failed)) {
+    if (!finish_by && (stream_interrupted() || enough || expired || output_failed)) {
       // Half-close: the daemon stops copying, drains its ring and sends the trailer.
       ::shutdown(fd, SHUT_WR);
       finish_by = now + kFinishTimeout;
@@ -238,7 +227,7 @@ int run_capture(const Globals& globals, const CaptureOptions& options) {
                          : std::string("drop count unknown (the daemon did not finish in time)"));
   std::fprintf(stderr, "%s\n", summary.c_str());
   // A write cut short by Ctrl-C (a reader that stopped reading) is how the user ended it, not a failure.
-  if (output_failed && interrupted == 0)
+  if (output_failed && !stream_interrupted())
     throw uapi::ControlError(
         std::string("writing ").append(options.output == "-" ? "stdout" : options.output).append(" failed"));
   return dropped ? 0 : 1;

@@ -401,15 +401,6 @@ int run_reload(const Globals& globals, const std::string& ifname, const std::opt
   } else if (!(wanted.policy == policy::PolicySettings{})) {
     warn(std::string(ifname).append(": the daemon is not sluiced (or an older one): [[policy]] not applied"));
   }
-  // The rules after the peers they name; on a connection of its own, since a daemon other than
-  // sluiced hangs up on the request.
-  if (info) {
-    std::string policy_lines;
-    uapi::append_policy_lines(policy_lines, wanted.policy, config::peer_identities(wanted.peers));
-    uapi::Client(globals.control_dir, ifname).set_policy(policy_lines);
-  } else if (!(wanted.policy == policy::PolicySettings{})) {
-    warn(std::string(ifname).append(": the daemon is not sluiced (or an older one): [[policy]] not applied"));
-  }
 
   // sluiced keeps the routes (in its own network namespace); another daemon keeps none.
   std::optional<RouteSync> routes;

@@ -5,19 +5,15 @@
 
 #include <array>
 #include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 
+#include "ctl/stream_signals.hpp"
 #include "uapi/client.hpp"
 #include "uapi/error.hpp"
 
 namespace sluice::ctl {
 namespace {
-
-volatile std::sig_atomic_t interrupted = 0;
-
-void on_interrupt(int) { interrupted = 1; }
 
 void send_request(int fd, std::string_view request, const std::string& ifname) {
   for (int waits = 0; !request.empty();) {
@@ -64,18 +60,12 @@ int run_events(const Globals& globals, const std::optional<std::string>& ifname,
   uapi::Client client(globals.control_dir, name);
   const int fd = client.fd();
 
-  // Ctrl-C ends the stream (no SA_RESTART: poll returns at once); a closed stdout is a write error.
-  struct sigaction action {};
-  action.sa_handler = on_interrupt;
-  ::sigemptyset(&action.sa_mask);
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
+  catch_stream_signals();
 
   send_request(fd, events_request(json), name);
   std::array<char, 64 << 10> chunk{};
   bool received = false;
-  while (interrupted == 0) {
+  while (!stream_interrupted()) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
