@@ -119,7 +119,9 @@ installed || fail "sluice is not installed after dpkg -i"
 [[ $(/usr/bin/sluicectl --version) == *"$VERSION"* ]] || fail "/usr/bin/sluicectl --version does not say $VERSION"
 [[ $(/usr/bin/sluice-mesh --version) == *"$VERSION"* ]] || fail "/usr/bin/sluice-mesh --version does not say $VERSION"
 # The CNI plugin answers VERSION as runtimes ask it (environment, config on standard input).
-plugin_versions=$(echo '{"cniVersion": "1.1.0"}' | CNI_COMMAND=VERSION /usr/lib/cni/sluice) ||
+# A here-string, not a pipe: the plugin answers VERSION without reading its input, and echo into
+# a pipe already closed dies of SIGPIPE, which pipefail reports as the plugin's failure.
+plugin_versions=$(CNI_COMMAND=VERSION /usr/lib/cni/sluice <<<'{"cniVersion": "1.1.0"}') ||
   fail "/usr/lib/cni/sluice VERSION failed: $plugin_versions"
 [[ $plugin_versions == *'"supportedVersions":["0.4.0","1.0.0","1.1.0"]'* ]] ||
   fail "/usr/lib/cni/sluice VERSION: $plugin_versions"
