@@ -21,6 +21,7 @@
 #include "daemon/event_stream.hpp"
 #include "daemon/uapi.hpp"
 #include "mesh/stream_event.hpp"
+#include "tests/common/fake_uapi_target.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 #include "uapi/error.hpp"
 
@@ -61,26 +62,6 @@ struct Pair {
   }
   platform::UniqueFd daemon_end;
   platform::UniqueFd client_end;
-};
-
-// Records what a set request publishes.
-class PublishingTarget : public daemon::UapiTarget {
- public:
-  explicit PublishingTarget(tunnel::Device& device) : device_(device) {}
-  tunnel::Device& device() override { return device_; }
-  [[nodiscard]] std::uint16_t listen_port() const override { return 51820; }
-  int set_listen_port(std::uint16_t) override { return 0; }
-  [[nodiscard]] std::uint32_t fwmark() const override { return 0; }
-  int set_fwmark(std::uint32_t) override { return 0; }
-  [[nodiscard]] tunnel::Instant now() const override { return 1000s; }
-  void persistent_keepalive_enabled(tunnel::Peer&) override {}
-  [[nodiscard]] bool publishing() const override { return true; }
-  void publish(const daemon::Event& event) override { events.push_back(event); }
-
-  std::vector<daemon::Event> events;
-
- private:
-  tunnel::Device& device_;
 };
 
 std::string hex(const crypto::PublicKey& key) { return crypto::encode_hex_key(key.span()); }
@@ -313,7 +294,8 @@ BOOST_AUTO_TEST_CASE(subscriber_that_closes_is_removed) {
 
 BOOST_AUTO_TEST_CASE(set_requests_publish_peer_and_key_changes) {
   tunnel::Device device{[] { return std::chrono::nanoseconds(1'700'000'000s); }};
-  PublishingTarget target(device);
+  test::FakeUapiTarget target(device);
+  target.publishes = true;
   const crypto::PrivateKey own = crypto::generate_private_key();
   const crypto::PublicKey peer = some_key();
   const auto set = [&](const std::string& lines) {
@@ -354,7 +336,8 @@ BOOST_AUTO_TEST_CASE(publish_requests_become_events_of_their_source) {
     BOOST_CHECK_MESSAGE(!daemon::parse_publish_request(bad), bad);
   }
   tunnel::Device device{[] { return std::chrono::nanoseconds(1'700'000'000s); }};
-  PublishingTarget target(device);
+  test::FakeUapiTarget target(device);
+  target.publishes = true;
   BOOST_CHECK_EQUAL(daemon::handle_request("publish=1\nsource=mesh\nevent=etcd_lost\n\n", target), "errno=0\n\n");
   BOOST_CHECK_EQUAL(daemon::handle_request("publish=1\nsource=mesh\n\n", target), "errno=22\n\n");
   BOOST_REQUIRE_EQUAL(target.events.size(), 1U);

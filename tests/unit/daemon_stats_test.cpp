@@ -7,6 +7,7 @@
 #include "crypto/key_encoding.hpp"
 #include "daemon/stats.hpp"
 #include "daemon/uapi.hpp"
+#include "tests/common/fake_uapi_target.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
@@ -78,17 +79,7 @@ BOOST_AUTO_TEST_CASE(counts_packets_for_a_peer_without_endpoint) {
 
 BOOST_AUTO_TEST_CASE(answered_on_the_control_socket_and_get_unchanged) {
   test::TunnelPair pair;
-  struct Target : daemon::UapiTarget {
-    explicit Target(tunnel::Device& d) : device_(d) {}
-    tunnel::Device& device() override { return device_; }
-    [[nodiscard]] std::uint16_t listen_port() const override { return 51820; }
-    int set_listen_port(std::uint16_t) override { return 0; }
-    [[nodiscard]] std::uint32_t fwmark() const override { return 0; }
-    int set_fwmark(std::uint32_t) override { return 0; }
-    [[nodiscard]] tunnel::Instant now() const override { return 1000s; }
-    void persistent_keepalive_enabled(tunnel::Peer&) override {}
-    tunnel::Device& device_;
-  } target(pair.a);
+  test::FakeUapiTarget target(pair.a);
 
   const std::string stats = daemon::handle_request("stats=1\n\n", target);
   BOOST_TEST(stats.starts_with("invalid_message=0\n"));

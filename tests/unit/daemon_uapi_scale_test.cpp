@@ -13,6 +13,7 @@
 #include "crypto/x25519.hpp"
 #include "daemon/uapi.hpp"
 #include "daemon/uapi_answer.hpp"
+#include "tests/common/fake_uapi_target.hpp"
 
 using namespace sluice;
 using namespace std::chrono_literals;
@@ -21,20 +22,6 @@ namespace {
 
 constexpr int kPeers = 100000;
 constexpr std::uint64_t kDescent = 129;  // nodes one trie descent visits at most
-
-class Target : public daemon::UapiTarget {
- public:
-  tunnel::Device& device() override { return device_; }
-  [[nodiscard]] std::uint16_t listen_port() const override { return 51820; }
-  int set_listen_port(std::uint16_t /*port*/) override { return 0; }
-  [[nodiscard]] std::uint32_t fwmark() const override { return 0; }
-  int set_fwmark(std::uint32_t /*mark*/) override { return 0; }
-  [[nodiscard]] tunnel::Instant now() const override { return 1000s; }
-  void persistent_keepalive_enabled(tunnel::Peer& /*peer*/) override {}
-
- private:
-  tunnel::Device device_{[] { return std::chrono::nanoseconds(1'700'000'000s); }};
-};
 
 std::string hex_key(const crypto::PublicKey& key) { return crypto::encode_hex_key(key.span()); }
 
@@ -52,7 +39,8 @@ std::size_t count(const std::string& text, std::string_view what) {
 
 // What `wg setconf` sends for kPeers peers, each with an endpoint, an IPv4 /25 and an IPv6 /64.
 struct ManyPeers {
-  Target target;
+  tunnel::Device device{[] { return std::chrono::nanoseconds(1'700'000'000s); }};
+  test::FakeUapiTarget target{device};
   std::vector<crypto::PublicKey> keys;
 
   ManyPeers() {

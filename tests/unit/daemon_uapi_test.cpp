@@ -13,6 +13,7 @@
 #include "crypto/x25519.hpp"
 #include "daemon/uapi.hpp"
 #include "daemon/uapi_info.hpp"
+#include "tests/common/fake_uapi_target.hpp"
 #include "tests/common/tunnel_test_support.hpp"
 
 using namespace sluice;
@@ -29,44 +30,9 @@ struct KeyPair {
   [[nodiscard]] std::string public_hex() const { return crypto::encode_hex_key(public_key.span()); }
 };
 
-// Stands in for the daemon: records socket changes and keepalive requests, and can be told to fail.
-class FakeTarget : public daemon::UapiTarget {
- public:
-  explicit FakeTarget(tunnel::Device& device) : device_(device) {}
-
-  tunnel::Device& device() override { return device_; }
-  [[nodiscard]] std::uint16_t listen_port() const override { return port; }
-  int set_listen_port(std::uint16_t new_port) override {
-    port_requests.push_back(new_port);
-    if (port_error != 0) return port_error;
-    port = new_port == 0 ? 43210 : new_port;
-    return 0;
-  }
-  [[nodiscard]] std::uint32_t fwmark() const override { return mark; }
-  int set_fwmark(std::uint32_t new_mark) override {
-    fwmark_requests.push_back(new_mark);
-    if (fwmark_error != 0) return fwmark_error;
-    mark = new_mark;
-    return 0;
-  }
-  [[nodiscard]] tunnel::Instant now() const override { return 1000s; }
-  void persistent_keepalive_enabled(tunnel::Peer& peer) override { keepalives.push_back(peer.public_key()); }
-
-  std::uint16_t port = 51820;
-  std::uint32_t mark = 0;
-  int port_error = 0;
-  int fwmark_error = 0;
-  std::vector<std::uint16_t> port_requests;
-  std::vector<std::uint32_t> fwmark_requests;
-  std::vector<crypto::PublicKey> keepalives;
-
- private:
-  tunnel::Device& device_;
-};
-
 struct TestInterface {
   tunnel::Device device{[] { return std::chrono::nanoseconds(1'700'000'000s); }};
-  FakeTarget target{device};
+  test::FakeUapiTarget target{device};
 
   std::string get() { return daemon::handle_request("get=1\n\n", target); }
   // `lines` are key=value lines, each ending in '\n'; the terminating empty line is added.
@@ -179,7 +145,7 @@ BOOST_AUTO_TEST_CASE(get_reports_handshake_time_and_transfer) {
   const auto& counters = t.a_to_b->counters();
   BOOST_REQUIRE(counters.tx_bytes > 0 && counters.rx_bytes > 0);
 
-  FakeTarget target(t.a);
+  test::FakeUapiTarget target(t.a);
   const std::string dump = daemon::handle_request("get=1\n\n", target);
   const std::string expected_peer =
       "protocol_version=1\n"
