@@ -10,15 +10,10 @@ PROBE=$1
 source "$(dirname "$0")/lib.sh"
 NET_TEST_NAME=bpf_policy_matching
 net_require_root
-if [[ -z ${SLUICE_BPF_TEST_MOUNTNS:-} ]]; then
-  exec env SLUICE_BPF_TEST_MOUNTNS=1 unshare --mount --propagation private bash "$0" "$@"
-fi
+net_private_mounts "$0" "$@"
 net_init bpf_policy_matching
 for tool in jq bpftool python3; do command -v "$tool" >/dev/null || net_fail "needs $tool"; done
-BPFFS=$NET_TMP/bpffs
-mkdir "$BPFFS"
-mount -t bpf bpf "$BPFFS" || net_fail "cannot mount a bpffs at $BPFFS"
-trap 'umount -l "$BPFFS" 2>/dev/null || true; net_cleanup' EXIT
+net_bpffs BPFFS
 PIN=$BPFFS/sluice/m
 out=$("$PROBE" load --pin "$PIN") || net_fail "load: $out"
 

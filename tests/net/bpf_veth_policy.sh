@@ -19,24 +19,14 @@ PROBE=$1
 source "$(dirname "$0")/lib.sh"
 NET_TEST_NAME=bpf_veth_policy
 net_require_root
-# A mount namespace of its own: the bpffs mounted below vanishes with it on every exit path.
-if [[ -z ${SLUICE_BPF_TEST_MOUNTNS:-} ]]; then
-  exec env SLUICE_BPF_TEST_MOUNTNS=1 unshare --mount --propagation private bash "$0" "$@"
-fi
+net_private_mounts "$0" "$@"
+NET_TAG="eb"
 net_init bpf_veth_policy
 command -v jq >/dev/null || net_fail "needs jq"
 command -v socat >/dev/null || net_fail "needs socat"
 command -v bpftool >/dev/null || net_fail "needs bpftool"
 command -v python3 >/dev/null || net_fail "needs python3"
-NET_PREFIX="eb${NET_PREFIX#sl}"
-BPFFS=$NET_TMP/bpffs
-mkdir "$BPFFS"
-mount -t bpf bpf "$BPFFS" || net_fail "cannot mount a bpffs at $BPFFS"
-bpf_cleanup() {
-  umount -l "$BPFFS" 2>/dev/null || true
-  net_cleanup
-}
-trap bpf_cleanup EXIT
+net_bpffs BPFFS
 
 net_ns node node
 net_ns c1 c1

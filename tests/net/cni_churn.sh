@@ -14,8 +14,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cni_lib.sh"
 (($# == 1)) || { echo "usage: $0 PLUGIN" >&2; exit 2; }
+NET_TAG="cp" # this suite's namespaces: cpXXXX-node, -k1, -k2, -l1 ... -l50
 net_init cni_churn
-NET_PREFIX="cp${NET_PREFIX#sl}" # this suite's namespaces: cpXXXX-node, -k1, -k2, -l1 ... -l50
 net_require_root
 command -v jq >/dev/null || net_fail "needs jq (see README.md)"
 cni_init "$1"

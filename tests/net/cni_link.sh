@@ -10,11 +10,11 @@
 set -euo pipefail
 PROBE=$1
 source "$(dirname "$0")/lib.sh"
+NET_TAG="cl"
 net_init cni_link
 net_require_root
 command -v jq >/dev/null || net_fail "needs jq"
 # This test's own namespace prefix.
-NET_PREFIX="cl${NET_PREFIX#sl}"
 
 net_ns node node
 net_ns c1 c1

@@ -16,8 +16,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/mesh_lib.sh"
 source "$(dirname "$0")/cni_lib.sh"
 (($# == 4)) || { echo "usage: $0 SLUICED SLUICECTL SLUICE_MESH PLUGIN" >&2; exit 2; }
+NET_TAG="cp" # this suite's namespaces: cpXXXXu, cpXXXXe, cpXXXXn1, cpXXXXn2
 mesh_init cni_podman "$1" "$2" "$3"
-NET_PREFIX="cp${NET_PREFIX#sl}" # this suite's namespaces: cpXXXXu, cpXXXXe, cpXXXXn1, cpXXXXn2
 cni_init "$4"
 command -v curl >/dev/null || net_fail "needs curl (see README.md)"
 command -v tcpdump >/dev/null || net_fail "needs tcpdump (see README.md)"

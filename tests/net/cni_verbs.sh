@@ -20,13 +20,13 @@
 set -euo pipefail
 PLUGIN=$1
 source "$(dirname "$0")/lib.sh"
+NET_TAG="cs"
 net_init cni_verbs
 net_require_root
 command -v jq >/dev/null || net_fail "needs jq"
 command -v socat >/dev/null || net_fail "needs socat"
 PORTMAP=/usr/lib/cni/portmap
 [[ -x $PORTMAP ]] || net_fail "needs $PORTMAP (containernetworking-plugins)"
-NET_PREFIX="cs${NET_PREFIX#sl}"
 
 net_ns node node
 SUBNET_ENV=$NET_TMP/subnet.env

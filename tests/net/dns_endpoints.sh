@@ -14,10 +14,10 @@
 set -euo pipefail
 SLUICED=$1 SLUICECTL=$2
 source "$(dirname "$0")/lib.sh"
+NET_TAG="dn"
 net_init dns_endpoints
 net_require_root
 command -v dnsmasq >/dev/null || net_fail "needs dnsmasq (dnsmasq-base)"
-NET_PREFIX="dn${NET_PREFIX#sl}"
 
 net_ns a a
 net_ns b b

@@ -10,10 +10,10 @@ set -euo pipefail
 SLUICECTL=$1
 SLUICED=$2
 source "$(dirname "$0")/lib.sh"
+NET_TAG="ev"
 net_init events
 net_require_root
 # This test's own prefix for namespaces, links and interfaces.
-NET_PREFIX="ev${NET_PREFIX:2}"
 command -v jq >/dev/null || net_fail "needs jq"
 
 net_ns a a

@@ -24,9 +24,9 @@ GUEST=$(realpath -m "$4")
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/l2_lib.sh"
 source "$(dirname "$0")/vm_lib.sh"
+NET_TAG="vm"
 net_init l2_vm
 # Everything this test creates is named vm...: namespaces, links, bridges, the guest.
-NET_PREFIX="vm${NET_PREFIX#sl}"
 net_require_root
 vm_require "$GUEST"
 for tool in jq tcpdump ovsdb-server ovs-vswitchd ovs-vsctl ovsdb-tool; do

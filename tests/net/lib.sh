@@ -9,6 +9,7 @@ NET_NAMESPACES=()
 NET_PIDS=()
 NET_FILES=()
 NET_USERS=()
+NET_MOUNTS=()
 
 net_log() { printf '[%s] %s\n' "${NET_TEST_NAME:-net}" "$*" >&2; }
 
@@ -37,18 +38,38 @@ net_cleanup() {
     kill -9 "$pid" 2>/dev/null || true
   done
   for ns in "${NET_NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  for f in "${NET_MOUNTS[@]}"; do umount -l "$f" 2>/dev/null || true; done
   for f in "${NET_FILES[@]}"; do rm -rf "$f"; done
   for user in "${NET_USERS[@]}"; do userdel "$user" 2>/dev/null || true; done
 }
 
-# net_init NAME: a unique prefix per run, and the exit trap.
+# net_init NAME: a unique prefix per run, and the exit trap. The prefix starts with NET_TAG when
+# the test sets one first (two letters, so that its namespaces and links say whose they are).
 net_init() {
   NET_TEST_NAME=$1
-  NET_PREFIX="sl$(printf '%04x' $(( ($$ + RANDOM) % 65536 )))"
+  NET_PREFIX="${NET_TAG:-sl}$(printf '%04x' $(( ($$ + RANDOM) % 65536 )))"
   NET_TMP=$(mktemp -d "/tmp/sluice-$1.XXXXXX")
   NET_FILES+=("$NET_TMP")
   trap net_cleanup EXIT
   trap 'exit 130' INT TERM
+}
+
+# net_private_mounts "$0" "$@": runs the test again in a mount namespace of its own (once), so that
+# what it mounts is never seen by the host and goes away with the test's last process. Call it
+# before net_init.
+net_private_mounts() {
+  [[ -n ${SLUICE_PRIVATE_MOUNTS:-} ]] && return 0
+  exec env SLUICE_PRIVATE_MOUNTS=1 unshare --mount --propagation private bash "$@"
+}
+
+# net_bpffs VAR: a bpffs of this run's own, under NET_TMP (after net_private_mounts), unmounted on
+# exit; its path goes to VAR.
+net_bpffs() {
+  local dir="$NET_TMP/bpffs"
+  mkdir "$dir"
+  mount -t bpf bpf "$dir" || net_fail "cannot mount a bpffs at $dir"
+  NET_MOUNTS+=("$dir")
+  printf -v "$1" '%s' "$dir"
 }
 
 # net_status_field PID NAME: the value of one /proc/PID/status line, tabs squeezed to spaces.

@@ -10,9 +10,9 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ctl_lib.sh"
+NET_TAG="po"
 ctl_init policy "$1" "$2"
 # This test's own prefix for namespaces and links.
-NET_PREFIX="po$(printf '%04x' $((($$ + RANDOM) % 65536)))"
 net_require_root
 
 net_ns a a
