@@ -62,6 +62,8 @@ drwxr-xr-x /usr/share/doc/sluice
 drwxr-xr-x /usr/share/doc/sluice/examples
 -rw-r--r-- /usr/share/doc/sluice/examples/hub.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/l2-site.toml
+-rw-r--r-- /usr/share/doc/sluice/examples/libvirt-bridge.xml
+-rw-r--r-- /usr/share/doc/sluice/examples/libvirt-ovs.xml
 -rw-r--r-- /usr/share/doc/sluice/examples/road-warrior-client.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/road-warrior-hub.toml
 -rw-r--r-- /usr/share/doc/sluice/examples/site-a.toml
