@@ -10,7 +10,8 @@
 #   1. B's allowed and denied connections, and the container's pings to B and to the node, show in
 #      `sluicectl flows IFNAME --bpffs DIR` and --json under the container's id and ifname, with
 #      counts, rule index or default, B's name for B's address, and the rule counters;
-#   2. --peer (name or key) keeps B's flows, of the daemon and of the container;
+#   2. --peer (name or key) keeps B's flows, of the daemon and of the container; --follow prints
+#      the container's flows too;
 #   3. a pinned folder whose maps cannot be opened gives one warning and the rest still shows; a
 #      program whose veth is gone shows as "(veth gone)"; no containers pinned prints nothing
 #      more; without any daemon interface the containers still show, their peers unknown.
@@ -146,7 +147,13 @@ grep -qF -- "-> 10.200.61.1" <<<"$text" && net_fail "--peer kept a flow of no pe
 grep -qF "FORWARDED (rule 0)" <<<"$text" || net_fail "--peer lost B's flow: $text"
 json=$(ctl "$node" flows "$A" --bpffs "$BPFFS" --json --peer nobody)
 check "--peer nobody" '(.containers[0].flows | length) == 0 and (.containers[0].rules | length) == 2'
-net_log "--peer keeps one peer's flows of the container"
+# --follow's first look prints every flow: the container's come prefixed with its id.
+ip netns exec "$node" timeout 3 "$SLUICECTL" flows "$A" --bpffs "$BPFFS" --follow --peer remote-b >"$NET_TMP/follow.txt" ||
+  true
+grep -qE "^container $CID: .* -> $C4:8080 tcp to_container FORWARDED \(rule 0\)" "$NET_TMP/follow.txt" ||
+  net_fail "--follow has no container flow: $(cat "$NET_TMP/follow.txt")"
+grep -qF -- "-> 10.200.61.1" "$NET_TMP/follow.txt" && net_fail "--follow --peer kept a flow of no peer"
+net_log "--peer keeps one peer's flows of the container, --follow shows them"
 
 # 3. A broken folder, a gone veth, nothing pinned, no daemon.
 mkdir "$BPFFS/sluice/cni/testnet/broken"
