@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
-#include <stdexcept>
 
 #include "bpf/container_policy.skel.h"
 
@@ -20,14 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The pinned objects' names under the pin directory; the programs keep their section's function names.
-constexpr const char* kRules = "rules";
-constexpr const char* kConfig = "policy_config";
-constexpr const char* kCounters = "counters";
-constexpr const char* kFlows = "flows";
+// The programs' names under the pin directory (their functions' names), beside the maps'.
 constexpr const char* kToContainer = "sluice_to_container";
 constexpr const char* kFromContainer = "sluice_from_container";
-constexpr const char* kPinned[] = {kRules, kConfig, kCounters, kFlows, kToContainer, kFromContainer};
+constexpr const char* kPinned[] = {kRulesPin, kConfigPin, kCountersPin, kFlowsPin, kToContainer, kFromContainer};
 
 // Our filters' place in each clsact hook, the same in every process so that detach finds them.
 constexpr __u32 kHandle = 0x51c;
@@ -87,23 +82,11 @@ bpf_tc_opts tc_opts(int prog_fd) {
   return opts;
 }
 
-void write(const platform::UniqueFd& map, __u32 key, const void* value, const char* what) {
-  if (bpf_map_update_elem(map.get(), &key, value, BPF_ANY) != 0)
-    throw_bpf_error(std::string("cannot write ") + what, -errno);
-}
-
-sluice_policy_config read_config(const platform::UniqueFd& map) {
-  __u32 key = 0;
-  sluice_policy_config config{};
-  if (bpf_map_lookup_elem(map.get(), &key, &config) != 0) throw_bpf_error("cannot read the policy config", -errno);
-  return config;
-}
-
 }  // namespace
 
 ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
   require_bpffs(pin_dir);
-  if (fs::exists(pin_path(pin_dir, kFlows))) {
+  if (fs::exists(pin_path(pin_dir, kFlowsPin))) {
     throw BpfError(pin_dir + " already holds a loaded container policy (unpin it first)");
   }
   LibbpfLog log;
@@ -127,10 +110,7 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
       }
     }
     auto policy = open(pin_dir);
-    sluice_policy_config config{};
-    config.default_action[SLUICE_DIR_TO_CONTAINER] = SLUICE_ACTION_ALLOW;
-    config.default_action[SLUICE_DIR_FROM_CONTAINER] = SLUICE_ACTION_ALLOW;
-    write(policy.config_, 0, &config, "the policy config");
+    policy.set_rules({}, {.to_container = Action::allow, .from_container = Action::allow});
     return policy;
   } catch (...) {
     unpin(pin_dir);
@@ -139,11 +119,7 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
 }
 
 ContainerPolicy ContainerPolicy::open(const std::string& pin_dir) {
-  ContainerPolicy policy;
-  policy.rules_ = open_pinned(pin_dir, kRules);
-  policy.config_ = open_pinned(pin_dir, kConfig);
-  policy.counters_ = open_pinned(pin_dir, kCounters);
-  policy.flows_ = open_pinned(pin_dir, kFlows);
+  ContainerPolicy policy(PinnedPolicy::open(pin_dir));
   policy.to_container_ = open_pinned(pin_dir, kToContainer);
   policy.from_container_ = open_pinned(pin_dir, kFromContainer);
   return policy;
@@ -171,75 +147,12 @@ void ContainerPolicy::attach(const std::string& ifname) const {
 }
 
 void ContainerPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults) const {
-  if (rules.size() > SLUICE_POLICY_MAX_RULES) {
-    throw std::invalid_argument(std::to_string(rules.size()) + " rules: a container takes at most " +
-                                std::to_string(SLUICE_POLICY_MAX_RULES));
-  }
-  std::vector<sluice_policy_rule> encoded;
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    try {
-      encoded.push_back(encode_rule(rules[i]));
-    } catch (const std::invalid_argument& error) {
-      throw std::invalid_argument("rule " + std::to_string(i) + ": " + error.what());
-    }
-  }
-  for (__u32 i = 0; i < encoded.size(); ++i) write(rules_, i, &encoded[i], "a rule");
-  const int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) throw_bpf_error("cannot count the possible CPUs", cpus);
-  const std::vector<sluice_policy_counter> zero(static_cast<std::size_t>(cpus));
-  for (__u32 slot = 0; slot < SLUICE_POLICY_COUNTERS; ++slot) write(counters_, slot, zero.data(), "a counter");
-  // The generation last: flows decided until here are decided again under the new rules.
-  auto config = read_config(config_);
-  config.rule_count = static_cast<__u32>(encoded.size());
-  ++config.generation;
-  config.default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(defaults.to_container);
-  config.default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(defaults.from_container);
-  write(config_, 0, &config, "the policy config");
+  maps_.set_rules(rules, defaults);
 }
 
-std::vector<Flow> ContainerPolicy::flows() const {
-  std::vector<Flow> out;
-  sluice_flow_key key{};
-  sluice_flow_value value{};
-  const void* previous = nullptr;
-  // Bounded: the map holds at most SLUICE_POLICY_MAX_FLOWS, though the kernel may swap some meanwhile.
-  for (int i = 0; i < 2 * SLUICE_POLICY_MAX_FLOWS; ++i) {
-    sluice_flow_key next{};
-    if (bpf_map_get_next_key(flows_.get(), previous, &next) != 0) {
-      if (errno == ENOENT) break;
-      throw_bpf_error("cannot list the flows", -errno);
-    }
-    key = next;
-    previous = &key;
-    if (bpf_map_lookup_elem(flows_.get(), &key, &value) == 0) out.push_back(decode_flow(key, value));
-  }
-  return out;
-}
+std::vector<Flow> ContainerPolicy::flows() const { return maps_.flows(); }
 
-Counters ContainerPolicy::counters() const {
-  const int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) throw_bpf_error("cannot count the possible CPUs", cpus);
-  std::vector<sluice_policy_counter> per_cpu(static_cast<std::size_t>(cpus));
-  auto read = [&](__u32 slot) {
-    if (bpf_map_lookup_elem(counters_.get(), &slot, per_cpu.data()) != 0) {
-      throw_bpf_error("cannot read counter " + std::to_string(slot), -errno);
-    }
-    Counter sum;
-    for (const auto& counter : per_cpu) {
-      sum.packets += counter.packets;
-      sum.bytes += counter.bytes;
-    }
-    return sum;
-  };
-  Counters out;
-  const auto config = read_config(config_);
-  for (__u32 slot = 0; slot < config.rule_count && slot < SLUICE_POLICY_MAX_RULES; ++slot) {
-    out.rules.push_back(read(slot));
-  }
-  out.default_to_container = read(SLUICE_POLICY_DEFAULT_COUNTER(SLUICE_DIR_TO_CONTAINER));
-  out.default_from_container = read(SLUICE_POLICY_DEFAULT_COUNTER(SLUICE_DIR_FROM_CONTAINER));
-  return out;
-}
+Counters ContainerPolicy::counters() const { return maps_.counters(); }
 
 bool ContainerPolicy::detach(const std::string& ifname) {
   const int ifindex = interface_index(ifname);

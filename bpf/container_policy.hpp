@@ -10,9 +10,11 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bpf/libbpf_call.hpp"
+#include "bpf/pinned_policy.hpp"
 #include "bpf/policy_rule.hpp"
 #include "platform/unique_fd.hpp"
 
@@ -45,12 +47,9 @@ class ContainerPolicy {
   static bool unpin(const std::string& pin_dir);
 
  private:
-  ContainerPolicy() = default;
+  explicit ContainerPolicy(PinnedPolicy maps) : maps_(std::move(maps)) {}
 
-  platform::UniqueFd rules_;
-  platform::UniqueFd config_;
-  platform::UniqueFd counters_;
-  platform::UniqueFd flows_;
+  PinnedPolicy maps_;  // rules, flows and counters go through it alone
   platform::UniqueFd to_container_;
   platform::UniqueFd from_container_;
 };

@@ -9,12 +9,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
+#include <set>
 #include <system_error>
 #include <thread>
 
 #include "config/config_file.hpp"
 #include "config/policy_reader.hpp"
 #include "config/sync_request.hpp"
+#include "ctl/container_reader.hpp"
 #include "ctl/daemon_info.hpp"
 #include "ctl/daemon_namespace.hpp"
 #include "ctl/daemon_process.hpp"
@@ -117,9 +120,11 @@ config::InterfaceSettings load_config(const std::filesystem::path& file) {
 // text blocks. With one interface named its error is the answer; with several, a failing one is
 // reported and the others still show (exit status 1), and one of another daemon (wireguard-go)
 // is noted and skipped without failing: it shares the directory but is not ours to report.
+// `append` adds to the document or the text after the interfaces.
 int report_interfaces(const Globals& globals, const std::optional<std::string>& ifname, bool json,
                       const std::function<nlohmann::ordered_json(const std::string&)>& as_json,
-                      const std::function<std::string(const std::string&)>& as_text) {
+                      const std::function<std::string(const std::string&)>& as_text,
+                      const std::function<void(nlohmann::ordered_json&, std::string&)>& append = nullptr) {
   const std::vector<std::string> names =
       ifname ? std::vector<std::string>{*ifname} : uapi::socket_interfaces(globals.control_dir);
   nlohmann::ordered_json interfaces = nlohmann::ordered_json::array();
@@ -142,8 +147,34 @@ int report_interfaces(const Globals& globals, const std::optional<std::string>& 
       status = 1;
     }
   }
-  print(json ? show_document(std::move(interfaces)).dump(2).append("\n") : text);
+  nlohmann::ordered_json document = json ? show_document(std::move(interfaces)) : nlohmann::ordered_json();
+  if (append) append(document, text);
+  print(json ? document.dump(2).append("\n") : text);
   return status;
+}
+
+// The interfaces' peers, which name the remote ends of container flows: allowed IPs from get=1,
+// names from policy=1 (a daemon without it names none). An interface that does not answer gives
+// none; its own report says why.
+std::vector<PeerRoutes> peer_routes(const Globals& globals, const std::vector<std::string>& names) {
+  std::vector<PeerRoutes> out;
+  for (const std::string& name : names) {
+    try {
+      const uapi::InterfaceState state = query(globals, name);
+      std::vector<policy::PeerIdentity> identities;
+      try {
+        identities = uapi::parse_policy_lines(uapi::Client(globals.control_dir, name).policy()).identities;
+      } catch (const uapi::ControlError&) {
+      } catch (const std::invalid_argument&) {}
+      for (const uapi::PeerState& peer : state.peers) {
+        PeerRoutes& routes = out.emplace_back(PeerRoutes{peer.public_key, {}, peer.allowed_ips});
+        for (const policy::PeerIdentity& identity : identities) {
+          if (identity.key == peer.public_key) routes.name = identity.name;
+        }
+      }
+    } catch (const uapi::ControlError&) {}
+  }
+  return out;
 }
 
 // What sluiced says of itself; nothing from a daemon without info=1 (wireguard-go hangs up on it,
@@ -268,20 +299,50 @@ int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bo
 }
 
 int run_flows(const Globals& globals, const std::optional<std::string>& ifname, const std::optional<std::string>& peer,
-              bool json, bool follow) {
+              bool json, bool follow, const std::filesystem::path& bpffs) {
   const auto flows_of = [&](const std::string& name) {
     FlowsAnswer answer = parse_flows_answer(uapi::Client(globals.control_dir, name).flows());
     if (peer) keep_peer(answer, *peer);
     return answer;
   };
+  const std::vector<std::string> names =
+      ifname ? std::vector<std::string>{*ifname} : uapi::socket_interfaces(globals.control_dir);
+  // Peers are asked for only when a container is pinned: without one, flows is what it was.
+  std::optional<std::vector<PeerRoutes>> peers;
+  std::set<std::string> warned;
+  const auto containers_now = [&] {
+    const auto directories = pinned_containers(bpffs);
+    if (directories.empty()) return std::vector<ContainerFlows>{};
+    if (!peers) peers = peer_routes(globals, names);
+    auto containers = read_containers(directories, *peers, [&](const std::string& message) {
+      if (warned.insert(message).second) warn(message);
+    });
+    if (peer) keep_container_peer(containers, *peer);
+    return containers;
+  };
   if (!follow) {
+    const auto containers = containers_now();
     return report_interfaces(
         globals, ifname, json, [&](const std::string& name) { return flows_json(name, flows_of(name)); },
-        [&](const std::string& name) { return flows_text(name, flows_of(name)); });
+        [&](const std::string& name) { return flows_text(name, flows_of(name)); },
+        [&](nlohmann::ordered_json& document, std::string& text) {
+          if (json) {
+            document["containers"] = nlohmann::ordered_json::array();
+            for (const ContainerFlows& container : containers)
+              document["containers"].push_back(container_json(container));
+            return;
+          }
+          for (const ContainerFlows& container : containers) {
+            if (!text.empty()) text.push_back('\n');
+            text.append(container_text(container));
+          }
+        });
   }
   if (!ifname) throw uapi::ControlError("flows --follow needs an interface");
-  // A line for each flow that saw traffic since the last look, once a second.
+  // A line for each flow that saw traffic since the last look, once a second: the interface's,
+  // then the containers' (their times are the kernel's monotonic clock, kept per pin directory).
   std::uint64_t seen_until = 0;
+  std::map<std::string, std::uint64_t> container_seen_until;
   for (;;) {
     const FlowsAnswer answer = flows_of(*ifname);
     std::uint64_t newest = seen_until;
@@ -292,9 +353,20 @@ int run_flows(const Globals& globals, const std::optional<std::string>& ifname, 
       text.append(json ? flows_json(*ifname, FlowsAnswer{0, 0, 0, {*it}, {}})["flows"][0].dump() : flow_line(*it));
       text.push_back('\n');
     }
+    seen_until = newest;
+    for (const ContainerFlows& container : containers_now()) {
+      std::uint64_t& container_seen = container_seen_until[container.pin_dir];
+      std::uint64_t container_newest = container_seen;
+      for (auto it = container.flows.rbegin(); it != container.flows.rend(); ++it) {
+        if (it->last_seen_ns <= container_seen) continue;
+        container_newest = std::max(container_newest, it->last_seen_ns);
+        text.append(json ? container_follow_json(container, *it).dump() : container_follow_line(container, *it));
+        text.push_back('\n');
+      }
+      container_seen = container_newest;
+    }
     print(text);
     std::fflush(stdout);
-    seen_until = newest;
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 }

@@ -27,9 +27,11 @@ int run_status(const Globals& globals);
 int run_stats(const Globals& globals, const std::optional<std::string>& ifname, bool json);
 int run_fdb(const Globals& globals, const std::optional<std::string>& ifname, bool json);
 // Flows and rule counters; `peer` (a name or base64 key) keeps that peer's flows only. `follow`:
-// one interface, a line whenever a flow sees traffic, until interrupted.
+// one interface, a line whenever a flow sees traffic, until interrupted. Then the flows and
+// counters of every container policy pinned under BPFFS/sluice/cni/ (none: nothing more), their
+// remote ends named by the interfaces' peers; with no interface running, the containers alone.
 int run_flows(const Globals& globals, const std::optional<std::string>& ifname, const std::optional<std::string>& peer,
-              bool json, bool follow);
+              bool json, bool follow, const std::filesystem::path& bpffs);
 int run_set(const Globals& globals, const std::string& ifname, const std::vector<std::string>& words);
 // `verbose`: sluiced -v, and every line it prints while starting is shown (else its warnings).
 int run_up(const Globals& globals, const std::string& target, bool verbose);

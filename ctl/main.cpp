@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   flows->add_option("--peer", flows_peer, "Only this peer's flows (its name or base64 public key)");
   flows->add_flag("--json", json, "Print JSON (schema in sluicectl(8), JSON OUTPUT)");
   flows->add_flag("--follow", follow, "Print a line whenever a flow sees traffic, until interrupted");
+  std::string bpffs = "/sys/fs/bpf";
+  flows->add_option("--bpffs", bpffs, "Where the containers' policy maps are pinned (under sluice/cni/)")
+      ->capture_default_str();
   CaptureOptions capture_options;
   auto* capture =
       app.add_subcommand("capture", "Copy the interface's cleartext packets (or a segment's frames) into a pcap file");
@@ -117,7 +120,7 @@ int main(int argc, char** argv) {
     if (*events) return run_events(globals, ifname_option, json);
     if (*stats) return run_stats(globals, ifname_option, json);
     if (*fdb) return run_fdb(globals, ifname_option, json);
-    if (*flows) return run_flows(globals, ifname_option, flows_peer, json, follow);
+    if (*flows) return run_flows(globals, ifname_option, flows_peer, json, follow, bpffs);
     if (*set) return run_set(globals, ifname, words);
     if (*genkey) return run_genkey();
     if (*pubkey) return run_pubkey();

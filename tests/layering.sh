@@ -16,7 +16,10 @@
 #   the programs includes from cni/, and the plugin links no libcurl.
 # - the container policy eBPF loader of issue 24 (bpf/) sits on platform/ and tunnel/: it includes
 #   from none of uapi/, config/, etcd/, mesh/, cni/, daemon/, ctl/, and no shared library includes
-#   from it; only its users link libbpf, which so far are neither sluiced nor sluicectl.
+#   from it. sluiced links no libbpf. sluicectl reads the pinned maps through the map library
+#   (bpf/pinned_policy.hpp, libbpf's map calls) and so links libbpf, but holds no BPF program:
+#   ctl/ never includes the loader (bpf/container_policy.hpp), and sluicectl has no skeleton
+#   (container_policy_bpf), object, program or tc attach code of libbpf.
 # Usage: layering.sh SOURCE_DIR SLUICECTL [SLUICED [CNI_PLUGIN]]
 set -euo pipefail
 source_dir=$1
@@ -59,12 +62,16 @@ if nm -C "$sluicectl" | grep -qE ' (io_uring_|capng_)'; then fail "sluicectl hol
 programs=("$sluicectl")
 [[ -z $sluiced ]] || programs+=("$sluiced")
 [[ -z $cni_plugin ]] || programs+=("$cni_plugin")
-for program in "$sluicectl" ${sluiced:+"$sluiced"}; do
-  if readelf -d "$program" | grep NEEDED | grep -q libbpf; then fail "$(basename "$program") links libbpf"; fi
-done
+if grep -rn --include='*.cpp' --include='*.hpp' '#include "bpf/container_policy.hpp"' "$source_dir/ctl"; then
+  fail "ctl/ includes the BPF loader (bpf/container_policy.hpp); read maps through bpf/pinned_policy.hpp"
+fi
+if [[ -n $sluiced ]] && readelf -d "$sluiced" | grep NEEDED | grep -q libbpf; then fail "sluiced links libbpf"; fi
+if nm -C "$sluicectl" | grep -E 'container_policy_bpf|bpf_object__|bpf_program__|bpf_prog_load|bpf_tc_'; then
+  fail "sluicectl holds BPF program code (it may only read pinned maps)"
+fi
 for program in "${programs[@]}"; do
   if readelf -d "$program" | grep NEEDED | grep -q libcurl; then fail "$(basename "$program") links libcurl"; fi
   if nm "$program" | grep -q ' curl_'; then fail "$(basename "$program") holds curl code"; fi
 done
 ((failed == 0)) || exit 1
-echo "layering: ok (sluicectl needs: $needed; no libcurl in ${programs[*]##*/}; no libbpf in sluicectl, sluiced)"
+echo "layering: ok (sluicectl needs: $needed; no libcurl in ${programs[*]##*/}; no libbpf in sluiced, no BPF program in sluicectl)"

@@ -1,0 +1,50 @@
+// The maps of one loaded container policy, opened from their pins under a bpffs directory: rules
+// written, flows and counters read, through libbpf's plain map calls (bpf/bpf.h) alone. No
+// program and no skeleton, so a reader such as sluicectl holds no BPF code; ContainerPolicy (the
+// loader) drives its maps through this too.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bpf/libbpf_call.hpp"
+#include "bpf/policy_rule.hpp"
+#include "platform/unique_fd.hpp"
+
+namespace sluice::bpf {
+
+// The maps' names under a pin directory (the loader pins the programs beside them).
+inline constexpr const char* kRulesPin = "rules";
+inline constexpr const char* kConfigPin = "policy_config";
+inline constexpr const char* kCountersPin = "counters";
+inline constexpr const char* kFlowsPin = "flows";
+
+class PinnedPolicy {
+ public:
+  // Throws BpfError naming the pin path and the reason ("... (not loaded?)" when missing).
+  static PinnedPolicy open(const std::string& pin_dir);
+
+  // Replaces the rules (at most SLUICE_POLICY_MAX_RULES, first match wins) and defaults; zeroes
+  // the counters and bumps the generation, so existing flows are decided again on their next
+  // packet. Throws std::invalid_argument for a bad rule (nothing changed) and BpfError.
+  void set_rules(const std::vector<Rule>& rules, Defaults defaults) const;
+  // Throws BpfError naming the map's pin path.
+  [[nodiscard]] std::vector<Flow> flows() const;
+  [[nodiscard]] Counters counters() const;
+
+  [[nodiscard]] const std::string& pin_dir() const noexcept { return pin_dir_; }
+
+ private:
+  PinnedPolicy() = default;
+  [[nodiscard]] std::string path(const char* name) const;
+  void write(const platform::UniqueFd& map, const char* name, __u32 key, const void* value) const;
+  [[nodiscard]] sluice_policy_config read_config() const;
+
+  std::string pin_dir_;
+  platform::UniqueFd rules_;
+  platform::UniqueFd config_;
+  platform::UniqueFd counters_;
+  platform::UniqueFd flows_;
+};
+
+}  // namespace sluice::bpf
