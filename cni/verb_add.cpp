@@ -76,7 +76,8 @@ nlohmann::json run_add(const Invocation& invocation, const PluginConfig& config)
   if (config.policy) {
     try {
       install_policy(*config.policy, config.name, plan.host_ifname, plan.container_addresses);
-    } catch (const CniError&) {
+    } catch (...) {
+      // All or nothing: install_policy left no pins, the veth goes here, the reservations with undo.
       try {
         (void)delete_veth(plan.host_ifname, plan.netns_path, plan.container_ifname);
       } catch (const LinkError&) {

@@ -34,8 +34,9 @@ void run_gc(const PluginConfig& config) {
   }
   if (config.policy) {
     std::set<std::string> keep;
-    for (const Attachment& attachment : valid)
+    for (const Attachment& attachment : valid) {
       keep.insert(host_ifname(config.name, attachment.container_id, attachment.ifname));
+    }
     for (const std::string& failure : collect_policies(*config.policy, config.name, keep)) {
       failures += std::string(failures.empty() ? "" : "; ") + failure;
     }
