@@ -19,9 +19,10 @@ enum class ErrorCode : unsigned {
   try_again_later = 11,
   not_available = 50,
   limited_connectivity = 51,
-  no_free_address = 100,  // the node's subnet is full
-  interface_taken = 101,  // CNI_IFNAME or our host-side name already exists
-  check_mismatch = 102,   // CHECK found the attachment differing from prevResult
+  no_free_address = 100,   // the node's subnet is full
+  interface_taken = 101,   // CNI_IFNAME or our host-side name already exists
+  check_mismatch = 102,    // CHECK found the attachment differing from prevResult
+  policy_too_large = 103,  // sluiced's policy compiles into more rules than the eBPF program holds
 };
 
 class CniError : public std::runtime_error {

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 
 #include "cni/cni_error.hpp"
 #include "cni/invocation.hpp"
 #include "cni/version.hpp"
+#include "platform/interface_name.hpp"
 #include "platform/link_mtu.hpp"
 
 namespace sluice::cni {
@@ -55,6 +57,34 @@ std::vector<Attachment> attachments_field(const json& value, const std::string& 
     attachments.push_back({id->get<std::string>(), ifname->get<std::string>()});
   }
   return attachments;
+}
+
+PolicyConfig policy_field(const json& value) {
+  if (!value.is_object()) invalid("policy", "must be an object with \"interface\", not " + value.dump());
+  PolicyConfig policy;
+  bool has_interface = false;
+  for (const auto& [key, entry] : value.items()) {
+    const std::string name = "policy." + key;
+    if (key == "interface") {
+      try {
+        // No path is ever built from anything else: the control socket is CONTROLDIR/NAME.sock.
+        if (!entry.is_string()) throw std::invalid_argument("not a string");
+        platform::validate_interface_name(entry.get<std::string>());
+      } catch (const std::invalid_argument&) {
+        invalid(name, "must be an interface name (1 to 15 characters, no '/', ':' or space), not " + entry.dump());
+      }
+      policy.interface = entry.get<std::string>();
+      has_interface = true;
+    } else if (key == "controlDir") {
+      policy.control_dir = path_field(entry, name);
+    } else if (key == "bpffs") {
+      policy.bpffs = path_field(entry, name);
+    } else {
+      throw CniError(ErrorCode::unsupported_field, "unsupported field \"" + name + "\": " + entry.dump());
+    }
+  }
+  if (!has_interface) invalid("policy.interface", "is missing (sluiced's interface, e.g. \"mesh0\")");
+  return policy;
 }
 
 std::string check_version(const json& config) {
@@ -111,6 +141,8 @@ PluginConfig parse_plugin_config(std::string_view text) {
       parsed.data_dir = path_field(value, key);
     } else if (key == "mtu") {
       parsed.mtu = mtu_field(value);
+    } else if (key == "policy") {
+      parsed.policy = policy_field(value);
     } else if (key == "dns") {
       if (!value.is_object()) invalid(key, "must be an object, not " + value.dump());
       parsed.dns = value;

@@ -1,5 +1,5 @@
 // The network configuration on standard input: the spec's keys plus sluice's own (subnetFile,
-// dataDir, mtu). Decoding failures are error 6, a bad value error 7, an unknown key error 2 naming
+// dataDir, mtu, policy). Decoding failures are error 6, a bad value error 7, an unknown key error 2 naming
 // it and its value, an unsupported cniVersion error 1.
 #pragma once
 
@@ -20,6 +20,13 @@ struct Attachment {
   auto operator<=>(const Attachment&) const = default;
 };
 
+// "policy": sluiced's rules enforced on each container's host veth by eBPF (issue 24).
+struct PolicyConfig {
+  std::string interface;  // sluiced's interface, e.g. mesh0
+  std::filesystem::path control_dir = "/run/wireguard";
+  std::filesystem::path bpffs = "/sys/fs/bpf";  // pins go to BPFFS/sluice/cni/NETWORK/HOSTVETH
+};
+
 struct PluginConfig {
   std::string cni_version;
   std::string name;
@@ -30,6 +37,7 @@ struct PluginConfig {
   nlohmann::json dns = nlohmann::json::object();
   std::optional<nlohmann::json> prev_result;
   std::optional<std::vector<Attachment>> valid_attachments;  // GC's cni.dev/valid-attachments
+  std::optional<PolicyConfig> policy;                        // absent: no eBPF policy
 };
 
 // Throws CniError.

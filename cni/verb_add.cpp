@@ -2,6 +2,7 @@
 
 #include "cni/address_store.hpp"
 #include "cni/container_link.hpp"
+#include "cni/container_policy_pins.hpp"
 #include "cni/host_names.hpp"
 #include "cni/link_failure.hpp"
 #include "cni/node_subnet.hpp"
@@ -71,6 +72,19 @@ nlohmann::json run_add(const Invocation& invocation, const PluginConfig& config)
     made = create_veth(plan);
   } catch (const LinkError& e) {
     throw link_failure(e);
+  }
+  if (config.policy) {
+    try {
+      install_policy(*config.policy, config.name, plan.host_ifname, plan.container_addresses);
+    } catch (...) {
+      // All or nothing: install_policy left no pins, the veth goes here, the reservations with undo.
+      try {
+        (void)delete_veth(plan.host_ifname, plan.netns_path, plan.container_ifname);
+      } catch (const LinkError&) {
+        // The ADD fails with the policy's error; GC removes a veth that stays behind.
+      }
+      throw;
+    }
   }
   undo.commit();
 

@@ -5,6 +5,7 @@
 
 #include "cni/address_store.hpp"
 #include "cni/container_link.hpp"
+#include "cni/container_policy_pins.hpp"
 #include "cni/host_names.hpp"
 #include "cni/link_failure.hpp"
 #include "cni/node_subnet.hpp"
@@ -114,6 +115,9 @@ void run_check(const Invocation& invocation, const PluginConfig& config) {
     if (observed.host_mtu != mtu) {
       differences.add(host + " has MTU " + std::to_string(observed.host_mtu) + ", not " + std::to_string(mtu));
     }
+  }
+  if (config.policy) {
+    for (const std::string& problem : policy_problems(*config.policy, config.name, host)) differences.add(problem);
   }
   differences.throw_if_any(invocation);
 }

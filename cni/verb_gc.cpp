@@ -4,6 +4,7 @@
 #include "cni/address_store.hpp"
 #include "cni/cni_error.hpp"
 #include "cni/container_link.hpp"
+#include "cni/container_policy_pins.hpp"
 #include "cni/host_names.hpp"
 #include "cni/verbs.hpp"
 
@@ -30,6 +31,15 @@ void run_gc(const PluginConfig& config) {
     }
   } catch (const LinkError& e) {
     failures += std::string(failures.empty() ? "" : "; ") + e.what();
+  }
+  if (config.policy) {
+    std::set<std::string> keep;
+    for (const Attachment& attachment : valid) {
+      keep.insert(host_ifname(config.name, attachment.container_id, attachment.ifname));
+    }
+    for (const std::string& failure : collect_policies(*config.policy, config.name, keep)) {
+      failures += std::string(failures.empty() ? "" : "; ") + failure;
+    }
   }
   for (const Reservation& reservation : store.list()) {
     if (!valid.contains(reservation.attachment)) (void)store.release(reservation.address);

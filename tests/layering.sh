@@ -13,7 +13,8 @@
 #   from etcd/ or mesh/, and neither sluiced nor sluicectl links libcurl;
 # - the CNI plugin of issue 20 (cni/) runs once per container: it includes nothing from daemon/,
 #   ctl/ or etcd/ (it reads the node's subnet.env through mesh/'s pure library), nothing below
-#   the programs includes from cni/, and the plugin links no libcurl.
+#   the programs includes from cni/, and the plugin links no libcurl. With its "policy" key it asks
+#   sluiced through uapi/'s client and loads bpf/'s program, so it is the one program linking libbpf.
 # - the container policy eBPF loader of issue 24 (bpf/) sits on platform/ and tunnel/: it includes
 #   from none of uapi/, config/, etcd/, mesh/, cni/, daemon/, ctl/, and no shared library includes
 #   from it. sluiced links no libbpf. sluicectl reads the pinned maps through the map library

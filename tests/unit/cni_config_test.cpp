@@ -127,6 +127,7 @@ BOOST_AUTO_TEST_CASE(config_defaults_and_keys) {
   BOOST_TEST(!config.mtu.has_value());
   BOOST_TEST(!config.prev_result.has_value());
   BOOST_TEST(!config.valid_attachments.has_value());
+  BOOST_TEST(!config.policy.has_value());
 
   const auto full_config = sluice::cni::parse_plugin_config(with(
       R"("subnetFile": "/tmp/s.env", "dataDir": "/tmp/d", "mtu": 1400, "dns": {"nameservers": ["10.96.0.10"]},
@@ -148,6 +149,16 @@ BOOST_AUTO_TEST_CASE(config_defaults_and_keys) {
   const auto draft = sluice::cni::parse_plugin_config(with(R"("cni.dev/attachments": [])"));
   BOOST_TEST_REQUIRE(draft.valid_attachments.has_value());
   BOOST_TEST(draft.valid_attachments->empty());
+
+  const auto policy = sluice::cni::parse_plugin_config(with(R"("policy": {"interface": "mesh0"})"));
+  BOOST_TEST_REQUIRE(policy.policy.has_value());
+  BOOST_TEST(policy.policy->interface == "mesh0");
+  BOOST_TEST(policy.policy->control_dir == "/run/wireguard");
+  BOOST_TEST(policy.policy->bpffs == "/sys/fs/bpf");
+  const auto placed = sluice::cni::parse_plugin_config(
+      with(R"("policy": {"interface": "wg1", "controlDir": "/tmp/ctl", "bpffs": "/tmp/bpf"})"));
+  BOOST_TEST(placed.policy->control_dir == "/tmp/ctl");
+  BOOST_TEST(placed.policy->bpffs == "/tmp/bpf");
 }
 
 BOOST_AUTO_TEST_CASE(config_errors_have_the_spec_codes) {
@@ -177,6 +188,18 @@ BOOST_AUTO_TEST_CASE(config_errors_have_the_spec_codes) {
        "\"cni.dev/valid-attachments\" must be an array"},
       {with(R"("cni.dev/valid-attachments": [{"containerID": "c1"}])"), ErrorCode::invalid_config,
        "needs string fields \"containerID\" and \"ifname\""},
+      {with(R"("policy": "mesh0")"), ErrorCode::invalid_config, "\"policy\" must be an object"},
+      {with(R"("policy": {})"), ErrorCode::invalid_config, "\"policy.interface\" is missing"},
+      {with(R"("policy": {"interface": "a/b"})"), ErrorCode::invalid_config,
+       "\"policy.interface\" must be an interface name"},
+      {with(R"("policy": {"interface": "interface-too-long"})"), ErrorCode::invalid_config,
+       "\"policy.interface\" must be an interface name"},
+      {with(R"("policy": {"interface": "mesh0", "bpffs": "bpf"})"), ErrorCode::invalid_config,
+       "\"policy.bpffs\" must be an absolute path"},
+      {with(R"("policy": {"interface": "mesh0", "controlDir": 1})"), ErrorCode::invalid_config,
+       "\"policy.controlDir\" must be an absolute path"},
+      {with(R"("policy": {"interface": "mesh0", "pins": "/x"})"), ErrorCode::unsupported_field,
+       R"(unsupported field "policy.pins": "/x")"},
   };
   for (const auto& [text, code, message] : cases) {
     BOOST_TEST_CONTEXT(text) {

@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# The CNI plugin's "policy" key (issue 24): sluiced's rules enforced by eBPF on a container's host
+# veth, in a private mount namespace with its own bpffs (about 20 s). A node runs sluiced with a
+# peer B, whose allowed IPs hold B's own tunnel address and a "remote pods" /24 with an address
+# inside B (10.245.9.1, the source of B's traffic here). The node's policy: inbound default deny;
+# from group "remotes": TCP 8080 to the pod subnet denied, TCP 7070 allowed, ICMP allowed.
+#   1. ADD pins the program at BPFFS/sluice/cni/NETWORK/HOSTVETH and attaches it; its 8 rules are
+#      sluiced's 3 per B prefix, then the inbound default per B prefix;
+#   2. B's ping passes and is counted on the ICMP rule; the node's own ping is not governed
+#      (the program's default allows); CHECK passes;
+#   3. sluiced drops B's TCP 8080 itself, so to see the container's program decide, sluiced's rules
+#      are reloaded away (a reload is not pushed into existing containers' maps): then 8080 is
+#      dropped in the kernel on its rule, 7070 passes on its rule, 9090 is dropped by the default
+#      rule for B's prefix;
+#   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
+#   5. GC with an empty valid list removes the pins of a container whose veth vanished;
+#   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
+#      fail with their cause and leave no veth, reservation or pin.
+# Usage: cni_bpf_policy.sh PLUGIN SLUICECTL SLUICED BPF_POLICY_PROBE
+# shellcheck disable=SC2016 # the single-quoted $names are jq's variables
+set -euo pipefail
+PLUGIN=$1
+PROBE=$4
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ctl_lib.sh"
+NET_TEST_NAME=cni_bpf_policy
+net_require_root
+# A mount namespace of its own: the bpffs mounted below vanishes with it on every exit path.
+if [[ -z ${SLUICE_BPF_TEST_MOUNTNS:-} ]]; then
+  exec env SLUICE_BPF_TEST_MOUNTNS=1 unshare --mount --propagation private bash "$0" "$@"
+fi
+ctl_init cni_bpf_policy "$2" "$3"
+for tool in jq socat bpftool tc; do command -v "$tool" >/dev/null || net_fail "needs $tool"; done
+NET_PREFIX="cb${NET_PREFIX#sl}"
+BPFFS=$NET_TMP/bpffs
+mkdir "$BPFFS"
+mount -t bpf bpf "$BPFFS" || net_fail "cannot mount a bpffs at $BPFFS"
+cb_cleanup() {
+  ctl_cleanup
+  umount -l "$BPFFS" 2>/dev/null || true
+  net_cleanup
+}
+trap cb_cleanup EXIT
+
+net_ns node node
+net_ns b b
+net_veth "$node" 10.200.71.1/24 "$b" 10.200.71.2/24
+net_keypair node
+net_keypair b
+N="${NET_PREFIX}n"
+B="${NET_PREFIX}b"
+ip -n "$b" addr add 10.245.9.1/32 dev lo
+
+# write_node [POLICY_TOML]: the node's config, with these rules.
+write_node() {
+  net_config "$NET_TMP/$N.toml" node 51830 10.98.0.1/24
+  net_config_peer "$NET_TMP/$N.toml" b 10.200.71.2:51831 10.98.0.2/32,10.245.9.0/24 'name = "remote-b"' \
+    'groups = ["remotes"]'
+  printf '\n%s\n' "${1:-}" >>"$NET_TMP/$N.toml"
+}
+POLICY='[policy_defaults]
+inbound = "deny"
+
+[[policy]]
+name = "no 8080"
+groups = ["remotes"]
+to = ["10.244.3.0/24"]
+protocol = "tcp"
+ports = [8080]
+action = "deny"
+
+[[policy]]
+name = "web"
+groups = ["remotes"]
+protocol = "tcp"
+ports = [7070]
+action = "allow"
+
+[[policy]]
+name = "ping"
+groups = ["remotes"]
+protocol = "icmp"
+action = "allow"'
+write_node "$POLICY"
+net_config "$NET_TMP/$B.toml" b 51831 10.98.0.2/24
+net_config_peer "$NET_TMP/$B.toml" node 10.200.71.1:51830 10.98.0.1/32,10.244.3.0/24
+ctl_up "$node" "$NET_TMP/$N.toml"
+ctl_up "$b" "$NET_TMP/$B.toml"
+ip -n "$node" route replace 10.245.9.0/24 dev "$N"
+ip -n "$b" route replace 10.244.3.0/24 dev "$B"
+net_ping "$b" 10.98.0.1 2 >/dev/null || net_fail "B cannot reach the node through the tunnel"
+
+SUBNET_ENV=$NET_TMP/subnet.env
+DATA=$NET_TMP/data
+NETWORK=cbnet
+printf '%s\n' FLANNEL_NETWORK=10.244.0.0/16 FLANNEL_SUBNET=10.244.3.1/24 FLANNEL_MTU=1380 FLANNEL_IPMASQ=false \
+  >"$SUBNET_ENV"
+# conf [JQ_FILTER [ARGS...]]: the network config with the policy key, changed by the filter.
+conf() {
+  local filter=${1:-.}
+  shift || true
+  jq -nc --arg _subnet "$SUBNET_ENV" --arg _data "$DATA" --arg _name "$NETWORK" --arg _if "$N" \
+    --arg _bpffs "$BPFFS" "$@" '{cniVersion: "1.1.0", name: $_name, type: "sluice", subnetFile: $_subnet,
+    dataDir: $_data, policy: {interface: $_if, bpffs: $_bpffs}} | '"$filter"
+}
+# cni COMMAND CONTAINER_NS: the plugin in the node namespace as a runtime runs it, config on stdin.
+cni() {
+  ip netns exec "$node" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$1" CNI_CONTAINERID="id-$2" \
+    CNI_NETNS="/var/run/netns/$2" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$PLUGIN"
+}
+# host_of CONTAINER_NS: the host veth's name, found by the alias the plugin gave it.
+host_of() {
+  ip -n "$node" -o link show | awk -v alias="alias sluice-cni $NETWORK id-$1 eth0" \
+    'index($0, alias) {sub(/@.*/, "", $2); print $2}'
+}
+reserved_for() { grep -lx "id-$1" "$DATA/$NETWORK"/* 2>/dev/null || true; }
+pins() { find "$BPFFS/sluice/cni/$NETWORK" -mindepth 1 2>/dev/null || true; }
+probe() { ip netns exec "$node" "$PROBE" "$@"; }
+check() { jq -e "$2" <<<"$3" >/dev/null || net_fail "$1: $3"; }
+filters() {
+  for hook in ingress egress; do ip netns exec "$node" tc filter show dev "$1" "$hook" 2>/dev/null; done |
+    grep -c ' id ' || true
+}
+
+# 1. ADD pins and attaches.
+net_ns c1 c1
+result=$(conf | cni ADD "$c1") || net_fail "ADD: $result"
+C1=$(jq -r '.ips[0].address | sub("/.*"; "")' <<<"$result")
+HOST=$(host_of "$c1")
+PIN=$BPFFS/sluice/cni/$NETWORK/$HOST
+[[ -n $HOST && -e $PIN/flows && -e $PIN/sluice_to_container ]] || net_fail "no pins at $PIN: $(find "$BPFFS")"
+(($(filters "$HOST") == 2)) || net_fail "expected a filter on $HOST's ingress and egress"
+check "8 rules" '(.rules | length) == 8' "$(probe counters --pin "$PIN")"
+net_log "ADD of $C1: pinned at $PIN, attached to $HOST"
+
+# 2. B's ping passes on its rule; the node's own is not governed.
+ip netns exec "$b" ping -c 3 -i 0.2 -W 2 -I 10.245.9.1 "$C1" >/dev/null || net_fail "B's ping to the container failed"
+check "B's ping flow" 'any(.[]; .source == "10.245.9.1" and .protocol == 1 and .verdict == "allow" and .rule == 5
+  and .to_container.packets >= 3 and .from_container.packets >= 3)' "$(probe flows --pin "$PIN")"
+check "ICMP rule counter" '.rules[5].packets >= 6' "$(probe counters --pin "$PIN")"
+net_ping "$node" "$C1" 2 >/dev/null || net_fail "the node's ping to the container failed"
+check "node's ping flow" 'any(.[]; .source == "10.244.3.1" and .protocol == 1 and .verdict == "allow" and
+  .rule == "default")' "$(probe flows --pin "$PIN")"
+out=$(conf ".prevResult = $result" | cni CHECK "$c1") || net_fail "CHECK: $out"
+net_log "B's ping passes on the ICMP rule, the node's on the program's default; CHECK passes"
+
+# 3. The container's program decides TCP once sluiced stops filtering.
+for port in 7070 8080 9090; do
+  ip netns exec "$c1" socat "TCP-LISTEN:$port,reuseaddr,fork" "SYSTEM:echo hello-$port" 2>/dev/null &
+  NET_PIDS+=($!)
+  net_wait_for 5 bash -c "ip netns exec '$c1' ss -ltn | grep -q ':$port '" || net_fail "no server on port $port"
+done
+# greeting PORT [WAIT_S]: what the container's server said to B, or nothing.
+greeting() {
+  ip netns exec "$b" timeout 5 socat -T2 -u "TCP:$C1:$1,bind=10.245.9.1,connect-timeout=${2:-1}" - 2>/dev/null || true
+}
+write_node ""
+ctl "$node" reload "$N" >/dev/null || net_fail "reload without rules"
+[[ $(greeting 7070 2) == hello-7070 ]] || net_fail "B's TCP 7070 did not pass"
+[[ -z $(greeting 8080) ]] || net_fail "B's TCP 8080 passed, though denied"
+[[ -z $(greeting 9090) ]] || net_fail "B's TCP 9090 passed, though denied by default"
+# flow PORT VERDICT RULE: the jq condition for B's TCP flow to that port.
+flow() {
+  printf 'any(.[]; .source == "10.245.9.1" and .protocol == 6 and .destination_port == %s and .verdict == "%s" and .rule == %s)' "$@"
+}
+flows=$(probe flows --pin "$PIN")
+check "8080 on its rule" "$(flow 8080 deny 1)" "$flows"
+check "7070 on its rule" "$(flow 7070 allow 3)" "$flows"
+check "9090 on B's default" "$(flow 9090 deny 7)" "$flows"
+check "TCP counters" '.rules[1].packets >= 1 and .rules[3].packets >= 3 and .rules[7].packets >= 1' \
+  "$(probe counters --pin "$PIN")"
+net_log "in the kernel: 8080 dropped on its rule, 9090 on the inbound default, 7070 passes"
+
+# 4. CHECK wants the filters; DEL removes pins and filters.
+ip netns exec "$node" tc filter del dev "$HOST" egress
+out=$(conf ".prevResult = $result" | cni CHECK "$c1") && net_fail "CHECK passed without the egress filter"
+jq -e --arg host "$HOST" '.code == 102 and (.msg | contains("is not attached to " + $host))' <<<"$out" >/dev/null ||
+  net_fail "CHECK: $out"
+out=$(conf | cni DEL "$c1") || net_fail "DEL: $out"
+[[ ! -e $PIN ]] || net_fail "DEL left $PIN"
+[[ -z $(host_of "$c1") && -z $(reserved_for "$c1") ]] || net_fail "DEL left the veth or the reservation"
+out=$(conf | cni DEL "$c1") || net_fail "DEL again: $out"
+net_log "CHECK fails without a filter; DEL removes the pin dir and the veth with its filters, twice"
+
+# 5. GC removes the pins of a container whose veth vanished.
+net_ns c3 c3
+out=$(conf | cni ADD "$c3") || net_fail "ADD c3: $out"
+HOST3=$(host_of "$c3")
+ip -n "$node" link del "$HOST3"
+[[ -e $BPFFS/sluice/cni/$NETWORK/$HOST3/flows ]] || net_fail "no pins for c3"
+out=$(conf '.["cni.dev/valid-attachments"] = []' | cni GC "$c3") || net_fail "GC: $out"
+[[ -z $(pins) && -z $(reserved_for "$c3") ]] || net_fail "GC left pins or c3's address: $(pins)"
+net_log "GC removed the leftover pins and reservation"
+
+# 6. Failing ADDs leave nothing.
+net_ns c2 c2
+write_node "[[policy]]
+groups = [\"remotes\"]
+protocol = \"tcp\"
+ports = [$(seq -s, 1 33)]
+action = \"deny\""
+ctl "$node" reload "$N" >/dev/null || net_fail "reload with 33 ports"
+out=$(conf | cni ADD "$c2") && net_fail "ADD of 66 rules passed: $out"
+jq -e '.code == 103 and (.msg | contains("compiles into 66 rules for this container; the eBPF program holds 64"))' \
+  <<<"$out" >/dev/null || net_fail "ADD of 66 rules: $out"
+[[ -z $(host_of "$c2") && -z $(reserved_for "$c2") && -z $(pins) ]] ||
+  net_fail "the refused ADD left a veth, reservation or pins: $(pins)"
+out=$(conf '.policy.interface = "cbnone0"' | cni ADD "$c2") && net_fail "ADD without sluiced passed: $out"
+jq -e '.code == 11 and (.msg | startswith("policy: cannot reach sluiced on cbnone0: "))' <<<"$out" >/dev/null ||
+  net_fail "ADD without sluiced: $out"
+[[ -z $(host_of "$c2") && -z $(reserved_for "$c2") && -z $(pins) ]] ||
+  net_fail "the ADD without sluiced left a veth, reservation or pins: $(pins)"
+net_log "$(jq -r .msg <<<"$out")"
+net_log PASS
