@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "bpf/container_policy.skel.h"
+#include "bpf/tc_placement.hpp"
 
 namespace sluice::bpf {
 
@@ -19,14 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The programs' names under the pin directory (their functions' names), beside the maps'.
-constexpr const char* kToContainer = "sluice_to_container";
-constexpr const char* kFromContainer = "sluice_from_container";
-constexpr const char* kPinned[] = {kRulesPin, kConfigPin, kCountersPin, kFlowsPin, kToContainer, kFromContainer};
-
-// Our filters' place in each clsact hook, the same in every process so that detach finds them.
-constexpr __u32 kHandle = 0x51c;
-constexpr __u32 kPriority = 1;
+constexpr const char* kPinned[] = {kRulesPin, kConfigPin, kCountersPin, kFlowsPin, kToContainerPin, kFromContainerPin};
 
 struct SkeletonDeleter {
   void operator()(container_policy_bpf* skeleton) const noexcept { container_policy_bpf__destroy(skeleton); }
@@ -75,8 +69,8 @@ bpf_tc_hook tc_hook(int ifindex, bpf_tc_attach_point point) {
 bpf_tc_opts tc_opts(int prog_fd) {
   bpf_tc_opts opts{};
   opts.sz = sizeof(opts);
-  opts.handle = kHandle;
-  opts.priority = kPriority;
+  opts.handle = kTcHandle;
+  opts.priority = kTcPriority;
   opts.prog_fd = prog_fd;
   opts.flags = prog_fd > 0 ? BPF_TC_F_REPLACE : 0;
   return opts;
@@ -120,8 +114,8 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
 
 ContainerPolicy ContainerPolicy::open(const std::string& pin_dir) {
   ContainerPolicy policy(PinnedPolicy::open(pin_dir));
-  policy.to_container_ = open_pinned(pin_dir, kToContainer);
-  policy.from_container_ = open_pinned(pin_dir, kFromContainer);
+  policy.to_container_ = open_pinned(pin_dir, kToContainerPin);
+  policy.from_container_ = open_pinned(pin_dir, kFromContainerPin);
   return policy;
 }
 

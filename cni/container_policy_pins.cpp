@@ -6,8 +6,8 @@
 
 #include "bpf/container_policy.hpp"
 #include "bpf/policy_compile.hpp"
+#include "bpf/tc_attachment.hpp"
 #include "cni/cni_error.hpp"
-#include "cni/tc_attachment.hpp"
 #include "uapi/client.hpp"
 #include "uapi/error.hpp"
 #include "uapi/interface_state.hpp"
@@ -95,7 +95,7 @@ void remove_policy(const PolicyConfig& policy, const std::string& network, const
 
 std::vector<std::string> policy_problems(const PolicyConfig& policy, const std::string& network,
                                          const std::string& host_ifname) {
-  return tc_attachment_problems(policy_pin_dir(policy, network, host_ifname), host_ifname);
+  return bpf::tc_attachment_problems(policy_pin_dir(policy, network, host_ifname), host_ifname);
 }
 
 std::vector<std::string> collect_policies(const PolicyConfig& policy, const std::string& network,

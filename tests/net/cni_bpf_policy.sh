@@ -25,22 +25,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ctl_lib.sh"
 NET_TEST_NAME=cni_bpf_policy
 net_require_root
-# A mount namespace of its own: the bpffs mounted below vanishes with it on every exit path.
-if [[ -z ${SLUICE_BPF_TEST_MOUNTNS:-} ]]; then
-  exec env SLUICE_BPF_TEST_MOUNTNS=1 unshare --mount --propagation private bash "$0" "$@"
-fi
+net_private_mounts "$0" "$@"
+NET_TAG="cb"
 ctl_init cni_bpf_policy "$2" "$3"
 for tool in jq socat bpftool tc; do command -v "$tool" >/dev/null || net_fail "needs $tool"; done
-NET_PREFIX="cb${NET_PREFIX#sl}"
-BPFFS=$NET_TMP/bpffs
-mkdir "$BPFFS"
-mount -t bpf bpf "$BPFFS" || net_fail "cannot mount a bpffs at $BPFFS"
-cb_cleanup() {
-  ctl_cleanup
-  umount -l "$BPFFS" 2>/dev/null || true
-  net_cleanup
-}
-trap cb_cleanup EXIT
+net_bpffs BPFFS
 
 net_ns node node
 net_ns b b

@@ -1,4 +1,4 @@
-#include "cni/tc_attachment.hpp"
+#include "bpf/tc_attachment.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -8,22 +8,18 @@
 #include <cstring>
 #include <optional>
 
+#include "bpf/tc_placement.hpp"
 #include "platform/unique_fd.hpp"
 
-namespace sluice::cni {
+namespace sluice::bpf {
 namespace {
 
-// The filter bpf::ContainerPolicy::attach installs (bpf/container_policy.cpp's kHandle and
-// kPriority), and its pinned programs' names.
-constexpr __u32 kHandle = 0x51c;
-constexpr __u32 kPriority = 1;
 struct Hook {
   const char* program;
   bpf_tc_attach_point point;
   const char* name;
 };
-constexpr Hook kHooks[] = {{"sluice_to_container", BPF_TC_EGRESS, "egress"},
-                           {"sluice_from_container", BPF_TC_INGRESS, "ingress"}};
+constexpr Hook kHooks[] = {{kToContainerPin, BPF_TC_EGRESS, "egress"}, {kFromContainerPin, BPF_TC_INGRESS, "ingress"}};
 
 // The id of the program pinned at `path`, or the reason there is none.
 std::optional<__u32> pinned_id(const std::string& path, std::string& why) {
@@ -49,8 +45,8 @@ __u32 attached_id(int ifindex, bpf_tc_attach_point point) {
   hook.attach_point = point;
   bpf_tc_opts opts{};
   opts.sz = sizeof(opts);
-  opts.handle = kHandle;
-  opts.priority = kPriority;
+  opts.handle = kTcHandle;
+  opts.priority = kTcPriority;
   return bpf_tc_query(&hook, &opts) == 0 ? opts.prog_id : 0;
 }
 
@@ -72,4 +68,4 @@ std::vector<std::string> tc_attachment_problems(const std::filesystem::path& pin
   return problems;
 }
 
-}  // namespace sluice::cni
+}  // namespace sluice::bpf
