@@ -51,7 +51,10 @@ struct L2Segments::Segment {
   // Frames from peers, coalesced for a TAP with a virtio-net header.
   tunnel::TcpCoalescer coalescer{65535, tunnel::kEthernetHeaderSize};
 
-  Segment(const config::SegmentSettings& s, bool offloads) : settings(s), tap(s.tap, offloads), fdb(s.aging) {}
+  // Not for an Open vSwitch port: the userspace datapath reads its ports through packet sockets
+  // sized for the MTU, where a coalesced super-frame would not fit.
+  Segment(const config::SegmentSettings& s, bool offloads)
+      : settings(s), tap(s.tap, offloads && !s.ovs_bridge), fdb(s.aging) {}
   [[nodiscard]] const tunnel::IpAddress& local() const { return *settings.local; }
 };
 
