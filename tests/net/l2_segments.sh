@@ -16,7 +16,9 @@
 #      sluiced of A and B at L3 (tunnel addresses); figures are printed, never judged.
 #   7. TAP offloads: on unless SLUICE_DISABLE names vnet or tap-vnet (the log says which); the
 #      TCP super-frames of step 6 were split into frames that fit (no oversize or malformed frame
-#      at A's VNI 100) and the coalesced ones written to B's TAP without an error.
+#      at A's VNI 100) and the coalesced ones written to B's TAP without an error. With offloads,
+#      A sent at least twice as many frames as it read from its TAP (super-frames), and B wrote
+#      fewer to its TAP than it received (coalesced); the kernel counts the TAPs' reads and writes.
 # Costs about 20 s.
 # Usage: l2_segments.sh SLUICECTL SLUICED
 set -euo pipefail
@@ -192,5 +194,14 @@ for counter in oversize malformed; do
 done
 value=$(l2_counter "$site_b" "$IF_B" 100 tap_write_errors)
 [[ $value == 0 ]] || net_fail "B's TAP of VNI 100 refused $value writes during iperf3"
-net_log "TAP offloads $expected_offloads; no frame of VNI 100 oversize, malformed or refused"
+# tap_stat NS COUNTER: a statistic of the VNI 100 TAP; a TAP's tx is what sluiced read, rx what it wrote.
+tap_stat() { ip netns exec "$1" cat "/sys/class/net/${NET_PREFIX}t100/statistics/$2"; }
+read_a=$(tap_stat "$site_a" tx_packets) sent_a=$(l2_counter "$site_a" "$IF_A" 100 tx_frames)
+written_b=$(tap_stat "$site_b" rx_packets) received_b=$(l2_counter "$site_b" "$IF_B" 100 rx_frames)
+if [[ $expected_offloads == on ]]; then
+  ((sent_a >= 2 * read_a)) || net_fail "A sent $sent_a frames from $read_a TAP reads: no super-frames split"
+  ((received_b > written_b)) || net_fail "B wrote $written_b times to its TAP for $received_b frames: none coalesced"
+fi
+net_log "TAP offloads $expected_offloads; no frame of VNI 100 oversize, malformed or refused;" \
+  "A: $read_a TAP reads became $sent_a frames, B: $received_b frames written in $written_b TAP writes"
 net_log "PASS"
