@@ -104,7 +104,8 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       if (captures_.active()) captures_.flush();
     };
     segments_ = std::make_unique<L2Segments>(
-        ifname_, settings.segments, loop_, device_, *this, [this] { return now(); }, std::move(observer), captures_);
+        ifname_, settings.segments, loop_, device_, *this, [this] { return now(); }, std::move(observer), captures_,
+        offloads_.tap_vnet);
   }
 
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();
@@ -211,6 +212,7 @@ void Interface::run() {
 void Interface::flush() {
   flush_sends();
   tun_offload_.flush(*data_path_);
+  if (segments_) segments_->flush();
 }
 
 void Interface::handle_signals(int fd) {

@@ -9,6 +9,8 @@
 #include "daemon/log.hpp"
 #include "daemon/ovs_port.hpp"
 #include "platform/rtnetlink.hpp"
+#include "tunnel/byte_order.hpp"
+#include "tunnel/offload.hpp"
 #include "tunnel/vxlan.hpp"
 #include "uapi/capture_stream.hpp"
 #include "uapi/lines.hpp"
@@ -21,6 +23,10 @@ using namespace std::chrono_literals;
 // Frames handled per wake-up before the other sources get a turn, as for the TUN device.
 constexpr int kBatch = 256;
 constexpr auto kRefreshInterval = 1s;
+constexpr std::uint16_t kEthertypeVlan = 0x8100;
+// The largest read: a super-frame (an IP packet of up to 64 KiB behind an Ethernet header, maybe
+// tagged) behind its virtio-net header.
+constexpr std::size_t kMaxRead = tunnel::VirtioNetHeader::kSize + tunnel::kMaxLinkHeader + 65535;
 
 // The tunnel address of a peer for one family (tunnel::peer_tunnel_address), if it has one that
 // routes back to it: the core sends each encapsulated frame by its destination address.
@@ -42,14 +48,19 @@ struct L2Segments::Segment {
   tunnel::Fdb fdb;
   SegmentCounters counters;
   unsigned mtu = 0;
+  // Frames from peers, coalesced for a TAP with a virtio-net header.
+  tunnel::TcpCoalescer coalescer{65535, tunnel::kEthernetHeaderSize};
 
-  explicit Segment(const config::SegmentSettings& s) : settings(s), tap(s.tap), fdb(s.aging) {}
+  // Not for an Open vSwitch port: the userspace datapath reads its ports through packet sockets
+  // sized for the MTU, where a coalesced super-frame would not fit.
+  Segment(const config::SegmentSettings& s, bool offloads)
+      : settings(s), tap(s.tap, offloads && !s.ovs_bridge), fdb(s.aging) {}
   [[nodiscard]] const tunnel::IpAddress& local() const { return *settings.local; }
 };
 
 L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments,
                        EventLoop& loop, tunnel::Device& device, tunnel::Sink& sink,
-                       std::function<tunnel::Instant()> clock, Observer outbound, CaptureSet& captures)
+                       std::function<tunnel::Instant()> clock, Observer outbound, CaptureSet& captures, bool offloads)
     : tunnel_name_(tunnel_name),
       tunnel_mtu_(link_mtu(tunnel_name)),
       loop_(loop),
@@ -58,9 +69,9 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config:
       clock_(std::move(clock)),
       outbound_(std::move(outbound)),
       captures_(captures),
-      buffer_(tunnel::kMaxVxlanHeadroom + tunnel::Device::kMaxPacketSize) {
+      buffer_(tunnel::kMaxVxlanHeadroom + kMaxRead) {
   for (const config::SegmentSettings& settings : segments) {
-    auto segment = std::make_unique<Segment>(settings);
+    auto segment = std::make_unique<Segment>(settings, offloads);
     for (const config::StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
     platform::Rtnetlink tap(settings.tap);
     segment->mtu =
@@ -87,7 +98,11 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config:
                                  : settings.ovs_bridge ? " on Open vSwitch bridge " + *settings.ovs_bridge
                                                        : "";
     const std::string vlan = settings.ovs_vlan ? ", VLAN " + std::to_string(*settings.ovs_vlan) : "";
-    Log::info("segment VNI {}: {}{}{}, MTU {}", settings.vni, settings.tap, attached, vlan, segment->mtu);
+    const char* offloaded = segment->tap.offloads() != 0 ? "on"
+                            : segment->tap.vnet_header() ? "virtio-net header only"
+                                                         : "off";
+    Log::info("segment VNI {}: {}{}{}, MTU {}, TAP offloads {}", settings.vni, settings.tap, attached, vlan,
+              segment->mtu, offloaded);
     segments_.push_back(std::move(segment));
   }
   refresh_members();
@@ -121,9 +136,9 @@ void L2Segments::refresh_members() {
 }
 
 void L2Segments::on_tap_readable(Segment& segment) {
-  const auto frame_area = std::span(buffer_).subspan(tunnel::kMaxVxlanHeadroom);
+  const auto read_area = std::span(buffer_).subspan(tunnel::kMaxVxlanHeadroom);
   for (int i = 0; i < kBatch; ++i) {
-    const long n = segment.tap.read(frame_area);
+    const long n = segment.tap.read(read_area);
     if (n == 0) return;
     if (n < 0) {
       if (n == -EINTR) return;
@@ -133,18 +148,41 @@ void L2Segments::on_tap_readable(Segment& segment) {
       loop_.remove(segment.tap.fd());
       return;
     }
-    forward(segment, static_cast<std::size_t>(n), clock_());
+    forward_read(segment, read_area.first(static_cast<std::size_t>(n)), clock_());
   }
 }
 
-void L2Segments::forward(Segment& segment, std::size_t frame_size, tunnel::Instant now) {
-  const auto frame = std::span(buffer_).subspan(tunnel::kMaxVxlanHeadroom, frame_size);
+void L2Segments::forward_read(Segment& segment, std::span<std::uint8_t> read, tunnel::Instant now) {
+  if (!segment.tap.vnet_header()) {
+    forward(segment, read, now);
+    return;
+  }
+  if (read.size() < tunnel::VirtioNetHeader::kSize + tunnel::kEthernetHeaderSize) {
+    ++segment.counters.malformed;
+    return;
+  }
+  const auto header = tunnel::VirtioNetHeader::parse(read.first<tunnel::VirtioNetHeader::kSize>());
+  const auto frame = read.subspan(tunnel::VirtioNetHeader::kSize);
+  // Segments must fit the tunnel as whole frames; one 802.1Q tag is split past too.
+  const std::size_t headroom = tunnel::vxlan_headroom(segment.local().family());
+  tunnel::Framing framing;
+  framing.link_header =
+      tunnel::load_be16(&frame[12]) == kEthertypeVlan ? tunnel::kEthernetHeaderSize + 4 : tunnel::kEthernetHeaderSize;
+  framing.max_segment = tunnel_mtu_ > headroom ? tunnel_mtu_ - headroom : 1;
+  // Each segment is built in buffer_ over what was sent before it (tunnel::split_packet), so the
+  // outer headers fit in front of it as in front of a plain frame.
+  const auto status = tunnel::split_packet(
+      header, frame, [&](std::span<const std::uint8_t> piece) { forward(segment, piece, now); }, framing);
+  if (status != tunnel::OffloadStatus::ok) ++segment.counters.malformed;
+}
+
+void L2Segments::forward(Segment& segment, std::span<const std::uint8_t> frame, tunnel::Instant now) {
   const auto header = tunnel::parse_ethernet(frame);
   if (!header) {
     ++segment.counters.malformed;
     return;
   }
-  if (frame_size + tunnel::vxlan_headroom(segment.local().family()) > tunnel_mtu_) {
+  if (frame.size() + tunnel::vxlan_headroom(segment.local().family()) > tunnel_mtu_) {
     ++segment.counters.oversize;
     return;
   }
@@ -153,7 +191,7 @@ void L2Segments::forward(Segment& segment, std::size_t frame_size, tunnel::Insta
   if (!header->destination.is_group()) {
     if (const crypto::PublicKey* owner = segment.fdb.lookup(header->destination, now)) {
       for (const Member& member : members(segment)) {
-        if (member.peer == *owner && send_to(segment, member, frame_size, now)) {
+        if (member.peer == *owner && send_to(segment, member, frame, now)) {
           ++segment.counters.tx_frames;
           // The frame behind the headers send_to wrote in front of it is as the TAP gave it.
           if (captures_.frames_active())
@@ -164,7 +202,7 @@ void L2Segments::forward(Segment& segment, std::size_t frame_size, tunnel::Insta
     }
   }
   bool sent = false;
-  for (const Member& member : members(segment)) sent = send_to(segment, member, frame_size, now) || sent;
+  for (const Member& member : members(segment)) sent = send_to(segment, member, frame, now) || sent;
   if (!sent) {
     ++segment.counters.no_peer;
     return;
@@ -175,11 +213,13 @@ void L2Segments::forward(Segment& segment, std::size_t frame_size, tunnel::Insta
     captures_.record_frame(segment.settings.vni, uapi::CaptureDirection::out, nullptr, frame);
 }
 
-bool L2Segments::send_to(Segment& segment, const Member& member, std::size_t frame_size, tunnel::Instant now) {
+bool L2Segments::send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame,
+                         tunnel::Instant now) {
   // The cached member may have been removed since the last refresh.
   if (device_.find_peer(member.peer) == nullptr) return false;
-  const auto packet = tunnel::vxlan_encapsulate(buffer_, tunnel::kMaxVxlanHeadroom, frame_size,
-                                                {segment.local(), member.address, segment.settings.vni});
+  const auto offset = static_cast<std::size_t>(frame.data() - buffer_.data());
+  const auto packet =
+      tunnel::vxlan_encapsulate(buffer_, offset, frame.size(), {segment.local(), member.address, segment.settings.vni});
   outbound_.packet(packet);
   device_.send_packet(packet, now, sink_);
   return true;
@@ -196,7 +236,19 @@ bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packe
     if (captures_.frames_active()) {
       captures_.record_frame(segment->settings.vni, uapi::CaptureDirection::in, &peer.public_key(), decoded->frame);
     }
-    if (segment->tap.write(decoded->frame) != 0) {
+    if (segment->tap.vnet_header()) {
+      bool added = segment->coalescer.add(decoded->frame);
+      if (!added) {
+        // Every slot taken: write what was built, then try again.
+        flush(*segment);
+        added = segment->coalescer.add(decoded->frame);
+      }
+      if (added) {
+        ++segment->counters.rx_frames;
+      } else {
+        ++segment->counters.tap_write_errors;
+      }
+    } else if (segment->tap.write(decoded->frame) != 0) {
       ++segment->counters.tap_write_errors;
     } else {
       ++segment->counters.rx_frames;
@@ -204,6 +256,17 @@ bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packe
     return true;
   }
   return false;
+}
+
+void L2Segments::flush() {
+  for (const auto& segment : segments_) flush(*segment);
+}
+
+void L2Segments::flush(Segment& segment) {
+  for (std::size_t i = 0; i < segment.coalescer.size(); ++i) {
+    if (segment.tap.write(segment.coalescer.pending(i)) != 0) ++segment.counters.tap_write_errors;
+  }
+  segment.coalescer.clear();
 }
 
 std::optional<std::uint32_t> L2Segments::find(std::string_view name) const {

@@ -12,6 +12,13 @@
 // Inner packets from peers that are VXLAN to a segment's local address with its VNI go to that
 // segment's TAP; every other packet (another VNI, another address) stays an ordinary inner packet.
 //
+// With offloads (the TAP opened with IFF_VNET_HDR and TSO, unless SLUICE_DISABLE names vnet or
+// tap-vnet), the TAP hands over TCP super-frames: they are split into frames that fit the tunnel
+// MTU before encapsulation (tunnel::split_packet with an Ethernet header), and partial checksums
+// are finished; frames from peers are coalesced back into super-frames per flow
+// (tunnel::TcpCoalescer) and written once per loop turn by flush(). Every other frame (ARP, VLAN
+// tags, UDP, ICMP) passes one by one as before.
+//
 // Segment captures see the frames as Ethernet: out, each frame sent to at least one peer (once,
 // however many peers it was flooded to), before encapsulation; in, each frame from a peer for the
 // segment, after decapsulation, before it is written to the TAP.
@@ -56,8 +63,10 @@ inline constexpr tunnel::CounterField<SegmentCounters> kSegmentCounterFields[] =
     {"rx_frames", &SegmentCounters::rx_frames, false, "frames from peers written to the TAP"},
     {"oversize", &SegmentCounters::oversize, true, "frames too large for the tunnel MTU (never fragmented)"},
     {"no_peer", &SegmentCounters::no_peer, true, "frames with no peer to go to (no peer has a tunnel address)"},
-    {"malformed", &SegmentCounters::malformed, true, "TAP reads shorter than an Ethernet header"},
-    {"tap_write_errors", &SegmentCounters::tap_write_errors, true, "frames from peers the TAP refused"},
+    {"malformed", &SegmentCounters::malformed, true,
+     "TAP reads shorter than an Ethernet header, or super-frames that could not be split"},
+    {"tap_write_errors", &SegmentCounters::tap_write_errors, true,
+     "frames (or coalesced super-frames) from peers the TAP refused"},
     {"fdb_full", &SegmentCounters::fdb_full, false,
      "source addresses not learned because the forwarding table was full (the frame still went)"},
 };
@@ -70,21 +79,25 @@ class L2Segments {
   // Throws std::system_error naming the device on failure.
   // What the interface sees of the frames sent (for captures): each encapsulated packet before it
   // goes to the core, and the end of each batch read from a TAP. The frames themselves go to
-  // `captures` (record_frame) while a segment capture runs.
+  // `captures` (record_frame) while a segment capture runs. `offloads`: open the TAPs with
+  // IFF_VNET_HDR and TSO (OffloadSwitches::tap_vnet).
   struct Observer {
     std::function<void(std::span<const std::uint8_t> packet)> packet;
     std::function<void()> batch_done;
   };
   L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments, EventLoop& loop,
              tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock, Observer outbound,
-             CaptureSet& captures);
+             CaptureSet& captures, bool offloads);
   ~L2Segments();
   L2Segments(const L2Segments&) = delete;
   L2Segments& operator=(const L2Segments&) = delete;
 
   // An inner packet from `peer`. True when it was a frame for one of our segments (then it was
-  // written to that TAP); false when it is an ordinary packet for the TUN device.
+  // written to that TAP, or joined a super-frame that flush() writes); false when it is an
+  // ordinary packet for the TUN device.
   bool deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet, tunnel::Instant now);
+  // Writes the super-frames built from delivered frames to their TAPs. Once per loop turn.
+  void flush();
 
   // The VNI of the segment a capture request names (uapi::find_segment); nothing if none.
   [[nodiscard]] std::optional<std::uint32_t> find(std::string_view name) const;
@@ -107,8 +120,12 @@ class L2Segments {
   };
 
   void on_tap_readable(Segment& segment);
-  void forward(Segment& segment, std::size_t frame_size, tunnel::Instant now);
-  bool send_to(Segment& segment, const Member& member, std::size_t frame_size, tunnel::Instant now);
+  // One read from the TAP, inside buffer_: its frames (a super-frame split) forwarded in order.
+  void forward_read(Segment& segment, std::span<std::uint8_t> read, tunnel::Instant now);
+  // `frame` is inside buffer_, with room for the outer headers before it.
+  void forward(Segment& segment, std::span<const std::uint8_t> frame, tunnel::Instant now);
+  bool send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame, tunnel::Instant now);
+  void flush(Segment& segment);
   void refresh_members();
   void follow_tunnel_mtu();
   [[nodiscard]] const std::vector<Member>& members(const Segment& segment) const;
@@ -125,7 +142,8 @@ class L2Segments {
   std::vector<Member> members_v4_;
   std::vector<Member> members_v6_;
   tunnel::Instant last_refresh_{};
-  // Frames are read behind room for the outer headers, which are then written in front of them.
+  // Frames are read behind room for the outer headers, which are then written in front of them
+  // (of each segment of a super-frame in turn, over the payload already sent before it).
   std::vector<std::uint8_t> buffer_;
 };
 

@@ -20,6 +20,9 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     if (word == "vnet") {
       switches.vnet = false;
+      switches.tap_vnet = false;
+    } else if (word == "tap-vnet") {
+      switches.tap_vnet = false;
     } else if (word == "gso") {
       switches.gso = false;
     } else if (word == "gro") {
@@ -36,12 +39,14 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
       switches.crypto_code = crypto::TransportCode::libsodium;
     } else if (!word.empty()) {
       Log::warning(
-          "SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, gso, gro, uring, avx512, avx2, avx, ipsec-mb)",
+          "SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, tap-vnet, gso, gro, uring, avx512, avx2, avx, "
+          "ipsec-mb)",
           word);
     }
   }
   std::vector<std::string> notes;
   if (!switches.vnet) notes.emplace_back("no TUN offloads");
+  if (!switches.tap_vnet) notes.emplace_back("no TAP offloads for L2 segments");
   if (!switches.gso) notes.emplace_back("no UDP GSO");
   if (!switches.gro) notes.emplace_back("no UDP GRO");
   if (!switches.uring) notes.emplace_back("no io_uring");

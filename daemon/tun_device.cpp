@@ -35,8 +35,7 @@ TunDevice::TunDevice(const std::string& name, bool offloads) : name_(name) {
   platform::validate_interface_name(name);
   fd_.reset(::open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK));
   if (!fd_.valid()) platform::throw_os_error(name + ": cannot open /dev/net/tun");
-  unsigned features = 0;
-  if (offloads && (::ioctl(fd_.get(), TUNGETFEATURES, &features) != 0 || (features & IFF_VNET_HDR) == 0)) {
+  if (offloads && !tun_offers_vnet_header(fd_.get())) {
     Log::info("TUN device has no IFF_VNET_HDR: no TUN offloads, one packet per read and write");
     offloads = false;
   }
@@ -47,15 +46,10 @@ TunDevice::TunDevice(const std::string& name, bool offloads) : name_(name) {
   index_ = ::if_nametoindex(name.c_str());
   if (!offloads) return;
   vnet_header_ = true;
-  for (const unsigned wanted : {kTcpOffloads | kUdpOffloads, kTcpOffloads}) {
-    if (::ioctl(fd_.get(), TUNSETOFFLOAD, wanted) == 0) {
-      offloads_ = wanted;
-      break;
-    }
-  }
+  offloads_ = request_tun_offloads(fd_.get());
   if (offloads_ == 0) {
     Log::info("TUN device refuses TSO and checksum offloads ({}): one packet per read", std::strerror(errno));
-  } else if ((offloads_ & kUdpOffloads) == 0) {
+  } else if (!has_udp_offloads(offloads_)) {
     Log::info("TUN device has TSO but no UDP segmentation offload (USO needs Linux 6.2)");
   }
 }
@@ -70,6 +64,20 @@ int TunDevice::write(std::span<const std::uint8_t> packet) noexcept {
   const ssize_t n = ::write(fd_.get(), packet.data(), packet.size());
   return n >= 0 ? 0 : -errno;
 }
+
+bool tun_offers_vnet_header(int fd) noexcept {
+  unsigned features = 0;
+  return ::ioctl(fd, TUNGETFEATURES, &features) == 0 && (features & IFF_VNET_HDR) != 0;
+}
+
+unsigned request_tun_offloads(int fd) noexcept {
+  for (const unsigned wanted : {kTcpOffloads | kUdpOffloads, kTcpOffloads}) {
+    if (::ioctl(fd, TUNSETOFFLOAD, wanted) == 0) return wanted;
+  }
+  return 0;
+}
+
+bool has_udp_offloads(unsigned offloads) noexcept { return (offloads & kUdpOffloads) != 0; }
 
 bool TunDevice::exists() const noexcept { return ::if_nametoindex(name_.c_str()) == index_; }
 

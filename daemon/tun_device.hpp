@@ -49,4 +49,12 @@ class TunDevice {
   unsigned offloads_ = 0;
 };
 
+// For TUN and TAP devices alike: whether /dev/net/tun (opened as `fd`, before TUNSETIFF) offers
+// IFF_VNET_HDR; and, once the device has it, asks for TSO and checksum offloads (with USO when
+// the kernel has that). Returns the TUN_F_* flags the kernel accepted, 0 for none.
+[[nodiscard]] bool tun_offers_vnet_header(int fd) noexcept;
+[[nodiscard]] unsigned request_tun_offloads(int fd) noexcept;
+// Whether `offloads` (from request_tun_offloads) include UDP segmentation.
+[[nodiscard]] bool has_udp_offloads(unsigned offloads) noexcept;
+
 }  // namespace sluice::daemon

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The data-path benchmark: in one run, on this machine, over two namespaces joined by veth,
 # measures raw veth, wireguard-go <-> wireguard-go (Debian's package, and today's upstream build
-# when there is one), sluiced <-> sluiced and sluiced <-> Debian's wireguard-go (each way): iperf3 TCP with 1 and 4 streams, iperf3 UDP at a fixed offered load (with loss),
+# when there is one), sluiced <-> sluiced, sluiced <-> Debian's wireguard-go (each way) and an L2
+# segment between two sluiced (l2: hosts on two bridges, VXLAN inside the tunnel): iperf3 TCP with 1 and 4 streams, iperf3 UDP at a fixed offered load (with loss),
 # 64-byte UDP packets per second, and ping RTT (min/avg/p99); for TCP×1 also the CPU time the
 # two tunnel daemons spent per GB carried. Prints a table with the ratios sluice / wireguard-go
-# (each build) and sluice / raw veth.
+# (each build), sluice / raw veth and l2 / sluice.
 #
 # Usage (as root): scripts/bench.sh [--sluiced PATH] [--wggo-upstream PATH] [--duration S]
 #                                   [--udp-rate RATE] [--pings N] [--repeat N] [--json FILE]
@@ -19,8 +20,8 @@
 #     peer table costs the data path; at most 40,000.
 #   --rules N: N [[policy]] rules (none matching the measured traffic, so every new flow walks them
 #     all) on both sluiced of the sluiced <-> sluiced setup; the flow table is on either way.
-#   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed (default: all;
-#     wggo_upstream only when that build is found).
+#   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed, l2 (default:
+#     all; wggo_upstream only when that build is found).
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
 #     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed.
 # SLUICE_DISABLE and SLUICE_WORKERS in the environment reach sluiced (e.g. SLUICE_DISABLE=gso,gro
@@ -64,6 +65,7 @@ if ! [[ $EXTRA_PEERS =~ ^[0-9]+$ ]] || ((EXTRA_PEERS > 40000)); then
   exit 2
 fi
 source "$here/../tests/net/lib.sh"
+source "$here/../tests/net/l2_lib.sh"
 net_init bench
 net_require_root
 for tool in wireguard-go iperf3 jq ping ${PERF_DIR:+perf}; do
@@ -72,7 +74,7 @@ done
 [[ -z $PERF_DIR ]] || mkdir -p "$PERF_DIR"
 [[ -x $SLUICED ]] || net_fail "no sluiced at $SLUICED (build first, or --sluiced PATH)"
 if [[ -z $ONLY ]]; then
-  ONLY=raw_veth,wggo,sluice,mixed
+  ONLY=raw_veth,wggo,sluice,mixed,l2
   if [[ -x $WGGO_UPSTREAM ]]; then
     ONLY+=,wggo_upstream
   else
@@ -283,6 +285,30 @@ if wanted mixed; then
   measure wggo_to_sluice "$sg_b" "$sg_a" 10.93.3.1 "${daemons[@]}"
 fi
 
+# bench_l2: sluiced on both sides, each with one TAP segment (VNI 100) in a bridge, and a "host"
+# namespace on each bridge; iperf3 runs between the hosts, through VXLAN inside the tunnel.
+bench_l2() {
+  local side other inner peer_inner port endpoint ns_var
+  local -a pids=()
+  net_pair l2 45
+  for side in a b; do
+    other=b inner=10.93.5.1 peer_inner=10.93.5.2 port=51820 endpoint=10.200.45.2:51821
+    [[ $side == a ]] || other=a inner=10.93.5.2 peer_inner=10.93.5.1 port=51821 endpoint=10.200.45.1:51820
+    ns_var=l2_$side
+    net_config "$NET_TMP/l2$side.toml" "l2$side" "$port" "$inner/24"
+    net_config_peer "$NET_TMP/l2$side.toml" "l2$other" "$endpoint" "$peer_inner/32"
+    printf '\n[[segment]]\nvni = 100\ntap = "%s"\nbridge = "%s"\n' "${NET_PREFIX}tl2$side" "${NET_PREFIX}bl2$side" \
+      >>"$NET_TMP/l2$side.toml"
+    net_start_sluiced "${!ns_var}" "${NET_PREFIX}l2$side" "$NET_TMP/l2$side.toml" "$NET_TMP/l2$side.log"
+    pids+=("${NET_PIDS[-1]}")
+  done
+  # The hosts' MTU is the segments' (1420 - 50 for VXLAN over IPv4 - 14 Ethernet).
+  l2_host l2_host_a l2ha "$l2_a" "${NET_PREFIX}bl2a" 192.168.45.1/24 1370
+  l2_host l2_host_b l2hb "$l2_b" "${NET_PREFIX}bl2b" 192.168.45.2/24 1370
+  measure l2 "$l2_host_a" "$l2_host_b" 192.168.45.2 "${pids[@]}"
+}
+if wanted l2; then bench_l2; fi
+
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \
   --arg kernel "$(uname -r)" --arg cpus "$(nproc)" --argjson duration "$DURATION" --arg udp_rate "$UDP_RATE" \
@@ -297,7 +323,8 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
    ratios: ({sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add)} +
             (if $s.wggo_upstream == null then {} else
              {sluice_over_wggo_upstream: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo_upstream[.])}) | add)} end) +
-            {sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)})}' \
+            {sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)} +
+            (if $s.l2 == null then {} else {l2_over_sluice: ($keys | map({(.): ratio($s.l2[.]; $s.sluice[.])}) | add)} end))}' \
   "${RESULT_FILES[@]}")
 
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"

@@ -80,7 +80,7 @@ void VirtioNetHeader::write(std::span<std::uint8_t, kSize> b) const noexcept {
 }
 
 OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t> packet,
-                           const std::function<void(std::span<const std::uint8_t>)>& each) {
+                           const std::function<void(std::span<const std::uint8_t>)>& each, const Framing& framing) {
   if (packet.empty()) return OffloadStatus::malformed;
   const std::uint8_t type = header.gso_type & static_cast<std::uint8_t>(~VirtioNetHeader::kGsoEcn);
   if (type == VirtioNetHeader::kGsoNone) {
@@ -96,7 +96,10 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     return OffloadStatus::ok;
   }
 
-  const IpPacketView ip = parse_ip(packet);
+  const std::size_t link = framing.link_header;
+  if (link > kMaxLinkHeader) return OffloadStatus::unsupported;
+  if (packet.size() <= link) return OffloadStatus::malformed;
+  const IpPacketView ip = parse_ip(packet.subspan(link));
   std::uint8_t protocol;
   switch (type) {
     case VirtioNetHeader::kGsoTcpV4:
@@ -112,23 +115,31 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   }
   if (ip.header_length == 0) return OffloadStatus::malformed;
   if (ip.protocol != protocol) return OffloadStatus::unsupported;  // e.g. an IPv6 extension header
-  std::size_t headers = ip.header_length + kUdpHeaderSize;
+  // From here on, offsets count from the packet's start: the link header, IP, then TCP or UDP.
+  const std::size_t l4_offset = link + ip.header_length;
+  std::size_t headers = l4_offset + kUdpHeaderSize;
   if (protocol == kProtocolTcp) {
-    if (packet.size() < ip.header_length + 20) return OffloadStatus::malformed;
-    headers = ip.header_length + (packet[ip.header_length + 12] >> 4) * 4U;
-    if (headers < ip.header_length + 20) return OffloadStatus::malformed;
+    if (packet.size() < l4_offset + 20) return OffloadStatus::malformed;
+    headers = l4_offset + (packet[l4_offset + 12] >> 4) * 4U;
+    if (headers < l4_offset + 20) return OffloadStatus::malformed;
   }
   if (headers > packet.size() || header.gso_size == 0) return OffloadStatus::malformed;
 
   // The template every segment's headers start from: the packet's own are overwritten by the
-  // first segment's, and later ones by payload positions. 60 bytes of IPv4 and 60 of TCP at most.
-  std::array<std::uint8_t, 120> original{};
+  // first segment's, and later ones by payload positions. 60 bytes of IPv4 and 60 of TCP at most,
+  // behind the link header.
+  std::array<std::uint8_t, kMaxLinkHeader + 120> original{};
   std::memcpy(original.data(), packet.data(), headers);
   const std::size_t payload = packet.size() - headers;
-  const std::size_t mss = header.gso_size;
+  std::size_t mss = header.gso_size;
+  if (protocol == kProtocolTcp && framing.max_segment != 0) {
+    // TCP segments may be smaller than the sender chose; the receiver sees only a smaller MSS.
+    if (framing.max_segment <= headers) return OffloadStatus::unsupported;
+    mss = std::min(mss, framing.max_segment - headers);
+  }
   const std::size_t count = std::max<std::size_t>(1, (payload + mss - 1) / mss);
-  const std::uint16_t first_id = ip.version == 4 ? load_be16(&original[4]) : 0;
-  const std::uint32_t first_sequence = protocol == kProtocolTcp ? load_be32(&original[ip.header_length + 4]) : 0;
+  const std::uint16_t first_id = ip.version == 4 ? load_be16(&original[link + 4]) : 0;
+  const std::uint32_t first_sequence = protocol == kProtocolTcp ? load_be32(&original[l4_offset + 4]) : 0;
 
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t chunk = std::min(mss, payload - i * mss);
@@ -136,9 +147,11 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     // Right before this segment's payload: the end of the previous one, already handed out.
     std::uint8_t* position = packet.data() + i * mss;
     std::memcpy(position, original.data(), headers);
-    if (ip.version == 4) store_be16(position + 4, static_cast<std::uint16_t>(first_id + i));
-    set_ip_length(position, ip.version, ip.header_length, total);
-    std::uint8_t* l4 = position + ip.header_length;
+    std::uint8_t* ip_start = position + link;
+    const std::size_t ip_total = total - link;
+    if (ip.version == 4) store_be16(ip_start + 4, static_cast<std::uint16_t>(first_id + i));
+    set_ip_length(ip_start, ip.version, ip.header_length, ip_total);
+    std::uint8_t* l4 = position + l4_offset;
     if (protocol == kProtocolTcp) {
       store_be32(l4 + 4, first_sequence + static_cast<std::uint32_t>(i * mss));
       std::uint8_t flags = l4[kTcpFlagsOffset];
@@ -146,30 +159,35 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
       if (i != 0) flags &= static_cast<std::uint8_t>(~kTcpCwr);
       l4[kTcpFlagsOffset] = flags;
     } else {
-      store_be16(l4 + 4, static_cast<std::uint16_t>(total - ip.header_length));
+      store_be16(l4 + 4, static_cast<std::uint16_t>(ip_total - ip.header_length));
     }
-    set_transport_checksum(position, ip.version, ip.header_length, total, protocol);
+    set_transport_checksum(ip_start, ip.version, ip.header_length, ip_total, protocol);
     each(std::span<const std::uint8_t>(position, total));
   }
   return OffloadStatus::ok;
 }
 
-TcpCoalescer::TcpCoalescer(std::size_t max_packet) : max_packet_(std::min<std::size_t>(max_packet, 65535)) {}
+TcpCoalescer::TcpCoalescer(std::size_t max_packet, std::size_t link_header)
+    : max_packet_(std::min<std::size_t>(max_packet, 65535)), link_(link_header) {}
 
 void TcpCoalescer::set_storage(std::size_t i, std::span<std::uint8_t> storage) noexcept {
   Slot& slot = slots_[i];
-  slot.storage = storage.size() >= VirtioNetHeader::kSize + max_packet_ ? storage : std::span<std::uint8_t>(slot.own);
+  slot.storage =
+      storage.size() >= VirtioNetHeader::kSize + link_ + max_packet_ ? storage : std::span<std::uint8_t>(slot.own);
 }
 
 std::uint8_t* TcpCoalescer::built(Slot& slot) {
   if (slot.storage.empty()) {
-    slot.own.resize(VirtioNetHeader::kSize + max_packet_);
+    slot.own.resize(VirtioNetHeader::kSize + link_ + max_packet_);
     slot.storage = slot.own;
   }
   return slot.storage.data() + VirtioNetHeader::kSize;
 }
 
 namespace {
+
+constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
+constexpr std::uint16_t kEthertypeIpv6 = 0x86dd;
 
 // Same addresses and ports: the packets of two plain TCP packets of `version`.
 bool same_flow(const std::uint8_t* a, const std::uint8_t* b, unsigned version) noexcept {
@@ -185,16 +203,28 @@ bool other_than_tcp(const IpPacketView& ip) noexcept {
          (ip.protocol == kProtocolUdp || ip.protocol == kProtocolIcmp || ip.protocol == kProtocolIcmpv6);
 }
 
+// The IP packet behind `link` bytes of link header: for an Ethernet header, only when its
+// ethertype says IPv4 or IPv6 and the packet is that version. Empty otherwise.
+IpPacketView parse_framed_ip(std::span<const std::uint8_t> frame, std::size_t link) noexcept {
+  if (link == 0) return parse_ip(frame);
+  const std::uint16_t ethertype = load_be16(&frame[link - 2]);
+  if (ethertype != kEthertypeIpv4 && ethertype != kEthertypeIpv6) return {};
+  const IpPacketView ip = parse_ip(frame.subspan(link));
+  return ip.version == (ethertype == kEthertypeIpv4 ? 4U : 6U) ? ip : IpPacketView{};
+}
+
 }  // namespace
 
 bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   // An empty packet is nothing to write, alone or not.
-  if (packet.empty() || packet.size() > max_packet_) return false;
-  const std::uint8_t* p = packet.data();
-  const IpPacketView ip = parse_ip(packet);
+  if (packet.size() <= link_ || packet.size() > link_ + max_packet_) return false;
+  const std::uint8_t* frame = packet.data();
+  const std::uint8_t* p = frame + link_;  // the IP header
+  const std::size_t size = packet.size() - link_;
+  const IpPacketView ip = parse_framed_ip(packet, link_);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
-  const bool plain = ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20) &&
-                     packet.size() >= ip.header_length + 20;
+  const bool plain =
+      ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20) && size >= ip.header_length + 20;
   const std::size_t l4 = ip.header_length;
   std::size_t headers = 0;
   std::size_t payload = 0;
@@ -202,7 +232,7 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   if (plain) {
     headers = l4 + (p[l4 + 12] >> 4) * 4U;
     flags = p[l4 + kTcpFlagsOffset];
-    if (headers >= l4 + 20 && headers <= packet.size()) payload = packet.size() - headers;
+    if (headers >= l4 + 20 && headers <= size) payload = size - headers;
   }
   // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
   const bool segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
@@ -212,8 +242,9 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
     for (std::size_t i = used_; i-- > 0;) {
       Slot& slot = slots_[i];
       if (slot.version != ip.version) continue;
-      std::uint8_t* b = built(slot);
-      if (!same_flow(p, b, ip.version)) continue;
+      std::uint8_t* f = built(slot);
+      std::uint8_t* b = f + link_;
+      if (!same_flow(p, b, ip.version) || std::memcmp(frame, f, link_) != 0) continue;
       // The IP header must match except for lengths, id and checksum; the TCP header except for
       // the sequence number, checksum and PSH.
       const bool joins = segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
@@ -235,15 +266,15 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
       return true;
     }
   } else if (!other_than_tcp(ip)) {
-    // Maybe TCP of a flow we cannot tell (IP options, extension headers, fragments): no run
-    // built so far may grow past it.
+    // Maybe TCP of a flow we cannot tell (IP options, extension headers, fragments, VLAN tags):
+    // no run built so far may grow past it.
     for (std::size_t i = 0; i < used_; ++i) slots_[i].open = false;
   }
 
   if (used_ == kSlots) return false;
   Slot& slot = slots_[used_++];
-  std::memcpy(built(slot), p, packet.size());
-  slot.size = packet.size();
+  std::memcpy(built(slot), frame, packet.size());
+  slot.size = size;
   slot.count = 1;
   slot.version = plain ? ip.version : 0;
   slot.open = segment && (flags & kTcpPsh) == 0;
@@ -258,7 +289,7 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
 std::span<const std::uint8_t> TcpCoalescer::pending(std::size_t i) {
   Slot& slot = slots_[i];
   VirtioNetHeader header;
-  std::uint8_t* b = built(slot);
+  std::uint8_t* b = built(slot) + link_;
   if (slot.count == 1) {
     header.flags = VirtioNetHeader::kDataValid;
   } else {
@@ -270,13 +301,13 @@ std::span<const std::uint8_t> TcpCoalescer::pending(std::size_t i) {
     store_be16(b + ip_header + kTcpChecksumOffset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
     header.flags = VirtioNetHeader::kNeedsChecksum;
     header.gso_type = slot.version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
-    header.header_length = static_cast<std::uint16_t>(slot.header_bytes);
+    header.header_length = static_cast<std::uint16_t>(link_ + slot.header_bytes);
     header.gso_size = static_cast<std::uint16_t>(slot.segment_size);
-    header.checksum_start = static_cast<std::uint16_t>(ip_header);
+    header.checksum_start = static_cast<std::uint16_t>(link_ + ip_header);
     header.checksum_offset = kTcpChecksumOffset;
   }
   header.write(slot.storage.first<VirtioNetHeader::kSize>());
-  return slot.storage.first(VirtioNetHeader::kSize + slot.size);
+  return slot.storage.first(VirtioNetHeader::kSize + link_ + slot.size);
 }
 
 }  // namespace sluice::tunnel

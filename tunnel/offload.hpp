@@ -41,6 +41,18 @@ enum class OffloadStatus : std::uint8_t {
   unsupported,  // a GSO type or IPv6 extension header we do not split
 };
 
+// Where the IP header starts in what split_packet() and TcpCoalescer see, and how large a segment
+// may be: L3 (a TUN device) has IP packets; L2 (a TAP device) Ethernet frames, whose headers every
+// segment carries too.
+struct Framing {
+  // Bytes before the IP header: 0 for IP packets, 14 for Ethernet, 18 for one 802.1Q tag.
+  std::size_t link_header = 0;
+  // The largest segment (link header included) a TCP super-packet is split into, however large
+  // gso_size is; 0 for no limit. UDP datagrams keep their size (their boundaries are the data's).
+  std::size_t max_segment = 0;
+};
+inline constexpr std::size_t kMaxLinkHeader = 18;
+
 // Turns one packet read from the TUN device (without its virtio-net header) into ready packets,
 // handed to `each` in order: a super-packet is split into segments of `header.gso_size` payload
 // bytes each, with their own IP length, IPv4 id and checksum, TCP sequence number and flags
@@ -49,9 +61,11 @@ enum class OffloadStatus : std::uint8_t {
 // Nothing is copied but headers: each segment is built inside `packet`, its headers written over
 // the end of the payload before it, which `each` has consumed by then. So `each` must be done
 // with a segment's bytes when it returns, and `packet` holds no super-packet afterwards. On any
-// status but ok, `each` was not called.
+// status but ok, `each` was not called. With a link header (`framing`), each segment starts with
+// a copy of the packet's; a partial checksum's offsets count from the packet's start either way.
 [[nodiscard]] OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t> packet,
-                                         const std::function<void(std::span<const std::uint8_t>)>& each);
+                                         const std::function<void(std::span<const std::uint8_t>)>& each,
+                                         const Framing& framing = {});
 
 // Coalesces consecutive TCP segments of one flow (same addresses and ports, contiguous sequence
 // numbers, equal-sized payloads except a shorter last one, only ACK/PSH flags and the same TCP
@@ -62,20 +76,24 @@ enum class OffloadStatus : std::uint8_t {
 // Several packets are built at once, one per slot, so that interleaved flows are each coalesced.
 // A slot holds one run of a flow; a packet of that flow that cannot join the run ends it and
 // starts a new slot. Written in slot order, the packets of each flow keep their order.
+//
+// With an Ethernet header (`link_header` 14), the packets are frames: only untagged IPv4/IPv6
+// frames with equal Ethernet headers coalesce, and every other frame passes through unchanged.
 class TcpCoalescer {
  public:
   // Packets built at once: enough for the flows that one batch of receives interleaves.
   static constexpr std::size_t kSlots = 8;
 
-  // `max_packet` bounds a coalesced packet (at most 65535).
-  explicit TcpCoalescer(std::size_t max_packet = 65535);
+  // `max_packet` bounds a coalesced IP packet (at most 65535), which follows `link_header` bytes
+  // (0, or 14 for Ethernet frames).
+  explicit TcpCoalescer(std::size_t max_packet = 65535, std::size_t link_header = 0);
   // It may point into its own buffers.
   TcpCoalescer(const TcpCoalescer&) = delete;
   TcpCoalescer& operator=(const TcpCoalescer&) = delete;
 
   // Adds a decrypted packet. Returns false when every slot is taken: the caller writes out the
   // packets built so far, calls clear(), then adds it again; also (then again too) for an empty
-  // packet or one longer than `max_packet`.
+  // packet or one longer than `max_packet` (plus the link header, or shorter than that).
   [[nodiscard]] bool add(std::span<const std::uint8_t> packet);
   // How many packets are being built, and the i-th of them (virtio-net header first), in the
   // order to write them. Call clear() after writing them.
@@ -86,7 +104,7 @@ class TcpCoalescer {
 
   // Builds slot i's packets in `storage` instead of its own buffer (so the caller can hand the
   // packet to the kernel without a copy); an empty span, or one too small for a header and
-  // `max_packet` bytes, means its own buffer again (allocated when first needed). Only while
+  // `max_packet` bytes (and the link header), means its own buffer again (allocated when first needed). Only while
   // empty().
   void set_storage(std::size_t i, std::span<std::uint8_t> storage) noexcept;
   [[nodiscard]] std::span<std::uint8_t> storage(std::size_t i) const noexcept { return slots_[i].storage; }
@@ -96,7 +114,7 @@ class TcpCoalescer {
     std::vector<std::uint8_t> own;
     std::span<std::uint8_t> storage;  // own (empty until needed), or the caller's
     std::size_t count = 0;            // packets in it
-    std::size_t size = 0;             // bytes of the packet built so far
+    std::size_t size = 0;             // bytes of the packet built so far, after the link header
     std::size_t header_bytes = 0;     // IP + TCP header length of the first segment
     std::size_t segment_size = 0;     // payload bytes of the first segment
     std::uint32_t next_sequence = 0;
@@ -108,6 +126,7 @@ class TcpCoalescer {
   std::array<Slot, kSlots> slots_;
   std::size_t used_ = 0;
   std::size_t max_packet_;
+  std::size_t link_;
 };
 
 }  // namespace sluice::tunnel

@@ -14,8 +14,8 @@ missing=$(jq -r '.results[] | .setup as $setup | to_entries[] | select(.value ==
   select($setup != "raw_veth" or .key != "tcp1_daemon_cpu_s_per_gb") | "\($setup) \(.key)"' "$NET_TMP/bench.json")
 # Five setups, and today's upstream wireguard-go as a sixth where that build is at hand.
 setups=$(jq -r '[.results[].setup] | join(",")' "$NET_TMP/bench.json")
-[[ $setups == raw_veth,wggo,sluice,sluice_to_wggo,wggo_to_sluice ||
-   $setups == raw_veth,wggo,wggo_upstream,sluice,sluice_to_wggo,wggo_to_sluice ]] ||
+[[ $setups == raw_veth,wggo,sluice,sluice_to_wggo,wggo_to_sluice,l2 ||
+   $setups == raw_veth,wggo,wggo_upstream,sluice,sluice_to_wggo,wggo_to_sluice,l2 ]] ||
   net_fail "unexpected setups in the report: $setups"
 [[ -z $missing ]] || net_fail "figures missing: $missing"
 net_log "PASS"

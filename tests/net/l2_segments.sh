@@ -14,6 +14,11 @@
 #   sluicectl export shows the segments, and reload names a segment change it cannot apply.
 #   6. iperf3 TCP 3 s between the VNI 100 hosts of A and B, and for comparison between the
 #      sluiced of A and B at L3 (tunnel addresses); figures are printed, never judged.
+#   7. TAP offloads: on unless SLUICE_DISABLE names vnet or tap-vnet (the log says which); the
+#      TCP super-frames of step 6 were split into frames that fit (no oversize or malformed frame
+#      at A's VNI 100) and the coalesced ones written to B's TAP without an error. With offloads,
+#      A sent at least twice as many frames as it read from its TAP (super-frames), and B wrote
+#      fewer to its TAP than it received (coalesced); the kernel counts the TAPs' reads and writes.
 # Costs about 20 s.
 # Usage: l2_segments.sh SLUICECTL SLUICED
 set -euo pipefail
@@ -177,4 +182,26 @@ net_log "export shows the segments; reload names a segment change it leaves for 
 l2_rate=$(net_iperf "$host_b1" 192.168.100.2 "$host_a1" "$NET_TMP/iperf-l2.txt") || net_fail "iperf3 over VNI 100"
 l3_rate=$(net_iperf "$site_b" 10.10.0.2 "$site_a" "$NET_TMP/iperf-l3.txt") || net_fail "iperf3 over the tunnel (L3)"
 net_log "iperf3 TCP 3 s: L2 segment (VXLAN in the tunnel) $l2_rate; L3 sluiced <-> sluiced $l3_rate"
+
+# 7. Offloads: as SLUICE_DISABLE says, and nothing dropped by splitting or coalescing.
+expected_offloads=on
+[[ ,${SLUICE_DISABLE:-}, != *,vnet,* && ,${SLUICE_DISABLE:-}, != *,tap-vnet,* ]] || expected_offloads=off
+grep -q "segment VNI 100: .*TAP offloads $expected_offloads\$" "$NET_TMP/a.log" ||
+  { logs; net_fail "A's log does not say 'TAP offloads $expected_offloads' for VNI 100"; }
+for counter in oversize malformed; do
+  value=$(l2_counter "$site_a" "$IF_A" 100 "$counter")
+  [[ $value == 0 ]] || net_fail "A's VNI 100 counted $value $counter frames during iperf3"
+done
+value=$(l2_counter "$site_b" "$IF_B" 100 tap_write_errors)
+[[ $value == 0 ]] || net_fail "B's TAP of VNI 100 refused $value writes during iperf3"
+# tap_stat NS COUNTER: a statistic of the VNI 100 TAP; a TAP's tx is what sluiced read, rx what it wrote.
+tap_stat() { ip netns exec "$1" cat "/sys/class/net/${NET_PREFIX}t100/statistics/$2"; }
+read_a=$(tap_stat "$site_a" tx_packets) sent_a=$(l2_counter "$site_a" "$IF_A" 100 tx_frames)
+written_b=$(tap_stat "$site_b" rx_packets) received_b=$(l2_counter "$site_b" "$IF_B" 100 rx_frames)
+if [[ $expected_offloads == on ]]; then
+  ((sent_a >= 2 * read_a)) || net_fail "A sent $sent_a frames from $read_a TAP reads: no super-frames split"
+  ((received_b > written_b)) || net_fail "B wrote $written_b times to its TAP for $received_b frames: none coalesced"
+fi
+net_log "TAP offloads $expected_offloads; no frame of VNI 100 oversize, malformed or refused;" \
+  "A: $read_a TAP reads became $sent_a frames, B: $received_b frames written in $written_b TAP writes"
 net_log "PASS"

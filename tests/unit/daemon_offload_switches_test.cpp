@@ -11,7 +11,7 @@ BOOST_AUTO_TEST_SUITE(daemon_offload_switches)
 BOOST_AUTO_TEST_CASE(nothing_disabled_leaves_everything_on) {
   for (const char* list : {static_cast<const char*>(nullptr), "", ","}) {
     const auto switches = OffloadSwitches::from_disable_list(list);
-    BOOST_TEST((switches.vnet && switches.gso && switches.gro && switches.uring));
+    BOOST_TEST((switches.vnet && switches.tap_vnet && switches.gso && switches.gro && switches.uring));
     BOOST_TEST((switches.crypto_code == TransportCode::avx512));
   }
 }
@@ -22,6 +22,14 @@ BOOST_AUTO_TEST_CASE(each_word_turns_off_its_feature_and_unknown_words_are_ignor
   BOOST_TEST(!switches.uring);
   BOOST_TEST((switches.vnet && switches.gro));
   BOOST_TEST((switches.crypto_code == TransportCode::avx512));
+}
+
+// vnet covers the TAP devices of L2 segments too; tap-vnet only those.
+BOOST_AUTO_TEST_CASE(vnet_words) {
+  const auto both = OffloadSwitches::from_disable_list("vnet");
+  BOOST_TEST((!both.vnet && !both.tap_vnet));
+  const auto tap = OffloadSwitches::from_disable_list("tap-vnet");
+  BOOST_TEST((tap.vnet && !tap.tap_vnet));
 }
 
 // Each instruction set turns off the newer ones too, in any order, and ipsec-mb the whole library.

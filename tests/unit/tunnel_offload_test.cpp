@@ -13,6 +13,7 @@
 
 using sluice::tunnel::checksum_add;
 using sluice::tunnel::checksum_finish;
+using sluice::tunnel::Framing;
 using sluice::tunnel::OffloadStatus;
 using sluice::tunnel::pseudo_header_sum;
 using sluice::tunnel::split_packet;
@@ -31,11 +32,12 @@ using Segments = std::vector<Bytes>;
 
 // split_packet() on a copy of `packet`, each segment copied out as it is handed over (the next
 // one is built over its tail).
-OffloadStatus split(const VirtioNetHeader& header, const Bytes& packet, Segments& segments) {
+OffloadStatus split(const VirtioNetHeader& header, const Bytes& packet, Segments& segments,
+                    const Framing& framing = {}) {
   segments.clear();
   Bytes scratch = packet;
-  return split_packet(header, scratch,
-                      [&](std::span<const std::uint8_t> s) { segments.emplace_back(s.begin(), s.end()); });
+  return split_packet(
+      header, scratch, [&](std::span<const std::uint8_t> s) { segments.emplace_back(s.begin(), s.end()); }, framing);
 }
 
 constexpr std::uint8_t kAck = 0x10, kPsh = 0x08, kFin = 0x01, kCwr = 0x80, kSyn = 0x02;
@@ -101,6 +103,17 @@ bool checksums_valid(std::span<const std::uint8_t> p) {
   const std::uint64_t pseudo =
       pseudo_header_sum(source, destination, protocol, static_cast<std::uint32_t>(p.size() - ip));
   return checksum_finish(checksum_add(p.subspan(ip), pseudo)) == 0;
+}
+
+// `packet` behind an Ethernet header 02:..:02 <- 02:..:01 whose ethertype is its IP version's,
+// with an 802.1Q tag (VLAN 7) in front of that if `vlan`.
+Bytes make_frame(const Bytes& packet, bool vlan = false, std::uint8_t destination = 2) {
+  Bytes f{0x02, 0, 0, 0, 0, destination, 0x02, 0, 0, 0, 0, 1};
+  if (vlan) f.insert(f.end(), {0x81, 0x00, 0x00, 0x07});
+  f.insert(f.end(), {static_cast<std::uint8_t>((packet[0] >> 4) == 4 ? 0x08 : 0x86),
+                     static_cast<std::uint8_t>((packet[0] >> 4) == 4 ? 0x00 : 0xdd)});
+  f.insert(f.end(), packet.begin(), packet.end());
+  return f;
 }
 
 VirtioNetHeader gso(std::uint8_t type, std::uint16_t size) {
@@ -428,6 +441,144 @@ BOOST_AUTO_TEST_CASE(coalescer_builds_in_the_callers_storage) {
   coalescer.clear();
   coalescer.set_storage(0, {});
   BOOST_TEST(coalescer.storage(0).size() == VirtioNetHeader::kSize + 65535);
+}
+
+// L2: Ethernet frames (a TAP device's) split and coalesce as their IP packets do, every segment
+// behind a copy of the frame's Ethernet header (and VLAN tag).
+BOOST_AUTO_TEST_CASE(ethernet_super_frames_are_split) {
+  for (const bool vlan : {false, true}) {
+    for (const unsigned version : {4U, 6U}) {
+      const std::uint8_t type = version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+      const std::size_t link = vlan ? 18 : 14;
+      const Bytes packet = make_packet(version, 6, 2500, 4000);
+      const Bytes frame = make_frame(packet, vlan);
+      Segments segments;
+      BOOST_TEST_REQUIRE(split(gso(type, 1000), frame, segments, Framing{link, 0}) == OffloadStatus::ok);
+      BOOST_TEST_REQUIRE(segments.size() == 3U);
+      const std::size_t headers = link + ip_length(packet) + 32;
+      std::size_t offset = 0;
+      for (const auto& s : segments) {
+        BOOST_TEST(std::equal(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(link), frame.begin()));
+        const std::span<const std::uint8_t> ip = std::span(s).subspan(link);
+        BOOST_TEST(checksums_valid(ip));
+        BOOST_TEST(be32(&ip[ip_length(ip) + 4]) == 4000 + offset);
+        BOOST_TEST(std::equal(s.begin() + static_cast<std::ptrdiff_t>(headers), s.end(),
+                              frame.begin() + static_cast<std::ptrdiff_t>(headers + offset)));
+        offset += s.size() - headers;
+      }
+      BOOST_TEST(offset == 2500U);
+    }
+  }
+  // A link header longer than an Ethernet header with one tag is not split.
+  Segments segments;
+  BOOST_TEST(split(gso(VirtioNetHeader::kGsoTcpV4, 1000), make_frame(make_packet(4, 6, 2000)), segments,
+                   Framing{22, 0}) == OffloadStatus::unsupported);
+  BOOST_TEST(split(gso(VirtioNetHeader::kGsoTcpV4, 1000), Bytes(14), segments, Framing{14, 0}) ==
+             OffloadStatus::malformed);
+}
+
+BOOST_AUTO_TEST_CASE(max_segment_bounds_tcp_segments_only) {
+  const Bytes tcp = make_frame(make_packet(4, 6, 2500));
+  const std::size_t headers = 14 + 20 + 32;
+  Segments segments;
+  // gso_size 1000, but at most 600 bytes of payload fit: the MSS shrinks.
+  BOOST_TEST_REQUIRE(split(gso(VirtioNetHeader::kGsoTcpV4, 1000), tcp, segments, Framing{14, headers + 600}) ==
+                     OffloadStatus::ok);
+  BOOST_TEST_REQUIRE(segments.size() == 5U);
+  for (const auto& s : segments) {
+    BOOST_TEST(s.size() <= headers + 600);
+    BOOST_TEST(checksums_valid(std::span(s).subspan(14)));
+  }
+  // No room for any payload: refused, not looped on.
+  BOOST_TEST(split(gso(VirtioNetHeader::kGsoTcpV4, 1000), tcp, segments, Framing{14, headers}) ==
+             OffloadStatus::unsupported);
+  // UDP datagrams keep the size the sender chose.
+  const Bytes udp = make_frame(make_packet(4, 17, 3000));
+  BOOST_TEST_REQUIRE(split(gso(VirtioNetHeader::kGsoUdpL4, 1200), udp, segments, Framing{14, 100}) ==
+                     OffloadStatus::ok);
+  BOOST_TEST_REQUIRE(segments.size() == 3U);
+  BOOST_TEST(segments[0].size() == 14U + 20U + 8U + 1200U);
+}
+
+BOOST_AUTO_TEST_CASE(ethernet_partial_checksum_is_finished) {
+  // As the kernel hands over a frame with CHECKSUM_PARTIAL: offsets from the frame's start, the
+  // pseudo-header sum in the field.
+  Bytes frame = make_frame(make_packet(4, 6, 333));
+  const std::span<std::uint8_t> ip = std::span(frame).subspan(14);
+  const std::uint64_t pseudo = pseudo_header_sum(ip.subspan(12, 4), ip.subspan(16, 4), 6, 32 + 333);
+  put16(&ip[20 + 16], static_cast<std::uint16_t>(~checksum_finish(pseudo)));
+  put16(&ip[10], checksum_finish(checksum_add(ip.first(20))));
+  VirtioNetHeader h;
+  h.flags = VirtioNetHeader::kNeedsChecksum;
+  h.checksum_start = 14 + 20;
+  h.checksum_offset = 16;
+  Segments segments;
+  BOOST_TEST_REQUIRE(split(h, frame, segments, Framing{14, 100}) == OffloadStatus::ok);
+  BOOST_TEST_REQUIRE(segments.size() == 1U);
+  BOOST_TEST(segments[0].size() == frame.size());
+  BOOST_TEST(checksums_valid(std::span(segments[0]).subspan(14)));
+}
+
+BOOST_AUTO_TEST_CASE(coalescer_rebuilds_ethernet_super_frames) {
+  for (const unsigned version : {4U, 6U}) {
+    const std::uint8_t type = version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+    const Bytes frame = make_frame(make_packet(version, 6, 4500));
+    Segments originals;
+    BOOST_TEST_REQUIRE(split(gso(type, 1000), frame, originals, Framing{14, 0}) == OffloadStatus::ok);
+
+    TcpCoalescer coalescer(65535, 14);
+    for (const auto& s : originals) BOOST_TEST_REQUIRE(coalescer.add(s));
+    BOOST_TEST_REQUIRE(coalescer.size() == 1U);
+    const auto built = coalescer.pending(0);
+    const VirtioNetHeader h = VirtioNetHeader::parse(built.first<VirtioNetHeader::kSize>());
+    const std::size_t ip = version == 4 ? 20 : 40;
+    BOOST_TEST(h.gso_type == type);
+    BOOST_TEST(h.gso_size == 1000);
+    BOOST_TEST(h.flags == VirtioNetHeader::kNeedsChecksum);
+    BOOST_TEST(h.checksum_start == 14 + ip);
+    BOOST_TEST(h.header_length == 14 + ip + 32);
+    const Bytes rebuilt(built.begin() + VirtioNetHeader::kSize, built.end());
+    BOOST_TEST_REQUIRE(rebuilt.size() == frame.size());
+    BOOST_TEST(std::equal(rebuilt.begin(), rebuilt.begin() + 14, frame.begin()));
+
+    Segments segments;
+    BOOST_TEST_REQUIRE(split(h, rebuilt, segments, Framing{14, 0}) == OffloadStatus::ok);
+    BOOST_TEST_REQUIRE(segments.size() == originals.size());
+    for (std::size_t i = 0; i < originals.size(); ++i) {
+      BOOST_TEST(std::equal(segments[i].begin(), segments[i].end(), originals[i].begin(), originals[i].end()));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(coalescer_passes_other_frames_unchanged) {
+  const Bytes first = make_frame(make_packet(4, 6, 1000, 5000, kAck));
+  const Bytes next = make_frame(make_packet(4, 6, 1000, 6000, kAck));
+  TcpCoalescer coalescer(65535, 14);
+  // An ARP request, a VLAN-tagged TCP segment, the same flow to another MAC address and a frame
+  // whose ethertype says IPv6 around an IPv4 packet: each alone, as it came.
+  Bytes arp{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x08, 0x06};
+  arp.resize(42, 0x11);
+  Bytes mislabeled = first;
+  mislabeled[12] = 0x86, mislabeled[13] = 0xdd;
+  const Bytes others[] = {arp, make_frame(make_packet(4, 6, 1000, 6000, kAck), true),
+                          make_frame(make_packet(4, 6, 1000, 6000, kAck), false, 3), mislabeled};
+  BOOST_TEST_REQUIRE(coalescer.add(first));
+  for (const Bytes& other : others) BOOST_TEST_REQUIRE(coalescer.add(other));
+  BOOST_TEST_REQUIRE(coalescer.size() == 5U);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const auto alone = coalescer.pending(i + 1);
+    BOOST_TEST(alone[0] == VirtioNetHeader::kDataValid);
+    BOOST_TEST(alone[1] == VirtioNetHeader::kGsoNone);
+    BOOST_TEST(std::equal(alone.begin() + VirtioNetHeader::kSize, alone.end(), others[i].begin(), others[i].end()));
+  }
+  // A frame shorter than its Ethernet header is refused, like an empty packet.
+  coalescer.clear();
+  BOOST_TEST(!coalescer.add(Bytes(14)));
+  // Without anything between them, the two segments make one frame.
+  BOOST_TEST_REQUIRE(coalescer.add(first));
+  BOOST_TEST_REQUIRE(coalescer.add(next));
+  BOOST_TEST_REQUIRE(coalescer.size() == 1U);
+  BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + 14 + 52 + 2000);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
