@@ -8,7 +8,7 @@
 #
 # Usage (as root): scripts/bench.sh [--sluiced PATH] [--wggo-upstream PATH] [--duration S]
 #                                   [--udp-rate RATE] [--pings N] [--repeat N] [--json FILE]
-#                                   [--perf DIR] [--quick] [--only SETUPS]
+#                                   [--perf DIR] [--quick] [--only SETUPS] [--hub-peers N]
 #   --wggo-upstream: today's wireguard-go (default: $SLUICE_WGGO_UPSTREAM, else
 #     ../shared/baselines/wireguard-go-0.0.20250522 beside this checkout, when it exists).
 #   --repeat N: TCP×1 N times per setup, the median reported (the JSON has every run): on a small
@@ -19,10 +19,13 @@
 #     peer table costs the data path; at most 40,000.
 #   --rules N: N [[policy]] rules (none matching the measured traffic, so every new flow walks them
 #     all) on both sluiced of the sluiced <-> sluiced setup; the flow table is on either way.
-#   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed (default: all;
-#     wggo_upstream only when that build is found).
+#   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed, hub (default:
+#     all but hub; wggo_upstream only when that build is found).
+#   hub (only when named): N spokes (--hub-peers, default 8) each sending TCP×1 through one hub
+#     sluiced at the same time, and one spoke alone; see scripts/bench_hub.sh.
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
-#     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed.
+#     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed
+#     (and DIR/hub.txt for the hub's sluiced during the first all-spokes run).
 # SLUICE_DISABLE and SLUICE_WORKERS in the environment reach sluiced (e.g. SLUICE_DISABLE=gso,gro
 # or SLUICE_WORKERS=1 to compare).
 # Everything it creates is removed on exit. Numbers depend on what else the machine is doing.
@@ -39,6 +42,7 @@ JSON_OUT=""
 PERF_DIR=""
 WGGO_UPSTREAM=${SLUICE_WGGO_UPSTREAM:-$here/../../shared/baselines/wireguard-go-0.0.20250522}
 ONLY=""
+HUB_PEERS=8
 while (($#)); do
   case $1 in
     --sluiced) SLUICED=$2; shift 2 ;;
@@ -53,6 +57,7 @@ while (($#)); do
     --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
     --only) ONLY=$2; shift 2 ;;
+    --hub-peers) HUB_PEERS=$2; shift 2 ;;
     -h | --help) sed -n '2,/^# Everything/p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -63,7 +68,9 @@ if ! [[ $EXTRA_PEERS =~ ^[0-9]+$ ]] || ((EXTRA_PEERS > 40000)); then
   echo "bench.sh: --extra-peers takes a count up to 40000" >&2
   exit 2
 fi
+[[ $HUB_PEERS =~ ^[0-9]+$ ]] || { echo "bench.sh: --hub-peers takes a count" >&2; exit 2; }
 source "$here/../tests/net/lib.sh"
+source "$here/bench_hub.sh"
 net_init bench
 net_require_root
 for tool in wireguard-go iperf3 jq ping ${PERF_DIR:+perf}; do
@@ -283,6 +290,11 @@ if wanted mixed; then
   measure wggo_to_sluice "$sg_b" "$sg_a" 10.93.3.1 "${daemons[@]}"
 fi
 
+if wanted hub; then
+  hub_setup
+  hub_measure
+fi
+
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \
   --arg kernel "$(uname -r)" --arg cpus "$(nproc)" --argjson duration "$DURATION" --arg udp_rate "$UDP_RATE" \
@@ -297,13 +309,15 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
    ratios: ({sluice_over_wggo: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo[.])}) | add)} +
             (if $s.wggo_upstream == null then {} else
              {sluice_over_wggo_upstream: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo_upstream[.])}) | add)} end) +
-            {sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)})}' \
-  "${RESULT_FILES[@]}")
+            {sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)})}
+  + (if $hub == [] then {} else {hub: $hub[0]} end)' \
+  --slurpfile hub "${HUB_RESULT:-/dev/null}" "${RESULT_FILES[@]:-/dev/null}")
 
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"
 
 jq -r '"started \(.started), kernel \(.kernel), \(.cpus) CPUs, load average \(.loadavg_before) before, \(.loadavg_after) after",
   "\(.duration_s) s per iperf3 run, TCP×1 the median of \(.tcp1_repeat); UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end); idle peers beside the measured one: \(.sluice_extra_peers); policy rules: \(.sluice_rules)"' <<<"$report"
+if ((${#RESULT_FILES[@]})); then
 echo
 jq -r '
   def f: if . == null then "-" else tostring end;
@@ -317,3 +331,5 @@ jq -r '
                                (.value.tcp4_gbit | f), (.value.udp_gbit | f), "", (.value.pps64_kpps | f), "",
                                (.value.rtt_avg_ms | f), (.value.rtt_p99_ms | f)] | @tsv)
 ' <<<"$report" | column -t -s $'\t'
+fi
+hub_print "$report"

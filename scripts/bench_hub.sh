@@ -1,0 +1,174 @@
+# shellcheck shell=bash
+# The hub setup of scripts/bench.sh (sourced by it, after tests/net/lib.sh; it reads DURATION,
+# REPEAT, PERF_DIR, SLUICED and HUB_PEERS): many peers sending through one sluiced at once.
+#
+# A "wire" namespace holds a bridge; the hub and HUB_PEERS spokes, each in its own namespace, hang
+# on it by veth (10.200.50.1 the hub, 10.200.50.11 and on the spokes). Every spoke's sluiced has
+# the hub as its one peer; the hub's has every spoke. Each spoke sends iperf3 TCP×1 to a server of
+# its own in the hub's namespace (tunnel address 10.93.5.1, port 5200 + spoke number): first
+# spoke 1 alone (the one-peer figure, through the same hub), then all spokes at the same time.
+# Per run: each spoke's rate, their sum, max/min, and the CPU time of the hub's sluiced (and of
+# all the sluiced) per GB carried. With --repeat N both rounds alternate N times and the run with
+# the median aggregate is the one reported (every run is in the JSON).
+
+HUB_ADDRESS=10.93.5.1
+HUB_NS=""
+HUB_PID=""
+HUB_SPOKE_NS=()
+HUB_SPOKE_PIDS=()
+HUB_RESULT=""
+
+# hub_link NS ADDRESS WIRE BRIDGE NAME: a veth from NS (with ADDRESS) to the bridge in WIRE.
+hub_link() {
+  local ns=$1 address=$2 wire=$3 bridge=$4 inside="${NET_PREFIX}v$5" outside="${NET_PREFIX}w$5"
+  ip link add "$inside" netns "$ns" type veth peer name "$outside" netns "$wire" || net_fail "cannot create veth $inside"
+  ip -n "$ns" addr add "$address" dev "$inside"
+  ip -n "$wire" link set "$outside" master "$bridge" up
+  ip -n "$ns" link set "$inside" up
+  net_wait_for 10 bash -c "ip -n '$ns' link show '$inside' | grep -q 'state UP'" || net_fail "veth $inside did not come up"
+}
+
+# hub_setup: the namespaces, the bridge and every sluiced, with a handshake from each spoke.
+hub_setup() {
+  local wire bridge="${NET_PREFIX}br" i spoke
+  ((HUB_PEERS >= 1 && HUB_PEERS <= 32)) || net_fail "--hub-peers takes a count from 1 to 32"
+  net_ns wire hbw
+  ip link add "$bridge" netns "$wire" type bridge || net_fail "cannot create bridge $bridge"
+  ip -n "$wire" link set "$bridge" up
+  net_ns HUB_NS hbh
+  hub_link "$HUB_NS" 10.200.50.1/24 "$wire" "$bridge" hbh
+  net_keypair hbh
+  net_config "$NET_TMP/hbh.toml" hbh 51820 "$HUB_ADDRESS/24"
+  for ((i = 1; i <= HUB_PEERS; i++)); do
+    net_ns spoke "hbs$i"
+    HUB_SPOKE_NS+=("$spoke")
+    hub_link "$spoke" "10.200.50.$((10 + i))/24" "$wire" "$bridge" "hbs$i"
+    net_keypair "hbs$i"
+    net_config_peer "$NET_TMP/hbh.toml" "hbs$i" "10.200.50.$((10 + i)):51821" "10.93.5.$((10 + i))/32"
+    net_config "$NET_TMP/hbs$i.toml" "hbs$i" 51821 "10.93.5.$((10 + i))/24"
+    net_config_peer "$NET_TMP/hbs$i.toml" hbh "10.200.50.1:51820" "$HUB_ADDRESS/32"
+  done
+  net_start_sluiced "$HUB_NS" "${NET_PREFIX}hbh" "$NET_TMP/hbh.toml" "$NET_TMP/hbh.log"
+  HUB_PID=${NET_PIDS[-1]}
+  for ((i = 1; i <= HUB_PEERS; i++)); do
+    net_start_sluiced "${HUB_SPOKE_NS[i - 1]}" "${NET_PREFIX}hbs$i" "$NET_TMP/hbs$i.toml" "$NET_TMP/hbs$i.log"
+    HUB_SPOKE_PIDS+=("${NET_PIDS[-1]}")
+  done
+  for ((i = 1; i <= HUB_PEERS; i++)); do
+    net_ping "${HUB_SPOKE_NS[i - 1]}" "$HUB_ADDRESS" 3 >/dev/null || net_fail "hub: no ping reply from spoke $i"
+  done
+}
+
+# hub_round NAME COUNT: spokes 1 to COUNT send at the same time; spoke i's iperf3 JSON goes to
+# NAME-i.json, the CPU ticks of the hub's sluiced and of all the sluiced to NAME.ticks.
+hub_round() {
+  local name=$1 count=$2 i port hub_before all_before perf_pid=""
+  local -a servers=() clients=()
+  for ((i = 1; i <= count; i++)); do
+    ip netns exec "$HUB_NS" iperf3 -s -1 -B "$HUB_ADDRESS" -p $((5200 + i)) >/dev/null 2>&1 &
+    servers+=($!)
+    NET_PIDS+=($!)
+  done
+  for ((i = 1; i <= count; i++)); do
+    port=$((5200 + i))
+    net_wait_for 5 bash -c "ip netns exec '$HUB_NS' ss -ltn | grep -q ':$port '" ||
+      net_fail "hub: iperf3 server on port $port did not start"
+  done
+  if [[ -n $PERF_DIR && $name == all-1 ]]; then
+    perf record -q -g -o "$PERF_DIR/hub.data" -p "$HUB_PID" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf_pid=$!
+    NET_PIDS+=($!)
+  fi
+  hub_before=$(cpu_ticks "$HUB_PID")
+  all_before=$(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}")
+  for ((i = 1; i <= count; i++)); do
+    ip netns exec "${HUB_SPOKE_NS[i - 1]}" timeout $((DURATION + 20)) \
+      iperf3 -c "$HUB_ADDRESS" -p $((5200 + i)) -t "$DURATION" -J >"$NET_TMP/hub-$name-$i.json" &
+    clients+=($!)
+    NET_PIDS+=($!)
+  done
+  for ((i = 1; i <= count; i++)); do
+    wait "${clients[i - 1]}" || net_log "hub: iperf3 from spoke $i failed: $(jq -r '.error // empty' "$NET_TMP/hub-$name-$i.json" 2>/dev/null)"
+  done
+  printf '{"hub": %d, "all": %d}\n' $(($(cpu_ticks "$HUB_PID") - hub_before)) \
+    $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) >"$NET_TMP/hub-$name.ticks"
+  for ((i = 1; i <= count; i++)); do
+    net_wait_exit "${servers[i - 1]}" 5 || net_fail "hub: iperf3 server $i did not exit"
+  done
+  if [[ -n $perf_pid ]]; then
+    wait "$perf_pid" || true
+    perf report -i "$PERF_DIR/hub.data" --no-children --sort dso,symbol --percent-limit 0.5 --stdio 2>/dev/null |
+      grep -v '^$' | sed -E 's/( +-)* *$//' >"$PERF_DIR/hub.txt" || net_log "perf report for the hub failed"
+    net_log "perf, the hub's sluiced with $HUB_PEERS spokes sending (self time, top 12; all in $PERF_DIR/hub.txt):"
+    grep -E '^ +[0-9.]+%' "$PERF_DIR/hub.txt" | head -n 12 >&2 || true
+  fi
+}
+
+# hub_round_json NAME COUNT: one round as JSON: each spoke's Gbit/s, their sum, max/min and CPU-s/GB.
+hub_round_json() {
+  local name=$1 count=$2 i
+  local -a files=()
+  for ((i = 1; i <= count; i++)); do files+=("$NET_TMP/hub-$name-$i.json"); done
+  jq -s --argjson hz "$(getconf CLK_TCK)" --slurpfile ticks "$NET_TMP/hub-$name.ticks" '
+    def round3: (. * 1000 | round) / 1000;
+    def per_gb(t; bytes): if bytes == 0 then null else (t / $hz / (bytes / 1e9) * 100 | round) / 100 end;
+    map(.end.sum_received // {}) as $r |
+    ($r | map(.bytes // 0) | add) as $bytes |
+    ($r | map((.bits_per_second // 0) / 1e9)) as $g |
+    {spokes_gbit: ($g | map(round3)),
+     aggregate_gbit: ($g | add | round3),
+     max_over_min: (if ($g | min) == 0 then null else ($g | max) / ($g | min) * 100 | round / 100 end),
+     hub_cpu_s_per_gb: per_gb($ticks[0].hub; $bytes),
+     daemons_cpu_s_per_gb: per_gb($ticks[0].all; $bytes)}' "${files[@]}"
+}
+
+# hub_measure: the one-peer and all-peer rounds, alternating REPEAT times; the result in HUB_RESULT.
+hub_measure() {
+  local run
+  local -a singles=() alls=()
+  net_log "measuring hub ($HUB_PEERS spokes)"
+  for ((run = 1; run <= REPEAT; run++)); do
+    hub_round "single-$run" 1
+    hub_round_json "single-$run" 1 >"$NET_TMP/hub-single-$run.result"
+    singles+=("$NET_TMP/hub-single-$run.result")
+    hub_round "all-$run" "$HUB_PEERS"
+    hub_round_json "all-$run" "$HUB_PEERS" >"$NET_TMP/hub-all-$run.result"
+    alls+=("$NET_TMP/hub-all-$run.result")
+  done
+  HUB_RESULT="$NET_TMP/hub.result"
+  jq -n --argjson peers "$HUB_PEERS" --slurpfile single <(jq -s . "${singles[@]}") \
+    --slurpfile all <(jq -s . "${alls[@]}") '
+    # The run with the middle aggregate (the lower of the two middle ones for an even count).
+    def median_run: sort_by(.aggregate_gbit) | .[(length - 1) / 2 | floor];
+    ($single[0] | median_run) as $s | ($all[0] | median_run) as $a |
+    {peers: $peers,
+     single_gbit: $s.aggregate_gbit,
+     single_hub_cpu_s_per_gb: $s.hub_cpu_s_per_gb,
+     single_daemons_cpu_s_per_gb: $s.daemons_cpu_s_per_gb,
+     spokes_gbit: $a.spokes_gbit,
+     aggregate_gbit: $a.aggregate_gbit,
+     aggregate_over_single: (if ($s.aggregate_gbit // 0) == 0 then null
+                             else ($a.aggregate_gbit / $s.aggregate_gbit * 100 | round) / 100 end),
+     max_over_min: $a.max_over_min,
+     hub_cpu_s_per_gb: $a.hub_cpu_s_per_gb,
+     daemons_cpu_s_per_gb: $a.daemons_cpu_s_per_gb,
+     single_runs: $single[0],
+     all_runs: $all[0]}' >"$HUB_RESULT"
+}
+
+# hub_print REPORT: the hub lines of the printed report (REPORT: the JSON of the whole run).
+hub_print() {
+  jq -e '.hub != null' <<<"$1" >/dev/null || return 0
+  jq -r '.hub | "", "hub: \(.peers) spokes each sending TCP×1 to the hub at once (\(.all_runs | length) runs, the median shown)"' <<<"$1"
+  jq -r '.hub |
+    def f: if . == null then "-" else tostring end;
+    (["", "Gb/s", "hub CPU-s/GB", "all sluiced CPU-s/GB"] | @tsv),
+    (["one spoke alone", (.single_gbit | f), (.single_hub_cpu_s_per_gb | f), (.single_daemons_cpu_s_per_gb | f)] | @tsv),
+    (["all at once", (.aggregate_gbit | f), (.hub_cpu_s_per_gb | f), (.daemons_cpu_s_per_gb | f)] | @tsv)
+  ' <<<"$1" | column -t -s $'\t'
+  jq -r '.hub |
+    def f: if . == null then "-" else tostring end;
+    "each spoke, Gb/s: \(.spokes_gbit | map(tostring) | join(" ")); max/min \(.max_over_min | f); aggregate / one spoke \(.aggregate_over_single | f)",
+    "every run, all at once (max/min): \(.all_runs | map("\(.aggregate_gbit) (\(.max_over_min | f))") | join(", ")); one spoke alone: \(.single_runs | map(.aggregate_gbit | tostring) | join(", "))"
+  ' <<<"$1"
+}
