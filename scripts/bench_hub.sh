@@ -6,9 +6,11 @@
 # on it by veth (10.200.50.1 the hub, 10.200.50.11 and on the spokes). Every spoke's sluiced has
 # the hub as its one peer; the hub's has every spoke. Each spoke sends iperf3 TCP×1 to a server of
 # its own in the hub's namespace (tunnel address 10.93.5.1, port 5200 + spoke number): first
-# spoke 1 alone (the one-peer figure, through the same hub), then all spokes at the same time.
+# spoke 1 alone (the one-peer figure, through the same hub), then all spokes at the same time, then
+# all at once again without the tunnel (to the hub's veth address): how evenly the machine itself
+# shares out its CPUs among 2N iperf3 ends.
 # Per run: each spoke's rate, their sum, max/min, and the CPU time of the hub's sluiced (and of
-# all the sluiced) per GB carried. With --repeat N both rounds alternate N times and the run with
+# all the sluiced) per GB carried. With --repeat N the three rounds alternate N times and the run with
 # the median aggregate is the one reported (every run is in the JSON).
 
 HUB_ADDRESS=10.93.5.1
@@ -59,13 +61,26 @@ hub_setup() {
   done
 }
 
-# hub_round NAME COUNT: spokes 1 to COUNT send at the same time; spoke i's iperf3 JSON goes to
-# NAME-i.json, the CPU ticks of the hub's sluiced and of all the sluiced to NAME.ticks.
+# hub_udp_drops: datagrams the kernel dropped for full receive buffers in the hub's namespace (the
+# hub's sockets are the only UDP sockets there).
+hub_udp_drops() {
+  ip netns exec "$HUB_NS" cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ {print $6}'
+}
+
+# run_wait_ms PID: milliseconds the threads of PID spent runnable but waiting for a CPU.
+run_wait_ms() {
+  cat /proc/"$1"/task/*/schedstat | awk '{ns += $2} END {printf "%d\n", ns / 1e6}'
+}
+
+# hub_round NAME COUNT ADDRESS: spokes 1 to COUNT send to ADDRESS in the hub's namespace (through
+# the tunnel, or past it to the hub's veth address) at the same time; spoke i's iperf3 JSON goes to
+# NAME-i.json; the CPU ticks of the hub's sluiced, of all the sluiced and of each spoke's, and the
+# hub's UDP receive-buffer drops, to NAME.ticks.
 hub_round() {
-  local name=$1 count=$2 i port hub_before all_before perf_pid=""
-  local -a servers=() clients=()
+  local name=$1 count=$2 address=$3 i port hub_before all_before drops_before perf_pid=""
+  local -a servers=() clients=() spoke_before=() spoke_ticks=() wait_before=() spoke_waits=()
   for ((i = 1; i <= count; i++)); do
-    ip netns exec "$HUB_NS" iperf3 -s -1 -B "$HUB_ADDRESS" -p $((5200 + i)) >/dev/null 2>&1 &
+    ip netns exec "$HUB_NS" iperf3 -s -1 -B "$address" -p $((5200 + i)) >/dev/null 2>&1 &
     servers+=($!)
     NET_PIDS+=($!)
   done
@@ -82,16 +97,27 @@ hub_round() {
   hub_before=$(cpu_ticks "$HUB_PID")
   all_before=$(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}")
   for ((i = 1; i <= count; i++)); do
+    spoke_before+=("$(cpu_ticks "${HUB_SPOKE_PIDS[i - 1]}")")
+    wait_before+=("$(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}")")
+  done
+  drops_before=$(hub_udp_drops)
+  for ((i = 1; i <= count; i++)); do
     ip netns exec "${HUB_SPOKE_NS[i - 1]}" timeout $((DURATION + 20)) \
-      iperf3 -c "$HUB_ADDRESS" -p $((5200 + i)) -t "$DURATION" -J >"$NET_TMP/hub-$name-$i.json" &
+      iperf3 -c "$address" -p $((5200 + i)) -t "$DURATION" -J >"$NET_TMP/hub-$name-$i.json" &
     clients+=($!)
     NET_PIDS+=($!)
   done
   for ((i = 1; i <= count; i++)); do
     wait "${clients[i - 1]}" || net_log "hub: iperf3 from spoke $i failed: $(jq -r '.error // empty' "$NET_TMP/hub-$name-$i.json" 2>/dev/null)"
   done
-  printf '{"hub": %d, "all": %d}\n' $(($(cpu_ticks "$HUB_PID") - hub_before)) \
-    $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) >"$NET_TMP/hub-$name.ticks"
+  for ((i = 1; i <= count; i++)); do
+    spoke_ticks+=($(($(cpu_ticks "${HUB_SPOKE_PIDS[i - 1]}") - spoke_before[i - 1])))
+    spoke_waits+=($(($(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}") - wait_before[i - 1])))
+  done
+  printf '{"hub": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "drops": %d}\n' \
+    $(($(cpu_ticks "$HUB_PID") - hub_before)) $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) \
+    "$(IFS=,; echo "${spoke_ticks[*]}")" "$(IFS=,; echo "${spoke_waits[*]}")" \
+    $(($(hub_udp_drops) - drops_before)) >"$NET_TMP/hub-$name.ticks"
   for ((i = 1; i <= count; i++)); do
     net_wait_exit "${servers[i - 1]}" 5 || net_fail "hub: iperf3 server $i did not exit"
   done
@@ -119,28 +145,37 @@ hub_round_json() {
      aggregate_gbit: ($g | add | round3),
      max_over_min: (if ($g | min) == 0 then null else ($g | max) / ($g | min) * 100 | round / 100 end),
      hub_cpu_s_per_gb: per_gb($ticks[0].hub; $bytes),
-     daemons_cpu_s_per_gb: per_gb($ticks[0].all; $bytes)}' "${files[@]}"
+     daemons_cpu_s_per_gb: per_gb($ticks[0].all; $bytes),
+     # How the CPUs were shared out: a spoke whose sluiced got little CPU sent little.
+     spokes_daemon_cpu_s: ($ticks[0].spokes | map(. / $hz * 100 | round / 100)),
+     # ... and the time its threads were ready to run but waited for a CPU.
+     spokes_daemon_wait_s: ($ticks[0].waits_ms | map(. / 10 | round / 100)),
+     hub_udp_receive_drops: $ticks[0].drops}' "${files[@]}"
 }
 
 # hub_measure: the one-peer and all-peer rounds, alternating REPEAT times; the result in HUB_RESULT.
 hub_measure() {
   local run
-  local -a singles=() alls=()
+  local -a singles=() alls=() raws=()
   net_log "measuring hub ($HUB_PEERS spokes)"
   for ((run = 1; run <= REPEAT; run++)); do
-    hub_round "single-$run" 1
+    hub_round "single-$run" 1 "$HUB_ADDRESS"
     hub_round_json "single-$run" 1 >"$NET_TMP/hub-single-$run.result"
     singles+=("$NET_TMP/hub-single-$run.result")
-    hub_round "all-$run" "$HUB_PEERS"
+    hub_round "all-$run" "$HUB_PEERS" "$HUB_ADDRESS"
     hub_round_json "all-$run" "$HUB_PEERS" >"$NET_TMP/hub-all-$run.result"
     alls+=("$NET_TMP/hub-all-$run.result")
+    # The same without the tunnel: how evenly this machine shares itself out among the spokes.
+    hub_round "raw-$run" "$HUB_PEERS" 10.200.50.1
+    hub_round_json "raw-$run" "$HUB_PEERS" >"$NET_TMP/hub-raw-$run.result"
+    raws+=("$NET_TMP/hub-raw-$run.result")
   done
   HUB_RESULT="$NET_TMP/hub.result"
   jq -n --argjson peers "$HUB_PEERS" --slurpfile single <(jq -s . "${singles[@]}") \
-    --slurpfile all <(jq -s . "${alls[@]}") '
+    --slurpfile all <(jq -s . "${alls[@]}") --slurpfile raw <(jq -s . "${raws[@]}") '
     # The run with the middle aggregate (the lower of the two middle ones for an even count).
     def median_run: sort_by(.aggregate_gbit) | .[(length - 1) / 2 | floor];
-    ($single[0] | median_run) as $s | ($all[0] | median_run) as $a |
+    ($single[0] | median_run) as $s | ($all[0] | median_run) as $a | ($raw[0] | median_run) as $w |
     {peers: $peers,
      single_gbit: $s.aggregate_gbit,
      single_hub_cpu_s_per_gb: $s.hub_cpu_s_per_gb,
@@ -150,10 +185,17 @@ hub_measure() {
      aggregate_over_single: (if ($s.aggregate_gbit // 0) == 0 then null
                              else ($a.aggregate_gbit / $s.aggregate_gbit * 100 | round) / 100 end),
      max_over_min: $a.max_over_min,
+     spokes_daemon_cpu_s: $a.spokes_daemon_cpu_s,
+     spokes_daemon_wait_s: $a.spokes_daemon_wait_s,
+     hub_udp_receive_drops: $a.hub_udp_receive_drops,
      hub_cpu_s_per_gb: $a.hub_cpu_s_per_gb,
      daemons_cpu_s_per_gb: $a.daemons_cpu_s_per_gb,
+     raw_spokes_gbit: $w.spokes_gbit,
+     raw_aggregate_gbit: $w.aggregate_gbit,
+     raw_max_over_min: $w.max_over_min,
      single_runs: $single[0],
-     all_runs: $all[0]}' >"$HUB_RESULT"
+     all_runs: $all[0],
+     raw_runs: $raw[0]}' >"$HUB_RESULT"
 }
 
 # hub_print REPORT: the hub lines of the printed report (REPORT: the JSON of the whole run).
@@ -169,6 +211,8 @@ hub_print() {
   jq -r '.hub |
     def f: if . == null then "-" else tostring end;
     "each spoke, Gb/s: \(.spokes_gbit | map(tostring) | join(" ")); max/min \(.max_over_min | f); aggregate / one spoke \(.aggregate_over_single | f)",
+    "each spoke'"'"'s sluiced, CPU-s: \(.spokes_daemon_cpu_s | map(tostring) | join(" ")), waiting for a CPU, s: \(.spokes_daemon_wait_s | map(tostring) | join(" ")); the hub'"'"'s UDP receive-buffer drops: \(.hub_udp_receive_drops)",
+    "without the tunnel, all at once: \(.raw_aggregate_gbit) Gb/s, each spoke \(.raw_spokes_gbit | map(tostring) | join(" ")); max/min \(.raw_max_over_min | f)",
     "every run, all at once (max/min): \(.all_runs | map("\(.aggregate_gbit) (\(.max_over_min | f))") | join(", ")); one spoke alone: \(.single_runs | map(.aggregate_gbit | tostring) | join(", "))"
   ' <<<"$1"
 }
