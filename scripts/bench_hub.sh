@@ -77,7 +77,7 @@ run_wait_ms() {
 # NAME-i.json; the CPU ticks of the hub's sluiced, of all the sluiced and of each spoke's, and the
 # hub's UDP receive-buffer drops, to NAME.ticks.
 hub_round() {
-  local name=$1 count=$2 address=$3 i port hub_before all_before drops_before perf_pid=""
+  local name=$1 count=$2 address=$3 i port hub_before hub_wait all_before drops_before perf_pid=""
   local -a servers=() clients=() spoke_before=() spoke_ticks=() wait_before=() spoke_waits=()
   for ((i = 1; i <= count; i++)); do
     ip netns exec "$HUB_NS" iperf3 -s -1 -B "$address" -p $((5200 + i)) >/dev/null 2>&1 &
@@ -101,6 +101,7 @@ hub_round() {
     wait_before+=("$(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}")")
   done
   drops_before=$(hub_udp_drops)
+  hub_wait=$(run_wait_ms "$HUB_PID")
   for ((i = 1; i <= count; i++)); do
     ip netns exec "${HUB_SPOKE_NS[i - 1]}" timeout $((DURATION + 20)) \
       iperf3 -c "$address" -p $((5200 + i)) -t "$DURATION" -J >"$NET_TMP/hub-$name-$i.json" &
@@ -114,8 +115,8 @@ hub_round() {
     spoke_ticks+=($(($(cpu_ticks "${HUB_SPOKE_PIDS[i - 1]}") - spoke_before[i - 1])))
     spoke_waits+=($(($(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}") - wait_before[i - 1])))
   done
-  printf '{"hub": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "drops": %d}\n' \
-    $(($(cpu_ticks "$HUB_PID") - hub_before)) $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) \
+  printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "drops": %d}\n' \
+    $(($(cpu_ticks "$HUB_PID") - hub_before)) $(($(run_wait_ms "$HUB_PID") - hub_wait)) $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) \
     "$(IFS=,; echo "${spoke_ticks[*]}")" "$(IFS=,; echo "${spoke_waits[*]}")" \
     $(($(hub_udp_drops) - drops_before)) >"$NET_TMP/hub-$name.ticks"
   for ((i = 1; i <= count; i++)); do
@@ -150,6 +151,10 @@ hub_round_json() {
      spokes_daemon_cpu_s: ($ticks[0].spokes | map(. / $hz * 100 | round / 100)),
      # ... and the time its threads were ready to run but waited for a CPU.
      spokes_daemon_wait_s: ($ticks[0].waits_ms | map(. / 10 | round / 100)),
+     hub_daemon_cpu_s: ($ticks[0].hub / $hz * 100 | round / 100),
+     hub_daemon_wait_s: ($ticks[0].hub_wait_ms / 10 | round / 100),
+     # Segments each spoke'"'"'s TCP sent again: loss on its way through the tunnels.
+     spokes_retransmits: map(.end.sum_sent.retransmits // null),
      hub_udp_receive_drops: $ticks[0].drops}' "${files[@]}"
 }
 
@@ -187,6 +192,9 @@ hub_measure() {
      max_over_min: $a.max_over_min,
      spokes_daemon_cpu_s: $a.spokes_daemon_cpu_s,
      spokes_daemon_wait_s: $a.spokes_daemon_wait_s,
+     spokes_retransmits: $a.spokes_retransmits,
+     hub_daemon_cpu_s: $a.hub_daemon_cpu_s,
+     hub_daemon_wait_s: $a.hub_daemon_wait_s,
      hub_udp_receive_drops: $a.hub_udp_receive_drops,
      hub_cpu_s_per_gb: $a.hub_cpu_s_per_gb,
      daemons_cpu_s_per_gb: $a.daemons_cpu_s_per_gb,
@@ -211,7 +219,8 @@ hub_print() {
   jq -r '.hub |
     def f: if . == null then "-" else tostring end;
     "each spoke, Gb/s: \(.spokes_gbit | map(tostring) | join(" ")); max/min \(.max_over_min | f); aggregate / one spoke \(.aggregate_over_single | f)",
-    "each spoke'"'"'s sluiced, CPU-s: \(.spokes_daemon_cpu_s | map(tostring) | join(" ")), waiting for a CPU, s: \(.spokes_daemon_wait_s | map(tostring) | join(" ")); the hub'"'"'s UDP receive-buffer drops: \(.hub_udp_receive_drops)",
+    "each spoke'"'"'s sluiced, CPU-s: \(.spokes_daemon_cpu_s | map(tostring) | join(" ")), waiting for a CPU, s: \(.spokes_daemon_wait_s | map(tostring) | join(" "))",
+    "each spoke'"'"'s TCP retransmits: \(.spokes_retransmits | map(f) | join(" ")); the hub'"'"'s sluiced: \(.hub_daemon_cpu_s) CPU-s, \(.hub_daemon_wait_s) s waiting for a CPU; its UDP receive-buffer drops: \(.hub_udp_receive_drops)",
     "without the tunnel, all at once: \(.raw_aggregate_gbit) Gb/s, each spoke \(.raw_spokes_gbit | map(tostring) | join(" ")); max/min \(.raw_max_over_min | f)",
     "every run, all at once (max/min): \(.all_runs | map("\(.aggregate_gbit) (\(.max_over_min | f))") | join(", ")); one spoke alone: \(.single_runs | map(.aggregate_gbit | tostring) | join(", "))"
   ' <<<"$1"
