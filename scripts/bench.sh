@@ -68,7 +68,10 @@ if ! [[ $EXTRA_PEERS =~ ^[0-9]+$ ]] || ((EXTRA_PEERS > 40000)); then
   echo "bench.sh: --extra-peers takes a count up to 40000" >&2
   exit 2
 fi
-[[ $HUB_PEERS =~ ^[0-9]+$ ]] || { echo "bench.sh: --hub-peers takes a count" >&2; exit 2; }
+if ! [[ $HUB_PEERS =~ ^[0-9]+$ ]] || ((HUB_PEERS < 1 || HUB_PEERS > 32)); then
+  echo "bench.sh: --hub-peers takes a count from 1 to 32" >&2
+  exit 2
+fi
 source "$here/../tests/net/lib.sh"
 source "$here/bench_hub.sh"
 net_init bench
