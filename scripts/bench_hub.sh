@@ -9,9 +9,11 @@
 # spoke 1 alone (the one-peer figure, through the same hub), then all spokes at the same time, then
 # all at once again without the tunnel (to the hub's veth address): how evenly the machine itself
 # shares out its CPUs among 2N iperf3 ends.
-# Per run: each spoke's rate, their sum, max/min, and the CPU time of the hub's sluiced (and of
-# all the sluiced) per GB carried. With --repeat N the three rounds alternate N times and the run with
-# the median aggregate is the one reported (every run is in the JSON).
+# Per round: each spoke's rate, their sum, max/min, the CPU time of the hub's sluiced (and of all
+# the sluiced) per GB carried, and what tells an unfair hub from an unevenly shared machine (each
+# spoke's CPU time and wait for a CPU, its TCP retransmits, the hub's UDP drops). With --repeat N
+# the three rounds alternate N times and, for each, the run with the median aggregate is reported
+# (every run is in the JSON).
 
 HUB_ADDRESS=10.93.5.1
 HUB_NS=""
