@@ -28,6 +28,7 @@
 #     (and DIR/hub.txt for the hub's sluiced during the first all-spokes run).
 # SLUICE_DISABLE and SLUICE_WORKERS in the environment reach sluiced (e.g. SLUICE_DISABLE=gso,gro
 # or SLUICE_WORKERS=1 to compare).
+# SLUICE_HUB_NICE=N runs the hub setup's hub sluiced at nice N (say -10, so it is not starved).
 # Everything it creates is removed on exit. Numbers depend on what else the machine is doing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -53,6 +53,12 @@ hub_setup() {
   done
   net_start_sluiced "$HUB_NS" "${NET_PREFIX}hbh" "$NET_TMP/hbh.toml" "$NET_TMP/hbh.log"
   HUB_PID=${NET_PIDS[-1]}
+  # SLUICE_HUB_NICE=N: the hub's sluiced (every thread) at that nice value, so that it is not the
+  # one starved of CPU: tells what the spokes do when the hub keeps up from when it does not.
+  if [[ -n ${SLUICE_HUB_NICE:-} ]]; then
+    local task
+    for task in /proc/"$HUB_PID"/task/*; do renice -n "$SLUICE_HUB_NICE" -p "${task##*/}" >/dev/null; done
+  fi
   for ((i = 1; i <= HUB_PEERS; i++)); do
     net_start_sluiced "${HUB_SPOKE_NS[i - 1]}" "${NET_PREFIX}hbs$i" "$NET_TMP/hbs$i.toml" "$NET_TMP/hbs$i.log"
     HUB_SPOKE_PIDS+=("${NET_PIDS[-1]}")
@@ -68,6 +74,12 @@ hub_udp_drops() {
   ip netns exec "$HUB_NS" cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ {print $6}'
 }
 
+# tun_drops SPOKE: packets spoke SPOKE's kernel dropped at its TUN device (the queue full because
+# its sluiced did not read in time): loss on the spoke's own side, before the hub.
+tun_drops() {
+  ip -n "${HUB_SPOKE_NS[$1 - 1]}" -s -j link show "${NET_PREFIX}hbs$1" | jq '.[0].stats64.tx.dropped'
+}
+
 # run_wait_ms PID: milliseconds the threads of PID spent runnable but waiting for a CPU.
 run_wait_ms() {
   cat /proc/"$1"/task/*/schedstat | awk '{ns += $2} END {printf "%d\n", ns / 1e6}'
@@ -79,7 +91,7 @@ run_wait_ms() {
 # hub's UDP receive-buffer drops, to NAME.ticks.
 hub_round() {
   local name=$1 count=$2 address=$3 i port hub_before hub_wait all_before drops_before perf_pid=""
-  local -a servers=() clients=() spoke_before=() spoke_ticks=() wait_before=() spoke_waits=()
+  local -a servers=() clients=() spoke_before=() spoke_ticks=() wait_before=() spoke_waits=() tun_before=() tun=()
   for ((i = 1; i <= count; i++)); do
     ip netns exec "$HUB_NS" iperf3 -s -1 -B "$address" -p $((5200 + i)) >/dev/null 2>&1 &
     servers+=($!)
@@ -100,6 +112,7 @@ hub_round() {
   for ((i = 1; i <= count; i++)); do
     spoke_before+=("$(cpu_ticks "${HUB_SPOKE_PIDS[i - 1]}")")
     wait_before+=("$(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}")")
+    tun_before+=("$(tun_drops "$i")")
   done
   drops_before=$(hub_udp_drops)
   hub_wait=$(run_wait_ms "$HUB_PID")
@@ -115,10 +128,11 @@ hub_round() {
   for ((i = 1; i <= count; i++)); do
     spoke_ticks+=($(($(cpu_ticks "${HUB_SPOKE_PIDS[i - 1]}") - spoke_before[i - 1])))
     spoke_waits+=($(($(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}") - wait_before[i - 1])))
+    tun+=($(($(tun_drops "$i") - tun_before[i - 1])))
   done
-  printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "drops": %d}\n' \
+  printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "tun_drops": [%s], "drops": %d}\n' \
     $(($(cpu_ticks "$HUB_PID") - hub_before)) $(($(run_wait_ms "$HUB_PID") - hub_wait)) $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) \
-    "$(IFS=,; echo "${spoke_ticks[*]}")" "$(IFS=,; echo "${spoke_waits[*]}")" \
+    "$(IFS=,; echo "${spoke_ticks[*]}")" "$(IFS=,; echo "${spoke_waits[*]}")" "$(IFS=,; echo "${tun[*]}")" \
     $(($(hub_udp_drops) - drops_before)) >"$NET_TMP/hub-$name.ticks"
   for ((i = 1; i <= count; i++)); do
     net_wait_exit "${servers[i - 1]}" 5 || net_fail "hub: iperf3 server $i did not exit"
@@ -156,6 +170,7 @@ hub_round_json() {
      hub_daemon_wait_s: ($ticks[0].hub_wait_ms / 10 | round / 100),
      # Segments each spoke'"'"'s TCP sent again: loss on its way through the tunnels.
      spokes_retransmits: map(.end.sum_sent.retransmits // null),
+     spokes_tun_drops: $ticks[0].tun_drops,
      hub_udp_receive_drops: $ticks[0].drops}' "${files[@]}"
 }
 
@@ -177,12 +192,13 @@ hub_measure() {
     raws+=("$NET_TMP/hub-raw-$run.result")
   done
   HUB_RESULT="$NET_TMP/hub.result"
-  jq -n --argjson peers "$HUB_PEERS" --slurpfile single <(jq -s . "${singles[@]}") \
+  jq -n --argjson peers "$HUB_PEERS" --arg nice "${SLUICE_HUB_NICE:-}" --slurpfile single <(jq -s . "${singles[@]}") \
     --slurpfile all <(jq -s . "${alls[@]}") --slurpfile raw <(jq -s . "${raws[@]}") '
     # The run with the middle aggregate (the lower of the two middle ones for an even count).
     def median_run: sort_by(.aggregate_gbit) | .[(length - 1) / 2 | floor];
     ($single[0] | median_run) as $s | ($all[0] | median_run) as $a | ($raw[0] | median_run) as $w |
     {peers: $peers,
+     hub_nice: (if $nice == "" then null else ($nice | tonumber) end),
      single_gbit: $s.aggregate_gbit,
      single_hub_cpu_s_per_gb: $s.hub_cpu_s_per_gb,
      single_daemons_cpu_s_per_gb: $s.daemons_cpu_s_per_gb,
@@ -194,6 +210,7 @@ hub_measure() {
      spokes_daemon_cpu_s: $a.spokes_daemon_cpu_s,
      spokes_daemon_wait_s: $a.spokes_daemon_wait_s,
      spokes_retransmits: $a.spokes_retransmits,
+     spokes_tun_drops: $a.spokes_tun_drops,
      hub_daemon_cpu_s: $a.hub_daemon_cpu_s,
      hub_daemon_wait_s: $a.hub_daemon_wait_s,
      hub_udp_receive_drops: $a.hub_udp_receive_drops,
@@ -210,7 +227,7 @@ hub_measure() {
 # hub_print REPORT: the hub lines of the printed report (REPORT: the JSON of the whole run).
 hub_print() {
   jq -e '.hub != null' <<<"$1" >/dev/null || return 0
-  jq -r '.hub | "", "hub: \(.peers) spokes each sending TCP×1 to the hub at once (\(.all_runs | length) run\(if (.all_runs | length) == 1 then "" else "s, the median shown" end))"' <<<"$1"
+  jq -r '.hub | "", "hub: \(.peers) spokes each sending TCP×1 to the hub at once (\(.all_runs | length) run\(if (.all_runs | length) == 1 then "" else "s, the median shown" end)\(if .hub_nice == null then "" else "; the hub'"'"'s sluiced at nice \(.hub_nice)" end))"' <<<"$1"
   jq -r '.hub |
     def f: if . == null then "-" else tostring end;
     (["", "Gb/s", "hub CPU-s/GB", "all sluiced CPU-s/GB"] | @tsv),
@@ -221,7 +238,7 @@ hub_print() {
     def f: if . == null then "-" else tostring end;
     "each spoke, Gb/s: \(.spokes_gbit | map(tostring) | join(" ")); max/min \(.max_over_min | f); aggregate / one spoke \(.aggregate_over_single | f)",
     "each spoke'"'"'s sluiced, CPU-s: \(.spokes_daemon_cpu_s | map(tostring) | join(" ")), waiting for a CPU, s: \(.spokes_daemon_wait_s | map(tostring) | join(" "))",
-    "each spoke'"'"'s TCP retransmits: \(.spokes_retransmits | map(f) | join(" ")); the hub'"'"'s sluiced: \(.hub_daemon_cpu_s) CPU-s, \(.hub_daemon_wait_s) s waiting for a CPU; its UDP receive-buffer drops: \(.hub_udp_receive_drops)",
+    "each spoke'"'"'s TCP retransmits: \(.spokes_retransmits | map(f) | join(" ")), TUN drops: \(.spokes_tun_drops | map(f) | join(" ")); the hub'"'"'s sluiced: \(.hub_daemon_cpu_s) CPU-s, \(.hub_daemon_wait_s) s waiting for a CPU; its UDP receive-buffer drops: \(.hub_udp_receive_drops)",
     "without the tunnel, all at once: \(.raw_aggregate_gbit) Gb/s, each spoke \(.raw_spokes_gbit | map(tostring) | join(" ")); max/min \(.raw_max_over_min | f)",
     "every run, all at once (max/min): \(.all_runs | map("\(.aggregate_gbit) (\(.max_over_min | f))") | join(", ")); one spoke alone: \(.single_runs | map(.aggregate_gbit | tostring) | join(", "))"
   ' <<<"$1"
