@@ -9,7 +9,7 @@
 #
 # Usage (as root): scripts/bench.sh [--sluiced PATH] [--wggo-upstream PATH] [--duration S]
 #                                   [--udp-rate RATE] [--pings N] [--repeat N] [--json FILE]
-#                                   [--perf DIR] [--quick] [--only SETUPS]
+#                                   [--perf DIR] [--quick] [--only SETUPS] [--hub-peers N]
 #   --wggo-upstream: today's wireguard-go (default: $SLUICE_WGGO_UPSTREAM, else
 #     ../shared/baselines/wireguard-go-0.0.20250522 beside this checkout, when it exists).
 #   --repeat N: TCP×1 N times per setup, the median reported (the JSON has every run): on a small
@@ -20,12 +20,16 @@
 #     peer table costs the data path; at most 40,000.
 #   --rules N: N [[policy]] rules (none matching the measured traffic, so every new flow walks them
 #     all) on both sluiced of the sluiced <-> sluiced setup; the flow table is on either way.
-#   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed, l2 (default:
-#     all; wggo_upstream only when that build is found).
+#   --only: a comma-separated subset of raw_veth, wggo, wggo_upstream, sluice, mixed, l2, hub
+#     (default: all but hub; wggo_upstream only when that build is found).
+#   hub (only when named): N spokes (--hub-peers, default 8) each sending TCP×1 through one hub
+#     sluiced at the same time, and one spoke alone; see scripts/bench_hub.sh.
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
-#     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed.
+#     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed
+#     (and DIR/hub.txt for the hub's sluiced during the first all-spokes run).
 # SLUICE_DISABLE and SLUICE_WORKERS in the environment reach sluiced (e.g. SLUICE_DISABLE=gso,gro
 # or SLUICE_WORKERS=1 to compare).
+# SLUICE_HUB_NICE=N runs the hub setup's hub sluiced at nice N (say -10, so it is not starved).
 # Everything it creates is removed on exit. Numbers depend on what else the machine is doing.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +44,7 @@ JSON_OUT=""
 PERF_DIR=""
 WGGO_UPSTREAM=${SLUICE_WGGO_UPSTREAM:-$here/../../shared/baselines/wireguard-go-0.0.20250522}
 ONLY=""
+HUB_PEERS=8
 while (($#)); do
   case $1 in
     --sluiced) SLUICED=$2; shift 2 ;;
@@ -54,6 +59,7 @@ while (($#)); do
     --perf) PERF_DIR=$2; shift 2 ;;
     --quick) DURATION=1; PINGS=20; shift ;;
     --only) ONLY=$2; shift 2 ;;
+    --hub-peers) HUB_PEERS=$2; shift 2 ;;
     -h | --help) sed -n '2,/^# Everything/p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -64,8 +70,13 @@ if ! [[ $EXTRA_PEERS =~ ^[0-9]+$ ]] || ((EXTRA_PEERS > 40000)); then
   echo "bench.sh: --extra-peers takes a count up to 40000" >&2
   exit 2
 fi
+if ! [[ $HUB_PEERS =~ ^[0-9]+$ ]] || ((HUB_PEERS < 1 || HUB_PEERS > 32)); then
+  echo "bench.sh: --hub-peers takes a count from 1 to 32" >&2
+  exit 2
+fi
 source "$here/../tests/net/lib.sh"
 source "$here/../tests/net/l2_lib.sh"
+source "$here/bench_hub.sh"
 net_init bench
 net_require_root
 for tool in wireguard-go iperf3 jq ping ${PERF_DIR:+perf}; do
@@ -308,6 +319,10 @@ bench_l2() {
   measure l2 "$l2_host_a" "$l2_host_b" 192.168.45.2 "${pids[@]}"
 }
 if wanted l2; then bench_l2; fi
+if wanted hub; then
+  hub_setup
+  hub_measure
+fi
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg load_after "$load_after" \
@@ -324,13 +339,15 @@ report=$(jq -s --arg started "$started" --arg load_before "$load_before" --arg l
             (if $s.wggo_upstream == null then {} else
              {sluice_over_wggo_upstream: ($keys | map({(.): ratio($s.sluice[.]; $s.wggo_upstream[.])}) | add)} end) +
             {sluice_over_raw_veth: ($keys | map({(.): ratio($s.sluice[.]; $s.raw_veth[.])}) | add)} +
-            (if $s.l2 == null then {} else {l2_over_sluice: ($keys | map({(.): ratio($s.l2[.]; $s.sluice[.])}) | add)} end))}' \
-  "${RESULT_FILES[@]}")
+            (if $s.l2 == null then {} else {l2_over_sluice: ($keys | map({(.): ratio($s.l2[.]; $s.sluice[.])}) | add)} end))}
+  + (if $hub == [] then {} else {hub: $hub[0]} end)' \
+  --slurpfile hub "${HUB_RESULT:-/dev/null}" "${RESULT_FILES[@]:-/dev/null}")
 
 [[ -n $JSON_OUT ]] && printf '%s\n' "$report" >"$JSON_OUT"
 
 jq -r '"started \(.started), kernel \(.kernel), \(.cpus) CPUs, load average \(.loadavg_before) before, \(.loadavg_after) after",
   "\(.duration_s) s per iperf3 run, TCP×1 the median of \(.tcp1_repeat); UDP offered \(.udp_offered) with 1300-byte datagrams; sluiced offloads disabled: \(if .sluice_disable == "" then "none" else .sluice_disable end); idle peers beside the measured one: \(.sluice_extra_peers); policy rules: \(.sluice_rules)"' <<<"$report"
+if ((${#RESULT_FILES[@]})); then
 echo
 jq -r '
   def f: if . == null then "-" else tostring end;
@@ -344,3 +361,5 @@ jq -r '
                                (.value.tcp4_gbit | f), (.value.udp_gbit | f), "", (.value.pps64_kpps | f), "",
                                (.value.rtt_avg_ms | f), (.value.rtt_p99_ms | f)] | @tsv)
 ' <<<"$report" | column -t -s $'\t'
+fi
+hub_print "$report"
