@@ -34,6 +34,8 @@ struct ContainerAddresses {
 struct CompiledPolicy {
   std::vector<Rule> rules;
   Defaults defaults;
+
+  bool operator==(const CompiledPolicy&) const = default;
 };
 
 // The compiled rules do not fit the program's map (SLUICE_POLICY_MAX_RULES).

@@ -30,11 +30,15 @@ struct Rule {
   std::uint16_t port_min = 0;
   std::uint16_t port_max = 65535;
   Action action = Action::deny;
+
+  bool operator==(const Rule&) const = default;
 };
 
 struct Defaults {
   Action to_container = Action::deny;
   Action from_container = Action::allow;
+
+  bool operator==(const Defaults&) const = default;
 };
 
 struct Counter {

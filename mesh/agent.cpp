@@ -13,6 +13,7 @@
 #include "etcd/error.hpp"
 #include "mesh/agent_log.hpp"
 #include "mesh/atomic_file.hpp"
+#include "mesh/container_policy_sync.hpp"
 #include "mesh/etcd_options.hpp"
 #include "mesh/interface_setup.hpp"
 #include "mesh/lease_table.hpp"
@@ -317,9 +318,17 @@ class Agent {
       sluiced_failure_.succeeded();
       set_up_host();
       reconcile(state);
+      if (config_.container_policy) sync_container_policies(state);
     } catch (const uapi::ControlError& e) {
       sluiced_failure_.failed(e.what());
     }
+  }
+
+  void sync_container_policies(const uapi::InterfaceState& state) {
+    const std::string policy = uapi::Client(config_.control_dir, config_.interface).policy();
+    const PolicySyncReport report = container_policies_.sync(policy, state);
+    for (const std::string& line : report.written) log_line(LogLevel::info, line);
+    for (const std::string& line : report.problems) log_line(LogLevel::warning, line);
   }
 
   void reconcile(const uapi::InterfaceState& state) {
@@ -399,6 +408,7 @@ class Agent {
   bool publish_ = false;
   AppliedEndpoints applied_;
   bool etcd_lost_ = false;  // etcd_lost was announced, etcd_back not yet
+  ContainerPolicySync container_policies_{config_.bpffs};
 
   Clock::time_point next_check_{};
   Clock::time_point etcd_retry_at_{};

@@ -166,6 +166,9 @@ AgentConfig read_document(const Reader& reader, const toml::table& root) {
   if (const auto* node = root.get("state_dir")) config.state_dir = reader.path(*node, "state_dir");
   if (const auto* node = root.get("subnet_env")) config.subnet_env = reader.path(*node, "subnet_env");
   if (const auto* node = root.get("ip_masq")) config.ip_masq = reader.boolean(*node, "ip_masq");
+  if (const auto* node = root.get("container_policy"))
+    config.container_policy = reader.boolean(*node, "container_policy");
+  if (const auto* node = root.get("bpffs")) config.bpffs = reader.path(*node, "bpffs");
   config.etcd = read_etcd(reader, reader.table(*etcd_node, "etcd"));
   return config;
 }

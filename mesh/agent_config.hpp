@@ -11,6 +11,9 @@
 //   state_dir = "/var/lib/sluice-mesh"       # optional: the previous subnet is remembered in it
 //   subnet_env = "/run/flannel/subnet.env"   # optional
 //   ip_masq = false                  # optional: masquerade as flanneld --ip-masq; FLANNEL_IPMASQ
+//   container_policy = false         # optional: keep the CNI plugin's container policy programs
+//                                    # (pinned under bpffs) in step with sluiced's policy and peers
+//   bpffs = "/sys/fs/bpf"            # optional: where the CNI plugin's "policy" key pins them
 //   [etcd]
 //   endpoints = ["http://10.200.0.100:2379"]  # required: one or more, all http:// or all https://
 //   prefix = "/coreos.com/network"   # optional: where Flannel's keys live (a trailing '/' is dropped)
@@ -44,9 +47,10 @@ class AgentConfigError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr std::array<std::string_view, 11> kAgentKeys{
-    "interface", "control_dir", "public_ip",  "public_ipv6", "listen_port", "persistent_keepalive",
-    "lease_ttl", "state_dir",   "subnet_env", "ip_masq",     "etcd"};
+inline constexpr std::array<std::string_view, 13> kAgentKeys{
+    "interface", "control_dir", "public_ip",  "public_ipv6", "listen_port",      "persistent_keepalive",
+    "lease_ttl", "state_dir",   "subnet_env", "ip_masq",     "container_policy", "bpffs",
+    "etcd"};
 inline constexpr std::array<std::string_view, 7> kEtcdKeys{"endpoints", "prefix",   "ca_file",      "cert_file",
                                                            "key_file",  "username", "password_file"};
 
@@ -74,6 +78,8 @@ struct AgentConfig {
   std::filesystem::path state_dir = "/var/lib/sluice-mesh";
   std::filesystem::path subnet_env = "/run/flannel/subnet.env";
   bool ip_masq = false;
+  bool container_policy = false;
+  std::filesystem::path bpffs = "/sys/fs/bpf";
   EtcdSettings etcd{};
 
   bool operator==(const AgentConfig&) const = default;

@@ -40,7 +40,9 @@ int main(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "join the mesh and keep sluiced's peers equal to the other nodes");
   CLI::App* status = app.add_subcommand("status", "show every node's lease and this node's handshakes");
   CLI::App* leave = app.add_subcommand("leave", "revoke this node's lease and remove the mesh's peers");
-  for (CLI::App* command : {run, status, leave}) {
+  CLI::App* sync_policy = app.add_subcommand(
+      "sync-policy", "write sluiced's policy into the containers' eBPF programs now (what run does every 2 s)");
+  for (CLI::App* command : {run, status, leave, sync_policy}) {
     command->add_option("-c,--config", config_path, "the agent's TOML file")->capture_default_str();
   }
   status->add_flag("--json", json, "one JSON document");
@@ -67,6 +69,8 @@ int main(int argc, char** argv) {
       sluice::mesh::log_line(sluice::mesh::LogLevel::info, "stopped; the lease stays until its TTL runs out");
     } else if (status->parsed()) {
       sluice::mesh::print_status(config, json, std::cout);
+    } else if (sync_policy->parsed()) {
+      return sluice::mesh::sync_container_policies(config, std::cout, std::cerr);
     } else {
       sluice::mesh::leave_mesh(config, std::cout);
     }

@@ -9,6 +9,7 @@
 
 #include "crypto/key_encoding.hpp"
 #include "etcd/client.hpp"
+#include "mesh/container_policy_sync.hpp"
 #include "mesh/etcd_options.hpp"
 #include "mesh/lease_table.hpp"
 #include "mesh/masquerade.hpp"
@@ -152,6 +153,16 @@ void leave_mesh(const AgentConfig& config, std::ostream& out) {
   if (request.peers.empty()) return;
   uapi::Client(config.control_dir, config.interface).set(uapi::set_request_text(request).str());
   out << request.peers.size() << " mesh peers removed from " << config.interface << "\n";
+}
+
+int sync_container_policies(const AgentConfig& config, std::ostream& out, std::ostream& err) {
+  const uapi::InterfaceState state =
+      uapi::parse_get_answer(uapi::Client(config.control_dir, config.interface).get().str());
+  const std::string policy = uapi::Client(config.control_dir, config.interface).policy();
+  const PolicySyncReport report = ContainerPolicySync(config.bpffs).sync(policy, state);
+  for (const std::string& line : report.written) out << line << "\n";
+  for (const std::string& line : report.problems) err << "sluice-mesh: " << line << "\n";
+  return report.problems.empty() ? 0 : 1;
 }
 
 }  // namespace sluice::mesh

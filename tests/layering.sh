@@ -20,7 +20,8 @@
 #   from it. sluiced links no libbpf. sluicectl reads the pinned maps through the map library
 #   (bpf/pinned_policy.hpp, libbpf's map calls) and so links libbpf, but holds no BPF program:
 #   ctl/ never includes the loader (bpf/container_policy.hpp), and sluicectl has no skeleton
-#   (container_policy_bpf), object, program or tc attach code of libbpf.
+#   (container_policy_bpf), object, program or tc attach code of libbpf. The mesh agent writes
+#   the CNI plugin's container rules through the same map library (mesh/container_policy_sync).
 # Usage: layering.sh SOURCE_DIR SLUICECTL [SLUICED [CNI_PLUGIN]]
 set -euo pipefail
 source_dir=$1

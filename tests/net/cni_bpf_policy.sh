@@ -9,18 +9,20 @@
 #   2. B's ping passes and is counted on the ICMP rule; the node's own ping is not governed
 #      (the program's default allows); CHECK passes;
 #   3. sluiced drops B's TCP 8080 itself, so to see the container's program decide, sluiced's rules
-#      are reloaded away (a reload is not pushed into existing containers' maps): then 8080 is
+#      are reloaded away (the container's maps keep theirs until a sync): then 8080 is
 #      dropped in the kernel on its rule, 7070 passes on its rule, 9090 is dropped by the default
-#      rule for B's prefix;
+#      rule for B's prefix (a reload is pushed by the mesh agent, 3b);
+#   3b. `sluice-mesh sync-policy` brings a reload of sluiced into the running container's maps;
 #   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
 #   5. GC with an empty valid list removes the pins of a container whose veth vanished;
 #   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
 #      fail with their cause and leave no veth, reservation or pin.
-# Usage: cni_bpf_policy.sh PLUGIN SLUICECTL SLUICED BPF_POLICY_PROBE
+# Usage: cni_bpf_policy.sh PLUGIN SLUICECTL SLUICED BPF_POLICY_PROBE SLUICE_MESH
 # shellcheck disable=SC2016 # the single-quoted $names are jq's variables
 set -euo pipefail
 PLUGIN=$1
 PROBE=$4
+SLUICE_MESH=$5
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ctl_lib.sh"
 NET_TEST_NAME=cni_bpf_policy
@@ -159,6 +161,34 @@ check "9090 on B's default" "$(flow 9090 deny 7)" "$flows"
 check "TCP counters" '.rules[1].packets >= 1 and .rules[3].packets >= 3 and .rules[7].packets >= 1' \
   "$(probe counters --pin "$PIN")"
 net_log "in the kernel: 8080 dropped on its rule, 9090 on the inbound default, 7070 passes"
+
+# 3b. sluice-mesh sync-policy (what the agent does every 2 s with container_policy = true) brings a
+# new policy into the running container: 8080 allowed, the rest denied by default.
+write_node '[policy_defaults]
+inbound = "deny"
+
+[[policy]]
+name = "8080 now"
+groups = ["remotes"]
+protocol = "tcp"
+ports = [8080]
+action = "allow"'
+ctl "$node" reload "$N" >/dev/null || net_fail "reload with 8080 allowed"
+[[ -z $(greeting 8080) ]] || net_fail "B's TCP 8080 passed before the container's rules were synced"
+cat >"$NET_TMP/mesh.toml" <<TOML
+interface = "$N"
+public_ip = "10.200.71.1"
+bpffs = "$BPFFS"
+[etcd]
+endpoints = ["http://127.0.0.1:2379"]
+TOML
+out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1) || net_fail "sync-policy: $out"
+[[ $out == "container policy at $PIN: 4 rules from sluiced's policy" ]] || net_fail "sync-policy said: $out"
+check "4 rules" '(.rules | length) == 4' "$(probe counters --pin "$PIN")"
+[[ $(greeting 8080 2) == hello-8080 ]] || net_fail "B's TCP 8080 did not pass after the sync"
+[[ -z $(greeting 7070) ]] || net_fail "B's TCP 7070 passed after the sync, though denied"
+check "8080 allowed on rule 1 (B's /24)" "$(flow 8080 allow 1)" "$(probe flows --pin "$PIN")"
+net_log "sync-policy wrote sluiced's new policy into the running container: 8080 passes, 7070 is dropped"
 
 # 4. CHECK wants the filters; DEL removes pins and filters.
 ip netns exec "$node" tc filter del dev "$HOST" egress

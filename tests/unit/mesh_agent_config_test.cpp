@@ -46,6 +46,8 @@ BOOST_AUTO_TEST_CASE(minimal_config_has_the_defaults) {
   BOOST_TEST(config.state_dir == "/var/lib/sluice-mesh");
   BOOST_TEST(config.subnet_env == "/run/flannel/subnet.env");
   BOOST_TEST(!config.ip_masq);
+  BOOST_TEST(!config.container_policy);
+  BOOST_TEST(config.bpffs == "/sys/fs/bpf");
   BOOST_TEST(config.etcd.endpoints == std::vector<std::string>{"http://10.200.0.100:2379"});
   BOOST_TEST(config.etcd.prefix == "/coreos.com/network");
   BOOST_TEST(!config.etcd.ca_file.has_value());
@@ -64,6 +66,8 @@ lease_ttl = 30
 state_dir = "state"
 subnet_env = "/run/flannel/subnet.env"
 ip_masq = true
+container_policy = true
+bpffs = "bpf"
 [etcd]
 endpoints = ["https://10.200.0.100:2379/", "https://etcd.example:2379"]
 prefix = "/sluice/network//"
@@ -81,6 +85,8 @@ password_file = "etcd.password"
   BOOST_TEST(config.lease_ttl.count() == 30);
   BOOST_TEST(config.state_dir == "/etc/sluice/state");  // relative to the config file
   BOOST_TEST(config.ip_masq);
+  BOOST_TEST(config.container_policy);
+  BOOST_TEST(config.bpffs == "/etc/sluice/bpf");
   BOOST_TEST(config.etcd.endpoints ==
              (std::vector<std::string>{"https://10.200.0.100:2379", "https://etcd.example:2379"}));
   BOOST_TEST(config.etcd.prefix == "/sluice/network");
@@ -101,7 +107,7 @@ BOOST_AUTO_TEST_CASE(broken_configs_name_file_line_and_key) {
       {"interface = \n", "1:13: invalid TOML: Error while parsing key-value pair: expected value, saw '\\n'"},
       {config_with("colour = 1\n"),
        "3:1: colour: unknown key (allowed here: interface, control_dir, public_ip, public_ipv6, listen_port, "
-       "persistent_keepalive, lease_ttl, state_dir, subnet_env, ip_masq, etcd)"},
+       "persistent_keepalive, lease_ttl, state_dir, subnet_env, ip_masq, container_policy, bpffs, etcd)"},
       {config_with("", "endpoint = \"x\"\n"),
        "5:1: etcd.endpoint: unknown key (allowed here: endpoints, prefix, ca_file, cert_file, key_file, username, "
        "password_file)"},
@@ -130,6 +136,7 @@ BOOST_AUTO_TEST_CASE(broken_configs_name_file_line_and_key) {
       {config_with("lease_ttl = 9\n"), "3:13: lease_ttl: 9 is out of range (10-86400)"},
       {config_with("lease_ttl = 86401\n"), "3:13: lease_ttl: 86401 is out of range (10-86400)"},
       {config_with("ip_masq = \"no\"\n"), "3:11: ip_masq: expected true or false, got a string"},
+      {config_with("container_policy = 1\n"), "3:20: container_policy: expected true or false, got an integer"},
       {config_with("state_dir = \"\"\n"), "3:13: state_dir: the path is empty"},
       {"interface = \"mesh0\"\npublic_ip = \"10.200.0.1\"\n[etcd]\nendpoints = []\n",
        "4:13: etcd.endpoints: is empty: name one etcd server at least"},
