@@ -324,8 +324,16 @@ class Agent {
     }
   }
 
+  // Its own failure: a sluiced that cannot give its policy still has its peers kept.
   void sync_container_policies(const uapi::InterfaceState& state) {
-    const std::string policy = uapi::Client(config_.control_dir, config_.interface).policy();
+    std::string policy;
+    try {
+      policy = uapi::Client(config_.control_dir, config_.interface).policy();
+      policy_failure_.succeeded();
+    } catch (const uapi::ControlError& e) {
+      policy_failure_.failed(e.what());
+      return;
+    }
     const PolicySyncReport report = container_policies_.sync(policy, state);
     for (const std::string& line : report.written) log_line(LogLevel::info, line);
     for (const std::string& line : report.problems) log_line(LogLevel::warning, line);
@@ -422,6 +430,7 @@ class Agent {
   RepeatedFailure files_failure_{"host set-up"};
   RepeatedFailure masquerade_failure_{"ip_masq"};
   RepeatedFailure sluiced_failure_{"sluiced"};
+  RepeatedFailure policy_failure_{"container policy"};
 };
 
 }  // namespace

@@ -378,7 +378,8 @@ mesh_wait_peers() {
 # --- The agent ------------------------------------------------------------------------------------
 
 # mesh_agent_config N [LINE...] [-- ETCD_LINE...]: writes $NET_TMP/nN/mesh.toml: interface,
-# control_dir, public_ip, lease_ttl ($MESH_LEASE_TTL), state_dir and subnet_env of node N, any
+# control_dir, public_ip, lease_ttl ($MESH_LEASE_TTL), state_dir, subnet_env and container_policy
+# (with a bpffs folder of its own) of node N, any
 # further top-level LINEs, then [etcd] with every etcd member started (running or not) and any
 # ETCD_LINEs. Under TLS: ca_file, and the client certificate MESH_CLIENT_CERT names (client,
 # default; wrong: the one from another CA; none: no certificate).
@@ -394,6 +395,9 @@ mesh_agent_config() {
     printf 'interface = "%s"\ncontrol_dir = "%s"\npublic_ip = "10.200.0.%s"\nlease_ttl = %s\n' \
       "$MESH_IF" "$dir/ctl" "$n" "$MESH_LEASE_TTL"
     printf 'state_dir = "%s"\nsubnet_env = "%s"\n' "$dir/state" "$dir/subnet.env"
+    # Every agent asks for sluiced's policy at each check, as one keeping containers' rules does
+    # (no program is pinned under this folder, so nothing is written).
+    printf 'container_policy = true\nbpffs = "%s"\n' "$dir/bpffs"
     ((${#top[@]} == 0)) || printf '%s\n' "${top[@]}"
     printf '\n[etcd]\nendpoints = %s\n' "$(net_toml_list "$(mesh_etcd_endpoints all)")"
     if ((MESH_ETCD_TLS)); then
