@@ -136,11 +136,7 @@ out=$(conf ".prevResult = $result" | cni CHECK "$c1") || net_fail "CHECK: $out"
 net_log "B's ping passes on the ICMP rule, the node's on the program's default; CHECK passes"
 
 # 3. The container's program decides TCP once sluiced stops filtering.
-for port in 7070 8080 9090; do
-  ip netns exec "$c1" socat "TCP-LISTEN:$port,reuseaddr,fork" "SYSTEM:echo hello-$port" 2>/dev/null &
-  NET_PIDS+=($!)
-  net_wait_for 5 bash -c "ip netns exec '$c1' ss -ltn | grep -q ':$port '" || net_fail "no server on port $port"
-done
+net_greeters "$c1" 7070 8080 9090
 # greeting PORT [WAIT_S]: what the container's server said to B, or nothing.
 greeting() {
   ip netns exec "$b" timeout 5 socat -T2 -u "TCP:$C1:$1,bind=10.245.9.1,connect-timeout=${2:-1}" - 2>/dev/null || true

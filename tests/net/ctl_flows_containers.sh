@@ -57,11 +57,7 @@ ip -n "$c1" route add default via 10.200.61.1
 ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1
 net_wait_for 10 bash -c "ip -n '$c1' link show eth0 | grep -q 'state UP'" || net_fail "the container veth did not come up"
 C4=10.200.61.2
-for port in 8080 9090; do
-  ip netns exec "$c1" socat "TCP-LISTEN:$port,reuseaddr,fork" "SYSTEM:echo hello-$port" 2>/dev/null &
-  NET_PIDS+=($!)
-  net_wait_for 5 bash -c "ip netns exec '$c1' ss -ltn | grep -q ':$port '" || net_fail "no server on port $port"
-done
+net_greeters "$c1" 8080 9090
 # greeting NS ADDRESS PORT WAIT_S: what the server said, or nothing after WAIT_S.
 greeting() {
   ip netns exec "$1" timeout 5 socat -T2 -u "TCP:$2:$3,connect-timeout=$4" - 2>/dev/null || true

@@ -9,6 +9,7 @@
 #include "policy/flow_table.hpp"
 #include "policy/flow_tuple.hpp"
 #include "policy/policy.hpp"
+#include "tests/common/policy_identities.hpp"
 
 using namespace std::chrono_literals;
 using sluice::crypto::PublicKey;
@@ -25,24 +26,17 @@ using sluice::policy::Rule;
 using sluice::tunnel::Instant;
 using sluice::tunnel::IpPrefix;
 
+using sluice::test::filled_key;
+using sluice::test::kLaptop;
+using sluice::test::kServer;
+using sluice::test::policy_identities;
+
 namespace {
 
 constexpr Direction kIn = Direction::inbound;
 constexpr Direction kOut = Direction::outbound;
 
-PublicKey key(std::uint8_t fill) {
-  PublicKey out;
-  out.bytes.fill(fill);
-  return out;
-}
-
-const PublicKey kLaptop = key(1);
-const PublicKey kServer = key(2);
-const PublicKey kStranger = key(3);
-
-std::vector<PeerIdentity> identities() {
-  return {{kLaptop, "laptop-17", {"laptops"}}, {kServer, "db-1", {"servers", "db"}}};
-}
+const PublicKey kStranger = filled_key(3);
 
 std::array<std::uint8_t, 4> v4(const std::string& text) {
   std::array<std::uint8_t, 4> out{};
@@ -95,7 +89,7 @@ struct Fixture {
   Policy policy;
   Instant now{1000s};
 
-  void use(PolicySettings settings) { policy.configure(settings, identities()); }
+  void use(PolicySettings settings) { policy.configure(settings, policy_identities()); }
   bool admit(Direction direction, const PublicKey& peer, const std::vector<std::uint8_t>& bytes) {
     return policy.admit(direction, peer, bytes, 1, bytes.size(), now);
   }
