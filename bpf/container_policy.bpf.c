@@ -52,6 +52,14 @@ struct {
   __type(value, struct sluice_flow_value);
 } flows SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, SLUICE_POLICY_MAX_PEER_PREFIXES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct sluice_peer_key);
+  __type(value, __u8);
+} peers SEC(".maps");
+
 /* Ports (or ICMP echo id, type and code) at L4 offset `off`; a header cut short leaves them 0,
  * which no port-restricted rule matches. */
 static __always_inline void parse_l4(struct __sk_buff* skb, __u32 off, struct sluice_flow_key* key) {
@@ -122,9 +130,20 @@ static __always_inline __u32 word_mask(int bits) {
   return bpf_htonl(0xffffffffu << (32 - bits));
 }
 
+/* 1 when the remote end of a flow whose first packet is `key`, going in `direction`, lies in the
+ * peers set. */
+static __always_inline int remote_is_peer(const struct sluice_flow_key* key, __u8 direction) {
+  struct sluice_peer_key peer = {};
+  peer.family = key->family;
+  peer.prefixlen = SLUICE_PEER_KEY_FAMILY_BITS + (key->family == 4 ? 32 : 128);
+  __builtin_memcpy(peer.addr, direction == SLUICE_DIR_TO_CONTAINER ? key->src : key->dst, 16);
+  return bpf_map_lookup_elem(&peers, &peer) != 0;
+}
+
 static __always_inline int rule_matches(const struct sluice_policy_rule* rule, const struct sluice_flow_key* key,
-                                        __u8 direction) {
+                                        __u8 direction, int is_peer) {
   if (rule->direction != direction || rule->family != key->family) return 0;
+  if ((rule->flags & SLUICE_RULE_REMOTE_PEER) && !is_peer) return 0;
   if (rule->protocol != 0 && rule->protocol != key->protocol) return 0;
   if ((key->protocol == PROTO_TCP || key->protocol == PROTO_UDP) &&
       (key->dport < rule->port_min || key->dport > rule->port_max))
@@ -138,16 +157,17 @@ static __always_inline int rule_matches(const struct sluice_policy_rule* rule, c
 }
 
 /* The first rule among the first `count` that matches a flow whose first packet is `key`, going in
- * `direction`: (index << 1) | action, or -1 when none does. A global function: the verifier checks
- * its loop once, not at every call site (which took it past half its instruction limit). */
-__noinline int first_match(const struct sluice_flow_key* key, __u32 direction, __u32 count) {
+ * `direction`, its remote end a peer or not (`is_peer`): (index << 1) | action, or -1 when none
+ * does. A global function: the verifier checks its loop once, not at every call site (which took
+ * it past half its instruction limit). */
+__noinline int first_match(const struct sluice_flow_key* key, __u32 direction, __u32 count, __u32 is_peer) {
   if (!key) return -1;
   for (__u32 i = 0; i < SLUICE_POLICY_MAX_RULES && i < count; i++) {
     /* A key of its own: the helper call would make the verifier forget the bounds of i. */
     __u32 index = i;
     const struct sluice_policy_rule* rule = bpf_map_lookup_elem(&rules, &index);
     if (!rule) break;
-    if (rule_matches(rule, key, direction)) return (int)(i << 1) | (rule->action & 1);
+    if (rule_matches(rule, key, direction, is_peer)) return (int)(i << 1) | (rule->action & 1);
   }
   return -1;
 }
@@ -155,8 +175,13 @@ __noinline int first_match(const struct sluice_flow_key* key, __u32 direction, _
 /* Decides a flow whose first packet is `key`, going in `direction`, under the current config. */
 static __always_inline void decide(struct sluice_flow_value* flow, const struct sluice_flow_key* key, __u8 direction,
                                    const struct sluice_policy_config* config_now) {
-  int match = first_match(key, direction, config_now->rule_count);
-  if (match < 0) {
+  /* One trie lookup per decision, whatever the number of rules that ask for it. */
+  int is_peer = remote_is_peer(key, direction);
+  int match = first_match(key, direction, config_now->rule_count, is_peer);
+  if (match < 0 && config_now->peer_default_set && is_peer) {
+    flow->rule = SLUICE_POLICY_RULE_PEER_DEFAULT;
+    flow->verdict = config_now->peer_default_action[direction & 1];
+  } else if (match < 0) {
     flow->rule = SLUICE_POLICY_RULE_DEFAULT;
     flow->verdict = config_now->default_action[direction & 1];
   } else {
@@ -172,8 +197,9 @@ static __always_inline int account(struct sluice_flow_value* flow, __u8 directio
   __sync_fetch_and_add(&flow->packets[direction & 1], 1);
   __sync_fetch_and_add(&flow->bytes[direction & 1], len);
   flow->last_seen_ns = now;
-  __u32 slot =
-      flow->rule == SLUICE_POLICY_RULE_DEFAULT ? SLUICE_POLICY_DEFAULT_COUNTER(flow->direction & 1) : flow->rule;
+  __u32 slot = flow->rule;
+  if (flow->rule == SLUICE_POLICY_RULE_DEFAULT) slot = SLUICE_POLICY_DEFAULT_COUNTER(flow->direction & 1);
+  if (flow->rule == SLUICE_POLICY_RULE_PEER_DEFAULT) slot = SLUICE_POLICY_PEER_DEFAULT_COUNTER(flow->direction & 1);
   struct sluice_policy_counter* counter = bpf_map_lookup_elem(&counters, &slot);
   if (counter) {
     counter->packets++;
