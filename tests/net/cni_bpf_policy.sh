@@ -4,14 +4,14 @@
 # peer B, whose allowed IPs hold B's own tunnel address and a "remote pods" /24 with an address
 # inside B (10.245.9.1, the source of B's traffic here). The node's policy: inbound default deny;
 # from group "remotes": TCP 8080 to the pod subnet denied, TCP 7070 allowed, ICMP allowed.
-#   1. ADD pins the program at BPFFS/sluice/cni/NETWORK/HOSTVETH and attaches it; its 8 rules are
-#      sluiced's 3 per B prefix, then the inbound default per B prefix;
+#   1. ADD pins the program at BPFFS/sluice/cni/NETWORK/HOSTVETH and attaches it; its 6 rules are
+#      sluiced's 3 per B prefix, its peers set B's prefixes, the inbound default its peer default;
 #   2. B's ping passes and is counted on the ICMP rule; the node's own ping is not governed
 #      (the program's default allows); CHECK passes;
 #   3. sluiced drops B's TCP 8080 itself, so to see the container's program decide, sluiced's rules
 #      are reloaded away (a reload is not pushed into existing containers' maps): then 8080 is
-#      dropped in the kernel on its rule, 7070 passes on its rule, 9090 is dropped by the default
-#      rule for B's prefix;
+#      dropped in the kernel on its rule, 7070 passes on its rule, 9090 is dropped by the peer
+#      default;
 #   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
 #   5. GC with an empty valid list removes the pins of a container whose veth vanished;
 #   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
@@ -119,7 +119,8 @@ HOST=$(host_of "$c1")
 PIN=$BPFFS/sluice/cni/$NETWORK/$HOST
 [[ -n $HOST && -e $PIN/flows && -e $PIN/sluice_to_container ]] || net_fail "no pins at $PIN: $(find "$BPFFS")"
 (($(filters "$HOST") == 2)) || net_fail "expected a filter on $HOST's ingress and egress"
-check "8 rules" '(.rules | length) == 8' "$(probe counters --pin "$PIN")"
+check "6 rules" '(.rules | length) == 6' "$(probe counters --pin "$PIN")"
+check "B's prefixes as the peers set" 'sort == ["10.245.9.0/24", "10.98.0.2/32"]' "$(probe peers --pin "$PIN")"
 net_log "ADD of $C1: pinned at $PIN, attached to $HOST"
 
 # 2. B's ping passes on its rule; the node's own is not governed.
@@ -155,10 +156,10 @@ flow() {
 flows=$(probe flows --pin "$PIN")
 check "8080 on its rule" "$(flow 8080 deny 1)" "$flows"
 check "7070 on its rule" "$(flow 7070 allow 3)" "$flows"
-check "9090 on B's default" "$(flow 9090 deny 7)" "$flows"
-check "TCP counters" '.rules[1].packets >= 1 and .rules[3].packets >= 3 and .rules[7].packets >= 1' \
+check "9090 on the peer default" "$(flow 9090 deny '"peer default"')" "$flows"
+check "TCP counters" '.rules[1].packets >= 1 and .rules[3].packets >= 3 and .peer_default.to_container.packets >= 1' \
   "$(probe counters --pin "$PIN")"
-net_log "in the kernel: 8080 dropped on its rule, 9090 on the inbound default, 7070 passes"
+net_log "in the kernel: 8080 dropped on its rule, 9090 on the inbound peer default, 7070 passes"
 
 # 4. CHECK wants the filters; DEL removes pins and filters.
 ip netns exec "$node" tc filter del dev "$HOST" egress
