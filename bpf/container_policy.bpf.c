@@ -140,10 +140,13 @@ static __always_inline int remote_is_peer(const struct sluice_flow_key* key, __u
   return bpf_map_lookup_elem(&peers, &peer) != 0;
 }
 
+/* `peer_bit` is 1 when the remote end is a peer, else 0. */
 static __always_inline int rule_matches(const struct sluice_policy_rule* rule, const struct sluice_flow_key* key,
-                                        __u8 direction, int is_peer) {
+                                        __u8 direction, __u32 peer_bit) {
   if (rule->direction != direction || rule->family != key->family) return 0;
-  if ((rule->flags & SLUICE_RULE_REMOTE_PEER) && !is_peer) return 0;
+  /* Arithmetic, not a branch on peer_bit: a branch would teach the verifier its value, splitting
+   * each rule's check into one state per value (six times the instructions). */
+  if (rule->flags & SLUICE_RULE_REMOTE_PEER & ~peer_bit) return 0;
   if (rule->protocol != 0 && rule->protocol != key->protocol) return 0;
   if ((key->protocol == PROTO_TCP || key->protocol == PROTO_UDP) &&
       (key->dport < rule->port_min || key->dport > rule->port_max))
@@ -156,29 +159,43 @@ static __always_inline int rule_matches(const struct sluice_policy_rule* rule, c
   return 1;
 }
 
+/* first_match when no rule matches: the remote end is not a peer, or is one. */
+#define NO_MATCH (-1)
+#define NO_MATCH_PEER (-2)
+
 /* The first rule among the first `count` that matches a flow whose first packet is `key`, going in
- * `direction`, its remote end a peer or not (`is_peer`): (index << 1) | action, or -1 when none
- * does. A global function: the verifier checks its loop once, not at every call site (which took
- * it past half its instruction limit). */
-__noinline int first_match(const struct sluice_flow_key* key, __u32 direction, __u32 count, __u32 is_peer) {
-  if (!key) return -1;
+ * `direction`, its remote end a peer or not (`is_peer`): (index << 1) | action, or NO_MATCH. A
+ * global function: the verifier checks its loop once, with is_peer unknown, not at every call site
+ * (inlined, that took it past half its instruction limit). */
+__noinline int match_rules(const struct sluice_flow_key* key, __u32 direction, __u32 count, __u32 is_peer) {
+  if (!key) return NO_MATCH;
+  __u32 peer_bit = is_peer & 1;
   for (__u32 i = 0; i < SLUICE_POLICY_MAX_RULES && i < count; i++) {
     /* A key of its own: the helper call would make the verifier forget the bounds of i. */
     __u32 index = i;
     const struct sluice_policy_rule* rule = bpf_map_lookup_elem(&rules, &index);
     if (!rule) break;
-    if (rule_matches(rule, key, direction, is_peer)) return (int)(i << 1) | (rule->action & 1);
+    if (rule_matches(rule, key, direction, peer_bit)) return (int)(i << 1) | (rule->action & 1);
   }
-  return -1;
+  return NO_MATCH;
+}
+
+/* match_rules after one lookup in the peers set (whatever the number of rules that ask for it);
+ * NO_MATCH_PEER when no rule matches and the remote end is a peer. Global too, so that the
+ * lookup's two outcomes do not double the callers' states. */
+__noinline int first_match(const struct sluice_flow_key* key, __u32 direction, __u32 count) {
+  if (!key) return NO_MATCH;
+  int is_peer = remote_is_peer(key, direction);
+  int match = match_rules(key, direction, count, is_peer);
+  if (match >= 0) return match;
+  return is_peer ? NO_MATCH_PEER : NO_MATCH;
 }
 
 /* Decides a flow whose first packet is `key`, going in `direction`, under the current config. */
 static __always_inline void decide(struct sluice_flow_value* flow, const struct sluice_flow_key* key, __u8 direction,
                                    const struct sluice_policy_config* config_now) {
-  /* One trie lookup per decision, whatever the number of rules that ask for it. */
-  int is_peer = remote_is_peer(key, direction);
-  int match = first_match(key, direction, config_now->rule_count, is_peer);
-  if (match < 0 && config_now->peer_default_set && is_peer) {
+  int match = first_match(key, direction, config_now->rule_count);
+  if (match == NO_MATCH_PEER && config_now->peer_default_set) {
     flow->rule = SLUICE_POLICY_RULE_PEER_DEFAULT;
     flow->verdict = config_now->peer_default_action[direction & 1];
   } else if (match < 0) {
