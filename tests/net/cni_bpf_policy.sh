@@ -15,7 +15,9 @@
 #   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
 #   5. GC with an empty valid list removes the pins of a container whose veth vanished;
 #   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
-#      fail with their cause and leave no veth, reservation or pin.
+#      fail with their cause and leave no veth, reservation or pin;
+#   7. a Flannel-style mesh (80 more peers, a /24 each) with an inbound deny default and a rule for
+#      any peer: the ADD fits in one rule and the peer default, B's ping passes, its TCP does not.
 # Usage: cni_bpf_policy.sh PLUGIN SLUICECTL SLUICED BPF_POLICY_PROBE
 # shellcheck disable=SC2016 # the single-quoted $names are jq's variables
 set -euo pipefail
@@ -201,4 +203,33 @@ jq -e '.code == 11 and (.msg | startswith("policy: cannot reach sluiced on cbnon
 [[ -z $(host_of "$c2") && -z $(reserved_for "$c2") && -z $(pins) ]] ||
   net_fail "the ADD without sluiced left a veth, reservation or pins: $(pins)"
 net_log "$(jq -r .msg <<<"$out")"
+
+# 7. Many peers no longer cost a rule each (issue 24: 82 prefixes with a deny default used to fail).
+write_node '[policy_defaults]
+inbound = "deny"
+
+[[policy]]
+name = "ping"
+protocol = "icmp"
+action = "allow"'
+python3 -c 'import base64, os
+for node in range(80):
+    key = base64.b64encode(os.urandom(32)).decode()
+    print(f"\n[[peer]]\npublic_key = \"{key}\"\nallowed_ips = [\"10.246.{node}.0/24\"]")' >>"$NET_TMP/$N.toml"
+ctl "$node" reload "$N" >/dev/null || net_fail "reload with 81 peers"
+net_ns c4 c4
+result=$(conf | cni ADD "$c4") || net_fail "ADD with 81 peers and a deny default: $result"
+C4=$(jq -r '.ips[0].address | sub("/.*"; "")' <<<"$result")
+PIN4=$BPFFS/sluice/cni/$NETWORK/$(host_of "$c4")
+check "one rule for any peer" '(.rules | length) == 1' "$(probe counters --pin "$PIN4")"
+check "82 peer prefixes" 'length == 82' "$(probe peers --pin "$PIN4")"
+ip netns exec "$b" ping -c 2 -i 0.2 -W 2 -I 10.245.9.1 "$C4" >/dev/null || net_fail "B's ping to c4 failed"
+ip netns exec "$c4" socat TCP-LISTEN:7070,reuseaddr,fork "SYSTEM:echo hello-7070" 2>/dev/null &
+NET_PIDS+=($!)
+net_wait_for 5 bash -c "ip netns exec '$c4' ss -ltn | grep -q ':7070 '" || net_fail "no server on c4"
+C1=$C4 # greeting speaks to C1
+[[ -z $(greeting 7070) ]] || net_fail "B's TCP 7070 to c4 passed, though denied by default"
+check "c4's flows" 'any(.[]; .protocol == 1 and .rule == 0 and .verdict == "allow")' "$(probe flows --pin "$PIN4")"
+out=$(conf | cni DEL "$c4") || net_fail "DEL c4: $out"
+net_log "81 peers and a deny default: 1 rule, 82 prefixes in the peers set; ping passes, TCP does not"
 net_log PASS
