@@ -51,7 +51,8 @@ PinnedPolicy PinnedPolicy::open(const std::string& pin_dir) {
   policy.config_ = open_pinned(policy.path(kConfigPin));
   policy.counters_ = open_pinned(policy.path(kCountersPin));
   policy.flows_ = open_pinned(policy.path(kFlowsPin));
-  policy.peers_ = open_pinned(policy.path(kPeersPin));
+  // A program loaded before the peers set has none: its flows and counters still read.
+  if (std::filesystem::exists(policy.path(kPeersPin))) policy.peers_ = open_pinned(policy.path(kPeersPin));
   return policy;
 }
 
@@ -84,6 +85,10 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
     } catch (const std::invalid_argument& error) {
       throw std::invalid_argument("rule " + std::to_string(i) + ": " + error.what());
     }
+  }
+  if (!peers_.valid()) {
+    throw BpfError(pin_dir_ + " holds a program older than the peers set (no " + kPeersPin +
+                   " map): unpin and load it again");
   }
   std::vector<sluice_peer_key> wanted;
   for (const tunnel::IpPrefix& prefix : peers) wanted.push_back(encode_peer(prefix));
@@ -126,6 +131,7 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
 
 std::vector<sluice_peer_key> PinnedPolicy::peer_keys() const {
   std::vector<sluice_peer_key> out;
+  if (!peers_.valid()) return out;
   sluice_peer_key key{};
   const void* previous = nullptr;
   // Bounded by the map's size; only set_rules writes it.
@@ -172,6 +178,8 @@ Counters PinnedPolicy::counters() const {
   std::vector<sluice_policy_counter> per_cpu(possible_cpus());
   auto read = [&](__u32 slot) {
     if (bpf_map_lookup_elem(counters_.get(), &slot, per_cpu.data()) != 0) {
+      // An older program's array ends before the peer defaults' slots: they count nothing.
+      if (errno == ENOENT && slot >= SLUICE_POLICY_PEER_DEFAULT_COUNTER(0)) return Counter{};
       throw_bpf_error("cannot read counter " + std::to_string(slot) + " of " + path(kCountersPin), -errno);
     }
     Counter sum;

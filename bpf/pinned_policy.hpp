@@ -35,7 +35,7 @@ class PinnedPolicy {
   // Throws BpfError naming the map's pin path.
   [[nodiscard]] std::vector<Flow> flows() const;
   [[nodiscard]] Counters counters() const;
-  // The peers set, masked prefixes in the trie's order.
+  // The peers set, masked prefixes in the trie's order (empty for a program older than the set).
   [[nodiscard]] std::vector<tunnel::IpPrefix> peers() const;
 
   [[nodiscard]] const std::string& pin_dir() const noexcept { return pin_dir_; }
