@@ -52,6 +52,14 @@ struct {
   __type(value, struct sluice_flow_value);
 } flows SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, SLUICE_POLICY_MAX_PEER_PREFIXES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct sluice_peer_key);
+  __type(value, __u8);
+} peers SEC(".maps");
+
 /* Ports (or ICMP echo id, type and code) at L4 offset `off`; a header cut short leaves them 0,
  * which no port-restricted rule matches. */
 static __always_inline void parse_l4(struct __sk_buff* skb, __u32 off, struct sluice_flow_key* key) {
@@ -122,9 +130,23 @@ static __always_inline __u32 word_mask(int bits) {
   return bpf_htonl(0xffffffffu << (32 - bits));
 }
 
+/* 1 when the remote end of a flow whose first packet is `key`, going in `direction`, lies in the
+ * peers set. */
+static __always_inline int remote_is_peer(const struct sluice_flow_key* key, __u8 direction) {
+  struct sluice_peer_key peer = {};
+  peer.family = key->family;
+  peer.prefixlen = SLUICE_PEER_KEY_FAMILY_BITS + (key->family == 4 ? 32 : 128);
+  __builtin_memcpy(peer.addr, direction == SLUICE_DIR_TO_CONTAINER ? key->src : key->dst, 16);
+  return bpf_map_lookup_elem(&peers, &peer) != 0;
+}
+
+/* `peer_bit` is 1 when the remote end is a peer, else 0. */
 static __always_inline int rule_matches(const struct sluice_policy_rule* rule, const struct sluice_flow_key* key,
-                                        __u8 direction) {
+                                        __u8 direction, __u32 peer_bit) {
   if (rule->direction != direction || rule->family != key->family) return 0;
+  /* Arithmetic, not a branch on peer_bit: a branch would teach the verifier its value, splitting
+   * each rule's check into one state per value (six times the instructions). */
+  if (rule->flags & SLUICE_RULE_REMOTE_PEER & ~peer_bit) return 0;
   if (rule->protocol != 0 && rule->protocol != key->protocol) return 0;
   if ((key->protocol == PROTO_TCP || key->protocol == PROTO_UDP) &&
       (key->dport < rule->port_min || key->dport > rule->port_max))
@@ -137,26 +159,46 @@ static __always_inline int rule_matches(const struct sluice_policy_rule* rule, c
   return 1;
 }
 
+/* first_match when no rule matches: the remote end is not a peer, or is one. */
+#define NO_MATCH (-1)
+#define NO_MATCH_PEER (-2)
+
 /* The first rule among the first `count` that matches a flow whose first packet is `key`, going in
- * `direction`: (index << 1) | action, or -1 when none does. A global function: the verifier checks
- * its loop once, not at every call site (which took it past half its instruction limit). */
-__noinline int first_match(const struct sluice_flow_key* key, __u32 direction, __u32 count) {
-  if (!key) return -1;
+ * `direction`, its remote end a peer or not (`is_peer`): (index << 1) | action, or NO_MATCH. A
+ * global function: the verifier checks its loop once, with is_peer unknown, not at every call site
+ * (inlined, that took it past half its instruction limit). */
+__noinline int match_rules(const struct sluice_flow_key* key, __u32 direction, __u32 count, __u32 is_peer) {
+  if (!key) return NO_MATCH;
+  __u32 peer_bit = is_peer & 1;
   for (__u32 i = 0; i < SLUICE_POLICY_MAX_RULES && i < count; i++) {
     /* A key of its own: the helper call would make the verifier forget the bounds of i. */
     __u32 index = i;
     const struct sluice_policy_rule* rule = bpf_map_lookup_elem(&rules, &index);
     if (!rule) break;
-    if (rule_matches(rule, key, direction)) return (int)(i << 1) | (rule->action & 1);
+    if (rule_matches(rule, key, direction, peer_bit)) return (int)(i << 1) | (rule->action & 1);
   }
-  return -1;
+  return NO_MATCH;
+}
+
+/* match_rules after one lookup in the peers set (whatever the number of rules that ask for it);
+ * NO_MATCH_PEER when no rule matches and the remote end is a peer. Global too, so that the
+ * lookup's two outcomes do not double the callers' states. */
+__noinline int first_match(const struct sluice_flow_key* key, __u32 direction, __u32 count) {
+  if (!key) return NO_MATCH;
+  int is_peer = remote_is_peer(key, direction);
+  int match = match_rules(key, direction, count, is_peer);
+  if (match >= 0) return match;
+  return is_peer ? NO_MATCH_PEER : NO_MATCH;
 }
 
 /* Decides a flow whose first packet is `key`, going in `direction`, under the current config. */
 static __always_inline void decide(struct sluice_flow_value* flow, const struct sluice_flow_key* key, __u8 direction,
                                    const struct sluice_policy_config* config_now) {
   int match = first_match(key, direction, config_now->rule_count);
-  if (match < 0) {
+  if (match == NO_MATCH_PEER && config_now->peer_default_set) {
+    flow->rule = SLUICE_POLICY_RULE_PEER_DEFAULT;
+    flow->verdict = config_now->peer_default_action[direction & 1];
+  } else if (match < 0) {
     flow->rule = SLUICE_POLICY_RULE_DEFAULT;
     flow->verdict = config_now->default_action[direction & 1];
   } else {
@@ -172,8 +214,9 @@ static __always_inline int account(struct sluice_flow_value* flow, __u8 directio
   __sync_fetch_and_add(&flow->packets[direction & 1], 1);
   __sync_fetch_and_add(&flow->bytes[direction & 1], len);
   flow->last_seen_ns = now;
-  __u32 slot =
-      flow->rule == SLUICE_POLICY_RULE_DEFAULT ? SLUICE_POLICY_DEFAULT_COUNTER(flow->direction & 1) : flow->rule;
+  __u32 slot = flow->rule;
+  if (flow->rule == SLUICE_POLICY_RULE_DEFAULT) slot = SLUICE_POLICY_DEFAULT_COUNTER(flow->direction & 1);
+  if (flow->rule == SLUICE_POLICY_RULE_PEER_DEFAULT) slot = SLUICE_POLICY_PEER_DEFAULT_COUNTER(flow->direction & 1);
   struct sluice_policy_counter* counter = bpf_map_lookup_elem(&counters, &slot);
   if (counter) {
     counter->packets++;

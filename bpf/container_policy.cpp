@@ -20,7 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kPinned[] = {kRulesPin, kConfigPin, kCountersPin, kFlowsPin, kToContainerPin, kFromContainerPin};
+constexpr const char* kPinned[] = {kRulesPin, kConfigPin,      kCountersPin,     kFlowsPin,
+                                   kPeersPin, kToContainerPin, kFromContainerPin};
 
 struct SkeletonDeleter {
   void operator()(container_policy_bpf* skeleton) const noexcept { container_policy_bpf__destroy(skeleton); }
@@ -90,8 +91,8 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
     throw_bpf_error("kernel refused the program", result, log.tail(20));
   }
   try {
-    for (bpf_map* map :
-         {skeleton->maps.rules, skeleton->maps.policy_config, skeleton->maps.counters, skeleton->maps.flows}) {
+    for (bpf_map* map : {skeleton->maps.rules, skeleton->maps.policy_config, skeleton->maps.counters,
+                         skeleton->maps.flows, skeleton->maps.peers}) {
       const auto path = pin_path(pin_dir, bpf_map__name(map));
       if (const int result = bpf_map__pin(map, path.c_str()); result != 0) {
         throw_bpf_error("cannot pin " + path, result, log.tail(3));
@@ -104,7 +105,7 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
       }
     }
     auto policy = open(pin_dir);
-    policy.set_rules({}, {.to_container = Action::allow, .from_container = Action::allow});
+    policy.set_rules({}, {.to_container = Action::allow, .from_container = Action::allow, .peers = std::nullopt});
     return policy;
   } catch (...) {
     unpin(pin_dir);
@@ -140,13 +141,16 @@ void ContainerPolicy::attach(const std::string& ifname) const {
   }
 }
 
-void ContainerPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults) const {
-  maps_.set_rules(rules, defaults);
+void ContainerPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
+                                const std::vector<tunnel::IpPrefix>& peers) const {
+  maps_.set_rules(rules, defaults, peers);
 }
 
 std::vector<Flow> ContainerPolicy::flows() const { return maps_.flows(); }
 
 Counters ContainerPolicy::counters() const { return maps_.counters(); }
+
+std::vector<tunnel::IpPrefix> ContainerPolicy::peers() const { return maps_.peers(); }
 
 bool ContainerPolicy::detach(const std::string& ifname) {
   const int ifindex = interface_index(ifname);

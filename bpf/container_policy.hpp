@@ -33,12 +33,14 @@ class ContainerPolicy {
   // Attaches to the interface of that name in the calling thread's network namespace (again is
   // fine: the filters are replaced). Throws BpfError naming the interface.
   void attach(const std::string& ifname) const;
-  // Replaces the rules (at most SLUICE_POLICY_MAX_RULES, first match wins) and defaults; zeroes
-  // the counters. Existing flows are decided again on their next packet. Throws
-  // std::invalid_argument for a bad rule (nothing changed) and BpfError.
-  void set_rules(const std::vector<Rule>& rules, Defaults defaults) const;
+  // Replaces the rules (at most SLUICE_POLICY_MAX_RULES, first match wins), defaults and the
+  // peers set (PinnedPolicy::set_rules); zeroes the counters. Existing flows are decided again on
+  // their next packet. Throws std::invalid_argument for a bad rule (nothing changed) and BpfError.
+  void set_rules(const std::vector<Rule>& rules, Defaults defaults,
+                 const std::vector<tunnel::IpPrefix>& peers = {}) const;
   [[nodiscard]] std::vector<Flow> flows() const;
   [[nodiscard]] Counters counters() const;
+  [[nodiscard]] std::vector<tunnel::IpPrefix> peers() const;
 
   // Removes this program's filters and the interface's clsact qdisc (the host side of a container
   // veth is sluice's alone); false when there is no such interface.

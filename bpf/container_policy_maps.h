@@ -12,12 +12,20 @@
 
 /* Rules are evaluated in index order; the first that matches decides. */
 #define SLUICE_POLICY_MAX_RULES 64
-/* The counters array: one slot per rule, then one per direction for the default action. */
-#define SLUICE_POLICY_COUNTERS (SLUICE_POLICY_MAX_RULES + 2)
+/* The counters array: one slot per rule, then one per direction for the default action, then one
+ * per direction for the peer default. */
+#define SLUICE_POLICY_COUNTERS (SLUICE_POLICY_MAX_RULES + 4)
 #define SLUICE_POLICY_DEFAULT_COUNTER(direction) (SLUICE_POLICY_MAX_RULES + (direction))
-/* A flow's rule when the per-direction default decided. */
+#define SLUICE_POLICY_PEER_DEFAULT_COUNTER(direction) (SLUICE_POLICY_MAX_RULES + 2 + (direction))
+/* A flow's rule when the per-direction default decided, and when the peer default did. */
 #define SLUICE_POLICY_RULE_DEFAULT 0xffff
+#define SLUICE_POLICY_RULE_PEER_DEFAULT 0xfffe
 #define SLUICE_POLICY_MAX_FLOWS 16384
+/* The peers set: every peer's allowed-IP prefixes (a Flannel-style mesh has one per node). */
+#define SLUICE_POLICY_MAX_PEER_PREFIXES 65536
+
+/* sluice_policy_rule.flags */
+#define SLUICE_RULE_REMOTE_PEER 1 /* the remote end must also lie in the peers set */
 
 /* Seen from the container: its host-side veth's egress carries packets to it, ingress from it. */
 enum sluice_policy_direction {
@@ -42,18 +50,33 @@ struct sluice_policy_rule {
   __u16 port_min;  /* 0..65535 = any port */
   __u16 port_max;
   __u8 action; /* enum sluice_policy_action */
-  __u8 pad[3];
+  __u8 flags;  /* SLUICE_RULE_* */
+  __u8 pad[2];
   __u32 addr[4];
 };
 
 /* Key 0 of the config array. Rules past rule_count are ignored. The loader bumps generation with
- * every rule change; flows decided under an older one are decided again on their next packet. */
+ * every rule change; flows decided under an older one are decided again on their next packet.
+ * When no rule matches: peer_default_action if peer_default_set and the remote end is in the
+ * peers set, else default_action. */
 struct sluice_policy_config {
   __u32 rule_count;
   __u32 generation;
-  __u8 default_action[2]; /* by direction */
-  __u8 pad[6];
+  __u8 default_action[2];      /* by direction */
+  __u8 peer_default_action[2]; /* by direction */
+  __u8 peer_default_set;       /* 0 or 1 */
+  __u8 pad[3];
 };
+
+/* A key of the peers set (an LPM trie): the family word first, so IPv4 and IPv6 prefixes never
+ * meet; prefixlen counts its 32 bits plus the address prefix (a lookup: 32 + 32 or 32 + 128). */
+struct sluice_peer_key {
+  __u32 prefixlen;
+  __u8 family; /* 4 or 6 */
+  __u8 pad[3];
+  __u32 addr[4];
+};
+#define SLUICE_PEER_KEY_FAMILY_BITS 32
 
 /* Per rule (and per default), summed over CPUs by the reader. */
 struct sluice_policy_counter {
@@ -79,7 +102,7 @@ struct sluice_flow_value {
   __u64 first_seen_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
   __u64 last_seen_ns;
   __u32 generation; /* of the config that decided the verdict */
-  __u16 rule;       /* the deciding rule, or SLUICE_POLICY_RULE_DEFAULT */
+  __u16 rule;       /* the deciding rule, SLUICE_POLICY_RULE_DEFAULT or _PEER_DEFAULT */
   __u8 direction;   /* of the first packet */
   __u8 verdict;     /* enum sluice_policy_action */
 };

@@ -3,7 +3,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -15,6 +17,22 @@ platform::UniqueFd open_pinned(const std::string& path) {
   const int fd = bpf_obj_get(path.c_str());
   if (fd < 0) throw_bpf_error("cannot open the pinned " + path + (errno == ENOENT ? " (not loaded?)" : ""), -errno);
   return platform::UniqueFd(fd);
+}
+
+// Keys are plain bytes (encode_peer zeroes the padding): sorted by them, sets of 65536 stay cheap.
+bool key_less(const sluice_peer_key& a, const sluice_peer_key& b) { return std::memcmp(&a, &b, sizeof(a)) < 0; }
+
+bool holds(const std::vector<sluice_peer_key>& sorted, const sluice_peer_key& key) {
+  return std::binary_search(sorted.begin(), sorted.end(), key, key_less);
+}
+
+void sort_keys(std::vector<sluice_peer_key>& keys) {
+  std::sort(keys.begin(), keys.end(), key_less);
+  keys.erase(std::unique(keys.begin(), keys.end(),
+                         [](const sluice_peer_key& a, const sluice_peer_key& b) {
+                           return std::memcmp(&a, &b, sizeof(a)) == 0;
+                         }),
+             keys.end());
 }
 
 // The per-CPU counters come as one value per possible CPU.
@@ -33,6 +51,8 @@ PinnedPolicy PinnedPolicy::open(const std::string& pin_dir) {
   policy.config_ = open_pinned(policy.path(kConfigPin));
   policy.counters_ = open_pinned(policy.path(kCountersPin));
   policy.flows_ = open_pinned(policy.path(kFlowsPin));
+  // A program loaded before the peers set has none: its flows and counters still read.
+  if (std::filesystem::exists(policy.path(kPeersPin))) policy.peers_ = open_pinned(policy.path(kPeersPin));
   return policy;
 }
 
@@ -52,7 +72,8 @@ sluice_policy_config PinnedPolicy::read_config() const {
   return config;
 }
 
-void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults) const {
+void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
+                             const std::vector<tunnel::IpPrefix>& peers) const {
   if (rules.size() > SLUICE_POLICY_MAX_RULES) {
     throw std::invalid_argument(std::to_string(rules.size()) + " rules: a container takes at most " +
                                 std::to_string(SLUICE_POLICY_MAX_RULES));
@@ -65,6 +86,26 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults) 
       throw std::invalid_argument("rule " + std::to_string(i) + ": " + error.what());
     }
   }
+  if (!peers_.valid()) {
+    throw BpfError(pin_dir_ + " holds a program older than the peers set (no " + kPeersPin +
+                   " map): unpin and load it again");
+  }
+  std::vector<sluice_peer_key> wanted;
+  for (const tunnel::IpPrefix& prefix : peers) wanted.push_back(encode_peer(prefix));
+  sort_keys(wanted);
+  if (wanted.size() > SLUICE_POLICY_MAX_PEER_PREFIXES) {
+    throw std::invalid_argument(std::to_string(wanted.size()) + " peer prefixes: a container takes at most " +
+                                std::to_string(SLUICE_POLICY_MAX_PEER_PREFIXES));
+  }
+  std::vector<sluice_peer_key> present = peer_keys();
+  sort_keys(present);
+  const __u8 member = 1;
+  for (const sluice_peer_key& key : wanted) {
+    if (holds(present, key)) continue;
+    if (bpf_map_update_elem(peers_.get(), &key, &member, BPF_ANY) != 0) {
+      throw_bpf_error("cannot add peer prefix " + decode_peer(key).to_string() + " to " + path(kPeersPin), -errno);
+    }
+  }
   for (__u32 i = 0; i < encoded.size(); ++i) write(rules_, kRulesPin, i, &encoded[i]);
   const std::vector<sluice_policy_counter> zero(possible_cpus());
   for (__u32 slot = 0; slot < SLUICE_POLICY_COUNTERS; ++slot) write(counters_, kCountersPin, slot, zero.data());
@@ -74,7 +115,43 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults) 
   ++config.generation;
   config.default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(defaults.to_container);
   config.default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(defaults.from_container);
+  const PeerDefaults peer_defaults = defaults.peers.value_or(PeerDefaults{});
+  config.peer_default_set = defaults.peers ? 1 : 0;
+  config.peer_default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(peer_defaults.to_container);
+  config.peer_default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(peer_defaults.from_container);
   write(config_, kConfigPin, 0, &config);
+  // Stale peers last: until the new rules stand, the old ones may still speak of them.
+  for (const sluice_peer_key& key : present) {
+    if (holds(wanted, key)) continue;
+    if (bpf_map_delete_elem(peers_.get(), &key) != 0 && errno != ENOENT) {
+      throw_bpf_error("cannot remove peer prefix " + decode_peer(key).to_string() + " from " + path(kPeersPin), -errno);
+    }
+  }
+}
+
+std::vector<sluice_peer_key> PinnedPolicy::peer_keys() const {
+  std::vector<sluice_peer_key> out;
+  if (!peers_.valid()) return out;
+  sluice_peer_key key{};
+  const void* previous = nullptr;
+  // Bounded by the map's size; only set_rules writes it.
+  for (int i = 0; i <= SLUICE_POLICY_MAX_PEER_PREFIXES; ++i) {
+    sluice_peer_key next{};
+    if (bpf_map_get_next_key(peers_.get(), previous, &next) != 0) {
+      if (errno == ENOENT) break;
+      throw_bpf_error("cannot list the peer prefixes of " + path(kPeersPin), -errno);
+    }
+    out.push_back(next);
+    key = next;
+    previous = &key;
+  }
+  return out;
+}
+
+std::vector<tunnel::IpPrefix> PinnedPolicy::peers() const {
+  std::vector<tunnel::IpPrefix> out;
+  for (const sluice_peer_key& key : peer_keys()) out.push_back(decode_peer(key));
+  return out;
 }
 
 std::vector<Flow> PinnedPolicy::flows() const {
@@ -101,6 +178,8 @@ Counters PinnedPolicy::counters() const {
   std::vector<sluice_policy_counter> per_cpu(possible_cpus());
   auto read = [&](__u32 slot) {
     if (bpf_map_lookup_elem(counters_.get(), &slot, per_cpu.data()) != 0) {
+      // An older program's array ends before the peer defaults' slots: they count nothing.
+      if (errno == ENOENT && slot >= SLUICE_POLICY_PEER_DEFAULT_COUNTER(0)) return Counter{};
       throw_bpf_error("cannot read counter " + std::to_string(slot) + " of " + path(kCountersPin), -errno);
     }
     Counter sum;
@@ -117,6 +196,8 @@ Counters PinnedPolicy::counters() const {
   }
   out.default_to_container = read(SLUICE_POLICY_DEFAULT_COUNTER(SLUICE_DIR_TO_CONTAINER));
   out.default_from_container = read(SLUICE_POLICY_DEFAULT_COUNTER(SLUICE_DIR_FROM_CONTAINER));
+  out.peer_default_to_container = read(SLUICE_POLICY_PEER_DEFAULT_COUNTER(SLUICE_DIR_TO_CONTAINER));
+  out.peer_default_from_container = read(SLUICE_POLICY_PEER_DEFAULT_COUNTER(SLUICE_DIR_FROM_CONTAINER));
   return out;
 }
 

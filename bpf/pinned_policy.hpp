@@ -18,19 +18,25 @@ inline constexpr const char* kRulesPin = "rules";
 inline constexpr const char* kConfigPin = "policy_config";
 inline constexpr const char* kCountersPin = "counters";
 inline constexpr const char* kFlowsPin = "flows";
+inline constexpr const char* kPeersPin = "peers";
 
 class PinnedPolicy {
  public:
   // Throws BpfError naming the pin path and the reason ("... (not loaded?)" when missing).
   static PinnedPolicy open(const std::string& pin_dir);
 
-  // Replaces the rules (at most SLUICE_POLICY_MAX_RULES, first match wins) and defaults; zeroes
-  // the counters and bumps the generation, so existing flows are decided again on their next
-  // packet. Throws std::invalid_argument for a bad rule (nothing changed) and BpfError.
-  void set_rules(const std::vector<Rule>& rules, Defaults defaults) const;
+  // Replaces the rules (at most SLUICE_POLICY_MAX_RULES, first match wins), defaults and the
+  // peers set (at most SLUICE_POLICY_MAX_PEER_PREFIXES: new prefixes go in before the rules
+  // change, stale ones leave after, so no packet sees a set missing a peer kept); zeroes the
+  // counters and bumps the generation, so existing flows are decided again on their next packet.
+  // Throws std::invalid_argument for a bad rule or too many peers (nothing changed) and BpfError.
+  void set_rules(const std::vector<Rule>& rules, Defaults defaults,
+                 const std::vector<tunnel::IpPrefix>& peers = {}) const;
   // Throws BpfError naming the map's pin path.
   [[nodiscard]] std::vector<Flow> flows() const;
   [[nodiscard]] Counters counters() const;
+  // The peers set, masked prefixes in the trie's order (empty for a program older than the set).
+  [[nodiscard]] std::vector<tunnel::IpPrefix> peers() const;
 
   [[nodiscard]] const std::string& pin_dir() const noexcept { return pin_dir_; }
 
@@ -39,12 +45,14 @@ class PinnedPolicy {
   [[nodiscard]] std::string path(const char* name) const;
   void write(const platform::UniqueFd& map, const char* name, __u32 key, const void* value) const;
   [[nodiscard]] sluice_policy_config read_config() const;
+  [[nodiscard]] std::vector<sluice_peer_key> peer_keys() const;
 
   std::string pin_dir_;
   platform::UniqueFd rules_;
   platform::UniqueFd config_;
   platform::UniqueFd counters_;
   platform::UniqueFd flows_;
+  platform::UniqueFd peers_;
 };
 
 }  // namespace sluice::bpf

@@ -82,15 +82,37 @@ std::vector<std::uint8_t> protocol_numbers(const policy::Rule& rule, IpFamily fa
 
 Action action_of(policy::Action action) { return action == policy::Action::allow ? Action::allow : Action::deny; }
 
+// The prefix every address of a family lies in.
+IpPrefix everything(IpFamily family) {
+  return family == IpFamily::v4 ? IpPrefix::parse("0.0.0.0/0") : IpPrefix::parse("::/0");
+}
+
+// The remote prefixes of a rule for any peer: the rule's own remote side (deduplicated), else
+// everything of each family; the peers set narrows them to peers in the program.
+std::vector<IpPrefix> any_peer_remotes(const std::vector<IpPrefix>& remote_side) {
+  if (remote_side.empty()) return {everything(IpFamily::v4), everything(IpFamily::v6)};
+  std::vector<IpPrefix> out;
+  for (const IpPrefix& prefix : remote_side) {
+    if (std::find(out.begin(), out.end(), prefix.masked()) == out.end()) out.push_back(prefix.masked());
+  }
+  return out;
+}
+
 void compile_rule(const policy::Rule& rule, const std::vector<PeerIdentity>& identities,
                   const std::vector<PeerPrefixes>& peers, const ContainerAddresses& container, std::vector<Rule>& out) {
   const bool inbound = rule.direction == policy::Direction::inbound;
   const std::vector<IpPrefix>& own_side = inbound ? rule.to : rule.from;
   const std::vector<IpPrefix>& remote_side = inbound ? rule.from : rule.to;
-  // Only peers' traffic is sluiced's: "any peer" is every peer's allowed IPs, never 0/0.
+  // Only peers' traffic is sluiced's: "any peer" is a rule on the peers set, never plain 0/0, and
+  // one rule per family however many peers there are. Named peers are few: their own prefixes.
   const bool any_peer = rule.peers.empty() && rule.groups.empty();
-  std::vector<IpPrefix> remotes = any_peer ? all_peer_prefixes(peers) : named_peer_prefixes(rule, identities, peers);
-  if (!remote_side.empty()) remotes = intersect(remotes, remote_side);
+  std::vector<IpPrefix> remotes;
+  if (any_peer) {
+    remotes = any_peer_remotes(remote_side);
+  } else {
+    remotes = named_peer_prefixes(rule, identities, peers);
+    if (!remote_side.empty()) remotes = intersect(remotes, remote_side);
+  }
   std::vector<policy::PortRange> ports = rule.ports;
   if (ports.empty() || rule.protocol == Protocol::icmp) ports = {policy::PortRange{}};
   for (const IpPrefix& remote : remotes) {
@@ -103,7 +125,8 @@ void compile_rule(const policy::Rule& rule, const std::vector<PeerIdentity>& ide
                            .protocol = protocol,
                            .port_min = range.first,
                            .port_max = range.last,
-                           .action = action_of(rule.action)});
+                           .action = action_of(rule.action),
+                           .remote_peer = any_peer});
       }
     }
   }
@@ -120,20 +143,13 @@ CompiledPolicy compile_policy(const policy::PolicySettings& settings, const std:
                               const std::vector<PeerPrefixes>& peers, const ContainerAddresses& container) {
   CompiledPolicy compiled;
   for (const policy::Rule& rule : settings.rules) compile_rule(rule, identities, peers, container, compiled.rules);
-  // What no rule decides: the direction's default for peers' traffic; the program's own defaults
-  // (allow) for the rest. A peer default of allow needs no rule: the program's default says it.
-  const std::vector<IpPrefix> peer_prefixes = all_peer_prefixes(peers);
-  const std::pair<Direction, policy::Action> defaults[] = {{Direction::to_container, settings.inbound_default},
-                                                           {Direction::from_container, settings.outbound_default}};
-  for (const auto& [direction, action] : defaults) {
-    if (action == policy::Action::allow) continue;
-    for (const IpPrefix& prefix : peer_prefixes) {
-      const bool v4 = prefix.family() == IpFamily::v4;
-      if (!(v4 ? container.ipv4 : container.ipv6)) continue;
-      compiled.rules.push_back(Rule{.direction = direction, .remote = prefix, .action = action_of(action)});
-    }
-  }
-  compiled.defaults = Defaults{Action::allow, Action::allow};
+  // What no rule decides: the direction's default for peers' traffic (the peer default, on the
+  // peers set); the program's own defaults (allow) for the rest.
+  compiled.defaults = Defaults{.to_container = Action::allow,
+                               .from_container = Action::allow,
+                               .peers = PeerDefaults{.to_container = action_of(settings.inbound_default),
+                                                     .from_container = action_of(settings.outbound_default)}};
+  compiled.peers = all_peer_prefixes(peers);
   if (compiled.rules.size() > SLUICE_POLICY_MAX_RULES) throw PolicyTooLarge(compiled.rules.size());
   return compiled;
 }

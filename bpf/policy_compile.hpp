@@ -3,9 +3,11 @@
 //
 // sluiced's rules speak of peers; the program sees addresses. A peer is its allowed IPs (the
 // tunnel accepts from a peer only those sources), so "from peer B" becomes "remote in B's allowed
-// IPs". sluiced governs traffic to and from peers only: traffic of the node itself or of other
-// local containers is not its business, so the program's own defaults allow, and a direction whose
-// default denies gets one rule per peer prefix after the compiled ones. Pure: no libbpf.
+// IPs", one rule per prefix. Every peer's prefixes form the program's peers set: "any peer" is one
+// rule per family (or per `from`/`to` prefix) on that set, and sluiced's defaults are the
+// program's peer defaults, so a mesh of hundreds of nodes still compiles to a handful of rules.
+// sluiced governs traffic to and from peers only: traffic of the node itself or of other local
+// containers is not its business, so the program's own defaults allow. Pure: no libbpf.
 #pragma once
 
 #include <optional>
@@ -34,11 +36,12 @@ struct ContainerAddresses {
 struct CompiledPolicy {
   std::vector<Rule> rules;
   Defaults defaults;
+  std::vector<tunnel::IpPrefix> peers;  // the peers set: every peer's allowed IPs, masked
 
   bool operator==(const CompiledPolicy&) const = default;
 };
 
-// The compiled rules do not fit the program's map (SLUICE_POLICY_MAX_RULES).
+// The compiled rules (the peers set aside) do not fit the program's map (SLUICE_POLICY_MAX_RULES).
 class PolicyTooLarge : public std::length_error {
  public:
   explicit PolicyTooLarge(std::size_t rules);

@@ -31,6 +31,7 @@ sluice_policy_rule encode_rule(const Rule& rule) {
   out.port_min = rule.port_min;
   out.port_max = rule.port_max;
   out.action = static_cast<__u8>(rule.action);
+  out.flags = rule.remote_peer ? SLUICE_RULE_REMOTE_PEER : 0;
   const auto bytes = masked.address().bytes();
   std::memcpy(out.addr, bytes.data(), bytes.size());
   return out;
@@ -46,12 +47,38 @@ Flow decode_flow(const sluice_flow_key& key, const sluice_flow_value& value) {
       .direction = value.direction == SLUICE_DIR_FROM_CONTAINER ? Direction::from_container : Direction::to_container,
       .verdict = value.verdict == SLUICE_ACTION_ALLOW ? Action::allow : Action::deny,
       .rule = std::nullopt,
+      .default_kind = DefaultKind::plain,
       .by_direction = {},
       .first_seen_ns = value.first_seen_ns,
       .last_seen_ns = value.last_seen_ns};
-  if (value.rule != SLUICE_POLICY_RULE_DEFAULT) flow.rule = value.rule;
+  if (value.rule == SLUICE_POLICY_RULE_PEER_DEFAULT) {
+    flow.default_kind = DefaultKind::peer;
+  } else if (value.rule != SLUICE_POLICY_RULE_DEFAULT) {
+    flow.rule = value.rule;
+  }
   for (int d = 0; d < 2; ++d) flow.by_direction[d] = Counter{value.packets[d], value.bytes[d]};
   return flow;
+}
+
+sluice_peer_key encode_peer(const tunnel::IpPrefix& prefix) {
+  const auto masked = prefix.masked();
+  sluice_peer_key key{};
+  key.family = masked.address().is_v4() ? 4 : 6;
+  key.prefixlen = SLUICE_PEER_KEY_FAMILY_BITS + masked.cidr();
+  const auto bytes = masked.address().bytes();
+  std::memcpy(key.addr, bytes.data(), bytes.size());
+  return key;
+}
+
+tunnel::IpPrefix decode_peer(const sluice_peer_key& key) {
+  const std::uint8_t family = key.family == 4 ? 4 : 6;
+  const unsigned bits = key.prefixlen > SLUICE_PEER_KEY_FAMILY_BITS ? key.prefixlen - SLUICE_PEER_KEY_FAMILY_BITS : 0;
+  return tunnel::IpPrefix(address_of(key.addr, family), bits);
+}
+
+std::string decider_text(const Flow& flow) {
+  if (flow.rule) return "rule " + std::to_string(*flow.rule);
+  return flow.default_kind == DefaultKind::peer ? "peer default" : "default";
 }
 
 std::uint8_t parse_protocol(const std::string& text) {

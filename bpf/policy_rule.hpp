@@ -22,7 +22,8 @@ enum class Action : std::uint8_t { deny = SLUICE_ACTION_DENY, allow = SLUICE_ACT
 
 // First match wins. The remote end is the source of packets to the container and the destination
 // of packets from it; the port range applies to TCP and UDP only and is the destination port of a
-// flow's first packet (the service port). protocol 0 is any.
+// flow's first packet (the service port). protocol 0 is any. remote_peer: the remote end must
+// also lie in the peers set (remote 0/0 then means any peer).
 struct Rule {
   Direction direction = Direction::to_container;
   tunnel::IpPrefix remote;
@@ -30,13 +31,23 @@ struct Rule {
   std::uint16_t port_min = 0;
   std::uint16_t port_max = 65535;
   Action action = Action::deny;
+  bool remote_peer = false;
 
   bool operator==(const Rule&) const = default;
 };
 
+struct PeerDefaults {
+  Action to_container = Action::deny;
+  Action from_container = Action::allow;
+
+  bool operator==(const PeerDefaults&) const = default;
+};
+
+// What no rule decides. With peers set, a remote end in the peers set gets those instead.
 struct Defaults {
   Action to_container = Action::deny;
   Action from_container = Action::allow;
+  std::optional<PeerDefaults> peers;
 
   bool operator==(const Defaults&) const = default;
 };
@@ -46,13 +57,18 @@ struct Counter {
   std::uint64_t bytes = 0;
 };
 
-// Per rule (index as given to set_rules), and per direction for the defaults. A counter holds every
-// packet of the flows its rule (or default) decided, both ways.
+// Per rule (index as given to set_rules), and per direction for the defaults and the peer
+// defaults. A counter holds every packet of the flows its rule (or default) decided, both ways.
 struct Counters {
   std::vector<Counter> rules;
   Counter default_to_container;
   Counter default_from_container;
+  Counter peer_default_to_container;
+  Counter peer_default_from_container;
 };
+
+// Which default decided a flow no rule did: the plain one, or the peer default (remote end a peer).
+enum class DefaultKind : std::uint8_t { plain, peer };
 
 struct Flow {
   tunnel::IpAddress source;  // of the first packet
@@ -62,7 +78,8 @@ struct Flow {
   std::uint8_t protocol = 0;
   Direction direction = Direction::to_container;  // of the first packet
   Action verdict = Action::deny;
-  std::optional<std::uint16_t> rule;      // none: the default decided
+  std::optional<std::uint16_t> rule;  // none: a default decided, default_kind says which
+  DefaultKind default_kind = DefaultKind::plain;
   std::array<Counter, 2> by_direction{};  // indexed by Direction
   std::uint64_t first_seen_ns = 0;        // CLOCK_MONOTONIC
   std::uint64_t last_seen_ns = 0;
@@ -71,6 +88,12 @@ struct Flow {
 // Throws std::invalid_argument naming the problem (port_min > port_max, an unknown protocol).
 sluice_policy_rule encode_rule(const Rule& rule);
 Flow decode_flow(const sluice_flow_key& key, const sluice_flow_value& value);
+// A prefix of the peers set as its LPM trie key, and back.
+sluice_peer_key encode_peer(const tunnel::IpPrefix& prefix);
+tunnel::IpPrefix decode_peer(const sluice_peer_key& key);
+
+// "rule N", "default" or "peer default".
+std::string decider_text(const Flow& flow);
 
 // "tcp", "udp", "icmp", "icmpv6", "any" or a number 0..255; throws std::invalid_argument.
 std::uint8_t parse_protocol(const std::string& text);

@@ -87,7 +87,7 @@ ContainerFlows container_flows(std::string network, std::string veth, std::strin
     record.destination = flow.destination.to_string();
     record.destination_port = flow.destination_port;
     record.verdict = bpf::action_name(flow.verdict);
-    record.rule = flow.rule ? "rule " + std::to_string(*flow.rule) : "default";
+    record.rule = bpf::decider_text(flow);
     record.packets_in = flow.by_direction[to].packets;
     record.bytes_in = flow.by_direction[to].bytes;
     record.packets_out = flow.by_direction[from].packets;
@@ -102,6 +102,7 @@ ContainerFlows container_flows(std::string network, std::string veth, std::strin
       record.peer_name = peer->name;
     }
     entry.rule = flow.rule;
+    entry.default_kind = flow.default_kind;
     entry.last_seen_ns = flow.last_seen_ns;
     out.flows.push_back(std::move(entry));
   }
@@ -145,6 +146,8 @@ std::string container_text(const ContainerFlows& container) {
   }
   out.append("  default to_container: ").append(counter_text(container.counters.default_to_container)).append("\n");
   out.append("  default from_container: ").append(counter_text(container.counters.default_from_container));
+  out.append("\n  peer default to_container: ").append(counter_text(container.counters.peer_default_to_container));
+  out.append("\n  peer default from_container: ").append(counter_text(container.counters.peer_default_from_container));
   return out.append("\n");
 }
 
@@ -159,7 +162,9 @@ nlohmann::ordered_json container_flow_json(const ContainerFlow& flow) {
           {"destination", record.destination},
           {"destination_port", record.destination_port},
           {"verdict", record.verdict},
-          {"rule", flow.rule ? nlohmann::ordered_json(*flow.rule) : nlohmann::ordered_json("default")},
+          {"rule", flow.rule ? nlohmann::ordered_json(*flow.rule)
+                             : nlohmann::ordered_json(flow.default_kind == bpf::DefaultKind::peer ? "peer default"
+                                                                                                  : "default")},
           {"packets_to_container", record.packets_in},
           {"bytes_to_container", record.bytes_in},
           {"packets_from_container", record.packets_out},
@@ -202,7 +207,10 @@ nlohmann::ordered_json container_json(const ContainerFlows& container) {
           {"rules", rules},
           {"default",
            {{"to_container", counter_json(container.counters.default_to_container)},
-            {"from_container", counter_json(container.counters.default_from_container)}}}};
+            {"from_container", counter_json(container.counters.default_from_container)}}},
+          {"peer_default",
+           {{"to_container", counter_json(container.counters.peer_default_to_container)},
+            {"from_container", counter_json(container.counters.peer_default_from_container)}}}};
 }
 
 }  // namespace sluice::ctl

@@ -52,8 +52,9 @@ struct ContainerFlow {
   // to the container, "out" from it; peer and peer_name are the remote end's peer, if known.
   FlowRecord record;
   bool peer_known = false;
-  std::optional<std::uint16_t> rule;  // none: the default decided
-  std::uint64_t last_seen_ns = 0;     // CLOCK_MONOTONIC, as the map has it (for --follow)
+  std::optional<std::uint16_t> rule;  // none: a default decided, default_kind says which
+  bpf::DefaultKind default_kind = bpf::DefaultKind::plain;
+  std::uint64_t last_seen_ns = 0;  // CLOCK_MONOTONIC, as the map has it (for --follow)
 };
 
 struct ContainerFlows {
@@ -76,11 +77,12 @@ struct ContainerFlows {
 // Keeps the flows whose remote end is the peer named by `peer` (a name or base64 key).
 void keep_container_peer(std::vector<ContainerFlows>& containers, std::string_view peer);
 
-// flow_line's form: "TIME PEER SRC -> DST PROTO DIRECTION VERDICT (rule N|default) in P/B out P/B";
+// flow_line's form: "TIME PEER SRC -> DST PROTO DIRECTION VERDICT (rule N|default|peer default) in P/B
+// out P/B";
 // PEER is "-" when no peer's allowed IPs hold the remote end.
 [[nodiscard]] std::string container_flow_line(const ContainerFlow& flow);
 // "container: ID IFNAME (network NETWORK, veth VETH, N flows)" ("(veth gone)" for ID IFNAME), its
-// flows oldest first, its rule counters.
+// flows oldest first, its rule, default and peer default counters.
 [[nodiscard]] std::string container_text(const ContainerFlows& container);
 // With --follow, each line names its container.
 [[nodiscard]] std::string container_follow_line(const ContainerFlows& container, const ContainerFlow& flow);

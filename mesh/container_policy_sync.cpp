@@ -92,7 +92,7 @@ PolicySyncReport ContainerPolicySync::sync(std::string_view policy_lines, const 
       problems_.erase(dir);
       // The same rules again would only zero the counters and judge every flow anew.
       if (written != written_.end() && written->second == compiled) continue;
-      bpf::PinnedPolicy::open(dir.string()).set_rules(compiled.rules, compiled.defaults);
+      bpf::PinnedPolicy::open(dir.string()).set_rules(compiled.rules, compiled.defaults, compiled.peers);
       report.written.push_back("container policy at " + dir.string() + ": " + std::to_string(compiled.rules.size()) +
                                " rules from sluiced's policy");
       written_.insert_or_assign(dir, std::move(compiled));

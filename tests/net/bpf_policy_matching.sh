@@ -3,7 +3,9 @@
 # packet: crafted frames go through the loaded program with BPF_PROG_TEST_RUN (`bpftool prog
 # run`), never onto a network, in a private mount namespace with its own bpffs (about 3 s).
 # Prefixes off word and byte boundaries (/20, /66), port ranges, protocol any, first match, the
-# direction of a rule, the defaults, replies to an allowed flow, ARP, and the rule counters.
+# direction of a rule, the defaults, replies to an allowed flow, ARP, and the rule counters; then
+# the peers set: rules for peers only, the peer default beside the plain one (IPv4 and IPv6, the
+# two families apart in the set), their counters, and a replaced set.
 # Usage: bpf_policy_matching.sh BPF_POLICY_PROBE
 set -euo pipefail
 PROBE=$1
@@ -115,6 +117,70 @@ jq -e '[.rules[].packets] == [2, 3, 2, 1, 1] and .default.to_container.packets =
 flows=$("$PROBE" flows --pin "$PIN")
 jq -e 'length == 19 and any(.[]; .source_port == 40015 and .rule == "default" and .direction == "from_container" and
   .to_container.packets == 1 and .from_container.packets == 1)' <<<"$flows" >/dev/null || net_fail "flows: $flows"
-[[ $("$PROBE" unpin --pin "$PIN") == '{"removed":true}' ]] || net_fail "unpin"
 net_log "${#CASES[@]} packets decided as the rules say; counters and flows agree"
+
+# The peers set: "peer" rules match only remote ends in it; what no rule decides falls to the peer
+# default for peers, to the plain default for the rest.
+cat >"$NET_TMP/peers.json" <<'JSON'
+{"defaults": {"to_container": "allow", "from_container": "allow"},
+ "peer_defaults": {"to_container": "deny", "from_container": "allow"},
+ "peers": ["10.50.0.0/16", "10.60.1.0/24", "fd00:50::/48"],
+ "rules": [
+  {"direction": "to_container", "remote": "0.0.0.0/0", "protocol": "tcp", "ports": "80", "action": "allow", "peer": true},
+  {"direction": "to_container", "remote": "::/0", "protocol": "tcp", "ports": "80", "action": "allow", "peer": true},
+  {"direction": "to_container", "remote": "10.60.0.0/16", "protocol": "udp", "action": "allow", "peer": true},
+  {"direction": "from_container", "remote": "0.0.0.0/0", "protocol": "tcp", "ports": "25", "action": "deny", "peer": true}
+ ]}
+JSON
+out=$("$PROBE" rules --pin "$PIN" --file "$NET_TMP/peers.json") || net_fail "peer rules: $out"
+jq -e '. == ["10.50.0.0/16", "10.60.1.0/24", "fd00:50::/48"]' <<<"$("$PROBE" peers --pin "$PIN" | jq -c sort)" \
+  >/dev/null || net_fail "peers set: $("$PROBE" peers --pin "$PIN")"
+CASES=()
+# Rule 0 for a peer; the same from a non-peer falls to the plain default (allow), another port
+# from the peer to the peer default (deny).
+expect pass to_container tcp 10.50.3.4 "$C" 41000 80
+expect pass to_container tcp 10.70.0.1 "$C" 41001 80
+expect drop to_container tcp 10.50.3.4 "$C" 41002 81
+expect pass to_container tcp 10.70.0.1 "$C" 41003 81
+# Rule 2: its prefix and the set both: 10.60.1.0/24 only; 10.60.2.9 is no peer (plain default).
+expect pass to_container udp 10.60.1.9 "$C" 41004 53
+expect pass to_container udp 10.60.2.9 "$C" 41005 53
+expect drop to_container udp 10.50.0.1 "$C" 41006 53
+# IPv6: rule 1, the peer default, a non-peer; a32:: shares its first bytes with 10.50.0.0/16, but
+# the family word keeps it out of the set.
+expect pass to_container tcp fd00:50:0:1::5 "$C6" 41007 80
+expect drop to_container tcp fd00:50:0:1::5 "$C6" 41008 81
+expect pass to_container tcp fd00:51::5 "$C6" 41009 81
+expect pass to_container tcp a32::1 "$C6" 41010 81
+# Outbound: rule 3 for a peer only; the peer default allows, and the reply passes on that flow.
+expect drop from_container tcp "$C" 10.50.9.9 41011 25
+expect pass from_container tcp "$C" 10.70.9.9 41012 25
+expect pass from_container tcp "$C" 10.50.9.9 41013 443
+expect pass to_container tcp 10.50.9.9 "$C" 443 41013
+run_cases
+counters=$("$PROBE" counters --pin "$PIN")
+jq -e '[.rules[].packets] == [1, 1, 1, 1] and .default.to_container.packets == 5 and
+  .peer_default.to_container.packets == 3 and .default.from_container.packets == 1 and
+  .peer_default.from_container.packets == 2' <<<"$counters" >/dev/null || net_fail "peer counters: $counters"
+flows=$("$PROBE" flows --pin "$PIN")
+jq -e 'any(.[]; .source_port == 41002 and .rule == "peer default" and .verdict == "deny") and
+  any(.[]; .source_port == 41003 and .rule == "default" and .verdict == "allow") and
+  any(.[]; .source_port == 41008 and .rule == "peer default") and
+  any(.[]; .source_port == 41013 and .rule == "peer default" and .to_container.packets == 1)' <<<"$flows" \
+  >/dev/null || net_fail "peer flows: $flows"
+net_log "${#CASES[@]} packets decided on the peers set and the peer defaults"
+
+# A new set replaces the old: 10.50.0.0/16 leaves (its traffic now falls to the plain default),
+# 10.80.0.0/16 joins.
+jq '.peers = ["10.60.1.0/24", "10.80.0.0/16"]' "$NET_TMP/peers.json" >"$NET_TMP/peers2.json"
+out=$("$PROBE" rules --pin "$PIN" --file "$NET_TMP/peers2.json") || net_fail "new peers: $out"
+peers=$("$PROBE" peers --pin "$PIN")
+jq -e 'sort == ["10.60.1.0/24", "10.80.0.0/16"]' <<<"$peers" >/dev/null || net_fail "replaced peers set: $peers"
+CASES=()
+expect pass to_container tcp 10.50.3.4 "$C" 42000 81
+expect drop to_container tcp 10.80.3.4 "$C" 42001 81
+expect pass to_container tcp 10.80.3.4 "$C" 42002 80
+run_cases
+[[ $("$PROBE" unpin --pin "$PIN") == '{"removed":true}' ]] || net_fail "unpin"
+net_log "a replaced peers set decides new flows at once"
 net_log PASS

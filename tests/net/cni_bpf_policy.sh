@@ -4,19 +4,22 @@
 # peer B, whose allowed IPs hold B's own tunnel address and a "remote pods" /24 with an address
 # inside B (10.245.9.1, the source of B's traffic here). The node's policy: inbound default deny;
 # from group "remotes": TCP 8080 to the pod subnet denied, TCP 7070 allowed, ICMP allowed.
-#   1. ADD pins the program at BPFFS/sluice/cni/NETWORK/HOSTVETH and attaches it; its 8 rules are
-#      sluiced's 3 per B prefix, then the inbound default per B prefix;
+#   1. ADD pins the program at BPFFS/sluice/cni/NETWORK/HOSTVETH and attaches it; its 6 rules are
+#      sluiced's 3 per B prefix, its peers set B's prefixes, the inbound default its peer default;
 #   2. B's ping passes and is counted on the ICMP rule; the node's own ping is not governed
 #      (the program's default allows); CHECK passes;
 #   3. sluiced drops B's TCP 8080 itself, so to see the container's program decide, sluiced's rules
 #      are reloaded away (the container's maps keep theirs until a sync): then 8080 is
-#      dropped in the kernel on its rule, 7070 passes on its rule, 9090 is dropped by the default
-#      rule for B's prefix (a reload is pushed by the mesh agent, 3b);
-#   3b. `sluice-mesh sync-policy` brings a reload of sluiced into the running container's maps;
+#      dropped in the kernel on its rule, 7070 passes on its rule, 9090 is dropped by the peer
+#      default;
+#   3b. `sluice-mesh sync-policy` (what the mesh agent does every 2 s) brings a reload of sluiced
+#      into the running container's maps;
 #   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
 #   5. GC with an empty valid list removes the pins of a container whose veth vanished;
 #   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
-#      fail with their cause and leave no veth, reservation or pin.
+#      fail with their cause and leave no veth, reservation or pin;
+#   7. a Flannel-style mesh (80 more peers, a /24 each) with an inbound deny default and a rule for
+#      any peer: the ADD fits in one rule and the peer default, B's ping passes, its TCP does not.
 # Usage: cni_bpf_policy.sh PLUGIN SLUICECTL SLUICED BPF_POLICY_PROBE SLUICE_MESH
 # shellcheck disable=SC2016 # the single-quoted $names are jq's variables
 set -euo pipefail
@@ -121,7 +124,8 @@ HOST=$(host_of "$c1")
 PIN=$BPFFS/sluice/cni/$NETWORK/$HOST
 [[ -n $HOST && -e $PIN/flows && -e $PIN/sluice_to_container ]] || net_fail "no pins at $PIN: $(find "$BPFFS")"
 (($(filters "$HOST") == 2)) || net_fail "expected a filter on $HOST's ingress and egress"
-check "8 rules" '(.rules | length) == 8' "$(probe counters --pin "$PIN")"
+check "6 rules" '(.rules | length) == 6' "$(probe counters --pin "$PIN")"
+check "B's prefixes as the peers set" 'sort == ["10.245.9.0/24", "10.98.0.2/32"]' "$(probe peers --pin "$PIN")"
 net_log "ADD of $C1: pinned at $PIN, attached to $HOST"
 
 # 2. B's ping passes on its rule; the node's own is not governed.
@@ -153,10 +157,10 @@ flow() {
 flows=$(probe flows --pin "$PIN")
 check "8080 on its rule" "$(flow 8080 deny 1)" "$flows"
 check "7070 on its rule" "$(flow 7070 allow 3)" "$flows"
-check "9090 on B's default" "$(flow 9090 deny 7)" "$flows"
-check "TCP counters" '.rules[1].packets >= 1 and .rules[3].packets >= 3 and .rules[7].packets >= 1' \
+check "9090 on the peer default" "$(flow 9090 deny '"peer default"')" "$flows"
+check "TCP counters" '.rules[1].packets >= 1 and .rules[3].packets >= 3 and .peer_default.to_container.packets >= 1' \
   "$(probe counters --pin "$PIN")"
-net_log "in the kernel: 8080 dropped on its rule, 9090 on the inbound default, 7070 passes"
+net_log "in the kernel: 8080 dropped on its rule, 9090 on the inbound peer default, 7070 passes"
 
 # 3b. sluice-mesh sync-policy (what the agent does every 2 s with container_policy = true) brings a
 # new policy into the running container: 8080 allowed, the rest denied by default.
@@ -179,8 +183,8 @@ bpffs = "$BPFFS"
 endpoints = ["http://127.0.0.1:2379"]
 TOML
 out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1) || net_fail "sync-policy: $out"
-[[ $out == "container policy at $PIN: 4 rules from sluiced's policy" ]] || net_fail "sync-policy said: $out"
-check "4 rules" '(.rules | length) == 4' "$(probe counters --pin "$PIN")"
+[[ $out == "container policy at $PIN: 2 rules from sluiced's policy" ]] || net_fail "sync-policy said: $out"
+check "2 rules" '(.rules | length) == 2' "$(probe counters --pin "$PIN")"
 [[ $(greeting 8080 2) == hello-8080 ]] || net_fail "B's TCP 8080 did not pass after the sync"
 [[ -z $(greeting 7070) ]] || net_fail "B's TCP 7070 passed after the sync, though denied"
 check "8080 allowed on rule 1 (B's /24)" "$(flow 8080 allow 1)" "$(probe flows --pin "$PIN")"
@@ -226,4 +230,33 @@ jq -e '.code == 11 and (.msg | startswith("policy: cannot reach sluiced on cbnon
 [[ -z $(host_of "$c2") && -z $(reserved_for "$c2") && -z $(pins) ]] ||
   net_fail "the ADD without sluiced left a veth, reservation or pins: $(pins)"
 net_log "$(jq -r .msg <<<"$out")"
+
+# 7. Many peers no longer cost a rule each (issue 24: 82 prefixes with a deny default used to fail).
+write_node '[policy_defaults]
+inbound = "deny"
+
+[[policy]]
+name = "ping"
+protocol = "icmp"
+action = "allow"'
+python3 -c 'import base64, os
+for node in range(80):
+    key = base64.b64encode(os.urandom(32)).decode()
+    print(f"\n[[peer]]\npublic_key = \"{key}\"\nallowed_ips = [\"10.246.{node}.0/24\"]")' >>"$NET_TMP/$N.toml"
+ctl "$node" reload "$N" >/dev/null || net_fail "reload with 81 peers"
+net_ns c4 c4
+result=$(conf | cni ADD "$c4") || net_fail "ADD with 81 peers and a deny default: $result"
+C4=$(jq -r '.ips[0].address | sub("/.*"; "")' <<<"$result")
+PIN4=$BPFFS/sluice/cni/$NETWORK/$(host_of "$c4")
+check "one rule for any peer" '(.rules | length) == 1' "$(probe counters --pin "$PIN4")"
+check "82 peer prefixes" 'length == 82' "$(probe peers --pin "$PIN4")"
+ip netns exec "$b" ping -c 2 -i 0.2 -W 2 -I 10.245.9.1 "$C4" >/dev/null || net_fail "B's ping to c4 failed"
+ip netns exec "$c4" socat TCP-LISTEN:7070,reuseaddr,fork "SYSTEM:echo hello-7070" 2>/dev/null &
+NET_PIDS+=($!)
+net_wait_for 5 bash -c "ip netns exec '$c4' ss -ltn | grep -q ':7070 '" || net_fail "no server on c4"
+C1=$C4 # greeting speaks to C1
+[[ -z $(greeting 7070) ]] || net_fail "B's TCP 7070 to c4 passed, though denied by default"
+check "c4's flows" 'any(.[]; .protocol == 1 and .rule == 0 and .verdict == "allow")' "$(probe flows --pin "$PIN4")"
+out=$(conf | cni DEL "$c4") || net_fail "DEL c4: $out"
+net_log "81 peers and a deny default: 1 rule, 82 prefixes in the peers set; ping passes, TCP does not"
 net_log PASS

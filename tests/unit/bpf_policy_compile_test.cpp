@@ -54,7 +54,13 @@ CompiledPolicy compile(const std::vector<policy::Rule>& rules, policy::Action in
 std::string text(const Rule& rule) {
   return std::string(direction_name(rule.direction)) + " " + rule.remote.to_string() + " " +
          std::to_string(rule.protocol) + " " + std::to_string(rule.port_min) + "-" + std::to_string(rule.port_max) +
-         " " + action_name(rule.action);
+         " " + action_name(rule.action) + (rule.remote_peer ? " peer" : "");
+}
+
+std::vector<std::string> prefix_texts(const std::vector<IpPrefix>& prefixes) {
+  std::vector<std::string> out;
+  for (const IpPrefix& prefix : prefixes) out.push_back(prefix.to_string());
+  return out;
 }
 
 std::vector<std::string> texts(const CompiledPolicy& compiled) {
@@ -80,9 +86,15 @@ BOOST_AUTO_TEST_CASE(a_peer_becomes_its_allowed_ips_per_port_range) {
           (Texts{"to_container 10.244.1.0/24 6 8080-8080 deny", "to_container 10.244.1.0/24 6 9000-9099 deny",
                  "to_container fd00:244:0:1::/64 6 8080-8080 deny", "to_container fd00:244:0:1::/64 6 9000-9099 deny"}),
       boost::test_tools::per_element());
-  // Traffic not of a peer is not sluiced's: the program passes it.
+  // Traffic not of a peer is not sluiced's: the program passes it. Peers' gets sluiced's defaults.
   BOOST_TEST((compiled.defaults.to_container == Action::allow));
   BOOST_TEST((compiled.defaults.from_container == Action::allow));
+  BOOST_TEST_REQUIRE(compiled.defaults.peers.has_value());
+  BOOST_TEST((compiled.defaults.peers->to_container == Action::allow));
+  // The peers set: every peer's allowed IPs, whatever the rules name.
+  BOOST_TEST(
+      prefix_texts(compiled.peers) == (Texts{"10.244.1.0/24", "fd00:244:0:1::/64", "10.244.2.0/24", "10.98.0.2/32"}),
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_group_names_its_members_and_icmp_is_per_family) {
@@ -95,12 +107,12 @@ BOOST_AUTO_TEST_CASE(a_group_names_its_members_and_icmp_is_per_family) {
              boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(any_peer_is_every_peers_allowed_ips_not_everything) {
+BOOST_AUTO_TEST_CASE(any_peer_is_the_peers_set_not_everything) {
   auto rule = inbound(policy::Action::deny);
   rule.protocol = policy::Protocol::udp;
+  // One rule per family, on the peers set, however many peers there are.
   BOOST_TEST(texts(compile({rule})) ==
-                 (Texts{"to_container 10.244.1.0/24 17 0-65535 deny", "to_container fd00:244:0:1::/64 17 0-65535 deny",
-                        "to_container 10.244.2.0/24 17 0-65535 deny", "to_container 10.98.0.2/32 17 0-65535 deny"}),
+                 (Texts{"to_container 0.0.0.0/0 17 0-65535 deny peer", "to_container ::/0 17 0-65535 deny peer"}),
              boost::test_tools::per_element());
 }
 
@@ -114,11 +126,10 @@ BOOST_AUTO_TEST_CASE(from_narrows_the_peers_prefixes) {
                  (Texts{"to_container 10.244.1.128/25 0 0-65535 deny", "to_container 10.244.1.0/24 0 0-65535 deny",
                         "to_container 10.98.0.2/32 0 0-65535 deny"}),
              boost::test_tools::per_element());
-  // Without peers, `from` is still limited to peers' addresses.
+  // Without peers, `from` is still limited to peers' addresses: by the peers set.
   auto any = inbound(policy::Action::deny);
-  any.from = {IpPrefix::parse("10.244.0.0/16")};
-  BOOST_TEST(texts(compile({any})) ==
-                 (Texts{"to_container 10.244.1.0/24 0 0-65535 deny", "to_container 10.244.2.0/24 0 0-65535 deny"}),
+  any.from = {IpPrefix::parse("10.244.0.0/16"), IpPrefix::parse("10.244.9.9/16")};
+  BOOST_TEST(texts(compile({any})) == (Texts{"to_container 10.244.0.0/16 0 0-65535 deny peer"}),
              boost::test_tools::per_element());
 }
 
@@ -167,21 +178,64 @@ BOOST_AUTO_TEST_CASE(any_protocol_with_ports_is_tcp_and_udp) {
              boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(a_deny_default_follows_the_rules_for_every_peer_prefix) {
+BOOST_AUTO_TEST_CASE(sluiceds_defaults_are_the_peer_defaults_not_rules) {
   auto rule = inbound(policy::Action::allow);
   rule.peers = {kServer};
   rule.protocol = policy::Protocol::icmp;
-  BOOST_TEST(texts(compile({rule}, policy::Action::deny, policy::Action::allow)) ==
-                 (Texts{"to_container 10.244.2.0/24 1 0-65535 allow", "to_container 10.98.0.2/32 1 0-65535 allow",
-                        "to_container 10.244.1.0/24 0 0-65535 deny", "to_container fd00:244:0:1::/64 0 0-65535 deny",
-                        "to_container 10.244.2.0/24 0 0-65535 deny", "to_container 10.98.0.2/32 0 0-65535 deny"}),
+  const auto compiled = compile({rule}, policy::Action::deny, policy::Action::allow);
+  BOOST_TEST(texts(compiled) ==
+                 (Texts{"to_container 10.244.2.0/24 1 0-65535 allow", "to_container 10.98.0.2/32 1 0-65535 allow"}),
              boost::test_tools::per_element());
-  BOOST_TEST(
-      texts(compile({}, policy::Action::allow, policy::Action::deny)) ==
-          (Texts{"from_container 10.244.1.0/24 0 0-65535 deny", "from_container fd00:244:0:1::/64 0 0-65535 deny",
-                 "from_container 10.244.2.0/24 0 0-65535 deny", "from_container 10.98.0.2/32 0 0-65535 deny"}),
-      boost::test_tools::per_element());
+  BOOST_TEST_REQUIRE(compiled.defaults.peers.has_value());
+  BOOST_TEST((compiled.defaults.peers->to_container == Action::deny));
+  BOOST_TEST((compiled.defaults.peers->from_container == Action::allow));
+  // Others' traffic (the node's, other containers') is not sluiced's: the plain defaults allow.
+  BOOST_TEST((compiled.defaults.to_container == Action::allow));
+  const auto outbound = compile({}, policy::Action::allow, policy::Action::deny);
+  BOOST_TEST(outbound.rules.empty());
+  BOOST_TEST((outbound.defaults.peers->from_container == Action::deny));
   BOOST_TEST(compile({}).rules.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_mesh_of_500_peers_with_a_deny_default_fits) {
+  // Issue 24: a Flannel-style mesh, each node a peer with its own /24 (and a /64), inbound deny.
+  std::vector<PeerPrefixes> mesh;
+  std::vector<PeerIdentity> names;
+  for (unsigned node = 0; node < 500; ++node) {
+    PublicKey peer;
+    peer.bytes.fill(0);
+    peer.bytes[0] = static_cast<std::uint8_t>(node >> 8);
+    peer.bytes[1] = static_cast<std::uint8_t>(node);
+    const std::string third = std::to_string(node % 250), second = std::to_string(244 + node / 250);
+    mesh.push_back({peer,
+                    {IpPrefix::parse("10." + second + "." + third + ".0/24"),
+                     IpPrefix::parse("fd00:244:" + std::to_string(node) + "::/64")}});
+    names.push_back({peer, "node-" + std::to_string(node), {node < 3 ? "monitoring" : "workers"}});
+  }
+  auto ping = inbound(policy::Action::allow);
+  ping.protocol = policy::Protocol::icmp;
+  auto web = inbound(policy::Action::allow);
+  web.protocol = policy::Protocol::tcp;
+  web.ports = {PortRange{80, 80}, PortRange{443, 443}};
+  auto metrics = inbound(policy::Action::allow);
+  metrics.groups = {"monitoring"};
+  metrics.protocol = policy::Protocol::tcp;
+  metrics.ports = {PortRange{9100, 9100}};
+  PolicySettings settings;
+  settings.rules = {ping, web, metrics};
+  settings.inbound_default = policy::Action::deny;
+  const auto compiled = compile_policy(settings, names, mesh, kContainer);
+  BOOST_TEST(
+      texts(compiled) ==
+          (Texts{"to_container 0.0.0.0/0 1 0-65535 allow peer", "to_container ::/0 58 0-65535 allow peer",
+                 "to_container 0.0.0.0/0 6 80-80 allow peer", "to_container 0.0.0.0/0 6 443-443 allow peer",
+                 "to_container ::/0 6 80-80 allow peer", "to_container ::/0 6 443-443 allow peer",
+                 "to_container 10.244.0.0/24 6 9100-9100 allow", "to_container fd00:244::/64 6 9100-9100 allow",
+                 "to_container 10.244.1.0/24 6 9100-9100 allow", "to_container fd00:244:1::/64 6 9100-9100 allow",
+                 "to_container 10.244.2.0/24 6 9100-9100 allow", "to_container fd00:244:2::/64 6 9100-9100 allow"}),
+      boost::test_tools::per_element());
+  BOOST_TEST((compiled.defaults.peers->to_container == Action::deny));
+  BOOST_TEST(compiled.peers.size() == 1000u);
 }
 
 BOOST_AUTO_TEST_CASE(the_order_of_sluiceds_rules_is_kept) {

@@ -1,4 +1,5 @@
 #include <boost/test/unit_test.hpp>
+#include <cstddef>
 #include <cstring>
 
 #include "bpf/policy_rule.hpp"
@@ -14,6 +15,14 @@ BOOST_AUTO_TEST_CASE(map_structs_keep_their_layout) {
   BOOST_TEST(sizeof(sluice_policy_config) == 16u);
   BOOST_TEST(sizeof(sluice_flow_key) == 40u);
   BOOST_TEST(sizeof(sluice_flow_value) == 56u);
+  // The peer flag and the peer defaults live in what was padding.
+  BOOST_TEST(offsetof(sluice_policy_rule, flags) == 9u);
+  BOOST_TEST(offsetof(sluice_policy_config, peer_default_action) == 10u);
+  BOOST_TEST(offsetof(sluice_policy_config, peer_default_set) == 12u);
+  // The peers set's key: prefixlen, then the family word the trie matches first, then the address.
+  BOOST_TEST(sizeof(sluice_peer_key) == 24u);
+  BOOST_TEST(offsetof(sluice_peer_key, family) == 4u);
+  BOOST_TEST(offsetof(sluice_peer_key, addr) == 8u);
 }
 
 BOOST_AUTO_TEST_CASE(encodes_an_ipv4_rule_masked_in_network_order) {
@@ -22,7 +31,8 @@ BOOST_AUTO_TEST_CASE(encodes_an_ipv4_rule_masked_in_network_order) {
                                      .protocol = 6,
                                      .port_min = 8000,
                                      .port_max = 8099,
-                                     .action = Action::allow});
+                                     .action = Action::allow,
+                                     .remote_peer = false});
   BOOST_TEST(rule.direction == SLUICE_DIR_TO_CONTAINER);
   BOOST_TEST(rule.family == 4);
   BOOST_TEST(rule.prefix_len == 24);
@@ -30,6 +40,7 @@ BOOST_AUTO_TEST_CASE(encodes_an_ipv4_rule_masked_in_network_order) {
   BOOST_TEST(rule.port_min == 8000);
   BOOST_TEST(rule.port_max == 8099);
   BOOST_TEST(rule.action == SLUICE_ACTION_ALLOW);
+  BOOST_TEST(rule.flags == 0);
   const unsigned char expected[16] = {10, 200, 62, 0};
   BOOST_TEST(std::memcmp(rule.addr, expected, 16) == 0);
 }
@@ -40,11 +51,13 @@ BOOST_AUTO_TEST_CASE(encodes_an_ipv6_rule) {
                                      .protocol = 0,
                                      .port_min = 0,
                                      .port_max = 65535,
-                                     .action = Action::deny});
+                                     .action = Action::deny,
+                                     .remote_peer = true});
   BOOST_TEST(rule.direction == SLUICE_DIR_FROM_CONTAINER);
   BOOST_TEST(rule.family == 6);
   BOOST_TEST(rule.prefix_len == 64);
   BOOST_TEST(rule.action == SLUICE_ACTION_DENY);
+  BOOST_TEST(rule.flags == SLUICE_RULE_REMOTE_PEER);
   const unsigned char expected[16] = {0xfd, 0x00, 0x02, 0x00, 0x00, 0x62};
   BOOST_TEST(std::memcmp(rule.addr, expected, 16) == 0);
 }
@@ -55,8 +68,24 @@ BOOST_AUTO_TEST_CASE(rejects_an_empty_port_range) {
                                      .protocol = 17,
                                      .port_min = 90,
                                      .port_max = 80,
-                                     .action = Action::allow}),
+                                     .action = Action::allow,
+                                     .remote_peer = false}),
                     std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(encodes_peer_prefixes_family_first) {
+  const auto v4 = encode_peer(IpPrefix::parse("10.244.7.9/24"));
+  BOOST_TEST(v4.prefixlen == 32u + 24u);
+  BOOST_TEST(v4.family == 4);
+  const unsigned char expected4[16] = {10, 244, 7, 0};
+  BOOST_TEST(std::memcmp(v4.addr, expected4, 16) == 0);
+  BOOST_TEST(decode_peer(v4).to_string() == "10.244.7.0/24");
+  // ::/0 and 0.0.0.0/0 differ in the family word: neither holds the other's addresses.
+  const auto all6 = encode_peer(IpPrefix::parse("::/0"));
+  BOOST_TEST(all6.prefixlen == 32u);
+  BOOST_TEST(all6.family == 6);
+  BOOST_TEST(decode_peer(all6).to_string() == "::/0");
+  BOOST_TEST(decode_peer(encode_peer(IpPrefix::parse("fd00:244:0:1::/66"))).to_string() == "fd00:244:0:1::/66");
 }
 
 BOOST_AUTO_TEST_CASE(decodes_a_flow) {
@@ -91,8 +120,18 @@ BOOST_AUTO_TEST_CASE(decodes_a_flow) {
   BOOST_TEST(flow.by_direction[1].bytes == 300u);
   BOOST_TEST(flow.last_seen_ns == 20u);
 
+  BOOST_TEST(decider_text(flow) == "rule 3");
+
   value.rule = SLUICE_POLICY_RULE_DEFAULT;
-  BOOST_TEST(!decode_flow(key, value).rule.has_value());
+  const auto by_default = decode_flow(key, value);
+  BOOST_TEST(!by_default.rule.has_value());
+  BOOST_TEST((by_default.default_kind == DefaultKind::plain));
+  BOOST_TEST(decider_text(by_default) == "default");
+  value.rule = SLUICE_POLICY_RULE_PEER_DEFAULT;
+  const auto by_peer_default = decode_flow(key, value);
+  BOOST_TEST(!by_peer_default.rule.has_value());
+  BOOST_TEST((by_peer_default.default_kind == DefaultKind::peer));
+  BOOST_TEST(decider_text(by_peer_default) == "peer default");
 }
 
 BOOST_AUTO_TEST_CASE(parses_protocols) {

@@ -29,7 +29,8 @@ std::vector<ctl::PeerRoutes> peers() {
 constexpr ctl::Clocks kNow{500'000'000'000U, 1'700'000'000'000U};
 
 bpf::Flow flow(const char* source, const char* destination, bpf::Direction direction, bpf::Action verdict,
-               std::optional<std::uint16_t> rule, std::uint64_t last_seen_ns) {
+               std::optional<std::uint16_t> rule, std::uint64_t last_seen_ns,
+               bpf::DefaultKind default_kind = bpf::DefaultKind::plain) {
   bpf::Flow out{.source = tunnel::IpAddress::parse(source),
                 .destination = tunnel::IpAddress::parse(destination),
                 .source_port = 40000,
@@ -38,6 +39,7 @@ bpf::Flow flow(const char* source, const char* destination, bpf::Direction direc
                 .direction = direction,
                 .verdict = verdict,
                 .rule = rule,
+                .default_kind = default_kind,
                 .by_direction = {bpf::Counter{3, 180}, bpf::Counter{2, 120}},
                 .first_seen_ns = last_seen_ns - 1'000'000'000U,
                 .last_seen_ns = last_seen_ns};
@@ -48,11 +50,12 @@ ctl::ContainerFlows section() {
   bpf::Counters counters;
   counters.rules = {{5, 300}, {1, 60}};
   counters.default_to_container = {2, 120};
+  counters.peer_default_to_container = {4, 240};
   return ctl::container_flows(
       "testnet", "sl1234c", "/b/sluice/cni/testnet/sl1234c", std::string("sluice-cni testnet 0123abcd eth0\n"),
       {flow("10.98.0.2", "10.200.61.2", bpf::Direction::to_container, bpf::Action::allow, 0, 499'000'000'000U),
-       flow("10.98.0.7", "10.200.61.2", bpf::Direction::to_container, bpf::Action::deny, std::nullopt,
-            498'000'000'000U),
+       flow("10.98.0.7", "10.200.61.2", bpf::Direction::to_container, bpf::Action::deny, std::nullopt, 498'000'000'000U,
+            bpf::DefaultKind::peer),
        flow("10.200.61.2", "192.0.2.1", bpf::Direction::from_container, bpf::Action::deny, 1, 499'500'000'000U)},
       counters, peers(), kNow);
 }
@@ -104,7 +107,7 @@ BOOST_AUTO_TEST_CASE(prints_lines_and_counters) {
              "container: 0123abcd eth0 (network testnet, veth sl1234c, 3 flows)\n"
              "2023-11-14T22:13:18.000Z " +
                  kPeer2.substr(0, 8) +
-                 " 10.98.0.7:40000 -> 10.200.61.2:8080 tcp to_container DROPPED (default) in 3/180 out 2/120 "
+                 " 10.98.0.7:40000 -> 10.200.61.2:8080 tcp to_container DROPPED (peer default) in 3/180 out 2/120 "
                  "packets/bytes\n"
                  "2023-11-14T22:13:19.000Z laptop-b 10.98.0.2:40000 -> 10.200.61.2:8080 tcp to_container FORWARDED "
                  "(rule 0) in 3/180 out 2/120 packets/bytes\n"
@@ -114,7 +117,9 @@ BOOST_AUTO_TEST_CASE(prints_lines_and_counters) {
                  "  rule 0: 5 packets, 300 bytes\n"
                  "  rule 1: 1 packets, 60 bytes\n"
                  "  default to_container: 2 packets, 120 bytes\n"
-                 "  default from_container: 0 packets, 0 bytes\n");
+                 "  default from_container: 0 packets, 0 bytes\n"
+                 "  peer default to_container: 4 packets, 240 bytes\n"
+                 "  peer default from_container: 0 packets, 0 bytes\n");
   BOOST_TEST(ctl::container_follow_line(container, container.flows[1]).starts_with("container 0123abcd: 2023-"));
 }
 
@@ -144,6 +149,8 @@ BOOST_AUTO_TEST_CASE(json_has_every_field_and_the_man_page_documents_it) {
   BOOST_TEST(json["flows"][0]["rule"] == 1);
   BOOST_TEST(json["rules"][1]["packets"] == 1);
   BOOST_TEST(json["default"]["to_container"]["bytes"] == 120);
+  BOOST_TEST(json["flows"][2]["rule"] == "peer default");
+  BOOST_TEST(json["peer_default"]["to_container"]["packets"] == 4);
 
   std::ifstream in(SLUICE_MAN_DIR "/sluicectl.8");
   BOOST_TEST_REQUIRE(in.good());
