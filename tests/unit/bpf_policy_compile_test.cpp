@@ -2,6 +2,7 @@
 #include <string>
 
 #include "bpf/policy_compile.hpp"
+#include "tests/common/policy_identities.hpp"
 
 using namespace sluice::bpf;
 using sluice::crypto::PublicKey;
@@ -12,20 +13,12 @@ using sluice::tunnel::IpAddress;
 using sluice::tunnel::IpPrefix;
 namespace policy = sluice::policy;
 
+using sluice::test::filled_key;
+using sluice::test::kLaptop;
+using sluice::test::kServer;
+using sluice::test::policy_identities;
+
 namespace {
-
-PublicKey key(std::uint8_t fill) {
-  PublicKey out;
-  out.bytes.fill(fill);
-  return out;
-}
-
-const PublicKey kLaptop = key(1);
-const PublicKey kServer = key(2);
-
-std::vector<PeerIdentity> identities() {
-  return {{kLaptop, "laptop-17", {"laptops"}}, {kServer, "db-1", {"servers", "db"}}};
-}
 
 // The laptop's remote pods are dual stack; the server has an IPv4 /24 and its node's /32.
 std::vector<PeerPrefixes> peers() {
@@ -48,7 +41,7 @@ CompiledPolicy compile(const std::vector<policy::Rule>& rules, policy::Action in
   settings.rules = rules;
   settings.inbound_default = inbound_default;
   settings.outbound_default = outbound_default;
-  return compile_policy(settings, identities(), peers(), kContainer);
+  return compile_policy(settings, policy_identities(), peers(), kContainer);
 }
 
 std::string text(const Rule& rule) {
@@ -150,7 +143,7 @@ BOOST_AUTO_TEST_CASE(rules_for_other_destinations_or_nobody_compile_to_nothing) 
   auto elsewhere = inbound(policy::Action::deny);
   elsewhere.to = {IpPrefix::parse("10.244.4.0/24")};
   auto unknown_peer = inbound(policy::Action::deny);
-  unknown_peer.peers = {key(9)};
+  unknown_peer.peers = {filled_key(9)};
   auto empty_group = inbound(policy::Action::deny);
   empty_group.groups = {"printers"};
   BOOST_TEST(compile({elsewhere, unknown_peer, empty_group}).rules.empty());
@@ -163,7 +156,7 @@ BOOST_AUTO_TEST_CASE(rules_for_other_destinations_or_nobody_compile_to_nothing) 
   // An IPv4-only container gets no IPv6 rule.
   auto all = inbound(policy::Action::deny);
   all.peers = {kLaptop};
-  const auto compiled = compile_policy(PolicySettings{{all}}, identities(), peers(),
+  const auto compiled = compile_policy(PolicySettings{{all}}, policy_identities(), peers(),
                                        ContainerAddresses{IpAddress::parse("10.244.3.5"), std::nullopt});
   BOOST_TEST(texts(compiled) == (Texts{"to_container 10.244.1.0/24 0 0-65535 deny"}), boost::test_tools::per_element());
 }
