@@ -1,30 +1,18 @@
 #!/usr/bin/env bash
-# The libFuzzer targets (tests/fuzz/) with clang, AddressSanitizer and UBSan in a tree of its own,
-# in two phases that CTest runs as two tests: `build` compiles them; `run` runs each for
-# SLUICE_FUZZ_SECONDS (default 20) from its seed corpus. Fails on any crash, leak, timeout or
-# out-of-memory; the input that caused it is kept in BUILD_DIR/artifacts.
+# Runs each libFuzzer target (tests/fuzz/) for SLUICE_FUZZ_SECONDS (default 20) from its seed corpus,
+# from the clang ASan+UBSan tree that `tests/sanitize.sh build` made. Fails on any crash, leak,
+# timeout or out-of-memory; the input that caused it is kept in BUILD_DIR/artifacts.
 # No target touches the network, files or the user database (the config target fuzzes the pure
 # parser, whose lookups come in a later step), so they run without a namespace of their own.
 set -euo pipefail
-phase=$1
-source_dir=$2
-build_dir=$3
+if (($# != 2)); then
+  echo "usage: fuzz.sh SOURCE_DIR BUILD_DIR" >&2
+  exit 2
+fi
+source_dir=$1
+build_dir=$2
 seconds=${SLUICE_FUZZ_SECONDS:-20}
 targets=(initiation response cookie_reply transport uapi config ip_packet vxlan offload)
-
-case $phase in
-  build)
-    CXX=clang++-14 CC=clang-14 cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Debug \
-      -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DSLUICE_FUZZ=ON -DSLUICE_WITH_NETTESTS=OFF >/dev/null
-    cmake --build "$build_dir" -j"$(nproc)" --target fuzz_targets
-    exit 0
-    ;;
-  run) ;;
-  *)
-    echo "usage: fuzz.sh build|run SOURCE_DIR BUILD_DIR" >&2
-    exit 2
-    ;;
-esac
 
 mkdir -p "$build_dir/artifacts"
 work=$(mktemp -d)

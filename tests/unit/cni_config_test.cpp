@@ -105,8 +105,10 @@ BOOST_AUTO_TEST_CASE(bad_variables_are_code_4_and_named) {
   };
   for (const auto& [variables, message] : cases) {
     BOOST_TEST_CONTEXT(message) {
-      BOOST_CHECK_EXCEPTION((void)invoke(variables), CniError,
-                            [&](const CniError& e) { return fails_with(ErrorCode::invalid_environment, message, e); });
+      // Init-captures: clang 14 cannot capture structured bindings (C++20's P1091).
+      BOOST_CHECK_EXCEPTION((void)invoke(variables), CniError, [&message = message](const CniError& e) {
+        return fails_with(ErrorCode::invalid_environment, message, e);
+      });
     }
   }
   // Every wrong variable is named at once.
@@ -203,8 +205,10 @@ BOOST_AUTO_TEST_CASE(config_errors_have_the_spec_codes) {
   };
   for (const auto& [text, code, message] : cases) {
     BOOST_TEST_CONTEXT(text) {
-      BOOST_CHECK_EXCEPTION((void)sluice::cni::parse_plugin_config(text), CniError,
-                            [&](const CniError& e) { return fails_with(code, message, e); });
+      const auto expected = [code = code, &message = message](const CniError& e) {
+        return fails_with(code, message, e);
+      };
+      BOOST_CHECK_EXCEPTION((void)sluice::cni::parse_plugin_config(text), CniError, expected);
     }
   }
 }

@@ -9,6 +9,7 @@
 
 #include "crypto/memory.hpp"
 #include "crypto_test_hex.hpp"
+#include "test_sanitizers.hpp"
 
 using namespace sluice::crypto;
 using sluice::crypto::test::unhex_array;
@@ -114,7 +115,7 @@ BOOST_AUTO_TEST_CASE(locked_allocations_lock_their_pages_until_the_last_one_goes
   const std::size_t failures_before = locked_memory_failures();
   auto first = std::make_unique<LockedHolder>();
   auto second = std::make_unique<LockedHolder>();
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SLUICE_TEST_ASAN)
   // AddressSanitizer turns mlock into a no-op: VmLck says nothing there.
   static_cast<void>(before);
   BOOST_TEST(locked_memory_failures() == failures_before);

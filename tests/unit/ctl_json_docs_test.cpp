@@ -55,13 +55,14 @@ BOOST_AUTO_TEST_CASE(show_keys_are_documented) {
       "\npreshared_key=" + hex(kPreshared) +
       "\nendpoint=192.0.2.7:51820\nlast_handshake_time_sec=1700000000\nlast_handshake_time_nsec=0\n"
       "tx_bytes=1\nrx_bytes=2\npersistent_keepalive_interval=25\nallowed_ip=10.10.0.2/32\n");
-  check_documented(ctl::show_document({ctl::interface_json("wg0", state, ctl::WallClock::time_point{1'700'000'075s})}));
+  check_documented(ctl::show_document(
+      nlohmann::ordered_json::array({ctl::interface_json("wg0", state, ctl::WallClock::time_point{1'700'000'075s})})));
 }
 
 BOOST_AUTO_TEST_CASE(stats_keys_are_documented) {
   const ctl::InterfaceStats stats = ctl::parse_stats_answer("bad_mac1=0\npublic_key=" + hex(kPeer1) +
                                                             "\nlast_handshake_time_sec=1700000000\nrx_bytes=3\n");
-  check_documented(ctl::show_document({ctl::stats_json("wg0", stats)}));
+  check_documented(ctl::show_document(nlohmann::ordered_json::array({ctl::stats_json("wg0", stats)})));
 }
 
 BOOST_AUTO_TEST_CASE(fdb_keys_are_documented) {
@@ -70,7 +71,7 @@ BOOST_AUTO_TEST_CASE(fdb_keys_are_documented) {
       "tx_frames=5\npeer=" +
       hex(kPeer1) + "\npeer_address=10.0.0.2\nmac=52:54:00:00:00:02\npublic_key=" + hex(kPeer1) +
       "\nstatic=0\nage=12\n");
-  check_documented(ctl::show_document({ctl::fdb_json("wg0", segments)}));
+  check_documented(ctl::show_document(nlohmann::ordered_json::array({ctl::fdb_json("wg0", segments)})));
 }
 
 BOOST_AUTO_TEST_CASE(flows_keys_are_documented) {
@@ -85,7 +86,7 @@ BOOST_AUTO_TEST_CASE(flows_keys_are_documented) {
   BOOST_TEST(
       ctl::flow_line(flows.records[0]).find("laptop-17 10.0.0.2:40000 -> 10.0.0.1:22 tcp inbound FORWARDED (ssh)") !=
       std::string::npos);
-  check_documented(ctl::show_document({ctl::flows_json("wg0", flows)}));
+  check_documented(ctl::show_document(nlohmann::ordered_json::array({ctl::flows_json("wg0", flows)})));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

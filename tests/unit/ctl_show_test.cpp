@@ -35,7 +35,8 @@ uapi::InterfaceState sample() {
 BOOST_AUTO_TEST_SUITE(ctl_show)
 
 BOOST_AUTO_TEST_CASE(json_schema) {
-  const nlohmann::ordered_json document = ctl::show_document({ctl::interface_json("wg0", sample(), kNow)});
+  const nlohmann::ordered_json document =
+      ctl::show_document(nlohmann::ordered_json::array({ctl::interface_json("wg0", sample(), kNow)}));
   const std::string own_public = crypto::encode_base64_key(sample().public_key.value().span());
   const std::string expected = R"({"schema_version":1,"interfaces":[{"name":"wg0","public_key":")" + own_public +
                                R"(","listen_port":51820,"fwmark":255,"peers":[)" + R"({"public_key":")" + kPeer1 +
@@ -52,7 +53,8 @@ BOOST_AUTO_TEST_CASE(json_schema) {
 }
 
 BOOST_AUTO_TEST_CASE(json_never_holds_secret_keys) {
-  const std::string text = ctl::show_document({ctl::interface_json("wg0", sample(), kNow)}).dump();
+  const std::string text =
+      ctl::show_document(nlohmann::ordered_json::array({ctl::interface_json("wg0", sample(), kNow)})).dump();
   BOOST_TEST(text.find(kPrivate) == std::string::npos);
   BOOST_TEST(text.find(kPreshared) == std::string::npos);
   BOOST_TEST(ctl::show_document(nlohmann::ordered_json::array()).dump() == R"({"schema_version":1,"interfaces":[]})");

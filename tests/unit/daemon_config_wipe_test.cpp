@@ -15,9 +15,10 @@
 #include <string>
 
 #include "config/config_file.hpp"
+#include "test_sanitizers.hpp"
 
 // The sanitizers own malloc and free; replacing free beside them is not possible.
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if !defined(SLUICE_TEST_ASAN) && !defined(SLUICE_TEST_TSAN)
 #define SLUICE_INTERPOSE_FREE 1
 #endif
 

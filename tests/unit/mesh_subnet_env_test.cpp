@@ -156,7 +156,8 @@ BOOST_AUTO_TEST_CASE(read_errors_name_file_line_and_key) {
   for (const auto& [text, message] : cases) {
     BOOST_TEST_CONTEXT(text) {
       BOOST_CHECK_EXCEPTION((void)parse_subnet_env(text, "f.env"), SubnetEnvError,
-                            [&](const SubnetEnvError& e) { return std::string(e.what()) == message; });
+                            // Init-capture: clang 14 cannot capture structured bindings (C++20's P1091).
+                            [&message = message](const SubnetEnvError& e) { return std::string(e.what()) == message; });
     }
   }
   const TempDir dir;
