@@ -4,6 +4,7 @@
 
 #include <system_error>
 
+#include "bpf/cni_pins.hpp"
 #include "bpf/container_policy.hpp"
 #include "bpf/policy_compile.hpp"
 #include "bpf/tc_attachment.hpp"
@@ -52,7 +53,7 @@ bpf::ContainerAddresses addresses_of(const std::vector<tunnel::IpPrefix>& prefix
 }  // namespace
 
 fs::path policy_pin_dir(const PolicyConfig& policy, const std::string& network, const std::string& host_ifname) {
-  return policy.bpffs / "sluice" / "cni" / network / host_ifname;
+  return bpf::cni_pin_dir(policy.bpffs, network, host_ifname);
 }
 
 void install_policy(const PolicyConfig& policy, const std::string& network, const std::string& host_ifname,
@@ -101,7 +102,7 @@ std::vector<std::string> policy_problems(const PolicyConfig& policy, const std::
 std::vector<std::string> collect_policies(const PolicyConfig& policy, const std::string& network,
                                           const std::set<std::string>& keep) {
   std::vector<std::string> failures;
-  const fs::path folder = policy.bpffs / "sluice" / "cni" / network;
+  const fs::path folder = bpf::cni_network_pins(policy.bpffs, network);
   std::error_code error;
   for (const fs::directory_entry& entry : fs::directory_iterator(folder, error)) {
     const std::string name = entry.path().filename().string();

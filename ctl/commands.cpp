@@ -14,6 +14,7 @@
 #include <system_error>
 #include <thread>
 
+#include "bpf/cni_pins.hpp"
 #include "config/config_file.hpp"
 #include "config/policy_reader.hpp"
 #include "config/sync_request.hpp"
@@ -311,7 +312,7 @@ int run_flows(const Globals& globals, const std::optional<std::string>& ifname, 
   std::optional<std::vector<PeerRoutes>> peers;
   std::set<std::string> warned;
   const auto containers_now = [&] {
-    const auto directories = pinned_containers(bpffs);
+    const auto directories = bpf::cni_pin_dirs(bpffs);
     if (directories.empty()) return std::vector<ContainerFlows>{};
     if (!peers) peers = peer_routes(globals, names);
     auto containers = read_containers(directories, *peers, [&](const std::string& message) {

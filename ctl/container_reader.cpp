@@ -1,10 +1,8 @@
 #include "ctl/container_reader.hpp"
 
-#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <system_error>
 
 #include "bpf/pinned_policy.hpp"
 
@@ -22,25 +20,7 @@ std::optional<std::string> interface_alias(const std::string& ifname) {
   return text.str();
 }
 
-std::vector<fs::path> subdirectories(const fs::path& folder) {
-  std::vector<fs::path> out;
-  std::error_code error;
-  for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
-    if (it->is_directory(error)) out.push_back(it->path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 }  // namespace
-
-std::vector<fs::path> pinned_containers(const fs::path& bpffs) {
-  std::vector<fs::path> out;
-  for (const fs::path& network : subdirectories(bpffs / "sluice" / "cni")) {
-    for (fs::path& attachment : subdirectories(network)) out.push_back(std::move(attachment));
-  }
-  return out;
-}
 
 std::vector<ContainerFlows> read_containers(std::span<const fs::path> directories, std::span<const PeerRoutes> peers,
                                             const std::function<void(const std::string&)>& warn) {

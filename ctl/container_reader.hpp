@@ -13,9 +13,6 @@
 
 namespace sluice::ctl {
 
-// The pinned attachment directories, sorted; none without the folder (no bpffs, no containers).
-[[nodiscard]] std::vector<std::filesystem::path> pinned_containers(const std::filesystem::path& bpffs);
-
 // Each directory's flows and counters, its veth's alias from /sys/class/net (of the calling
 // namespace). A directory whose maps cannot be opened or read gives one `warn` (naming it and the
 // reason) and is skipped.

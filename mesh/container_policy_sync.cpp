@@ -6,6 +6,7 @@
 #include <system_error>
 #include <utility>
 
+#include "bpf/cni_pins.hpp"
 #include "bpf/pinned_policy.hpp"
 #include "crypto/key_encoding.hpp"
 #include "platform/rtnetlink.hpp"
@@ -33,20 +34,6 @@ std::string inputs_of(std::string_view policy_lines, const uapi::InterfaceState&
   return text;
 }
 
-// BPFFS/sluice/cni/NETWORK/HOSTVETH, sorted; none without the folder.
-std::vector<fs::path> pinned_containers(const fs::path& bpffs) {
-  std::vector<fs::path> found;
-  std::error_code error;
-  for (const auto& network : fs::directory_iterator(bpffs / "sluice" / "cni", error)) {
-    std::error_code inner;
-    for (const auto& container : fs::directory_iterator(network.path(), inner)) {
-      if (container.is_directory(inner)) found.push_back(container.path());
-    }
-  }
-  std::sort(found.begin(), found.end());
-  return found;
-}
-
 // The container's addresses: the host routes the plugin made through its host veth. None when the
 // veth is gone.
 std::optional<bpf::ContainerAddresses> container_addresses(const std::string& host_veth) {
@@ -71,7 +58,7 @@ ContainerPolicySync::ContainerPolicySync(fs::path bpffs) : bpffs_(std::move(bpff
 
 PolicySyncReport ContainerPolicySync::sync(std::string_view policy_lines, const uapi::InterfaceState& state) {
   PolicySyncReport report;
-  const std::vector<fs::path> pinned = pinned_containers(bpffs_);
+  const std::vector<fs::path> pinned = bpf::cni_pin_dirs(bpffs_);
   const auto gone = [&](const auto& entry) { return !std::binary_search(pinned.begin(), pinned.end(), entry.first); };
   std::erase_if(written_, gone);
   std::erase_if(problems_, gone);
