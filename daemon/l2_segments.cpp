@@ -10,6 +10,7 @@
 #include "daemon/ovs_port.hpp"
 #include "platform/rtnetlink.hpp"
 #include "tunnel/byte_order.hpp"
+#include "tunnel/ethernet.hpp"
 #include "tunnel/offload.hpp"
 #include "tunnel/vxlan.hpp"
 #include "uapi/capture_stream.hpp"
@@ -23,7 +24,6 @@ using namespace std::chrono_literals;
 // Frames handled per wake-up before the other sources get a turn, as for the TUN device.
 constexpr int kBatch = 256;
 constexpr auto kRefreshInterval = 1s;
-constexpr std::uint16_t kEthertypeVlan = 0x8100;
 // The largest read: a super-frame (an IP packet of up to 64 KiB behind an Ethernet header, maybe
 // tagged) behind its virtio-net header.
 constexpr std::size_t kMaxRead = tunnel::VirtioNetHeader::kSize + tunnel::kMaxLinkHeader + 65535;
@@ -166,8 +166,9 @@ void L2Segments::forward_read(Segment& segment, std::span<std::uint8_t> read, tu
   // Segments must fit the tunnel as whole frames; one 802.1Q tag is split past too.
   const std::size_t headroom = tunnel::vxlan_headroom(segment.local().family());
   tunnel::Framing framing;
-  framing.link_header =
-      tunnel::load_be16(&frame[12]) == kEthertypeVlan ? tunnel::kEthernetHeaderSize + 4 : tunnel::kEthernetHeaderSize;
+  framing.link_header = tunnel::load_be16(&frame[12]) == tunnel::kEthertypeVlan
+                            ? tunnel::kEthernetHeaderSize + tunnel::kVlanTagSize
+                            : tunnel::kEthernetHeaderSize;
   framing.max_segment = tunnel_mtu_ > headroom ? tunnel_mtu_ - headroom : 1;
   // Each segment is built in buffer_ over what was sent before it (tunnel::split_packet), so the
   // outer headers fit in front of it as in front of a plain frame.

@@ -14,6 +14,11 @@
 namespace sluice::tunnel {
 
 inline constexpr std::size_t kEthernetHeaderSize = 14;
+// An 802.1Q tag sits between the source MAC and the ethertype, which it moves back by 4 bytes.
+inline constexpr std::size_t kVlanTagSize = 4;
+inline constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
+inline constexpr std::uint16_t kEthertypeIpv6 = 0x86dd;
+inline constexpr std::uint16_t kEthertypeVlan = 0x8100;
 
 struct MacAddress {
   std::array<std::uint8_t, 6> bytes{};

@@ -186,9 +186,6 @@ std::uint8_t* TcpCoalescer::built(Slot& slot) {
 
 namespace {
 
-constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
-constexpr std::uint16_t kEthertypeIpv6 = 0x86dd;
-
 // Same addresses and ports: the packets of two plain TCP packets of `version`.
 bool same_flow(const std::uint8_t* a, const std::uint8_t* b, unsigned version) noexcept {
   return version == 4 ? std::memcmp(a + 12, b + 12, 8) == 0 && std::memcmp(a + 20, b + 20, 4) == 0

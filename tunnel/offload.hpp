@@ -11,6 +11,8 @@
 #include <span>
 #include <vector>
 
+#include "tunnel/ethernet.hpp"
+
 namespace sluice::tunnel {
 
 // struct virtio_net_hdr (10 bytes, little-endian fields as the TUN device uses them on x86 and ARM).
@@ -51,7 +53,7 @@ struct Framing {
   // gso_size is; 0 for no limit. UDP datagrams keep their size (their boundaries are the data's).
   std::size_t max_segment = 0;
 };
-inline constexpr std::size_t kMaxLinkHeader = 18;
+inline constexpr std::size_t kMaxLinkHeader = kEthernetHeaderSize + kVlanTagSize;
 
 // Turns one packet read from the TUN device (without its virtio-net header) into ready packets,
 // handed to `each` in order: a super-packet is split into segments of `header.gso_size` payload
