@@ -163,6 +163,8 @@ void L2Segments::forward_read(Segment& segment, std::span<std::uint8_t> read, tu
   }
   const auto header = tunnel::VirtioNetHeader::parse(read.first<tunnel::VirtioNetHeader::kSize>());
   const auto frame = read.subspan(tunnel::VirtioNetHeader::kSize);
+  // Every piece of a super-frame carries its Ethernet header: where they go is decided once.
+  const Member* owner = destination(segment, *tunnel::parse_ethernet(frame), now);
   // Segments must fit the tunnel as whole frames; one 802.1Q tag is split past too.
   const std::size_t headroom = tunnel::vxlan_headroom(segment.local().family());
   tunnel::Framing framing;
@@ -173,7 +175,7 @@ void L2Segments::forward_read(Segment& segment, std::span<std::uint8_t> read, tu
   // Each segment is built in buffer_ over what was sent before it (tunnel::split_packet), so the
   // outer headers fit in front of it as in front of a plain frame.
   const auto status = tunnel::split_packet(
-      header, frame, [&](std::span<const std::uint8_t> piece) { forward(segment, piece, now); }, framing);
+      header, frame, [&](std::span<const std::uint8_t> piece) { send_frame(segment, owner, piece, now); }, framing);
   if (status != tunnel::OffloadStatus::ok) ++segment.counters.malformed;
 }
 
@@ -183,27 +185,43 @@ void L2Segments::forward(Segment& segment, std::span<const std::uint8_t> frame, 
     ++segment.counters.malformed;
     return;
   }
+  send_frame(segment, destination(segment, *header, now), frame, now);
+}
+
+const L2Segments::Member* L2Segments::destination(Segment& segment, const tunnel::EthernetHeader& header,
+                                                  tunnel::Instant now) {
+  // The sender is on our side now, whatever a peer said before.
+  segment.fdb.forget_learned(header.source);
+  if (header.destination.is_group()) return nullptr;
+  const crypto::PublicKey* owner = segment.fdb.lookup(header.destination, now);
+  if (owner == nullptr) return nullptr;
+  for (const Member& member : members(segment)) {
+    // The cached member may have been removed since the last refresh.
+    if (member.peer == *owner) return device_.find_peer(member.peer) != nullptr ? &member : nullptr;
+  }
+  return nullptr;
+}
+
+void L2Segments::send_frame(Segment& segment, const Member* owner, std::span<const std::uint8_t> frame,
+                            tunnel::Instant now) {
   if (frame.size() + tunnel::vxlan_headroom(segment.local().family()) > tunnel_mtu_) {
     ++segment.counters.oversize;
     return;
   }
-  // The sender is on our side now, whatever a peer said before.
-  segment.fdb.forget_learned(header->source);
-  if (!header->destination.is_group()) {
-    if (const crypto::PublicKey* owner = segment.fdb.lookup(header->destination, now)) {
-      for (const Member& member : members(segment)) {
-        if (member.peer == *owner && send_to(segment, member, frame, now)) {
-          ++segment.counters.tx_frames;
-          // The frame behind the headers send_to wrote in front of it is as the TAP gave it.
-          if (captures_.frames_active())
-            captures_.record_frame(segment.settings.vni, uapi::CaptureDirection::out, owner, frame);
-          return;
-        }
-      }
-    }
+  if (owner != nullptr) {
+    send_to(segment, *owner, frame, now);
+    ++segment.counters.tx_frames;
+    // The frame behind the headers send_to wrote in front of it is as the TAP gave it.
+    if (captures_.frames_active())
+      captures_.record_frame(segment.settings.vni, uapi::CaptureDirection::out, &owner->peer, frame);
+    return;
   }
   bool sent = false;
-  for (const Member& member : members(segment)) sent = send_to(segment, member, frame, now) || sent;
+  for (const Member& member : members(segment)) {
+    if (device_.find_peer(member.peer) == nullptr) continue;
+    send_to(segment, member, frame, now);
+    sent = true;
+  }
   if (!sent) {
     ++segment.counters.no_peer;
     return;
@@ -214,16 +232,13 @@ void L2Segments::forward(Segment& segment, std::span<const std::uint8_t> frame, 
     captures_.record_frame(segment.settings.vni, uapi::CaptureDirection::out, nullptr, frame);
 }
 
-bool L2Segments::send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame,
+void L2Segments::send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame,
                          tunnel::Instant now) {
-  // The cached member may have been removed since the last refresh.
-  if (device_.find_peer(member.peer) == nullptr) return false;
   const auto offset = static_cast<std::size_t>(frame.data() - buffer_.data());
   const auto packet =
       tunnel::vxlan_encapsulate(buffer_, offset, frame.size(), {segment.local(), member.address, segment.settings.vni});
   outbound_.packet(packet);
   device_.send_packet(packet, now, sink_);
-  return true;
 }
 
 bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet, tunnel::Instant now) {

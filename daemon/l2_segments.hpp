@@ -39,6 +39,7 @@
 #include "daemon/tap_device.hpp"
 #include "tunnel/counter_field.hpp"
 #include "tunnel/device.hpp"
+#include "tunnel/ethernet.hpp"
 #include "tunnel/fdb.hpp"
 
 namespace sluice::daemon {
@@ -124,7 +125,13 @@ class L2Segments {
   void forward_read(Segment& segment, std::span<std::uint8_t> read, tunnel::Instant now);
   // `frame` is inside buffer_, with room for the outer headers before it.
   void forward(Segment& segment, std::span<const std::uint8_t> frame, tunnel::Instant now);
-  bool send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame, tunnel::Instant now);
+  // Where frames with this header go: the member whose peer the FDB names for the destination,
+  // or nullptr for every member (broadcast, multicast, unknown destination). Forgets what was
+  // learned about the source: it is on our side now.
+  const Member* destination(Segment& segment, const tunnel::EthernetHeader& header, tunnel::Instant now);
+  // To `owner`, or flooded to every member when it is nullptr; counted and captured once.
+  void send_frame(Segment& segment, const Member* owner, std::span<const std::uint8_t> frame, tunnel::Instant now);
+  void send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame, tunnel::Instant now);
   void flush(Segment& segment);
   void refresh_members();
   void follow_tunnel_mtu();
