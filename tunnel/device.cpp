@@ -95,7 +95,7 @@ std::vector<std::uint32_t> Device::receiver_indices() const {
 }
 
 void Device::forget_peer(Peer& peer) {
-  // Jobs in flight keep their keypair alive; once done they are dropped instead of finished.
+  // Jobs in flight keep their keypair alive (lingering_); once done they are dropped instead of finished.
   for (auto& job : peer.jobs_) {
     job->peer_ = nullptr;
     orphaned_jobs_.push_back(std::move(job));
@@ -126,9 +126,10 @@ void Device::release_handshake_index(Peer& peer) {
 }
 
 void Device::release(Keypairs::Retired& retired) {
-  for (const auto& keypair : retired) {
+  for (auto& keypair : retired) {
     const auto it = indices_.find(keypair->local_index);
     if (it != indices_.end() && it->second.keypair == keypair.get()) indices_.erase(it);
+    if (keypair->jobs > 0) lingering_.push_back(std::move(keypair));
   }
   retired.clear();
 }
@@ -272,7 +273,7 @@ void Device::receive_transport(std::span<std::uint8_t> datagram, const Endpoint&
     return;
   }
   if (hand_out_jobs_) {
-    TransportJob& job = make_job(TransportJob::Kind::open, peer, peer.keypairs_.share(&keypair), header->counter);
+    TransportJob& job = make_job(TransportJob::Kind::open, peer, keypair, header->counter);
     job.datagram_.assign(datagram.begin(), datagram.end());
     job.from_ = from;
     return;
@@ -476,7 +477,7 @@ bool Device::try_send_now(Peer& peer, std::span<const std::uint8_t> packet, Inst
   const std::size_t total = kTransportHeaderSize + padded + crypto::kAeadTagSize;
   std::span<std::uint8_t> out;
   if (hand_out_jobs_) {
-    TransportJob& job = make_job(TransportJob::Kind::seal, peer, peer.keypairs_.share(keypair), counter);
+    TransportJob& job = make_job(TransportJob::Kind::seal, peer, *keypair, counter);
     job.datagram_.resize(total);
     out = job.datagram_;
   } else {
@@ -529,8 +530,7 @@ void Device::transmit(Peer& peer, std::span<const std::uint8_t> datagram, Sink& 
 
 // --- hand-out jobs -------------------------------------------------------------------------
 
-TransportJob& Device::make_job(TransportJob::Kind kind, Peer& peer, std::shared_ptr<Keypair> keypair,
-                               std::uint64_t counter) {
+TransportJob& Device::make_job(TransportJob::Kind kind, Peer& peer, Keypair& keypair, std::uint64_t counter) {
   std::unique_ptr<TransportJob> job;
   if (spare_jobs_.empty()) {
     job = std::make_unique<TransportJob>();
@@ -539,7 +539,8 @@ TransportJob& Device::make_job(TransportJob::Kind kind, Peer& peer, std::shared_
     spare_jobs_.pop_back();
   }
   job->kind_ = kind;
-  job->keypair_ = std::move(keypair);
+  job->keypair_ = &keypair;
+  ++keypair.jobs;
   job->counter_ = counter;
   job->ok_ = false;
   job->done_.store(false, std::memory_order_relaxed);
@@ -592,7 +593,11 @@ void Device::recycle_job(std::unique_ptr<TransportJob> job) {
   // Enough spares for a few read batches; beyond that, buffers go back to the allocator.
   constexpr std::size_t kMaxSpareJobs = 4096;
   --jobs_in_flight_;
-  job->keypair_.reset();
+  if (--job->keypair_->jobs == 0 && !lingering_.empty()) {
+    // Retired and now free of jobs: destroyed here, which wipes its keys.
+    std::erase_if(lingering_, [&](const std::unique_ptr<Keypair>& kept) { return kept.get() == job->keypair_; });
+  }
+  job->keypair_ = nullptr;
   job->peer_ = nullptr;
   if (spare_jobs_.size() < kMaxSpareJobs) spare_jobs_.push_back(std::move(job));
 }

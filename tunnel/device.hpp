@@ -189,7 +189,7 @@ class Device {
   // After a transport message authenticated: replay window, session confirmation, timers, allowed IPs.
   void accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counter, std::span<const std::uint8_t> plaintext,
                         std::size_t datagram_size, const Endpoint& from, Instant now, Sink& sink);
-  TransportJob& make_job(TransportJob::Kind kind, Peer& peer, std::shared_ptr<Keypair> keypair, std::uint64_t counter);
+  TransportJob& make_job(TransportJob::Kind kind, Peer& peer, Keypair& keypair, std::uint64_t counter);
   void finish_job(TransportJob& job, Instant now, Sink& sink);
   void recycle_job(std::unique_ptr<TransportJob> job);
 
@@ -215,6 +215,7 @@ class Device {
 
   std::uint32_t allocate_index(Peer& peer);
   void release_handshake_index(Peer& peer);
+  // Frees the receiver indices of retired keypairs; those that jobs still hold go to lingering_.
   void release(Keypairs::Retired& retired);
   void zero_key_material(Peer& peer);
   void forget_peer(Peer& peer);
@@ -240,6 +241,9 @@ class Device {
   // Jobs of peers since removed, possibly running: dropped once done.
   std::vector<std::unique_ptr<TransportJob>> orphaned_jobs_;
   std::size_t jobs_in_flight_ = 0;
+  // Retired keypairs that jobs in flight still hold (Keypair::jobs > 0): destroyed, and so wiped,
+  // when their last job is recycled. A handful at most (a rekey every two minutes per peer).
+  std::vector<std::unique_ptr<Keypair>> lingering_;
   // Finished jobs kept for reuse, so their buffers are not allocated per message.
   std::vector<std::unique_ptr<TransportJob>> spare_jobs_;
   DeviceCounters counters_;

@@ -3,13 +3,13 @@
 namespace sluice::tunnel {
 namespace {
 
-void retire(Keypairs::Retired& retired, std::shared_ptr<Keypair>& slot) {
+void retire(Keypairs::Retired& retired, std::unique_ptr<Keypair>& slot) {
   if (slot) retired.push_back(std::move(slot));
 }
 
 }  // namespace
 
-Keypairs::Retired Keypairs::install(std::shared_ptr<Keypair> keypair) {
+Keypairs::Retired Keypairs::install(std::unique_ptr<Keypair> keypair) {
   Retired retired;
   if (keypair->initiator) {
     retire(retired, previous_);
@@ -35,13 +35,6 @@ bool Keypairs::confirm(const Keypair* keypair, Retired& retired) {
   previous_ = std::move(current_);
   current_ = std::move(next_);
   return true;
-}
-
-std::shared_ptr<Keypair> Keypairs::share(const Keypair* keypair) const noexcept {
-  for (const auto* slot : {&current_, &previous_, &next_}) {
-    if (keypair != nullptr && slot->get() == keypair) return *slot;
-  }
-  return nullptr;
 }
 
 Keypairs::Retired Keypairs::clear_all() {

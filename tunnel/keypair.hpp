@@ -1,7 +1,7 @@
 // Transport sessions: a keypair per completed handshake, and the current / previous / next slots
-// a peer keeps so packets in flight across a rekey still decrypt (paper section 6.1). Slots share
-// ownership with transport jobs in flight, so a retired keypair is wiped only when its last job
-// is done.
+// a peer keeps so packets in flight across a rekey still decrypt (paper section 6.1). The slots own
+// their keypairs; a keypair retired while transport jobs hold it is kept (unwiped) by the Device
+// until its last job is done.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,9 @@ struct Keypair : crypto::LockedAllocation {
   Instant birth;
   std::uint64_t send_counter = 0;
   ReplayWindow replay;
+  // Transport jobs made on this session and not yet recycled. Jobs are made and recycled on the
+  // core's thread only (workers just run them), so a plain count does, with no atomic per job.
+  std::uint32_t jobs = 0;
 
   [[nodiscard]] bool expired(Instant now) const noexcept { return now - birth >= kRejectAfterTime; }
   [[nodiscard]] bool can_send(Instant now) const noexcept {
@@ -47,27 +50,25 @@ class Keypairs {
   [[nodiscard]] Keypair* current() const noexcept { return current_.get(); }
   [[nodiscard]] Keypair* previous() const noexcept { return previous_.get(); }
   [[nodiscard]] Keypair* next() const noexcept { return next_.get(); }
-  // The slot owning `keypair` (a job takes a share), or nullptr if it is in none.
-  [[nodiscard]] std::shared_ptr<Keypair> share(const Keypair* keypair) const noexcept;
 
-  // Keypairs taken out of service; the caller releases their receiver indices. Their keys are
-  // wiped when the last share (this list, or a job in flight) goes.
-  using Retired = std::vector<std::shared_ptr<Keypair>>;
+  // Keypairs taken out of service; the caller releases their receiver indices, and keeps those
+  // that jobs still hold until their jobs are done. A keypair's keys are wiped when it is destroyed.
+  using Retired = std::vector<std::unique_ptr<Keypair>>;
 
   // Installs a fresh session. The initiator uses it at once; the responder holds it as `next`
   // until the initiator's first packet confirms it.
-  [[nodiscard]] Retired install(std::shared_ptr<Keypair> keypair);
+  [[nodiscard]] Retired install(std::unique_ptr<Keypair> keypair);
 
   // A packet arrived on `keypair`: if it is `next`, promote it and return true.
   [[nodiscard]] bool confirm(const Keypair* keypair, Retired& retired);
 
-  // Every session, wiped once the returned list and any job sharing a keypair are gone.
+  // Every session, taken out of service.
   [[nodiscard]] Retired clear_all();
 
  private:
-  std::shared_ptr<Keypair> current_;
-  std::shared_ptr<Keypair> previous_;
-  std::shared_ptr<Keypair> next_;
+  std::unique_ptr<Keypair> current_;
+  std::unique_ptr<Keypair> previous_;
+  std::unique_ptr<Keypair> next_;
 };
 
 }  // namespace sluice::tunnel

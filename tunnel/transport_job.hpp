@@ -1,13 +1,12 @@
 // One transport message's encryption or decryption, cut loose from the core so any thread can run
 // it. The core does the state work before (session choice, counter, replay pre-check) and after
 // (replay window, timers, allowed IPs, sending or delivering, in the order the peer's jobs were made);
-// a job only touches its own bytes and a shared, read-only keypair.
+// a job only touches its own bytes and the keys of its keypair, read-only.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
 #include "tunnel/endpoint.hpp"
@@ -30,15 +29,16 @@ class TransportJob {
   // After run(): whether the seal worked, or the datagram authenticated.
   [[nodiscard]] bool ok() const noexcept { return ok_; }
   [[nodiscard]] const std::vector<std::uint8_t>& datagram() const noexcept { return datagram_; }
-  [[nodiscard]] const Keypair* keypair() const noexcept { return keypair_.get(); }
+  [[nodiscard]] const Keypair* keypair() const noexcept { return keypair_; }
 
  private:
   friend class Device;
 
   // Read by run(); set by the core before the job is handed out.
   Kind kind_ = Kind::seal;
-  // Keeps the keys alive (and unwiped) while the job is in flight, even if the session is retired.
-  std::shared_ptr<Keypair> keypair_;
+  // Counted in Keypair::jobs: the Device keeps the keypair alive (and unwiped) while the job is in
+  // flight, even if the session is retired.
+  Keypair* keypair_ = nullptr;
   std::uint64_t counter_ = 0;
   // The whole datagram: header, then plaintext (seal: padded, with room for the tag) or ciphertext.
   std::vector<std::uint8_t> datagram_;

@@ -226,6 +226,25 @@ BOOST_AUTO_TEST_CASE(replay_window_checked_after_open) {
   BOOST_CHECK_EQUAL(t.b_to_a->counters().dropped_replay, 1U);
 }
 
+BOOST_AUTO_TEST_CASE(keypair_counts_the_jobs_holding_it) {
+  TunnelPair t;
+  establish(t);
+  t.a.set_hand_out_jobs(true);
+  for (std::uint8_t n = 1; n <= 3; ++n) t.a.send_packet(numbered_packet(n), t.now, t.sa);
+  const tunnel::Keypair* keypair = t.a_to_b->keypairs().current();
+  BOOST_REQUIRE(keypair != nullptr);
+  BOOST_CHECK_EQUAL(keypair->jobs, 3U);
+  const auto jobs = take(t.a);
+  jobs[1]->run();
+  t.a.finish_jobs(t.now, t.sa);
+  BOOST_CHECK_EQUAL(keypair->jobs, 3U);  // the first is not done: none is finished
+  jobs[0]->run();
+  jobs[2]->run();
+  t.a.finish_jobs(t.now, t.sa);
+  BOOST_CHECK_EQUAL(keypair->jobs, 0U);
+  BOOST_CHECK_EQUAL(t.sa.sent.size(), 3U);
+}
+
 BOOST_AUTO_TEST_CASE(keypair_released_in_flight_stays_valid_until_done) {
   TunnelPair t;
   establish(t);
