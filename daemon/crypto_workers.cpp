@@ -13,9 +13,6 @@
 namespace sluice::daemon {
 namespace {
 
-// Fewer queued jobs than this are not worth waking a thread for: the loop's thread runs them in
-// less time than a wake-up takes, so a ping never waits on a thread hop.
-constexpr std::size_t kWakeAt = 8;
 // Jobs a thread takes per lock.
 constexpr std::size_t kChunk = 8;
 constexpr unsigned kMaxWorkers = 64;
@@ -43,7 +40,7 @@ void CryptoWorkers::submit(std::span<tunnel::TransportJob* const> jobs) {
   {
     const std::lock_guard lock(mutex_);
     queue_.insert(queue_.end(), jobs.begin(), jobs.end());
-    wake = queue_.size() >= kWakeAt;
+    wake = queue_.size() >= kBacklog;
   }
   if (wake) wake_.notify_all();
 }

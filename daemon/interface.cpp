@@ -357,12 +357,9 @@ bool Interface::dispatch_jobs() {
 }
 
 void Interface::progress_jobs() {
-  // Jobs the threads may have waiting before this one helps: enough to keep them busy while it
-  // reads, few enough to bound the memory held by jobs.
-  constexpr std::size_t kBacklog = 64;
   if (!workers_) return;
   dispatch_jobs();
-  workers_->help(kBacklog);
+  workers_->help(CryptoWorkers::kBacklog);
   device_.finish_jobs(now(), *this);
 }
 
