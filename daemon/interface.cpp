@@ -354,9 +354,11 @@ void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel
         type == tunnel::MessageType::handshake_initiation || type == tunnel::MessageType::handshake_response;
     device_.receive(datagram, from, t, handshake && load_.handshake_arrived(t), *this);
   });
-  // Reads run ahead of decryption up to the core's shared bound, so that a backlog forms there,
-  // where drops fall on the peers sending most, rather than in the socket's one FIFO for every peer.
-  progress_jobs(kReceiveJobBounds.shared);
+  // With several peers sending, reads run ahead of decryption up to the core's shared bound, so
+  // that a backlog forms there, where drops fall on the peers sending most, rather than in the
+  // socket's one FIFO for every peer. A lone sender's reads stay paced by decryption: reading
+  // ahead cost it 4 to 15 % (docs/speed.md).
+  progress_jobs(device_.peers_with_receive_jobs() > 1 ? kReceiveJobBounds.shared : kBacklog);
 }
 
 bool Interface::dispatch_jobs() {

@@ -175,6 +175,8 @@ class Device {
   };
   void set_receive_job_bounds(ReceiveJobBounds bounds) noexcept { receive_job_bounds_ = bounds; }
   [[nodiscard]] std::size_t receive_jobs_in_flight() const noexcept { return receive_jobs_in_flight_; }
+  // How many peers have receive jobs in flight.
+  [[nodiscard]] std::size_t peers_with_receive_jobs() const noexcept { return peers_with_receive_jobs_; }
 
   [[nodiscard]] const DeviceCounters& counters() const noexcept { return counters_; }
 
