@@ -90,6 +90,7 @@ BOOST_AUTO_TEST_CASE(a_flooding_peer_is_cut_at_its_share_and_the_other_still_get
   // B, alone, filled the lone bound and lost the rest; C, holding nothing, still got both in.
   BOOST_REQUIRE_EQUAL(jobs.size(), kLone + 2);
   BOOST_CHECK_EQUAL(hub.t.a.receive_jobs_in_flight(), kLone + 2);
+  BOOST_CHECK_EQUAL(hub.t.a.peers_with_receive_jobs(), 2U);
   BOOST_CHECK_EQUAL(hub.t.a_to_b->counters().dropped_over_fair_share, 12 - kLone);
   BOOST_CHECK_EQUAL(hub.a_to_c->counters().dropped_over_fair_share, 0U);
   BOOST_CHECK_EQUAL(hub.t.a.counters().over_fair_share, 12 - kLone);
@@ -99,6 +100,7 @@ BOOST_AUTO_TEST_CASE(a_flooding_peer_is_cut_at_its_share_and_the_other_still_get
   for (auto* job : jobs) job->run();
   BOOST_CHECK_EQUAL(hub.t.a.finish_jobs(hub.t.now, hub.t.sa), 0U);
   BOOST_CHECK_EQUAL(hub.t.a.receive_jobs_in_flight(), 0U);
+  BOOST_CHECK_EQUAL(hub.t.a.peers_with_receive_jobs(), 0U);
   BOOST_CHECK(hub.delivered(100) == (std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6, 7}));
   BOOST_CHECK(hub.delivered(200) == (std::vector<std::size_t>{0, 1}));
 
