@@ -34,6 +34,11 @@ constexpr auto kTickInterval = 100ms;
 // Handshake messages per second above which we ask initiators for cookies (paper 5.3).
 constexpr auto kDropReportInterval = 10s;
 constexpr unsigned kDefaultMtu = 1420;
+// The core's bounds on receive jobs in flight (tunnel::Device::set_receive_job_bounds). UDP reads
+// run ahead of decryption until `shared` wait, beyond which each peer gets an equal share (64 each
+// with 8 sending); a lone sender may have up to `lone` in flight, about what the socket's 4 MiB
+// buffer holds, so that it loses nothing here that the kernel would have kept.
+constexpr tunnel::Device::ReceiveJobBounds kReceiveJobBounds{.shared = 512, .lone = 4096};
 
 std::chrono::nanoseconds wall_clock() { return std::chrono::system_clock::now().time_since_epoch(); }
 
@@ -144,7 +149,7 @@ DataPath::Handlers Interface::data_path_handlers() {
   DataPath::Handlers handlers;
   handlers.tun_read = [this](std::span<std::uint8_t> read) {
     send_from_tun(read);
-    progress_jobs();
+    progress_jobs(CryptoWorkers::kBacklog);
   };
   handlers.tun_read_failed = [this](int error) {
     if (!stop_if_tun_removed()) Log::warning("reading from TUN device failed: {}", std::strerror(error));
@@ -194,6 +199,7 @@ void Interface::run() {
   if (workers_wanted_ > 1 && !workers_) {
     workers_ = std::make_unique<CryptoWorkers>(workers_wanted_ - 1);
     device_.set_hand_out_jobs(true);
+    device_.set_receive_job_bounds(kReceiveJobBounds);
     // The loop (polled by the io_uring path too) wakes up for jobs finished on other threads;
     // run_jobs() below collects them.
     loop_.add(workers_->finished_fd(), EPOLLIN, [this](std::uint32_t) { workers_->clear_finished(); });
@@ -345,7 +351,11 @@ void Interface::receive_datagrams(std::span<std::uint8_t> received, const tunnel
         type == tunnel::MessageType::handshake_initiation || type == tunnel::MessageType::handshake_response;
     device_.receive(datagram, from, t, handshake && load_.handshake_arrived(t), *this);
   });
-  progress_jobs();
+  // With several peers sending, reads run ahead of decryption up to the core's shared bound, so
+  // that a backlog forms there, where drops fall on the peers sending most, rather than in the
+  // socket's one FIFO for every peer. A lone sender's reads stay paced by decryption: reading
+  // ahead cost it 4 to 15 % (docs/speed.md).
+  progress_jobs(device_.peers_with_receive_jobs() > 1 ? kReceiveJobBounds.shared : CryptoWorkers::kBacklog);
 }
 
 bool Interface::dispatch_jobs() {
@@ -356,10 +366,10 @@ bool Interface::dispatch_jobs() {
   return !new_jobs_.empty();
 }
 
-void Interface::progress_jobs() {
+void Interface::progress_jobs(std::size_t backlog) {
   if (!workers_) return;
   dispatch_jobs();
-  workers_->help(CryptoWorkers::kBacklog);
+  workers_->help(backlog);
   device_.finish_jobs(now(), *this);
 }
 

@@ -127,9 +127,9 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   void update_event_reporting() noexcept;
   // With worker threads: hands the core's new jobs to them; returns whether there were any.
   bool dispatch_jobs();
-  // Between reads: hands out new jobs, runs some here if the threads fall behind, and sends or
+  // Between reads: hands out new jobs, runs some here while more than `backlog` wait, and sends or
   // delivers what is finished, so output flows while input is still being read.
-  void progress_jobs();
+  void progress_jobs(std::size_t backlog);
   // Runs queued jobs on this thread too, then sends and delivers the finished ones (each peer's in
   // order).
   void run_jobs();

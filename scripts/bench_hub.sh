@@ -74,6 +74,13 @@ hub_udp_drops() {
   ip netns exec "$HUB_NS" cat /proc/net/snmp | awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ {print $6}'
 }
 
+# hub_fair_drops: transport datagrams the hub's sluiced dropped unopened, over a peer's fair share of
+# its receive jobs in flight (the over_fair_share counter of stats=1; 0 from a sluiced without it).
+hub_fair_drops() {
+  printf 'stats=1\n\n' | timeout 5 socat - "UNIX-CONNECT:/run/wireguard/${NET_PREFIX}hbh.sock" 2>/dev/null |
+    awk -F= '$1 == "over_fair_share" {n = $2} END {print n + 0}'
+}
+
 # tun_drops SPOKE: packets spoke SPOKE's kernel dropped at its TUN device (the queue full because
 # its sluiced did not read in time): loss on the spoke's own side, before the hub.
 tun_drops() {
@@ -90,7 +97,7 @@ run_wait_ms() {
 # NAME-i.json; the CPU ticks of the hub's sluiced, of all the sluiced and of each spoke's, and the
 # hub's UDP receive-buffer drops, to NAME.ticks.
 hub_round() {
-  local name=$1 count=$2 address=$3 i port hub_before hub_wait all_before drops_before perf_pid=""
+  local name=$1 count=$2 address=$3 i port hub_before hub_wait all_before drops_before fair_before perf_pid=""
   local -a servers=() clients=() spoke_before=() spoke_ticks=() wait_before=() spoke_waits=() tun_before=() tun=()
   for ((i = 1; i <= count; i++)); do
     ip netns exec "$HUB_NS" iperf3 -s -1 -B "$address" -p $((5200 + i)) >/dev/null 2>&1 &
@@ -115,6 +122,7 @@ hub_round() {
     tun_before+=("$(tun_drops "$i")")
   done
   drops_before=$(hub_udp_drops)
+  fair_before=$(hub_fair_drops)
   hub_wait=$(run_wait_ms "$HUB_PID")
   for ((i = 1; i <= count; i++)); do
     ip netns exec "${HUB_SPOKE_NS[i - 1]}" timeout $((DURATION + 20)) \
@@ -130,10 +138,10 @@ hub_round() {
     spoke_waits+=($(($(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}") - wait_before[i - 1])))
     tun+=($(($(tun_drops "$i") - tun_before[i - 1])))
   done
-  printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "tun_drops": [%s], "drops": %d}\n' \
+  printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "tun_drops": [%s], "drops": %d, "fair_drops": %d}\n' \
     $(($(cpu_ticks "$HUB_PID") - hub_before)) $(($(run_wait_ms "$HUB_PID") - hub_wait)) $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) \
     "$(IFS=,; echo "${spoke_ticks[*]}")" "$(IFS=,; echo "${spoke_waits[*]}")" "$(IFS=,; echo "${tun[*]}")" \
-    $(($(hub_udp_drops) - drops_before)) >"$NET_TMP/hub-$name.ticks"
+    $(($(hub_udp_drops) - drops_before)) $(($(hub_fair_drops) - fair_before)) >"$NET_TMP/hub-$name.ticks"
   for ((i = 1; i <= count; i++)); do
     net_wait_exit "${servers[i - 1]}" 5 || net_fail "hub: iperf3 server $i did not exit"
   done
@@ -171,7 +179,8 @@ hub_round_json() {
      # Segments each spoke'"'"'s TCP sent again: loss on its way through the tunnels.
      spokes_retransmits: map(.end.sum_sent.retransmits // null),
      spokes_tun_drops: $ticks[0].tun_drops,
-     hub_udp_receive_drops: $ticks[0].drops}' "${files[@]}"
+     hub_udp_receive_drops: $ticks[0].drops,
+     hub_fair_share_drops: $ticks[0].fair_drops}' "${files[@]}"
 }
 
 # hub_measure: the one-peer and all-peer rounds, alternating REPEAT times; the result in HUB_RESULT.
@@ -214,6 +223,8 @@ hub_measure() {
      hub_daemon_cpu_s: $a.hub_daemon_cpu_s,
      hub_daemon_wait_s: $a.hub_daemon_wait_s,
      hub_udp_receive_drops: $a.hub_udp_receive_drops,
+     hub_fair_share_drops: $a.hub_fair_share_drops,
+     single_hub_fair_share_drops: $s.hub_fair_share_drops,
      hub_cpu_s_per_gb: $a.hub_cpu_s_per_gb,
      daemons_cpu_s_per_gb: $a.daemons_cpu_s_per_gb,
      raw_spokes_gbit: $w.spokes_gbit,
@@ -238,7 +249,7 @@ hub_print() {
     def f: if . == null then "-" else tostring end;
     "each spoke, Gb/s: \(.spokes_gbit | map(tostring) | join(" ")); max/min \(.max_over_min | f); aggregate / one spoke \(.aggregate_over_single | f)",
     "each spoke'"'"'s sluiced, CPU-s: \(.spokes_daemon_cpu_s | map(tostring) | join(" ")), waiting for a CPU, s: \(.spokes_daemon_wait_s | map(tostring) | join(" "))",
-    "each spoke'"'"'s TCP retransmits: \(.spokes_retransmits | map(f) | join(" ")), TUN drops: \(.spokes_tun_drops | map(f) | join(" ")); the hub'"'"'s sluiced: \(.hub_daemon_cpu_s) CPU-s, \(.hub_daemon_wait_s) s waiting for a CPU; its UDP receive-buffer drops: \(.hub_udp_receive_drops)",
+    "each spoke'"'"'s TCP retransmits: \(.spokes_retransmits | map(f) | join(" ")), TUN drops: \(.spokes_tun_drops | map(f) | join(" ")); the hub'"'"'s sluiced: \(.hub_daemon_cpu_s) CPU-s, \(.hub_daemon_wait_s) s waiting for a CPU; its UDP receive-buffer drops: \(.hub_udp_receive_drops), over a peer'"'"'s fair share: \(.hub_fair_share_drops | f) (one spoke alone: \(.single_hub_fair_share_drops | f))",
     "without the tunnel, all at once: \(.raw_aggregate_gbit) Gb/s, each spoke \(.raw_spokes_gbit | map(tostring) | join(" ")); max/min \(.raw_max_over_min | f)",
     "every run, all at once (max/min): \(.all_runs | map("\(.aggregate_gbit) (\(.max_over_min | f))") | join(", ")); one spoke alone: \(.single_runs | map(.aggregate_gbit | tostring) | join(", "))"
   ' <<<"$1"

@@ -101,6 +101,10 @@ void Device::forget_peer(Peer& peer) {
     orphaned_jobs_.push_back(std::move(job));
   }
   peer.jobs_.clear();
+  if (peer.open_jobs_ != 0) {
+    peer.open_jobs_ = 0;
+    --peers_with_receive_jobs_;
+  }
   if (peer.listed_with_jobs_) {
     std::erase(peers_with_jobs_, &peer);
     peer.listed_with_jobs_ = false;
@@ -273,6 +277,11 @@ void Device::receive_transport(std::span<std::uint8_t> datagram, const Endpoint&
     return;
   }
   if (hand_out_jobs_) {
+    if (!within_fair_share(peer)) {
+      ++counters_.over_fair_share;
+      ++peer.counters_.dropped_over_fair_share;
+      return;
+    }
     TransportJob& job = make_job(TransportJob::Kind::open, peer, keypair, header->counter);
     job.datagram_.assign(datagram.begin(), datagram.end());
     job.from_ = from;
@@ -547,6 +556,10 @@ TransportJob& Device::make_job(TransportJob::Kind kind, Peer& peer, Keypair& key
   job->peer_ = &peer;
   not_handed_out_.push_back(job.get());
   ++jobs_in_flight_;
+  if (kind == TransportJob::Kind::open) {
+    ++receive_jobs_in_flight_;
+    if (peer.open_jobs_++ == 0) ++peers_with_receive_jobs_;
+  }
   peer.jobs_.push_back(std::move(job));
   if (!peer.listed_with_jobs_) {
     peers_with_jobs_.push_back(&peer);
@@ -593,6 +606,11 @@ void Device::recycle_job(std::unique_ptr<TransportJob> job) {
   // Enough spares for a few read batches; beyond that, buffers go back to the allocator.
   constexpr std::size_t kMaxSpareJobs = 4096;
   --jobs_in_flight_;
+  if (job->kind_ == TransportJob::Kind::open) {
+    --receive_jobs_in_flight_;
+    // An orphaned job's peer (nullptr) was uncounted when it was removed.
+    if (job->peer_ != nullptr && --job->peer_->open_jobs_ == 0) --peers_with_receive_jobs_;
+  }
   if (--job->keypair_->jobs == 0 && !lingering_.empty()) {
     // Retired and now free of jobs: destroyed here, which wipes its keys.
     std::erase_if(lingering_, [&](const std::unique_ptr<Keypair>& kept) { return kept.get() == job->keypair_; });
@@ -600,6 +618,15 @@ void Device::recycle_job(std::unique_ptr<TransportJob> job) {
   job->keypair_ = nullptr;
   job->peer_ = nullptr;
   if (spare_jobs_.size() < kMaxSpareJobs) spare_jobs_.push_back(std::move(job));
+}
+
+bool Device::within_fair_share(const Peer& peer) const noexcept {
+  const std::size_t total = receive_jobs_in_flight_;
+  if (receive_job_bounds_.shared == 0 || total < receive_job_bounds_.shared) return true;
+  if (total >= receive_job_bounds_.shared + receive_job_bounds_.lone) return false;
+  const std::size_t sharing = peers_with_receive_jobs_ + (peer.open_jobs_ == 0 ? 1 : 0);
+  if (sharing == 1) return peer.open_jobs_ < receive_job_bounds_.lone;
+  return peer.open_jobs_ < std::max<std::size_t>(1, receive_job_bounds_.shared / sharing);
 }
 
 void Device::finish_job(TransportJob& job, Instant now, Sink& sink) {

@@ -64,6 +64,7 @@ struct DeviceCounters {
   std::uint64_t no_endpoint = 0;
   std::uint64_t queue_full = 0;
   std::uint64_t oversize = 0;
+  std::uint64_t over_fair_share = 0;
 };
 
 // Every interface-wide counter, in the order stats, metrics and the drop log show them.
@@ -91,6 +92,8 @@ inline constexpr CounterField<DeviceCounters> kDeviceCounterFields[] = {
     {"queue_full", &DeviceCounters::queue_full, true,
      "packets waiting for a handshake dropped: the queue was full, or the handshake gave up"},
     {"oversize", &DeviceCounters::oversize, true, "packets from the TUN device larger than the tunnel carries"},
+    {"over_fair_share", &DeviceCounters::over_fair_share, true,
+     "datagrams dropped unopened: the peer held its equal share of the bound on receive jobs in flight"},
 };
 
 class Device {
@@ -159,6 +162,21 @@ class Device {
   // finished).
   std::size_t finish_jobs(Instant now, Sink& sink);
   [[nodiscard]] std::size_t jobs_in_flight() const noexcept { return jobs_in_flight_; }
+  // Hand-out mode: bounds on the jobs opening received datagrams in flight. Up to `shared` of them
+  // (0, the default: no bound at all), every datagram is taken. Beyond it they are shared equally
+  // among the peers that have such jobs: a transport datagram from a peer already holding its share
+  // of `shared` is dropped unopened (counted as over_fair_share), as fq drops from the fullest
+  // queue, so that a backlog read ahead of decryption is cut where it comes from, not from
+  // whoever arrives next. A peer alone with such jobs may hold up to `lone` (a single sender keeps
+  // its whole backlog); never more than shared + lone are in flight.
+  struct ReceiveJobBounds {
+    std::size_t shared = 0;
+    std::size_t lone = 0;
+  };
+  void set_receive_job_bounds(ReceiveJobBounds bounds) noexcept { receive_job_bounds_ = bounds; }
+  [[nodiscard]] std::size_t receive_jobs_in_flight() const noexcept { return receive_jobs_in_flight_; }
+  // How many peers have receive jobs in flight.
+  [[nodiscard]] std::size_t peers_with_receive_jobs() const noexcept { return peers_with_receive_jobs_; }
 
   [[nodiscard]] const DeviceCounters& counters() const noexcept { return counters_; }
 
@@ -191,6 +209,7 @@ class Device {
                         std::size_t datagram_size, const Endpoint& from, Instant now, Sink& sink);
   TransportJob& make_job(TransportJob::Kind kind, Peer& peer, Keypair& keypair, std::uint64_t counter);
   void finish_job(TransportJob& job, Instant now, Sink& sink);
+  [[nodiscard]] bool within_fair_share(const Peer& peer) const noexcept;
   void recycle_job(std::unique_ptr<TransportJob> job);
 
   void start_handshake(Peer& peer, Instant now, Sink& sink, bool is_retry);
@@ -244,6 +263,9 @@ class Device {
   // Retired keypairs that jobs in flight still hold (Keypair::jobs > 0): destroyed, and so wiped,
   // when their last job is recycled. A handful at most (a rekey every two minutes per peer).
   std::vector<std::unique_ptr<Keypair>> lingering_;
+  ReceiveJobBounds receive_job_bounds_;
+  std::size_t receive_jobs_in_flight_ = 0;  // open jobs, of removed peers' too
+  std::size_t peers_with_receive_jobs_ = 0;
   // Finished jobs kept for reuse, so their buffers are not allocated per message.
   std::vector<std::unique_ptr<TransportJob>> spare_jobs_;
   DeviceCounters counters_;

@@ -36,6 +36,7 @@ struct PeerCounters {
   std::uint64_t dropped_malformed = 0;
   std::uint64_t dropped_queue_full = 0;
   std::uint64_t dropped_no_endpoint = 0;
+  std::uint64_t dropped_over_fair_share = 0;
 };
 
 // Every per-peer counter, in the order stats and metrics show them.
@@ -58,6 +59,8 @@ inline constexpr CounterField<PeerCounters> kPeerCounterFields[] = {
      "packets waiting for a handshake dropped: the queue was full, or the handshake gave up"},
     {"dropped_no_endpoint", &PeerCounters::dropped_no_endpoint, true,
      "packets routed to the peer before its endpoint was known"},
+    {"dropped_over_fair_share", &PeerCounters::dropped_over_fair_share, true,
+     "datagrams dropped unopened: the peer held its equal share of the bound on receive jobs in flight"},
 };
 
 // Heap-allocated by the Device, in locked memory: it holds the preshared key, the handshake's
@@ -106,6 +109,7 @@ class Peer : public crypto::LockedAllocation {
   // order, whatever the other peers' jobs do.
   Fifo<std::unique_ptr<TransportJob>> jobs_;
   bool listed_with_jobs_ = false;  // in Device::peers_with_jobs_
+  std::size_t open_jobs_ = 0;      // of jobs_, those opening a received datagram
   std::size_t slot_ = 0;           // its index in Device::peers_, so that removal needs no search
   PeerCounters counters_;
 };
