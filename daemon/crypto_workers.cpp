@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <string_view>
@@ -91,17 +92,21 @@ void CryptoWorkers::clear_finished() noexcept {
   signalled_.store(false, std::memory_order_release);
 }
 
+unsigned default_worker_count(long online_cpus) noexcept {
+  if (online_cpus <= 2) return 1;
+  return static_cast<unsigned>(std::min<long>(online_cpus - 1, kMaxWorkers));
+}
+
 unsigned worker_count(const char* setting) {
-  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
-  const unsigned cpus = online > 0 ? static_cast<unsigned>(online) : 1U;
-  if (setting == nullptr || *setting == '\0') return std::min(cpus, kMaxWorkers);
+  const unsigned fallback = default_worker_count(::sysconf(_SC_NPROCESSORS_ONLN));
+  if (setting == nullptr || *setting == '\0') return fallback;
   const std::string_view text(setting);
   unsigned value = 0;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc{} || end != text.data() + text.size() || value < 1 || value > kMaxWorkers) {
-    Log::warning("SLUICE_WORKERS={}: not a number from 1 to {}; using {} (online CPUs)", text, kMaxWorkers,
-                 std::min(cpus, kMaxWorkers));
-    return std::min(cpus, kMaxWorkers);
+    Log::warning("SLUICE_WORKERS={}: not a number from 1 to {}; using {} (the online CPUs but one)", text, kMaxWorkers,
+                 fallback);
+    return fallback;
   }
   return value;
 }

@@ -59,8 +59,14 @@ class CryptoWorkers {
   std::vector<std::thread> threads_;
 };
 
-// Threads that run transport jobs, the loop's included: SLUICE_WORKERS if set (1 means no extra
-// thread, everything inline as before), otherwise the number of online CPUs.
+// Threads that run transport jobs, the loop's included, when SLUICE_WORKERS does not say: one CPU
+// is left to the kernel's half of every packet (TUN and socket copies, checksums, the applications
+// or the forwarding that make the traffic), so 1 (everything inline, no job copies, no hand-offs)
+// on 2 CPUs or fewer. Measured on 2 CPUs, a second thread cost a quarter more CPU per byte and
+// carried less (docs/speed.md).
+[[nodiscard]] unsigned default_worker_count(long online_cpus) noexcept;
+// SLUICE_WORKERS if set (1 means no extra thread, everything inline), else the default for the
+// online CPUs.
 [[nodiscard]] unsigned worker_count(const char* setting);
 
 }  // namespace sluice::daemon

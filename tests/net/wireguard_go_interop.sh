@@ -73,8 +73,10 @@ if [[ ,${SLUICE_DISABLE:-}, == *,ipsec-mb,* ]]; then
   grep -q "data path: .*ChaCha20-Poly1305 from libsodium" "$NET_TMP/sga.log" ||
     net_fail "SLUICE_DISABLE=ipsec-mb did not hand transport crypto to libsodium"
 fi
-# Crypto on every CPU unless SLUICE_WORKERS says otherwise; the log line names the count.
-workers=${SLUICE_WORKERS:-$(nproc)}
+# Crypto on every CPU but one (inline on 2 or fewer) unless SLUICE_WORKERS says otherwise; the
+# log line names the count.
+cpus=$(nproc)
+workers=${SLUICE_WORKERS:-$((cpus <= 2 ? 1 : cpus - 1))}
 grep -qE "data path: .*, $workers crypto workers? \(" "$NET_TMP/sga.log" ||
   { logs; net_fail "the data path line does not say $workers crypto workers"; }
 

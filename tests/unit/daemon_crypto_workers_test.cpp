@@ -49,6 +49,15 @@ BOOST_AUTO_TEST_CASE(pool_runs_every_job_and_core_keeps_order) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(default_worker_count_leaves_a_cpu) {
+  BOOST_CHECK_EQUAL(daemon::default_worker_count(-1), 1U);  // sysconf failed
+  BOOST_CHECK_EQUAL(daemon::default_worker_count(1), 1U);
+  BOOST_CHECK_EQUAL(daemon::default_worker_count(2), 1U);
+  BOOST_CHECK_EQUAL(daemon::default_worker_count(3), 2U);
+  BOOST_CHECK_EQUAL(daemon::default_worker_count(16), 15U);
+  BOOST_CHECK_EQUAL(daemon::default_worker_count(512), 64U);
+}
+
 BOOST_AUTO_TEST_CASE(worker_count_setting) {
   BOOST_CHECK_EQUAL(daemon::worker_count("1"), 1U);
   BOOST_CHECK_EQUAL(daemon::worker_count("3"), 3U);
