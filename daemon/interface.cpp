@@ -527,8 +527,7 @@ void Interface::event(const tunnel::PeerEvent& event) {
 // On the loop's thread (inline, or from finish_jobs() after a worker opened it): the packet is
 // authenticated, and `peer` is the peer whose key did it, so that is its identity. VXLAN for an L2
 // segment is not judged (the segments' frames are not IP flows of this host).
-void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) {
-  const tunnel::Instant t = now();
+void Interface::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet, tunnel::Instant t) {
   if (segments_ && segments_->deliver(peer, packet, t)) {
     if (captures_.packets_active()) captures_.record(uapi::CaptureDirection::in, &peer, packet);
     return;

@@ -68,7 +68,7 @@ class Interface final : public tunnel::Sink, public UapiTarget, public crypto::L
   // tunnel::Sink
   void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer* peer) override;
   std::span<std::uint8_t> datagram_room(const tunnel::Endpoint& to, std::size_t size) override;
-  void deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet) override;
+  void deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packet, tunnel::Instant now) override;
   void event(const tunnel::PeerEvent& event) override;
 
   // UapiTarget

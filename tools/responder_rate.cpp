@@ -26,7 +26,7 @@ class LastDatagram : public tunnel::Sink {
   void send(const tunnel::Endpoint&, std::span<const std::uint8_t> datagram, tunnel::Peer*) override {
     last.assign(datagram.begin(), datagram.end());
   }
-  void deliver(tunnel::Peer&, std::span<const std::uint8_t>) override {}
+  void deliver(tunnel::Peer&, std::span<const std::uint8_t>, tunnel::Instant) override {}
   std::vector<std::uint8_t> last;
 };
 

@@ -332,7 +332,7 @@ void Device::accept_transport(Peer& peer, Keypair& keypair, std::uint64_t counte
     return;
   }
   ++peer.counters_.rx_packets;
-  sink.deliver(peer, plaintext.first(parsed.packet.total_length));
+  sink.deliver(peer, plaintext.first(parsed.packet.total_length), now);
 }
 
 // --- handshakes ----------------------------------------------------------------------------

@@ -40,8 +40,9 @@ class Sink {
   // end of its batch, so the datagram is never copied. Valid until the next call into the sink.
   // Empty (the default) or smaller than `size`: the core builds it in its own buffer.
   virtual std::span<std::uint8_t> datagram_room(const Endpoint& /*to*/, std::size_t /*size*/) { return {}; }
-  // An authenticated, decrypted inner packet, trimmed of padding, for the TUN device.
-  virtual void deliver(Peer& peer, std::span<const std::uint8_t> packet) = 0;
+  // An authenticated, decrypted inner packet, trimmed of padding, for the TUN device; `now` is the
+  // time the Device was given with the datagram (or with finish_jobs()).
+  virtual void deliver(Peer& peer, std::span<const std::uint8_t> packet, Instant now) = 0;
   // A handshake or session event, only while the Device reports them (set_reporting_events).
   virtual void event(const PeerEvent& /*event*/) {}
 };

@@ -35,7 +35,7 @@ class RecordingSink : public tunnel::Sink {
   void send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagram, tunnel::Peer*) override {
     if (sent.size() < limit_) sent.push_back(Datagram{to, {datagram.begin(), datagram.end()}});
   }
-  void deliver(tunnel::Peer&, std::span<const std::uint8_t> packet) override {
+  void deliver(tunnel::Peer&, std::span<const std::uint8_t> packet, tunnel::Instant) override {
     if (delivered.size() < limit_) delivered.emplace_back(packet.begin(), packet.end());
   }
   void event(const tunnel::PeerEvent& e) override {

@@ -362,7 +362,7 @@ class ProbeSink : public sluice::tunnel::Sink {
   void send(const Endpoint& to, std::span<const std::uint8_t> datagram, sluice::tunnel::Peer*) override {
     socket_.send_to(to, datagram);
   }
-  void deliver(sluice::tunnel::Peer&, std::span<const std::uint8_t> packet) override {
+  void deliver(sluice::tunnel::Peer&, std::span<const std::uint8_t> packet, sluice::tunnel::Instant) override {
     delivered.emplace_back(packet.begin(), packet.end());
   }
   std::vector<std::vector<std::uint8_t>> delivered;
