@@ -30,7 +30,8 @@ bool same_key(const crypto::PublicKey& a, const crypto::PublicKey& b) { return a
 
 }  // namespace
 
-Policy::Policy(IdleTimeouts timeouts) : timeouts_(timeouts), flows_(PolicySettings{}.max_flows) {}
+Policy::Policy(IdleTimeouts timeouts)
+    : timeouts_(timeouts), flows_(PolicySettings{}.max_flows), last_hash_(FlowTable::hash(last_key_)) {}
 
 void Policy::configure(const PolicySettings& settings, std::span<const PeerIdentity> identities) {
   // Group names that rules use get a bit each; groups no rule names need none.
@@ -128,7 +129,11 @@ bool Policy::admit(Direction direction, const crypto::PublicKey& peer, std::span
   }
   bool source_is_low = true;
   const FlowKey key = FlowKey::of(facts->tuple, source_is_low);
-  const std::uint64_t hash = FlowTable::hash(key);
+  if (!(key == last_key_)) {
+    last_key_ = key;
+    last_hash_ = FlowTable::hash(key);
+  }
+  const std::uint64_t hash = last_hash_;
   Flow* flow = flows_.find(key, hash);
   if (flow != nullptr && (now - flow->last_seen > idle_timeout(*flow) || !same_key(flow->peer, peer))) {
     // Gone idle, or the address now belongs to another peer: a new flow.

@@ -97,6 +97,10 @@ class Policy {
   RuleCounters default_counters_[2];
   std::uint32_t generation_ = 0;
   FlowTable flows_;
+  // The last packet's key and its hash: a TCP stream brings dozens of packets of one flow in a
+  // row, and the keyed hash (SipHash) of each was 1.6 % of a receiver's CPU.
+  FlowKey last_key_;
+  std::uint64_t last_hash_;
   std::uint64_t unparsed_ = 0;
 };
 
