@@ -16,8 +16,14 @@ namespace sluice::crypto {
 void wipe(void* data, std::size_t size) noexcept { sodium_memzero(data, size); }
 
 bool equal_ct(std::span<const std::uint8_t> a, std::span<const std::uint8_t> b) noexcept {
-  // Lengths are public; only the contents need constant-time comparison.
-  return a.size() == b.size() && sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+  // Lengths are public; only the contents need constant-time comparison. Keys (32 bytes) and MACs
+  // (16) take libsodium's fixed-size checks, a few vector instructions, where sodium_memcmp loads
+  // one byte at a time: an L2 sender compares a public key per frame (4 % of its CPU with 64-byte
+  // frames).
+  if (a.size() != b.size()) return false;
+  if (a.size() == crypto_verify_32_BYTES) return crypto_verify_32(a.data(), b.data()) == 0;
+  if (a.size() == crypto_verify_16_BYTES) return crypto_verify_16(a.data(), b.data()) == 0;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 bool is_zero_ct(std::span<const std::uint8_t> bytes) noexcept {

@@ -6,6 +6,7 @@
 #include <new>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "crypto/memory.hpp"
 #include "crypto_test_hex.hpp"
@@ -40,6 +41,20 @@ BOOST_AUTO_TEST_CASE(equal_ct_compares_contents_and_lengths) {
   auto changed = kPattern;
   changed[31] ^= 0x80;
   BOOST_TEST(!equal_ct(kPattern, changed));
+}
+
+BOOST_AUTO_TEST_CASE(equal_ct_finds_a_difference_in_any_byte_of_any_length) {
+  // 16 and 32 bytes take libsodium's fixed-size checks, other lengths the general one.
+  for (const std::size_t length : {1U, 15U, 16U, 17U, 31U, 32U, 33U, 64U}) {
+    std::vector<std::uint8_t> a(length);
+    for (std::size_t i = 0; i < length; ++i) a[i] = static_cast<std::uint8_t>(i * 37 + 5);
+    BOOST_TEST(equal_ct(a, std::vector<std::uint8_t>(a)));
+    for (std::size_t i = 0; i < length; ++i) {
+      auto b = a;
+      b[i] ^= 0x01;
+      BOOST_TEST_REQUIRE(!equal_ct(a, b), "length " << length << ", byte " << i);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(is_zero_ct_detects_any_set_bit) {
