@@ -45,8 +45,11 @@ grep -q "SIGHUP: reloaded $NET_TMP/a.toml: 2 peers (1 added, 0 removed), routes 
   net_fail "reload summary: $(grep SIGHUP "$NET_TMP/a.log")"
 [[ $(net_peer_field "$h_a" "$A" "$pub_b" 4) == "10.99.91.2/32,10.99.92.0/24" ]] || net_fail "b's allowed IPs: $(net_peer_field "$h_a" "$A" "$pub_b" 4)"
 [[ $(net_peer_field "$h_a" "$A" "$pub_c" 4) == 10.99.93.0/24 ]] || net_fail "peer c not added"
-ip -n "$h_a" route show dev "$A" | grep -q "^10.99.92.0/24" || { grep SIGHUP "$NET_TMP/a.log" >&2; ip -n "$h_a" route >&2; net_fail "no route to b's new prefix"; }
-ip -n "$h_a" route show dev "$A" | grep -q "^10.99.93.0/24" || net_fail "no route to c's prefix"
+# Captured first: `ip | grep -q` under pipefail fails when grep quits before ip's last line
+# (ip flushes each route), which made this check fail once in CI with the route in place.
+routes=$(ip -n "$h_a" route show dev "$A")
+grep -q "^10.99.92.0/24" <<<"$routes" || { grep SIGHUP "$NET_TMP/a.log" >&2; echo "$routes" >&2; net_fail "no route to b's new prefix"; }
+grep -q "^10.99.93.0/24" <<<"$routes" || net_fail "no route to c's prefix"
 [[ $(net_peer_field "$h_a" "$A" "$pub_b" 5) == "$handshake" ]] || net_fail "b's session was not kept (new handshake)"
 net_ping "$h_a" 10.99.91.2 2 >/dev/null || net_fail "no ping after the reload"
 [[ $(net_peer_field "$h_a" "$A" "$pub_b" 5) == "$handshake" ]] || net_fail "the ping after the reload needed a new handshake"
@@ -57,7 +60,8 @@ write_a
 hup 2
 [[ -z $(net_peer_field "$h_a" "$A" "$pub_c" 1) ]] || net_fail "peer c not removed"
 [[ $(net_peer_field "$h_a" "$A" "$pub_b" 4) == 10.99.91.2/32 ]] || net_fail "b's prefix not removed"
-! ip -n "$h_a" route show dev "$A" | grep -q "^10.99.9[23].0/24" || net_fail "routes of removed prefixes stay"
+routes=$(ip -n "$h_a" route show dev "$A")
+! grep -q "^10.99.9[23].0/24" <<<"$routes" || net_fail "routes of removed prefixes stay"
 grep -q "1 peers (0 added, 1 removed), routes 0 added, 2 removed" "$NET_TMP/a.log" || net_fail "second summary: $(grep SIGHUP "$NET_TMP/a.log")"
 
 # A broken file: nothing changes, the line says where.
