@@ -172,7 +172,7 @@ net_log "a rule change applies at once"
 # 4. Detach and unpin leave nothing; neither does deleting the veth.
 [[ $(probe detach --ifname "$HOST") == '{"detached":true}' ]] || net_fail "detach"
 [[ -z $(prog_ids) ]] || net_fail "filters remain: $(prog_ids)"
-! ip netns exec "$node" tc qdisc show dev "$HOST" | grep -q clsact || net_fail "the clsact qdisc remains"
+! grep -q clsact <<<"$(ip netns exec "$node" tc qdisc show dev "$HOST")" || net_fail "the clsact qdisc remains"
 passes "$remote" "$C4" 9090
 [[ $(probe unpin --pin "$PIN") == '{"removed":true}' ]] || net_fail "unpin"
 [[ -z $(find "$BPFFS/sluice" -mindepth 1 -not -type d) && ! -e $PIN ]] || net_fail "pinned files remain: $(find "$BPFFS/sluice")"

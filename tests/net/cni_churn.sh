@@ -125,7 +125,8 @@ valid='{"cni.dev/valid-attachments": [{"containerID": "killed-k1", "ifname": "et
 plugin GC "" "" "$(config "$valid")" || { cat "$NET_TMP/plugin.out" "$NET_TMP/plugin.err" >&2; net_fail "GC failed"; }
 [[ $(reservations) == "${addr_of[k1]}" ]] || { dump; net_fail "after GC the reservations are '$(reservations)', expected ${addr_of[k1]}"; }
 [[ $(host_veths | wc -l) -eq 1 ]] || { dump; net_fail "after GC: veths $(host_veths | tr '\n' ' ')"; }
-ip -n "$node" route show "${addr_of[k1]}/32" | grep -q 'dev sluice' || { dump; net_fail "GC removed k1's route"; }
+k1_route=$(ip -n "$node" route show "${addr_of[k1]}/32")
+grep -q 'dev sluice' <<<"$k1_route" || { dump; net_fail "GC removed k1's route"; }
 [[ -z $(ip -n "$node" route show "${addr_of[k2]}/32") ]] || { dump; net_fail "GC left k2's route"; }
 ip -n "$ns_k2" -o link show eth0 >/dev/null 2>&1 && net_fail "GC left eth0 in k2's namespace"
 net_ping "$node" "${addr_of[k1]}" 1 >/dev/null || net_fail "k1 (${addr_of[k1]}) does not answer after GC"

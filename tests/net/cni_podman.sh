@@ -53,7 +53,7 @@ dump() {
 # default route via the subnet's gateway; node N routes that /32 to a sluice<8 hex> veth of the
 # same MTU. Prints the container's address.
 check_container() {
-  local n=$1 name=$2 ns subnet gateway mtu addr link route
+  local n=$1 name=$2 ns subnet gateway mtu addr link default route veth
   ns=$(mesh_ns_of "$n")
   subnet=$(mesh_subnet_of "$n")
   gateway=${subnet%/*}
@@ -66,11 +66,11 @@ check_container() {
   [[ $addr != "$gateway" ]] || net_fail "$name on node $n got the gateway's address $addr"
   link=$(cni_exec "$ns" "$name" ip -o link show dev eth0)
   [[ $link == *" mtu $mtu "* ]] || net_fail "$name on node $n: eth0 has not the tunnel's MTU $mtu: $link"
-  cni_exec "$ns" "$name" ip route show default | grep -q "default via $gateway dev eth0" ||
+  { default=$(cni_exec "$ns" "$name" ip route show default) && grep -q "default via $gateway dev eth0" <<<"$default"; } ||
     { cni_exec "$ns" "$name" ip route >&2; net_fail "$name on node $n: no default route via $gateway"; }
   route=$(ip -n "$ns" route show "$addr/32")
   [[ $route =~ dev\ (sluice[0-9a-f]{8})\  ]] || { dump "$n"; net_fail "node $n: route to $name ($addr): '$route'"; }
-  ip -n "$ns" -o link show dev "${BASH_REMATCH[1]}" | grep -q " mtu $mtu " ||
+  { veth=$(ip -n "$ns" -o link show dev "${BASH_REMATCH[1]}") && grep -q " mtu $mtu " <<<"$veth"; } ||
     net_fail "node $n: ${BASH_REMATCH[1]} has not the tunnel's MTU $mtu"
   echo "$addr"
 }
@@ -129,7 +129,7 @@ net_wait_for 5 bash -c "[[ \$(stat -c %s '$pcap' 2>/dev/null || echo 0) -ge 24 ]
 ping_from 1 n1a "${ip[n1b]}"
 wait "$capture_pid" || net_fail "sluicectl capture failed: $(cat "$NET_TMP/capture.err")"
 mesh_forget_pid "$capture_pid"
-if tcpdump -nr "$pcap" 2>/dev/null | grep -qF "${ip[n1b]}"; then
+if grep -qF "${ip[n1b]}" <<<"$(tcpdump -nr "$pcap" 2>/dev/null)"; then
   tcpdump -nr "$pcap" >&2
   net_fail "same-node traffic went through mesh0"
 fi
@@ -150,9 +150,9 @@ net_log "4. port 18080 of node 1 reaches httpd in a container (${ip[web]}:80) fr
 for n in 1 2; do
   ns=$(mesh_ns_of "$n")
   cni_podman "$ns" rm -a -f -t 0 >"$NET_TMP/rm.out" 2>&1 || { cat "$NET_TMP/rm.out" >&2; net_fail "podman rm on node $n"; }
-  if ip -n "$ns" -o link show | grep -q ': sluice'; then dump "$n"; net_fail "node $n: sluice veths left"; fi
+  if grep -q ': sluice' <<<"$(ip -n "$ns" -o link show)"; then dump "$n"; net_fail "node $n: sluice veths left"; fi
   # A /32 route is shown without its length.
-  if ip -n "$ns" route show | grep -qE '^10\.244\.[0-9]+\.[0-9]+ '; then dump "$n"; net_fail "node $n: container routes left"; fi
+  if grep -qE '^10\.244\.[0-9]+\.[0-9]+ ' <<<"$(ip -n "$ns" route show)"; then dump "$n"; net_fail "node $n: container routes left"; fi
   left=$(find "$(mesh_dir_of "$n")/cni" -type f ! -name lock ! -name 'last_reserved_ip.*' 2>/dev/null)
   [[ -z $left ]] || { dump "$n"; net_fail "node $n: reservations left: $left"; }
 done

@@ -203,7 +203,7 @@ ip netns del "$c3"
 expect_ok "$(conf 0.4.0)" cni DEL "$c3" >/dev/null
 expect_ok "$(conf 1.0.0)" plugin CNI_COMMAND=DEL CNI_CONTAINERID="id-$c2" CNI_IFNAME=eth0 >/dev/null
 expect_clean "DEL"
-ip -n "$node" route show | grep -q 10.244.3 && net_fail "routes left: $(ip -n "$node" route show)"
+grep -q 10.244.3 <<<"$(ip -n "$node" route show)" && net_fail "routes left: $(ip -n "$node" route show)"
 net_log "DEL is idempotent, also without the namespace"
 
 # 6. GC: c2 is valid, c1's attachment leaked (a runtime that died before its DEL).

@@ -79,7 +79,8 @@ ctl "$a" set "$A" fwmark off peer "$pub_b" persistent-keepalive off preshared-ke
 ctl "$a" set "$A" peer "$pub_b" remove || net_fail "set remove"
 [[ -z $(net_wg "$a" show "$A" peers) ]] || net_fail "peer not removed"
 
-ctl "$b" down "$B" | grep -q "^$B: stopped (sluiced pid [0-9]*)$" || net_fail "down $B"
+stopped=$(ctl "$b" down "$B")
+grep -q "^$B: stopped (sluiced pid [0-9]*)$" <<<"$stopped" || net_fail "down $B"
 [[ ! -e /run/wireguard/$B.sock ]] || net_fail "socket of $B left behind"
-! ctl "$a" status | grep -q "^$B" || net_fail "status still lists $B"
+! grep -q "^$B" <<<"$(ctl "$a" status)" || net_fail "status still lists $B"
 net_log "PASS"

@@ -68,15 +68,16 @@ expect_underlay() {  # WHEN
   for address in 10.201.61.1 fd00:201:61::1 10.202.61.1; do
     [[ $(route_dev "$client" "$address") == "$underlay" ]] || net_fail "$1: $address does not go through the underlay"
   done
-  ! ip -n "$client" rule show | grep -q 'lookup 51820\|suppress_prefixlength' || { ip -n "$client" rule show >&2; net_fail "$1: IPv4 rules left"; }
-  ! ip -n "$client" -6 rule show | grep -q 'lookup 51820\|suppress_prefixlength' || { ip -n "$client" -6 rule show >&2; net_fail "$1: IPv6 rules left"; }
+  ! grep -q 'lookup 51820\|suppress_prefixlength' <<<"$(ip -n "$client" rule show)" || { ip -n "$client" rule show >&2; net_fail "$1: IPv4 rules left"; }
+  ! grep -q 'lookup 51820\|suppress_prefixlength' <<<"$(ip -n "$client" -6 rule show)" || { ip -n "$client" -6 rule show >&2; net_fail "$1: IPv6 rules left"; }
 }
 
 ctl_up "$hub" "$NET_TMP/$H.toml"
 write_client 0.0.0.0/0,::/0
 ctl_up "$client" "$NET_TMP/$C.toml"
 expect_full_tunnel "after up"
-ip -n "$client" rule show | grep -q "not from all fwmark 0xca6c lookup 51820" || net_fail "no IPv4 rule for table 51820"
+rules=$(ip -n "$client" rule show)
+grep -q "not from all fwmark 0xca6c lookup 51820" <<<"$rules" || net_fail "no IPv4 rule for table 51820"
 [[ $(ctl "$client" show --json "$C" | jq -r '.interfaces[0].fwmark') == 51820 ]] || net_fail "the sockets do not carry mark 51820"
 # The "outside" addresses answer from the hub's side of the tunnel: the packets went through it.
 net_ping "$client" 10.201.61.1 3 >/dev/null || net_fail "no IPv4 through the full tunnel"

@@ -93,7 +93,8 @@ expected=$(printf '%s\n' 10.99.80.1/24 10.99.81.1/24 fd00:99:80::1/64 | sort)
 [[ $(addresses "$imported" "$Q") == "$expected" ]] || net_fail "addresses: $(addresses "$imported" "$Q")"
 [[ $(ip -n "$imported" -j link show dev "$Q" | jq '.[0].mtu') == 1380 ]] || net_fail "MTU not kept"
 # Table = auto: a route for every peer's AllowedIPs in the main table, as wg-quick adds.
-ip -n "$imported" route show 10.99.91.0/24 | grep -q "dev $Q" || net_fail "no route for a peer's AllowedIPs"
+routes=$(ip -n "$imported" route show 10.99.91.0/24)
+grep -q "dev $Q" <<<"$routes" || net_fail "no route for a peer's AllowedIPs"
 
 # Export of the running interface, started again under another name.
 E="${NET_PREFIX}x"

@@ -70,14 +70,16 @@ peers=$(net_wg "$a" show "$A" peers | sort)
 expected=$(sort <<<"$(cat "$NET_TMP/b.pub")
 $(cat "$NET_TMP/c.pub")")
 [[ $peers == "$expected" ]] || net_fail "peers after reload: $peers"
-ip -n "$a" route show 10.99.30.0/24 | grep -q "dev $A" || net_fail "no route for the new peer's allowed IPs"
+routes=$(ip -n "$a" route show 10.99.30.0/24)
+grep -q "dev $A" <<<"$routes" || net_fail "no route for the new peer's allowed IPs"
 [[ -z $(ip -n "$a" route show 10.99.40.0/24) ]] || net_fail "the removed peer's route stayed"
 [[ $(field latest_handshake) == "$handshake_before" ]] || net_fail "the unchanged peer made a new handshake"
 (($(field rx_bytes) > rx_before)) || net_fail "the unchanged peer's counters were reset"
 
 # A file with the same content changes nothing at all. Without --config: the daemon tells which
 # file it started from (here not in /etc/sluice).
-ctl "$a" reload "$A" | grep -q "reloaded $NET_TMP/$A.toml: 2 peers (0 added, 0 removed, 0 changed), routes 0 added, 0 removed" ||
+summary=$(ctl "$a" reload "$A")
+grep -q "reloaded $NET_TMP/$A.toml: 2 peers (0 added, 0 removed, 0 changed), routes 0 added, 0 removed" <<<"$summary" ||
   net_fail "idle reload"
 net_ping "$a" 10.99.5.2 2 >/dev/null || net_fail "no tunnel after the reloads"
 [[ $(field latest_handshake) == "$handshake_before" ]] || net_fail "a new handshake after the idle reload"
@@ -88,7 +90,8 @@ ip -n "$a" route add 10.99.33.0/24 dev "$A"
 write_a "[[peer]]
 public_key = \"$(cat "$NET_TMP/c.pub")\"
 allowed_ips = [\"10.99.30.0/24\", \"10.99.31.0/24\", \"10.99.33.0/24\"]"
-ctl "$a" reload "$A" | grep -q '(0 added, 0 removed, 1 changed), routes 1 added, 0 removed$' || net_fail "reload adding prefixes"
+summary=$(ctl "$a" reload "$A")
+grep -q '(0 added, 0 removed, 1 changed), routes 1 added, 0 removed$' <<<"$summary" || net_fail "reload adding prefixes"
 write_a "[[peer]]
 public_key = \"$(cat "$NET_TMP/c.pub")\"
 allowed_ips = [\"10.99.30.0/24\"]"
@@ -96,8 +99,10 @@ ctl "$a" reload "$A" >"$NET_TMP/reload.txt" || net_fail "reload removing prefixe
 net_log "$(cat "$NET_TMP/reload.txt")"
 grep -q '(0 added, 0 removed, 1 changed), routes 0 added, 1 removed$' "$NET_TMP/reload.txt" || net_fail "reload summary (prefixes removed)"
 [[ -z $(ip -n "$a" route show 10.99.31.0/24) ]] || net_fail "the route of a removed prefix stayed"
-ip -n "$a" route show 10.99.33.0/24 | grep -q "dev $A" || net_fail "a route sluice did not add was removed"
-ip -n "$a" route show 10.99.30.0/24 | grep -q "dev $A" || net_fail "the kept prefix lost its route"
+routes=$(ip -n "$a" route show 10.99.33.0/24)
+grep -q "dev $A" <<<"$routes" || net_fail "a route sluice did not add was removed"
+routes=$(ip -n "$a" route show 10.99.30.0/24)
+grep -q "dev $A" <<<"$routes" || net_fail "the kept prefix lost its route"
 
 # A route that cannot be added (another device's is in the way) is an error, after the summary.
 ip -n "$a" route add 10.99.34.0/24 via 10.200.50.2
@@ -111,7 +116,8 @@ net_log "$(cat "$NET_TMP/reload.err")"
 grep -q "peers reloaded, but $A: cannot add route 10.99.34.0/24: a route to 10.99.34.0/24 through another device" \
   "$NET_TMP/reload.err" || net_fail "reload with a route in the way: $(cat "$NET_TMP/reload.err")"
 grep -q '(0 added, 0 removed, 1 changed), routes 0 added, 0 removed$' "$NET_TMP/reload.txt" || net_fail "summary with a route in the way"
-ip -n "$a" route show 10.99.34.0/24 | grep -q "via 10.200.50.2" || net_fail "the route in the way was touched"
+routes=$(ip -n "$a" route show 10.99.34.0/24)
+grep -q "via 10.200.50.2" <<<"$routes" || net_fail "the route in the way was touched"
 
 # The file the interface started from is gone: reload says which one.
 mv "$NET_TMP/$A.toml" "$NET_TMP/moved.toml"

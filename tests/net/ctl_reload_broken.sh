@@ -106,6 +106,7 @@ grep -q ' 0% packet loss' "$NET_TMP/ping.txt" || { cat "$NET_TMP/ping.txt" >&2; 
 (($(net_peer_field "$a" "$A" "$B_PUB" 6) > rx_before)) || net_fail "the session's counters were reset"
 
 # The good file still reloads, and changes nothing either.
-ctl "$a" reload "$A" --config "$NET_TMP/$A.toml" | grep -q '(0 added, 0 removed, 0 changed), routes 0 added, 0 removed$' || net_fail "reload of the good file"
+summary=$(ctl "$a" reload "$A" --config "$NET_TMP/$A.toml")
+grep -q '(0 added, 0 removed, 0 changed), routes 0 added, 0 removed$' <<<"$summary" || net_fail "reload of the good file"
 [[ $(state) == "$state_before" ]] || net_fail "the good file changed the interface"
 net_log "$cases broken reloads refused, nothing changed; PASS"

@@ -34,7 +34,8 @@ grep -q '^allowed_ips = \["0.0.0.0/0", "::/0"\]' "$c" || net_fail "the client ex
 
 ctl_up "$hub" "$h"
 ctl_up "$client" "$c"
-ip -n "$client" route get 10.201.1.2 | grep -q "dev ${NET_PREFIX}rc" || net_fail "no default route through the tunnel"
+route=$(ip -n "$client" route get 10.201.1.2)
+grep -q "dev ${NET_PREFIX}rc" <<<"$route" || net_fail "no default route through the tunnel"
 
 # No traffic yet: only the keepalive can have started the handshake.
 handshake() { ctl "$hub" show --json "${NET_PREFIX}rh" | jq -e '.interfaces[0].peers[0].latest_handshake != null'; }

@@ -44,5 +44,6 @@ net_ping "$host_a" 10.201.20.2 5 || { ctl "$gw_a" show >&2; net_fail "host-a can
 net_ping "$host_b" 10.201.10.2 3 || net_fail "host-b cannot reach host-a through the tunnel"
 # The gateways reach each other's tunnel addresses over IPv6 too.
 net_ping "$gw_a" fd99::2 3 || net_fail "IPv6 between the gateways"
-ctl "$gw_a" show "${NET_PREFIX}sa" | grep -q 'latest handshake' || net_fail "sluicectl show has no handshake"
+shown=$(ctl "$gw_a" show "${NET_PREFIX}sa")
+grep -q 'latest handshake' <<<"$shown" || net_fail "sluicectl show has no handshake"
 net_log "PASS"

@@ -59,11 +59,13 @@ pid=$(ip netns exec "$a" ss -xlpn | sed -n "s|.*/run/wireguard/$A.sock .*pid=\([
 [[ -n $pid && $(cat "/proc/$pid/comm") == sluiced ]] || net_fail "no sluiced behind /run/wireguard/$A.sock"
 
 [[ $(ip -n "$a" -j link show dev "$A" | jq '.[0].mtu') == 1400 ]] || net_fail "wg-quick's MTU not set"
-ip -n "$a" route show 10.99.71.0/24 | grep -q "dev $A" || net_fail "wg-quick's route for AllowedIPs missing"
+routes=$(ip -n "$a" route show 10.99.71.0/24)
+grep -q "dev $A" <<<"$routes" || net_fail "wg-quick's route for AllowedIPs missing"
 net_ping "$a" 10.99.70.2 5 || { cat "$NET_TMP"/*.log >&2; net_fail "IPv4 ping to wireguard-go"; }
 net_ping "$a" fd00:99:70::2 3 || net_fail "IPv6 ping to wireguard-go"
 net_ping "$a" 10.99.71.1 3 || net_fail "ping into the routed subnet"
-ctl "$a" show "$A" | grep -q "latest handshake" || net_fail "sluicectl show on the wg-quick interface"
+shown=$(ctl "$a" show "$A")
+grep -q "latest handshake" <<<"$shown" || net_fail "sluicectl show on the wg-quick interface"
 ctl_expect_error "reload without a file" "$A: sluiced was started without a config file and there is no /nonexistent/$A.toml" \
   ctl "$a" --config-dir /nonexistent reload "$A"
 

@@ -35,10 +35,11 @@ net_stop "$pid_b" || net_fail "sluiced $B did not stop cleanly"
 
 # in_order LOG PATTERN...: each PATTERN (fixed text) on a line after the previous one's.
 in_order() {
-  local log=$1 line=0 found
+  local log=$1 line=0 rest found
   shift
   for pattern in "$@"; do
-    found=$(tail -n "+$((line + 1))" "$log" | grep -nF -m1 -- "$pattern" | cut -d: -f1) ||
+    rest=$(tail -n "+$((line + 1))" "$log")
+    found=$(grep -nF -m1 -- "$pattern" <<<"$rest" | cut -d: -f1) ||
       { cat "$log" >&2; net_fail "$(basename "$log"): no \"$pattern\" after line $line"; }
     line=$((line + found))
   done

@@ -198,6 +198,6 @@ ip netns exec "$site_a" timeout 20 "$SLUICED" -f --config "$NET_TMP/c.toml" "${N
 ((status != 0 && status != 124)) || net_fail "sluiced with no ovs-vswitchd: exit status $status"
 expected="segment 300: cannot add ${NET_PREFIX}t300 to Open vSwitch bridge $O1: ovs-vswitchd did not apply the change"
 grep -qF "$expected" "$NET_TMP/c.log" || net_fail "unclear error without ovs-vswitchd: $(cat "$NET_TMP/c.log")"
-if vsctl a list-ports "$O1" | grep -qx "${NET_PREFIX}t300"; then net_fail "the failed start left its port on $O1"; fi
+if grep -qx "${NET_PREFIX}t300" <<<"$(vsctl a list-ports "$O1")"; then net_fail "the failed start left its port on $O1"; fi
 net_log "no ovs-vswitchd: $(grep -F 'segment 300' "$NET_TMP/c.log")"
 net_log "done in $((SECONDS - started)) s"

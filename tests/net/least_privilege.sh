@@ -64,7 +64,8 @@ check_status "$pid_b" b
 
 net_ping "$a" 10.99.71.2 3 >/dev/null || { cat "$NET_TMP"/*.log >&2; net_fail "no ping a -> b after the drop"; }
 net_ping "$b" 10.99.71.1 3 >/dev/null || net_fail "no ping b -> a after the drop"
-net_wg "$a" show "$A" | grep -q "latest handshake" || net_fail "wg show $A as root: no handshake shown"
+shown=$(net_wg "$a" show "$A")
+grep -q "latest handshake" <<<"$shown" || net_fail "wg show $A as root: no handshake shown"
 
 # Changes over the control socket still apply: a new peer, a fwmark (SO_MARK needs
 # CAP_NET_ADMIN), and a new unprivileged listen port that b's traffic then follows.

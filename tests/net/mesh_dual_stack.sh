@@ -42,7 +42,8 @@ for n in 1 2; do
   # Waited for: under load the check once came before the address, which the dump then showed.
   net_wait_for 5 bash -c "ip -n '$ns' -6 addr show dev '$MESH_IF' | grep -q 'inet6 ${v6[$n]}/128 '" ||
     { mesh_dump "$n"; net_fail "node $n: $MESH_IF lacks ${v6[$n]}/128"; }
-  ip -n "$ns" -6 route show fd00:244::/56 | grep -q "dev $MESH_IF" || { mesh_dump "$n"; net_fail "node $n: no route to fd00:244::/56"; }
+  routes=$(ip -n "$ns" -6 route show fd00:244::/56)
+  grep -q "dev $MESH_IF" <<<"$routes" || { mesh_dump "$n"; net_fail "node $n: no route to fd00:244::/56"; }
   lease=$(mesh_lease_of "$n")
   [[ ${lease%%$'\t'*} == "$MESH_PREFIX/subnets/$(mesh_ip_network "$(mesh_subnet_of "$n")")-24&${v6[$n]}-64" ]] ||
     net_fail "node $n: lease key ${lease%%$'\t'*}"
@@ -83,7 +84,7 @@ mesh_agent_stop 2
 mesh_agent 2 leave >"$NET_TMP/leave.out" 2>&1 || { cat "$NET_TMP/leave.out" >&2; net_fail "node 2: leave failed"; }
 grep -qx 'masquerading removed' "$NET_TMP/leave.out" || { cat "$NET_TMP/leave.out" >&2; net_fail "node 2: leave did not remove the masquerading"; }
 for tables in iptables ip6tables; do
-  ip netns exec "$ns2" "$tables" -w 5 -t nat -S | grep -q SLUICE-MESH-MASQ &&
+  grep -q SLUICE-MESH-MASQ <<<"$(ip netns exec "$ns2" "$tables" -w 5 -t nat -S)" &&
     { ip netns exec "$ns2" "$tables" -t nat -S >&2; net_fail "node 2: $tables keeps SLUICE-MESH-MASQ after leave"; }
 done
 net_log "ip_masq: node 2's mesh address leaves masqueraded; leave removes both chains"

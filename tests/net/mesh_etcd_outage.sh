@@ -100,10 +100,13 @@ net_log "3. converged $((SECONDS - back)) s after etcd came back"
 mesh_events() { jq -r "select(.source == \"mesh\") | $1" "$EVENTS"; }
 for node in 4 5; do
   key=$(mesh_pubkey "$node")
-  mesh_events '"\(.event) \(.peer)"' | grep -qxF "node_joined $key" || net_fail "no node_joined event for node $node"
+  seen=$(mesh_events '"\(.event) \(.peer)"')
+  grep -qxF "node_joined $key" <<<"$seen" || net_fail "no node_joined event for node $node"
 done
-mesh_events '"\(.event) \(.peer)"' | grep -qxF "node_joined $new3" || net_fail "no node_joined event for node 3's new key"
-mesh_events '"\(.event) \(.peer)"' | grep -qxF "node_left $old3" || net_fail "no node_left event for node 3's old key"
+seen=$(mesh_events '"\(.event) \(.peer)"')
+grep -qxF "node_joined $new3" <<<"$seen" || net_fail "no node_joined event for node 3's new key"
+seen=$(mesh_events '"\(.event) \(.peer)"')
+grep -qxF "node_left $old3" <<<"$seen" || net_fail "no node_left event for node 3's old key"
 etcd_events=$(mesh_events 'select(.event | startswith("etcd_")) | .event' | tr '\n' ' ')
 [[ $etcd_events =~ ^(etcd_lost\ etcd_back\ )+$ ]] || net_fail "etcd events on node 1: '$etcd_events'"
 net_log "node 1's event stream: $(mesh_events .event | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}')etcd: $etcd_events"

@@ -364,8 +364,8 @@ mesh_peer_json() {
   mesh_ctl "$1" show "$MESH_IF" --json | jq -c --arg key "$2" 'first(.interfaces[0].peers[] | select(.public_key == $key)) // null'
 }
 
-mesh_has_peer() { mesh_peer_keys "$1" | grep -qxF -- "$2"; }
-mesh_lacks_peer() { ! mesh_peer_keys "$1" | grep -qxF -- "$2"; }
+mesh_has_peer() { local keys; keys=$(mesh_peer_keys "$1") && grep -qxF -- "$2" <<<"$keys"; }
+mesh_lacks_peer() { ! grep -qxF -- "$2" <<<"$(mesh_peer_keys "$1")"; }
 mesh_peer_count_is() { [[ $(mesh_peer_count "$1") == "$2" ]]; }
 
 # mesh_wait_peers N COUNT [TIMEOUT_S]: until node N has COUNT peers (default 15 s).
@@ -472,7 +472,7 @@ mesh_log_size() { stat -c %s "$(mesh_dir_of "$1")/agent.log" 2>/dev/null || echo
 mesh_log_since() { tail -c "+$(($2 + 1))" "$(mesh_dir_of "$1")/agent.log" 2>/dev/null; }
 
 # mesh_log_has N OFFSET REGEX: the log since OFFSET has a line matching REGEX (extended, any case).
-mesh_log_has() { mesh_log_since "$1" "$2" | grep -qEi -- "$3"; }
+mesh_log_has() { local log; log=$(mesh_log_since "$1" "$2") && grep -qEi -- "$3" <<<"$log"; }
 
 # --- Subnets and traffic --------------------------------------------------------------------------
 
@@ -600,7 +600,7 @@ mesh_join() {
 # through it, and its lease in etcd: key PREFIX/subnets/SUBNET.0-LEN, PublicIP, BackendType, its
 # current public key and listen port. NETWORK defaults to 10.244.0.0/16.
 mesh_check_node() {
-  local n=$1 network=${2:-10.244.0.0/16} ns env subnet addr len lease key value
+  local n=$1 network=${2:-10.244.0.0/16} ns env subnet addr len addrs routes lease key value
   ns=$(mesh_ns_of "$n")
   env="$(mesh_dir_of "$n")/subnet.env"
   subnet=$(mesh_subnet_of "$n") || { mesh_dump "$n"; net_fail "node $n: no FLANNEL_SUBNET"; }
@@ -614,9 +614,11 @@ mesh_check_node() {
   if ((len < ${network#*/})) || [[ $(mesh_ip_network "$addr/${network#*/}") != "${network%/*}" ]]; then
     net_fail "node $n: subnet $subnet is not inside $network"
   fi
-  ip -n "$ns" -4 addr show dev "$MESH_IF" | grep -q "inet $addr/32 " ||
+  addrs=$(ip -n "$ns" -4 addr show dev "$MESH_IF")
+  grep -q "inet $addr/32 " <<<"$addrs" ||
     { mesh_dump "$n"; net_fail "node $n: $MESH_IF lacks $addr/32"; }
-  ip -n "$ns" route show "$network" | grep -q "dev $MESH_IF" ||
+  routes=$(ip -n "$ns" route show "$network")
+  grep -q "dev $MESH_IF" <<<"$routes" ||
     { mesh_dump "$n"; net_fail "node $n: no route to $network through $MESH_IF"; }
   lease=$(mesh_lease_of "$n")
   key=${lease%%$'\t'*}

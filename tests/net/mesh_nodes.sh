@@ -134,7 +134,7 @@ net_log "5. node 1's agent restarted: no ping lost, same subnet, peers kept"
 old1=$(mesh_pubkey 1)
 start=$SECONDS
 new1=$(mesh_rotate_key 1)
-has_new_lease() { mesh_lease_of 1 | grep -qF "\"PublicKey\":\"$new1\""; }
+has_new_lease() { local lease; lease=$(mesh_lease_of 1) && grep -qF "\"PublicKey\":\"$new1\"" <<<"$lease"; }
 net_wait_for 10 has_new_lease || { mesh_dump 1; net_fail "node 1's lease still has its old key"; }
 for m in 2 3 4; do
   net_wait_for 10 mesh_has_peer "$m" "$new1" || { mesh_dump 1 "$m"; net_fail "node $m did not learn node 1's new key"; }

@@ -67,7 +67,8 @@ net_ping "$b" 10.98.0.1 2 >/dev/null || net_fail "laptop B cannot ping A"
 ip netns exec "$c" ping -c 3 -i 0.2 -W 1 10.98.0.1 >/dev/null && net_fail "guest C's pings passed"
 (($(rule_packets "no guests") >= 3)) || net_fail "C's pings are not counted on the rule: $(ctl "$a" flows "$A")"
 (($(rule_packets "laptops ping") >= 2)) || net_fail "B's pings are not counted on their rule"
-ctl "$a" flows "$A" --peer guest-c | grep -q "guest-c 10.98.0.3 -> 10.98.0.1 icmp inbound DROPPED (no guests)" ||
+flows=$(ctl "$a" flows "$A" --peer guest-c)
+grep -q "guest-c 10.98.0.3 -> 10.98.0.1 icmp inbound DROPPED (no guests)" <<<"$flows" ||
   net_fail "flows: no dropped flow of guest-c: $(ctl "$a" flows "$A")"
 [[ $(ctl "$a" stats --json "$A" | jq '.interfaces[0].counters.policy_dropped_inbound') -ge 3 ]] ||
   net_fail "policy_dropped_inbound not counted"

@@ -46,10 +46,11 @@ peer_cycles() {  # FIRST TOTAL
   done
 }
 control_connections() {  # COUNT (a multiple of 4)
-  local i
+  local i reply
   for ((i = 0; i < $1 / 4; i++)); do
     net_wg "$a" show "$IF" >/dev/null || net_fail "wg show failed"
-    printf 'get=1\n\n' | timeout 5 socat -t 2 - "UNIX-CONNECT:$SOCK" | grep -q '^errno=0' || net_fail "get=1 failed"
+    reply=$(printf 'get=1\n\n' | timeout 5 socat -t 2 - "UNIX-CONNECT:$SOCK")
+    grep -q '^errno=0' <<<"$reply" || net_fail "get=1 failed"
     printf 'set=1\npublic_key=' | timeout 5 socat -t 0.1 - "UNIX-CONNECT:$SOCK" >/dev/null || true
     timeout 5 socat -u /dev/null "UNIX-CONNECT:$SOCK" || true
   done
