@@ -4,12 +4,14 @@
 // neither knows nor asks which it has.
 //
 // Either one also runs the rest of the daemon's epoll handlers (control socket, timers, captures,
-// metrics, TAP devices) in run_once(), so one wait covers everything.
+// metrics) in run_once(), so one wait covers everything. Further devices read and written like
+// the TUN one (the TAPs of L2 segments) are added with add_device().
 //
 // Bytes only: what a TUN read means (virtio-net header, super-packets) is TunOffload's business,
 // what a datagram means the core's. Single-threaded: every call comes from the loop's thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -37,6 +39,17 @@ class DataPath {
     std::function<void()> tun_write_failed;
   };
 
+  // A further device of frames or packets, read and written as the TUN device is.
+  struct DeviceHandlers {
+    // One read: `bytes` lies `headroom` bytes into `area`, where the handler may write headers in
+    // front of it. Both writable; read into again after the call.
+    std::function<void(std::span<std::uint8_t> area, std::span<std::uint8_t> bytes)> read;
+    // Reading failed with `error` (an errno): the device is read no more.
+    std::function<void(int error)> read_failed;
+    std::function<void()> write_failed;
+  };
+  using DeviceId = std::uint32_t;
+
   virtual ~DataPath() = default;
   DataPath(const DataPath&) = delete;
   DataPath& operator=(const DataPath&) = delete;
@@ -62,6 +75,13 @@ class DataPath {
   // Before the sockets are replaced (a new listen port): what is queued leaves through the old
   // ones, and receives move to `sockets`.
   virtual void use_sockets(UdpSockets& sockets) = 0;
+
+  // Reads the non-blocking descriptor `fd` from now on, each read `headroom` bytes into its
+  // buffer; `fd` must stay open as long as this data path.
+  virtual DeviceId add_device(int fd, std::size_t headroom, DeviceHandlers handlers) = 0;
+  // Writes (or queues) one frame or packet to the device, as write_tun() does, without a copy for
+  // bytes in storage(); a failure goes to its DeviceHandlers::write_failed.
+  virtual void write_device(DeviceId device, std::span<const std::uint8_t> bytes) = 0;
 
  protected:
   DataPath() = default;

@@ -1,6 +1,7 @@
 #include "daemon/epoll_data_path.hpp"
 
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,6 +14,8 @@ namespace {
 
 // Reads or receives per wake-up before the other descriptors get a turn.
 constexpr int kBatch = 256;
+// The largest read from a further device: a super-frame of 64 KiB behind its headers.
+constexpr std::size_t kDeviceReadSize = 65536 + 512;
 
 }  // namespace
 
@@ -29,6 +32,7 @@ EpollDataPath::EpollDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loo
 EpollDataPath::~EpollDataPath() {
   loop_.remove(tun_.fd());
   unwatch_sockets();
+  for (const auto& device : devices_) loop_.remove(device->fd);
 }
 
 void EpollDataPath::watch_sockets() {
@@ -75,6 +79,37 @@ void EpollDataPath::on_udp_readable(int fd) {
     }
     handlers_.udp_received(std::span(buffer_).first(static_cast<std::size_t>(n)), from, segment_size);
   }
+}
+
+DataPath::DeviceId EpollDataPath::add_device(int fd, std::size_t headroom, DeviceHandlers handlers) {
+  auto device = std::make_unique<Device>();
+  device->fd = fd;
+  device->handlers = std::move(handlers);
+  device->area.resize(headroom + kDeviceReadSize);
+  device->headroom = headroom;
+  loop_.add(fd, EPOLLIN, [this, d = device.get()](std::uint32_t) { on_device_readable(*d); });
+  devices_.push_back(std::move(device));
+  return static_cast<DeviceId>(devices_.size() - 1);
+}
+
+void EpollDataPath::on_device_readable(Device& device) {
+  const auto read_area = std::span(device.area).subspan(device.headroom);
+  for (int i = 0; i < kBatch; ++i) {
+    const ssize_t n = ::read(device.fd, read_area.data(), read_area.size());
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) return;
+      // Deleted (or broken): stop watching it rather than spin on the error.
+      loop_.remove(device.fd);
+      device.handlers.read_failed(errno);
+      return;
+    }
+    device.handlers.read(device.area, read_area.first(static_cast<std::size_t>(n)));
+  }
+}
+
+void EpollDataPath::write_device(DeviceId device, std::span<const std::uint8_t> bytes) {
+  const Device& target = *devices_[device];
+  if (::write(target.fd, bytes.data(), bytes.size()) < 0) target.handlers.write_failed();
 }
 
 void EpollDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_t> datagrams,

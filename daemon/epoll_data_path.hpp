@@ -1,9 +1,10 @@
-// The data path without io_uring (SLUICE_DISABLE=uring, or a kernel before 6.0): the TUN device
-// and the UDP sockets are watched by the EventLoop, read with read() and recvmsg() until empty,
-// and every send and TUN write is one syscall, made at once.
+// The data path without io_uring (SLUICE_DISABLE=uring, or a kernel before 6.0): the TUN device,
+// the other devices and the UDP sockets are watched by the EventLoop, read with read() and
+// recvmsg() until empty, and every send and write is one syscall, made at once.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "daemon/data_path.hpp"
@@ -25,12 +26,21 @@ class EpollDataPath final : public DataPath {
   [[nodiscard]] std::span<std::uint8_t> storage(std::span<const std::uint8_t> /*previous*/) override { return {}; }
   void submit() override {}
   void use_sockets(UdpSockets& sockets) override;
+  DeviceId add_device(int fd, std::size_t headroom, DeviceHandlers handlers) override;
+  void write_device(DeviceId device, std::span<const std::uint8_t> bytes) override;
 
  private:
+  struct Device {
+    int fd = -1;
+    DeviceHandlers handlers;
+    std::vector<std::uint8_t> area;  // headroom, then the read
+    std::size_t headroom = 0;
+  };
   void watch_sockets();
   void unwatch_sockets() noexcept;
   void on_tun_readable();
   void on_udp_readable(int fd);
+  void on_device_readable(Device& device);
 
   TunDevice& tun_;
   UdpSockets* sockets_;
@@ -38,6 +48,8 @@ class EpollDataPath final : public DataPath {
   Handlers handlers_;
   // Every read and receive lands here: one TUN super-packet (with its header) or one GRO receive.
   std::vector<std::uint8_t> buffer_;
+  // Not moved once added: the loop's handlers point at them.
+  std::vector<std::unique_ptr<Device>> devices_;
 };
 
 }  // namespace sluice::daemon

@@ -105,11 +105,9 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
     observer.packet = [this](std::span<const std::uint8_t> packet) {
       if (captures_.packets_active()) capture_outbound(packet);
     };
-    observer.batch_done = [this] {
-      if (captures_.active()) captures_.flush();
-    };
+    observer.read_done = [this] { progress_jobs(CryptoWorkers::kBacklog); };
     segments_ = std::make_unique<L2Segments>(
-        ifname_, settings.segments, loop_, device_, *this, [this] { return now(); }, std::move(observer), captures_,
+        ifname_, settings.segments, device_, *this, [this] { return now(); }, std::move(observer), captures_,
         offloads_.tap_vnet);
   }
 
@@ -174,7 +172,8 @@ void Interface::start_data_path() {
   std::string uring_status = "off (SLUICE_DISABLE)";
   if (offloads_.uring) {
     std::string missing;
-    if (auto uring = UringDataPath::create(tun_, *sockets_, loop_, data_path_handlers(), missing)) {
+    const std::size_t taps = segments_ ? segments_->size() : 0;
+    if (auto uring = UringDataPath::create(tun_.fd(), *sockets_, loop_, data_path_handlers(), taps, missing)) {
       data_path_ = std::move(uring);
       uring_status = "on";
     } else {
@@ -185,6 +184,7 @@ void Interface::start_data_path() {
   // from (io_uring's pool buffers).
   batch_.set_storage(data_path_->storage(batch_.storage()));
   tun_offload_.use_storage_of(*data_path_);
+  if (segments_) segments_->use_data_path(*data_path_);
   Log::info("data path: TUN offloads {}, UDP GSO {}, UDP GRO {}, io_uring {}, {}, ChaCha20-Poly1305 from {}",
             tun_.offloads() != 0 ? "on" : (tun_.vnet_header() ? "virtio-net header only" : "off"),
             sockets_->gso() ? "on" : "off", sockets_->gro() ? "on" : "off", uring_status,

@@ -1,7 +1,5 @@
 #include "daemon/l2_segments.hpp"
 
-#include <sys/epoll.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -21,12 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Frames handled per wake-up before the other sources get a turn, as for the TUN device.
-constexpr int kBatch = 256;
 constexpr auto kRefreshInterval = 1s;
-// The largest read: a super-frame (an IP packet of up to 64 KiB behind an Ethernet header, maybe
-// tagged) behind its virtio-net header.
-constexpr std::size_t kMaxRead = tunnel::VirtioNetHeader::kSize + tunnel::kMaxLinkHeader + 65535;
 
 // The tunnel address of a peer for one family (tunnel::peer_tunnel_address), if it has one that
 // routes back to it: the core sends each encapsulated frame by its destination address.
@@ -50,6 +43,7 @@ struct L2Segments::Segment {
   unsigned mtu = 0;
   // Frames from peers, coalesced for a TAP with a virtio-net header.
   tunnel::TcpCoalescer coalescer{65535, tunnel::kEthernetHeaderSize};
+  DataPath::DeviceId device = 0;  // the TAP in the data path
 
   // Not for an Open vSwitch port: the userspace datapath reads its ports through packet sockets
   // sized for the MTU, where a coalesced super-frame would not fit.
@@ -59,17 +53,15 @@ struct L2Segments::Segment {
 };
 
 L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments,
-                       EventLoop& loop, tunnel::Device& device, tunnel::Sink& sink,
-                       std::function<tunnel::Instant()> clock, Observer outbound, CaptureSet& captures, bool offloads)
+                       tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
+                       Observer outbound, CaptureSet& captures, bool offloads)
     : tunnel_name_(tunnel_name),
       tunnel_mtu_(link_mtu(tunnel_name)),
-      loop_(loop),
       device_(device),
       sink_(sink),
       clock_(std::move(clock)),
       outbound_(std::move(outbound)),
-      captures_(captures),
-      buffer_(tunnel::kMaxVxlanHeadroom + kMaxRead) {
+      captures_(captures) {
   for (const config::SegmentSettings& settings : segments) {
     auto segment = std::make_unique<Segment>(settings, offloads);
     for (const config::StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
@@ -106,16 +98,30 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config:
     segments_.push_back(std::move(segment));
   }
   refresh_members();
-  for (const auto& segment : segments_) {
-    loop_.add(segment->tap.fd(), EPOLLIN, [this, s = segment.get()](std::uint32_t) {
-      on_tap_readable(*s);
-      outbound_.batch_done();
-    });
-  }
 }
 
-L2Segments::~L2Segments() {
-  for (const auto& segment : segments_) loop_.remove(segment->tap.fd());
+L2Segments::~L2Segments() = default;
+
+void L2Segments::use_data_path(DataPath& path) {
+  path_ = &path;
+  for (const auto& segment : segments_) {
+    DataPath::DeviceHandlers handlers;
+    handlers.read = [this, s = segment.get()](std::span<std::uint8_t> area, std::span<std::uint8_t> read) {
+      forward_read(*s, area, read, clock_());
+      outbound_.read_done();
+    };
+    handlers.read_failed = [s = segment.get()](int error) {
+      Log::warning("reading from TAP device {} failed: {}; segment VNI {} stops", s->settings.tap, std::strerror(error),
+                   s->settings.vni);
+    };
+    handlers.write_failed = [s = segment.get()] { ++s->counters.tap_write_errors; };
+    segment->device = path.add_device(segment->tap.fd(), tunnel::kMaxVxlanHeadroom, std::move(handlers));
+    if (!segment->tap.vnet_header()) continue;
+    // Super-frames are built where the data path writes them from.
+    for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) {
+      segment->coalescer.set_storage(i, path.storage(segment->coalescer.storage(i)));
+    }
+  }
 }
 
 const std::vector<L2Segments::Member>& L2Segments::members(const Segment& segment) const {
@@ -135,26 +141,10 @@ void L2Segments::refresh_members() {
   }
 }
 
-void L2Segments::on_tap_readable(Segment& segment) {
-  const auto read_area = std::span(buffer_).subspan(tunnel::kMaxVxlanHeadroom);
-  for (int i = 0; i < kBatch; ++i) {
-    const long n = segment.tap.read(read_area);
-    if (n == 0) return;
-    if (n < 0) {
-      if (n == -EINTR) return;
-      // The TAP was deleted (or broke): stop watching it rather than spin on the error.
-      Log::warning("reading from TAP device {} failed: {}; segment VNI {} stops", segment.settings.tap,
-                   std::strerror(static_cast<int>(-n)), segment.settings.vni);
-      loop_.remove(segment.tap.fd());
-      return;
-    }
-    forward_read(segment, read_area.first(static_cast<std::size_t>(n)), clock_());
-  }
-}
-
-void L2Segments::forward_read(Segment& segment, std::span<std::uint8_t> read, tunnel::Instant now) {
+void L2Segments::forward_read(Segment& segment, std::span<std::uint8_t> area, std::span<std::uint8_t> read,
+                              tunnel::Instant now) {
   if (!segment.tap.vnet_header()) {
-    forward(segment, read, now);
+    forward(segment, area, read, now);
     return;
   }
   if (read.size() < tunnel::VirtioNetHeader::kSize + tunnel::kEthernetHeaderSize) {
@@ -172,20 +162,20 @@ void L2Segments::forward_read(Segment& segment, std::span<std::uint8_t> read, tu
                             ? tunnel::kEthernetHeaderSize + tunnel::kVlanTagSize
                             : tunnel::kEthernetHeaderSize;
   framing.max_segment = tunnel_mtu_ > headroom ? tunnel_mtu_ - headroom : 1;
-  // Each segment is built in buffer_ over what was sent before it (tunnel::split_packet), so the
-  // outer headers fit in front of it as in front of a plain frame.
   const auto status = tunnel::split_packet(
-      header, frame, [&](std::span<const std::uint8_t> piece) { send_frame(segment, owner, piece, now); }, framing);
+      header, frame, [&](std::span<const std::uint8_t> piece) { send_frame(segment, owner, area, piece, now); },
+      framing);
   if (status != tunnel::OffloadStatus::ok) ++segment.counters.malformed;
 }
 
-void L2Segments::forward(Segment& segment, std::span<const std::uint8_t> frame, tunnel::Instant now) {
+void L2Segments::forward(Segment& segment, std::span<std::uint8_t> area, std::span<const std::uint8_t> frame,
+                         tunnel::Instant now) {
   const auto header = tunnel::parse_ethernet(frame);
   if (!header) {
     ++segment.counters.malformed;
     return;
   }
-  send_frame(segment, destination(segment, *header, now), frame, now);
+  send_frame(segment, destination(segment, *header, now), area, frame, now);
 }
 
 const L2Segments::Member* L2Segments::destination(Segment& segment, const tunnel::EthernetHeader& header,
@@ -202,14 +192,14 @@ const L2Segments::Member* L2Segments::destination(Segment& segment, const tunnel
   return nullptr;
 }
 
-void L2Segments::send_frame(Segment& segment, const Member* owner, std::span<const std::uint8_t> frame,
-                            tunnel::Instant now) {
+void L2Segments::send_frame(Segment& segment, const Member* owner, std::span<std::uint8_t> area,
+                            std::span<const std::uint8_t> frame, tunnel::Instant now) {
   if (frame.size() + tunnel::vxlan_headroom(segment.local().family()) > tunnel_mtu_) {
     ++segment.counters.oversize;
     return;
   }
   if (owner != nullptr) {
-    send_to(segment, *owner, frame, now);
+    send_to(segment, *owner, area, frame, now);
     ++segment.counters.tx_frames;
     // The frame behind the headers send_to wrote in front of it is as the TAP gave it.
     if (captures_.frames_active())
@@ -219,7 +209,7 @@ void L2Segments::send_frame(Segment& segment, const Member* owner, std::span<con
   bool sent = false;
   for (const Member& member : members(segment)) {
     if (device_.find_peer(member.peer) == nullptr) continue;
-    send_to(segment, member, frame, now);
+    send_to(segment, member, area, frame, now);
     sent = true;
   }
   if (!sent) {
@@ -232,11 +222,11 @@ void L2Segments::send_frame(Segment& segment, const Member* owner, std::span<con
     captures_.record_frame(segment.settings.vni, uapi::CaptureDirection::out, nullptr, frame);
 }
 
-void L2Segments::send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame,
-                         tunnel::Instant now) {
-  const auto offset = static_cast<std::size_t>(frame.data() - buffer_.data());
+void L2Segments::send_to(Segment& segment, const Member& member, std::span<std::uint8_t> area,
+                         std::span<const std::uint8_t> frame, tunnel::Instant now) {
+  const auto offset = static_cast<std::size_t>(frame.data() - area.data());
   const auto packet =
-      tunnel::vxlan_encapsulate(buffer_, offset, frame.size(), {segment.local(), member.address, segment.settings.vni});
+      tunnel::vxlan_encapsulate(area, offset, frame.size(), {segment.local(), member.address, segment.settings.vni});
   outbound_.packet(packet);
   device_.send_packet(packet, now, sink_);
 }
@@ -264,9 +254,8 @@ bool L2Segments::deliver(tunnel::Peer& peer, std::span<const std::uint8_t> packe
       } else {
         ++segment->counters.tap_write_errors;
       }
-    } else if (segment->tap.write(decoded->frame) != 0) {
-      ++segment->counters.tap_write_errors;
     } else {
+      path_->write_device(segment->device, decoded->frame);
       ++segment->counters.rx_frames;
     }
     return true;
@@ -279,10 +268,13 @@ void L2Segments::flush() {
 }
 
 void L2Segments::flush(Segment& segment) {
-  for (std::size_t i = 0; i < segment.coalescer.size(); ++i) {
-    if (segment.tap.write(segment.coalescer.pending(i)) != 0) ++segment.counters.tap_write_errors;
-  }
+  const std::size_t written = segment.coalescer.size();
+  for (std::size_t i = 0; i < written; ++i) path_->write_device(segment.device, segment.coalescer.pending(i));
   segment.coalescer.clear();
+  // The written slots' buffers are the kernel's until their writes complete.
+  for (std::size_t i = 0; i < written; ++i) {
+    segment.coalescer.set_storage(i, path_->storage(segment.coalescer.storage(i)));
+  }
 }
 
 std::optional<std::uint32_t> L2Segments::find(std::string_view name) const {

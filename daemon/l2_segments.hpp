@@ -19,6 +19,10 @@
 // (tunnel::TcpCoalescer) and written once per loop turn by flush(). Every other frame (ARP, VLAN
 // tags, UDP, ICMP) passes one by one as before.
 //
+// The TAPs are read and written through the interface's DataPath, as the TUN device is: with
+// io_uring, reads are kept in flight and the frames from peers are written by the turn's one
+// system call.
+//
 // Segment captures see the frames as Ethernet: out, each frame sent to at least one peer (once,
 // however many peers it was flooded to), before encapsulation; in, each frame from a peer for the
 // segment, after decapsulation, before it is written to the TAP.
@@ -34,7 +38,7 @@
 
 #include "config/settings.hpp"
 #include "daemon/capture.hpp"
-#include "daemon/event_loop.hpp"
+#include "daemon/data_path.hpp"
 #include "daemon/stats.hpp"
 #include "daemon/tap_device.hpp"
 #include "tunnel/counter_field.hpp"
@@ -61,7 +65,7 @@ inline constexpr tunnel::CounterField<SegmentCounters> kSegmentCounterFields[] =
     {"tx_frames", &SegmentCounters::tx_frames, false, "frames read from the TAP and sent to at least one peer"},
     {"tx_flooded", &SegmentCounters::tx_flooded, false,
      "frames sent to every peer of the segment (broadcast, multicast, unknown destination)"},
-    {"rx_frames", &SegmentCounters::rx_frames, false, "frames from peers written to the TAP"},
+    {"rx_frames", &SegmentCounters::rx_frames, false, "frames from peers handed to the TAP"},
     {"oversize", &SegmentCounters::oversize, true, "frames too large for the tunnel MTU (never fragmented)"},
     {"no_peer", &SegmentCounters::no_peer, true, "frames with no peer to go to (no peer has a tunnel address)"},
     {"malformed", &SegmentCounters::malformed, true,
@@ -75,23 +79,29 @@ inline constexpr tunnel::CounterField<SegmentCounters> kSegmentCounterFields[] =
 class L2Segments {
  public:
   // Creates the TAP devices and bridges (a missing bridge is created and left in place when the
-  // daemon exits, so what else is attached to it stays attached), sets MTUs, brings the links up
-  // and watches the TAPs on `loop`. `tunnel_name` is the TUN device whose MTU bounds the frames.
-  // Throws std::system_error naming the device on failure.
-  // What the interface sees of the frames sent (for captures): each encapsulated packet before it
-  // goes to the core, and the end of each batch read from a TAP. The frames themselves go to
-  // `captures` (record_frame) while a segment capture runs. `offloads`: open the TAPs with
-  // IFF_VNET_HDR and TSO (OffloadSwitches::tap_vnet).
+  // daemon exits, so what else is attached to it stays attached), sets MTUs and brings the links
+  // up. `tunnel_name` is the TUN device whose MTU bounds the frames. Throws std::system_error
+  // naming the device on failure.
+  // What the interface sees of the frames sent: each encapsulated packet before it goes to the
+  // core (for captures), and the end of each read from a TAP (to hand out crypto jobs). The frames
+  // themselves go to `captures` (record_frame) while a segment capture runs. `offloads`: open the
+  // TAPs with IFF_VNET_HDR and TSO (OffloadSwitches::tap_vnet).
   struct Observer {
     std::function<void(std::span<const std::uint8_t> packet)> packet;
-    std::function<void()> batch_done;
+    std::function<void()> read_done;
   };
-  L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments, EventLoop& loop,
+  L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments,
              tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock, Observer outbound,
              CaptureSet& captures, bool offloads);
   ~L2Segments();
   L2Segments(const L2Segments&) = delete;
   L2Segments& operator=(const L2Segments&) = delete;
+
+  // How many TAP devices there are (for the data path's buffers).
+  [[nodiscard]] std::size_t size() const noexcept { return segments_.size(); }
+  // Reads and writes the TAPs through `path` from now on; nothing is read before. `path` has just
+  // replaced the one before (if any), which no longer reads them; flush() came before.
+  void use_data_path(DataPath& path);
 
   // An inner packet from `peer`. True when it was a frame for one of our segments (then it was
   // written to that TAP, or joined a super-frame that flush() writes); false when it is an
@@ -120,18 +130,23 @@ class L2Segments {
     tunnel::IpAddress address;
   };
 
-  void on_tap_readable(Segment& segment);
-  // One read from the TAP, inside buffer_: its frames (a super-frame split) forwarded in order.
-  void forward_read(Segment& segment, std::span<std::uint8_t> read, tunnel::Instant now);
-  // `frame` is inside buffer_, with room for the outer headers before it.
-  void forward(Segment& segment, std::span<const std::uint8_t> frame, tunnel::Instant now);
+  // One read from the TAP, inside `area` behind room for the outer headers: its frames (a
+  // super-frame split) forwarded in order. Each is built in `area` over what was sent before it
+  // (tunnel::split_packet), so the outer headers fit in front of it as in front of a plain frame.
+  void forward_read(Segment& segment, std::span<std::uint8_t> area, std::span<std::uint8_t> read, tunnel::Instant now);
+  // `frame` is inside `area`, with room for the outer headers before it.
+  void forward(Segment& segment, std::span<std::uint8_t> area, std::span<const std::uint8_t> frame,
+               tunnel::Instant now);
   // Where frames with this header go: the member whose peer the FDB names for the destination,
   // or nullptr for every member (broadcast, multicast, unknown destination). Forgets what was
   // learned about the source: it is on our side now.
   const Member* destination(Segment& segment, const tunnel::EthernetHeader& header, tunnel::Instant now);
-  // To `owner`, or flooded to every member when it is nullptr; counted and captured once.
-  void send_frame(Segment& segment, const Member* owner, std::span<const std::uint8_t> frame, tunnel::Instant now);
-  void send_to(Segment& segment, const Member& member, std::span<const std::uint8_t> frame, tunnel::Instant now);
+  // To `owner`, or flooded to every member when it is nullptr; counted and captured once. The
+  // outer headers are written in front of `frame`, inside `area`.
+  void send_frame(Segment& segment, const Member* owner, std::span<std::uint8_t> area,
+                  std::span<const std::uint8_t> frame, tunnel::Instant now);
+  void send_to(Segment& segment, const Member& member, std::span<std::uint8_t> area,
+               std::span<const std::uint8_t> frame, tunnel::Instant now);
   void flush(Segment& segment);
   void refresh_members();
   void follow_tunnel_mtu();
@@ -139,7 +154,7 @@ class L2Segments {
 
   std::string tunnel_name_;
   unsigned tunnel_mtu_ = 0;
-  EventLoop& loop_;
+  DataPath* path_ = nullptr;
   tunnel::Device& device_;
   tunnel::Sink& sink_;
   std::function<tunnel::Instant()> clock_;
@@ -149,9 +164,6 @@ class L2Segments {
   std::vector<Member> members_v4_;
   std::vector<Member> members_v6_;
   tunnel::Instant last_refresh_{};
-  // Frames are read behind room for the outer headers, which are then written in front of them
-  // (of each segment of a super-frame in turn, over the payload already sent before it).
-  std::vector<std::uint8_t> buffer_;
 };
 
 }  // namespace sluice::daemon

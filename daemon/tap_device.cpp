@@ -38,17 +38,6 @@ TapDevice::TapDevice(const std::string& name, bool offloads) : name_(name) {
   }
 }
 
-long TapDevice::read(std::span<std::uint8_t> buffer) noexcept {
-  const ssize_t n = ::read(fd_.get(), buffer.data(), buffer.size());
-  if (n >= 0) return n;
-  return errno == EAGAIN ? 0 : -errno;
-}
-
-int TapDevice::write(std::span<const std::uint8_t> frame) noexcept {
-  const ssize_t n = ::write(fd_.get(), frame.data(), frame.size());
-  return n >= 0 ? 0 : -errno;
-}
-
 unsigned link_mtu(const std::string& name) noexcept {
   const platform::UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ifreq request{};

@@ -1,11 +1,11 @@
-// A layer-2 TAP device (IFF_TAP | IFF_NO_PI): each read is one Ethernet frame, each write one frame.
-// With offloads, every read and write starts with a virtio-net header (IFF_VNET_HDR), and the
-// kernel may hand over TCP super-frames and partial checksums (TUNSETOFFLOAD), as for TunDevice.
+// A layer-2 TAP device (IFF_TAP | IFF_NO_PI): each read of fd() is one Ethernet frame, each write
+// one frame (the data path does both). With offloads, every read and write starts with a
+// virtio-net header (IFF_VNET_HDR), and the kernel may hand over TCP super-frames and partial
+// checksums (TUNSETOFFLOAD), as for TunDevice.
 // The device exists as long as this object holds it (it is not made persistent).
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 
 #include "platform/unique_fd.hpp"
@@ -22,11 +22,6 @@ class TapDevice {
 
   [[nodiscard]] int fd() const noexcept { return fd_.get(); }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
-
-  // One frame; returns its size, 0 if none is waiting, or -errno.
-  [[nodiscard]] long read(std::span<std::uint8_t> buffer) noexcept;
-  // Returns 0 or -errno. With a virtio-net header, `frame` must start with one.
-  [[nodiscard]] int write(std::span<const std::uint8_t> frame) noexcept;
 
   // Reads and writes carry a virtio-net header.
   [[nodiscard]] bool vnet_header() const noexcept { return vnet_header_; }

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -19,6 +20,11 @@ constexpr std::size_t kBufferSize = 65536 + 4096;
 constexpr std::size_t kPoolBuffers = 256;
 // Reads waiting on the TUN device, each with a buffer of its own for good.
 constexpr std::uint32_t kTunReads = 8;
+// And on each further device: a TAP hands over one frame per read, so more reads make more
+// frames per system call when they are small. The pool grows by twice as many buffers per
+// device, for the writes and the super-frames built for it.
+constexpr std::uint32_t kDeviceReads = 16;
+constexpr std::size_t kPoolBuffersPerDevice = 2 * kDeviceReads;
 // The receive buffer ring: its size (a power of two), and how many buffers it is kept filled with.
 constexpr unsigned kRingEntries = 128;
 constexpr unsigned kBuffersInRing = 64;
@@ -28,30 +34,40 @@ constexpr unsigned kSubmissionEntries = 512;
 constexpr unsigned kCompletionEntries = 4096;
 // Completions handled per turn before queued sends are flushed and submitted.
 constexpr unsigned kCompletionsPerTurn = 512;
+// Device writes up to this size are copied and packed (hold_for_write): dearer than handing over
+// the buffer they are in only for writes of several pages.
+constexpr std::size_t kPackedWrite = 4096;
 
-std::uint64_t tag(std::uint8_t op, std::uint32_t value) { return (std::uint64_t{op} << 56) | value; }
+std::uint64_t tag(std::uint8_t op, std::uint32_t value, std::uint32_t device = 0) {
+  return (std::uint64_t{op} << 56) | (std::uint64_t{device & 0xffff} << 32) | value;
+}
 
 std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
 
 }  // namespace
 
-std::unique_ptr<UringDataPath> UringDataPath::create(TunDevice& tun, UdpSockets& sockets, EventLoop& loop,
-                                                     Handlers handlers, std::string& missing) {
-  std::unique_ptr<UringDataPath> path(new UringDataPath(tun, sockets, loop, std::move(handlers)));
+std::unique_ptr<UringDataPath> UringDataPath::create(int tun_fd, UdpSockets& sockets, EventLoop& loop,
+                                                     Handlers handlers, std::size_t devices, std::string& missing) {
+  std::unique_ptr<UringDataPath> path(new UringDataPath(tun_fd, sockets, loop, std::move(handlers), devices));
   missing = path->start();
   if (!missing.empty()) return nullptr;
   return path;
 }
 
-UringDataPath::UringDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers)
-    : tun_(tun),
-      sockets_(&sockets),
+UringDataPath::UringDataPath(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers, std::size_t devices)
+    : sockets_(&sockets),
       loop_(loop),
       handlers_(std::move(handlers)),
-      pool_(kPoolBuffers, kBufferSize),
-      send_slots_(kPoolBuffers) {
+      pool_(kPoolBuffers + devices * kPoolBuffersPerDevice, kBufferSize),
+      send_slots_(pool_.count()) {
   receive_layout_.msg_namelen = sizeof(sockaddr_storage);
   receive_layout_.msg_controllen = kUdpReceiveControlBytes;
+  Device& device = devices_.emplace_back();
+  device.fd = tun_fd;
+  device.handlers.read = [this](std::span<std::uint8_t>, std::span<std::uint8_t> bytes) { handlers_.tun_read(bytes); };
+  device.handlers.read_failed = [this](int error) { handlers_.tun_read_failed(error); };
+  device.handlers.write_failed = [this] { handlers_.tun_write_failed(); };
+  device.reads_missing = kTunReads;
 }
 
 std::string UringDataPath::start() {
@@ -100,8 +116,7 @@ std::string UringDataPath::start() {
   }
 
   top_up_buffer_ring();
-  tun_reads_missing_ = kTunReads;
-  arm_missing_tun_reads();
+  arm_missing_reads();
   arm_receives();
   arm_epoll_poll();
   return {};
@@ -148,40 +163,56 @@ void UringDataPath::arm_epoll_poll() {
   epoll_armed_ = true;
 }
 
-bool UringDataPath::arm_tun_read(std::uint32_t buffer, bool poll_first) {
+bool UringDataPath::arm_read(DeviceId id, std::uint32_t buffer, bool poll_first) {
+  Device& device = devices_[id];
   io_uring_sqe* poll = nullptr;
   if (poll_first) {
-    // The TUN device said "try again" (a kernel where its reads cannot wait inside io_uring):
-    // wait for it to be readable first, in the same chain.
+    // The device said "try again" (its descriptor is non-blocking, for the epoll path): wait for
+    // it to be readable first, in the same chain.
     poll = next_sqe();
     if (poll != nullptr) {
-      io_uring_prep_poll_add(poll, tun_.fd(), POLLIN);
-      io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::tun_poll), buffer));
+      io_uring_prep_poll_add(poll, device.fd, POLLIN);
+      io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::device_poll), buffer, id));
       poll->flags |= IOSQE_IO_LINK;
     }
   }
+  const Op op = poll_first ? Op::device_read_polled : Op::device_read;
   io_uring_sqe* sqe = next_sqe();
   if (sqe == nullptr) {
     // A full submission queue: the buffer goes back, and the read is armed again at the end of
-    // the turn (arm_missing_tun_reads). A poll already queued must not hold the next entry.
+    // the turn (arm_missing_reads). A poll already queued must not hold the next entry.
     if (poll != nullptr) poll->flags &= static_cast<std::uint8_t>(~IOSQE_IO_LINK);
     pool_.release(buffer);
-    ++tun_reads_missing_;
+    ++device.reads_missing;
     return false;
   }
-  const auto data = pool_.data(buffer);
-  io_uring_prep_read(sqe, tun_.fd(), data.data(), static_cast<unsigned>(data.size()), 0);
-  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::tun_read), buffer));
+  const auto read_area = pool_.data(buffer).subspan(device.headroom);
+  io_uring_prep_read(sqe, device.fd, read_area.data(), static_cast<unsigned>(read_area.size()), 0);
+  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(op), buffer, id));
+  device.polling = device.polling || poll_first;
   return true;
 }
 
-void UringDataPath::arm_missing_tun_reads() {
-  while (tun_reads_missing_ > 0) {
-    const auto buffer = pool_.acquire();
-    if (!buffer) return;
-    --tun_reads_missing_;
-    if (!arm_tun_read(*buffer, false)) return;
+void UringDataPath::arm_missing_reads() {
+  for (DeviceId id = 0; id < devices_.size(); ++id) {
+    while (devices_[id].reads_missing > 0) {
+      const auto buffer = pool_.acquire();
+      if (!buffer) return;
+      --devices_[id].reads_missing;
+      if (!arm_read(id, *buffer, false)) return;
+    }
   }
+}
+
+DataPath::DeviceId UringDataPath::add_device(int fd, std::size_t headroom, DeviceHandlers handlers) {
+  const auto id = static_cast<DeviceId>(devices_.size());
+  Device& device = devices_.emplace_back();
+  device.fd = fd;
+  device.headroom = headroom;
+  device.handlers = std::move(handlers);
+  device.reads_missing = kDeviceReads;
+  arm_missing_reads();
+  return id;
 }
 
 void UringDataPath::arm_receives() {
@@ -256,7 +287,7 @@ void UringDataPath::run_once(int timeout_ms) {
     handled += n;
   }
   top_up_buffer_ring();
-  arm_missing_tun_reads();
+  arm_missing_reads();
   arm_receives();
   // Without waiting: the poll said it has events.
   if (epoll_ready) loop_.run_once(0);
@@ -266,9 +297,13 @@ void UringDataPath::run_once(int timeout_ms) {
 void UringDataPath::handle(const io_uring_cqe& cqe) {
   const auto op = static_cast<Op>(cqe.user_data >> 56);
   const auto value = static_cast<std::uint32_t>(cqe.user_data);
+  const auto device = static_cast<DeviceId>((cqe.user_data >> 32) & 0xffff);
   switch (op) {
-    case Op::tun_read:
-      handle_tun_read(value, cqe.res);
+    case Op::device_read:
+      handle_read(device, value, cqe.res);
+      return;
+    case Op::device_read_polled:
+      handle_polled_read(device, value, cqe.res);
       return;
     case Op::udp_receive:
       handle_receive(cqe);
@@ -281,24 +316,52 @@ void UringDataPath::handle(const io_uring_cqe& cqe) {
       }
       pool_.release(value);
       return;
-    case Op::tun_write:
-      if (cqe.res < 0) handlers_.tun_write_failed();
+    case Op::device_write:
+      if (cqe.res < 0) devices_[device].handlers.write_failed();
       pool_.release(value);
       return;
     case Op::epoll_poll:
-    case Op::tun_poll:
+    case Op::device_poll:
     case Op::cancel:
       return;
   }
 }
 
-void UringDataPath::handle_tun_read(std::uint32_t buffer, int result) {
+void UringDataPath::handle_read(DeviceId id, std::uint32_t buffer, int result) {
+  Device& device = devices_[id];
   if (result > 0) {
-    handlers_.tun_read(pool_.data(buffer).first(static_cast<std::size_t>(result)));
+    const auto area = pool_.data(buffer);
+    device.handlers.read(area, area.subspan(device.headroom, static_cast<std::size_t>(result)));
   } else if (result < 0 && result != -EAGAIN && result != -EINTR && result != -ECANCELED) {
-    handlers_.tun_read_failed(-result);
+    // A further device is read no more (it was deleted); the TUN device is read on, and its
+    // handler stops the daemon when it is gone.
+    if (!device.failed) device.handlers.read_failed(-result);
+    device.failed = id != kTun;
   }
-  arm_tun_read(buffer, result == -EAGAIN);
+  if (device.failed) {
+    pool_.release(buffer);
+    return;
+  }
+  if (result == -EAGAIN && device.polling) {
+    device.waiting.push_back(buffer);
+    return;
+  }
+  arm_read(id, buffer, result == -EAGAIN);
+}
+
+void UringDataPath::handle_polled_read(DeviceId id, std::uint32_t buffer, int result) {
+  devices_[id].polling = false;
+  handle_read(id, buffer, result);
+  rearm_.swap(devices_[id].waiting);
+  for (const std::uint32_t parked : rearm_) {
+    if (devices_[id].failed) {
+      pool_.release(parked);
+    } else {
+      // Each takes what the device has now; the first to find it empty waits behind the poll.
+      arm_read(id, parked, false);
+    }
+  }
+  rearm_.clear();
 }
 
 void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
@@ -345,6 +408,23 @@ std::optional<std::uint32_t> UringDataPath::hold(std::span<const std::uint8_t>& 
   return index;
 }
 
+std::optional<std::uint32_t> UringDataPath::hold_for_write(std::span<const std::uint8_t>& bytes) {
+  if (bytes.size() > kPackedWrite) return hold(bytes);
+  if (!packed_ || packed_used_ + bytes.size() > pool_.buffer_size()) {
+    if (packed_) pool_.release(*packed_);
+    packed_ = pool_.acquire();
+    packed_used_ = 0;
+    if (!packed_) return std::nullopt;
+  }
+  const auto copy = pool_.data(*packed_).subspan(packed_used_, bytes.size());
+  std::memcpy(copy.data(), bytes.data(), bytes.size());
+  bytes = copy;
+  // Each write starts on a cache line of its own.
+  packed_used_ += (bytes.size() + 63) & ~std::size_t{63};
+  pool_.retain(*packed_);
+  return packed_;
+}
+
 std::span<std::uint8_t> UringDataPath::storage(std::span<const std::uint8_t> previous) {
   if (const auto index = pool_.index_of(previous.data())) pool_.release(*index);
   const auto index = pool_.acquire();
@@ -379,17 +459,21 @@ void UringDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_
   io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::udp_send), *buffer));
 }
 
-void UringDataPath::write_tun(std::span<const std::uint8_t> packet) {
-  const auto buffer = hold(packet);
+void UringDataPath::write_tun(std::span<const std::uint8_t> packet) { write_device(kTun, packet); }
+
+void UringDataPath::write_device(DeviceId id, std::span<const std::uint8_t> bytes) {
+  const Device& device = devices_[id];
+  const auto buffer = hold_for_write(bytes);
   io_uring_sqe* sqe = buffer ? next_sqe() : nullptr;
   if (sqe == nullptr) {
+    // No buffer or no entry: what is queued goes first, so this one does not overtake it.
     if (buffer) pool_.release(*buffer);
     submit();
-    if (tun_.write(packet) != 0) handlers_.tun_write_failed();
+    if (::write(device.fd, bytes.data(), bytes.size()) < 0) device.handlers.write_failed();
     return;
   }
-  io_uring_prep_write(sqe, tun_.fd(), packet.data(), static_cast<unsigned>(packet.size()), 0);
-  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::tun_write), *buffer));
+  io_uring_prep_write(sqe, device.fd, bytes.data(), static_cast<unsigned>(bytes.size()), 0);
+  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::device_write), *buffer, id));
 }
 
 }  // namespace sluice::daemon

@@ -1,9 +1,10 @@
-// The TUN and UDP I/O of one interface through io_uring: TUN reads kept in flight, multishot
-// recvmsg on the UDP sockets into a kernel buffer ring, and sendmsg (with UDP_SEGMENT for GSO
-// batches) and TUN writes queued as SQEs; all SQEs of a loop turn go in one io_uring_enter, which
-// also waits. Every buffer comes from one fixed BufferPool.
+// The TUN, TAP and UDP I/O of one interface through io_uring: reads kept in flight on the TUN
+// device and on each further device (the TAPs of L2 segments), multishot recvmsg on the UDP
+// sockets into a kernel buffer ring, and sendmsg (with UDP_SEGMENT for GSO batches) and device
+// writes queued as SQEs; all SQEs of a loop turn go in one io_uring_enter, which also waits. Every
+// buffer comes from one fixed BufferPool.
 //
-// The rest of the daemon (control socket, timers, captures, metrics, TAP devices) stays on the
+// The rest of the daemon (control socket, timers, captures, metrics) stays on the
 // EventLoop's epoll: the ring polls the epoll descriptor, so one wait (in the ring) covers both,
 // and a completion of that poll runs the epoll handlers without blocking.
 //
@@ -23,7 +24,6 @@
 #include "daemon/buffer_pool.hpp"
 #include "daemon/data_path.hpp"
 #include "daemon/event_loop.hpp"
-#include "daemon/tun_device.hpp"
 #include "daemon/udp_sockets.hpp"
 #include "tunnel/endpoint.hpp"
 
@@ -32,9 +32,10 @@ namespace sluice::daemon {
 class UringDataPath final : public DataPath {
  public:
   // The data path, or nullptr with `missing` naming what this kernel (or liburing) lacks. The
-  // ring polls `loop`'s descriptor and runs its handlers when it has events.
-  static std::unique_ptr<UringDataPath> create(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers,
-                                               std::string& missing);
+  // ring polls `loop`'s descriptor and runs its handlers when it has events. The pool has room
+  // for the reads and writes of `devices` further devices (add_device).
+  static std::unique_ptr<UringDataPath> create(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers,
+                                               std::size_t devices, std::string& missing);
   ~UringDataPath() override;
 
   // One loop turn: submits what was queued, waits up to `timeout_ms` for a completion, and
@@ -52,10 +53,36 @@ class UringDataPath final : public DataPath {
   void submit() override;
   // Submits what was queued for the old sockets, then cancels their receives and arms these.
   void use_sockets(UdpSockets& sockets) override;
+  DeviceId add_device(int fd, std::size_t headroom, DeviceHandlers handlers) override;
+  void write_device(DeviceId device, std::span<const std::uint8_t> bytes) override;
 
  private:
-  // What a completion belongs to: the top byte of its user_data.
-  enum class Op : std::uint8_t { epoll_poll = 1, tun_read, tun_poll, udp_receive, udp_send, tun_write, cancel };
+  // What a completion belongs to: the top byte of its user_data; device operations name the
+  // device in the next two.
+  enum class Op : std::uint8_t {
+    epoll_poll = 1,
+    device_read,
+    device_poll,
+    device_read_polled,  // the read behind a device_poll
+    udp_receive,
+    udp_send,
+    device_write,
+    cancel
+  };
+  // The TUN device (kTun) or a further one.
+  struct Device {
+    int fd = -1;
+    std::size_t headroom = 0;
+    DeviceHandlers handlers;
+    // Reads that could not be armed (no buffer or no submission entry), armed at a turn's end.
+    std::uint32_t reads_missing = 0;
+    // Once the device is empty, one read waits behind a poll; the buffers of the others wait
+    // here until it completes, so that one frame does not wake every read.
+    bool polling = false;
+    std::vector<std::uint32_t> waiting;
+    bool failed = false;  // reads end after the first failure (not for the TUN device)
+  };
+  static constexpr DeviceId kTun = 0;
   // Storage a queued sendmsg points into, one per pool buffer.
   struct SendSlot {
     UdpSendMessage message;
@@ -67,28 +94,38 @@ class UringDataPath final : public DataPath {
   // The pool buffer holding `bytes`, held once more; or a fresh one with a copy of them (and
   // `bytes` pointed at it). Nothing when the pool is empty.
   std::optional<std::uint32_t> hold(std::span<const std::uint8_t>& bytes);
+  // For a device write: as hold(), but bytes up to kPackedWrite are copied into the buffer that
+  // packs small writes one after another, so that a flood of small frames, each in a buffer of
+  // its own (a received datagram, a coalescer slot), does not empty the pool.
+  std::optional<std::uint32_t> hold_for_write(std::span<const std::uint8_t>& bytes);
 
-  UringDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers);
+  UringDataPath(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers, std::size_t devices);
   // Empty when it works, else what is missing.
   std::string start();
 
   io_uring_sqe* next_sqe();
   void arm_epoll_poll();
   // False when the submission queue had no room: the buffer went back to the pool.
-  bool arm_tun_read(std::uint32_t buffer, bool poll_first);
-  void arm_missing_tun_reads();
+  bool arm_read(DeviceId device, std::uint32_t buffer, bool poll_first);
+  void arm_missing_reads();
   void arm_receives();
   void top_up_buffer_ring();
   void handle(const io_uring_cqe& cqe);
   void handle_receive(const io_uring_cqe& cqe);
-  void handle_tun_read(std::uint32_t buffer, int result);
+  void handle_read(DeviceId device, std::uint32_t buffer, int result);
+  // The read behind the poll completed: the waiting ones are armed again.
+  void handle_polled_read(DeviceId device, std::uint32_t buffer, int result);
 
-  TunDevice& tun_;
   UdpSockets* sockets_;
   EventLoop& loop_;
   Handlers handlers_;
   BufferPool pool_;
   std::vector<SendSlot> send_slots_;
+  std::vector<Device> devices_;
+  std::vector<std::uint32_t> rearm_;  // handle_polled_read's, kept for its capacity
+  // The buffer small writes are packed into (held once by this too), and how much of it is used.
+  std::optional<std::uint32_t> packed_;
+  std::size_t packed_used_ = 0;
   // The kernel's buffer ring for receives (its own mapping, entries point into pool_).
   void* buffer_ring_memory_ = nullptr;
   std::size_t buffer_ring_bytes_ = 0;
@@ -100,8 +137,6 @@ class UringDataPath final : public DataPath {
   std::uint32_t socket_generation_ = 0;
   bool receive_armed_[2] = {false, false};  // IPv4, IPv6
   bool epoll_armed_ = false;
-  // TUN reads that could not be armed (no buffer or no submission entry), armed at a turn's end.
-  std::uint32_t tun_reads_missing_ = 0;
   bool ring_ready_ = false;
   io_uring ring_{};
 };

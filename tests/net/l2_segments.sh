@@ -19,6 +19,8 @@
 #      at A's VNI 100) and the coalesced ones written to B's TAP without an error. With offloads,
 #      A sent at least twice as many frames as it read from its TAP (super-frames), and B wrote
 #      fewer to its TAP than it received (coalesced); the kernel counts the TAPs' reads and writes.
+#   8. A TAP deleted under B's sluiced (VNI 200): B's log says that segment stops, and B keeps
+#      carrying VNI 100 and the tunnel.
 # Costs about 20 s.
 # Usage: l2_segments.sh SLUICECTL SLUICED
 set -euo pipefail
@@ -204,4 +206,12 @@ if [[ $expected_offloads == on ]]; then
 fi
 net_log "TAP offloads $expected_offloads; no frame of VNI 100 oversize, malformed or refused;" \
   "A: $read_a TAP reads became $sent_a frames, B: $received_b frames written in $written_b TAP writes"
+
+# 8. A deleted TAP ends its segment only.
+ip -n "$site_b" link del "${NET_PREFIX}t200"
+net_wait_for 5 grep -q "reading from TAP device ${NET_PREFIX}t200 failed: .*; segment VNI 200 stops" "$NET_TMP/b.log" ||
+  { logs; net_fail "B's log does not say that VNI 200 stops once its TAP is gone"; }
+net_ping "$host_a1" 192.168.100.2 2 >/dev/null || { logs; net_fail "VNI 100 A -> B after B's VNI 200 TAP was deleted"; }
+net_ping "$site_a" 10.10.0.2 2 >/dev/null || { logs; net_fail "the tunnel A -> B after B's VNI 200 TAP was deleted"; }
+net_log "B's VNI 200 TAP deleted: that segment stops, VNI 100 and the tunnel carry on"
 net_log "PASS"

@@ -38,6 +38,8 @@ class RecordingPath final : public DataPath {
   }
   void submit() override {}
   void use_sockets(sluice::daemon::UdpSockets&) override {}
+  DeviceId add_device(int, std::size_t, DeviceHandlers) override { return 0; }
+  void write_device(DeviceId, std::span<const std::uint8_t>) override {}
 
   [[nodiscard]] bool ours(const std::uint8_t* address) const {
     for (const Bytes& buffer : buffers_) {
