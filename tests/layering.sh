@@ -60,20 +60,20 @@ needed=$(readelf -d "$sluicectl" | awk '/NEEDED/ {print $NF}' | tr -d '[]' | tr 
 for library in liburing libcap-ng; do
   [[ $needed != *"$library"* ]] || fail "sluicectl links $library ($needed)"
 done
-if nm -C "$sluicectl" | grep -qE ' (io_uring_|capng_)'; then fail "sluicectl holds io_uring or capng code"; fi
+if grep -qE ' (io_uring_|capng_)' <<<"$(nm -C "$sluicectl")"; then fail "sluicectl holds io_uring or capng code"; fi
 programs=("$sluicectl")
 [[ -z $sluiced ]] || programs+=("$sluiced")
 [[ -z $cni_plugin ]] || programs+=("$cni_plugin")
 if grep -rn --include='*.cpp' --include='*.hpp' '#include "bpf/container_policy.hpp"' "$source_dir/ctl"; then
   fail "ctl/ includes the BPF loader (bpf/container_policy.hpp); read maps through bpf/pinned_policy.hpp"
 fi
-if [[ -n $sluiced ]] && readelf -d "$sluiced" | grep NEEDED | grep -q libbpf; then fail "sluiced links libbpf"; fi
+if [[ -n $sluiced && $(readelf -d "$sluiced" | grep NEEDED) == *libbpf* ]]; then fail "sluiced links libbpf"; fi
 if nm -C "$sluicectl" | grep -E 'container_policy_bpf|bpf_object__|bpf_program__|bpf_prog_load|bpf_tc_'; then
   fail "sluicectl holds BPF program code (it may only read pinned maps)"
 fi
 for program in "${programs[@]}"; do
-  if readelf -d "$program" | grep NEEDED | grep -q libcurl; then fail "$(basename "$program") links libcurl"; fi
-  if nm "$program" | grep -q ' curl_'; then fail "$(basename "$program") holds curl code"; fi
+  if [[ $(readelf -d "$program" | grep NEEDED) == *libcurl* ]]; then fail "$(basename "$program") links libcurl"; fi
+  if grep -q ' curl_' <<<"$(nm "$program")"; then fail "$(basename "$program") holds curl code"; fi
 done
 ((failed == 0)) || exit 1
 echo "layering: ok (sluicectl needs: $needed; no libcurl in ${programs[*]##*/}; no libbpf in sluiced, no BPF program in sluicectl)"

@@ -110,8 +110,8 @@ ip -n "$NS_B" link set "$VETH_B" up
 # The kernel activates a veth's queue about a second after carrier comes up (linkwatch); until
 # then it drops everything, so the first ARP/ND exchange or handshake could be lost. Wait for it.
 for ((i = 0; i < 50; i++)); do
-  ip -n "$NS_A" -o link show dev "$VETH_A" | grep -q "state UP" \
-    && ip -n "$NS_B" -o link show dev "$VETH_B" | grep -q "state UP" && break
+  grep -q "state UP" <<<"$(ip -n "$NS_A" -o link show dev "$VETH_A")" \
+    && grep -q "state UP" <<<"$(ip -n "$NS_B" -o link show dev "$VETH_B")" && break
   sleep 0.1
 done
 # -c 1 -w 3: up to three tries, one a second, stopping at the first reply.
@@ -210,7 +210,8 @@ reset_peer preshared-key "$WORK/psk"
   --preshared-key-file "$WORK/psk" --count 5 \
   || fail "run 3: the probe could not handshake or ping through wireguard-go over IPv6"
 check_wg_show "run 3"
-wg_b show "$WG_IF" endpoints | grep -qF "[fd00:200:7::1]:51000" \
+endpoints=$(wg_b show "$WG_IF" endpoints)
+grep -qF "[fd00:200:7::1]:51000" <<<"$endpoints" \
   || fail "run 3: wireguard-go did not learn our IPv6 endpoint"
 
 echo "PASSED: sluice core and wireguard-go interoperate" \

@@ -194,7 +194,8 @@ net_log "ip link del: sluiced exited by itself and removed its socket"
 # The same as wg-quick runs it: daemonized (no -f); the command returns once the interface is
 # ready. The daemon is no child of ours, so it is found through the namespace.
 ip netns exec "$a" timeout 10 "$SLUICED" "$IF" >"$NET_TMP/daemon.out" 2>&1 || net_fail "sluiced did not daemonize: $(cat "$NET_TMP/daemon.out")"
-DAEMON=$(ip netns pids "$a" | head -n 1)
+pids=$(ip netns pids "$a")
+DAEMON=${pids%%$'\n'*}
 [[ -n $DAEMON ]] && NET_PIDS+=("$DAEMON")
 [[ -S /run/wireguard/$IF.sock ]] || net_fail "daemonized sluiced: no socket once the command returned"
 net_wg "$a" show "$IF" >/dev/null || net_fail "daemonized sluiced does not answer wg show"
@@ -215,7 +216,8 @@ net_log "SIGTERM: status 0, socket and device removed"
 # Daemonized too (systemd and wg-quick users stop it this way): the signal reaches the child that
 # kept running after the fork.
 ip netns exec "$a" timeout 10 "$SLUICED" "$IF" >"$NET_TMP/daemon2.out" 2>&1 || net_fail "sluiced did not daemonize: $(cat "$NET_TMP/daemon2.out")"
-DAEMON=$(ip netns pids "$a" | head -n 1)
+pids=$(ip netns pids "$a")
+DAEMON=${pids%%$'\n'*}
 [[ -n $DAEMON ]] || net_fail "daemonized sluiced: no process in $a"
 NET_PIDS+=("$DAEMON")
 kill -TERM "$DAEMON"

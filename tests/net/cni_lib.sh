@@ -172,7 +172,9 @@ cni_exec() {
 
 # cni_ip_of NODE NAME [IFNAME]: the IPv4 address of container NAME (on eth0 by default).
 cni_ip_of() {
-  cni_exec "$1" "$2" ip -4 -o addr show dev "${3:-eth0}" | awk '{sub(/\/.*/, "", $4); print $4; exit}'
+  local addrs
+  addrs=$(cni_exec "$1" "$2" ip -4 -o addr show dev "${3:-eth0}") || return
+  awk '{sub(/\/.*/, "", $4); print $4; exit}' <<<"$addrs"
 }
 
 # cni_cleanup: per node every container removed (CNI DEL through podman), the holder stopped (its

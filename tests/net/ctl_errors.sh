@@ -59,7 +59,8 @@ ctl_expect_error "stale socket" "$S: no daemon is running (/run/wireguard/$S.soc
 pid=$(ctl "$space" down "$J" | sed -n 's/.*sluiced pid \([0-9]*\).*/\1/p')
 [[ -n $pid ]] || net_fail "down $J printed no pid"
 ctl_up "$space" "$NET_TMP/$J.toml"
-pid=$(ip netns exec "$space" ss -xlpn | sed -n "s|.*/run/wireguard/$J.sock .*pid=\([0-9]*\).*|\1|p" | head -n 1)
+pids=$(ip netns exec "$space" ss -xlpn | sed -n "s|.*/run/wireguard/$J.sock .*pid=\([0-9]*\).*|\1|p")
+pid=${pids%%$'\n'*}
 [[ -n $pid ]] || net_fail "no pid for $J"
 kill -STOP "$pid"
 start=$SECONDS

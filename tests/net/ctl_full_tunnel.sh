@@ -47,9 +47,10 @@ write_client() {  # ALLOWED_IPS [LINE...]: the client's file, the hub reached at
 
 # route_dev NS ADDRESS [ip route get ARGS...]: the device the kernel would send ADDRESS through.
 route_dev() {
-  local ns=$1 address=$2
+  local ns=$1 address=$2 devs
   shift 2
-  ip -n "$ns" route get "$address" "$@" | sed -n 's/.* dev \([^ ]*\).*/\1/p' | head -n 1
+  devs=$(ip -n "$ns" route get "$address" "$@" | sed -n 's/.* dev \([^ ]*\).*/\1/p') || return
+  echo "${devs%%$'\n'*}"
 }
 underlay=$(route_dev "$client" 10.201.61.1)
 [[ -n $underlay && $underlay != "$C" ]] || net_fail "no underlay default route to start with"

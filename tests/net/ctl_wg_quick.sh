@@ -55,7 +55,8 @@ CTL_INTERFACES+=("$a $A")  # stopped on exit if the test fails half-way
 NET_FILES+=("/run/wireguard/$A.sock")
 wg_quick up || { cat "$NET_TMP/wg-quick.log" >&2; net_fail "wg-quick up"; }
 grep -q "sluiced $A" "$NET_TMP/wg-quick.log" || { cat "$NET_TMP/wg-quick.log" >&2; net_fail "wg-quick did not run sluiced"; }
-pid=$(ip netns exec "$a" ss -xlpn | sed -n "s|.*/run/wireguard/$A.sock .*pid=\([0-9]*\).*|\1|p" | head -n 1)
+pids=$(ip netns exec "$a" ss -xlpn | sed -n "s|.*/run/wireguard/$A.sock .*pid=\([0-9]*\).*|\1|p")
+pid=${pids%%$'\n'*}
 [[ -n $pid && $(cat "/proc/$pid/comm") == sluiced ]] || net_fail "no sluiced behind /run/wireguard/$A.sock"
 
 [[ $(ip -n "$a" -j link show dev "$A" | jq '.[0].mtu') == 1400 ]] || net_fail "wg-quick's MTU not set"

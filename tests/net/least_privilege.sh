@@ -107,7 +107,8 @@ C="${NET_PREFIX}c"
 net_config "$NET_TMP/$C.toml" c 51822 10.99.73.1/24 "user = \"$USER_NAME\""
 net_config_peer "$NET_TMP/$C.toml" b 10.200.71.2:51821 10.99.73.2/32
 ctl_up "$a" "$NET_TMP/$C.toml"
-pid_c=$(pgrep -f -- "--config $NET_TMP/$C.toml" | head -n 1)
+pids_c=$(pgrep -f -- "--config $NET_TMP/$C.toml")
+pid_c=${pids_c%%$'\n'*}
 [[ -n $pid_c && $(net_status_field "$pid_c" CapEff) == 0000000000001000 ]] || net_fail "sluicectl up: the daemon kept its privileges"
 start=$SECONDS
 ctl "$a" down "$C" >/dev/null || net_fail "sluicectl down of the unprivileged daemon"

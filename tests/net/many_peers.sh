@@ -74,7 +74,7 @@ conf_peers "$NET_TMP/a.conf" >"$NET_TMP/want1"
 dump_peers "$NET_TMP/dump1" >"$NET_TMP/got1"
 [[ $(wc -l <"$NET_TMP/got1") -eq $((PEERS + 1)) ]] || net_fail "the dump lists $(wc -l <"$NET_TMP/got1") peers, not $((PEERS + 1))"
 diff -q "$NET_TMP/want1" "$NET_TMP/got1" >/dev/null ||
-  { diff "$NET_TMP/want1" "$NET_TMP/got1" | head -n 5 >&2; net_fail "the dump differs from the file"; }
+  { head -n 5 <<<"$(diff "$NET_TMP/want1" "$NET_TMP/got1")" >&2; net_fail "the dump differs from the file"; }
 net_log "every peer is in the dump with its prefixes and endpoint"
 
 # One removal removes exactly that one peer.
@@ -88,7 +88,7 @@ dump_peers "$NET_TMP/dump2" >"$NET_TMP/got2"
 grep -v "^$victim " "$NET_TMP/want1" >"$NET_TMP/want2"
 [[ $(wc -l <"$NET_TMP/want2") -eq $PEERS ]] || net_fail "the victim was not in the file"
 diff -q "$NET_TMP/want2" "$NET_TMP/got2" >/dev/null ||
-  { diff "$NET_TMP/want2" "$NET_TMP/got2" | head -n 5 >&2; net_fail "the removal changed more than one peer"; }
+  { head -n 5 <<<"$(diff "$NET_TMP/want2" "$NET_TMP/got2")" >&2; net_fail "the removal changed more than one peer"; }
 net_log "wg set peer remove took $took s and removed exactly one peer"
 
 # The data path: a ping to B through the tunnel, then pings while dumps are written (the answer

@@ -190,7 +190,8 @@ CONF
 chmod 600 "$NET_TMP/$Q_IF.conf"
 ip netns exec "$q" env WG_QUICK_USERSPACE_IMPLEMENTATION="$SLUICED" timeout 20 wg-quick up "$NET_TMP/$Q_IF.conf" \
   >"$NET_TMP/wg-quick-up.txt" 2>&1 || { cat "$NET_TMP/wg-quick-up.txt" >&2; net_fail "wg-quick up with sluiced"; }
-Q_PID=$(ip netns pids "$q" | head -n 1)
+pids=$(ip netns pids "$q")
+Q_PID=${pids%%$'\n'*}
 [[ -n $Q_PID ]] || net_fail "no sluiced running in $q after wg-quick up"
 NET_PIDS+=("$Q_PID")
 net_ping "$q" 10.93.0.2 3 || { logs; net_fail "ping through the wg-quick interface"; }

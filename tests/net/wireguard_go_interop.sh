@@ -40,8 +40,9 @@ logs() { tail -n 30 "$NET_TMP"/*.log >&2 || true; }
 # watch_initiation NS NAME: tcpdump on NS's veth, in the background, catching the first handshake
 # initiation (a 148-byte UDP payload starting with message type 1) into $NET_TMP/NAME.pcap.txt.
 watch_initiation() {
-  local ns=$1 out="$NET_TMP/$2.pcap.txt" dev
-  dev=$(ip -n "$ns" -o link show type veth | awk -F': ' '{sub(/@.*/, "", $2); print $2; exit}')
+  local ns=$1 out="$NET_TMP/$2.pcap.txt" links dev
+  links=$(ip -n "$ns" -o link show type veth)
+  dev=$(awk -F': ' '{sub(/@.*/, "", $2); print $2; exit}' <<<"$links")
   ip netns exec "$ns" timeout 15 tcpdump -n -l -i "$dev" -c 1 'udp and udp[4:2] = 156 and udp[8] = 1' \
     >"$out" 2>"$out.err" &
   NET_PIDS+=($!)

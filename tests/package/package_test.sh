@@ -106,8 +106,9 @@ depends=$(dpkg-deb -f "$WORK/$DEB" Depends)
 for library in libc6 libsodium23 libssl3 libsystemd0 libc-ares2; do
   [[ $depends == *"$library"* ]] || fail "$DEB does not depend on $library: $depends"
 done
-rpm -qRp "$WORK/$RPM" | grep -q '^libsodium\.so' || fail "$RPM does not require libsodium"
-rpm -qRp "$WORK/$RPM" | grep -q '^libcares\.so' || fail "$RPM does not require libcares (c-ares)"
+requires=$(rpm -qRp "$WORK/$RPM")
+grep -q '^libsodium\.so' <<<"$requires" || fail "$RPM does not require libsodium"
+grep -q '^libcares\.so' <<<"$requires" || fail "$RPM does not require libcares (c-ares)"
 
 echo "== lintian"
 lintian_output=$(timeout 120 lintian --tag-display-limit 0 "$WORK/$DEB" 2>&1 | grep -v '^running with root privileges' || true)
