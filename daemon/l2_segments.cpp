@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "daemon/coalescer_storage.hpp"
 #include "daemon/log.hpp"
 #include "daemon/ovs_port.hpp"
 #include "platform/rtnetlink.hpp"
@@ -116,11 +117,8 @@ void L2Segments::use_data_path(DataPath& path) {
     };
     handlers.write_failed = [s = segment.get()] { ++s->counters.tap_write_errors; };
     segment->device = path.add_device(segment->tap.fd(), tunnel::kMaxVxlanHeadroom, std::move(handlers));
-    if (!segment->tap.vnet_header()) continue;
     // Super-frames are built where the data path writes them from.
-    for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) {
-      segment->coalescer.set_storage(i, path.storage(segment->coalescer.storage(i)));
-    }
+    if (segment->tap.vnet_header()) build_in_storage_of(segment->coalescer, path);
   }
 }
 
@@ -268,13 +266,8 @@ void L2Segments::flush() {
 }
 
 void L2Segments::flush(Segment& segment) {
-  const std::size_t written = segment.coalescer.size();
-  for (std::size_t i = 0; i < written; ++i) path_->write_device(segment.device, segment.coalescer.pending(i));
-  segment.coalescer.clear();
-  // The written slots' buffers are the kernel's until their writes complete.
-  for (std::size_t i = 0; i < written; ++i) {
-    segment.coalescer.set_storage(i, path_->storage(segment.coalescer.storage(i)));
-  }
+  write_coalesced(segment.coalescer, *path_,
+                  [&](std::span<const std::uint8_t> frame) { path_->write_device(segment.device, frame); });
 }
 
 std::optional<std::uint32_t> L2Segments::find(std::string_view name) const {

@@ -1,5 +1,7 @@
 #include "daemon/tun_offload.hpp"
 
+#include "daemon/coalescer_storage.hpp"
+
 namespace sluice::daemon {
 
 bool TunOffload::split(std::span<std::uint8_t> read, const PacketHandler& each) const {
@@ -41,18 +43,11 @@ bool TunOffload::write(std::span<const std::uint8_t> packet, DataPath& path) {
 }
 
 void TunOffload::flush(DataPath& path) {
-  const std::size_t written = coalescer_.size();
-  for (std::size_t i = 0; i < written; ++i) path.write_tun(coalescer_.pending(i));
-  coalescer_.clear();
-  // The written slots' buffers are the kernel's until their writes complete.
-  for (std::size_t i = 0; i < written; ++i) coalescer_.set_storage(i, path.storage(coalescer_.storage(i)));
+  write_coalesced(coalescer_, path, [&path](std::span<const std::uint8_t> packet) { path.write_tun(packet); });
 }
 
 void TunOffload::use_storage_of(DataPath& path) {
-  if (!vnet_header_) return;
-  for (std::size_t i = 0; i < tunnel::TcpCoalescer::kSlots; ++i) {
-    coalescer_.set_storage(i, path.storage(coalescer_.storage(i)));
-  }
+  if (vnet_header_) build_in_storage_of(coalescer_, path);
 }
 
 }  // namespace sluice::daemon
