@@ -84,7 +84,8 @@ BOOST_AUTO_TEST_CASE(transport_padding_and_keepalive_sizes) {
 }
 
 // A sink that hands out room (as the daemon does with its GSO batch) gets the datagram built and
-// sealed there, padding zeroed over whatever the room held, and it still authenticates.
+// sealed there, padding zeroed over whatever the room held, and it still authenticates; a packet
+// that needs no padding is sealed from where it lies, and left as it was.
 BOOST_AUTO_TEST_CASE(transport_built_in_the_sinks_room) {
   struct RoomSink : RecordingSink {
     std::span<std::uint8_t> datagram_room(const tunnel::Endpoint&, std::size_t size) override {
@@ -101,15 +102,22 @@ BOOST_AUTO_TEST_CASE(transport_built_in_the_sinks_room) {
   };
   TunnelPair t;
   establish(t);
-  RoomSink room_sink;
-  const auto packet = t.packet_a_to_b(37);
-  t.a.send_packet(packet, t.now, room_sink);
-  BOOST_REQUIRE_EQUAL(room_sink.sent.size(), 1U);
-  BOOST_CHECK(room_sink.in_room);
-  BOOST_CHECK_EQUAL(room_sink.asked, tunnel::kTransportHeaderSize + 48 + crypto::kAeadTagSize);
-  t.b.receive(room_sink.sent.front().bytes, t.a_endpoint, t.now, false, t.sb);
-  BOOST_REQUIRE_EQUAL(t.sb.delivered.size(), 1U);
-  BOOST_CHECK(t.sb.delivered.front() == packet);
+  for (const std::size_t size : {37U, 48U}) {
+    BOOST_TEST_CONTEXT("packet of " << size << " bytes") {
+      RoomSink room_sink;
+      t.sb.delivered.clear();
+      const auto packet = t.packet_a_to_b(size);
+      const auto before = packet;
+      t.a.send_packet(packet, t.now, room_sink);
+      BOOST_REQUIRE_EQUAL(room_sink.sent.size(), 1U);
+      BOOST_CHECK(room_sink.in_room);
+      BOOST_CHECK_EQUAL(room_sink.asked, tunnel::kTransportHeaderSize + 48 + crypto::kAeadTagSize);
+      BOOST_CHECK(packet == before);
+      t.b.receive(room_sink.sent.front().bytes, t.a_endpoint, t.now, false, t.sb);
+      BOOST_REQUIRE_EQUAL(t.sb.delivered.size(), 1U);
+      BOOST_CHECK(t.sb.delivered.front() == packet);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(tampered_handshake_bytes_rejected) {
