@@ -68,7 +68,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       endpoint_names_(loop_, device_, events_, [this] { return now(); }),
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       offloads_(options.offloads),
-      tun_offload_(tun_.vnet_header()),
+      tun_offload_(tun_.vnet_header(), options.offloads.uso && has_udp_offloads(tun_.offloads())),
       data_path_(std::make_unique<EpollDataPath>(tun_, *sockets_, loop_, data_path_handlers())),
       workers_wanted_(std::max(options.workers, 1U)) {
   if (!timer_.valid()) platform::throw_os_error(ifname_ + ": cannot create timer");
@@ -108,7 +108,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
     observer.read_done = [this] { progress_jobs(CryptoWorkers::kBacklog); };
     segments_ = std::make_unique<L2Segments>(
         ifname_, settings.segments, device_, *this, [this] { return now(); }, std::move(observer), captures_,
-        offloads_.tap_vnet);
+        offloads_.tap_vnet, offloads_.uso);
   }
 
   const auto interval = std::chrono::duration_cast<std::chrono::nanoseconds>(kTickInterval).count();

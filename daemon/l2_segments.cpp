@@ -7,6 +7,7 @@
 #include "daemon/coalescer_storage.hpp"
 #include "daemon/log.hpp"
 #include "daemon/ovs_port.hpp"
+#include "daemon/tun_device.hpp"
 #include "platform/rtnetlink.hpp"
 #include "tunnel/byte_order.hpp"
 #include "tunnel/ethernet.hpp"
@@ -43,19 +44,22 @@ struct L2Segments::Segment {
   SegmentCounters counters;
   unsigned mtu = 0;
   // Frames from peers, coalesced for a TAP with a virtio-net header.
-  tunnel::TcpCoalescer coalescer{65535, tunnel::kEthernetHeaderSize};
+  tunnel::TcpCoalescer coalescer;
   DataPath::DeviceId device = 0;  // the TAP in the data path
 
   // Not for an Open vSwitch port: the userspace datapath reads its ports through packet sockets
   // sized for the MTU, where a coalesced super-frame would not fit.
-  Segment(const config::SegmentSettings& s, bool offloads)
-      : settings(s), tap(s.tap, offloads && !s.ovs_bridge), fdb(s.aging) {}
+  Segment(const config::SegmentSettings& s, bool offloads, bool udp_super_frames)
+      : settings(s),
+        tap(s.tap, offloads && !s.ovs_bridge),
+        fdb(s.aging),
+        coalescer(65535, tunnel::kEthernetHeaderSize, udp_super_frames && has_udp_offloads(tap.offloads())) {}
   [[nodiscard]] const tunnel::IpAddress& local() const { return *settings.local; }
 };
 
 L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments,
                        tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock,
-                       Observer outbound, CaptureSet& captures, bool offloads)
+                       Observer outbound, CaptureSet& captures, bool offloads, bool udp_super_frames)
     : tunnel_name_(tunnel_name),
       tunnel_mtu_(link_mtu(tunnel_name)),
       device_(device),
@@ -64,7 +68,7 @@ L2Segments::L2Segments(const std::string& tunnel_name, const std::vector<config:
       outbound_(std::move(outbound)),
       captures_(captures) {
   for (const config::SegmentSettings& settings : segments) {
-    auto segment = std::make_unique<Segment>(settings, offloads);
+    auto segment = std::make_unique<Segment>(settings, offloads, udp_super_frames);
     for (const config::StaticFdbEntry& entry : settings.fdb) segment->fdb.add_static(entry.mac, entry.peer);
     platform::Rtnetlink tap(settings.tap);
     segment->mtu =

@@ -85,14 +85,15 @@ class L2Segments {
   // What the interface sees of the frames sent: each encapsulated packet before it goes to the
   // core (for captures), and the end of each read from a TAP (to hand out crypto jobs). The frames
   // themselves go to `captures` (record_frame) while a segment capture runs. `offloads`: open the
-  // TAPs with IFF_VNET_HDR and TSO (OffloadSwitches::tap_vnet).
+  // TAPs with IFF_VNET_HDR and TSO (OffloadSwitches::tap_vnet); `udp_super_frames`: coalesce UDP
+  // frames too where a TAP takes them (OffloadSwitches::uso).
   struct Observer {
     std::function<void(std::span<const std::uint8_t> packet)> packet;
     std::function<void()> read_done;
   };
   L2Segments(const std::string& tunnel_name, const std::vector<config::SegmentSettings>& segments,
              tunnel::Device& device, tunnel::Sink& sink, std::function<tunnel::Instant()> clock, Observer outbound,
-             CaptureSet& captures, bool offloads);
+             CaptureSet& captures, bool offloads, bool udp_super_frames);
   ~L2Segments();
   L2Segments(const L2Segments&) = delete;
   L2Segments& operator=(const L2Segments&) = delete;

@@ -23,6 +23,8 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
       switches.tap_vnet = false;
     } else if (word == "tap-vnet") {
       switches.tap_vnet = false;
+    } else if (word == "uso") {
+      switches.uso = false;
     } else if (word == "gso") {
       switches.gso = false;
     } else if (word == "gro") {
@@ -39,7 +41,8 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
       switches.crypto_code = crypto::TransportCode::libsodium;
     } else if (!word.empty()) {
       Log::warning(
-          "SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, tap-vnet, gso, gro, uring, avx512, avx2, avx, "
+          "SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, tap-vnet, uso, gso, gro, uring, avx512, avx2, "
+          "avx, "
           "ipsec-mb)",
           word);
     }
@@ -47,6 +50,7 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
   std::vector<std::string> notes;
   if (!switches.vnet) notes.emplace_back("no TUN offloads");
   if (!switches.tap_vnet) notes.emplace_back("no TAP offloads for L2 segments");
+  if (!switches.uso) notes.emplace_back("no UDP super-packets for TUN and TAP devices");
   if (!switches.gso) notes.emplace_back("no UDP GSO");
   if (!switches.gro) notes.emplace_back("no UDP GRO");
   if (!switches.uring) notes.emplace_back("no io_uring");

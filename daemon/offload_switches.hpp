@@ -1,5 +1,5 @@
 // Which data-path features sluiced may use. All are on unless SLUICE_DISABLE (a comma-separated
-// list: vnet, tap-vnet, gso, gro, uring, avx512, avx2, avx,
+// list: vnet, tap-vnet, uso, gso, gro, uring, avx512, avx2, avx,
 // ipsec-mb) turns some off, to compare or to work
 // around a kernel that misbehaves; a feature the kernel or CPU lacks is turned off by its probe at
 // start instead.
@@ -15,6 +15,9 @@ struct OffloadSwitches {
   bool vnet = true;  // TUN with IFF_VNET_HDR and TSO/USO/checksum offloads (and coalesced writes)
   // The same for the TAP devices of L2 segments; "vnet" turns it off too, "tap-vnet" only this.
   bool tap_vnet = true;
+  // UDP datagrams from peers coalesced into super-packets for TUN and TAP devices that take them
+  // (TUN_F_USO4/6), as TCP segments are.
+  bool uso = true;
   bool gso = true;    // UDP_SEGMENT: a batch of datagrams to one endpoint in one sendmsg
   bool gro = true;    // UDP_GRO: several datagrams from one sender in one recvmsg
   bool uring = true;  // TUN and UDP I/O through io_uring instead of read/recvmsg/sendmsg/write

@@ -19,8 +19,10 @@ class TunOffload {
  public:
   using PacketHandler = std::function<void(std::span<const std::uint8_t> packet)>;
 
-  // `vnet_header`: the device's reads and writes carry a virtio-net header (TunDevice::vnet_header()).
-  explicit TunOffload(bool vnet_header) : vnet_header_(vnet_header) {}
+  // `vnet_header`: the device's reads and writes carry a virtio-net header (TunDevice::vnet_header());
+  // `udp_super_packets`: it takes UDP super-packets too (has_udp_offloads).
+  explicit TunOffload(bool vnet_header, bool udp_super_packets = false)
+      : vnet_header_(vnet_header), coalescer_(65535, 0, udp_super_packets) {}
 
   // Hands `each` the IP packets of one read from the device, in order. Each packet is built in
   // `read` over what `each` was given before (see tunnel::split_packet): done with when `each`

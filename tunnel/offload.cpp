@@ -167,8 +167,8 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   return OffloadStatus::ok;
 }
 
-TcpCoalescer::TcpCoalescer(std::size_t max_packet, std::size_t link_header)
-    : max_packet_(std::min<std::size_t>(max_packet, 65535)), link_(link_header) {}
+TcpCoalescer::TcpCoalescer(std::size_t max_packet, std::size_t link_header, bool udp)
+    : max_packet_(std::min<std::size_t>(max_packet, 65535)), link_(link_header), udp_(udp) {}
 
 void TcpCoalescer::set_storage(std::size_t i, std::span<std::uint8_t> storage) noexcept {
   Slot& slot = slots_[i];
@@ -192,12 +192,13 @@ bool same_flow(const std::uint8_t* a, const std::uint8_t* b, unsigned version) n
                       : std::memcmp(a + 8, b + 8, 32) == 0 && std::memcmp(a + 40, b + 40, 4) == 0;
 }
 
-// Packets that are certainly no TCP: the runs built so far need not end before them.
-bool other_than_tcp(const IpPacketView& ip) noexcept {
+// Packets that are certainly in no run (ICMP; UDP when UDP is not coalesced): the runs built so
+// far need not end before them.
+bool outside_every_run(const IpPacketView& ip, bool udp) noexcept {
   constexpr std::uint8_t kProtocolIcmp = 1;
   constexpr std::uint8_t kProtocolIcmpv6 = 58;
   return ip.version != 0 &&
-         (ip.protocol == kProtocolUdp || ip.protocol == kProtocolIcmp || ip.protocol == kProtocolIcmpv6);
+         ((ip.protocol == kProtocolUdp && !udp) || ip.protocol == kProtocolIcmp || ip.protocol == kProtocolIcmpv6);
 }
 
 // The IP packet behind `link` bytes of link header: for an Ethernet header, only when its
@@ -220,36 +221,48 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   const std::size_t size = packet.size() - link_;
   const IpPacketView ip = parse_framed_ip(packet, link_);
   // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
-  const bool plain =
-      ip.protocol == kProtocolTcp && (ip.version == 6 || ip.header_length == 20) && size >= ip.header_length + 20;
+  const bool one_ip_header = ip.version == 6 || ip.header_length == 20;
   const std::size_t l4 = ip.header_length;
+  std::uint8_t protocol = 0;  // TCP or UDP when the packet is one a run may hold
   std::size_t headers = 0;
   std::size_t payload = 0;
   std::uint8_t flags = 0;
-  if (plain) {
+  bool segment = false;  // data a run may grow by
+  if (one_ip_header && ip.protocol == kProtocolTcp && size >= l4 + 20) {
+    protocol = kProtocolTcp;
     headers = l4 + (p[l4 + 12] >> 4) * 4U;
     flags = p[l4 + kTcpFlagsOffset];
     if (headers >= l4 + 20 && headers <= size) payload = size - headers;
+    // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
+    segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
+  } else if (udp_ && one_ip_header && ip.protocol == kProtocolUdp && size > l4 + kUdpHeaderSize &&
+             load_be16(p + l4 + 4) == size - l4) {
+    protocol = kProtocolUdp;
+    headers = l4 + kUdpHeaderSize;
+    payload = size - headers;
+    segment = true;
   }
-  // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
-  const bool segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
 
-  if (plain) {
+  if (protocol != 0) {
     // The latest run of this flow, if any: the packet joins it, or ends it.
     for (std::size_t i = used_; i-- > 0;) {
       Slot& slot = slots_[i];
-      if (slot.version != ip.version) continue;
+      if (slot.version != ip.version || slot.protocol != protocol) continue;
       std::uint8_t* f = built(slot);
       std::uint8_t* b = f + link_;
       if (!same_flow(p, b, ip.version) || std::memcmp(frame, f, link_) != 0) continue;
       // The IP header must match except for lengths, id and checksum; the TCP header except for
-      // the sequence number, checksum and PSH.
+      // the sequence number, checksum and PSH (the UDP header has nothing else: ports and length).
+      const bool same_ip = ip.version == 4 ? p[1] == b[1] && std::memcmp(p + 6, b + 6, 4) == 0
+                                           : std::memcmp(p, b, 4) == 0 && std::memcmp(p + 6, b + 6, 2) == 0;
+      const bool same_transport = protocol == kProtocolUdp
+                                      ? slot.count < kMaxUdpSegments
+                                      : load_be32(p + l4 + 4) == slot.next_sequence &&
+                                            std::memcmp(p + l4 + 8, b + l4 + 8, 5) == 0 &&
+                                            std::memcmp(p + l4 + 14, b + l4 + 14, 2) == 0 &&
+                                            std::memcmp(p + l4 + 20, b + l4 + 20, headers - l4 - 20) == 0;
       const bool joins = segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
-                         slot.size + payload <= max_packet_ && load_be32(p + l4 + 4) == slot.next_sequence &&
-                         (ip.version == 4 ? p[1] == b[1] && std::memcmp(p + 6, b + 6, 4) == 0
-                                          : std::memcmp(p, b, 4) == 0 && std::memcmp(p + 6, b + 6, 2) == 0) &&
-                         std::memcmp(p + l4 + 8, b + l4 + 8, 5) == 0 && std::memcmp(p + l4 + 14, b + l4 + 14, 2) == 0 &&
-                         std::memcmp(p + l4 + 20, b + l4 + 20, headers - l4 - 20) == 0;
+                         slot.size + payload <= max_packet_ && same_ip && same_transport;
       if (!joins) {
         slot.open = false;
         break;
@@ -257,14 +270,18 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
       std::memcpy(b + slot.size, p + headers, payload);
       slot.size += payload;
       ++slot.count;
+      if (protocol == kProtocolUdp) {
+        slot.open = payload == slot.segment_size;
+        return true;
+      }
       slot.next_sequence += static_cast<std::uint32_t>(payload);
       if ((flags & kTcpPsh) != 0) b[l4 + kTcpFlagsOffset] |= kTcpPsh;
       slot.open = payload == slot.segment_size && (flags & kTcpPsh) == 0;
       return true;
     }
-  } else if (!other_than_tcp(ip)) {
-    // Maybe TCP of a flow we cannot tell (IP options, extension headers, fragments, VLAN tags):
-    // no run built so far may grow past it.
+  } else if (!outside_every_run(ip, udp_)) {
+    // Maybe of a flow we cannot tell (IP options, extension headers, fragments, VLAN tags): no
+    // run built so far may grow past it.
     for (std::size_t i = 0; i < used_; ++i) slots_[i].open = false;
   }
 
@@ -273,12 +290,13 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   std::memcpy(built(slot), frame, packet.size());
   slot.size = size;
   slot.count = 1;
-  slot.version = plain ? ip.version : 0;
+  slot.version = protocol != 0 ? ip.version : 0;
+  slot.protocol = protocol;
   slot.open = segment && (flags & kTcpPsh) == 0;
   if (segment) {
     slot.header_bytes = headers;
     slot.segment_size = payload;
-    slot.next_sequence = load_be32(p + l4 + 4) + static_cast<std::uint32_t>(payload);
+    if (protocol == kProtocolTcp) slot.next_sequence = load_be32(p + l4 + 4) + static_cast<std::uint32_t>(payload);
   }
   return true;
 }
@@ -291,17 +309,24 @@ std::span<const std::uint8_t> TcpCoalescer::pending(std::size_t i) {
     header.flags = VirtioNetHeader::kDataValid;
   } else {
     const std::size_t ip_header = slot.version == 4 ? 20 : kIpv6HeaderSize;
+    const std::size_t l4_length = slot.size - ip_header;
     set_ip_length(b, slot.version, ip_header, slot.size);
+    const bool udp = slot.protocol == kProtocolUdp;
+    // The kernel's own UDP GRO leaves the whole length here too; each segment gets its own.
+    if (udp) store_be16(b + ip_header + 4, static_cast<std::uint16_t>(l4_length));
     // A partial checksum, as the kernel's own GRO leaves it: the pseudo-header sum, not inverted.
     const std::uint64_t pseudo = pseudo_header_sum(source_of(b, slot.version), destination_of(b, slot.version),
-                                                   kProtocolTcp, static_cast<std::uint32_t>(slot.size - ip_header));
-    store_be16(b + ip_header + kTcpChecksumOffset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
+                                                   slot.protocol, static_cast<std::uint32_t>(l4_length));
+    const std::size_t checksum_offset = udp ? kUdpChecksumOffset : kTcpChecksumOffset;
+    store_be16(b + ip_header + checksum_offset, static_cast<std::uint16_t>(~checksum_finish(pseudo)));
     header.flags = VirtioNetHeader::kNeedsChecksum;
-    header.gso_type = slot.version == 4 ? VirtioNetHeader::kGsoTcpV4 : VirtioNetHeader::kGsoTcpV6;
+    header.gso_type = udp                 ? VirtioNetHeader::kGsoUdpL4
+                      : slot.version == 4 ? VirtioNetHeader::kGsoTcpV4
+                                          : VirtioNetHeader::kGsoTcpV6;
     header.header_length = static_cast<std::uint16_t>(link_ + slot.header_bytes);
     header.gso_size = static_cast<std::uint16_t>(slot.segment_size);
     header.checksum_start = static_cast<std::uint16_t>(link_ + ip_header);
-    header.checksum_offset = kTcpChecksumOffset;
+    header.checksum_offset = static_cast<std::uint16_t>(checksum_offset);
   }
   header.write(slot.storage.first<VirtioNetHeader::kSize>());
   return slot.storage.first(VirtioNetHeader::kSize + link_ + slot.size);

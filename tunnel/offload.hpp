@@ -71,7 +71,9 @@ inline constexpr std::size_t kMaxLinkHeader = kEthernetHeaderSize + kVlanTagSize
 
 // Coalesces consecutive TCP segments of one flow (same addresses and ports, contiguous sequence
 // numbers, equal-sized payloads except a shorter last one, only ACK/PSH flags and the same TCP
-// options) into super-packets for a TUN device that accepts TSO: each output is a virtio-net
+// options) into super-packets for a TUN device that accepts TSO; and, where the device accepts
+// USO, consecutive UDP datagrams of one flow (equal-sized except a shorter last one, at most
+// kMaxUdpSegments), as the kernel's UDP GRO and wireguard-go do. Each output is a virtio-net
 // header followed by the packet. Everything else passes through on its own with a header that
 // marks its checksum as already verified (the tunnel authenticated it).
 //
@@ -85,10 +87,12 @@ class TcpCoalescer {
  public:
   // Packets built at once: enough for the flows that one batch of receives interleaves.
   static constexpr std::size_t kSlots = 8;
+  // The kernel refuses a UDP super-packet of more datagrams (UDP_MAX_SEGMENTS before Linux 6.12).
+  static constexpr std::size_t kMaxUdpSegments = 64;
 
   // `max_packet` bounds a coalesced IP packet (at most 65535), which follows `link_header` bytes
-  // (0, or 14 for Ethernet frames).
-  explicit TcpCoalescer(std::size_t max_packet = 65535, std::size_t link_header = 0);
+  // (0, or 14 for Ethernet frames). `udp`: the device takes UDP super-packets (TUN_F_USO4 and 6).
+  explicit TcpCoalescer(std::size_t max_packet = 65535, std::size_t link_header = 0, bool udp = false);
   // It may point into its own buffers.
   TcpCoalescer(const TcpCoalescer&) = delete;
   TcpCoalescer& operator=(const TcpCoalescer&) = delete;
@@ -117,11 +121,12 @@ class TcpCoalescer {
     std::span<std::uint8_t> storage;  // own (empty until needed), or the caller's
     std::size_t count = 0;            // packets in it
     std::size_t size = 0;             // bytes of the packet built so far, after the link header
-    std::size_t header_bytes = 0;     // IP + TCP header length of the first segment
+    std::size_t header_bytes = 0;     // IP + TCP (or UDP) header length of the first segment
     std::size_t segment_size = 0;     // payload bytes of the first segment
-    std::uint32_t next_sequence = 0;
-    unsigned version = 0;  // of a plain TCP packet (whose flow it is), else 0
-    bool open = false;     // a data segment that the next one of its flow may join
+    std::uint32_t next_sequence = 0;  // TCP
+    unsigned version = 0;             // of a plain TCP or UDP packet (whose flow it is), else 0
+    std::uint8_t protocol = 0;        // TCP or UDP with a version, else 0
+    bool open = false;                // a segment that the next one of its flow may join
   };
   [[nodiscard]] std::uint8_t* built(Slot& slot);
 
@@ -129,6 +134,7 @@ class TcpCoalescer {
   std::size_t used_ = 0;
   std::size_t max_packet_;
   std::size_t link_;
+  bool udp_;
 };
 
 }  // namespace sluice::tunnel

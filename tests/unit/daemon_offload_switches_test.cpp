@@ -11,7 +11,7 @@ BOOST_AUTO_TEST_SUITE(daemon_offload_switches)
 BOOST_AUTO_TEST_CASE(nothing_disabled_leaves_everything_on) {
   for (const char* list : {static_cast<const char*>(nullptr), "", ","}) {
     const auto switches = OffloadSwitches::from_disable_list(list);
-    BOOST_TEST((switches.vnet && switches.tap_vnet && switches.gso && switches.gro && switches.uring));
+    BOOST_TEST((switches.vnet && switches.tap_vnet && switches.uso && switches.gso && switches.gro && switches.uring));
     BOOST_TEST((switches.crypto_code == TransportCode::avx512));
   }
 }
@@ -30,6 +30,9 @@ BOOST_AUTO_TEST_CASE(vnet_words) {
   BOOST_TEST((!both.vnet && !both.tap_vnet));
   const auto tap = OffloadSwitches::from_disable_list("tap-vnet");
   BOOST_TEST((tap.vnet && !tap.tap_vnet));
+  // uso leaves the offloads on and only stops coalescing UDP for the devices.
+  const auto uso = OffloadSwitches::from_disable_list("uso");
+  BOOST_TEST((uso.vnet && uso.tap_vnet && !uso.uso));
 }
 
 // Each instruction set turns off the newer ones too, in any order, and ipsec-mb the whole library.

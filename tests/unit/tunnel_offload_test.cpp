@@ -419,6 +419,78 @@ BOOST_AUTO_TEST_CASE(coalescer_table_full) {
   BOOST_TEST(coalescer.size() == 1U);
 }
 
+// Where the device takes UDP super-packets (USO), the datagrams of one flow are coalesced as the
+// kernel's UDP GRO does: equal sizes but a shorter last one, the whole length in the UDP header,
+// a partial checksum; splitting the result gives back the very same datagrams.
+BOOST_AUTO_TEST_CASE(coalescer_rebuilds_udp_super_packets) {
+  for (const unsigned version : {4U, 6U}) {
+    Bytes p = make_packet(version, 17, 3000);
+    Segments originals;
+    BOOST_TEST_REQUIRE(split(gso(VirtioNetHeader::kGsoUdpL4, 1200), p, originals) == OffloadStatus::ok);
+    BOOST_TEST_REQUIRE(originals.size() == 3U);
+
+    TcpCoalescer coalescer(65535, 0, true);
+    for (const auto& s : originals) BOOST_TEST_REQUIRE(coalescer.add(s));
+    BOOST_TEST_REQUIRE(coalescer.size() == 1U);
+    const auto built = coalescer.pending(0);
+    const VirtioNetHeader h = VirtioNetHeader::parse(built.first<VirtioNetHeader::kSize>());
+    BOOST_TEST(h.gso_type == VirtioNetHeader::kGsoUdpL4);
+    BOOST_TEST(h.gso_size == 1200);
+    BOOST_TEST(h.flags == VirtioNetHeader::kNeedsChecksum);
+    BOOST_TEST(h.checksum_start == ip_length(p));
+    BOOST_TEST(h.checksum_offset == 6);
+    BOOST_TEST(h.header_length == ip_length(p) + 8);
+    Bytes rebuilt(built.begin() + VirtioNetHeader::kSize, built.end());
+    BOOST_TEST(rebuilt.size() == p.size());
+    BOOST_TEST(be16(&rebuilt[ip_length(p) + 4]) == p.size() - ip_length(p));
+
+    Segments segments;
+    BOOST_TEST_REQUIRE(split(h, rebuilt, segments) == OffloadStatus::ok);
+    BOOST_TEST_REQUIRE(segments.size() == originals.size());
+    for (std::size_t i = 0; i < originals.size(); ++i) {
+      BOOST_TEST(std::equal(segments[i].begin(), segments[i].end(), originals[i].begin(), originals[i].end()));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(coalescer_ends_udp_runs) {
+  const Bytes datagram = make_packet(4, 17, 100);
+  // Without USO, each datagram goes out alone, marked as verified.
+  {
+    TcpCoalescer coalescer;
+    for (int i = 0; i < 3; ++i) BOOST_TEST_REQUIRE(coalescer.add(datagram));
+    BOOST_TEST_REQUIRE(coalescer.size() == 3U);
+    BOOST_TEST(coalescer.pending(0)[0] == VirtioNetHeader::kDataValid);
+    BOOST_TEST(coalescer.pending(0)[1] == VirtioNetHeader::kGsoNone);
+  }
+  // A shorter datagram is the last of its run; a longer one, another port, a datagram whose UDP
+  // length disagrees with the IP one, and a TCP segment of the same ports each go apart.
+  TcpCoalescer coalescer(65535, 0, true);
+  Bytes other_port = datagram;
+  put16(&other_port[20], 1001);
+  Bytes bad_length = datagram;
+  put16(&bad_length[24], 50);
+  BOOST_TEST(coalescer.add(datagram));
+  BOOST_TEST(coalescer.add(other_port));                       // slot 1
+  BOOST_TEST(coalescer.add(make_packet(4, 6, 100, 1, kAck)));  // slot 2
+  BOOST_TEST(coalescer.add(datagram));
+  BOOST_TEST(coalescer.add(make_packet(4, 17, 60)));   // shorter: joins, and ends the run
+  BOOST_TEST(coalescer.add(datagram));                 // slot 3
+  BOOST_TEST(coalescer.add(make_packet(4, 17, 200)));  // longer: slot 4
+  BOOST_TEST(coalescer.add(bad_length));               // slot 5
+  BOOST_TEST_REQUIRE(coalescer.size() == 6U);
+  BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + 28 + 260);
+  BOOST_TEST(coalescer.pending(3).size() == VirtioNetHeader::kSize + datagram.size());
+  BOOST_TEST(coalescer.pending(5)[0] == VirtioNetHeader::kDataValid);
+
+  // At most kMaxUdpSegments datagrams in one super-packet: the kernel refuses more.
+  coalescer.clear();
+  for (std::size_t i = 0; i <= TcpCoalescer::kMaxUdpSegments; ++i) BOOST_TEST_REQUIRE(coalescer.add(datagram));
+  BOOST_TEST_REQUIRE(coalescer.size() == 2U);
+  BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + 28 + 100 * TcpCoalescer::kMaxUdpSegments);
+  BOOST_TEST(coalescer.pending(1).size() == VirtioNetHeader::kSize + datagram.size());
+}
+
 BOOST_AUTO_TEST_CASE(coalescer_builds_in_the_callers_storage) {
   const Bytes first = make_packet(4, 6, 1000, 5000, kAck);
   const Bytes second = make_packet(4, 6, 1000, 6000, kAck);
