@@ -44,7 +44,7 @@ struct L2Segments::Segment {
   SegmentCounters counters;
   unsigned mtu = 0;
   // Frames from peers, coalesced for a TAP with a virtio-net header.
-  tunnel::TcpCoalescer coalescer;
+  tunnel::Coalescer coalescer;
   DataPath::DeviceId device = 0;  // the TAP in the data path
 
   // Not for an Open vSwitch port: the userspace datapath reads its ports through packet sockets

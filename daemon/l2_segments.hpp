@@ -15,9 +15,9 @@
 // With offloads (the TAP opened with IFF_VNET_HDR and TSO, unless SLUICE_DISABLE names vnet or
 // tap-vnet), the TAP hands over TCP super-frames: they are split into frames that fit the tunnel
 // MTU before encapsulation (tunnel::split_packet with an Ethernet header), and partial checksums
-// are finished; frames from peers are coalesced back into super-frames per flow
-// (tunnel::TcpCoalescer) and written once per loop turn by flush(). Every other frame (ARP, VLAN
-// tags, UDP, ICMP) passes one by one as before.
+// are finished; frames from peers are coalesced back into super-frames per flow (TCP, and UDP
+// where the TAP takes UDP super-frames: tunnel::Coalescer) and written once per loop turn by
+// flush(). Every other frame (ARP, VLAN tags, ICMP) passes one by one as before.
 //
 // The TAPs are read and written through the interface's DataPath, as the TUN device is: with
 // io_uring, reads are kept in flight and the frames from peers are written by the turn's one

@@ -50,7 +50,7 @@ class TunOffload {
 
  private:
   bool vnet_header_;
-  tunnel::TcpCoalescer coalescer_;
+  tunnel::Coalescer coalescer_;
 };
 
 }  // namespace sluice::daemon

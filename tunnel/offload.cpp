@@ -167,16 +167,16 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   return OffloadStatus::ok;
 }
 
-TcpCoalescer::TcpCoalescer(std::size_t max_packet, std::size_t link_header, bool udp)
+Coalescer::Coalescer(std::size_t max_packet, std::size_t link_header, bool udp)
     : max_packet_(std::min<std::size_t>(max_packet, 65535)), link_(link_header), udp_(udp) {}
 
-void TcpCoalescer::set_storage(std::size_t i, std::span<std::uint8_t> storage) noexcept {
+void Coalescer::set_storage(std::size_t i, std::span<std::uint8_t> storage) noexcept {
   Slot& slot = slots_[i];
   slot.storage =
       storage.size() >= VirtioNetHeader::kSize + link_ + max_packet_ ? storage : std::span<std::uint8_t>(slot.own);
 }
 
-std::uint8_t* TcpCoalescer::built(Slot& slot) {
+std::uint8_t* Coalescer::built(Slot& slot) {
   if (slot.storage.empty()) {
     slot.own.resize(VirtioNetHeader::kSize + link_ + max_packet_);
     slot.storage = slot.own;
@@ -213,7 +213,7 @@ IpPacketView parse_framed_ip(std::span<const std::uint8_t> frame, std::size_t li
 
 }  // namespace
 
-bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
+bool Coalescer::add(std::span<const std::uint8_t> packet) {
   // An empty packet is nothing to write, alone or not.
   if (packet.size() <= link_ || packet.size() > link_ + max_packet_) return false;
   const std::uint8_t* frame = packet.data();
@@ -301,7 +301,7 @@ bool TcpCoalescer::add(std::span<const std::uint8_t> packet) {
   return true;
 }
 
-std::span<const std::uint8_t> TcpCoalescer::pending(std::size_t i) {
+std::span<const std::uint8_t> Coalescer::pending(std::size_t i) {
   Slot& slot = slots_[i];
   VirtioNetHeader header;
   std::uint8_t* b = built(slot) + link_;

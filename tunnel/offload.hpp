@@ -1,7 +1,7 @@
 // TUN offloads without I/O: the virtio-net header that a TUN device with IFF_VNET_HDR puts in
 // front of each packet, splitting the TCP/UDP super-packets it hands over (TSO/USO) into packets
 // of at most the MTU, finishing checksums the kernel left partial, and coalescing received TCP
-// segments back into one super-packet for the device.
+// segments (and UDP datagrams, where the device takes them) back into super-packets for it.
 #pragma once
 
 #include <array>
@@ -43,7 +43,7 @@ enum class OffloadStatus : std::uint8_t {
   unsupported,  // a GSO type or IPv6 extension header we do not split
 };
 
-// Where the IP header starts in what split_packet() and TcpCoalescer see, and how large a segment
+// Where the IP header starts in what split_packet() and Coalescer see, and how large a segment
 // may be: L3 (a TUN device) has IP packets; L2 (a TAP device) Ethernet frames, whose headers every
 // segment carries too.
 struct Framing {
@@ -83,7 +83,7 @@ inline constexpr std::size_t kMaxLinkHeader = kEthernetHeaderSize + kVlanTagSize
 //
 // With an Ethernet header (`link_header` 14), the packets are frames: only untagged IPv4/IPv6
 // frames with equal Ethernet headers coalesce, and every other frame passes through unchanged.
-class TcpCoalescer {
+class Coalescer {
  public:
   // Packets built at once: enough for the flows that one batch of receives interleaves.
   static constexpr std::size_t kSlots = 8;
@@ -92,10 +92,10 @@ class TcpCoalescer {
 
   // `max_packet` bounds a coalesced IP packet (at most 65535), which follows `link_header` bytes
   // (0, or 14 for Ethernet frames). `udp`: the device takes UDP super-packets (TUN_F_USO4 and 6).
-  explicit TcpCoalescer(std::size_t max_packet = 65535, std::size_t link_header = 0, bool udp = false);
+  explicit Coalescer(std::size_t max_packet = 65535, std::size_t link_header = 0, bool udp = false);
   // It may point into its own buffers.
-  TcpCoalescer(const TcpCoalescer&) = delete;
-  TcpCoalescer& operator=(const TcpCoalescer&) = delete;
+  Coalescer(const Coalescer&) = delete;
+  Coalescer& operator=(const Coalescer&) = delete;
 
   // Adds a decrypted packet. Returns false when every slot is taken: the caller writes out the
   // packets built so far, calls clear(), then adds it again; also (then again too) for an empty

@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (status != tunnel::OffloadStatus::ok && !segments.empty()) __builtin_trap();
 
   // UDP too, as for a device that takes UDP super-packets.
-  tunnel::TcpCoalescer coalescer(65535, 0, true);
+  tunnel::Coalescer coalescer(65535, 0, true);
   const auto write_all = [&coalescer] {
     for (std::size_t i = 0; i < coalescer.size(); ++i) static_cast<void>(coalescer.pending(i));
     coalescer.clear();

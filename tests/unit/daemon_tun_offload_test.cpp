@@ -14,7 +14,7 @@
 
 using sluice::daemon::DataPath;
 using sluice::daemon::TunOffload;
-using sluice::tunnel::TcpCoalescer;
+using sluice::tunnel::Coalescer;
 using sluice::tunnel::VirtioNetHeader;
 
 namespace {
@@ -24,7 +24,7 @@ using Bytes = std::vector<std::uint8_t>;
 // Records TUN writes; hands out buffers of its own as storage(), to see that packets are built there.
 class RecordingPath final : public DataPath {
  public:
-  RecordingPath() : buffers_(TcpCoalescer::kSlots * 2, Bytes(VirtioNetHeader::kSize + 65535)) {}
+  RecordingPath() : buffers_(Coalescer::kSlots * 2, Bytes(VirtioNetHeader::kSize + 65535)) {}
 
   void run_once(int) override {}
   void send(const sluice::tunnel::Endpoint&, std::span<const std::uint8_t>, std::uint16_t) override {}
@@ -168,14 +168,14 @@ BOOST_AUTO_TEST_CASE(every_slot_taken_writes_them_first) {
   TunOffload tun(true);
   RecordingPath path;
   path.give_storage = false;  // their own buffers, as on the epoll path
-  for (unsigned flow = 0; flow < TcpCoalescer::kSlots; ++flow) {
+  for (unsigned flow = 0; flow < Coalescer::kSlots; ++flow) {
     BOOST_TEST(tun.write(tcp_packet(1000, 1, 1000 + flow), path));
   }
   BOOST_TEST(path.writes.empty());
   BOOST_TEST(tun.write(tcp_packet(1000, 1, 5000), path));
-  BOOST_TEST(path.writes.size() == TcpCoalescer::kSlots);
+  BOOST_TEST(path.writes.size() == Coalescer::kSlots);
   tun.flush(path);
-  BOOST_TEST(path.writes.size() == TcpCoalescer::kSlots + 1);
+  BOOST_TEST(path.writes.size() == Coalescer::kSlots + 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_packet_too_long_for_the_device_is_refused) {

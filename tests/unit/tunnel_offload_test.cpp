@@ -13,11 +13,11 @@
 
 using sluice::tunnel::checksum_add;
 using sluice::tunnel::checksum_finish;
+using sluice::tunnel::Coalescer;
 using sluice::tunnel::Framing;
 using sluice::tunnel::OffloadStatus;
 using sluice::tunnel::pseudo_header_sum;
 using sluice::tunnel::split_packet;
-using sluice::tunnel::TcpCoalescer;
 using sluice::tunnel::VirtioNetHeader;
 
 namespace sluice::tunnel {
@@ -255,7 +255,7 @@ BOOST_AUTO_TEST_CASE(bad_super_packets_are_refused) {
   BOOST_TEST(segments.empty());
   BOOST_TEST(split(VirtioNetHeader{}, Bytes{}, segments) == OffloadStatus::malformed);
   BOOST_TEST(segments.empty());
-  TcpCoalescer coalescer;
+  Coalescer coalescer;
   BOOST_TEST(!coalescer.add({}));
   BOOST_TEST(coalescer.empty());
 }
@@ -294,7 +294,7 @@ BOOST_AUTO_TEST_CASE(coalescer_rebuilds_the_super_packet) {
     BOOST_TEST_REQUIRE(split(gso(type, 1000), p, segments) == OffloadStatus::ok);
     const Segments originals = segments;
 
-    TcpCoalescer coalescer;
+    Coalescer coalescer;
     for (const auto& s : originals) BOOST_TEST_REQUIRE(coalescer.add(s));
     BOOST_TEST_REQUIRE(coalescer.size() == 1U);
     const auto built = coalescer.pending(0);
@@ -329,7 +329,7 @@ BOOST_AUTO_TEST_CASE(coalescer_keeps_other_packets_apart) {
       make_packet(4, 6, 1200, 6000, kAck),         // longer than the first
   };
   for (const Bytes& breaker : breakers) {
-    TcpCoalescer coalescer;
+    Coalescer coalescer;
     BOOST_TEST(coalescer.add(first));
     BOOST_TEST(coalescer.add(breaker));
     BOOST_TEST(coalescer.add(next));
@@ -341,7 +341,7 @@ BOOST_AUTO_TEST_CASE(coalescer_keeps_other_packets_apart) {
 
   // Other flows and other protocols take packets of their own; the run goes on past them, up to
   // a shorter segment (the last one).
-  TcpCoalescer coalescer;
+  Coalescer coalescer;
   BOOST_TEST(coalescer.add(first));
   BOOST_TEST(coalescer.add(make_packet(6, 6, 1000, 6000, kAck)));  // another flow
   BOOST_TEST(coalescer.add(make_packet(4, 17, 100)));              // not TCP
@@ -375,7 +375,7 @@ BOOST_AUTO_TEST_CASE(coalescer_coalesces_interleaved_flows) {
       b.push_back(make_packet(version, 6, 1000, 9000 + 1000 * k, kAck));
       put16(&b.back()[ip_length(b.back())], 3000);
     }
-    TcpCoalescer coalescer;
+    Coalescer coalescer;
     for (std::size_t k = 0; k < a.size(); ++k) {
       BOOST_TEST_REQUIRE(coalescer.add(a[k]));
       BOOST_TEST_REQUIRE(coalescer.add(b[k]));
@@ -406,8 +406,8 @@ BOOST_AUTO_TEST_CASE(coalescer_coalesces_interleaved_flows) {
 }
 
 BOOST_AUTO_TEST_CASE(coalescer_table_full) {
-  TcpCoalescer coalescer;
-  for (std::size_t i = 0; i < TcpCoalescer::kSlots; ++i) {
+  Coalescer coalescer;
+  for (std::size_t i = 0; i < Coalescer::kSlots; ++i) {
     Bytes p = make_packet(4, 6, 1000, 5000, kAck);
     put16(&p[20], static_cast<unsigned>(1000 + i));
     BOOST_TEST_REQUIRE(coalescer.add(p));
@@ -429,7 +429,7 @@ BOOST_AUTO_TEST_CASE(coalescer_rebuilds_udp_super_packets) {
     BOOST_TEST_REQUIRE(split(gso(VirtioNetHeader::kGsoUdpL4, 1200), p, originals) == OffloadStatus::ok);
     BOOST_TEST_REQUIRE(originals.size() == 3U);
 
-    TcpCoalescer coalescer(65535, 0, true);
+    Coalescer coalescer(65535, 0, true);
     for (const auto& s : originals) BOOST_TEST_REQUIRE(coalescer.add(s));
     BOOST_TEST_REQUIRE(coalescer.size() == 1U);
     const auto built = coalescer.pending(0);
@@ -457,7 +457,7 @@ BOOST_AUTO_TEST_CASE(coalescer_ends_udp_runs) {
   const Bytes datagram = make_packet(4, 17, 100);
   // Without USO, each datagram goes out alone, marked as verified.
   {
-    TcpCoalescer coalescer;
+    Coalescer coalescer;
     for (int i = 0; i < 3; ++i) BOOST_TEST_REQUIRE(coalescer.add(datagram));
     BOOST_TEST_REQUIRE(coalescer.size() == 3U);
     BOOST_TEST(coalescer.pending(0)[0] == VirtioNetHeader::kDataValid);
@@ -465,7 +465,7 @@ BOOST_AUTO_TEST_CASE(coalescer_ends_udp_runs) {
   }
   // A shorter datagram is the last of its run; a longer one, another port, a datagram whose UDP
   // length disagrees with the IP one, and a TCP segment of the same ports each go apart.
-  TcpCoalescer coalescer(65535, 0, true);
+  Coalescer coalescer(65535, 0, true);
   Bytes other_port = datagram;
   put16(&other_port[20], 1001);
   Bytes bad_length = datagram;
@@ -485,21 +485,21 @@ BOOST_AUTO_TEST_CASE(coalescer_ends_udp_runs) {
 
   // At most kMaxUdpSegments datagrams in one super-packet: the kernel refuses more.
   coalescer.clear();
-  for (std::size_t i = 0; i <= TcpCoalescer::kMaxUdpSegments; ++i) BOOST_TEST_REQUIRE(coalescer.add(datagram));
+  for (std::size_t i = 0; i <= Coalescer::kMaxUdpSegments; ++i) BOOST_TEST_REQUIRE(coalescer.add(datagram));
   BOOST_TEST_REQUIRE(coalescer.size() == 2U);
-  BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + 28 + 100 * TcpCoalescer::kMaxUdpSegments);
+  BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + 28 + 100 * Coalescer::kMaxUdpSegments);
   BOOST_TEST(coalescer.pending(1).size() == VirtioNetHeader::kSize + datagram.size());
 }
 
 BOOST_AUTO_TEST_CASE(coalescer_builds_in_the_callers_storage) {
   const Bytes first = make_packet(4, 6, 1000, 5000, kAck);
   const Bytes second = make_packet(4, 6, 1000, 6000, kAck);
-  TcpCoalescer own;
+  Coalescer own;
   BOOST_TEST_REQUIRE(own.add(first));
   BOOST_TEST_REQUIRE(own.add(second));
   const Bytes expected(own.pending(0).begin(), own.pending(0).end());
 
-  TcpCoalescer coalescer;
+  Coalescer coalescer;
   Bytes storage(VirtioNetHeader::kSize + 65535);
   coalescer.set_storage(0, storage);
   BOOST_TEST(coalescer.storage(0).data() == storage.data());
@@ -604,7 +604,7 @@ BOOST_AUTO_TEST_CASE(coalescer_rebuilds_ethernet_super_frames) {
     Segments originals;
     BOOST_TEST_REQUIRE(split(gso(type, 1000), frame, originals, Framing{14, 0}) == OffloadStatus::ok);
 
-    TcpCoalescer coalescer(65535, 14);
+    Coalescer coalescer(65535, 14);
     for (const auto& s : originals) BOOST_TEST_REQUIRE(coalescer.add(s));
     BOOST_TEST_REQUIRE(coalescer.size() == 1U);
     const auto built = coalescer.pending(0);
@@ -631,7 +631,7 @@ BOOST_AUTO_TEST_CASE(coalescer_rebuilds_ethernet_super_frames) {
 BOOST_AUTO_TEST_CASE(coalescer_passes_other_frames_unchanged) {
   const Bytes first = make_frame(make_packet(4, 6, 1000, 5000, kAck));
   const Bytes next = make_frame(make_packet(4, 6, 1000, 6000, kAck));
-  TcpCoalescer coalescer(65535, 14);
+  Coalescer coalescer(65535, 14);
   // An ARP request, a VLAN-tagged TCP segment, the same flow to another MAC address and a frame
   // whose ethertype says IPv6 around an IPv4 packet: each alone, as it came.
   Bytes arp{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 1, 0x08, 0x06};
