@@ -14,23 +14,23 @@ namespace {
 
 // Reads or receives per wake-up before the other descriptors get a turn.
 constexpr int kBatch = 256;
-// The largest read from a further device: a super-frame of 64 KiB behind its headers.
+// The largest read from a device: a super-packet or super-frame of 64 KiB behind its headers.
 constexpr std::size_t kDeviceReadSize = 65536 + 512;
+// The TUN device is the first device: read and written as the TAPs are, but read on after a
+// failure (the interface decides whether the device is gone).
+constexpr DataPath::DeviceId kTun = 0;
 
 }  // namespace
 
-EpollDataPath::EpollDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers)
-    : tun_(tun),
-      sockets_(&sockets),
-      loop_(loop),
-      handlers_(std::move(handlers)),
-      buffer_(tunnel::Device::kMaxPacketSize + 64) {
-  loop_.add(tun_.fd(), EPOLLIN, [this](std::uint32_t) { on_tun_readable(); });
+EpollDataPath::EpollDataPath(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers)
+    : sockets_(&sockets), loop_(loop), handlers_(std::move(handlers)), buffer_(tunnel::Device::kMaxPacketSize + 64) {
+  add_device(tun_fd, 0,
+             {[this](std::span<std::uint8_t>, std::span<std::uint8_t> bytes) { handlers_.tun_read(bytes); },
+              [this](int error) { handlers_.tun_read_failed(error); }, [this] { handlers_.tun_write_failed(); }});
   watch_sockets();
 }
 
 EpollDataPath::~EpollDataPath() {
-  loop_.remove(tun_.fd());
   unwatch_sockets();
   for (const auto& device : devices_) loop_.remove(device->fd);
 }
@@ -51,18 +51,6 @@ void EpollDataPath::use_sockets(UdpSockets& sockets) {
   unwatch_sockets();
   sockets_ = &sockets;
   watch_sockets();
-}
-
-void EpollDataPath::on_tun_readable() {
-  for (int i = 0; i < kBatch; ++i) {
-    const long n = tun_.read(buffer_);
-    if (n == 0) return;
-    if (n < 0) {
-      if (n != -EINTR) handlers_.tun_read_failed(static_cast<int>(-n));
-      return;
-    }
-    handlers_.tun_read(std::span(buffer_).first(static_cast<std::size_t>(n)));
-  }
 }
 
 void EpollDataPath::on_udp_readable(int fd) {
@@ -96,11 +84,13 @@ void EpollDataPath::on_device_readable(Device& device) {
   const auto read_area = std::span(device.area).subspan(device.headroom);
   for (int i = 0; i < kBatch; ++i) {
     const ssize_t n = ::read(device.fd, read_area.data(), read_area.size());
+    if (n == 0) return;
     if (n < 0) {
       if (errno == EAGAIN || errno == EINTR) return;
-      // Deleted (or broken): stop watching it rather than spin on the error.
-      loop_.remove(device.fd);
-      device.handlers.read_failed(errno);
+      const int error = errno;
+      // A deleted (or broken) TAP: stop watching it rather than spin on the error.
+      if (&device != devices_[kTun].get()) loop_.remove(device.fd);
+      device.handlers.read_failed(error);
       return;
     }
     device.handlers.read(device.area, read_area.first(static_cast<std::size_t>(n)));
@@ -119,8 +109,6 @@ void EpollDataPath::send(const tunnel::Endpoint& to, std::span<const std::uint8_
   }
 }
 
-void EpollDataPath::write_tun(std::span<const std::uint8_t> packet) {
-  if (tun_.write(packet) != 0) handlers_.tun_write_failed();
-}
+void EpollDataPath::write_tun(std::span<const std::uint8_t> packet) { write_device(kTun, packet); }
 
 }  // namespace sluice::daemon

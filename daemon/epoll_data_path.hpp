@@ -9,14 +9,14 @@
 
 #include "daemon/data_path.hpp"
 #include "daemon/event_loop.hpp"
-#include "daemon/tun_device.hpp"
 
 namespace sluice::daemon {
 
 class EpollDataPath final : public DataPath {
  public:
-  // Watches the TUN device and the sockets on `loop` until destroyed.
-  EpollDataPath(TunDevice& tun, UdpSockets& sockets, EventLoop& loop, Handlers handlers);
+  // Watches the TUN device (`tun_fd`, non-blocking, open as long as this) and the sockets on
+  // `loop` until destroyed.
+  EpollDataPath(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers);
   ~EpollDataPath() override;
 
   void run_once(int timeout_ms) override { loop_.run_once(timeout_ms); }
@@ -38,17 +38,15 @@ class EpollDataPath final : public DataPath {
   };
   void watch_sockets();
   void unwatch_sockets() noexcept;
-  void on_tun_readable();
   void on_udp_readable(int fd);
   void on_device_readable(Device& device);
 
-  TunDevice& tun_;
   UdpSockets* sockets_;
   EventLoop& loop_;
   Handlers handlers_;
-  // Every read and receive lands here: one TUN super-packet (with its header) or one GRO receive.
+  // Every receive lands here: one GRO receive.
   std::vector<std::uint8_t> buffer_;
-  // Not moved once added: the loop's handlers point at them.
+  // The TUN device first. Not moved once added: the loop's handlers point at them.
   std::vector<std::unique_ptr<Device>> devices_;
 };
 

@@ -69,7 +69,7 @@ Interface::Interface(const InterfaceOptions& options, const config::InterfaceSet
       timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
       offloads_(options.offloads),
       tun_offload_(tun_.vnet_header(), options.offloads.uso && has_udp_offloads(tun_.offloads())),
-      data_path_(std::make_unique<EpollDataPath>(tun_, *sockets_, loop_, data_path_handlers())),
+      data_path_(std::make_unique<EpollDataPath>(tun_.fd(), *sockets_, loop_, data_path_handlers())),
       workers_wanted_(std::max(options.workers, 1U)) {
   if (!timer_.valid()) platform::throw_os_error(ifname_ + ": cannot create timer");
   if (offloads_.test_gso_eio) sockets_->simulate_gso_eio();
