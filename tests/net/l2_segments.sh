@@ -210,23 +210,11 @@ net_log "TAP offloads $expected_offloads; no frame of VNI 100 oversize, malforme
   "A: $read_a TAP reads became $sent_a frames, B: $received_b frames written in $written_b TAP writes"
 # UDP: numbered datagrams in bursts, all whole and in order; with offloads (and uso not turned
 # off), B coalesces them into UDP super-frames for its TAP.
-burst=$(dirname "$0")/udp_burst.py
-count=2000
-before=$(tap_stat "$site_b" rx_packets)
-ip netns exec "$host_b1" timeout 20 python3 "$burst" receive 192.168.100.2 5400 $count 1000 >"$NET_TMP/burst.txt" &
-receiver=$!
-NET_PIDS+=("$receiver")
-net_wait_for 5 grep -q ready "$NET_TMP/burst.txt" || net_fail "UDP burst receiver did not start"
-ip netns exec "$host_a1" timeout 20 python3 "$burst" send 192.168.100.2 5400 $count 1000 || net_fail "UDP burst sender failed"
-wait "$receiver" || net_fail "UDP burst receiver failed"
-written=$(($(tap_stat "$site_b" rx_packets) - before))
-read -r _ received _ damaged _ disorder <<<"$(tail -n 1 "$NET_TMP/burst.txt")"
-net_log "UDP burst on VNI 100: $received of $count datagrams arrived ($damaged damaged, $disorder out of order) in $written TAP writes"
-((damaged == 0 && disorder == 0)) || net_fail "UDP datagrams damaged or reordered on VNI 100"
-((received >= count * 95 / 100)) || net_fail "UDP burst on VNI 100: only $received of $count datagrams arrived"
+net_udp_burst "$host_a1" "$host_b1" 192.168.100.2 tap_stat "$site_b" rx_packets
 b_log=$(cat "$NET_TMP/b.log")
 if [[ $expected_offloads == on && ,${SLUICE_DISABLE:-}, != *,uso,* && $b_log != *"no UDP segmentation offload"* ]]; then
-  ((written < received)) || net_fail "UDP datagrams on VNI 100 were not coalesced for B's TAP ($written writes)"
+  ((NET_BURST_WRITES < NET_BURST_RECEIVED)) ||
+    net_fail "UDP datagrams on VNI 100 were not coalesced for B's TAP ($NET_BURST_WRITES writes)"
 fi
 
 # 8. A deleted TAP ends its segment only.

@@ -5,6 +5,7 @@
 # inner tunnel addresses, fd00:200::/32); everything created is removed on exit, on every path.
 
 NET_SKIP=77
+NET_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 NET_NAMESPACES=()
 NET_PIDS=()
 NET_FILES=()
@@ -223,6 +224,31 @@ net_iperf_server() {
 # net_iperf_rate FILE: the receiver's rate from iperf3 output made with -f m, e.g. "512 Mbits/sec".
 net_iperf_rate() {
   awk '/receiver/ {for (i = 1; i <= NF; i++) if ($i ~ /bits\/sec/) {print $(i-1), $i; exit}}' "$1"
+}
+
+# net_udp_burst SENDER_NS RECEIVER_NS ADDRESS COMMAND...: 2,000 numbered 1000-byte UDP datagrams
+# in bursts (udp_burst.py) from SENDER_NS to ADDRESS port 5400 in RECEIVER_NS; fails unless they
+# arrive whole and in order, all but 5 % at most. COMMAND prints how many packets the receiving
+# side's device has taken so far. Sets NET_BURST_RECEIVED and NET_BURST_WRITES (what the burst
+# added to that count), and logs them.
+net_udp_burst() {
+  local sender=$1 receiver=$2 address=$3 count=2000 before out pid damaged disorder
+  shift 3
+  out=$NET_TMP/udp-burst.txt
+  before=$("$@")
+  ip netns exec "$receiver" timeout 20 python3 "$NET_LIB_DIR/udp_burst.py" receive "$address" 5400 $count 1000 >"$out" &
+  pid=$!
+  NET_PIDS+=("$pid")
+  net_wait_for 5 grep -q ready "$out" || net_fail "UDP burst receiver did not start"
+  ip netns exec "$sender" timeout 20 python3 "$NET_LIB_DIR/udp_burst.py" send "$address" 5400 $count 1000 ||
+    net_fail "UDP burst sender failed"
+  wait "$pid" || net_fail "UDP burst receiver failed"
+  NET_BURST_WRITES=$(($("$@") - before))
+  read -r _ NET_BURST_RECEIVED _ damaged _ disorder <<<"$(tail -n 1 "$out")"
+  net_log "UDP burst to $address: $NET_BURST_RECEIVED of $count datagrams arrived ($damaged damaged," \
+    "$disorder out of order) in $NET_BURST_WRITES device writes"
+  ((damaged == 0 && disorder == 0)) || net_fail "UDP datagrams to $address damaged or reordered"
+  ((NET_BURST_RECEIVED >= count * 95 / 100)) || net_fail "UDP burst: only $NET_BURST_RECEIVED of $count arrived"
 }
 
 # --- Helpers for the wg-tool, wireguard-go, restart and lifecycle tests -------------------------

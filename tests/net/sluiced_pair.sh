@@ -33,26 +33,14 @@ net_log "iperf3 TCP sluiced <-> sluiced: $(net_iperf_rate "$NET_TMP/iperf.txt")"
 
 # The TUN device counts each packet written to it: a UDP super-packet once.
 tun_packets_in() { ip -n "$b" -s -j link show "${NET_PREFIX}b" | jq '.[0].stats64.rx.packets'; }
-burst=$(dirname "$0")/udp_burst.py
-count=2000
-before=$(tun_packets_in)
-ip netns exec "$b" timeout 20 python3 "$burst" receive 10.99.1.2 5400 $count 1000 >"$NET_TMP/burst.txt" &
-receiver=$!
-NET_PIDS+=("$receiver")
-net_wait_for 5 grep -q ready "$NET_TMP/burst.txt" || net_fail "UDP burst receiver did not start"
-ip netns exec "$a" timeout 20 python3 "$burst" send 10.99.1.2 5400 $count 1000 || net_fail "UDP burst sender failed"
-wait "$receiver" || net_fail "UDP burst receiver failed"
-written=$(($(tun_packets_in) - before))
-read -r _ received _ damaged _ disorder <<<"$(tail -n 1 "$NET_TMP/burst.txt")"
-net_log "UDP burst: $received of $count datagrams arrived ($damaged damaged, $disorder out of order) in $written TUN writes"
-((damaged == 0 && disorder == 0)) || net_fail "UDP datagrams damaged or reordered through the tunnel"
-((received >= count * 95 / 100)) || net_fail "UDP burst: only $received of $count datagrams arrived"
+net_udp_burst "$a" "$b" 10.99.1.2 tun_packets_in
 b_log=$(cat "$NET_TMP/b.log")
 if [[ ,${SLUICE_DISABLE:-}, == *,vnet,* || ,${SLUICE_DISABLE:-}, == *,uso,* ]]; then
   net_log "SLUICE_DISABLE=$SLUICE_DISABLE: UDP datagrams not coalesced"
 elif [[ $b_log == *"no UDP segmentation offload"* ]]; then
   net_log "this kernel's TUN device takes no UDP super-packets: not coalesced"
 else
-  ((written < received)) || net_fail "UDP datagrams were not coalesced for the TUN device ($written writes)"
+  ((NET_BURST_WRITES < NET_BURST_RECEIVED)) ||
+    net_fail "UDP datagrams were not coalesced for the TUN device ($NET_BURST_WRITES writes)"
 fi
 net_log "PASS"
