@@ -186,7 +186,7 @@ std::uint8_t* Coalescer::built(Slot& slot) {
 
 namespace {
 
-// Same addresses and ports: the packets of two plain TCP packets of `version`.
+// Same addresses and ports: two plain packets of `version`, both TCP or both UDP.
 bool same_flow(const std::uint8_t* a, const std::uint8_t* b, unsigned version) noexcept {
   return version == 4 ? std::memcmp(a + 12, b + 12, 8) == 0 && std::memcmp(a + 20, b + 20, 4) == 0
                       : std::memcmp(a + 8, b + 8, 32) == 0 && std::memcmp(a + 40, b + 40, 4) == 0;
