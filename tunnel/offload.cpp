@@ -192,6 +192,20 @@ bool same_flow(const std::uint8_t* a, const std::uint8_t* b, unsigned version) n
                       : std::memcmp(a + 8, b + 8, 32) == 0 && std::memcmp(a + 40, b + 40, 4) == 0;
 }
 
+// The IP header fields a run's packets share: all but lengths, id and checksum (the addresses are
+// same_flow's).
+bool same_ip_fields(const std::uint8_t* a, const std::uint8_t* b, unsigned version) noexcept {
+  return version == 4 ? a[1] == b[1] && std::memcmp(a + 6, b + 6, 4) == 0
+                      : std::memcmp(a, b, 4) == 0 && std::memcmp(a + 6, b + 6, 2) == 0;
+}
+
+// The TCP header of the next segment of a run: all as the run's but the sequence number (the
+// run's next), the checksum and PSH. A UDP header has nothing else: ports and length.
+bool same_tcp_fields(const std::uint8_t* a, const std::uint8_t* b, std::size_t header, std::uint32_t next) noexcept {
+  return load_be32(a + 4) == next && std::memcmp(a + 8, b + 8, 5) == 0 && std::memcmp(a + 14, b + 14, 2) == 0 &&
+         std::memcmp(a + 20, b + 20, header - 20) == 0;
+}
+
 // Packets that are certainly in no run (ICMP; UDP when UDP is not coalesced): the runs built so
 // far need not end before them.
 bool outside_every_run(const IpPacketView& ip, bool udp) noexcept {
@@ -251,18 +265,10 @@ bool Coalescer::add(std::span<const std::uint8_t> packet) {
       std::uint8_t* f = built(slot);
       std::uint8_t* b = f + link_;
       if (!same_flow(p, b, ip.version) || std::memcmp(frame, f, link_) != 0) continue;
-      // The IP header must match except for lengths, id and checksum; the TCP header except for
-      // the sequence number, checksum and PSH (the UDP header has nothing else: ports and length).
-      const bool same_ip = ip.version == 4 ? p[1] == b[1] && std::memcmp(p + 6, b + 6, 4) == 0
-                                           : std::memcmp(p, b, 4) == 0 && std::memcmp(p + 6, b + 6, 2) == 0;
-      const bool same_transport = protocol == kProtocolUdp
-                                      ? slot.count < kMaxUdpSegments
-                                      : load_be32(p + l4 + 4) == slot.next_sequence &&
-                                            std::memcmp(p + l4 + 8, b + l4 + 8, 5) == 0 &&
-                                            std::memcmp(p + l4 + 14, b + l4 + 14, 2) == 0 &&
-                                            std::memcmp(p + l4 + 20, b + l4 + 20, headers - l4 - 20) == 0;
       const bool joins = segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
-                         slot.size + payload <= max_packet_ && same_ip && same_transport;
+                         slot.size + payload <= max_packet_ && same_ip_fields(p, b, ip.version) &&
+                         (protocol == kProtocolUdp ? slot.count < kMaxUdpSegments
+                                                   : same_tcp_fields(p + l4, b + l4, headers - l4, slot.next_sequence));
       if (!joins) {
         slot.open = false;
         break;
