@@ -17,7 +17,8 @@ void run_del(const Invocation& invocation, const PluginConfig& config);
 void run_check(const Invocation& invocation, const PluginConfig& config);
 // Removes reservations and host veths of this network whose attachment is not valid any more.
 void run_gc(const PluginConfig& config);
-// Ready for ADD: the node has its subnet, the data dir is usable. Codes 50 otherwise.
+// Ready for ADD: the node has its subnet, the data dir is usable and, with a "policy" key, sluiced
+// answers. Codes 50 otherwise.
 void run_status(const PluginConfig& config);
 
 }  // namespace sluice::cni

@@ -17,7 +17,8 @@
 #   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
 #   5. GC with an empty valid list removes the pins of a container whose veth vanished;
 #   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
-#      fail with their cause and leave no veth, reservation or pin;
+#      fail with their cause and leave no veth, reservation or pin; STATUS passes with sluiced and
+#      fails (code 50) without it;
 #   7. a Flannel-style mesh (80 more peers, a /24 each) with an inbound deny default and a rule for
 #      any peer: the ADD fits in one rule and the peer default, B's ping passes, its TCP does not.
 # Usage: cni_bpf_policy.sh PLUGIN SLUICECTL SLUICED BPF_POLICY_PROBE SLUICE_MESH
@@ -96,6 +97,10 @@ conf() {
   jq -nc --arg _subnet "$SUBNET_ENV" --arg _data "$DATA" --arg _name "$NETWORK" --arg _if "$N" \
     --arg _bpffs "$BPFFS" "$@" '{cniVersion: "1.1.0", name: $_name, type: "sluice", subnetFile: $_subnet,
     dataDir: $_data, policy: {interface: $_if, bpffs: $_bpffs}} | '"$filter"
+}
+# status: STATUS in the node namespace, config on stdin.
+status() {
+  ip netns exec "$node" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND=STATUS CNI_PATH=/usr/lib/cni "$PLUGIN"
 }
 # cni COMMAND CONTAINER_NS: the plugin in the node namespace as a runtime runs it, config on stdin.
 cni() {
@@ -230,6 +235,12 @@ jq -e '.code == 11 and (.msg | startswith("policy: cannot reach sluiced on cbnon
 [[ -z $(host_of "$c2") && -z $(reserved_for "$c2") && -z $(pins) ]] ||
   net_fail "the ADD without sluiced left a veth, reservation or pins: $(pins)"
 net_log "$(jq -r .msg <<<"$out")"
+out=$(conf | status) || net_fail "STATUS with sluiced running failed: $out"
+[[ -z $out ]] || net_fail "STATUS printed: $out"
+out=$(conf '.policy.interface = "cbnone0"' | status) && net_fail "STATUS without sluiced passed: $out"
+jq -e '.code == 50 and (.msg | startswith("policy: cannot reach sluiced on cbnone0: "))' <<<"$out" >/dev/null ||
+  net_fail "STATUS without sluiced: $out"
+net_log "STATUS passes with sluiced and says why without it (code 50)"
 
 # 7. Many peers no longer cost a rule each (issue 24: 82 prefixes with a deny default used to fail).
 write_node '[policy_defaults]
