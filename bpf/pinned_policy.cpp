@@ -35,6 +35,47 @@ void sort_keys(std::vector<sluice_peer_key>& keys) {
              keys.end());
 }
 
+// The rules as the map holds them; throws std::invalid_argument naming a bad rule, or too many.
+std::vector<sluice_policy_rule> encode_rules(const std::vector<Rule>& rules) {
+  if (rules.size() > SLUICE_POLICY_MAX_RULES) {
+    throw std::invalid_argument(std::to_string(rules.size()) + " rules: a container takes at most " +
+                                std::to_string(SLUICE_POLICY_MAX_RULES));
+  }
+  std::vector<sluice_policy_rule> encoded;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    try {
+      encoded.push_back(encode_rule(rules[i]));
+    } catch (const std::invalid_argument& error) {
+      throw std::invalid_argument("rule " + std::to_string(i) + ": " + error.what());
+    }
+  }
+  return encoded;
+}
+
+// The peers set's keys, sorted; throws std::invalid_argument for too many.
+std::vector<sluice_peer_key> encode_peers(const std::vector<tunnel::IpPrefix>& peers) {
+  std::vector<sluice_peer_key> keys;
+  for (const tunnel::IpPrefix& prefix : peers) keys.push_back(encode_peer(prefix));
+  sort_keys(keys);
+  if (keys.size() > SLUICE_POLICY_MAX_PEER_PREFIXES) {
+    throw std::invalid_argument(std::to_string(keys.size()) + " peer prefixes: a container takes at most " +
+                                std::to_string(SLUICE_POLICY_MAX_PEER_PREFIXES));
+  }
+  return keys;
+}
+
+// `config` with the rule count and the defaults of these rules.
+sluice_policy_config configured(sluice_policy_config config, std::size_t rule_count, Defaults defaults) {
+  config.rule_count = static_cast<__u32>(rule_count);
+  config.default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(defaults.to_container);
+  config.default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(defaults.from_container);
+  const PeerDefaults peer_defaults = defaults.peers.value_or(PeerDefaults{});
+  config.peer_default_set = defaults.peers ? 1 : 0;
+  config.peer_default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(peer_defaults.to_container);
+  config.peer_default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(peer_defaults.from_container);
+  return config;
+}
+
 // The per-CPU counters come as one value per possible CPU.
 std::size_t possible_cpus() {
   const int cpus = libbpf_num_possible_cpus();
@@ -74,29 +115,12 @@ sluice_policy_config PinnedPolicy::read_config() const {
 
 void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
                              const std::vector<tunnel::IpPrefix>& peers) const {
-  if (rules.size() > SLUICE_POLICY_MAX_RULES) {
-    throw std::invalid_argument(std::to_string(rules.size()) + " rules: a container takes at most " +
-                                std::to_string(SLUICE_POLICY_MAX_RULES));
-  }
-  std::vector<sluice_policy_rule> encoded;
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    try {
-      encoded.push_back(encode_rule(rules[i]));
-    } catch (const std::invalid_argument& error) {
-      throw std::invalid_argument("rule " + std::to_string(i) + ": " + error.what());
-    }
-  }
+  const std::vector<sluice_policy_rule> encoded = encode_rules(rules);
   if (!peers_.valid()) {
     throw BpfError(pin_dir_ + " holds a program older than the peers set (no " + kPeersPin +
                    " map): unpin and load it again");
   }
-  std::vector<sluice_peer_key> wanted;
-  for (const tunnel::IpPrefix& prefix : peers) wanted.push_back(encode_peer(prefix));
-  sort_keys(wanted);
-  if (wanted.size() > SLUICE_POLICY_MAX_PEER_PREFIXES) {
-    throw std::invalid_argument(std::to_string(wanted.size()) + " peer prefixes: a container takes at most " +
-                                std::to_string(SLUICE_POLICY_MAX_PEER_PREFIXES));
-  }
+  const std::vector<sluice_peer_key> wanted = encode_peers(peers);
   std::vector<sluice_peer_key> present = peer_keys();
   sort_keys(present);
   const __u8 member = 1;
@@ -110,15 +134,8 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
   const std::vector<sluice_policy_counter> zero(possible_cpus());
   for (__u32 slot = 0; slot < SLUICE_POLICY_COUNTERS; ++slot) write(counters_, kCountersPin, slot, zero.data());
   // The generation last: flows decided until here are decided again under the new rules.
-  auto config = read_config();
-  config.rule_count = static_cast<__u32>(encoded.size());
+  auto config = configured(read_config(), encoded.size(), defaults);
   ++config.generation;
-  config.default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(defaults.to_container);
-  config.default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(defaults.from_container);
-  const PeerDefaults peer_defaults = defaults.peers.value_or(PeerDefaults{});
-  config.peer_default_set = defaults.peers ? 1 : 0;
-  config.peer_default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(peer_defaults.to_container);
-  config.peer_default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(peer_defaults.from_container);
   write(config_, kConfigPin, 0, &config);
   // Stale peers last: until the new rules stand, the old ones may still speak of them.
   for (const sluice_peer_key& key : present) {
@@ -127,6 +144,28 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
       throw_bpf_error("cannot remove peer prefix " + decode_peer(key).to_string() + " from " + path(kPeersPin), -errno);
     }
   }
+}
+
+bool PinnedPolicy::holds_rules(const std::vector<Rule>& rules, Defaults defaults,
+                               const std::vector<tunnel::IpPrefix>& peers) const {
+  if (!peers_.valid()) return false;
+  const std::vector<sluice_policy_rule> wanted = encode_rules(rules);
+  const sluice_policy_config config = read_config();
+  const sluice_policy_config wanted_config = configured(config, wanted.size(), defaults);
+  if (std::memcmp(&config, &wanted_config, sizeof config) != 0) return false;
+  for (__u32 i = 0; i < wanted.size(); ++i) {
+    sluice_policy_rule rule{};
+    if (bpf_map_lookup_elem(rules_.get(), &i, &rule) != 0) {
+      throw_bpf_error("cannot read entry " + std::to_string(i) + " of " + path(kRulesPin), -errno);
+    }
+    if (std::memcmp(&rule, &wanted[i], sizeof rule) != 0) return false;
+  }
+  std::vector<sluice_peer_key> present = peer_keys();
+  sort_keys(present);
+  const std::vector<sluice_peer_key> wanted_peers = encode_peers(peers);
+  return std::equal(
+      present.begin(), present.end(), wanted_peers.begin(), wanted_peers.end(),
+      [](const sluice_peer_key& a, const sluice_peer_key& b) { return std::memcmp(&a, &b, sizeof a) == 0; });
 }
 
 std::vector<sluice_peer_key> PinnedPolicy::peer_keys() const {

@@ -77,9 +77,15 @@ PolicySyncReport ContainerPolicySync::sync(std::string_view policy_lines, const 
       bpf::CompiledPolicy compiled =
           bpf::compile_policy(policy->settings, policy->identities, peer_prefixes(state), *addresses);
       problems_.erase(dir);
-      // The same rules again would only zero the counters and judge every flow anew.
+      // The same rules again would only zero the counters and judge every flow anew. A container
+      // seen for the first time (the agent just started) is compared with its maps.
       if (written != written_.end() && written->second == compiled) continue;
-      bpf::PinnedPolicy::open(dir.string()).set_rules(compiled.rules, compiled.defaults, compiled.peers);
+      const bpf::PinnedPolicy pinned_policy = bpf::PinnedPolicy::open(dir.string());
+      if (written == written_.end() && pinned_policy.holds_rules(compiled.rules, compiled.defaults, compiled.peers)) {
+        written_.emplace(dir, std::move(compiled));
+        continue;
+      }
+      pinned_policy.set_rules(compiled.rules, compiled.defaults, compiled.peers);
       report.written.push_back("container policy at " + dir.string() + ": " + std::to_string(compiled.rules.size()) +
                                " rules from sluiced's policy");
       written_.insert_or_assign(dir, std::move(compiled));

@@ -28,10 +28,10 @@ class ContainerPolicySync {
 
   // `policy_lines` is sluiced's policy=1 answer, `state` its get=1 answer. Compiles the policy
   // for each pinned container that is new or whose inputs changed, and writes the rules of those
-  // whose result differs from what this object wrote last (a container seen for the first time is
-  // written once: that zeroes its counters). A container whose veth is gone is left to the
-  // plugin's DEL and GC. A failure keeps the container's rules as they were and is reported once
-  // until its reason changes.
+  // whose result differs from what this object wrote last or, for a container seen for the first
+  // time, from what its maps hold (a write zeroes the container's counters). A container whose
+  // veth is gone is left to the plugin's DEL and GC. A failure keeps the container's rules as they
+  // were and is reported once until its reason changes.
   [[nodiscard]] PolicySyncReport sync(std::string_view policy_lines, const uapi::InterfaceState& state);
 
  private:

@@ -13,7 +13,7 @@
 #      dropped in the kernel on its rule, 7070 passes on its rule, 9090 is dropped by the peer
 #      default;
 #   3b. `sluice-mesh sync-policy` (what the mesh agent does every 2 s) brings a reload of sluiced
-#      into the running container's maps;
+#      into the running container's maps; run again, it finds them in place and keeps the counters;
 #   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
 #   5. GC with an empty valid list removes the pins of a container whose veth vanished;
 #   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
@@ -194,6 +194,13 @@ check "2 rules" '(.rules | length) == 2' "$(probe counters --pin "$PIN")"
 [[ -z $(greeting 7070) ]] || net_fail "B's TCP 7070 passed after the sync, though denied"
 check "8080 allowed on rule 1 (B's /24)" "$(flow 8080 allow 1)" "$(probe flows --pin "$PIN")"
 net_log "sync-policy wrote sluiced's new policy into the running container: 8080 passes, 7070 is dropped"
+# A sync that starts afresh (as an agent does after a restart) leaves maps that hold its rules alone.
+counted=$(probe counters --pin "$PIN" | jq '.rules[1].packets')
+((counted > 0)) || net_fail "B's 8080 was not counted on rule 1"
+out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1) || net_fail "sync-policy: $out"
+[[ -z $out ]] || net_fail "sync-policy of unchanged rules said: $out"
+check "rule 1's count kept" ".rules[1].packets == $counted" "$(probe counters --pin "$PIN")"
+net_log "a second sync-policy found the rules in place and kept the counters ($counted packets on rule 1)"
 
 # 4. CHECK wants the filters; DEL removes pins and filters.
 ip netns exec "$node" tc filter del dev "$HOST" egress
