@@ -7,11 +7,27 @@
 #include <type_traits>
 
 #include "crypto/keyed_hash.hpp"
+#include "tunnel/byte_order.hpp"
 
 namespace sluice::policy {
 
+namespace {
+
+// memcmp's order of two addresses (below, equal or above zero), by two big-endian words rather
+// than a library call for every packet.
+int compare_addresses(const std::array<std::uint8_t, 16>& a, const std::array<std::uint8_t, 16>& b) noexcept {
+  for (std::size_t i = 0; i < a.size(); i += 8) {
+    const std::uint64_t x = tunnel::load_be64(a.data() + i);
+    const std::uint64_t y = tunnel::load_be64(b.data() + i);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 FlowKey FlowKey::of(const FlowTuple& tuple, bool& source_is_low) noexcept {
-  const int order = std::memcmp(tuple.source.data(), tuple.destination.data(), tuple.source.size());
+  const int order = compare_addresses(tuple.source, tuple.destination);
   source_is_low = order < 0 || (order == 0 && tuple.source_port <= tuple.destination_port);
   FlowKey key;
   key.protocol = tuple.protocol;

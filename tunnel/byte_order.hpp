@@ -38,6 +38,7 @@ void store_as(std::uint8_t* bytes, T value) noexcept {
 
 inline std::uint16_t load_be16(const std::uint8_t* p) noexcept { return load_as<std::uint16_t, std::endian::big>(p); }
 inline std::uint32_t load_be32(const std::uint8_t* p) noexcept { return load_as<std::uint32_t, std::endian::big>(p); }
+inline std::uint64_t load_be64(const std::uint8_t* p) noexcept { return load_as<std::uint64_t, std::endian::big>(p); }
 inline void store_be16(std::uint8_t* p, std::uint16_t v) noexcept { store_as<std::uint16_t, std::endian::big>(p, v); }
 inline void store_be32(std::uint8_t* p, std::uint32_t v) noexcept { store_as<std::uint32_t, std::endian::big>(p, v); }
 

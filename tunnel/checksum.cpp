@@ -85,9 +85,7 @@ std::uint16_t checksum_finish(std::uint64_t sum) noexcept {
 
 std::uint64_t pseudo_header_sum(std::span<const std::uint8_t> source, std::span<const std::uint8_t> destination,
                                 std::uint8_t protocol, std::uint32_t length) noexcept {
-  std::uint64_t sum = checksum_add(source);
-  sum = checksum_add(destination, sum);
-  return sum + protocol + (length >> 16) + (length & 0xffff);
+  return pseudo_header_sum(checksum_add(destination, checksum_add(source)), protocol, length);
 }
 
 }  // namespace sluice::tunnel

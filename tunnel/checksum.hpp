@@ -19,5 +19,11 @@ namespace sluice::tunnel {
 [[nodiscard]] std::uint64_t pseudo_header_sum(std::span<const std::uint8_t> source,
                                               std::span<const std::uint8_t> destination, std::uint8_t protocol,
                                               std::uint32_t length) noexcept;
+// The same from `addresses`, the sum of both addresses (checksum_add of each), which every segment
+// of a super-packet shares.
+[[nodiscard]] constexpr std::uint64_t pseudo_header_sum(std::uint64_t addresses, std::uint8_t protocol,
+                                                        std::uint32_t length) noexcept {
+  return addresses + protocol + (length >> 16) + (length & 0xffff);
+}
 
 }  // namespace sluice::tunnel

@@ -48,15 +48,21 @@ void set_ip_length(std::uint8_t* ip, unsigned version, std::size_t ip_header, st
   }
 }
 
-// A full TCP or UDP checksum over the pseudo-header and the transport bytes after `ip_header`.
-void set_transport_checksum(std::uint8_t* ip, unsigned version, std::size_t ip_header, std::size_t total,
+// The sum of a packet's source and destination addresses: the part of its pseudo-header that all
+// segments of a super-packet share.
+std::uint64_t address_sum(const std::uint8_t* ip, unsigned version) noexcept {
+  return checksum_add(destination_of(ip, version), checksum_add(source_of(ip, version)));
+}
+
+// A full TCP or UDP checksum over the pseudo-header (`addresses`: address_sum) and the transport
+// bytes after `ip_header`.
+void set_transport_checksum(std::uint8_t* ip, std::uint64_t addresses, std::size_t ip_header, std::size_t total,
                             std::uint8_t protocol) noexcept {
   std::uint8_t* l4 = ip + ip_header;
   const std::size_t l4_length = total - ip_header;
   const std::size_t field = protocol == kProtocolTcp ? kTcpChecksumOffset : kUdpChecksumOffset;
   store_be16(l4 + field, 0);
-  const std::uint64_t sum = pseudo_header_sum(source_of(ip, version), destination_of(ip, version), protocol,
-                                              static_cast<std::uint32_t>(l4_length));
+  const std::uint64_t sum = pseudo_header_sum(addresses, protocol, static_cast<std::uint32_t>(l4_length));
   std::uint16_t checksum = checksum_finish(checksum_add(std::span<const std::uint8_t>(l4, l4_length), sum));
   if (protocol == kProtocolUdp && checksum == 0) checksum = 0xffff;  // 0 means "none" for UDP
   store_be16(l4 + field, checksum);
@@ -140,6 +146,7 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   const std::size_t count = std::max<std::size_t>(1, (payload + mss - 1) / mss);
   const std::uint16_t first_id = ip.version == 4 ? load_be16(&original[link + 4]) : 0;
   const std::uint32_t first_sequence = protocol == kProtocolTcp ? load_be32(&original[l4_offset + 4]) : 0;
+  const std::uint64_t addresses = address_sum(&original[link], ip.version);
 
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t chunk = std::min(mss, payload - i * mss);
@@ -161,7 +168,7 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
     } else {
       store_be16(l4 + 4, static_cast<std::uint16_t>(ip_total - ip.header_length));
     }
-    set_transport_checksum(ip_start, ip.version, ip.header_length, ip_total, protocol);
+    set_transport_checksum(ip_start, addresses, ip.header_length, ip_total, protocol);
     each(std::span<const std::uint8_t>(position, total));
   }
   return OffloadStatus::ok;
@@ -202,8 +209,16 @@ bool same_ip_fields(const std::uint8_t* a, const std::uint8_t* b, unsigned versi
 // The TCP header of the next segment of a run: all as the run's but the sequence number (the
 // run's next), the checksum and PSH. A UDP header has nothing else: ports and length.
 bool same_tcp_fields(const std::uint8_t* a, const std::uint8_t* b, std::size_t header, std::uint32_t next) noexcept {
-  return load_be32(a + 4) == next && std::memcmp(a + 8, b + 8, 5) == 0 && std::memcmp(a + 14, b + 14, 2) == 0 &&
-         std::memcmp(a + 20, b + 20, header - 20) == 0;
+  // Acknowledgment, data offset and window; options come in 4-byte words. Compared inline: a
+  // library call per packet is a visible share of a receiver's time.
+  if (load_be32(a + 4) != next || load_be32(a + 8) != load_be32(b + 8) || a[12] != b[12] ||
+      load_be16(a + 14) != load_be16(b + 14)) {
+    return false;
+  }
+  for (std::size_t i = 20; i < header; i += 4) {
+    if (std::memcmp(a + i, b + i, 4) != 0) return false;
+  }
+  return true;
 }
 
 // Packets that are certainly in no run (ICMP; UDP when UDP is not coalesced): the runs built so
@@ -264,7 +279,7 @@ bool Coalescer::add(std::span<const std::uint8_t> packet) {
       if (slot.version != ip.version || slot.protocol != protocol) continue;
       std::uint8_t* f = built(slot);
       std::uint8_t* b = f + link_;
-      if (!same_flow(p, b, ip.version) || std::memcmp(frame, f, link_) != 0) continue;
+      if (!same_flow(p, b, ip.version) || (link_ != 0 && std::memcmp(frame, f, link_) != 0)) continue;
       const bool joins = segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
                          slot.size + payload <= max_packet_ && same_ip_fields(p, b, ip.version) &&
                          (protocol == kProtocolUdp ? slot.count < kMaxUdpSegments
