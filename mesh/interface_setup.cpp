@@ -1,8 +1,10 @@
 #include "mesh/interface_setup.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "platform/rtnetlink.hpp"
 #include "platform/small_file.hpp"
@@ -21,10 +23,16 @@ void set_up_interface(const std::string& ifname, const NetworkConfig& config, co
     link.delete_address(host_address(previous->subnet));
     if (previous->subnet6) link.delete_address(host_address(*previous->subnet6));
   }
-  link.add_address(host_address(subnets.subnet));
+  // Replacing an address the interface holds would announce it again (RTM_NEWADDR) at every check
+  // of sluiced; adding a route it has is refused quietly.
+  const std::vector<tunnel::IpPrefix> present = link.addresses();
+  const auto ensure_address = [&](const tunnel::IpPrefix& address) {
+    if (std::find(present.begin(), present.end(), address) == present.end()) link.add_address(address);
+  };
+  ensure_address(host_address(subnets.subnet));
   link.add_route(config.ipv4.network);
   if (config.ipv6 && subnets.subnet6) {
-    link.add_address(host_address(*subnets.subnet6));
+    ensure_address(host_address(*subnets.subnet6));
     link.add_route(config.ipv6->network);
   }
 }

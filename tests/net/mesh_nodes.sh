@@ -2,7 +2,8 @@
 # The mesh agent on up to five nodes over one etcd member, lease_ttl 10 s (about 60 s):
 #   1. nodes 1-4 join: each gets a subnet.env, SUBNET.0/32 on mesh0, the route to the network and a
 #      lease with its key; each has the three others as peers; all ping all; `sluice-mesh status`
-#      (text and --json) names them all;
+#      (text and --json) names them all; over two checks of sluiced, no agent sets its address
+#      again;
 #   2. node 5 joins and is reached by all;
 #   3. node 5's agent stops (SIGTERM: status 0, the lease stays) and `sluice-mesh leave` revokes
 #      its lease: the others drop node 5 at once (well before the TTL would have);
@@ -63,6 +64,11 @@ for n in 1 2 3 4; do
     fi
   done
 done
+
+# The agents check sluiced every 2 s and leave what is in place alone: no address announced again.
+timeout 5 ip -n "$(mesh_ns_of 2)" monitor address >"$NET_TMP/monitor.txt" 2>&1 || true
+[[ ! -s $NET_TMP/monitor.txt ]] || { cat "$NET_TMP/monitor.txt" >&2; net_fail "node 2's agent set its address again"; }
+net_log "1. no address set again over two checks of sluiced"
 
 # --- 2. A fifth ---
 start=$SECONDS
