@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CNI plugin's "policy" key (issue 24): sluiced's rules enforced by eBPF on a container's host
-# veth, in a private mount namespace with its own bpffs (about 20 s). A node runs sluiced with a
+# veth, in a private mount namespace with its own bpffs (about 25 s). A node runs sluiced with a
 # peer B, whose allowed IPs hold B's own tunnel address and a "remote pods" /24 with an address
 # inside B (10.245.9.1, the source of B's traffic here). The node's policy: inbound default deny;
 # from group "remotes": TCP 8080 to the pod subnet denied, TCP 7070 allowed, ICMP allowed.
@@ -20,7 +20,9 @@
 #      fail with their cause and leave no veth, reservation or pin; STATUS passes with sluiced and
 #      fails (code 50) without it;
 #   7. a Flannel-style mesh (80 more peers, a /24 each) with an inbound deny default and a rule for
-#      any peer: the ADD fits in one rule and the peer default, B's ping passes, its TCP does not.
+#      any peer: the ADD fits in one rule and the peer default, B's ping passes, its TCP does not;
+#   8. IPv6: a dual-stack container, B's IPv6 prefixes in its allowed IPs: B's ICMPv6 passes on the
+#      ping rule, its TCP 8080 is dropped on an IPv6-only rule, 9090 on the peer default, 7070 passes.
 # Usage: cni_bpf_policy.sh PLUGIN SLUICECTL SLUICED BPF_POLICY_PROBE SLUICE_MESH
 # shellcheck disable=SC2016 # the single-quoted $names are jq's variables
 set -euo pipefail
@@ -46,11 +48,11 @@ N="${NET_PREFIX}n"
 B="${NET_PREFIX}b"
 ip -n "$b" addr add 10.245.9.1/32 dev lo
 
-# write_node [POLICY_TOML]: the node's config, with these rules.
+# write_node [POLICY_TOML]: the node's config, with these rules; B's allowed IPs are B_ALLOWED.
+B_ALLOWED=10.98.0.2/32,10.245.9.0/24
 write_node() {
   net_config "$NET_TMP/$N.toml" node 51830 10.98.0.1/24
-  net_config_peer "$NET_TMP/$N.toml" b 10.200.71.2:51831 10.98.0.2/32,10.245.9.0/24 'name = "remote-b"' \
-    'groups = ["remotes"]'
+  net_config_peer "$NET_TMP/$N.toml" b 10.200.71.2:51831 "$B_ALLOWED" 'name = "remote-b"' 'groups = ["remotes"]'
   printf '\n%s\n' "${1:-}" >>"$NET_TMP/$N.toml"
 }
 POLICY='[policy_defaults]
@@ -277,4 +279,80 @@ C1=$C4 # greeting speaks to C1
 check "c4's flows" 'any(.[]; .protocol == 1 and .rule == 0 and .verdict == "allow")' "$(probe flows --pin "$PIN4")"
 out=$(conf | cni DEL "$c4") || net_fail "DEL c4: $out"
 net_log "81 peers and a deny default: 1 rule, 82 prefixes in the peers set; ping passes, TCP does not"
+
+# 8. IPv6: a dual-stack container's program decides B's IPv6 traffic on the IPv6 rules. B's tunnel
+# address fd98::2 and its "remote pods" fd45:9::/64 (fd45:9::1 inside B) join its allowed IPs.
+ip -n "$node" addr add fd98::1/64 dev "$N"
+ip -n "$b" addr add fd98::2/64 dev "$B"
+ip -n "$b" addr add fd45:9::1/128 dev lo
+ip -n "$node" route replace fd45:9::/64 dev "$N"
+ip -n "$b" route replace fd00:244:0:3::/64 dev "$B"
+net_config "$NET_TMP/$B.toml" b 51831 10.98.0.2/24
+net_config_peer "$NET_TMP/$B.toml" node 10.200.71.1:51830 10.98.0.1/32,10.244.3.0/24,fd98::1/128,fd00:244:0:3::/64
+ctl "$b" reload "$B" >/dev/null || net_fail "reload of B with IPv6"
+B_ALLOWED=10.98.0.2/32,10.245.9.0/24,fd98::2/128,fd45:9::/64
+write_node '[policy_defaults]
+inbound = "deny"
+
+[[policy]]
+name = "no 8080"
+groups = ["remotes"]
+to = ["fd00:244:0:3::/64"]
+protocol = "tcp"
+ports = [8080]
+action = "deny"
+
+[[policy]]
+name = "web"
+groups = ["remotes"]
+protocol = "tcp"
+ports = [7070]
+action = "allow"
+
+[[policy]]
+name = "ping"
+groups = ["remotes"]
+protocol = "icmp"
+action = "allow"'
+ctl "$node" reload "$N" >/dev/null || net_fail "reload of the node with IPv6"
+printf '%s\n' FLANNEL_IPV6_NETWORK=fd00:244::/56 FLANNEL_IPV6_SUBNET=fd00:244:0:3::1/64 >>"$SUBNET_ENV"
+net_ns c5 c5
+result=$(conf | cni ADD "$c5") || net_fail "dual-stack ADD: $result"
+C5=$(jq -r '.ips[] | .address | select(contains(":")) | sub("/.*"; "")' <<<"$result")
+[[ $C5 == fd00:244:0:3:* ]] || net_fail "no IPv6 address in the result: $result"
+PIN5=$BPFFS/sluice/cni/$NETWORK/$(host_of "$c5")
+# "no 8080" concerns the container's IPv6 side only: B's two IPv6 prefixes (rules 0-1); "web" and
+# "ping" all four (2-5, 6-9). B's prefixes come in sluiced's order, by family and address: fd45:9::/64
+# is the first IPv6 one.
+check "10 rules" '(.rules | length) == 10' "$(probe counters --pin "$PIN5")"
+check "B's four prefixes" 'sort == ["10.245.9.0/24", "10.98.0.2/32", "fd45:9::/64", "fd98::2/128"]' \
+  "$(probe peers --pin "$PIN5")"
+ip netns exec "$b" ping -6 -c 3 -i 0.2 -W 2 -I fd45:9::1 "$C5" >/dev/null || net_fail "B's IPv6 ping to c5 failed"
+check "B's ICMPv6 flow" 'any(.[]; .source == "fd45:9::1" and .protocol == 58 and .verdict == "allow" and .rule == 8
+  and .to_container.packets >= 3 and .from_container.packets >= 3)' "$(probe flows --pin "$PIN5")"
+for port in 7070 8080 9090; do
+  ip netns exec "$c5" socat "TCP6-LISTEN:$port,reuseaddr,fork" "SYSTEM:echo hello-$port" 2>/dev/null &
+  NET_PIDS+=($!)
+  net_wait_for 5 bash -c "ip netns exec '$c5' ss -ltn | grep -q ':$port '" || net_fail "no server on port $port in c5"
+done
+# greeting6 PORT [WAIT_S]: what c5's server said to B over IPv6, or nothing.
+greeting6() {
+  ip netns exec "$b" timeout 5 socat -T2 -u "TCP6:[$C5]:$1,bind=[fd45:9::1],connect-timeout=${2:-1}" - 2>/dev/null || true
+}
+# As in 3: sluiced's own rules go, so that the container's program decides B's TCP.
+write_node ""
+ctl "$node" reload "$N" >/dev/null || net_fail "reload without rules"
+[[ $(greeting6 7070 2) == hello-7070 ]] || net_fail "B's IPv6 TCP 7070 did not pass"
+[[ -z $(greeting6 8080) ]] || net_fail "B's IPv6 TCP 8080 passed, though denied"
+[[ -z $(greeting6 9090) ]] || net_fail "B's IPv6 TCP 9090 passed, though denied by default"
+# flow6 PORT VERDICT RULE: the jq condition for B's IPv6 TCP flow to that port.
+flow6() {
+  printf 'any(.[]; .source == "fd45:9::1" and .protocol == 6 and .destination_port == %s and .verdict == "%s" and .rule == %s)' "$@"
+}
+flows=$(probe flows --pin "$PIN5")
+check "IPv6 8080 on its rule" "$(flow6 8080 deny 0)" "$flows"
+check "IPv6 7070 on its rule" "$(flow6 7070 allow 4)" "$flows"
+check "IPv6 9090 on the peer default" "$(flow6 9090 deny '"peer default"')" "$flows"
+out=$(conf | cni DEL "$c5") || net_fail "DEL c5: $out"
+net_log "IPv6: B's ping on the ICMPv6 rule; 8080 dropped on its IPv6 rule, 9090 on the peer default, 7070 passes"
 net_log PASS
