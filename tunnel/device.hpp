@@ -38,7 +38,8 @@ class Sink {
   // Room for the next transport datagram of `size` bytes to `to`, which the core fills, seals in
   // place and then passes to send(): a sink that gathers datagrams for one GSO send hands out the
   // end of its batch, so the datagram is never copied. Valid until the next call into the sink.
-  // Empty (the default) or smaller than `size`: the core builds it in its own buffer.
+  // Empty (the default) or smaller than `size`: the core builds it in its own buffer. Never room
+  // that overlaps a packet being sent: a full-sized one is sealed from where it lies into it.
   virtual std::span<std::uint8_t> datagram_room(const Endpoint& /*to*/, std::size_t /*size*/) { return {}; }
   // An authenticated, decrypted inner packet, trimmed of padding, for the TUN device; `now` is the
   // time the Device was given with the datagram (or with finish_jobs()).

@@ -207,7 +207,8 @@ bool same_ip_fields(const std::uint8_t* a, const std::uint8_t* b, unsigned versi
 }
 
 // The TCP header of the next segment of a run: all as the run's but the sequence number (the
-// run's next), the checksum and PSH. A UDP header has nothing else: ports and length.
+// run's next), the checksum and PSH. A UDP header has nothing else: ports and length. Only for a
+// segment (a header of 20 bytes or more, within the packet) as long as the run's first.
 bool same_tcp_fields(const std::uint8_t* a, const std::uint8_t* b, std::size_t header, std::uint32_t next) noexcept {
   // Acknowledgment, data offset and window; options come in 4-byte words. Compared inline: a
   // library call per packet is a visible share of a receiver's time.
@@ -216,7 +217,7 @@ bool same_tcp_fields(const std::uint8_t* a, const std::uint8_t* b, std::size_t h
     return false;
   }
   for (std::size_t i = 20; i < header; i += 4) {
-    if (std::memcmp(a + i, b + i, 4) != 0) return false;
+    if (load_be32(a + i) != load_be32(b + i)) return false;
   }
   return true;
 }
@@ -280,6 +281,7 @@ bool Coalescer::add(std::span<const std::uint8_t> packet) {
       std::uint8_t* f = built(slot);
       std::uint8_t* b = f + link_;
       if (!same_flow(p, b, ip.version) || (link_ != 0 && std::memcmp(frame, f, link_) != 0)) continue;
+      // The header compares come last: they are valid for segments only.
       const bool joins = segment && slot.open && headers == slot.header_bytes && payload <= slot.segment_size &&
                          slot.size + payload <= max_packet_ && same_ip_fields(p, b, ip.version) &&
                          (protocol == kProtocolUdp ? slot.count < kMaxUdpSegments
