@@ -66,7 +66,8 @@ for n in 1 2 3 4; do
 done
 
 # The agents check sluiced every 2 s and leave what is in place alone: no address announced again.
-timeout 5 ip -n "$(mesh_ns_of 2)" monitor address >"$NET_TMP/monitor.txt" 2>&1 || true
+timeout 5 ip -n "$(mesh_ns_of 2)" monitor address dev "$MESH_IF" >"$NET_TMP/monitor.txt" || (($? == 124)) ||
+  net_fail "ip monitor failed in node 2"
 [[ ! -s $NET_TMP/monitor.txt ]] || { cat "$NET_TMP/monitor.txt" >&2; net_fail "node 2's agent set its address again"; }
 net_log "1. no address set again over two checks of sluiced"
 
