@@ -55,13 +55,17 @@ write_node() {
   net_config_peer "$NET_TMP/$N.toml" b 10.200.71.2:51831 "$B_ALLOWED" 'name = "remote-b"' 'groups = ["remotes"]'
   printf '\n%s\n' "${1:-}" >>"$NET_TMP/$N.toml"
 }
-POLICY='[policy_defaults]
+# policy_to POD_PREFIX: the node's policy: inbound default deny; from group "remotes": TCP 8080 to
+# POD_PREFIX denied, TCP 7070 allowed, ICMP allowed.
+policy_to() {
+  cat <<TOML
+[policy_defaults]
 inbound = "deny"
 
 [[policy]]
 name = "no 8080"
 groups = ["remotes"]
-to = ["10.244.3.0/24"]
+to = ["$1"]
 protocol = "tcp"
 ports = [8080]
 action = "deny"
@@ -77,8 +81,10 @@ action = "allow"
 name = "ping"
 groups = ["remotes"]
 protocol = "icmp"
-action = "allow"'
-write_node "$POLICY"
+action = "allow"
+TOML
+}
+write_node "$(policy_to 10.244.3.0/24)"
 net_config "$NET_TMP/$B.toml" b 51831 10.98.0.2/24
 net_config_peer "$NET_TMP/$B.toml" node 10.200.71.1:51830 10.98.0.1/32,10.244.3.0/24
 ctl_up "$node" "$NET_TMP/$N.toml"
@@ -148,23 +154,36 @@ net_log "B's ping passes on the ICMP rule, the node's on the program's default; 
 
 # 3. The container's program decides TCP once sluiced stops filtering.
 net_greeters "$c1" 7070 8080 9090
+# B's TCP to a container: socat's address of it (TCP:ADDRESS or TCP6:[ADDRESS]), B's source as
+# socat binds it and as the flows name it. IPv4 until step 8.
+TCP_TO="TCP:$C1"
+B_BIND=10.245.9.1
+B_SOURCE=10.245.9.1
 # greeting PORT [WAIT_S]: what the container's server said to B, or nothing.
 greeting() {
-  ip netns exec "$b" timeout 5 socat -T2 -u "TCP:$C1:$1,bind=10.245.9.1,connect-timeout=${2:-1}" - 2>/dev/null || true
+  ip netns exec "$b" timeout 5 socat -T2 -u "$TCP_TO:$1,bind=$B_BIND,connect-timeout=${2:-1}" - 2>/dev/null || true
 }
-write_node ""
-ctl "$node" reload "$N" >/dev/null || net_fail "reload without rules"
-[[ $(greeting 7070 2) == hello-7070 ]] || net_fail "B's TCP 7070 did not pass"
-[[ -z $(greeting 8080) ]] || net_fail "B's TCP 8080 passed, though denied"
-[[ -z $(greeting 9090) ]] || net_fail "B's TCP 9090 passed, though denied by default"
 # flow PORT VERDICT RULE: the jq condition for B's TCP flow to that port.
 flow() {
-  printf 'any(.[]; .source == "10.245.9.1" and .protocol == 6 and .destination_port == %s and .verdict == "%s" and .rule == %s)' "$@"
+  printf 'any(.[]; .source == "%s" and .protocol == 6 and .destination_port == %s and .verdict == "%s" and .rule == %s)' \
+    "$B_SOURCE" "$@"
 }
-flows=$(probe flows --pin "$PIN")
-check "8080 on its rule" "$(flow 8080 deny 1)" "$flows"
-check "7070 on its rule" "$(flow 7070 allow 3)" "$flows"
-check "9090 on the peer default" "$(flow 9090 deny '"peer default"')" "$flows"
+# program_decides_tcp PIN RULE_8080 RULE_7070: with sluiced's own rules reloaded away, the
+# container's program (pinned at PIN) drops B's TCP 8080 on its rule, lets 7070 pass on its rule
+# and drops 9090 on the peer default.
+program_decides_tcp() {
+  local flows
+  write_node ""
+  ctl "$node" reload "$N" >/dev/null || net_fail "reload without rules"
+  [[ $(greeting 7070 2) == hello-7070 ]] || net_fail "B's TCP 7070 to $TCP_TO did not pass"
+  [[ -z $(greeting 8080) ]] || net_fail "B's TCP 8080 to $TCP_TO passed, though denied"
+  [[ -z $(greeting 9090) ]] || net_fail "B's TCP 9090 to $TCP_TO passed, though denied by default"
+  flows=$(probe flows --pin "$1")
+  check "8080 on its rule" "$(flow 8080 deny "$2")" "$flows"
+  check "7070 on its rule" "$(flow 7070 allow "$3")" "$flows"
+  check "9090 on the peer default" "$(flow 9090 deny '"peer default"')" "$flows"
+}
+program_decides_tcp "$PIN" 1 3
 check "TCP counters" '.rules[1].packets >= 1 and .rules[3].packets >= 3 and .peer_default.to_container.packets >= 1' \
   "$(probe counters --pin "$PIN")"
 net_log "in the kernel: 8080 dropped on its rule, 9090 on the inbound peer default, 7070 passes"
@@ -274,7 +293,7 @@ ip netns exec "$b" ping -c 2 -i 0.2 -W 2 -I 10.245.9.1 "$C4" >/dev/null || net_f
 ip netns exec "$c4" socat TCP-LISTEN:7070,reuseaddr,fork "SYSTEM:echo hello-7070" 2>/dev/null &
 NET_PIDS+=($!)
 net_wait_for 5 bash -c "ip netns exec '$c4' ss -ltn | grep -q ':7070 '" || net_fail "no server on c4"
-C1=$C4 # greeting speaks to C1
+TCP_TO="TCP:$C4"
 [[ -z $(greeting 7070) ]] || net_fail "B's TCP 7070 to c4 passed, though denied by default"
 check "c4's flows" 'any(.[]; .protocol == 1 and .rule == 0 and .verdict == "allow")' "$(probe flows --pin "$PIN4")"
 out=$(conf | cni DEL "$c4") || net_fail "DEL c4: $out"
@@ -291,29 +310,7 @@ net_config "$NET_TMP/$B.toml" b 51831 10.98.0.2/24
 net_config_peer "$NET_TMP/$B.toml" node 10.200.71.1:51830 10.98.0.1/32,10.244.3.0/24,fd98::1/128,fd00:244:0:3::/64
 ctl "$b" reload "$B" >/dev/null || net_fail "reload of B with IPv6"
 B_ALLOWED=10.98.0.2/32,10.245.9.0/24,fd98::2/128,fd45:9::/64
-write_node '[policy_defaults]
-inbound = "deny"
-
-[[policy]]
-name = "no 8080"
-groups = ["remotes"]
-to = ["fd00:244:0:3::/64"]
-protocol = "tcp"
-ports = [8080]
-action = "deny"
-
-[[policy]]
-name = "web"
-groups = ["remotes"]
-protocol = "tcp"
-ports = [7070]
-action = "allow"
-
-[[policy]]
-name = "ping"
-groups = ["remotes"]
-protocol = "icmp"
-action = "allow"'
+write_node "$(policy_to fd00:244:0:3::/64)"
 ctl "$node" reload "$N" >/dev/null || net_fail "reload of the node with IPv6"
 printf '%s\n' FLANNEL_IPV6_NETWORK=fd00:244::/56 FLANNEL_IPV6_SUBNET=fd00:244:0:3::1/64 >>"$SUBNET_ENV"
 net_ns c5 c5
@@ -335,24 +332,10 @@ for port in 7070 8080 9090; do
   NET_PIDS+=($!)
   net_wait_for 5 bash -c "ip netns exec '$c5' ss -ltn | grep -q ':$port '" || net_fail "no server on port $port in c5"
 done
-# greeting6 PORT [WAIT_S]: what c5's server said to B over IPv6, or nothing.
-greeting6() {
-  ip netns exec "$b" timeout 5 socat -T2 -u "TCP6:[$C5]:$1,bind=[fd45:9::1],connect-timeout=${2:-1}" - 2>/dev/null || true
-}
-# As in 3: sluiced's own rules go, so that the container's program decides B's TCP.
-write_node ""
-ctl "$node" reload "$N" >/dev/null || net_fail "reload without rules"
-[[ $(greeting6 7070 2) == hello-7070 ]] || net_fail "B's IPv6 TCP 7070 did not pass"
-[[ -z $(greeting6 8080) ]] || net_fail "B's IPv6 TCP 8080 passed, though denied"
-[[ -z $(greeting6 9090) ]] || net_fail "B's IPv6 TCP 9090 passed, though denied by default"
-# flow6 PORT VERDICT RULE: the jq condition for B's IPv6 TCP flow to that port.
-flow6() {
-  printf 'any(.[]; .source == "fd45:9::1" and .protocol == 6 and .destination_port == %s and .verdict == "%s" and .rule == %s)' "$@"
-}
-flows=$(probe flows --pin "$PIN5")
-check "IPv6 8080 on its rule" "$(flow6 8080 deny 0)" "$flows"
-check "IPv6 7070 on its rule" "$(flow6 7070 allow 4)" "$flows"
-check "IPv6 9090 on the peer default" "$(flow6 9090 deny '"peer default"')" "$flows"
+TCP_TO="TCP6:[$C5]"
+B_BIND="[fd45:9::1]"
+B_SOURCE=fd45:9::1
+program_decides_tcp "$PIN5" 0 4
 out=$(conf | cni DEL "$c5") || net_fail "DEL c5: $out"
 net_log "IPv6: B's ping on the ICMPv6 rule; 8080 dropped on its IPv6 rule, 9090 on the peer default, 7070 passes"
 net_log PASS
