@@ -83,9 +83,13 @@ std::uint16_t checksum_finish(std::uint64_t sum) noexcept {
   return static_cast<std::uint16_t>(~sum & 0xffff);
 }
 
+std::uint64_t address_sum(std::span<const std::uint8_t> source, std::span<const std::uint8_t> destination) noexcept {
+  return checksum_add(destination, checksum_add(source));
+}
+
 std::uint64_t pseudo_header_sum(std::span<const std::uint8_t> source, std::span<const std::uint8_t> destination,
                                 std::uint8_t protocol, std::uint32_t length) noexcept {
-  return pseudo_header_sum(checksum_add(destination, checksum_add(source)), protocol, length);
+  return pseudo_header_sum(address_sum(source, destination), protocol, length);
 }
 
 }  // namespace sluice::tunnel

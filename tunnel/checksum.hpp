@@ -14,13 +14,17 @@ namespace sluice::tunnel {
 // Folds a sum to 16 bits and inverts it: the value to store in a checksum field (big-endian).
 [[nodiscard]] std::uint16_t checksum_finish(std::uint64_t sum) noexcept;
 
+// The sum of a packet's source and destination addresses (4 or 16 bytes each): the part of the
+// pseudo-header that every segment of a super-packet shares.
+[[nodiscard]] std::uint64_t address_sum(std::span<const std::uint8_t> source,
+                                        std::span<const std::uint8_t> destination) noexcept;
+
 // The sum of the TCP/UDP pseudo-header for IPv4 or IPv6 (`source`/`destination` of 4 or 16
 // bytes), protocol `protocol` and transport length `length`.
 [[nodiscard]] std::uint64_t pseudo_header_sum(std::span<const std::uint8_t> source,
                                               std::span<const std::uint8_t> destination, std::uint8_t protocol,
                                               std::uint32_t length) noexcept;
-// The same from `addresses`, the sum of both addresses (checksum_add of each), which every segment
-// of a super-packet shares.
+// The same from `addresses`, their address_sum.
 [[nodiscard]] constexpr std::uint64_t pseudo_header_sum(std::uint64_t addresses, std::uint8_t protocol,
                                                         std::uint32_t length) noexcept {
   return addresses + protocol + (length >> 16) + (length & 0xffff);

@@ -48,12 +48,6 @@ void set_ip_length(std::uint8_t* ip, unsigned version, std::size_t ip_header, st
   }
 }
 
-// The sum of a packet's source and destination addresses: the part of its pseudo-header that all
-// segments of a super-packet share.
-std::uint64_t address_sum(const std::uint8_t* ip, unsigned version) noexcept {
-  return checksum_add(destination_of(ip, version), checksum_add(source_of(ip, version)));
-}
-
 // A full TCP or UDP checksum over the pseudo-header (`addresses`: address_sum) and the transport
 // bytes after `ip_header`.
 void set_transport_checksum(std::uint8_t* ip, std::uint64_t addresses, std::size_t ip_header, std::size_t total,
@@ -146,7 +140,9 @@ OffloadStatus split_packet(const VirtioNetHeader& header, std::span<std::uint8_t
   const std::size_t count = std::max<std::size_t>(1, (payload + mss - 1) / mss);
   const std::uint16_t first_id = ip.version == 4 ? load_be16(&original[link + 4]) : 0;
   const std::uint32_t first_sequence = protocol == kProtocolTcp ? load_be32(&original[l4_offset + 4]) : 0;
-  const std::uint64_t addresses = address_sum(&original[link], ip.version);
+  const std::uint8_t* original_ip = &original[link];
+  const std::uint64_t addresses =
+      address_sum(source_of(original_ip, ip.version), destination_of(original_ip, ip.version));
 
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t chunk = std::min(mss, payload - i * mss);
