@@ -327,11 +327,7 @@ check "B's four prefixes" 'sort == ["10.245.9.0/24", "10.98.0.2/32", "fd45:9::/6
 ip netns exec "$b" ping -6 -c 3 -i 0.2 -W 2 -I fd45:9::1 "$C5" >/dev/null || net_fail "B's IPv6 ping to c5 failed"
 check "B's ICMPv6 flow" 'any(.[]; .source == "fd45:9::1" and .protocol == 58 and .verdict == "allow" and .rule == 8
   and .to_container.packets >= 3 and .from_container.packets >= 3)' "$(probe flows --pin "$PIN5")"
-for port in 7070 8080 9090; do
-  ip netns exec "$c5" socat "TCP6-LISTEN:$port,reuseaddr,fork" "SYSTEM:echo hello-$port" 2>/dev/null &
-  NET_PIDS+=($!)
-  net_wait_for 5 bash -c "ip netns exec '$c5' ss -ltn | grep -q ':$port '" || net_fail "no server on port $port in c5"
-done
+net_greeters "$c5" 7070 8080 9090
 TCP_TO="TCP6:[$C5]"
 B_BIND="[fd45:9::1]"
 B_SOURCE=fd45:9::1

@@ -73,13 +73,13 @@ net_bpffs() {
   printf -v "$1" '%s' "$dir"
 }
 
-# net_greeters NS PORT...: a TCP server in NS on each PORT that answers "hello-PORT" to every
-# connection, stopped on exit; returns once each listens.
+# net_greeters NS PORT...: a TCP server in NS on each PORT, for IPv4 and IPv6, that answers
+# "hello-PORT" to every connection, stopped on exit; returns once each listens.
 net_greeters() {
   local ns=$1 port
   shift
   for port in "$@"; do
-    ip netns exec "$ns" socat "TCP-LISTEN:$port,reuseaddr,fork" "SYSTEM:echo hello-$port" 2>/dev/null &
+    ip netns exec "$ns" socat "TCP6-LISTEN:$port,ipv6only=0,reuseaddr,fork" "SYSTEM:echo hello-$port" 2>/dev/null &
     NET_PIDS+=($!)
     net_wait_for 5 bash -c "ip netns exec '$ns' ss -ltn | grep -q ':$port '" || net_fail "no server on port $port in $ns"
   done
