@@ -12,7 +12,7 @@ fi
 source_dir=$1
 build_dir=$2
 seconds=${SLUICE_FUZZ_SECONDS:-20}
-targets=(initiation response cookie_reply transport uapi config ip_packet vxlan offload)
+targets=(initiation response cookie_reply transport uapi config ip_packet vxlan offload coalescer)
 
 mkdir -p "$build_dir/artifacts"
 work=$(mktemp -d)

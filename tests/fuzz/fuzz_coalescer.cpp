@@ -1,0 +1,56 @@
+// The coalescer on its own, fed any sequence of packets, as an authenticated peer could send them:
+// fuzz_offload only coalesces what split_packet made, so every TCP header it sees is well formed.
+// Input: one byte of settings (bit 0: the device takes UDP super-packets, bit 1: Ethernet frames),
+// then packets, each a 2-byte big-endian length and its bytes (the last one takes what is left).
+// Every super-packet built must split again (the kernel takes what split_packet takes), and every
+// packet passed through alone must be one of the inputs, unchanged.
+#include <algorithm>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "tunnel/offload.hpp"
+
+using namespace sluice;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  const bool udp = (data[0] & 1) != 0;
+  const std::size_t link_header = (data[0] & 2) != 0 ? tunnel::kEthernetHeaderSize : 0;
+  std::vector<std::vector<std::uint8_t>> packets;
+  for (std::size_t at = 1; at < size;) {
+    std::size_t length = size - at;
+    if (length >= 2) {
+      length = std::min<std::size_t>((std::size_t{data[at]} << 8) | data[at + 1], length - 2);
+      at += 2;
+    }
+    packets.emplace_back(data + at, data + at + length);
+    at += length;
+  }
+
+  tunnel::Coalescer coalescer(65535, link_header, udp);
+  const auto write_all = [&] {
+    for (std::size_t i = 0; i < coalescer.size(); ++i) {
+      const auto out = coalescer.pending(i);
+      if (out.size() < tunnel::VirtioNetHeader::kSize) __builtin_trap();
+      const auto header = tunnel::VirtioNetHeader::parse(
+          std::span<const std::uint8_t, tunnel::VirtioNetHeader::kSize>(out.data(), tunnel::VirtioNetHeader::kSize));
+      std::vector<std::uint8_t> packet(out.begin() + tunnel::VirtioNetHeader::kSize, out.end());
+      if (header.gso_type == tunnel::VirtioNetHeader::kGsoNone) {
+        if (std::find(packets.begin(), packets.end(), packet) == packets.end()) __builtin_trap();
+        continue;
+      }
+      const auto status = tunnel::split_packet(
+          header, packet, [](std::span<const std::uint8_t>) {}, tunnel::Framing{link_header, 0});
+      if (status != tunnel::OffloadStatus::ok) __builtin_trap();
+    }
+    coalescer.clear();
+  };
+  for (const auto& packet : packets) {
+    if (coalescer.add(packet)) continue;
+    write_all();
+    static_cast<void>(coalescer.add(packet));
+  }
+  write_all();
+  return 0;
+}
