@@ -26,7 +26,8 @@
 #     sluiced at the same time, and one spoke alone; see scripts/bench_hub.sh.
 #   --perf DIR: perf record (call graphs) of both sluiced during the sluiced <-> sluiced TCP×1 run;
 #     DIR/sender.txt and DIR/receiver.txt get where the cycles went, the top of each is printed
-#     (and DIR/hub.txt for the hub's sluiced during the first all-spokes run).
+#     (DIR/l2_sender.txt and l2_receiver.txt for the L2 pair, DIR/hub.txt for the hub's sluiced
+#     during the first all-spokes run).
 # SLUICE_DISABLE and SLUICE_WORKERS in the environment reach sluiced (e.g. SLUICE_DISABLE=gso,gro
 # or SLUICE_WORKERS=1 to compare).
 # SLUICE_HUB_NICE=N runs the hub setup's hub sluiced at nice N (say -10, so it is not starved).
@@ -140,27 +141,30 @@ iperf_json() {
   net_wait_exit "$server_pid" 5 || net_fail "iperf3 server in $server did not exit"
 }
 
-# perf_start / perf_report: call-graph samples of the two sluiced of the sluiced <-> sluiced pair
-# (SLUICED_PIDS: sender first) for the length of one iperf3 run, then the symbols by self time.
-SLUICED_PIDS=()
+# perf_start PREFIX SENDER_PID RECEIVER_PID / perf_report PREFIX: call-graph samples of the two
+# sluiced of a pair for the length of one iperf3 run, then the symbols by self time, in
+# $PERF_DIR/PREFIXsender.txt and PREFIXreceiver.txt.
 PERF_PIDS=()
 perf_start() {
-  local side pid i=0
+  local prefix=$1 side
+  shift
+  PERF_PIDS=()
   for side in sender receiver; do
-    pid=${SLUICED_PIDS[i++]}
-    perf record -q -g -o "$PERF_DIR/$side.data" -p "$pid" -- sleep "$DURATION" >/dev/null 2>&1 &
+    perf record -q -g -o "$PERF_DIR/$prefix$side.data" -p "$1" -- sleep "$DURATION" >/dev/null 2>&1 &
+    shift
     PERF_PIDS+=($!)
     NET_PIDS+=($!)
   done
 }
 perf_report() {
-  local side
+  local prefix=$1 side
   wait "${PERF_PIDS[@]}" || true
   for side in sender receiver; do
-    perf report -i "$PERF_DIR/$side.data" --no-children --sort dso,symbol --percent-limit 0.5 --stdio 2>/dev/null |
-      grep -v '^$' | sed -E 's/( +-)* *$//' >"$PERF_DIR/$side.txt" || net_log "perf report for the $side failed"
-    net_log "perf, sluiced $side (self time, top 12; whole report in $PERF_DIR/$side.txt):"
-    grep -E '^ +[0-9.]+%' "$PERF_DIR/$side.txt" | head -n 12 >&2 || true
+    perf report -i "$PERF_DIR/$prefix$side.data" --no-children --sort dso,symbol --percent-limit 0.5 --stdio \
+      2>/dev/null | grep -v '^$' | sed -E 's/( +-)* *$//' >"$PERF_DIR/$prefix$side.txt" ||
+      net_log "perf report for the $prefix$side failed"
+    net_log "perf, sluiced $prefix$side (self time, top 12; whole report in $PERF_DIR/$prefix$side.txt):"
+    grep -E '^ +[0-9.]+%' "$PERF_DIR/$prefix$side.txt" | head -n 12 >&2 || true
   done
 }
 
@@ -179,17 +183,20 @@ cpu_ticks() {
 # order measured); the tunnel daemons' CPU time is read during TCP×1.
 RESULT_FILES=()
 measure() {
-  local label=$1 client=$2 server=$3 address=$4 run before result
+  local label=$1 client=$2 server=$3 address=$4 run before result profiled=false prefix=""
   local -a tcp1_runs=() tick_runs=()
   shift 4
+  # Profiled (--perf): the first TCP×1 run of the sluiced pair (sender first) and of the L2 pair.
+  if [[ -n $PERF_DIR && ($label == sluice || $label == l2) ]]; then profiled=true; fi
+  [[ $label != l2 ]] || prefix=l2_
   net_log "measuring $label"
   net_ping "$client" "$address" 3 >/dev/null || net_fail "$label: no ping reply from $address"
   for ((run = 1; run <= REPEAT; run++)); do
-    [[ -z $PERF_DIR || $label != sluice || $run != 1 ]] || perf_start
+    [[ $profiled == false || $run != 1 ]] || perf_start "$prefix" "$@"
     (($# == 0)) || before=$(cpu_ticks "$@")
     iperf_json "$server" "$address" "$client" "$label-tcp1-$run"
     if (($# == 0)); then echo null; else echo $(($(cpu_ticks "$@") - before)); fi >"$NET_TMP/$label-tcp1-$run.ticks"
-    [[ -z $PERF_DIR || $label != sluice || $run != 1 ]] || perf_report
+    [[ $profiled == false || $run != 1 ]] || perf_report "$prefix"
     tcp1_runs+=("$NET_TMP/$label-tcp1-$run.json")
     tick_runs+=("$NET_TMP/$label-tcp1-$run.ticks")
   done
@@ -274,6 +281,7 @@ add_extra_peers() {
 }
 
 # sluiced on both sides.
+SLUICED_PIDS=()
 if wanted sluice; then
   net_pair ss 42
   start_sluiced "$ss_a" ssa ssb 51820 10.93.2.1 10.93.2.2 10.200.42.2:51821

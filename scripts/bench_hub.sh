@@ -87,6 +87,23 @@ tun_drops() {
   ip -n "${HUB_SPOKE_NS[$1 - 1]}" -s -j link show "${NET_PREFIX}hbs$1" | jq '.[0].stats64.tx.dropped'
 }
 
+# tun_counters NS IFNAME rx|tx: "PACKETS BYTES" of a TUN device. Its receive counters count what
+# sluiced wrote, its transmit ones what sluiced read; a super-packet counts as one.
+tun_counters() {
+  ip -n "$1" -s -j link show "$2" | jq -r ".[0].stats64.$3"' | "\(.packets) \(.bytes)"'
+}
+
+# spokes_tun_read COUNT: "READS BYTES", what the first COUNT spokes' sluiced read from their TUN
+# devices.
+spokes_tun_read() {
+  local i reads=0 bytes=0 counters
+  for ((i = 1; i <= $1; i++)); do
+    read -ra counters <<<"$(tun_counters "${HUB_SPOKE_NS[i - 1]}" "${NET_PREFIX}hbs$i" tx)"
+    reads=$((reads + counters[0])) bytes=$((bytes + counters[1]))
+  done
+  echo "$reads $bytes"
+}
+
 # run_wait_ms PID: milliseconds the threads of PID spent runnable but waiting for a CPU.
 run_wait_ms() {
   cat /proc/"$1"/task/*/schedstat | awk '{ns += $2} END {printf "%d\n", ns / 1e6}'
@@ -98,6 +115,7 @@ run_wait_ms() {
 # hub's UDP receive-buffer drops, to NAME.ticks.
 hub_round() {
   local name=$1 count=$2 address=$3 i port hub_before hub_wait all_before drops_before fair_before perf_pid=""
+  local -a written_before written_after read_before read_after
   local -a servers=() clients=() spoke_before=() spoke_ticks=() wait_before=() spoke_waits=() tun_before=() tun=()
   for ((i = 1; i <= count; i++)); do
     ip netns exec "$HUB_NS" iperf3 -s -1 -B "$address" -p $((5200 + i)) >/dev/null 2>&1 &
@@ -123,6 +141,8 @@ hub_round() {
   done
   drops_before=$(hub_udp_drops)
   fair_before=$(hub_fair_drops)
+  read -ra written_before <<<"$(tun_counters "$HUB_NS" "${NET_PREFIX}hbh" rx)"
+  read -ra read_before <<<"$(spokes_tun_read "$count")"
   hub_wait=$(run_wait_ms "$HUB_PID")
   for ((i = 1; i <= count; i++)); do
     ip netns exec "${HUB_SPOKE_NS[i - 1]}" timeout $((DURATION + 20)) \
@@ -138,10 +158,14 @@ hub_round() {
     spoke_waits+=($(($(run_wait_ms "${HUB_SPOKE_PIDS[i - 1]}") - wait_before[i - 1])))
     tun+=($(($(tun_drops "$i") - tun_before[i - 1])))
   done
-  printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "tun_drops": [%s], "drops": %d, "fair_drops": %d}\n' \
+  read -ra written_after <<<"$(tun_counters "$HUB_NS" "${NET_PREFIX}hbh" rx)"
+  read -ra read_after <<<"$(spokes_tun_read "$count")"
+  printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "tun_drops": [%s], "drops": %d, "fair_drops": %d, "tun_writes": %d, "tun_bytes": %d, "spoke_reads": %d, "spoke_read_bytes": %d}\n' \
     $(($(cpu_ticks "$HUB_PID") - hub_before)) $(($(run_wait_ms "$HUB_PID") - hub_wait)) $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) \
     "$(IFS=,; echo "${spoke_ticks[*]}")" "$(IFS=,; echo "${spoke_waits[*]}")" "$(IFS=,; echo "${tun[*]}")" \
-    $(($(hub_udp_drops) - drops_before)) $(($(hub_fair_drops) - fair_before)) >"$NET_TMP/hub-$name.ticks"
+    $(($(hub_udp_drops) - drops_before)) $(($(hub_fair_drops) - fair_before)) \
+    $((written_after[0] - written_before[0])) $((written_after[1] - written_before[1])) \
+    $((read_after[0] - read_before[0])) $((read_after[1] - read_before[1])) >"$NET_TMP/hub-$name.ticks"
   for ((i = 1; i <= count; i++)); do
     net_wait_exit "${servers[i - 1]}" 5 || net_fail "hub: iperf3 server $i did not exit"
   done
@@ -180,7 +204,13 @@ hub_round_json() {
      spokes_retransmits: map(.end.sum_sent.retransmits // null),
      spokes_tun_drops: $ticks[0].tun_drops,
      hub_udp_receive_drops: $ticks[0].drops,
-     hub_fair_share_drops: $ticks[0].fair_drops}' "${files[@]}"
+     hub_fair_share_drops: $ticks[0].fair_drops,
+     # How well the hub coalesced: the mean size of what it wrote to its TUN device; and how
+     # large the super-packets the spokes read from theirs.
+     hub_tun_bytes_per_write: (if $ticks[0].tun_writes == 0 then null
+                               else ($ticks[0].tun_bytes / $ticks[0].tun_writes | round) end),
+     spokes_tun_bytes_per_read: (if $ticks[0].spoke_reads == 0 then null
+                                 else ($ticks[0].spoke_read_bytes / $ticks[0].spoke_reads | round) end)}' "${files[@]}"
 }
 
 # hub_measure: the one-peer and all-peer rounds, alternating REPEAT times; the result in HUB_RESULT.
@@ -225,6 +255,10 @@ hub_measure() {
      hub_udp_receive_drops: $a.hub_udp_receive_drops,
      hub_fair_share_drops: $a.hub_fair_share_drops,
      single_hub_fair_share_drops: $s.hub_fair_share_drops,
+     hub_tun_bytes_per_write: $a.hub_tun_bytes_per_write,
+     single_hub_tun_bytes_per_write: $s.hub_tun_bytes_per_write,
+     spokes_tun_bytes_per_read: $a.spokes_tun_bytes_per_read,
+     single_spoke_tun_bytes_per_read: $s.spokes_tun_bytes_per_read,
      hub_cpu_s_per_gb: $a.hub_cpu_s_per_gb,
      daemons_cpu_s_per_gb: $a.daemons_cpu_s_per_gb,
      raw_spokes_gbit: $w.spokes_gbit,
@@ -250,6 +284,7 @@ hub_print() {
     "each spoke, Gb/s: \(.spokes_gbit | map(tostring) | join(" ")); max/min \(.max_over_min | f); aggregate / one spoke \(.aggregate_over_single | f)",
     "each spoke'"'"'s sluiced, CPU-s: \(.spokes_daemon_cpu_s | map(tostring) | join(" ")), waiting for a CPU, s: \(.spokes_daemon_wait_s | map(tostring) | join(" "))",
     "each spoke'"'"'s TCP retransmits: \(.spokes_retransmits | map(f) | join(" ")), TUN drops: \(.spokes_tun_drops | map(f) | join(" ")); the hub'"'"'s sluiced: \(.hub_daemon_cpu_s) CPU-s, \(.hub_daemon_wait_s) s waiting for a CPU; its UDP receive-buffer drops: \(.hub_udp_receive_drops), over a peer'"'"'s fair share: \(.hub_fair_share_drops | f) (one spoke alone: \(.single_hub_fair_share_drops | f))",
+    "mean bytes of the hub'"'"'s TUN writes: \(.hub_tun_bytes_per_write | f) (one spoke alone: \(.single_hub_tun_bytes_per_write | f)); of the spokes'"'"' TUN reads: \(.spokes_tun_bytes_per_read | f) (one spoke alone: \(.single_spoke_tun_bytes_per_read | f))",
     "without the tunnel, all at once: \(.raw_aggregate_gbit) Gb/s, each spoke \(.raw_spokes_gbit | map(tostring) | join(" ")); max/min \(.raw_max_over_min | f)",
     "every run, all at once (max/min): \(.all_runs | map("\(.aggregate_gbit) (\(.max_over_min | f))") | join(", ")); one spoke alone: \(.single_runs | map(.aggregate_gbit | tostring) | join(", "))"
   ' <<<"$1"
