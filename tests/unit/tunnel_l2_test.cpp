@@ -248,6 +248,32 @@ BOOST_AUTO_TEST_CASE(fdb_forgets_stations_that_moved_here) {
   BOOST_TEST(fdb.lookup(a, 0s) == nullptr);
 }
 
+// A run of frames from one station takes a shortcut past the table; it must learn just the same.
+BOOST_AUTO_TEST_CASE(fdb_learns_runs_of_one_station_as_single_frames) {
+  Fdb fdb(10s, 2);
+  const Instant t0 = 1000s;
+  const auto a = mac("52:54:00:00:00:0a");
+  const auto b = mac("52:54:00:00:00:0b");
+  BOOST_TEST(fdb.learn(a, key(1), t0));
+  BOOST_TEST(fdb.learn(a, key(1), t0 + 5s));
+  BOOST_TEST(fdb.lookup(a, t0 + 14s) != nullptr, "the run refreshed it");
+  BOOST_TEST(fdb.learn(a, key(2), t0 + 6s));
+  BOOST_TEST((*fdb.lookup(a, t0 + 6s) == key(2)), "it moved within the run");
+  // Gone from the table, so learned again (and counted once), not refreshed in place.
+  fdb.forget_learned(a);
+  BOOST_TEST(fdb.learn(a, key(1), t0 + 7s));
+  BOOST_TEST(fdb.learn(b, key(1), t0 + 7s));
+  BOOST_TEST(fdb.size() == 2u);
+  fdb.expire(t0 + 17s);
+  BOOST_TEST(fdb.size() == 0u);
+  BOOST_TEST(fdb.learn(b, key(2), t0 + 18s), "learned again after aging");
+  BOOST_TEST(fdb.learn(a, key(2), t0 + 18s), "and room for both");
+  // Made static: a run's frames no longer move it.
+  fdb.add_static(a, key(3));
+  BOOST_TEST(fdb.learn(a, key(4), t0 + 19s));
+  BOOST_TEST((*fdb.lookup(a, t0 + 19s) == key(3)));
+}
+
 BOOST_AUTO_TEST_CASE(fdb_capacity_bounds_learning) {
   Fdb fdb(10s, 2);
   BOOST_TEST(fdb.learn(mac("52:54:00:00:00:01"), key(1), 0s));
