@@ -65,7 +65,10 @@ struct sluice_policy_config {
   __u8 default_action[2];      /* by direction */
   __u8 peer_default_action[2]; /* by direction */
   __u8 peer_default_set;       /* 0 or 1 */
-  __u8 pad[3];
+  /* 1 while the loader rewrites the rules (the program does not read it): maps left so by a
+   * loader that died half way hold old and new rules at once, and are written again. */
+  __u8 writing;
+  __u8 pad[2];
 };
 
 /* A key of the peers set (an LPM trie): the family word first, so IPv4 and IPv6 prefixes never

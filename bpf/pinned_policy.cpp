@@ -73,6 +73,7 @@ sluice_policy_config configured(sluice_policy_config config, std::size_t rule_co
   config.peer_default_set = defaults.peers ? 1 : 0;
   config.peer_default_action[SLUICE_DIR_TO_CONTAINER] = static_cast<__u8>(peer_defaults.to_container);
   config.peer_default_action[SLUICE_DIR_FROM_CONTAINER] = static_cast<__u8>(peer_defaults.from_container);
+  config.writing = 0;
   return config;
 }
 
@@ -123,6 +124,10 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
   const std::vector<sluice_peer_key> wanted = encode_peers(peers);
   std::vector<sluice_peer_key> present = peer_keys();
   sort_keys(present);
+  // Marked first, so that holds_rules() after a crash half way does not take the maps as written.
+  auto marked = read_config();
+  marked.writing = 1;
+  write(config_, kConfigPin, 0, &marked);
   const __u8 member = 1;
   for (const sluice_peer_key& key : wanted) {
     if (holds(present, key)) continue;

@@ -34,7 +34,8 @@ class PinnedPolicy {
                  const std::vector<tunnel::IpPrefix>& peers = {}) const;
   // Whether the maps hold just what set_rules(rules, defaults, peers) would write, so that writing
   // it would only zero the counters (a reader that starts afresh, such as the mesh agent, asks
-  // this first). False for a program older than the peers set; otherwise throws as set_rules does.
+  // this first). False for a program older than the peers set, and while (or after) a set_rules
+  // did not finish; otherwise throws as set_rules does.
   [[nodiscard]] bool holds_rules(const std::vector<Rule>& rules, Defaults defaults,
                                  const std::vector<tunnel::IpPrefix>& peers = {}) const;
   // Throws BpfError naming the map's pin path.

@@ -222,6 +222,16 @@ out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2
 [[ -z $out ]] || net_fail "sync-policy of unchanged rules said: $out"
 check "rule 1's count kept" ".rules[1].packets == $counted" "$(probe counters --pin "$PIN")"
 net_log "a second sync-policy found the rules in place and kept the counters ($counted packets on rule 1)"
+# A writer that died half way (the config's "writing" byte, offset 13, still 1): written again.
+read -ra config <<<"$(bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 |
+  jq -r '.value | .[13] = "0x01" | map(ltrimstr("0x")) | join(" ")')"
+bpftool map update pinned "$PIN/policy_config" key 0 0 0 0 value hex "${config[@]}" || net_fail "cannot mark the config"
+out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1) || net_fail "sync-policy: $out"
+[[ $out == "container policy at $PIN: 2 rules from sluiced's policy" ]] ||
+  net_fail "sync-policy after a half-finished write said: $out"
+[[ $(bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value[13]') == 0x00 ]] ||
+  net_fail "the config is still marked as being written"
+net_log "after a write that did not finish, sync-policy wrote the rules again"
 
 # 4. CHECK wants the filters; DEL removes pins and filters.
 ip netns exec "$node" tc filter del dev "$HOST" egress
