@@ -246,22 +246,24 @@ bool Coalescer::add(std::span<const std::uint8_t> packet) {
   const std::uint8_t* p = frame + link_;  // the IP header
   const std::size_t size = packet.size() - link_;
   const IpPacketView ip = parse_framed_ip(packet, link_);
-  // Only plain 20-byte IPv4 headers and IPv6 without extensions: a super-packet has one header.
-  const bool one_ip_header = ip.version == 6 || ip.header_length == 20;
+  // Only plain 20-byte IPv4 headers and IPv6 without extensions (a super-packet has one header),
+  // and nothing past the IP packet: the padding of a frame (as to Ethernet's 60-byte minimum)
+  // would become data in a run.
+  const bool plain_ip = (ip.version == 6 || ip.header_length == 20) && ip.total_length == size;
   const std::size_t l4 = ip.header_length;
   std::uint8_t protocol = 0;  // TCP or UDP when the packet is one a run may hold
   std::size_t headers = 0;
   std::size_t payload = 0;
   std::uint8_t flags = 0;
   bool segment = false;  // data a run may grow by
-  if (one_ip_header && ip.protocol == kProtocolTcp && size >= l4 + 20) {
+  if (plain_ip && ip.protocol == kProtocolTcp && size >= l4 + 20) {
     protocol = kProtocolTcp;
     headers = l4 + (p[l4 + 12] >> 4) * 4U;
     flags = p[l4 + kTcpFlagsOffset];
     if (headers >= l4 + 20 && headers <= size) payload = size - headers;
     // Pure data segments: ACK, maybe PSH, nothing else (no SYN, FIN, RST, URG, ECE or CWR).
     segment = payload > 0 && (flags & ~kTcpPsh) == kTcpAck;
-  } else if (udp_ && one_ip_header && ip.protocol == kProtocolUdp && size > l4 + kUdpHeaderSize &&
+  } else if (udp_ && plain_ip && ip.protocol == kProtocolUdp && size > l4 + kUdpHeaderSize &&
              load_be16(p + l4 + 4) == size - l4) {
     protocol = kProtocolUdp;
     headers = l4 + kUdpHeaderSize;

@@ -690,4 +690,28 @@ BOOST_AUTO_TEST_CASE(coalescer_passes_other_frames_unchanged) {
   BOOST_TEST(coalescer.pending(0).size() == VirtioNetHeader::kSize + 14 + 52 + 2000);
 }
 
+BOOST_AUTO_TEST_CASE(coalescer_never_takes_padding_for_data) {
+  // A frame with bytes past its IP packet (padded, as to Ethernet's 60-byte minimum) after a run
+  // of its flow: its padding must not join the run as TCP data. It goes out alone and unchanged,
+  // and ends the run, so the segment after it does not overtake it.
+  for (const unsigned version : {4U, 6U}) {
+    const Bytes first = make_frame(make_packet(version, 6, 1000, 5000, kAck));
+    const Bytes second = make_frame(make_packet(version, 6, 1000, 6000, kAck));
+    Bytes padded = make_frame(make_packet(version, 6, 1, 7000, kAck));
+    padded.resize(padded.size() + 6, 0);
+    const Bytes after = make_frame(make_packet(version, 6, 1000, 7001, kAck));
+    Coalescer coalescer(65535, 14);
+    for (const Bytes* frame : {&first, &second, static_cast<const Bytes*>(&padded), &after}) {
+      BOOST_TEST_REQUIRE(coalescer.add(*frame));
+    }
+    BOOST_TEST_REQUIRE(coalescer.size() == 3U);
+    BOOST_TEST(coalescer.pending(0).size() ==
+               VirtioNetHeader::kSize + 14 + ip_length(make_packet(version, 6, 0)) + 32 + 2000);
+    const auto alone = coalescer.pending(1);
+    BOOST_TEST(alone[1] == VirtioNetHeader::kGsoNone);
+    BOOST_TEST(std::equal(alone.begin() + VirtioNetHeader::kSize, alone.end(), padded.begin(), padded.end()));
+    BOOST_TEST(coalescer.pending(2).size() == VirtioNetHeader::kSize + after.size());
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
