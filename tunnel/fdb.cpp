@@ -50,8 +50,9 @@ void Fdb::forget_learned(const MacAddress& mac) noexcept {
 }
 
 void Fdb::expire(Instant now) {
-  last_learned_ = nullptr;
-  learned_ -= std::erase_if(table_, [&](const auto& item) { return expired(item.second, now); });
+  const std::size_t erased = std::erase_if(table_, [&](const auto& item) { return expired(item.second, now); });
+  if (erased > 0) last_learned_ = nullptr;
+  learned_ -= erased;
 }
 
 std::vector<Fdb::Entry> Fdb::entries() const {

@@ -31,11 +31,9 @@ class Fdb {
   };
 
   explicit Fdb(std::chrono::seconds aging = kDefaultAging, std::size_t capacity = kDefaultCapacity);
-  // A copy would point into the other's table (last_learned_); a move takes the nodes along.
+  // Neither copied nor moved: last_learned_ points into this table's nodes.
   Fdb(const Fdb&) = delete;
   Fdb& operator=(const Fdb&) = delete;
-  Fdb(Fdb&&) noexcept = default;
-  Fdb& operator=(Fdb&&) noexcept = default;
 
   // Replaces any entry for `mac`.
   void add_static(const MacAddress& mac, const crypto::PublicKey& peer);
@@ -68,7 +66,7 @@ class Fdb {
   std::size_t learned_ = 0;
   std::unordered_map<MacAddress, Entry> table_;
   // The learned entry learn() saw last: a run of frames from one station skips the keyed hash and
-  // the table probe. Reset wherever an entry may be erased (the table's nodes stay put otherwise).
+  // the table probe. Reset wherever an entry may be erased or made static (nodes stay put otherwise).
   Entry* last_learned_ = nullptr;
 };
 
