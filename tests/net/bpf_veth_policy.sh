@@ -49,14 +49,8 @@ ip -n "$remote" -6 route add default via fd00:200:62::1
 ip netns exec "$node" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 C4=10.200.61.2 C6=fd00:200:61::2 R4=10.200.62.2 R6=fd00:200:62::2
 
-# serve NS PORT: a TCP server on both families that greets every connection with hello-PORT.
-serve() {
-  ip netns exec "$1" socat "TCP6-LISTEN:$2,ipv6only=0,reuseaddr,fork" "SYSTEM:echo hello-$2" 2>/dev/null &
-  NET_PIDS+=($!)
-  net_wait_for 5 bash -c "ip netns exec '$1' ss -ltn | grep -q ':$2 '" || net_fail "no server on $1 port $2"
-}
-for port in 8080 9090 7070; do serve "$c1" "$port"; done
-serve "$remote" 7070
+net_greeters "$c1" 8080 9090 7070
+net_greeters "$remote" 7070
 
 # greeting NS ADDRESS PORT [WAIT_S]: what the server said, or nothing after WAIT_S (0.5 s): long
 # enough where a denied SYN is the only thing to wait for, longer where an answer is expected.

@@ -229,8 +229,11 @@ bpftool map update pinned "$PIN/policy_config" key 0 0 0 0 value hex "${config[@
 out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1) || net_fail "sync-policy: $out"
 [[ $out == "container policy at $PIN: 2 rules from sluiced's policy" ]] ||
   net_fail "sync-policy after a half-finished write said: $out"
-[[ $(bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value[13]') == 0x00 ]] ||
-  net_fail "the config is still marked as being written"
+read -ra after <<<"$(bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value | join(" ")')"
+[[ ${after[13]} == 0x00 ]] || net_fail "the config is still marked as being written"
+# generation BYTE...: the config's generation, bytes 4 to 7 of its value (little-endian).
+generation() { echo $((16#${8#0x}${7#0x}${6#0x}${5#0x})); }
+(($(generation "${after[@]}") > $(generation "${config[@]}"))) || net_fail "the generation did not go up"
 net_log "after a write that did not finish, sync-policy wrote the rules again"
 
 # 4. CHECK wants the filters; DEL removes pins and filters.
@@ -300,9 +303,7 @@ PIN4=$BPFFS/sluice/cni/$NETWORK/$(host_of "$c4")
 check "one rule for any peer" '(.rules | length) == 1' "$(probe counters --pin "$PIN4")"
 check "82 peer prefixes" 'length == 82' "$(probe peers --pin "$PIN4")"
 ip netns exec "$b" ping -c 2 -i 0.2 -W 2 -I 10.245.9.1 "$C4" >/dev/null || net_fail "B's ping to c4 failed"
-ip netns exec "$c4" socat TCP-LISTEN:7070,reuseaddr,fork "SYSTEM:echo hello-7070" 2>/dev/null &
-NET_PIDS+=($!)
-net_wait_for 5 bash -c "ip netns exec '$c4' ss -ltn | grep -q ':7070 '" || net_fail "no server on c4"
+net_greeters "$c4" 7070
 TCP_TO="TCP:$C4"
 [[ -z $(greeting 7070) ]] || net_fail "B's TCP 7070 to c4 passed, though denied by default"
 check "c4's flows" 'any(.[]; .protocol == 1 and .rule == 0 and .verdict == "allow")' "$(probe flows --pin "$PIN4")"

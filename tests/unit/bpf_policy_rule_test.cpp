@@ -19,6 +19,8 @@ BOOST_AUTO_TEST_CASE(map_structs_keep_their_layout) {
   BOOST_TEST(offsetof(sluice_policy_rule, flags) == 9u);
   BOOST_TEST(offsetof(sluice_policy_config, peer_default_action) == 10u);
   BOOST_TEST(offsetof(sluice_policy_config, peer_default_set) == 12u);
+  // So does the loader's mark (net.cni_bpf_policy sets byte 13 as a loader that died would leave it).
+  BOOST_TEST(offsetof(sluice_policy_config, writing) == 13u);
   // The peers set's key: prefixlen, then the family word the trie matches first, then the address.
   BOOST_TEST(sizeof(sluice_peer_key) == 24u);
   BOOST_TEST(offsetof(sluice_peer_key, family) == 4u);
