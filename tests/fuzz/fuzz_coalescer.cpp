@@ -1,7 +1,8 @@
 // The coalescer on its own, fed any sequence of packets, as an authenticated peer could send them:
 // fuzz_offload only coalesces what split_packet made, so every TCP header it sees is well formed.
-// Input: one byte of settings (bit 0: the device takes UDP super-packets, bit 1: Ethernet frames),
-// then packets, each a 2-byte big-endian length (cut to what is left) and its bytes.
+// Input: one byte of settings (bit 0: the device takes UDP super-packets, bit 1: Ethernet frames,
+// bits 2 and 3: the largest packet built, small enough for inputs of a few KB to reach), then
+// packets, each a 2-byte big-endian length (cut to what is left) and its bytes.
 // Every super-packet built must split again (the kernel takes what split_packet takes), every
 // packet passed through alone must be one of the inputs, unchanged, and what comes out must be
 // as many packets as went in, of the same lengths in all (IP lengths, not buffer sizes: padding
@@ -43,7 +44,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     at += length;
   }
 
-  tunnel::Coalescer coalescer(65535, link_header, udp);
+  constexpr std::size_t kMaxPackets[] = {65535, 3000, 1500, 200};
+  tunnel::Coalescer coalescer(kMaxPackets[(data[0] >> 2) & 3], link_header, udp);
   std::size_t packets_in = 0, length_in = 0, packets_out = 0, length_out = 0;
   const auto write_all = [&] {
     for (std::size_t i = 0; i < coalescer.size(); ++i) {
