@@ -160,6 +160,8 @@ hub_round() {
   done
   read -ra written_after <<<"$(tun_counters "$HUB_NS" "${NET_PREFIX}hbh" rx)"
   read -ra read_after <<<"$(spokes_tun_read "$count")"
+  ((${#written_before[@]} == 2 && ${#written_after[@]} == 2 && ${#read_before[@]} == 2 && ${#read_after[@]} == 2)) ||
+    net_fail "hub: cannot read the TUN devices' counters"
   printf '{"hub": %d, "hub_wait_ms": %d, "all": %d, "spokes": [%s], "waits_ms": [%s], "tun_drops": [%s], "drops": %d, "fair_drops": %d, "tun_writes": %d, "tun_bytes": %d, "spoke_reads": %d, "spoke_read_bytes": %d}\n' \
     $(($(cpu_ticks "$HUB_PID") - hub_before)) $(($(run_wait_ms "$HUB_PID") - hub_wait)) $(($(cpu_ticks "$HUB_PID" "${HUB_SPOKE_PIDS[@]}") - all_before)) \
     "$(IFS=,; echo "${spoke_ticks[*]}")" "$(IFS=,; echo "${spoke_waits[*]}")" "$(IFS=,; echo "${tun[*]}")" \
