@@ -76,14 +76,13 @@ PolicySyncReport ContainerPolicySync::sync(std::string_view policy_lines, const 
       if (!policy) policy = uapi::parse_policy_lines(policy_lines);
       bpf::CompiledPolicy compiled =
           bpf::compile_policy(policy->settings, policy->identities, peer_prefixes(state), *addresses);
-      const bool failed_before = problems_.erase(dir) > 0;
+      problems_.erase(dir);
       // The same rules again would only zero the counters and judge every flow anew. A container
-      // seen for the first time (the agent just started) is compared with its maps; not after a
-      // failed write, which may have left the rules without their generation.
+      // seen for the first time (the agent just started, or its last write failed) is compared
+      // with its maps, which tell a write that did not finish (PinnedPolicy::holds_rules).
       if (written != written_.end() && written->second == compiled) continue;
       const bpf::PinnedPolicy pinned_policy = bpf::PinnedPolicy::open(dir.string());
-      if (written == written_.end() && !failed_before &&
-          pinned_policy.holds_rules(compiled.rules, compiled.defaults, compiled.peers)) {
+      if (written == written_.end() && pinned_policy.holds_rules(compiled.rules, compiled.defaults, compiled.peers)) {
         written_.emplace(dir, std::move(compiled));
         continue;
       }
