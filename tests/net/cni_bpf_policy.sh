@@ -223,16 +223,18 @@ out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2
 check "rule 1's count kept" ".rules[1].packets == $counted" "$(probe counters --pin "$PIN")"
 net_log "a second sync-policy found the rules in place and kept the counters ($counted packets on rule 1)"
 # A writer that died half way (the config's "writing" byte, offset 13, still 1): written again.
-read -ra config <<<"$(bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 |
-  jq -r '.value | .[13] = "0x01" | map(ltrimstr("0x")) | join(" ")')"
+# config_bytes: the config's value, hex bytes without 0x.
+config_bytes() { bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value | map(ltrimstr("0x")) | join(" ")'; }
+read -ra config <<<"$(config_bytes)"
+config[13]=01
 bpftool map update pinned "$PIN/policy_config" key 0 0 0 0 value hex "${config[@]}" || net_fail "cannot mark the config"
 out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1) || net_fail "sync-policy: $out"
 [[ $out == "container policy at $PIN: 2 rules from sluiced's policy" ]] ||
   net_fail "sync-policy after a half-finished write said: $out"
-read -ra after <<<"$(bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value | join(" ")')"
-[[ ${after[13]} == 0x00 ]] || net_fail "the config is still marked as being written"
+read -ra after <<<"$(config_bytes)"
+[[ ${after[13]} == 00 ]] || net_fail "the config is still marked as being written"
 # generation BYTE...: the config's generation, bytes 4 to 7 of its value (little-endian).
-generation() { echo $((16#${8#0x}${7#0x}${6#0x}${5#0x})); }
+generation() { echo $((16#$8$7$6$5)); }
 (($(generation "${after[@]}") > $(generation "${config[@]}"))) || net_fail "the generation did not go up"
 net_log "after a write that did not finish, sync-policy wrote the rules again"
 
