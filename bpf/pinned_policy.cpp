@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "platform/directory_lock.hpp"
+
 namespace sluice::bpf {
 
 namespace {
@@ -122,6 +124,9 @@ void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
                    " map): unpin and load it again");
   }
   const std::vector<sluice_peer_key> wanted = encode_peers(peers);
+  // The CNI plugin and the mesh agent both write these maps: interleaved, one could clear the
+  // other's writing mark or lose its generation bump. Held until the last map is written.
+  const platform::DirectoryLock lock(pin_dir_);
   std::vector<sluice_peer_key> present = peer_keys();
   sort_keys(present);
   // Marked first, so that holds_rules() after a crash half way does not take the maps as written.

@@ -1,7 +1,8 @@
 // The maps of one loaded container policy, opened from their pins under a bpffs directory: rules
 // written, flows and counters read, through libbpf's plain map calls (bpf/bpf.h) alone. No
 // program and no skeleton, so a reader such as sluicectl holds no BPF code; ContainerPolicy (the
-// loader) drives its maps through this too.
+// loader) drives its maps through this too. Writers (the CNI plugin, the mesh agent) take turns
+// under a lock on the pin directory; readers take none.
 #pragma once
 
 #include <string>
@@ -29,7 +30,9 @@ class PinnedPolicy {
   // peers set (at most SLUICE_POLICY_MAX_PEER_PREFIXES: new prefixes go in before the rules
   // change, stale ones leave after, so no packet sees a set missing a peer kept); zeroes the
   // counters and bumps the generation, so existing flows are decided again on their next packet.
-  // Throws std::invalid_argument for a bad rule or too many peers (nothing changed) and BpfError.
+  // One writer at a time: it holds the pin directory's lock (platform::DirectoryLock) throughout.
+  // Throws std::invalid_argument for a bad rule or too many peers (nothing changed), BpfError, and
+  // std::system_error naming the directory when it cannot lock it (another writer held it 5 s).
   void set_rules(const std::vector<Rule>& rules, Defaults defaults,
                  const std::vector<tunnel::IpPrefix>& peers = {}) const;
   // Whether the maps hold just what set_rules(rules, defaults, peers) would write, so that writing
