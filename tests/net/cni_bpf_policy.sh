@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CNI plugin's "policy" key (issue 24): sluiced's rules enforced by eBPF on a container's host
-# veth, in a private mount namespace with its own bpffs (about 25 s). A node runs sluiced with a
+# veth, in a private mount namespace with its own bpffs (about 30 s). A node runs sluiced with a
 # peer B, whose allowed IPs hold B's own tunnel address and a "remote pods" /24 with an address
 # inside B (10.245.9.1, the source of B's traffic here). The node's policy: inbound default deny;
 # from group "remotes": TCP 8080 to the pod subnet denied, TCP 7070 allowed, ICMP allowed.
@@ -14,6 +14,8 @@
 #      default;
 #   3b. `sluice-mesh sync-policy` (what the mesh agent does every 2 s) brings a reload of sluiced
 #      into the running container's maps; run again, it finds them in place and keeps the counters;
+#   3c. while the pin directory is locked (flock), sync-policy waits for it: it fails after 5 s
+#      naming the directory, or writes once the lock is released;
 #   4. CHECK fails once a filter is removed by hand; DEL removes the pin dir and the filters;
 #   5. GC with an empty valid list removes the pins of a container whose veth vanished;
 #   6. an ADD whose policy compiles into more than 64 rules, and one whose sluiced is not running,
@@ -225,9 +227,14 @@ net_log "a second sync-policy found the rules in place and kept the counters ($c
 # A writer that died half way (the config's "writing" byte, offset 13, still 1): written again.
 # config_bytes: the config's value, hex bytes without 0x.
 config_bytes() { bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value | map(ltrimstr("0x")) | join(" ")'; }
-read -ra config <<<"$(config_bytes)"
-config[13]=01
-bpftool map update pinned "$PIN/policy_config" key 0 0 0 0 value hex "${config[@]}" || net_fail "cannot mark the config"
+# mark_half_written: sets the config's writing byte; `config` holds the value from before.
+mark_half_written() {
+  read -ra config <<<"$(config_bytes)"
+  config[13]=01
+  bpftool map update pinned "$PIN/policy_config" key 0 0 0 0 value hex "${config[@]}" ||
+    net_fail "cannot mark the config"
+}
+mark_half_written
 out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1) || net_fail "sync-policy: $out"
 [[ $out == "container policy at $PIN: 2 rules from sluiced's policy" ]] ||
   net_fail "sync-policy after a half-finished write said: $out"
@@ -237,6 +244,31 @@ read -ra after <<<"$(config_bytes)"
 generation() { echo $((16#$8$7$6$5)); }
 (($(generation "${after[@]}") > $(generation "${config[@]}"))) || net_fail "the generation did not go up"
 net_log "after a write that did not finish, sync-policy wrote the rules again"
+
+# 3c. One writer at a time: while the pin directory's lock is held (as the CNI plugin holds it to
+# write), sync-policy waits; held past its 5 s, it gives up naming the directory and writes nothing.
+mark_half_written
+exec {held}<"$PIN"
+flock -x "$held"
+out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2>&1 {held}<&-) &&
+  net_fail "sync-policy wrote while another writer held $PIN: $out"
+[[ $out == *"another writer still holds the lock on $PIN after 5 s"* ]] ||
+  net_fail "sync-policy under a held lock said: $out"
+read -ra after <<<"$(config_bytes)"
+[[ ${after[13]} == 01 ]] || net_fail "sync-policy changed the config while another writer held $PIN"
+net_log "$out"
+# Released while it waits, sync-policy writes.
+ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" >"$NET_TMP/sync.out" 2>&1 {held}<&- &
+syncer=$!
+sleep 1
+kill -0 "$syncer" 2>/dev/null || net_fail "sync-policy did not wait for the lock: $(<"$NET_TMP/sync.out")"
+exec {held}<&-
+wait "$syncer" || net_fail "sync-policy after the lock was released: $(<"$NET_TMP/sync.out")"
+[[ $(<"$NET_TMP/sync.out") == "container policy at $PIN: 2 rules from sluiced's policy" ]] ||
+  net_fail "sync-policy after the lock was released said: $(<"$NET_TMP/sync.out")"
+read -ra after <<<"$(config_bytes)"
+[[ ${after[13]} == 00 ]] || net_fail "the config is still marked after the lock was released"
+net_log "sync-policy waited for the lock and wrote once it was released"
 
 # 4. CHECK wants the filters; DEL removes pins and filters.
 ip netns exec "$node" tc filter del dev "$HOST" egress
