@@ -173,9 +173,13 @@ void Interface::start_data_path() {
   if (offloads_.uring) {
     std::string missing;
     const std::size_t taps = segments_ ? segments_->size() : 0;
-    if (auto uring = UringDataPath::create(tun_.fd(), *sockets_, loop_, data_path_handlers(), taps, missing)) {
+    if (auto uring = UringDataPath::create(tun_.fd(), *sockets_, loop_, data_path_handlers(), taps,
+                                           offloads_.multishot_reads, missing)) {
+      uring_status = uring->multishot_reads() ? "on"
+                     : offloads_.multishot_reads
+                         ? "on, devices read one packet per turn (no multishot read before Linux 6.7)"
+                         : "on, devices read one packet per turn (SLUICE_DISABLE)";
       data_path_ = std::move(uring);
-      uring_status = "on";
     } else {
       uring_status = "off (" + missing + ")";
     }

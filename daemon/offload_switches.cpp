@@ -31,6 +31,8 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
       switches.gro = false;
     } else if (word == "uring") {
       switches.uring = false;
+    } else if (word == "multishot-reads") {
+      switches.multishot_reads = false;
     } else if (word == "avx512") {
       switches.crypto_code = std::min(switches.crypto_code, crypto::TransportCode::avx2);
     } else if (word == "avx2") {
@@ -41,9 +43,8 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
       switches.crypto_code = crypto::TransportCode::libsodium;
     } else if (!word.empty()) {
       Log::warning(
-          "SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, tap-vnet, uso, gso, gro, uring, avx512, avx2, "
-          "avx, "
-          "ipsec-mb)",
+          "SLUICE_DISABLE: unknown feature '{}' ignored (known: vnet, tap-vnet, uso, gso, gro, uring, "
+          "multishot-reads, avx512, avx2, avx, ipsec-mb)",
           word);
     }
   }
@@ -54,6 +55,7 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
   if (!switches.gso) notes.emplace_back("no UDP GSO");
   if (!switches.gro) notes.emplace_back("no UDP GRO");
   if (!switches.uring) notes.emplace_back("no io_uring");
+  if (!switches.multishot_reads) notes.emplace_back("devices read one packet per loop turn");
   if (switches.crypto_code == crypto::TransportCode::libsodium) {
     notes.emplace_back("crypto through libsodium, not Intel IPsec Multi-Buffer");
   } else if (switches.crypto_code != crypto::TransportCode::avx512 && !crypto::ipsec_mb_built_in()) {

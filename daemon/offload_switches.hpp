@@ -1,8 +1,7 @@
 // Which data-path features sluiced may use. All are on unless SLUICE_DISABLE (a comma-separated
-// list: vnet, tap-vnet, uso, gso, gro, uring, avx512, avx2, avx,
-// ipsec-mb) turns some off, to compare or to work
-// around a kernel that misbehaves; a feature the kernel or CPU lacks is turned off by its probe at
-// start instead.
+// list: vnet, tap-vnet, uso, gso, gro, uring, multishot-reads, avx512, avx2, avx, ipsec-mb)
+// turns some off, to compare or to work around a kernel that misbehaves; a feature the kernel or
+// CPU lacks is turned off by its probe at start instead.
 #pragma once
 
 #include <string_view>
@@ -21,6 +20,9 @@ struct OffloadSwitches {
   bool gso = true;    // UDP_SEGMENT: a batch of datagrams to one endpoint in one sendmsg
   bool gro = true;    // UDP_GRO: several datagrams from one sender in one recvmsg
   bool uring = true;  // TUN and UDP I/O through io_uring instead of read/recvmsg/sendmsg/write
+  // With io_uring: each device read by one multishot read (Linux 6.7) rather than one plain read
+  // per loop turn.
+  bool multishot_reads = true;
   // The newest instruction set transport crypto may use; turning one off turns off the newer ones,
   // and ipsec-mb turns off the library that has them (libsodium then seals).
   crypto::TransportCode crypto_code = crypto::TransportCode::avx512;

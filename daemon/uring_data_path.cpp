@@ -1,7 +1,6 @@
 #include "daemon/uring_data_path.hpp"
 
 #include <poll.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,17 +17,23 @@ namespace {
 // and control messages in front of it.
 constexpr std::size_t kBufferSize = 65536 + 4096;
 constexpr std::size_t kPoolBuffers = 256;
-// Reads waiting on the TUN device, each with a buffer of its own for good.
-constexpr std::uint32_t kTunReads = 8;
-// And on each further device: a TAP hands over one frame per read, so more reads make more
-// frames per system call when they are small. The pool grows by twice as many buffers per
-// device, for the writes and the super-frames built for it.
-constexpr std::uint32_t kDeviceReads = 16;
-constexpr std::size_t kPoolBuffersPerDevice = 2 * kDeviceReads;
+// A device is read by one multishot read (Linux 6.7), which takes its buffers from a ring of
+// the device's own, kept filled with this many: several super-packets from the TUN device, more
+// frames from a TAP, which hands over one frame per read. Never by several reads at once: io_uring
+// does not order them, and their completions came out of the order the device gave its packets.
+constexpr unsigned kTunBuffers = 8;
+constexpr unsigned kDeviceBuffers = 16;
+constexpr unsigned kDeviceRingEntries = 16;
+// The pool grows by twice as many buffers per further device, for the writes and the
+// super-frames built for it.
+constexpr std::size_t kPoolBuffersPerDevice = 2 * kDeviceBuffers;
+// IORING_OP_READ_MULTISHOT, newer than Debian 12's liburing headers (2.3).
+constexpr std::uint8_t kOpReadMultishot = 49;
 // The receive buffer ring: its size (a power of two), and how many buffers it is kept filled with.
 constexpr unsigned kRingEntries = 128;
 constexpr unsigned kBuffersInRing = 64;
-constexpr std::uint16_t kBufferGroup = 0;
+// Buffer group 0 is the UDP receives'; device d reads from group 1 + d.
+constexpr std::uint16_t kReceiveGroup = 0;
 constexpr unsigned kSubmissionEntries = 512;
 // Multishot receives post many completions per submission.
 constexpr unsigned kCompletionEntries = 4096;
@@ -47,9 +52,10 @@ std::string errno_text(int error) { return std::strerror(error < 0 ? -error : er
 }  // namespace
 
 std::unique_ptr<UringDataPath> UringDataPath::create(int tun_fd, UdpSockets& sockets, EventLoop& loop,
-                                                     Handlers handlers, std::size_t devices, std::string& missing) {
+                                                     Handlers handlers, std::size_t devices, bool multishot_reads,
+                                                     std::string& missing) {
   std::unique_ptr<UringDataPath> path(new UringDataPath(tun_fd, sockets, loop, std::move(handlers), devices));
-  missing = path->start();
+  missing = path->start(multishot_reads);
   if (!missing.empty()) return nullptr;
   return path;
 }
@@ -67,10 +73,9 @@ UringDataPath::UringDataPath(int tun_fd, UdpSockets& sockets, EventLoop& loop, H
   device.handlers.read = [this](std::span<std::uint8_t>, std::span<std::uint8_t> bytes) { handlers_.tun_read(bytes); };
   device.handlers.read_failed = [this](int error) { handlers_.tun_read_failed(error); };
   device.handlers.write_failed = [this] { handlers_.tun_write_failed(); };
-  device.reads_missing = kTunReads;
 }
 
-std::string UringDataPath::start() {
+std::string UringDataPath::start(bool multishot_reads) {
   io_uring_params params{};
   params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   params.cq_entries = kCompletionEntries;
@@ -96,24 +101,14 @@ std::string UringDataPath::start() {
                         io_uring_opcode_supported(probe, IORING_OP_WRITE) != 0 &&
                         io_uring_opcode_supported(probe, IORING_OP_POLL_ADD) != 0 &&
                         io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL) != 0;
+  multishot_reads_ = multishot_reads && io_uring_opcode_supported(probe, kOpReadMultishot) != 0;
   io_uring_free_probe(probe);
   if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
 
-  buffer_ring_bytes_ = kRingEntries * sizeof(io_uring_buf);
-  buffer_ring_memory_ = ::mmap(nullptr, buffer_ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (buffer_ring_memory_ == MAP_FAILED) {
-    buffer_ring_memory_ = nullptr;
-    return "no memory for the receive buffer ring: " + errno_text(errno);
+  if (auto failed = receive_buffers_.start(ring_, kReceiveGroup, kRingEntries, kBuffersInRing, 0); !failed.empty()) {
+    return failed;
   }
-  buffer_ring_ = static_cast<io_uring_buf_ring*>(buffer_ring_memory_);
-  io_uring_buf_ring_init(buffer_ring_);
-  io_uring_buf_reg registration{};
-  registration.ring_addr = reinterpret_cast<std::uintptr_t>(buffer_ring_memory_);
-  registration.ring_entries = kRingEntries;
-  registration.bgid = kBufferGroup;
-  if (const int err = io_uring_register_buf_ring(&ring_, &registration, 0); err != 0) {
-    return "no io_uring buffer rings (needs Linux 5.19): " + errno_text(err);
-  }
+  if (auto failed = provide_read_buffers(kTun, kTunBuffers); !failed.empty()) return failed;
 
   top_up_buffer_ring();
   arm_missing_reads();
@@ -141,7 +136,6 @@ UringDataPath::~UringDataPath() {
     }
     io_uring_queue_exit(&ring_);
   }
-  if (buffer_ring_memory_ != nullptr) ::munmap(buffer_ring_memory_, buffer_ring_bytes_);
 }
 
 io_uring_sqe* UringDataPath::next_sqe() {
@@ -163,8 +157,28 @@ void UringDataPath::arm_epoll_poll() {
   epoll_armed_ = true;
 }
 
-bool UringDataPath::arm_read(DeviceId id, std::uint32_t buffer, bool poll_first) {
+std::string UringDataPath::provide_read_buffers(DeviceId id, unsigned kept) {
+  if (!multishot_reads_) return {};
   Device& device = devices_[id];
+  device.buffers = std::make_unique<ProvidedBuffers>();
+  return device.buffers->start(ring_, static_cast<std::uint16_t>(1 + id), kDeviceRingEntries, kept, device.headroom);
+}
+
+void UringDataPath::arm_read(DeviceId id, bool poll_first) {
+  Device& device = devices_[id];
+  if (device.buffers) {
+    io_uring_sqe* sqe = next_sqe();
+    if (sqe == nullptr) return;  // armed at the end of the turn (arm_missing_reads)
+    io_uring_prep_rw(kOpReadMultishot, sqe, device.fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = device.buffers->group();
+    io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::device_read), 0, id));
+    device.reading = true;
+    return;
+  }
+  // Without multishot reads: one plain read at a time, for the same reason.
+  const auto buffer = pool_.acquire();
+  if (!buffer) return;
   io_uring_sqe* poll = nullptr;
   if (poll_first) {
     // The device said "try again" (its descriptor is non-blocking, for the epoll path): wait for
@@ -172,35 +186,27 @@ bool UringDataPath::arm_read(DeviceId id, std::uint32_t buffer, bool poll_first)
     poll = next_sqe();
     if (poll != nullptr) {
       io_uring_prep_poll_add(poll, device.fd, POLLIN);
-      io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::device_poll), buffer, id));
+      io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::device_poll), *buffer, id));
       poll->flags |= IOSQE_IO_LINK;
     }
   }
-  const Op op = poll_first ? Op::device_read_polled : Op::device_read;
   io_uring_sqe* sqe = next_sqe();
   if (sqe == nullptr) {
-    // A full submission queue: the buffer goes back, and the read is armed again at the end of
-    // the turn (arm_missing_reads). A poll already queued must not hold the next entry.
+    // A full submission queue: armed again at the end of the turn. A poll already queued must
+    // not hold the next entry.
     if (poll != nullptr) poll->flags &= static_cast<std::uint8_t>(~IOSQE_IO_LINK);
-    pool_.release(buffer);
-    ++device.reads_missing;
-    return false;
+    pool_.release(*buffer);
+    return;
   }
-  const auto read_area = pool_.data(buffer).subspan(device.headroom);
+  const auto read_area = pool_.data(*buffer).subspan(device.headroom);
   io_uring_prep_read(sqe, device.fd, read_area.data(), static_cast<unsigned>(read_area.size()), 0);
-  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(op), buffer, id));
-  device.polling = device.polling || poll_first;
-  return true;
+  io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::device_read), *buffer, id));
+  device.reading = true;
 }
 
 void UringDataPath::arm_missing_reads() {
   for (DeviceId id = 0; id < devices_.size(); ++id) {
-    while (devices_[id].reads_missing > 0) {
-      const auto buffer = pool_.acquire();
-      if (!buffer) return;
-      --devices_[id].reads_missing;
-      if (!arm_read(id, *buffer, false)) return;
-    }
+    if (!devices_[id].reading && !devices_[id].failed) arm_read(id, false);
   }
 }
 
@@ -210,8 +216,13 @@ DataPath::DeviceId UringDataPath::add_device(int fd, std::size_t headroom, Devic
   device.fd = fd;
   device.headroom = headroom;
   device.handlers = std::move(handlers);
-  device.reads_missing = kDeviceReads;
-  arm_missing_reads();
+  if (const auto error = provide_read_buffers(id, kDeviceBuffers); !error.empty()) {
+    // The kernel took the TUN device's buffer ring but not this one (memory): plain reads then.
+    Log::warning("a TAP device is read one frame per loop turn: {}", error);
+    device.buffers.reset();
+  }
+  top_up_buffer_ring();
+  arm_read(id, false);
   return id;
 }
 
@@ -223,24 +234,17 @@ void UringDataPath::arm_receives() {
     if (sqe == nullptr) return;
     io_uring_prep_recvmsg_multishot(sqe, fds[family], &receive_layout_, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = kBufferGroup;
+    sqe->buf_group = kReceiveGroup;
     io_uring_sqe_set_data64(sqe, tag(static_cast<std::uint8_t>(Op::udp_receive), (socket_generation_ << 1) | family));
     receive_armed_[family] = true;
   }
 }
 
 void UringDataPath::top_up_buffer_ring() {
-  const int mask = io_uring_buf_ring_mask(kRingEntries);
-  int added = 0;
-  while (buffers_in_ring_ < kBuffersInRing) {
-    const auto buffer = pool_.acquire();
-    if (!buffer) break;
-    const auto data = pool_.data(*buffer);
-    io_uring_buf_ring_add(buffer_ring_, data.data(), static_cast<unsigned>(data.size()),
-                          static_cast<unsigned short>(*buffer), mask, added++);
-    ++buffers_in_ring_;
+  receive_buffers_.top_up(pool_);
+  for (Device& device : devices_) {
+    if (device.buffers && !device.failed) device.buffers->top_up(pool_);
   }
-  if (added > 0) io_uring_buf_ring_advance(buffer_ring_, added);
 }
 
 void UringDataPath::use_sockets(UdpSockets& sockets) {
@@ -300,10 +304,7 @@ void UringDataPath::handle(const io_uring_cqe& cqe) {
   const auto device = static_cast<DeviceId>((cqe.user_data >> 32) & 0xffff);
   switch (op) {
     case Op::device_read:
-      handle_read(device, value, cqe.res);
-      return;
-    case Op::device_read_polled:
-      handle_polled_read(device, value, cqe.res);
+      handle_read(cqe, device);
       return;
     case Op::udp_receive:
       handle_receive(cqe);
@@ -327,41 +328,33 @@ void UringDataPath::handle(const io_uring_cqe& cqe) {
   }
 }
 
-void UringDataPath::handle_read(DeviceId id, std::uint32_t buffer, int result) {
+void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
   Device& device = devices_[id];
-  if (result > 0) {
-    const auto area = pool_.data(buffer);
+  const int result = cqe.res;
+  // A multishot read names the buffer it took; a plain read's is in its tag.
+  std::optional<std::uint32_t> buffer;
+  if (device.buffers) {
+    if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
+      buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+      device.buffers->taken();
+    }
+    // It ended (no buffer left, an error): armed again at the end of the turn.
+    if ((cqe.flags & IORING_CQE_F_MORE) == 0) device.reading = false;
+  } else {
+    buffer = static_cast<std::uint32_t>(cqe.user_data);
+    device.reading = false;
+  }
+  if (result > 0 && buffer && !device.failed) {
+    const auto area = pool_.data(*buffer);
     device.handlers.read(area, area.subspan(device.headroom, static_cast<std::size_t>(result)));
-  } else if (result < 0 && result != -EAGAIN && result != -EINTR && result != -ECANCELED) {
+  } else if (result < 0 && result != -EAGAIN && result != -EINTR && result != -ECANCELED && result != -ENOBUFS) {
     // A further device is read no more (it was deleted); the TUN device is read on, and its
     // handler stops the daemon when it is gone.
     if (!device.failed) device.handlers.read_failed(-result);
     device.failed = id != kTun;
   }
-  if (device.failed) {
-    pool_.release(buffer);
-    return;
-  }
-  if (result == -EAGAIN && device.polling) {
-    device.waiting.push_back(buffer);
-    return;
-  }
-  arm_read(id, buffer, result == -EAGAIN);
-}
-
-void UringDataPath::handle_polled_read(DeviceId id, std::uint32_t buffer, int result) {
-  devices_[id].polling = false;
-  handle_read(id, buffer, result);
-  rearm_.swap(devices_[id].waiting);
-  for (const std::uint32_t parked : rearm_) {
-    if (devices_[id].failed) {
-      pool_.release(parked);
-    } else {
-      // Each takes what the device has now; the first to find it empty waits behind the poll.
-      arm_read(id, parked, false);
-    }
-  }
-  rearm_.clear();
+  if (buffer) pool_.release(*buffer);
+  if (!device.reading && !device.failed && !device.buffers) arm_read(id, result == -EAGAIN);
 }
 
 void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
@@ -376,7 +369,7 @@ void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
   }
   if ((cqe.flags & IORING_CQE_F_BUFFER) == 0) return;
   const auto buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  --buffers_in_ring_;
+  receive_buffers_.taken();
   const auto data = pool_.data(buffer);
   auto* out = io_uring_recvmsg_validate(data.data(), cqe.res, &receive_layout_);
   if (out != nullptr && (out->flags & MSG_TRUNC) == 0) {

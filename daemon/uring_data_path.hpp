@@ -1,6 +1,6 @@
-// The TUN, TAP and UDP I/O of one interface through io_uring: reads kept in flight on the TUN
-// device and on each further device (the TAPs of L2 segments), multishot recvmsg on the UDP
-// sockets into a kernel buffer ring, and sendmsg (with UDP_SEGMENT for GSO batches) and device
+// The TUN, TAP and UDP I/O of one interface through io_uring: one multishot read on the TUN
+// device and on each further device (the TAPs of L2 segments), each into a kernel buffer ring of
+// its own, multishot recvmsg on the UDP sockets into another, and sendmsg (with UDP_SEGMENT for GSO batches) and device
 // writes queued as SQEs; all SQEs of a loop turn go in one io_uring_enter, which also waits. Every
 // buffer comes from one fixed BufferPool.
 //
@@ -24,6 +24,7 @@
 #include "daemon/buffer_pool.hpp"
 #include "daemon/data_path.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/provided_buffers.hpp"
 #include "daemon/udp_sockets.hpp"
 #include "tunnel/endpoint.hpp"
 
@@ -33,9 +34,12 @@ class UringDataPath final : public DataPath {
  public:
   // The data path, or nullptr with `missing` naming what this kernel (or liburing) lacks. The
   // ring polls `loop`'s descriptor and runs its handlers when it has events. The pool has room
-  // for the reads and writes of `devices` further devices (add_device).
+  // for the reads and writes of `devices` further devices (add_device). Without `multishot_reads`
+  // (or before Linux 6.7) each device is read one packet per loop turn.
   static std::unique_ptr<UringDataPath> create(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers,
-                                               std::size_t devices, std::string& missing);
+                                               std::size_t devices, bool multishot_reads, std::string& missing);
+  // Whether devices are read by multishot reads.
+  [[nodiscard]] bool multishot_reads() const noexcept { return multishot_reads_; }
   ~UringDataPath() override;
 
   // One loop turn: submits what was queued, waits up to `timeout_ms` for a completion, and
@@ -62,8 +66,7 @@ class UringDataPath final : public DataPath {
   enum class Op : std::uint8_t {
     epoll_poll = 1,
     device_read,
-    device_poll,
-    device_read_polled,  // the read behind a device_poll
+    device_poll,  // before a plain read, once the device was empty
     udp_receive,
     udp_send,
     device_write,
@@ -74,12 +77,11 @@ class UringDataPath final : public DataPath {
     int fd = -1;
     std::size_t headroom = 0;
     DeviceHandlers handlers;
-    // Reads that could not be armed (no buffer or no submission entry), armed at a turn's end.
-    std::uint32_t reads_missing = 0;
-    // Once the device is empty, one read waits behind a poll; the buffers of the others wait
-    // here until it completes, so that one frame does not wake every read.
-    bool polling = false;
-    std::vector<std::uint32_t> waiting;
+    // Where a multishot read takes its buffers; none when the device is read by plain reads.
+    std::unique_ptr<ProvidedBuffers> buffers;
+    // A read is in flight; one that could not be armed (no buffer, no submission entry) is armed
+    // at the end of the turn.
+    bool reading = false;
     bool failed = false;  // reads end after the first failure (not for the TUN device)
   };
   static constexpr DeviceId kTun = 0;
@@ -101,20 +103,19 @@ class UringDataPath final : public DataPath {
 
   UringDataPath(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers, std::size_t devices);
   // Empty when it works, else what is missing.
-  std::string start();
+  std::string start(bool multishot_reads);
 
   io_uring_sqe* next_sqe();
   void arm_epoll_poll();
-  // False when the submission queue had no room: the buffer went back to the pool.
-  bool arm_read(DeviceId device, std::uint32_t buffer, bool poll_first);
+  // The device's buffer ring, when its reads are multishot; empty when it works.
+  std::string provide_read_buffers(DeviceId device, unsigned kept);
+  void arm_read(DeviceId device, bool poll_first);
   void arm_missing_reads();
   void arm_receives();
   void top_up_buffer_ring();
   void handle(const io_uring_cqe& cqe);
   void handle_receive(const io_uring_cqe& cqe);
-  void handle_read(DeviceId device, std::uint32_t buffer, int result);
-  // The read behind the poll completed: the waiting ones are armed again.
-  void handle_polled_read(DeviceId device, std::uint32_t buffer, int result);
+  void handle_read(const io_uring_cqe& cqe, DeviceId device);
 
   UdpSockets* sockets_;
   EventLoop& loop_;
@@ -122,15 +123,11 @@ class UringDataPath final : public DataPath {
   BufferPool pool_;
   std::vector<SendSlot> send_slots_;
   std::vector<Device> devices_;
-  std::vector<std::uint32_t> rearm_;  // handle_polled_read's, kept for its capacity
   // The buffer small writes are packed into (held once by this too), and how much of it is used.
   std::optional<std::uint32_t> packed_;
   std::size_t packed_used_ = 0;
-  // The kernel's buffer ring for receives (its own mapping, entries point into pool_).
-  void* buffer_ring_memory_ = nullptr;
-  std::size_t buffer_ring_bytes_ = 0;
-  io_uring_buf_ring* buffer_ring_ = nullptr;
-  unsigned buffers_in_ring_ = 0;
+  // The kernel's buffer ring for UDP receives.
+  ProvidedBuffers receive_buffers_;
   // Layout of each receive buffer: header, sender, control messages, then the payload.
   msghdr receive_layout_{};
   // Bumped by use_sockets(), so completions of receives on replaced sockets are not re-armed.
@@ -138,6 +135,7 @@ class UringDataPath final : public DataPath {
   bool receive_armed_[2] = {false, false};  // IPv4, IPv6
   bool epoll_armed_ = false;
   bool ring_ready_ = false;
+  bool multishot_reads_ = false;
   io_uring ring_{};
 };
 

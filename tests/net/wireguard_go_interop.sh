@@ -67,6 +67,13 @@ net_log "sluiced $(grep -o 'data path: .*' "$NET_TMP/sga.log")"
 if [[ ,${SLUICE_DISABLE:-}, == *,uring,* ]]; then
   grep -q "io_uring off (SLUICE_DISABLE)" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=uring did not turn io_uring off"
 fi
+if [[ ,${SLUICE_DISABLE:-}, == *,multishot-reads,* ]]; then
+  grep -q "io_uring on, devices read one packet per turn (SLUICE_DISABLE)" "$NET_TMP/sga.log" ||
+    net_fail "SLUICE_DISABLE=multishot-reads did not turn multishot reads off"
+elif [[ ,${SLUICE_DISABLE:-}, != *,uring,* && $(printf '6.7\n%s\n' "$(uname -r)" | sort -V | head -n 1) == 6.7 ]]; then
+  ! grep -q "io_uring on, devices read one packet per turn" "$NET_TMP/sga.log" ||
+    net_fail "Linux $(uname -r) has multishot reads (6.7 and later), yet sluiced reads one packet per turn"
+fi
 if [[ ,${SLUICE_DISABLE:-}, == *,avx512,* ]]; then
   ! grep -q "data path: .*(AVX-512 code" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=$SLUICE_DISABLE left AVX-512 crypto on"
 fi

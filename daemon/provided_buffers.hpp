@@ -1,0 +1,46 @@
+// A kernel buffer ring (io_uring "provided buffers") kept filled from a BufferPool: a multishot
+// request (recvmsg, read) takes the next buffer from it for each completion, so completions come in
+// the order the data came, one request per socket or device.
+#pragma once
+
+#include <liburing.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "daemon/buffer_pool.hpp"
+
+namespace sluice::daemon {
+
+class ProvidedBuffers {
+ public:
+  ProvidedBuffers() = default;
+  ~ProvidedBuffers();
+  ProvidedBuffers(const ProvidedBuffers&) = delete;
+  ProvidedBuffers& operator=(const ProvidedBuffers&) = delete;
+
+  // Maps a ring of `entries` (a power of two) and registers it with `ring` as buffer group
+  // `group`; empty when it works, else what failed. Each buffer is handed to the kernel from
+  // `offset` bytes in (room for headers in front of what is read), at most `kept` at a time.
+  [[nodiscard]] std::string start(io_uring& ring, std::uint16_t group, unsigned entries, unsigned kept,
+                                  std::size_t offset);
+  // Hands pool buffers to the kernel until `kept` are there (or the pool is empty).
+  void top_up(BufferPool& pool);
+  // A completion took one (IORING_CQE_F_BUFFER): it is the caller's now.
+  void taken() noexcept { --in_ring_; }
+
+  [[nodiscard]] std::uint16_t group() const noexcept { return group_; }
+
+ private:
+  void* memory_ = nullptr;
+  std::size_t bytes_ = 0;
+  io_uring_buf_ring* ring_ = nullptr;
+  unsigned entries_ = 0;
+  unsigned kept_ = 0;
+  unsigned in_ring_ = 0;
+  std::size_t offset_ = 0;
+  std::uint16_t group_ = 0;
+};
+
+}  // namespace sluice::daemon
