@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "daemon/buffer_pool.hpp"
 
@@ -27,8 +28,11 @@ class ProvidedBuffers {
                                   std::size_t offset);
   // Hands pool buffers to the kernel until `kept` are there (or the pool is empty).
   void top_up(BufferPool& pool);
-  // A completion took one (IORING_CQE_F_BUFFER): it is the caller's now.
-  void taken() noexcept { --in_ring_; }
+  // A completion took buffer `index` (IORING_CQE_F_BUFFER): it is the caller's now.
+  void taken(std::uint32_t index) noexcept;
+  // No request uses the group any more (its device is gone): unregisters it, and the buffers
+  // still in it go back to `pool`.
+  void retire(io_uring& ring, BufferPool& pool);
 
   [[nodiscard]] std::uint16_t group() const noexcept { return group_; }
 
@@ -38,7 +42,7 @@ class ProvidedBuffers {
   io_uring_buf_ring* ring_ = nullptr;
   unsigned entries_ = 0;
   unsigned kept_ = 0;
-  unsigned in_ring_ = 0;
+  std::vector<std::uint32_t> in_ring_;  // the pool's indexes of the buffers the kernel holds
   std::size_t offset_ = 0;
   std::uint16_t group_ = 0;
 };

@@ -336,7 +336,7 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
   if (device.buffers) {
     if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
       buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-      device.buffers->taken();
+      device.buffers->taken(*buffer);
     }
     // It ended (no buffer left, an error): armed again at the end of the turn.
     if ((cqe.flags & IORING_CQE_F_MORE) == 0) device.reading = false;
@@ -354,6 +354,8 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
     device.failed = id != kTun;
   }
   if (buffer) pool_.release(*buffer);
+  // A TAP gone for good: the buffers its multishot read held go back to the pool.
+  if (device.failed && !device.reading && device.buffers) device.buffers->retire(ring_, pool_);
   if (!device.reading && !device.failed && !device.buffers) arm_read(id, result == -EAGAIN);
 }
 
@@ -369,7 +371,7 @@ void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
   }
   if ((cqe.flags & IORING_CQE_F_BUFFER) == 0) return;
   const auto buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  receive_buffers_.taken();
+  receive_buffers_.taken(buffer);
   const auto data = pool_.data(buffer);
   auto* out = io_uring_recvmsg_validate(data.data(), cqe.res, &receive_layout_);
   if (out != nullptr && (out->flags & MSG_TRUNC) == 0) {
