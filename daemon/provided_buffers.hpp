@@ -30,6 +30,8 @@ class ProvidedBuffers {
   void top_up(BufferPool& pool);
   // A completion took buffer `index` (IORING_CQE_F_BUFFER): it is the caller's now.
   void taken(std::uint32_t index) noexcept;
+  // None left for the kernel: a multishot request armed now would end at once (ENOBUFS).
+  [[nodiscard]] bool empty() const noexcept { return in_ring_.empty(); }
   // No request uses the group any more (its device is gone): unregisters it, and the buffers
   // still in it go back to `pool`.
   void retire(io_uring& ring, BufferPool& pool);

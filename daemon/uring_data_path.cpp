@@ -34,6 +34,8 @@ constexpr unsigned kRingEntries = 128;
 constexpr unsigned kBuffersInRing = 64;
 // Buffer group 0 is the UDP receives'; device d reads from group 1 + d.
 constexpr std::uint16_t kReceiveGroup = 0;
+static_assert(kBuffersInRing <= kRingEntries && kTunBuffers <= kDeviceRingEntries &&
+              kDeviceBuffers <= kDeviceRingEntries);
 constexpr unsigned kSubmissionEntries = 512;
 // Multishot receives post many completions per submission.
 constexpr unsigned kCompletionEntries = 4096;
@@ -108,7 +110,12 @@ std::string UringDataPath::start(bool multishot_reads) {
   if (auto failed = receive_buffers_.start(ring_, kReceiveGroup, kRingEntries, kBuffersInRing, 0); !failed.empty()) {
     return failed;
   }
-  if (auto failed = provide_read_buffers(kTun, kTunBuffers); !failed.empty()) return failed;
+  if (const auto failed = provide_read_buffers(kTun, kTunBuffers); !failed.empty()) {
+    // Plain reads for every device then, rather than no io_uring.
+    Log::warning("devices are read one packet per loop turn: {}", failed);
+    devices_[kTun].buffers.reset();
+    multishot_reads_ = false;
+  }
 
   top_up_buffer_ring();
   arm_missing_reads();
@@ -167,8 +174,12 @@ std::string UringDataPath::provide_read_buffers(DeviceId id, unsigned kept) {
 void UringDataPath::arm_read(DeviceId id, bool poll_first) {
   Device& device = devices_[id];
   if (device.buffers) {
+    // With no buffer (the pool is empty) it would end at once, and the loop would spin on that:
+    // armed at the end of a turn that gave buffers back (arm_missing_reads), as after a full
+    // submission queue.
+    if (device.buffers->empty()) return;
     io_uring_sqe* sqe = next_sqe();
-    if (sqe == nullptr) return;  // armed at the end of the turn (arm_missing_reads)
+    if (sqe == nullptr) return;
     io_uring_prep_rw(kOpReadMultishot, sqe, device.fd, nullptr, 0, 0);
     sqe->flags |= IOSQE_BUFFER_SELECT;
     sqe->buf_group = device.buffers->group();
@@ -176,7 +187,8 @@ void UringDataPath::arm_read(DeviceId id, bool poll_first) {
     device.reading = true;
     return;
   }
-  // Without multishot reads: one plain read at a time, for the same reason.
+  // Without multishot reads: one plain read at a time, so that completions stay in the device's
+  // order.
   const auto buffer = pool_.acquire();
   if (!buffer) return;
   io_uring_sqe* poll = nullptr;
@@ -186,7 +198,7 @@ void UringDataPath::arm_read(DeviceId id, bool poll_first) {
     poll = next_sqe();
     if (poll != nullptr) {
       io_uring_prep_poll_add(poll, device.fd, POLLIN);
-      io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::device_poll), *buffer, id));
+      io_uring_sqe_set_data64(poll, tag(static_cast<std::uint8_t>(Op::device_poll), 0, id));
       poll->flags |= IOSQE_IO_LINK;
     }
   }
@@ -227,6 +239,8 @@ DataPath::DeviceId UringDataPath::add_device(int fd, std::size_t headroom, Devic
 }
 
 void UringDataPath::arm_receives() {
+  // As for device reads: none armed that would end at once for want of a buffer.
+  if (receive_buffers_.empty()) return;
   const int fds[2] = {sockets_->fd4(), sockets_->fd6()};
   for (std::uint32_t family = 0; family < 2; ++family) {
     if (receive_armed_[family] || fds[family] < 0) continue;

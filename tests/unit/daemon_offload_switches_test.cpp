@@ -12,14 +12,16 @@ BOOST_AUTO_TEST_CASE(nothing_disabled_leaves_everything_on) {
   for (const char* list : {static_cast<const char*>(nullptr), "", ","}) {
     const auto switches = OffloadSwitches::from_disable_list(list);
     BOOST_TEST((switches.vnet && switches.tap_vnet && switches.uso && switches.gso && switches.gro && switches.uring));
+    BOOST_TEST(switches.multishot_reads);
     BOOST_TEST((switches.crypto_code == TransportCode::avx512));
   }
 }
 
 BOOST_AUTO_TEST_CASE(each_word_turns_off_its_feature_and_unknown_words_are_ignored) {
-  const auto switches = OffloadSwitches::from_disable_list("gso,bogus,uring");
+  const auto switches = OffloadSwitches::from_disable_list("gso,bogus,uring,multishot-reads");
   BOOST_TEST(!switches.gso);
   BOOST_TEST(!switches.uring);
+  BOOST_TEST(!switches.multishot_reads);
   BOOST_TEST((switches.vnet && switches.gro));
   BOOST_TEST((switches.crypto_code == TransportCode::avx512));
 }

@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -92,6 +93,20 @@ struct Fixture {
   }
 };
 
+// `test` with a fixture of each read mode: multishot reads (left out before Linux 6.7), then plain.
+void in_each_read_mode(const std::function<void(Fixture&)>& test) {
+  for (const bool multishot : {true, false}) {
+    BOOST_TEST_CONTEXT("multishot reads " << multishot) {
+      Fixture f(multishot);
+      if (f.as_asked) {
+        test(f);
+      } else {
+        BOOST_TEST_MESSAGE("no multishot reads in this kernel (Linux 6.7): left out");
+      }
+    }
+  }
+}
+
 void send_numbers(int fd, std::uint32_t first, std::uint32_t count) {
   for (std::uint32_t n = first; n < first + count; ++n) {
     BOOST_TEST_REQUIRE(::send(fd, &n, sizeof n, 0) == static_cast<ssize_t>(sizeof n));
@@ -109,44 +124,30 @@ std::vector<std::uint32_t> numbers(std::uint32_t first, std::uint32_t count) {
 BOOST_AUTO_TEST_SUITE(daemon_uring_data_path)
 
 BOOST_AUTO_TEST_CASE(reads_arrive_in_order_behind_the_headroom) {
-  for (const bool multishot : {true, false}) {
-    BOOST_TEST_CONTEXT("multishot reads " << multishot) {
-      Fixture f(multishot);
-      if (!f.as_asked) {
-        BOOST_TEST_MESSAGE("no multishot reads in this kernel (Linux 6.7): left out");
-        continue;
-      }
-      f.watch(f.tap.ours.get());
-      send_numbers(f.tap.theirs.get(), 0, 100);
-      f.read_until(100);
-      BOOST_TEST(f.reads == numbers(0, 100), boost::test_tools::per_element());
-      BOOST_TEST(f.headroom_kept);
-    }
-  }
+  in_each_read_mode([](Fixture& f) {
+    f.watch(f.tap.ours.get());
+    send_numbers(f.tap.theirs.get(), 0, 100);
+    f.read_until(100);
+    BOOST_TEST(f.reads == numbers(0, 100), boost::test_tools::per_element());
+    BOOST_TEST(f.headroom_kept);
+  });
 }
 
 BOOST_AUTO_TEST_CASE(an_idle_device_wakes_for_each_message_and_for_a_burst) {
-  for (const bool multishot : {true, false}) {
-    BOOST_TEST_CONTEXT("multishot reads " << multishot) {
-      Fixture f(multishot);
-      if (!f.as_asked) {
-        BOOST_TEST_MESSAGE("no multishot reads in this kernel (Linux 6.7): left out");
-        continue;
-      }
-      f.watch(f.tap.ours.get());
-      // Idle: the read waits for the device.
-      for (int turn = 0; turn < 3; ++turn) f.path->run_once(0);
-      for (std::uint32_t n = 0; n < 20; ++n) {
-        send_numbers(f.tap.theirs.get(), n, 1);
-        f.read_until(n + 1);
-        BOOST_TEST_REQUIRE(f.reads.size() == n + 1);
-      }
-      // More than the buffers a device's reads have, after the device was idle again.
-      send_numbers(f.tap.theirs.get(), 20, 100);
-      f.read_until(120);
-      BOOST_TEST(f.reads == numbers(0, 120), boost::test_tools::per_element());
+  in_each_read_mode([](Fixture& f) {
+    f.watch(f.tap.ours.get());
+    // Idle: the read waits for the device.
+    for (int turn = 0; turn < 3; ++turn) f.path->run_once(0);
+    for (std::uint32_t n = 0; n < 20; ++n) {
+      send_numbers(f.tap.theirs.get(), n, 1);
+      f.read_until(n + 1);
+      BOOST_TEST_REQUIRE(f.reads.size() == n + 1);
     }
-  }
+    // More than the buffers a device's reads have, after the device was idle again.
+    send_numbers(f.tap.theirs.get(), 20, 100);
+    f.read_until(120);
+    BOOST_TEST(f.reads == numbers(0, 120), boost::test_tools::per_element());
+  });
 }
 
 // Messages sent by another thread while the loop reads, three at a time with short pauses, so
@@ -154,67 +155,61 @@ BOOST_AUTO_TEST_CASE(an_idle_device_wakes_for_each_message_and_for_a_burst) {
 // flight at once (before multishot reads) took 4 to 16 of them out of order here, and one UDP
 // datagram in about ten bursts of net.l2_segments with a crypto thread.
 BOOST_AUTO_TEST_CASE(reads_keep_order_while_another_thread_fills_the_device) {
-  for (const bool multishot : {true, false}) {
-    BOOST_TEST_CONTEXT("multishot reads " << multishot) {
-      Fixture f(multishot);
-      if (!f.as_asked) {
-        BOOST_TEST_MESSAGE("no multishot reads in this kernel (Linux 6.7): left out");
-        continue;
-      }
-      f.watch(f.tap.ours.get());
-      constexpr std::uint32_t kMessages = 20000;
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      std::thread sender([&] {
-        for (std::uint32_t n = 0; n < kMessages && std::chrono::steady_clock::now() < deadline;) {
-          // The socket's buffer may be full: wait for the loop to read.
-          if (::send(f.tap.theirs.get(), &n, sizeof n, 0) != static_cast<ssize_t>(sizeof n)) {
-            std::this_thread::yield();
-            continue;
-          }
-          if (n++ % 3 == 2) std::this_thread::sleep_for(std::chrono::microseconds(30));
+  in_each_read_mode([](Fixture& f) {
+    f.watch(f.tap.ours.get());
+    constexpr std::uint32_t kMessages = 20000;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::thread sender([&] {
+      for (std::uint32_t n = 0; n < kMessages && std::chrono::steady_clock::now() < deadline;) {
+        // The socket's buffer may be full: wait for the loop to read.
+        if (::send(f.tap.theirs.get(), &n, sizeof n, 0) != static_cast<ssize_t>(sizeof n)) {
+          std::this_thread::yield();
+          continue;
         }
-      });
-      while (f.reads.size() < kMessages && std::chrono::steady_clock::now() < deadline) f.path->run_once(10);
-      sender.join();
-      BOOST_TEST_REQUIRE(f.reads.size() == kMessages);
-      std::size_t disorder = 0;
-      for (std::size_t i = 1; i < f.reads.size(); ++i) disorder += f.reads[i] <= f.reads[i - 1] ? 1 : 0;
-      BOOST_TEST(disorder == 0u);
-    }
-  }
+        if (n++ % 3 == 2) std::this_thread::sleep_for(std::chrono::microseconds(30));
+      }
+    });
+    while (f.reads.size() < kMessages && std::chrono::steady_clock::now() < deadline) f.path->run_once(10);
+    sender.join();
+    BOOST_TEST_REQUIRE(f.reads.size() == kMessages);
+    std::size_t disorder = 0;
+    for (std::size_t i = 1; i < f.reads.size(); ++i) disorder += f.reads[i] <= f.reads[i - 1] ? 1 : 0;
+    BOOST_TEST(disorder == 0u);
+  });
 }
 
 BOOST_AUTO_TEST_CASE(small_and_large_writes_leave_in_order) {
-  Fixture f;
-  int pipe_fds[2];
-  BOOST_TEST_REQUIRE(::pipe2(pipe_fds, O_NONBLOCK | O_CLOEXEC) == 0);
-  const UniqueFd reader(pipe_fds[0]);
-  const UniqueFd writer(pipe_fds[1]);
-  // Room for everything written below, so that no write waits for the reader.
-  BOOST_TEST_REQUIRE(::fcntl(writer.get(), F_SETPIPE_SZ, 1 << 18) >= (1 << 18));
-  f.watch(writer.get());
-  // More small writes than the pool has buffers, with a large one every 100.
-  std::vector<std::uint8_t> expected;
-  for (std::uint32_t n = 0; n < 1000; ++n) {
-    std::vector<std::uint8_t> bytes(n % 100 == 99 ? 5000 : 64, static_cast<std::uint8_t>(n));
-    std::memcpy(bytes.data(), &n, sizeof n);
-    f.path->write_device(f.device, bytes);
-    expected.insert(expected.end(), bytes.begin(), bytes.end());
-  }
-  for (int turn = 0; turn < 3; ++turn) f.path->run_once(0);
-  std::vector<std::uint8_t> written(expected.size() + 1);
-  std::size_t got = 0;
-  while (got < written.size()) {
-    const ssize_t n = ::read(reader.get(), written.data() + got, written.size() - got);
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  BOOST_TEST(got == expected.size());
-  written.resize(got);
-  BOOST_TEST(written == expected);
-  BOOST_TEST(f.write_failures == 0u);
-  // Reading the pipe's write end fails: that ends the reads, said once.
-  BOOST_TEST(f.read_failures == 1u);
+  in_each_read_mode([](Fixture& f) {
+    int pipe_fds[2];
+    BOOST_TEST_REQUIRE(::pipe2(pipe_fds, O_NONBLOCK | O_CLOEXEC) == 0);
+    const UniqueFd reader(pipe_fds[0]);
+    const UniqueFd writer(pipe_fds[1]);
+    // Room for everything written below, so that no write waits for the reader.
+    BOOST_TEST_REQUIRE(::fcntl(writer.get(), F_SETPIPE_SZ, 1 << 18) >= (1 << 18));
+    f.watch(writer.get());
+    // More small writes than the pool has buffers, with a large one every 100.
+    std::vector<std::uint8_t> expected;
+    for (std::uint32_t n = 0; n < 1000; ++n) {
+      std::vector<std::uint8_t> bytes(n % 100 == 99 ? 5000 : 64, static_cast<std::uint8_t>(n));
+      std::memcpy(bytes.data(), &n, sizeof n);
+      f.path->write_device(f.device, bytes);
+      expected.insert(expected.end(), bytes.begin(), bytes.end());
+    }
+    for (int turn = 0; turn < 3; ++turn) f.path->run_once(0);
+    std::vector<std::uint8_t> written(expected.size() + 1);
+    std::size_t got = 0;
+    while (got < written.size()) {
+      const ssize_t n = ::read(reader.get(), written.data() + got, written.size() - got);
+      if (n <= 0) break;
+      got += static_cast<std::size_t>(n);
+    }
+    BOOST_TEST(got == expected.size());
+    written.resize(got);
+    BOOST_TEST(written == expected);
+    BOOST_TEST(f.write_failures == 0u);
+    // Reading the pipe's write end fails: that ends the reads, said once.
+    BOOST_TEST(f.read_failures == 1u);
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
