@@ -2,7 +2,6 @@
 
 #include <sys/mman.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -39,29 +38,27 @@ void ProvidedBuffers::top_up(BufferPool& pool) {
   if (ring_ == nullptr) return;
   const int mask = io_uring_buf_ring_mask(entries_);
   int added = 0;
-  while (in_ring_.size() < kept_) {
+  while (in_ring_ < kept_) {
     const auto buffer = pool.acquire();
     if (!buffer) break;
     const auto area = pool.data(*buffer).subspan(offset_);
     io_uring_buf_ring_add(ring_, area.data(), static_cast<unsigned>(area.size()), static_cast<unsigned short>(*buffer),
                           mask, added++);
-    in_ring_.push_back(*buffer);
+    ++in_ring_;
   }
   if (added > 0) io_uring_buf_ring_advance(ring_, added);
-}
-
-void ProvidedBuffers::taken(std::uint32_t index) noexcept {
-  // The kernel takes them in the order they were added: the first, nearly always.
-  const auto it = std::find(in_ring_.begin(), in_ring_.end(), index);
-  if (it != in_ring_.end()) in_ring_.erase(it);
 }
 
 void ProvidedBuffers::retire(io_uring& ring, BufferPool& pool) {
   if (ring_ == nullptr) return;
   io_uring_unregister_buf_ring(&ring, group_);
+  // The kernel takes buffers from the head in the order they were added, so those it still held
+  // are the last in_ring_ before the tail; the ring's memory is still ours to read.
+  const unsigned mask = static_cast<unsigned>(io_uring_buf_ring_mask(entries_));
+  const auto first = static_cast<std::uint16_t>(ring_->tail - in_ring_);
+  for (unsigned i = 0; i < in_ring_; ++i) pool.release(ring_->bufs[(first + i) & mask].bid);
+  in_ring_ = 0;
   ring_ = nullptr;
-  for (const std::uint32_t index : in_ring_) pool.release(index);
-  in_ring_.clear();
 }
 
 }  // namespace sluice::daemon

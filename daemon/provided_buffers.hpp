@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "daemon/buffer_pool.hpp"
 
@@ -28,10 +27,12 @@ class ProvidedBuffers {
                                   std::size_t offset);
   // Hands pool buffers to the kernel until `kept` are there (or the pool is empty).
   void top_up(BufferPool& pool);
-  // A completion took buffer `index` (IORING_CQE_F_BUFFER): it is the caller's now.
-  void taken(std::uint32_t index) noexcept;
+  // A completion took one (IORING_CQE_F_BUFFER): it is the caller's now.
+  void taken() noexcept {
+    if (in_ring_ > 0) --in_ring_;
+  }
   // None left for the kernel: a multishot request armed now would end at once (ENOBUFS).
-  [[nodiscard]] bool empty() const noexcept { return in_ring_.empty(); }
+  [[nodiscard]] bool empty() const noexcept { return in_ring_ == 0; }
   // No request uses the group any more (its device is gone): unregisters it, and the buffers
   // still in it go back to `pool`.
   void retire(io_uring& ring, BufferPool& pool);
@@ -44,7 +45,7 @@ class ProvidedBuffers {
   io_uring_buf_ring* ring_ = nullptr;
   unsigned entries_ = 0;
   unsigned kept_ = 0;
-  std::vector<std::uint32_t> in_ring_;  // the pool's indexes of the buffers the kernel holds
+  unsigned in_ring_ = 0;  // buffers the kernel holds: the last ones added before the tail
   std::size_t offset_ = 0;
   std::uint16_t group_ = 0;
 };

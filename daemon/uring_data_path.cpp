@@ -113,7 +113,6 @@ std::string UringDataPath::start(bool multishot_reads) {
   if (const auto failed = provide_read_buffers(kTun, kTunBuffers); !failed.empty()) {
     // Plain reads for every device then, rather than no io_uring.
     Log::warning("devices are read one packet per loop turn: {}", failed);
-    devices_[kTun].buffers.reset();
     multishot_reads_ = false;
   }
 
@@ -168,7 +167,10 @@ std::string UringDataPath::provide_read_buffers(DeviceId id, unsigned kept) {
   if (!multishot_reads_) return {};
   Device& device = devices_[id];
   device.buffers = std::make_unique<ProvidedBuffers>();
-  return device.buffers->start(ring_, static_cast<std::uint16_t>(1 + id), kDeviceRingEntries, kept, device.headroom);
+  auto failed =
+      device.buffers->start(ring_, static_cast<std::uint16_t>(1 + id), kDeviceRingEntries, kept, device.headroom);
+  if (!failed.empty()) device.buffers.reset();
+  return failed;
 }
 
 void UringDataPath::arm_read(DeviceId id, bool poll_first) {
@@ -231,7 +233,6 @@ DataPath::DeviceId UringDataPath::add_device(int fd, std::size_t headroom, Devic
   if (const auto error = provide_read_buffers(id, kDeviceBuffers); !error.empty()) {
     // The kernel took the TUN device's buffer ring but not this one (memory): plain reads then.
     Log::warning("a TAP device is read one frame per loop turn: {}", error);
-    device.buffers.reset();
   }
   top_up_buffer_ring();
   arm_read(id, false);
@@ -350,7 +351,7 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
   if (device.buffers) {
     if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
       buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-      device.buffers->taken(*buffer);
+      device.buffers->taken();
     }
     // It ended (no buffer left, an error): armed again at the end of the turn.
     if ((cqe.flags & IORING_CQE_F_MORE) == 0) device.reading = false;
@@ -385,7 +386,7 @@ void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
   }
   if ((cqe.flags & IORING_CQE_F_BUFFER) == 0) return;
   const auto buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  receive_buffers_.taken(buffer);
+  receive_buffers_.taken();
   const auto data = pool_.data(buffer);
   auto* out = io_uring_recvmsg_validate(data.data(), cqe.res, &receive_layout_);
   if (out != nullptr && (out->flags & MSG_TRUNC) == 0) {

@@ -1,8 +1,9 @@
 // The TUN, TAP and UDP I/O of one interface through io_uring: one multishot read on the TUN
 // device and on each further device (the TAPs of L2 segments), each into a kernel buffer ring of
-// its own, multishot recvmsg on the UDP sockets into another, and sendmsg (with UDP_SEGMENT for GSO batches) and device
-// writes queued as SQEs; all SQEs of a loop turn go in one io_uring_enter, which also waits. Every
-// buffer comes from one fixed BufferPool.
+// its own (one plain read per loop turn before Linux 6.7), multishot recvmsg on the UDP sockets
+// into another, and sendmsg (with UDP_SEGMENT for GSO batches) and device writes queued as SQEs;
+// all SQEs of a loop turn go in one io_uring_enter, which also waits. Every buffer comes from one
+// fixed BufferPool.
 //
 // The rest of the daemon (control socket, timers, captures, metrics) stays on the
 // EventLoop's epoll: the ring polls the epoll descriptor, so one wait (in the ring) covers both,
@@ -107,7 +108,8 @@ class UringDataPath final : public DataPath {
 
   io_uring_sqe* next_sqe();
   void arm_epoll_poll();
-  // The device's buffer ring, when its reads are multishot; empty when it works.
+  // The device's buffer ring, when its reads are multishot; empty when it works, else what failed
+  // (and the device has none: plain reads).
   std::string provide_read_buffers(DeviceId device, unsigned kept);
   void arm_read(DeviceId device, bool poll_first);
   void arm_missing_reads();
