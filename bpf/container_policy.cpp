@@ -79,8 +79,12 @@ bpf_tc_opts tc_opts(int prog_fd) {
 
 }  // namespace
 
-ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
+ContainerPolicy ContainerPolicy::load(const std::string& pin_dir, const std::vector<Rule>& rules, Defaults defaults,
+                                      const std::vector<tunnel::IpPrefix>& peers) {
   require_bpffs(pin_dir);
+  // Held from the first pin to the rules written: a writer that finds the pins (the mesh agent)
+  // waits, and so can neither see half the maps nor write rules this would then overwrite.
+  const platform::DirectoryLock lock(pin_dir);
   if (fs::exists(pin_path(pin_dir, kFlowsPin))) {
     throw BpfError(pin_dir + " already holds a loaded container policy (unpin it first)");
   }
@@ -105,7 +109,7 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir) {
       }
     }
     auto policy = open(pin_dir);
-    policy.set_rules({}, {.to_container = Action::allow, .from_container = Action::allow, .peers = std::nullopt});
+    policy.maps_.set_rules(lock, rules, defaults, peers);
     return policy;
   } catch (...) {
     unpin(pin_dir);

@@ -23,10 +23,16 @@ namespace sluice::bpf {
 class ContainerPolicy {
  public:
   // Loads the program and pins it under pin_dir (made if missing; it must lie on a bpffs), with
-  // no rules and both defaults allow: attached before set_rules, it passes everything. Throws
-  // BpfError ("no bpffs mounted at ...", "kernel refused the program: ..." with the verifier's
-  // last lines, an existing pin).
-  static ContainerPolicy load(const std::string& pin_dir);
+  // these rules (set_rules) written before another writer may see the pins: by default none and
+  // both defaults allow, so that it passes everything. Throws BpfError ("no bpffs mounted at
+  // ...", "kernel refused the program: ..." with the verifier's last lines, an existing pin),
+  // std::invalid_argument for a bad rule (nothing left pinned), and std::system_error when
+  // another writer holds the directory's lock.
+  static ContainerPolicy load(const std::string& pin_dir, const std::vector<Rule>& rules = {},
+                              Defaults defaults = {.to_container = Action::allow,
+                                                   .from_container = Action::allow,
+                                                   .peers = std::nullopt},
+                              const std::vector<tunnel::IpPrefix>& peers = {});
   // What load() pinned under pin_dir. Throws BpfError.
   static ContainerPolicy open(const std::string& pin_dir);
 

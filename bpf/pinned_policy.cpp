@@ -116,17 +116,33 @@ sluice_policy_config PinnedPolicy::read_config() const {
   return config;
 }
 
-void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
-                             const std::vector<tunnel::IpPrefix>& peers) const {
-  const std::vector<sluice_policy_rule> encoded = encode_rules(rules);
+void PinnedPolicy::refuse_without_peers_set() const {
   if (!peers_.valid()) {
     throw BpfError(pin_dir_ + " holds a program older than the peers set (no " + kPeersPin +
                    " map): unpin and load it again");
   }
+}
+
+void PinnedPolicy::set_rules(const std::vector<Rule>& rules, Defaults defaults,
+                             const std::vector<tunnel::IpPrefix>& peers) const {
+  const std::vector<sluice_policy_rule> encoded = encode_rules(rules);
+  refuse_without_peers_set();
   const std::vector<sluice_peer_key> wanted = encode_peers(peers);
   // The CNI plugin and the mesh agent both write these maps: interleaved, one could clear the
   // other's writing mark or lose its generation bump. Held until the last map is written.
   const platform::DirectoryLock lock(pin_dir_);
+  write_rules(encoded, defaults, wanted);
+}
+
+void PinnedPolicy::set_rules(const platform::DirectoryLock& /*held*/, const std::vector<Rule>& rules, Defaults defaults,
+                             const std::vector<tunnel::IpPrefix>& peers) const {
+  const std::vector<sluice_policy_rule> encoded = encode_rules(rules);
+  refuse_without_peers_set();
+  write_rules(encoded, defaults, encode_peers(peers));
+}
+
+void PinnedPolicy::write_rules(const std::vector<sluice_policy_rule>& encoded, Defaults defaults,
+                               const std::vector<sluice_peer_key>& wanted) const {
   std::vector<sluice_peer_key> present = peer_keys();
   sort_keys(present);
   // Marked first, so that holds_rules() after a crash half way does not take the maps as written.

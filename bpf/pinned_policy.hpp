@@ -10,6 +10,7 @@
 
 #include "bpf/libbpf_call.hpp"
 #include "bpf/policy_rule.hpp"
+#include "platform/directory_lock.hpp"
 #include "platform/unique_fd.hpp"
 
 namespace sluice::bpf {
@@ -35,6 +36,10 @@ class PinnedPolicy {
   // std::system_error naming the directory when it cannot lock it (another writer held it 5 s).
   void set_rules(const std::vector<Rule>& rules, Defaults defaults,
                  const std::vector<tunnel::IpPrefix>& peers = {}) const;
+  // The same for a writer that holds the pin directory's lock already (`held`): one that reads
+  // before it writes, or a loader that writes before anyone else may.
+  void set_rules(const platform::DirectoryLock& held, const std::vector<Rule>& rules, Defaults defaults,
+                 const std::vector<tunnel::IpPrefix>& peers = {}) const;
   // Whether the maps hold just what set_rules(rules, defaults, peers) would write, so that writing
   // it would only zero the counters (a reader that starts afresh, such as the mesh agent, asks
   // this first). False for a program older than the peers set, and while (or after) a set_rules
@@ -53,6 +58,10 @@ class PinnedPolicy {
   PinnedPolicy() = default;
   [[nodiscard]] std::string path(const char* name) const;
   void write(const platform::UniqueFd& map, const char* name, __u32 key, const void* value) const;
+  void refuse_without_peers_set() const;
+  // set_rules' writes, under the lock, of what it checked and encoded.
+  void write_rules(const std::vector<sluice_policy_rule>& encoded, Defaults defaults,
+                   const std::vector<sluice_peer_key>& wanted) const;
   [[nodiscard]] sluice_policy_config read_config() const;
   [[nodiscard]] std::vector<sluice_peer_key> peer_keys() const;
 

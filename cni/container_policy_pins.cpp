@@ -71,8 +71,7 @@ void install_policy(const PolicyConfig& policy, const std::string& network, cons
   try {
     // The veth is new, so anything pinned under its name is left over from an ADD that crashed.
     (void)bpf::ContainerPolicy::unpin(pin_dir);
-    const auto program = bpf::ContainerPolicy::load(pin_dir);
-    program.set_rules(compiled.rules, compiled.defaults, compiled.peers);
+    const auto program = bpf::ContainerPolicy::load(pin_dir, compiled.rules, compiled.defaults, compiled.peers);
     program.attach(host_ifname);
   } catch (const std::exception& e) {
     try {

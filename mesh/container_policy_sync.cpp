@@ -9,6 +9,7 @@
 #include "bpf/cni_pins.hpp"
 #include "bpf/pinned_policy.hpp"
 #include "crypto/key_encoding.hpp"
+#include "platform/directory_lock.hpp"
 #include "platform/rtnetlink.hpp"
 #include "uapi/policy_text.hpp"
 
@@ -81,12 +82,16 @@ PolicySyncReport ContainerPolicySync::sync(std::string_view policy_lines, const 
       // seen for the first time (the agent just started, or its last write failed) is compared
       // with its maps, which tell a write that did not finish (PinnedPolicy::holds_rules).
       if (written != written_.end() && written->second == compiled) continue;
+      // Held from the first read: the CNI plugin holds it from its first pin to its rules written.
+      const platform::DirectoryLock lock(dir);
+      // Made but not yet loaded (the plugin's ADD), or unpinned (its DEL): nothing to write.
+      if (!fs::exists(dir / bpf::kRulesPin)) continue;
       const bpf::PinnedPolicy pinned_policy = bpf::PinnedPolicy::open(dir.string());
       if (written == written_.end() && pinned_policy.holds_rules(compiled.rules, compiled.defaults, compiled.peers)) {
         written_.emplace(dir, std::move(compiled));
         continue;
       }
-      pinned_policy.set_rules(compiled.rules, compiled.defaults, compiled.peers);
+      pinned_policy.set_rules(lock, compiled.rules, compiled.defaults, compiled.peers);
       report.written.push_back("container policy at " + dir.string() + ": " + std::to_string(compiled.rules.size()) +
                                " rules from sluiced's policy");
       written_.insert_or_assign(dir, std::move(compiled));

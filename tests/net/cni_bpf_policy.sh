@@ -5,7 +5,8 @@
 # inside B (10.245.9.1, the source of B's traffic here). The node's policy: inbound default deny;
 # from group "remotes": TCP 8080 to the pod subnet denied, TCP 7070 allowed, ICMP allowed.
 #   1. ADD pins the program at BPFFS/sluice/cni/NETWORK/HOSTVETH and attaches it; its 6 rules are
-#      sluiced's 3 per B prefix, its peers set B's prefixes, the inbound default its peer default;
+#      sluiced's 3 per B prefix, its peers set B's prefixes, the inbound default its peer default,
+#      all written once (the config's generation is 1);
 #   2. B's ping passes and is counted on the ICMP rule; the node's own ping is not governed
 #      (the program's default allows); CHECK passes;
 #   3. sluiced drops B's TCP 8080 itself, so to see the container's program decide, sluiced's rules
@@ -131,6 +132,10 @@ filters() {
     grep -c ' id ' || true
 }
 
+# config_bytes: the config's value, hex bytes without 0x.
+config_bytes() { bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value | map(ltrimstr("0x")) | join(" ")'; }
+# generation BYTE...: the config's generation, bytes 4 to 7 of its value (little-endian).
+generation() { echo $((16#$8$7$6$5)); }
 # 1. ADD pins and attaches.
 net_ns c1 c1
 result=$(conf | cni ADD "$c1") || net_fail "ADD: $result"
@@ -141,7 +146,11 @@ PIN=$BPFFS/sluice/cni/$NETWORK/$HOST
 (($(filters "$HOST") == 2)) || net_fail "expected a filter on $HOST's ingress and egress"
 check "6 rules" '(.rules | length) == 6' "$(probe counters --pin "$PIN")"
 check "B's prefixes as the peers set" 'sort == ["10.245.9.0/24", "10.98.0.2/32"]' "$(probe peers --pin "$PIN")"
-net_log "ADD of $C1: pinned at $PIN, attached to $HOST"
+# Written once, before the lock let another writer (the mesh agent) near the maps: a second write
+# by the ADD could overwrite newer rules such a writer had put in between.
+read -ra config <<<"$(config_bytes)"
+(($(generation "${config[@]}") == 1)) || net_fail "ADD wrote the rules $(generation "${config[@]}") times, not once"
+net_log "ADD of $C1: pinned at $PIN with its rules written once, attached to $HOST"
 
 # 2. B's ping passes on its rule; the node's own is not governed.
 ip netns exec "$b" ping -c 3 -i 0.2 -W 2 -I 10.245.9.1 "$C1" >/dev/null || net_fail "B's ping to the container failed"
@@ -225,8 +234,6 @@ out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2
 check "rule 1's count kept" ".rules[1].packets == $counted" "$(probe counters --pin "$PIN")"
 net_log "a second sync-policy found the rules in place and kept the counters ($counted packets on rule 1)"
 # A writer that died half way (the config's "writing" byte, offset 13, still 1): written again.
-# config_bytes: the config's value, hex bytes without 0x.
-config_bytes() { bpftool -j map lookup pinned "$PIN/policy_config" key 0 0 0 0 | jq -r '.value | map(ltrimstr("0x")) | join(" ")'; }
 # mark_half_written: sets the config's writing byte; `config` holds the value from before.
 mark_half_written() {
   read -ra config <<<"$(config_bytes)"
@@ -240,8 +247,6 @@ out=$(ip netns exec "$node" "$SLUICE_MESH" sync-policy -c "$NET_TMP/mesh.toml" 2
   net_fail "sync-policy after a half-finished write said: $out"
 read -ra after <<<"$(config_bytes)"
 [[ ${after[13]} == 00 ]] || net_fail "the config is still marked as being written"
-# generation BYTE...: the config's generation, bytes 4 to 7 of its value (little-endian).
-generation() { echo $((16#$8$7$6$5)); }
 (($(generation "${after[@]}") > $(generation "${config[@]}"))) || net_fail "the generation did not go up"
 net_log "after a write that did not finish, sync-policy wrote the rules again"
 
