@@ -1,10 +1,12 @@
 #include "daemon/uring_data_path.hpp"
 
 #include <poll.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "daemon/log.hpp"
@@ -17,10 +19,11 @@ namespace {
 // and control messages in front of it.
 constexpr std::size_t kBufferSize = 65536 + 4096;
 constexpr std::size_t kPoolBuffers = 256;
-// A device is read by one multishot read (Linux 6.7), which takes its buffers from a ring of
+// A device is read by one multishot read (Linux 6.8), which takes its buffers from a ring of
 // the device's own, kept filled with this many: several super-packets from the TUN device, more
-// frames from a TAP, which hands over one frame per read. Never by several reads at once: io_uring
-// does not order them, and their completions came out of the order the device gave its packets.
+// frames from a TAP, which hands over one frame per read. Before 6.8, one plain read and as many
+// read(2) calls after it. Never by several reads at once: io_uring does not order them, and their
+// completions came out of the order the device gave its packets.
 constexpr unsigned kTunBuffers = 8;
 constexpr unsigned kDeviceBuffers = 16;
 constexpr unsigned kDeviceRingEntries = 16;
@@ -50,6 +53,16 @@ std::uint64_t tag(std::uint8_t op, std::uint32_t value, std::uint32_t device = 0
 }
 
 std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
+
+// Whether the running kernel's release is MAJOR.MINOR or later.
+bool kernel_at_least(int major, int minor) {
+  utsname name{};
+  if (::uname(&name) != 0) return false;
+  int found_major = 0;
+  int found_minor = 0;
+  if (std::sscanf(name.release, "%d.%d", &found_major, &found_minor) != 2) return false;
+  return found_major > major || (found_major == major && found_minor >= minor);
+}
 
 }  // namespace
 
@@ -103,7 +116,11 @@ std::string UringDataPath::start(bool multishot_reads) {
                         io_uring_opcode_supported(probe, IORING_OP_WRITE) != 0 &&
                         io_uring_opcode_supported(probe, IORING_OP_POLL_ADD) != 0 &&
                         io_uring_opcode_supported(probe, IORING_OP_ASYNC_CANCEL) != 0;
-  multishot_reads_ = multishot_reads && io_uring_opcode_supported(probe, kOpReadMultishot) != 0;
+  // Linux 6.7 has the opcode, but a multishot read there could leave a queued packet unread until
+  // the next one arrived (fixed in 6.8 by "io_uring/rw: ensure poll based multishot read retries
+  // appropriately"); the probe cannot tell, the release can.
+  multishot_reads_ =
+      multishot_reads && io_uring_opcode_supported(probe, kOpReadMultishot) != 0 && kernel_at_least(6, 8);
   io_uring_free_probe(probe);
   if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
 
@@ -371,7 +388,27 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
   if (buffer) pool_.release(*buffer);
   // A TAP gone for good: the buffers its multishot read held go back to the pool.
   if (device.failed && !device.reading && device.buffers) device.buffers->retire(ring_, pool_);
-  if (!device.reading && !device.failed && !device.buffers) arm_read(id, result == -EAGAIN);
+  if (!device.reading && !device.failed && !device.buffers) {
+    arm_read(id, result == -EAGAIN || (result > 0 && read_rest(id)));
+  }
+}
+
+bool UringDataPath::read_rest(DeviceId id) {
+  Device& device = devices_[id];
+  const unsigned more = (id == kTun ? kTunBuffers : kDeviceBuffers) - 1;
+  for (unsigned i = 0; i < more && !device.failed; ++i) {
+    const auto buffer = pool_.acquire();
+    if (!buffer) return false;
+    const auto area = pool_.data(*buffer);
+    const auto read_area = area.subspan(device.headroom);
+    const ssize_t n = ::read(device.fd, read_area.data(), read_area.size());
+    const bool empty = n < 0 && errno == EAGAIN;
+    if (n > 0) device.handlers.read(area, read_area.first(static_cast<std::size_t>(n)));
+    pool_.release(*buffer);
+    // An error is left to the plain read armed next, which reports it as any read's.
+    if (n <= 0) return empty;
+  }
+  return false;
 }
 
 void UringDataPath::handle_receive(const io_uring_cqe& cqe) {

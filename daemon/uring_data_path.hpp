@@ -1,9 +1,9 @@
 // The TUN, TAP and UDP I/O of one interface through io_uring: one multishot read on the TUN
 // device and on each further device (the TAPs of L2 segments), each into a kernel buffer ring of
-// its own (one plain read per loop turn before Linux 6.7), multishot recvmsg on the UDP sockets
-// into another, and sendmsg (with UDP_SEGMENT for GSO batches) and device writes queued as SQEs;
-// all SQEs of a loop turn go in one io_uring_enter, which also waits. Every buffer comes from one
-// fixed BufferPool.
+// its own (before Linux 6.8: one plain read, and read(2) for the rest of the turn's packets),
+// multishot recvmsg on the UDP sockets into another, and sendmsg (with UDP_SEGMENT for GSO
+// batches) and device writes queued as SQEs; all SQEs of a loop turn go in one io_uring_enter,
+// which also waits. Every buffer comes from one fixed BufferPool.
 //
 // The rest of the daemon (control socket, timers, captures, metrics) stays on the
 // EventLoop's epoll: the ring polls the epoll descriptor, so one wait (in the ring) covers both,
@@ -36,7 +36,7 @@ class UringDataPath final : public DataPath {
   // The data path, or nullptr with `missing` naming what this kernel (or liburing) lacks. The
   // ring polls `loop`'s descriptor and runs its handlers when it has events. The pool has room
   // for the reads and writes of `devices` further devices (add_device). Without `multishot_reads`
-  // (or before Linux 6.7) each device is read one packet per loop turn.
+  // (or before Linux 6.8) each device is read by one plain read at a time and read(2).
   static std::unique_ptr<UringDataPath> create(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers,
                                                std::size_t devices, bool multishot_reads, std::string& missing);
   // Whether devices are read by multishot reads.
@@ -112,6 +112,10 @@ class UringDataPath final : public DataPath {
   // (and the device has none: plain reads).
   std::string provide_read_buffers(DeviceId device, unsigned kept);
   void arm_read(DeviceId device, bool poll_first);
+  // Without multishot reads, after a plain read brought a packet: what else the device holds,
+  // read by read(2) one at a time (so in its order), up to as many packets in all as a multishot
+  // read takes per turn. True when it found the device empty (the next read then waits for it).
+  bool read_rest(DeviceId device);
   void arm_missing_reads();
   void arm_receives();
   void top_up_buffer_ring();

@@ -70,9 +70,9 @@ fi
 if [[ ,${SLUICE_DISABLE:-}, == *,multishot-reads,* ]]; then
   grep -q "io_uring on, devices read one packet per turn (SLUICE_DISABLE)" "$NET_TMP/sga.log" ||
     net_fail "SLUICE_DISABLE=multishot-reads did not turn multishot reads off"
-elif [[ ,${SLUICE_DISABLE:-}, != *,uring,* && $(printf '6.7\n%s\n' "$(uname -r)" | sort -V | head -n 1) == 6.7 ]]; then
+elif [[ ,${SLUICE_DISABLE:-}, != *,uring,* && $(printf '6.8\n%s\n' "$(uname -r)" | sort -V | head -n 1) == 6.8 ]]; then
   ! grep -q "io_uring on, devices read one packet per turn" "$NET_TMP/sga.log" ||
-    net_fail "Linux $(uname -r) has multishot reads (6.7 and later), yet sluiced reads one packet per turn"
+    net_fail "Linux $(uname -r) has multishot reads (6.8 and later), yet sluiced reads one packet per turn"
 fi
 if [[ ,${SLUICE_DISABLE:-}, == *,avx512,* ]]; then
   ! grep -q "data path: .*(AVX-512 code" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=$SLUICE_DISABLE left AVX-512 crypto on"
