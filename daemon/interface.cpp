@@ -177,8 +177,8 @@ void Interface::start_data_path() {
                                            offloads_.multishot_reads, missing)) {
       uring_status = uring->multishot_reads() ? "on"
                      : offloads_.multishot_reads
-                         ? "on, devices read one packet per turn (no multishot read before Linux 6.8)"
-                         : "on, devices read one packet per turn (SLUICE_DISABLE)";
+                         ? "on, devices read by plain reads (no multishot read before Linux 6.8)"
+                         : "on, devices read by plain reads (SLUICE_DISABLE)";
       data_path_ = std::move(uring);
     } else {
       uring_status = "off (" + missing + ")";

@@ -55,7 +55,7 @@ OffloadSwitches OffloadSwitches::from_disable_list(const char* list) {
   if (!switches.gso) notes.emplace_back("no UDP GSO");
   if (!switches.gro) notes.emplace_back("no UDP GRO");
   if (!switches.uring) notes.emplace_back("no io_uring");
-  if (!switches.multishot_reads && switches.uring) notes.emplace_back("devices read one packet per loop turn");
+  if (!switches.multishot_reads && switches.uring) notes.emplace_back("devices read by plain reads");
   if (switches.crypto_code == crypto::TransportCode::libsodium) {
     notes.emplace_back("crypto through libsodium, not Intel IPsec Multi-Buffer");
   } else if (switches.crypto_code != crypto::TransportCode::avx512 && !crypto::ipsec_mb_built_in()) {

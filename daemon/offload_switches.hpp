@@ -20,8 +20,8 @@ struct OffloadSwitches {
   bool gso = true;    // UDP_SEGMENT: a batch of datagrams to one endpoint in one sendmsg
   bool gro = true;    // UDP_GRO: several datagrams from one sender in one recvmsg
   bool uring = true;  // TUN and UDP I/O through io_uring instead of read/recvmsg/sendmsg/write
-  // With io_uring: each device read by one multishot read (Linux 6.8) rather than one plain read
-  // per loop turn.
+  // With io_uring: each device read by one multishot read (Linux 6.8) rather than by plain reads
+  // (one io_uring read, then read(2) for the rest of the turn's packets).
   bool multishot_reads = true;
   // The newest instruction set transport crypto may use; turning one off turns off the newer ones,
   // and ipsec-mb turns off the library that has them (libsodium then seals).

@@ -33,11 +33,11 @@ constexpr std::size_t kPoolBuffersPerDevice = 2 * kDeviceBuffers;
 // IORING_OP_READ_MULTISHOT, newer than Debian 12's liburing headers (2.3).
 constexpr std::uint8_t kOpReadMultishot = 49;
 // The receive buffer ring: its size (a power of two), and how many buffers it is kept filled with.
-constexpr unsigned kRingEntries = 128;
-constexpr unsigned kBuffersInRing = 64;
+constexpr unsigned kReceiveRingEntries = 128;
+constexpr unsigned kReceiveBuffers = 64;
 // Buffer group 0 is the UDP receives'; device d reads from group 1 + d.
 constexpr std::uint16_t kReceiveGroup = 0;
-static_assert(kBuffersInRing <= kRingEntries && kTunBuffers <= kDeviceRingEntries &&
+static_assert(kReceiveBuffers <= kReceiveRingEntries && kTunBuffers <= kDeviceRingEntries &&
               kDeviceBuffers <= kDeviceRingEntries);
 constexpr unsigned kSubmissionEntries = 512;
 // Multishot receives post many completions per submission.
@@ -124,16 +124,17 @@ std::string UringDataPath::start(bool multishot_reads) {
   io_uring_free_probe(probe);
   if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
 
-  if (auto failed = receive_buffers_.start(ring_, kReceiveGroup, kRingEntries, kBuffersInRing, 0); !failed.empty()) {
+  if (auto failed = receive_buffers_.start(ring_, kReceiveGroup, kReceiveRingEntries, kReceiveBuffers, 0);
+      !failed.empty()) {
     return failed;
   }
   if (const auto failed = provide_read_buffers(kTun, kTunBuffers); !failed.empty()) {
     // Plain reads for every device then, rather than no io_uring.
-    Log::warning("devices are read one packet per loop turn: {}", failed);
+    Log::warning("devices are read by plain reads: {}", failed);
     multishot_reads_ = false;
   }
 
-  top_up_buffer_ring();
+  top_up_buffer_rings();
   arm_missing_reads();
   arm_receives();
   arm_epoll_poll();
@@ -249,9 +250,9 @@ DataPath::DeviceId UringDataPath::add_device(int fd, std::size_t headroom, Devic
   device.handlers = std::move(handlers);
   if (const auto error = provide_read_buffers(id, kDeviceBuffers); !error.empty()) {
     // The kernel took the TUN device's buffer ring but not this one (memory): plain reads then.
-    Log::warning("a TAP device is read one frame per loop turn: {}", error);
+    Log::warning("a TAP device is read by plain reads: {}", error);
   }
-  top_up_buffer_ring();
+  top_up_buffer_rings();
   arm_read(id, false);
   return id;
 }
@@ -272,7 +273,7 @@ void UringDataPath::arm_receives() {
   }
 }
 
-void UringDataPath::top_up_buffer_ring() {
+void UringDataPath::top_up_buffer_rings() {
   receive_buffers_.top_up(pool_);
   for (Device& device : devices_) {
     if (device.buffers && !device.failed) device.buffers->top_up(pool_);
@@ -322,7 +323,7 @@ void UringDataPath::run_once(int timeout_ms) {
     io_uring_cq_advance(&ring_, n);
     handled += n;
   }
-  top_up_buffer_ring();
+  top_up_buffer_rings();
   arm_missing_reads();
   arm_receives();
   // Without waiting: the poll said it has events.
@@ -369,6 +370,14 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
     if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
       buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
       device.buffers->taken();
+    } else if (result > 0 && !device.told_unbuffered) {
+      // Data without the buffer it went into: a kernel bug (6.8 to 6.11 had one for files that
+      // cannot be read without blocking). The packet is lost; said once.
+      Log::warning(
+          "a multishot read of {} completed without naming its buffer: packets are lost "
+          "(a kernel bug; SLUICE_DISABLE=multishot-reads reads by plain reads)",
+          id == kTun ? "the TUN device" : "a TAP device");
+      device.told_unbuffered = true;
     }
     // It ended (no buffer left, an error): armed again at the end of the turn.
     if ((cqe.flags & IORING_CQE_F_MORE) == 0) device.reading = false;

@@ -83,7 +83,8 @@ class UringDataPath final : public DataPath {
     // A read is in flight; one that could not be armed (no buffer, no submission entry) is armed
     // at the end of the turn.
     bool reading = false;
-    bool failed = false;  // reads end after the first failure (not for the TUN device)
+    bool failed = false;           // reads end after the first failure (not for the TUN device)
+    bool told_unbuffered = false;  // a read's data came without its buffer (a kernel bug)
   };
   static constexpr DeviceId kTun = 0;
   // Storage a queued sendmsg points into, one per pool buffer.
@@ -118,7 +119,7 @@ class UringDataPath final : public DataPath {
   bool read_rest(DeviceId device);
   void arm_missing_reads();
   void arm_receives();
-  void top_up_buffer_ring();
+  void top_up_buffer_rings();
   void handle(const io_uring_cqe& cqe);
   void handle_receive(const io_uring_cqe& cqe);
   void handle_read(const io_uring_cqe& cqe, DeviceId device);

@@ -68,11 +68,11 @@ if [[ ,${SLUICE_DISABLE:-}, == *,uring,* ]]; then
   grep -q "io_uring off (SLUICE_DISABLE)" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=uring did not turn io_uring off"
 fi
 if [[ ,${SLUICE_DISABLE:-}, == *,multishot-reads,* ]]; then
-  grep -q "io_uring on, devices read one packet per turn (SLUICE_DISABLE)" "$NET_TMP/sga.log" ||
+  grep -q "io_uring on, devices read by plain reads (SLUICE_DISABLE)" "$NET_TMP/sga.log" ||
     net_fail "SLUICE_DISABLE=multishot-reads did not turn multishot reads off"
 elif [[ ,${SLUICE_DISABLE:-}, != *,uring,* && $(printf '6.8\n%s\n' "$(uname -r)" | sort -V | head -n 1) == 6.8 ]]; then
-  ! grep -q "io_uring on, devices read one packet per turn" "$NET_TMP/sga.log" ||
-    net_fail "Linux $(uname -r) has multishot reads (6.8 and later), yet sluiced reads one packet per turn"
+  ! grep -q "io_uring on, devices read by plain reads" "$NET_TMP/sga.log" ||
+    net_fail "Linux $(uname -r) has multishot reads (6.8 and later), yet sluiced reads by plain reads"
 fi
 if [[ ,${SLUICE_DISABLE:-}, == *,avx512,* ]]; then
   ! grep -q "data path: .*(AVX-512 code" "$NET_TMP/sga.log" || net_fail "SLUICE_DISABLE=$SLUICE_DISABLE left AVX-512 crypto on"
