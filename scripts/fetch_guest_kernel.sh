@@ -10,7 +10,8 @@ set -euo pipefail
 (($# == 1)) || { echo "usage: $0 DIR" >&2; exit 2; }
 dir=$1
 # The order a guest's init loads them in (each after what it depends on), kept in modules/order.
-modules=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net)
+# tun: sluiced itself runs in the guest of net.debian_kernel.
+modules=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net tun)
 
 fail() { echo "fetch_guest_kernel: $*" >&2; exit 1; }
 
@@ -18,7 +19,9 @@ package=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '$1 == "De
 [[ -n $package ]] || fail "apt-cache knows no linux-image-cloud-amd64 (run apt-get update first)"
 version=$(apt-cache policy "$package" | awk '$1 == "Candidate:" {print $2}')
 [[ -n $version && $version != "(none)" ]] || fail "no installable version of $package (run apt-get update first)"
-if [[ $(cat "$dir/package" 2>/dev/null) == "$package $version" && -s $dir/vmlinuz && -s $dir/modules/order ]]; then
+# The same package, and every module of the list (it grows).
+if [[ $(cat "$dir/package" 2>/dev/null) == "$package $version" && -s $dir/vmlinuz &&
+  $(cat "$dir/modules/order" 2>/dev/null) == "$(printf '%s\n' "${modules[@]}")" ]]; then
   echo "fetch_guest_kernel: $dir already holds $package $version"
   exit 0
 fi

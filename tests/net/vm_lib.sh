@@ -123,11 +123,12 @@ vm_logs() {
   done
 }
 
-# vm_initramfs GUEST_DIR INIT OUT: a newc cpio of static busybox, the guest kernel's modules (in
-# /modules, with their load order) and the script INIT as /init.
+# vm_initramfs GUEST_DIR INIT OUT [EXTRA_DIR]: a newc cpio of static busybox, the guest kernel's
+# modules (in /modules, with their load order), the script INIT as /init and what EXTRA_DIR holds.
 vm_initramfs() {
   local root
   root=$(mktemp -d "$NET_TMP/initramfs.XXXXXX")
+  [[ -z ${4:-} ]] || cp -a "$4/." "$root/"
   mkdir -p "$root"/{bin,dev,proc,sys,modules}
   cp /bin/busybox "$root/bin/busybox"
   cp "$1"/modules/*.ko "$1/modules/order" "$root/modules/"
