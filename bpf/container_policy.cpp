@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <system_error>
 
 #include "bpf/container_policy.skel.h"
 #include "bpf/tc_placement.hpp"
@@ -77,22 +79,41 @@ bpf_tc_opts tc_opts(int prog_fd) {
   return opts;
 }
 
+// What load() pinned, and the directory (left if something else lies in it); false when nothing
+// was pinned there. The caller holds the directory's lock.
+bool remove_pins(const std::string& pin_dir) {
+  bool removed = false;
+  for (const char* name : kPinned) {
+    const auto path = pin_path(pin_dir, name);
+    if (::unlink(path.c_str()) == 0) {
+      removed = true;
+    } else if (errno != ENOENT) {
+      throw_bpf_error("cannot unpin " + path, -errno);
+    }
+  }
+  if (::rmdir(pin_dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) {
+    throw_bpf_error("cannot remove the pin directory " + pin_dir, -errno);
+  }
+  return removed;
+}
+
 }  // namespace
 
 ContainerPolicy ContainerPolicy::load(const std::string& pin_dir, const std::vector<Rule>& rules, Defaults defaults,
                                       const std::vector<tunnel::IpPrefix>& peers) {
   require_bpffs(pin_dir);
-  // Held from the first pin to the rules written: a writer that finds the pins (the mesh agent)
-  // waits, and so can neither see half the maps nor write rules this would then overwrite.
-  const platform::DirectoryLock lock(pin_dir);
-  if (fs::exists(pin_path(pin_dir, kFlowsPin))) {
-    throw BpfError(pin_dir + " already holds a loaded container policy (unpin it first)");
-  }
   LibbpfLog log;
   Skeleton skeleton(container_policy_bpf__open());
   if (!skeleton) throw_bpf_error("cannot open the container policy program", -errno, log.tail(5));
   if (const int result = container_policy_bpf__load(skeleton.get()); result != 0) {
     throw_bpf_error("kernel refused the program", result, log.tail(20));
+  }
+  // Held from the first pin to the rules written (not through the verifier's time): a writer that
+  // finds the pins (the mesh agent) waits, and so can neither see half the maps nor write rules
+  // this would then overwrite.
+  const platform::DirectoryLock lock(pin_dir);
+  if (fs::exists(pin_path(pin_dir, kFlowsPin))) {
+    throw BpfError(pin_dir + " already holds a loaded container policy (unpin it first)");
   }
   try {
     for (bpf_map* map : {skeleton->maps.rules, skeleton->maps.policy_config, skeleton->maps.counters,
@@ -112,7 +133,7 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir, const std::vec
     policy.maps_.set_rules(lock, rules, defaults, peers);
     return policy;
   } catch (...) {
-    unpin(pin_dir);
+    remove_pins(pin_dir);
     throw;
   }
 }
@@ -179,19 +200,15 @@ bool ContainerPolicy::detach(const std::string& ifname) {
 }
 
 bool ContainerPolicy::unpin(const std::string& pin_dir) {
-  bool removed = false;
-  for (const char* name : kPinned) {
-    const auto path = pin_path(pin_dir, name);
-    if (::unlink(path.c_str()) == 0) {
-      removed = true;
-    } else if (errno != ENOENT) {
-      throw_bpf_error("cannot unpin " + path, -errno);
-    }
+  // Under the lock: a writer (the mesh agent) finishes before its maps go.
+  std::optional<platform::DirectoryLock> lock;
+  try {
+    lock.emplace(pin_dir);
+  } catch (const std::system_error& e) {
+    if (e.code() == std::errc::no_such_file_or_directory) return false;
+    throw;
   }
-  if (::rmdir(pin_dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY) {
-    throw_bpf_error("cannot remove the pin directory " + pin_dir, -errno);
-  }
-  return removed;
+  return remove_pins(pin_dir);
 }
 
 }  // namespace sluice::bpf

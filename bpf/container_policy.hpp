@@ -51,7 +51,9 @@ class ContainerPolicy {
   // Removes this program's filters and the interface's clsact qdisc (the host side of a container
   // veth is sluice's alone); false when there is no such interface.
   static bool detach(const std::string& ifname);
-  // Removes what load() pinned and the directory; false when nothing was pinned there.
+  // Removes what load() pinned and the directory, under the directory's lock (a writer finishes
+  // first); false when nothing was pinned there. Throws BpfError, and std::system_error when
+  // another writer holds the lock.
   static bool unpin(const std::string& pin_dir);
 
  private:

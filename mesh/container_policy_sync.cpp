@@ -96,9 +96,11 @@ PolicySyncReport ContainerPolicySync::sync(std::string_view policy_lines, const 
                                " rules from sluiced's policy");
       written_.insert_or_assign(dir, std::move(compiled));
     } catch (const std::exception& e) {
+      written_.erase(dir);
+      // Unpinned meanwhile (the plugin's DEL or GC): gone rather than a problem.
+      if (!fs::exists(dir / bpf::kRulesPin)) continue;
       // PolicyTooLarge, a bad policy=1 answer, BpfError: the maps keep the rules they had; tried
       // again at the next call, told once until the reason changes.
-      written_.erase(dir);
       std::string problem = std::string(e.what()) + "; its rules stay as they were";
       std::string& told = problems_[dir];
       if (told != problem) report.problems.push_back("container policy at " + dir.string() + ": " + problem);

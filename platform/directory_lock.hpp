@@ -16,9 +16,10 @@ class DirectoryLock {
   static constexpr std::chrono::milliseconds kDefaultWait{5000};
 
   // Opens `dir` and locks it, trying again every few milliseconds while another open file
-  // description holds the lock, until `wait` has passed. Throws std::system_error: EWOULDBLOCK
-  // naming the directory when another writer still holds it then, else naming the directory with
-  // the errno of open() or flock().
+  // description holds the lock, until `wait` has passed; locks the directory the path names once
+  // it holds the lock (made anew meanwhile: that one). Throws std::system_error: EWOULDBLOCK
+  // naming the directory when another writer still holds it then, ENOENT when there is none (or
+  // it was removed meanwhile), else naming the directory with the errno of open() or flock().
   explicit DirectoryLock(const std::filesystem::path& dir, std::chrono::milliseconds wait = kDefaultWait);
 
  private:

@@ -1,5 +1,6 @@
 // The one-writer lock on a directory: a second taker waits a bounded time and then fails naming the
-// directory, succeeds once the first lets go; a missing directory is named with its errno.
+// directory, succeeds once the first lets go; a missing directory is named with its errno, and one
+// removed while a taker waits is missing; one removed and made anew meanwhile is locked anew.
 #include <fmt/format.h>
 
 #include <boost/test/unit_test.hpp>
@@ -77,6 +78,46 @@ BOOST_AUTO_TEST_CASE(a_missing_directory_is_named) {
   BOOST_TEST(error->code().value() == ENOENT);
   const std::string what = error->what();
   BOOST_TEST(what.find(fmt::format("cannot open {} to lock it: ", missing.string())) == 0, what);
+}
+
+// replace_then_release FIRST DIR MAKE_ANEW: after 100 ms, removes DIR (made anew if asked) while
+// FIRST holds its lock, then lets go, as a CNI DEL (and an ADD of the same name) does.
+std::thread replace_then_release(std::optional<DirectoryLock>& first, const std::filesystem::path& dir,
+                                 bool make_anew) {
+  return std::thread([&first, dir, make_anew] {
+    std::this_thread::sleep_for(milliseconds(100));
+    std::filesystem::remove(dir);
+    if (make_anew) std::filesystem::create_directory(dir);
+    first.reset();
+  });
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_removed_while_waiting_is_missing) {
+  const sluice::test::TempDir dir;
+  const std::filesystem::path pins = dir.path() / "pins";
+  std::filesystem::create_directory(pins);
+  std::optional<DirectoryLock> first(std::in_place, pins);
+  std::thread remove = replace_then_release(first, pins, false);
+  const auto error = lock_error(pins, milliseconds(5000));
+  remove.join();
+  BOOST_TEST_REQUIRE(error.has_value());
+  BOOST_TEST(error->code().value() == ENOENT);
+  const std::string what = error->what();
+  BOOST_TEST(what.find(fmt::format("{} was removed while waiting for its lock", pins.string())) == 0, what);
+}
+
+BOOST_AUTO_TEST_CASE(a_directory_made_anew_while_waiting_is_the_one_locked) {
+  const sluice::test::TempDir dir;
+  const std::filesystem::path pins = dir.path() / "pins";
+  std::filesystem::create_directory(pins);
+  std::optional<DirectoryLock> first(std::in_place, pins);
+  std::thread replace = replace_then_release(first, pins, true);
+  std::optional<DirectoryLock> second(std::in_place, pins, milliseconds(5000));
+  replace.join();
+  // Held on the directory there now, not on the removed one: a third taker must wait.
+  const auto error = lock_error(pins, milliseconds(0));
+  BOOST_TEST_REQUIRE(error.has_value());
+  BOOST_TEST(error->code().value() == EWOULDBLOCK);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
