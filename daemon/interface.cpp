@@ -175,10 +175,9 @@ void Interface::start_data_path() {
     const std::size_t taps = segments_ ? segments_->size() : 0;
     if (auto uring = UringDataPath::create(tun_.fd(), *sockets_, loop_, data_path_handlers(), taps,
                                            offloads_.multishot_reads, missing)) {
-      uring_status = uring->multishot_reads() ? "on"
-                     : offloads_.multishot_reads
-                         ? "on, devices read by plain reads (no multishot read before Linux 6.8)"
-                         : "on, devices read by plain reads (SLUICE_DISABLE)";
+      uring_status = uring->multishot_reads()
+                         ? "on"
+                         : fmt::format("on, devices read by plain reads ({})", uring->plain_reads_reason());
       data_path_ = std::move(uring);
     } else {
       uring_status = "off (" + missing + ")";

@@ -1,15 +1,14 @@
 #include "daemon/uring_data_path.hpp"
 
 #include <poll.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "daemon/log.hpp"
+#include "platform/kernel_release.hpp"
 #include "platform/os_error.hpp"
 
 namespace sluice::daemon {
@@ -53,16 +52,6 @@ std::uint64_t tag(std::uint8_t op, std::uint32_t value, std::uint32_t device = 0
 }
 
 std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
-
-// Whether the running kernel's release is MAJOR.MINOR or later.
-bool kernel_at_least(int major, int minor) {
-  utsname name{};
-  if (::uname(&name) != 0) return false;
-  int found_major = 0;
-  int found_minor = 0;
-  if (std::sscanf(name.release, "%d.%d", &found_major, &found_minor) != 2) return false;
-  return found_major > major || (found_major == major && found_minor >= minor);
-}
 
 }  // namespace
 
@@ -120,7 +109,9 @@ std::string UringDataPath::start(bool multishot_reads) {
   // the next one arrived (fixed in 6.8 by "io_uring/rw: ensure poll based multishot read retries
   // appropriately"); the probe cannot tell, the release can.
   multishot_reads_ =
-      multishot_reads && io_uring_opcode_supported(probe, kOpReadMultishot) != 0 && kernel_at_least(6, 8);
+      multishot_reads && io_uring_opcode_supported(probe, kOpReadMultishot) != 0 && platform::kernel_at_least(6, 8);
+  if (!multishot_reads_)
+    plain_reads_reason_ = multishot_reads ? "no multishot read before Linux 6.8" : "SLUICE_DISABLE";
   io_uring_free_probe(probe);
   if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
 
@@ -132,6 +123,7 @@ std::string UringDataPath::start(bool multishot_reads) {
     // Plain reads for every device then, rather than no io_uring.
     Log::warning("devices are read by plain reads: {}", failed);
     multishot_reads_ = false;
+    plain_reads_reason_ = "the kernel refused a buffer ring";
   }
 
   top_up_buffer_rings();
@@ -372,7 +364,8 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
       device.buffers->taken();
     } else if (result > 0 && !device.told_unbuffered) {
       // Data without the buffer it went into: a kernel bug (6.8 to 6.11 had one for files that
-      // cannot be read without blocking). The packet is lost; said once.
+      // cannot be read without blocking). The packet is lost, and so is the pool buffer the
+      // kernel took for it unnamed (the ring's count then runs one high); said once.
       Log::warning(
           "a multishot read of {} completed without naming its buffer: packets are lost "
           "(a kernel bug; SLUICE_DISABLE=multishot-reads reads by plain reads)",
@@ -405,7 +398,7 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
 bool UringDataPath::read_rest(DeviceId id) {
   Device& device = devices_[id];
   const unsigned more = (id == kTun ? kTunBuffers : kDeviceBuffers) - 1;
-  for (unsigned i = 0; i < more && !device.failed; ++i) {
+  for (unsigned i = 0; i < more; ++i) {
     const auto buffer = pool_.acquire();
     if (!buffer) return false;
     const auto area = pool_.data(*buffer);

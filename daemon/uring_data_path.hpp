@@ -39,8 +39,9 @@ class UringDataPath final : public DataPath {
   // (or before Linux 6.8) each device is read by one plain read at a time and read(2).
   static std::unique_ptr<UringDataPath> create(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers,
                                                std::size_t devices, bool multishot_reads, std::string& missing);
-  // Whether devices are read by multishot reads.
+  // Whether devices are read by multishot reads; if not, why not.
   [[nodiscard]] bool multishot_reads() const noexcept { return multishot_reads_; }
+  [[nodiscard]] const std::string& plain_reads_reason() const noexcept { return plain_reads_reason_; }
   ~UringDataPath() override;
 
   // One loop turn: submits what was queued, waits up to `timeout_ms` for a completion, and
@@ -143,6 +144,7 @@ class UringDataPath final : public DataPath {
   bool epoll_armed_ = false;
   bool ring_ready_ = false;
   bool multishot_reads_ = false;
+  std::string plain_reads_reason_;
   io_uring ring_{};
 };
 
