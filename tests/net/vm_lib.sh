@@ -12,16 +12,20 @@
 # started, by the PIDs of those pid files. It listens on no TCP port; no network is autostarted
 # and none has DHCP: the test's copy of /etc/libvirt holds none.
 
-# vm_require GUEST_DIR: skips (outside CI) or fails (in CI) unless QEMU, libvirt, busybox-static
-# and the guest kernel of scripts/fetch_guest_kernel.sh are there, naming what is missing.
+# vm_require GUEST_DIR [TOOL...]: skips (outside CI) or fails (in CI) unless the TOOLs (default
+# QEMU and libvirt's), busybox-static and the guest kernel of scripts/fetch_guest_kernel.sh are
+# there, naming what is missing.
 vm_require() {
-  local missing=() tool
-  for tool in qemu-system-x86_64 libvirtd virsh; do
+  local missing=() tool guest=$1
+  shift
+  (($# > 0)) || set -- qemu-system-x86_64 libvirtd virsh
+  for tool in "$@"; do
     command -v "$tool" >/dev/null || missing+=("$tool")
   done
   # ldd fails on a static binary (the guest has no libraries).
   if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then missing+=("a static /bin/busybox (busybox-static)"); fi
-  [[ -s $1/vmlinuz && -s $1/modules/order ]] || missing+=("the guest kernel in $1 (scripts/fetch_guest_kernel.sh $1)")
+  [[ -s $guest/vmlinuz && -s $guest/modules/order ]] ||
+    missing+=("the guest kernel in $guest (scripts/fetch_guest_kernel.sh $guest)")
   ((${#missing[@]} == 0)) && return 0
   local IFS=,
   if [[ ${CI:-} == true ]]; then net_fail "needs ${missing[*]} (CI must run the VM test)"; fi
