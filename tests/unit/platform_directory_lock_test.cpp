@@ -35,6 +35,31 @@ std::optional<std::system_error> lock_error(const std::filesystem::path& dir, mi
   return std::nullopt;
 }
 
+// A directory locked by a first writer that, after 100 ms, removes it (and makes it anew if asked)
+// before it lets go, as a CNI DEL (and an ADD of the same name) does.
+struct HeldThenReplaced {
+  sluice::test::TempDir dir;
+  std::filesystem::path pins = dir.path() / "pins";
+  std::optional<DirectoryLock> first;
+  std::thread replacer;
+
+  explicit HeldThenReplaced(bool make_anew) {
+    std::filesystem::create_directory(pins);
+    first.emplace(pins);
+    replacer = std::thread([this, make_anew] {
+      std::this_thread::sleep_for(milliseconds(100));
+      std::filesystem::remove(pins);
+      if (make_anew) std::filesystem::create_directory(pins);
+      first.reset();
+    });
+  }
+  HeldThenReplaced(const HeldThenReplaced&) = delete;
+  HeldThenReplaced& operator=(const HeldThenReplaced&) = delete;
+  ~HeldThenReplaced() {
+    if (replacer.joinable()) replacer.join();
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(platform_directory_lock)
@@ -80,42 +105,22 @@ BOOST_AUTO_TEST_CASE(a_missing_directory_is_named) {
   BOOST_TEST(what.find(fmt::format("cannot open {} to lock it: ", missing.string())) == 0, what);
 }
 
-// replace_then_release FIRST DIR MAKE_ANEW: after 100 ms, removes DIR (made anew if asked) while
-// FIRST holds its lock, then lets go, as a CNI DEL (and an ADD of the same name) does.
-std::thread replace_then_release(std::optional<DirectoryLock>& first, const std::filesystem::path& dir,
-                                 bool make_anew) {
-  return std::thread([&first, dir, make_anew] {
-    std::this_thread::sleep_for(milliseconds(100));
-    std::filesystem::remove(dir);
-    if (make_anew) std::filesystem::create_directory(dir);
-    first.reset();
-  });
-}
-
 BOOST_AUTO_TEST_CASE(a_directory_removed_while_waiting_is_missing) {
-  const sluice::test::TempDir dir;
-  const std::filesystem::path pins = dir.path() / "pins";
-  std::filesystem::create_directory(pins);
-  std::optional<DirectoryLock> first(std::in_place, pins);
-  std::thread remove = replace_then_release(first, pins, false);
-  const auto error = lock_error(pins, milliseconds(5000));
-  remove.join();
+  HeldThenReplaced held(false);
+  const auto error = lock_error(held.pins, milliseconds(5000));
+  held.replacer.join();
   BOOST_TEST_REQUIRE(error.has_value());
   BOOST_TEST(error->code().value() == ENOENT);
   const std::string what = error->what();
-  BOOST_TEST(what.find(fmt::format("{} was removed while waiting for its lock", pins.string())) == 0, what);
+  BOOST_TEST(what.find(fmt::format("{} was removed while waiting for its lock", held.pins.string())) == 0, what);
 }
 
 BOOST_AUTO_TEST_CASE(a_directory_made_anew_while_waiting_is_the_one_locked) {
-  const sluice::test::TempDir dir;
-  const std::filesystem::path pins = dir.path() / "pins";
-  std::filesystem::create_directory(pins);
-  std::optional<DirectoryLock> first(std::in_place, pins);
-  std::thread replace = replace_then_release(first, pins, true);
-  std::optional<DirectoryLock> second(std::in_place, pins, milliseconds(5000));
-  replace.join();
+  HeldThenReplaced held(true);
+  std::optional<DirectoryLock> second(std::in_place, held.pins, milliseconds(5000));
+  held.replacer.join();
   // Held on the directory there now, not on the removed one: a third taker must wait.
-  const auto error = lock_error(pins, milliseconds(0));
+  const auto error = lock_error(held.pins, milliseconds(0));
   BOOST_TEST_REQUIRE(error.has_value());
   BOOST_TEST(error->code().value() == EWOULDBLOCK);
 }
