@@ -75,6 +75,9 @@ while [ ! -e /sys/class/net/eth0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)
 ip link set lo up
 ip link set eth0 up
 ip addr add $GUEST_OUTER/24 dev eth0
+# No IPv6 chatter (router and MLD solicitations) into a tunnel whose peer allows none of it.
+echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6
+echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6
 /usr/sbin/sluiced -f --config /etc/sluice/guest.toml $GUEST_IF >/run/sluiced.log 2>&1 &
 i=0
 until grep -q "data path:" /run/sluiced.log || [ \$i -ge 600 ]; do sleep 0.1; i=\$((i + 1)); done
