@@ -111,6 +111,9 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir, const std::vec
   // Held from the first pin to the rules written (not through the verifier's time): a writer that
   // finds the pins (the mesh agent) waits, and so can neither see half the maps nor write rules
   // this would then overwrite.
+  // Made again right before, in case an unpin of leftovers removed it during the verifier's time.
+  std::error_code made;
+  fs::create_directories(pin_dir, made);
   const platform::DirectoryLock lock(pin_dir);
   if (fs::exists(pin_path(pin_dir, kFlowsPin))) {
     throw BpfError(pin_dir + " already holds a loaded container policy (unpin it first)");

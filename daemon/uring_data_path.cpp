@@ -111,7 +111,7 @@ std::string UringDataPath::start(bool multishot_reads) {
   multishot_reads_ =
       multishot_reads && io_uring_opcode_supported(probe, kOpReadMultishot) != 0 && platform::kernel_at_least(6, 8);
   if (!multishot_reads_)
-    plain_reads_reason_ = multishot_reads ? "no multishot read before Linux 6.8" : "SLUICE_DISABLE";
+    plain_reads_reason_ = multishot_reads ? "no multishot read: needs Linux 6.8" : "SLUICE_DISABLE";
   io_uring_free_probe(probe);
   if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
 

@@ -40,7 +40,8 @@ DirectoryLock::DirectoryLock(const std::filesystem::path& dir, std::chrono::mill
     struct stat named {};
     if (::fstat(fd_.get(), &held) != 0) throw_os_error(fmt::format("cannot inspect {}", dir.string()));
     if (::stat(dir.c_str(), &named) != 0) {
-      throw_os_error(fmt::format("{} was removed while waiting for its lock", dir.string()));
+      throw_os_error(errno == ENOENT ? fmt::format("{} was removed while waiting for its lock", dir.string())
+                                     : fmt::format("cannot inspect {}", dir.string()));
     }
     if (held.st_dev == named.st_dev && held.st_ino == named.st_ino) return;
   }

@@ -4,8 +4,8 @@
 # libraries copied into a busybox initramfs. Its one peer is a sluiced in a namespace of this
 # host, reached over the tap of the guest's virtio NIC. 6.1 has io_uring but no multishot read, so
 # the guest's data path takes what this host's takes only when forced: plain reads, then read(2).
-#   1. The guest's sluiced says "io_uring on, devices read by plain reads (no multishot read
-#      before Linux 6.8)".
+#   1. The guest's sluiced says "io_uring on, devices read by plain reads (no multishot read:
+#      needs Linux 6.8)".
 #   2. The guest pings the host's tunnel address (the handshake, then 5 replies).
 #   3. 4 MiB by TCP from the guest to the host through the tunnel (the guest's TUN reads), then 4
 #      MiB back (its TUN writes), each arriving whole (length and SHA-256).
@@ -141,7 +141,7 @@ ip -n "$host" link set "$TAP" up
 # 1. The fallback reads.
 line=$(marker "data path:")
 net_log "guest $(marker kernel), sluiced's $line"
-[[ $line == *"io_uring on, devices read by plain reads (no multishot read before Linux 6.8)"* ]] ||
+[[ $line == *"io_uring on, devices read by plain reads (no multishot read: needs Linux 6.8)"* ]] ||
   fail "the guest's sluiced does not read by plain reads: $line"
 
 # 2. Through the tunnel.
@@ -158,6 +158,7 @@ wait "$uploaded" || fail "the upload's receiver failed"
 marker listening >/dev/null
 head -c "$SIZE" /dev/urandom >"$NET_TMP/down.bin"
 for ((try = 0; try < 3; try++)); do
+  kill -0 "$qemu" 2>/dev/null || fail "QEMU exited before the guest took the download"
   ip netns exec "$host" timeout 40 socat -u "FILE:$NET_TMP/down.bin" "TCP:$GUEST_TUNNEL:5502" 2>/dev/null && break
   sleep 1
 done

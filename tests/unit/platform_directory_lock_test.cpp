@@ -110,9 +110,9 @@ BOOST_AUTO_TEST_CASE(a_directory_removed_while_waiting_is_missing) {
   const auto error = lock_error(held.pins, milliseconds(5000));
   held.replacer.join();
   BOOST_TEST_REQUIRE(error.has_value());
-  BOOST_TEST(error->code().value() == ENOENT);
-  const std::string what = error->what();
-  BOOST_TEST(what.find(fmt::format("{} was removed while waiting for its lock", held.pins.string())) == 0, what);
+  // ENOENT either way: "removed while waiting", or (on a machine slow to start the taker) "cannot
+  // open" after the removal.
+  BOOST_TEST(error->code().value() == ENOENT, error->what());
 }
 
 BOOST_AUTO_TEST_CASE(a_directory_made_anew_while_waiting_is_the_one_locked) {
