@@ -45,8 +45,6 @@ void require_bpffs(const std::string& pin_dir) {
     throw BpfError("no bpffs mounted at " + existing.string() + " (the pin directory " + pin_dir +
                    " must lie on one: mount -t bpf bpf DIR)");
   }
-  fs::create_directories(pin_dir, error);
-  if (error) throw_bpf_error("cannot create the pin directory " + pin_dir, -error.value());
 }
 
 platform::UniqueFd open_pinned(const std::string& dir, const char* name) {
@@ -108,12 +106,13 @@ ContainerPolicy ContainerPolicy::load(const std::string& pin_dir, const std::vec
   if (const int result = container_policy_bpf__load(skeleton.get()); result != 0) {
     throw_bpf_error("kernel refused the program", result, log.tail(20));
   }
-  // Held from the first pin to the rules written (not through the verifier's time): a writer that
+  // Made only now, after the verifier, so that an unpin of leftovers meanwhile cannot remove it
+  // before it is locked. The lock is held from the first pin to the rules written: a writer that
   // finds the pins (the mesh agent) waits, and so can neither see half the maps nor write rules
   // this would then overwrite.
-  // Made again right before, in case an unpin of leftovers removed it during the verifier's time.
   std::error_code made;
   fs::create_directories(pin_dir, made);
+  if (made) throw_bpf_error("cannot create the pin directory " + pin_dir, -made.value());
   const platform::DirectoryLock lock(pin_dir);
   if (fs::exists(pin_path(pin_dir, kFlowsPin))) {
     throw BpfError(pin_dir + " already holds a loaded container policy (unpin it first)");
