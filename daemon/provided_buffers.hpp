@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "daemon/buffer_pool.hpp"
@@ -27,9 +28,11 @@ class ProvidedBuffers {
                                   std::size_t offset);
   // Hands pool buffers to the kernel until `kept` are there (or the pool is empty).
   void top_up(BufferPool& pool);
-  // A completion took one (IORING_CQE_F_BUFFER): it is the caller's now.
-  void taken() noexcept {
+  // The buffer a completion took (IORING_CQE_F_BUFFER), the caller's now; none if it names none.
+  std::optional<std::uint32_t> taken(const io_uring_cqe& cqe) noexcept {
+    if ((cqe.flags & IORING_CQE_F_BUFFER) == 0) return std::nullopt;
     if (in_ring_ > 0) --in_ring_;
+    return static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
   }
   // None left for the kernel: a multishot request armed now would end at once (ENOBUFS).
   [[nodiscard]] bool empty() const noexcept { return in_ring_ == 0; }

@@ -108,10 +108,11 @@ std::string UringDataPath::start(bool multishot_reads) {
   // Linux 6.7 has the opcode, but a multishot read there could leave a queued packet unread until
   // the next one arrived (fixed in 6.8 by "io_uring/rw: ensure poll based multishot read retries
   // appropriately"); the probe cannot tell, the release can.
-  multishot_reads_ =
-      multishot_reads && io_uring_opcode_supported(probe, kOpReadMultishot) != 0 && platform::kernel_at_least(6, 8);
-  if (!multishot_reads_)
-    plain_reads_reason_ = multishot_reads ? "no multishot read: needs Linux 6.8" : "SLUICE_DISABLE";
+  if (!multishot_reads) {
+    plain_reads_reason_ = "SLUICE_DISABLE";
+  } else if (io_uring_opcode_supported(probe, kOpReadMultishot) == 0 || !platform::kernel_at_least(6, 8)) {
+    plain_reads_reason_ = "no multishot read: needs Linux 6.8";
+  }
   io_uring_free_probe(probe);
   if (!complete) return "no multishot recvmsg in io_uring (needs Linux 6.0)";
 
@@ -122,7 +123,6 @@ std::string UringDataPath::start(bool multishot_reads) {
   if (const auto failed = provide_read_buffers(kTun, kTunBuffers); !failed.empty()) {
     // Plain reads for every device then, rather than no io_uring.
     Log::warning("devices are read by plain reads: {}", failed);
-    multishot_reads_ = false;
     plain_reads_reason_ = "the kernel refused a buffer ring";
   }
 
@@ -174,7 +174,7 @@ void UringDataPath::arm_epoll_poll() {
 }
 
 std::string UringDataPath::provide_read_buffers(DeviceId id, unsigned kept) {
-  if (!multishot_reads_) return {};
+  if (!multishot_reads()) return {};
   Device& device = devices_[id];
   device.buffers = std::make_unique<ProvidedBuffers>();
   auto failed =
@@ -359,10 +359,8 @@ void UringDataPath::handle_read(const io_uring_cqe& cqe, DeviceId id) {
   // A multishot read names the buffer it took; a plain read's is in its tag.
   std::optional<std::uint32_t> buffer;
   if (device.buffers) {
-    if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
-      buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-      device.buffers->taken();
-    } else if (result > 0 && !device.told_unbuffered) {
+    buffer = device.buffers->taken(cqe);
+    if (!buffer && result > 0 && !device.told_unbuffered) {
       // Data without the buffer it went into: a kernel bug (6.8 to 6.11 had one for files that
       // cannot be read without blocking). The packet is lost, and so is the pool buffer the
       // kernel took for it unnamed (the ring's count then runs one high); said once.
@@ -423,9 +421,9 @@ void UringDataPath::handle_receive(const io_uring_cqe& cqe) {
       Log::warning("receiving on UDP port {} failed: {}", sockets_->port(), errno_text(cqe.res));
     }
   }
-  if ((cqe.flags & IORING_CQE_F_BUFFER) == 0) return;
-  const auto buffer = static_cast<std::uint32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  receive_buffers_.taken();
+  const auto taken = receive_buffers_.taken(cqe);
+  if (!taken) return;
+  const std::uint32_t buffer = *taken;
   const auto data = pool_.data(buffer);
   auto* out = io_uring_recvmsg_validate(data.data(), cqe.res, &receive_layout_);
   if (out != nullptr && (out->flags & MSG_TRUNC) == 0) {

@@ -40,7 +40,7 @@ class UringDataPath final : public DataPath {
   static std::unique_ptr<UringDataPath> create(int tun_fd, UdpSockets& sockets, EventLoop& loop, Handlers handlers,
                                                std::size_t devices, bool multishot_reads, std::string& missing);
   // Whether devices are read by multishot reads; if not, why not.
-  [[nodiscard]] bool multishot_reads() const noexcept { return multishot_reads_; }
+  [[nodiscard]] bool multishot_reads() const noexcept { return plain_reads_reason_.empty(); }
   [[nodiscard]] const std::string& plain_reads_reason() const noexcept { return plain_reads_reason_; }
   ~UringDataPath() override;
 
@@ -143,8 +143,7 @@ class UringDataPath final : public DataPath {
   bool receive_armed_[2] = {false, false};  // IPv4, IPv6
   bool epoll_armed_ = false;
   bool ring_ready_ = false;
-  bool multishot_reads_ = false;
-  std::string plain_reads_reason_;
+  std::string plain_reads_reason_;  // empty while devices are read by multishot reads
   io_uring ring_{};
 };
 
